@@ -1,0 +1,110 @@
+"""What the console needs from Twilio, as one interface with a live and a sandbox implementation.
+
+The sender, the balance gate and the pages talk only to this interface, so the same code runs
+against real Twilio (through the official SDK), against a loopback peer in tests, and against the
+sandbox account kept in the DuckDB file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from smscore.money import Money
+
+
+@dataclass(frozen=True)
+class Account:
+    """The Twilio account as the console shows it. `balance` is None for subaccounts."""
+
+    sid_last4: str
+    type: str  # "Trial" or "Full"
+    status: str  # "active", "suspended", "closed"
+    balance: Money | None
+    mode: str  # "live" or "sandbox"
+
+    @property
+    def is_trial(self) -> bool:
+        return self.type.lower() == "trial"
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    """Twilio's view of one message, at create time or on a later fetch."""
+
+    sid: str
+    to: str
+    status: str  # queued, sending, sent, delivered, undelivered, failed, ...
+    num_segments: int | None = None
+    price: Decimal | None = None  # positive cost; Twilio reports debits as negative strings
+    price_unit: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    date_created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CarrierPrice:
+    """One outbound price row of the Pricing API (per carrier and sender number type)."""
+
+    iso: str
+    country: str | None
+    carrier: str | None
+    mcc: str | None
+    mnc: str | None
+    number_type: str | None
+    base_price: Decimal | None
+    current_price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class GatewayError(Exception):
+    """A request Twilio (or the sandbox) answered with an error, or one that never got an answer.
+
+    `sent` tells whether the request may have reached Twilio: a failure before the request left
+    (connection refused) is safe to retry; a timeout after it left is not, since Twilio has no
+    idempotency key on Messages.
+    """
+
+    message: str
+    code: int | None = None  # Twilio error code (21211, 20429, ...) when known
+    status: int | None = None  # HTTP status when known
+    sent: bool = True
+    details: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        code = f" (Twilio error {self.code})" if self.code else ""
+        return f"{self.message}{code}"
+
+
+class Gateway(Protocol):
+    """The console's whole dependency on Twilio."""
+
+    mode: str  # "live" or "sandbox"
+
+    def account(self) -> Account:
+        """The account with a freshly fetched balance."""
+
+    def balance(self) -> Money | None:
+        """A freshly fetched balance; None when the account has none (subaccount)."""
+
+    def price_countries(self) -> list[str]:
+        """ISO codes of every country the Pricing API lists."""
+
+    def country_prices(self, iso: str) -> list[CarrierPrice]:
+        """Outbound SMS prices of one country, per carrier and number type."""
+
+    def send(self, to: str, body: str, sender: str) -> MessageResult:
+        """Create one message. `sender` is a phone number or a Messaging Service SID (MG...).
+
+        Raises GatewayError on any failure.
+        """
+
+    def fetch(self, sid: str) -> MessageResult:
+        """The current status, error code and price of a message."""
+
+    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
+        """Messages sent to `to` since `since`: how an `unknown` ledger row is reconciled."""

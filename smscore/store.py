@@ -1,0 +1,219 @@
+"""The DuckDB store: one file, a versioned schema that migrates forward on open.
+
+Every table the console needs lives in one DuckDB file so an operator can copy, back up or
+inspect a whole workspace. Money columns are DECIMAL(18, 6) with a currency column beside
+them, never floats. Migrations only ever add: opening an older file keeps its data.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "smsconsole.duckdb"
+DB_ENV = "SMSCONSOLE_DB"
+
+# Each entry is (version, statements). Append new versions; never edit an old one, since files
+# in the field already ran it.
+MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
+    (
+        1,
+        (
+            "CREATE SEQUENCE contact_id_seq START 1",
+            """CREATE TABLE contacts (
+                id BIGINT PRIMARY KEY DEFAULT nextval('contact_id_seq'),
+                phone VARCHAR NOT NULL UNIQUE,      -- E.164
+                country VARCHAR,                    -- ISO 3166 alpha-2
+                name VARCHAR,
+                fields JSON,                        -- extra CSV columns, usable as {placeholders}
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE SEQUENCE category_id_seq START 1",
+            """CREATE TABLE categories (
+                id INTEGER PRIMARY KEY DEFAULT nextval('category_id_seq'),
+                name VARCHAR NOT NULL UNIQUE,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE contact_categories (
+                contact_id BIGINT NOT NULL,
+                category_id INTEGER NOT NULL,
+                PRIMARY KEY (contact_id, category_id)
+            )""",
+            """CREATE TABLE suppressions (
+                phone VARCHAR PRIMARY KEY,          -- E.164
+                reason VARCHAR NOT NULL,            -- e.g. 'opt-out', 'twilio 21610'
+                source VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE SEQUENCE price_list_id_seq START 1",
+            """CREATE TABLE price_lists (
+                id INTEGER PRIMARY KEY DEFAULT nextval('price_list_id_seq'),
+                source VARCHAR NOT NULL,            -- where the prices came from
+                as_of DATE NOT NULL,                -- the date the prices were valid
+                loaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE prices (
+                list_id INTEGER NOT NULL,
+                iso VARCHAR NOT NULL,
+                country VARCHAR,
+                carrier VARCHAR,
+                mcc VARCHAR,
+                mnc VARCHAR,
+                number_type VARCHAR,                -- sender type; NULL when the source has none
+                base_price DECIMAL(18, 6),
+                current_price DECIMAL(18, 6) NOT NULL,  -- per outbound segment
+                currency VARCHAR NOT NULL
+            )""",
+            """CREATE TABLE carrier_fees (
+                iso VARCHAR NOT NULL,
+                carrier VARCHAR NOT NULL,
+                sender_type VARCHAR NOT NULL,       -- 'long code', 'toll free', 'short code'
+                fee DECIMAL(18, 6) NOT NULL,        -- per outbound segment
+                currency VARCHAR NOT NULL,
+                as_of DATE NOT NULL,
+                source VARCHAR NOT NULL,
+                PRIMARY KEY (iso, carrier, sender_type)
+            )""",
+            """CREATE TABLE settings (
+                key VARCHAR PRIMARY KEY,
+                value VARCHAR NOT NULL
+            )""",
+            """CREATE TABLE batches (
+                id VARCHAR PRIMARY KEY,             -- deterministic key, see the sender
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                body VARCHAR NOT NULL,
+                selection JSON,
+                sender VARCHAR,
+                mode VARCHAR NOT NULL,              -- 'sandbox' or 'live'
+                status VARCHAR NOT NULL,
+                currency VARCHAR NOT NULL,
+                recipients INTEGER NOT NULL,
+                segments BIGINT NOT NULL,
+                estimate_min DECIMAL(18, 6) NOT NULL,
+                estimate_max DECIMAL(18, 6) NOT NULL,
+                price_list_id INTEGER,
+                started_at TIMESTAMP,
+                finished_at TIMESTAMP
+            )""",
+            """CREATE TABLE messages (
+                batch_id VARCHAR NOT NULL,
+                phone VARCHAR NOT NULL,             -- E.164
+                contact_id BIGINT,
+                country VARCHAR,
+                category VARCHAR,
+                body VARCHAR NOT NULL,
+                encoding VARCHAR NOT NULL,
+                segments INTEGER NOT NULL,
+                price_min DECIMAL(18, 6) NOT NULL,  -- estimate for this message
+                price_max DECIMAL(18, 6) NOT NULL,
+                state VARCHAR NOT NULL,             -- queued, claimed, sent, failed, unknown
+                attempts INTEGER NOT NULL DEFAULT 0,
+                sid VARCHAR,
+                twilio_status VARCHAR,
+                error_code INTEGER,
+                error_message VARCHAR,
+                actual_price DECIMAL(18, 6),        -- positive cost, from Twilio once known
+                price_unit VARCHAR,
+                claimed_at TIMESTAMP,
+                sent_at TIMESTAMP,
+                updated_at TIMESTAMP,
+                PRIMARY KEY (batch_id, phone)
+            )""",
+        ),
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def resolve_db_path(option: str | os.PathLike[str] | None = None,
+                    environ: Mapping[str, str] | None = None) -> Path:
+    """The database path: the --db option wins over SMSCONSOLE_DB, which wins over the default."""
+    env = os.environ if environ is None else environ
+    if option:
+        return Path(option)
+    if env.get(DB_ENV):
+        return Path(env[DB_ENV])
+    return DEFAULT_DB
+
+
+def connect(path: str | os.PathLike[str] = DEFAULT_DB) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database file and bring its schema up to date."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+    migrate(con)
+    return con
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used (locked by another process, unreadable file)."""
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open database; 0 for an empty file."""
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not has_table:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)")
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise StoreError(f"the database has schema version {current}, newer than this "
+                         f"smsconsole knows ({LATEST_VERSION}); upgrade smsconsole")
+    for version, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return schema_version(con)
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    """A console setting stored in the database (threshold, sender, language, ...)."""
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Store a console setting; secrets never come here (see smscore.config)."""
+    con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+
+
+def query_df(con: duckdb.DuckDBPyConnection, sql: str,
+             params: list[object] | None = None) -> pd.DataFrame:
+    """Run a query into a DataFrame whose DECIMAL columns hold exact Decimals, not floats.
+
+    DuckDB's own `.df()` turns DECIMAL into float64; going through Arrow keeps them exact.
+    """
+    with warnings.catch_warnings():
+        # DuckDB 2 warns that a DB-API result copies into Arrow; the copy is what we want, and
+        # con.sql() would refuse to run while an earlier fetchone() left a result open.
+        warnings.simplefilter("ignore", UserWarning)
+        table = con.execute(sql, params or []).to_arrow_table()
+    return table.to_pandas()
