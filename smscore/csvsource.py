@@ -1,0 +1,339 @@
+"""Reading the contact CSVs operators really have: any common encoding, delimiter and header.
+
+Brazilian Excel saves Windows-1252 with `;`; Google Sheets saves UTF-8 with `,`; some tools add
+a BOM or use tabs; names hold quoted delimiters and newlines; blank lines creep in. This module
+guesses all of that, guesses which column is the phone, the name and the category (English or
+Portuguese headers), and loads the rows into DuckDB keeping each record's line in the file, so a
+rejected row can be reported where the operator will find it.
+
+Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
+stray quotes, whitespace-only lines) is parsed with Python's csv module instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+DELIMITERS = (",", ";", "\t")
+ROLES = ("phone", "name", "category")
+PREVIEW_ROWS = 20
+_SAMPLE = 64 * 1024
+
+# Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
+# mobile. Compared after lower-casing, removing accents and anything not a letter or digit.
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "phone": ("celular", "mobile", "mobilephone", "mobilenumber", "cellphone", "cell", "whatsapp",
+              "msisdn", "phone", "phonenumber", "telefone", "telefonecelular", "fone", "tel",
+              "telemovel", "numero", "numerodetelefone", "number", "contato"),
+    "name": ("name", "nome", "fullname", "nomecompleto", "contactname", "firstname",
+             "primeironome", "cliente", "customer"),
+    "category": ("category", "categoria", "categories", "categorias", "group", "grupo", "groups",
+                 "grupos", "tag", "tags", "segment", "segmento", "list", "lista"),
+}
+# Substrings that identify a role when no exact name matches ("Telefone celular", "Phone no.").
+_HEADER_PARTS = {"phone": ("celular", "mobile", "whatsapp", "phone", "telefone", "fone"),
+                 "name": ("nome", "name"),
+                 "category": ("categor", "grupo", "group")}
+_PHONE_LIKE = re.compile(r"\s*\+?\(?[0-9][0-9 ().\-]{5,}\s*")
+
+
+class CsvImportError(ValueError):
+    """A file that cannot be imported at all; the message says why, naming the bad value."""
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """What the UI shows before an import: the guesses, and the first rows as text."""
+
+    encoding: str
+    delimiter: str
+    columns: list[str]
+    mapping: dict[str, str]  # role ('phone', 'name', 'category') -> column
+    rows: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A decoded CSV: its dialect, header, and UTF-8 text ready for a parser."""
+
+    encoding: str
+    delimiter: str
+    columns: list[str]       # header names as written (or column1.. when there is no header)
+    has_header: bool
+    text: str                # decoded, without BOM
+    path: Path | None        # the original file when it is plain UTF-8 (DuckDB can read it as is)
+
+
+def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = None) -> CsvPreview:
+    """Guess the dialect and the role of each column; `mapping` overrides the guess per role."""
+    csv_file = open_csv(source)
+    rows = _python_records(csv_file, limit=PREVIEW_ROWS)
+    frame = pd.DataFrame([r[2] for r in rows], columns=csv_file.columns, dtype=object)
+    return CsvPreview(csv_file.encoding, csv_file.delimiter, list(csv_file.columns),
+                      resolve_mapping(csv_file, mapping), frame.fillna(""))
+
+
+def open_csv(source: str | Path | bytes) -> CsvFile:
+    """Read and decode a file, sniff its delimiter and header. Raises CsvImportError."""
+    data, path = _read(source)
+    encoding, text = decode(data)
+    if not text.strip():
+        raise CsvImportError("the file is empty")
+    delimiter = sniff_delimiter(text[:_SAMPLE])
+    first = next((r for r in csv.reader(io.StringIO(text[:_SAMPLE], newline=""),
+                                        delimiter=delimiter) if any(c.strip() for c in r)), [])
+    has_header = not any(_PHONE_LIKE.fullmatch(cell) for cell in first)
+    if has_header:
+        columns = _unique([c.strip() or f"column{i + 1}" for i, c in enumerate(first)])
+    else:
+        columns = [f"column{i + 1}" for i in range(len(first))]
+    return CsvFile(encoding, delimiter, columns, has_header, text,
+                   path if encoding == "utf-8" else None)
+
+
+def _read(source: str | Path | bytes) -> tuple[bytes, Path | None]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    path = Path(source)
+    try:
+        return path.read_bytes(), path
+    except OSError as exc:
+        raise CsvImportError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(encoding name, text): UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252."""
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        raise CsvImportError("this is a zip or Excel .xlsx file, not a CSV; in Excel use "
+                             "File > Save As > CSV")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", data.decode("utf-16")
+    if b"\x00" in head:
+        raise CsvImportError("the file holds binary data (NUL bytes), not CSV text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", _utf8(data[3:])
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "windows-1252", data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8d ...): Latin-1
+        return "latin-1", data.decode("latin-1")
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CsvImportError(f"the file starts with a UTF-8 mark but byte {exc.start} is not "
+                             "UTF-8") from exc
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter among , ; TAB that splits the sample's records most consistently."""
+    lines = sample.splitlines()
+    if len(sample) >= _SAMPLE and len(lines) > 1:
+        sample = "\n".join(lines[:-1])  # the last line may be cut
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+                  if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        score = (count / len(widths), width) if width > 1 else (0.0, 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def header_key(name: str) -> str:
+    """'Número de Telefone' -> 'numerodetelefone' (for matching header names)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+
+def field_key(name: str) -> str:
+    """The contacts.fields key of an extra column: 'Data de Nascimento ' -> 'data_de_nascimento'."""
+    return re.sub(r"\s+", "_", name.strip().lower())
+
+
+def guess_mapping(columns: list[str]) -> dict[str, str]:
+    """role -> column from the header names; roles with no matching column are left out."""
+    keys = {c: header_key(c) for c in columns}
+    mapping: dict[str, str] = {}
+    for role in ROLES:
+        taken = set(mapping.values())
+        free = [c for c in columns if c not in taken]
+        exact = [c for name in HEADER_NAMES[role] for c in free if keys[c] == name]
+        partial = [c for part in _HEADER_PARTS[role] for c in free if part in keys[c]]
+        if exact or partial:
+            mapping[role] = (exact or partial)[0]
+    return mapping
+
+
+def resolve_mapping(csv_file: CsvFile, mapping: dict[str, str] | None) -> dict[str, str]:
+    """The guessed mapping with the caller's choices on top; unknown roles or columns raise.
+
+    Without a header, the phone is the first column whose first cell looks like a number; a
+    file of a single column is taken to be phone numbers.
+    """
+    columns = csv_file.columns
+    result = guess_mapping(columns) if csv_file.has_header else {}
+    if "phone" not in result:
+        phone = _headerless_phone(csv_file) or (columns[0] if len(columns) == 1 else None)
+        if phone:
+            result["phone"] = phone
+    for role, column in (mapping or {}).items():
+        if role not in ROLES:
+            raise CsvImportError(f"unknown column role {role!r}; roles are {', '.join(ROLES)}")
+        if column in (None, ""):
+            result.pop(role, None)
+            continue
+        if column not in columns:
+            raise CsvImportError(f"mapping {role}={column!r}: no such column; the columns are "
+                                 f"{', '.join(repr(c) for c in columns)}")
+        result = {r: c for r, c in result.items() if c != column}
+        result[role] = column
+    return result
+
+
+def _headerless_phone(csv_file: CsvFile) -> str | None:
+    if csv_file.has_header:
+        return None
+    first = _python_records(csv_file, limit=1)
+    for column, cell in zip(csv_file.columns, first[0][2] if first else []):
+        if _PHONE_LIKE.fullmatch(cell or ""):
+            return column
+    return None
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading every record into DuckDB.
+
+def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray:
+    """Create temp table `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
+
+    `key` is the record's 1-based order, `extra` the non-empty fields beyond the header's width
+    (NULL when there are none). Returns the line where each record starts (index key - 1), kept
+    in Python because only rejected rows ever need it.
+    """
+    lines = _load_with_duckdb(con, csv_file, table)
+    if lines is None:
+        lines = _load_with_python(con, csv_file, table)
+    # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
+    blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
+    con.execute(f"DELETE FROM {table} WHERE {blank} AND extra IS NULL")
+    return lines
+
+
+def _record_starts(text: str, has_header: bool) -> np.ndarray:
+    """1-based start lines of the records, by a quote-aware newline scan (vectorised).
+
+    A newline is a record boundary when an even number of quotes precede it; empty lines are
+    skipped, as DuckDB skips them.
+    """
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    newlines = np.flatnonzero(data == 10)
+    quotes = np.flatnonzero(data == 34)
+    outside = (np.searchsorted(quotes, newlines) % 2) == 0
+    ends = np.append(newlines[outside], len(data))
+    starts = np.append(0, newlines[outside] + 1)
+    lengths = ends - starts
+    cr = data[np.maximum(ends - 1, 0)] == 13
+    blank = (lengths == 0) | ((lengths == 1) & cr)
+    start_lines = np.append(0, np.flatnonzero(outside) + 1) + 1
+    lines = start_lines[~blank]
+    return lines[1:] if has_header else lines
+
+
+def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+                      table: str) -> np.ndarray | None:
+    """DuckDB's strict parallel reader; None when it refuses the file or counts differently."""
+    lines = _record_starts(csv_file.text, csv_file.has_header)
+    width = len(csv_file.columns)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    tmp = None
+    try:
+        path = csv_file.path
+        if path is None:
+            tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", delete=False)
+            with tmp:
+                tmp.write(csv_file.text)
+            path = Path(tmp.name)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT ordinality AS key, * EXCLUDE (ordinality), NULL::VARCHAR AS extra
+            FROM read_csv(?, auto_detect=false, delim=?, quote='"', escape='"', header=?,
+                          columns={columns}, strict_mode=true, encoding='utf-8') WITH ORDINALITY""",
+                    [str(path), csv_file.delimiter, csv_file.has_header])
+    except duckdb.Error:
+        return None
+    finally:
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)
+    if con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] != len(lines):
+        return None
+    return lines
+
+
+def _python_records(csv_file: CsvFile, limit: int | None = None) -> list[tuple[int, str | None, list]]:
+    """(line, extra, fields padded to the header's width) per non-blank record."""
+    reader = csv.reader(io.StringIO(csv_file.text, newline=""), delimiter=csv_file.delimiter)
+    width = len(csv_file.columns)
+    out: list[tuple[int, str | None, list]] = []
+    skip_header = csv_file.has_header
+    line = 1
+    for fields in reader:
+        start, line = line, reader.line_num + 1
+        if not any(f.strip() for f in fields):
+            continue
+        if skip_header:
+            skip_header = False
+            continue
+        extra = [f for f in fields[width:] if f.strip()]
+        padded = fields[:width] + [""] * (width - len(fields))
+        out.append((start, csv_file.delimiter.join(extra) if extra else None, padded))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def _load_with_python(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+                      table: str) -> np.ndarray:
+    try:
+        records = _python_records(csv_file)
+    except csv.Error as exc:
+        raise CsvImportError(f"cannot parse the file as CSV: {exc}") from exc
+    data = {"key": pa.array(range(1, len(records) + 1), pa.int64())}
+    for i in range(len(csv_file.columns)):
+        data[f"c{i}"] = pa.array([r[2][i] for r in records], pa.string())
+    data["extra"] = pa.array([r[1] for r in records], pa.string())
+    con.register(f"{table}_py", pa.table(data))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_py")
+    finally:
+        con.unregister(f"{table}_py")
+    return np.array([r[0] for r in records], dtype=np.int64)

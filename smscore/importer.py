@@ -1,0 +1,231 @@
+"""Importing a contacts CSV into DuckDB: one transaction, a reason for every rejected row.
+
+The whole import is set-based SQL over a temp copy of the file (see `csvsource`), with phone
+numbers decided by `phones.normalise_column`, so a million rows take seconds, not minutes.
+
+Categories come from the file's category column, several in one cell separated by `|`
+(`vip|clientes 2024`), and from the `category=` argument; missing ones are created. Columns that
+are neither phone, name nor category are kept in `contacts.fields` (keys lower-cased, spaces to
+underscores) for message templates such as `{city}`. Opted-out numbers are imported like any
+other: they are contacts, and the quote leaves them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from smscore import csvsource, phones
+from smscore.csvsource import CsvFile, CsvImportError
+
+DUPLICATE_POLICIES = ("skip", "update")
+CATEGORY_SEPARATOR = "|"
+_TEMP = ("_imp_raw", "_imp_src", "_imp_norm", "_imp_rows0", "_imp_rows", "_imp_dups", "_imp_cat")
+
+__all__ = ["CsvImportError", "ImportReport", "import_contacts"]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did. `rejects` has `line`, `reason`, then the file's own columns."""
+
+    imported: int
+    updated: int
+    rejected: int
+    encoding: str
+    delimiter: str
+    mapping: dict[str, str]
+    categories_created: list[str]
+    rejects: pd.DataFrame = field(repr=False)
+
+    def write_rejects(self, path: str | Path) -> None:
+        """The rejected rows as CSV (UTF-8 with BOM, so Excel shows accents right)."""
+        self.rejects.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, *,
+                    default_country: str = "BR", category: str | None = None,
+                    mapping: dict[str, str] | None = None,
+                    on_duplicate: str = "skip") -> ImportReport:
+    """Import a CSV (path or bytes). Raises CsvImportError, leaving the database untouched,
+    for a file that cannot be imported at all.
+
+    Args:
+        default_country: ISO region for numbers written without a country code.
+        category: a category for every imported or updated contact.
+        mapping: role ('phone', 'name', 'category') -> column, overriding the header guess.
+        on_duplicate: 'skip' rejects numbers that are already contacts; 'update' updates
+            their name, fields and categories.
+    """
+    if on_duplicate not in DUPLICATE_POLICIES:
+        raise ValueError(f"on_duplicate must be 'skip' or 'update'; got {on_duplicate!r}")
+    region = phones.check_region(default_country)
+    csv_file = csvsource.open_csv(source)
+    roles = csvsource.resolve_mapping(csv_file, mapping)
+    if "phone" not in roles:
+        raise CsvImportError(
+            "no phone column: none of the headers "
+            f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
+            "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
+    category = (category or "").strip() or None
+    try:
+        # Reading happens before the transaction: a file DuckDB's strict reader refuses is
+        # retried with Python's csv module, and a failed statement would abort the transaction.
+        lines = csvsource.load(con, csv_file, "_imp_raw")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            report = _import(con, csv_file, lines, roles, region, category, on_duplicate)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        _drop_temp(con)
+    return report
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for table in _TEMP:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
+            roles: dict[str, str], region: str, category: str | None,
+            on_duplicate: str) -> ImportReport:
+    col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
+    con.execute(f"CREATE TEMP TABLE _imp_src AS SELECT key, {col[roles['phone']]} AS raw "
+                "FROM _imp_raw")
+    phones.normalise_column(con, "_imp_src", region, "_imp_norm")
+    _classify(con, csv_file, roles, col, on_duplicate)
+    created = _create_categories(con, roles, col, category)
+    imported = _insert_new(con)
+    updated = _update_existing(con) if on_duplicate == "update" else 0
+    _link_categories(con, category)
+    rejects = _rejects(con, csv_file, lines)
+    return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
+                        encoding=csv_file.encoding, delimiter=csv_file.delimiter,
+                        mapping=dict(roles), categories_created=created, rejects=rejects)
+
+
+def _fields_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str]) -> tuple[str, list]:
+    """A json_object(...) of the extra columns, keys passed as parameters (they are user text)."""
+    extra = [c for c in csv_file.columns if c not in roles.values()]
+    if not extra:
+        return "NULL::JSON", []
+    keys: list[str] = []
+    for name in extra:
+        key = csvsource.field_key(name) or "field"
+        keys.append(key if key not in keys else f"{key}_{len(keys) + 1}")
+    pairs = ", ".join(f"?::VARCHAR, coalesce(r.{col[c]}, '')" for c in extra)
+    return f"json_object({pairs})", keys
+
+
+def _classify(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+              col: dict[str, str], on_duplicate: str) -> None:
+    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject') and reason."""
+    name = f"nullif(trim(r.{col[roles['name']]}), '')" if "name" in roles else "NULL::VARCHAR"
+    cats = f"r.{col[roles['category']]}" if "category" in roles else "NULL::VARCHAR"
+    fields, params = _fields_sql(csv_file, roles, col)
+    con.execute(f"""
+        CREATE TEMP TABLE _imp_rows0 AS
+        SELECT r.key, n.e164, n.country, {name} AS name, {cats} AS cats,
+               {fields} AS fields,
+               CASE WHEN r.extra IS NOT NULL
+                    THEN 'more fields than the header: ' || r.extra ||
+                         ' (a delimiter inside an unquoted value?)'
+                    ELSE n.reason END AS reason
+        FROM _imp_raw r JOIN _imp_norm n USING (key)""", params)
+    con.execute("""
+        CREATE TEMP TABLE _imp_dups AS
+        SELECT e164, min(key) AS first_key
+        FROM _imp_rows0 WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1""")
+    existing_reason = ("NULL" if on_duplicate == "update" else
+                       "'duplicate of existing contact: id ' || c.id || ' (' || r.e164 || ')'")
+    con.execute(f"""
+        CREATE TEMP TABLE _imp_rows AS
+        SELECT *, CASE WHEN reason IS NOT NULL THEN 'reject'
+                       WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
+        FROM (SELECT r.* EXCLUDE (reason), c.id AS contact_id,
+                     CASE WHEN r.reason IS NOT NULL THEN r.reason
+                          WHEN d.first_key IS NOT NULL AND r.key <> d.first_key
+                          THEN 'duplicate in file: same number as record ' || d.first_key
+                          WHEN c.id IS NOT NULL THEN {existing_reason} END AS reason
+              FROM _imp_rows0 r
+              LEFT JOIN _imp_dups d ON d.e164 = r.e164
+              LEFT JOIN contacts c ON c.phone = r.e164)""")
+
+
+def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
+                       col: dict[str, str], category: str | None) -> list[str]:
+    """_imp_cat(key, name) for accepted rows, and the categories that had to be created."""
+    con.execute(f"""
+        CREATE TEMP TABLE _imp_cat AS
+        SELECT DISTINCT key, name FROM (
+            SELECT key, trim(unnest(string_split(cats, ?))) AS name
+            FROM _imp_rows WHERE status <> 'reject' AND cats IS NOT NULL)
+        WHERE name <> ''""", [CATEGORY_SEPARATOR])
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
+        [category, category]).fetchall()]
+    existing = {r[0] for r in con.execute(
+        "SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()}
+    created = sorted(set(names) - existing)
+    for name in created:
+        con.execute("INSERT INTO categories (name) VALUES (?)", [name])
+    return created
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("""
+        INSERT INTO contacts (phone, country, name, fields)
+        SELECT e164, country, name, fields FROM _imp_rows WHERE status = 'new' ORDER BY key
+        """).fetchall()[0][0]
+
+
+def _update_existing(con: duckdb.DuckDBPyConnection) -> int:
+    """Name replaced when the file has one; file fields merged over the stored ones."""
+    return con.execute("""
+        UPDATE contacts SET
+            name = coalesce(u.name, contacts.name),
+            fields = CASE WHEN u.fields IS NULL THEN contacts.fields
+                          WHEN contacts.fields IS NULL THEN u.fields
+                          ELSE json_merge_patch(contacts.fields, u.fields) END,
+            updated_at = current_timestamp
+        FROM _imp_rows u WHERE u.status = 'update' AND contacts.id = u.contact_id
+        """).fetchall()[0][0]
+
+
+def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> None:
+    con.execute("""
+        INSERT OR IGNORE INTO contact_categories (contact_id, category_id)
+        SELECT DISTINCT c.id, k.id FROM (
+            SELECT key, name FROM _imp_cat
+            UNION ALL
+            SELECT key, ? FROM _imp_rows WHERE ? IS NOT NULL AND status <> 'reject') x
+        JOIN _imp_rows r USING (key)
+        JOIN contacts c ON c.phone = r.e164
+        JOIN categories k ON k.name = x.name""", [category, category])
+
+
+def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+             lines: np.ndarray) -> pd.DataFrame:
+    """Rejected rows with the line each starts on; record numbers in reasons become lines."""
+    cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
+    frame = con.execute(f"""
+        SELECT r.key, r.reason, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
+        WHERE r.status = 'reject' ORDER BY r.key""").df()
+    frame.columns = ["line", "reason", *csv_file.columns]
+    frame["line"] = lines[frame["line"].to_numpy(dtype=np.int64) - 1] if len(frame) else []
+    frame["reason"] = [_record_to_line(reason, lines) for reason in frame["reason"]]
+    return frame
+
+
+def _record_to_line(reason: str, lines: np.ndarray) -> str:
+    head, sep, record = reason.rpartition("same number as record ")
+    if not sep or not record.isdigit():
+        return reason
+    return f"{head}same number as line {lines[int(record) - 1]}"

@@ -1,0 +1,141 @@
+"""Phone numbers: E.164 + country as phonenumbers decides them, and the SQL path agrees."""
+
+from __future__ import annotations
+
+import duckdb
+import phonenumbers
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from phonenumbers import PhoneNumberFormat as Fmt
+from phonenumbers import PhoneNumberType as Type
+
+from smscore import phones
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+TYPES = [Type.MOBILE, Type.FIXED_LINE, Type.TOLL_FREE, Type.PREMIUM_RATE, Type.SHARED_COST,
+         Type.VOIP, Type.PERSONAL_NUMBER, Type.PAGER, Type.UAN, Type.VOICEMAIL]
+EXAMPLES = [n for r in REGIONS for t in TYPES
+            if (n := phonenumbers.example_number_for_type(r, t)) is not None]
+
+
+def run_sql(raws: list[str], default: str) -> list[tuple[str | None, str | None, str]]:
+    """(e164, country, status) per raw number, from the SQL path alone."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
+                "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
+    phones.normalise_sql(con, "src", default, "out")
+    return [tuple(r) for r in con.execute("SELECT e164, country, status FROM out ORDER BY key")
+            .fetchall()]
+
+
+def written_forms(number: phonenumbers.PhoneNumber) -> list[str]:
+    e164 = phonenumbers.format_number(number, Fmt.E164)
+    nsn = phonenumbers.national_significant_number(number)
+    return [e164, phonenumbers.format_number(number, Fmt.INTERNATIONAL),
+            phonenumbers.format_number(number, Fmt.NATIONAL), "00" + e164[1:],
+            e164[1:], nsn]
+
+
+def assert_sql_agrees(raws: list[str], default: str) -> tuple[int, int]:
+    """Every number SQL accepts has phonenumbers' E.164 and country; returns (accepted, valid)."""
+    accepted = valid = 0
+    for raw, (e164, country, status) in zip(raws, run_sql(raws, default)):
+        reference = phones.normalise_reason(raw, default)
+        valid += isinstance(reference, phones.Phone)
+        if status == "valid":
+            accepted += 1
+            assert reference == phones.Phone(e164, country), (raw, default)
+    return accepted, valid
+
+
+@pytest.mark.parametrize("raw, e164", [
+    ("+55 11 98765-4321", "+5511987654321"),
+    ("(11) 98765-4321", "+5511987654321"),
+    ("0044 20 7946 0958", "+442079460958"),
+    ("5511987654321", "+5511987654321"),
+    ("011 98765-4321", "+5511987654321"),
+    ("0021 44 20 7946 0958", "+442079460958"),   # Brazil's own 00 + carrier prefix
+    ("+1 (212) 555-0123", "+12125550123"),
+])
+def test_common_forms_normalise_to_e164_with_default_br(raw: str, e164: str) -> None:
+    assert phones.normalise(raw, "BR").e164 == e164
+    assert run_sql([raw], "BR")[0][0] == e164
+
+
+def test_country_comes_from_the_number_not_the_default() -> None:
+    assert phones.normalise("+7 701 123 4567", "BR").country == "KZ"
+    assert phones.normalise("+7 912 345 6789", "BR").country == "RU"
+    assert phones.normalise("+1 416 555 0123", "BR").country == "CA"
+
+
+def test_00_rule_only_applies_when_invalid_as_written() -> None:
+    # phonenumbers alone: Brazil's international prefix needs a carrier code, so this is invalid
+    assert not phonenumbers.is_valid_number(phonenumbers.parse("0044 20 7946 0958", "BR"))
+    assert phones.normalise("0044 20 7946 0958", "BR") == phones.Phone("+442079460958", "GB")
+
+
+@pytest.mark.parametrize("raw, words", [
+    ("123", "too short for BR"),
+    ("", "missing phone"),
+    ("abc", "not a phone number"),
+    ("+800 1234 5678", "non-geographic"),
+    ("+55 11 1234", "too short"),
+])
+def test_invalid_numbers_say_what_is_wrong(raw: str, words: str) -> None:
+    with pytest.raises(phones.InvalidPhone, match=words):
+        phones.normalise(raw, "BR")
+
+
+def test_unknown_default_country_is_named() -> None:
+    with pytest.raises(ValueError, match="'XX'"):
+        phones.normalise("+5511987654321", "XX")
+
+
+@pytest.mark.parametrize("default", ["BR", "AR"])  # AR: the most complex national-prefix rule
+def test_sql_agrees_with_phonenumbers_on_every_regions_examples(default: str) -> None:
+    raws = [form for number in EXAMPLES for form in written_forms(number)]
+    accepted, valid = assert_sql_agrees(raws, default)
+    assert accepted > 0.9 * valid  # SQL decides nearly all, else the fast path is not doing its job
+
+
+@st.composite
+def messy_numbers(draw: st.DrawFn) -> str:
+    number = draw(st.sampled_from(EXAMPLES))
+    nsn = phonenumbers.national_significant_number(number)
+    tail = draw(st.integers(0, min(6, len(nsn))))
+    digits = nsn[:len(nsn) - tail] + "".join(draw(st.lists(
+        st.sampled_from("0123456789"), min_size=tail, max_size=tail)))
+    digits += draw(st.sampled_from(["", "", "", "0", "12"]))       # sometimes too long
+    if draw(st.booleans()) and len(digits) > 3:
+        digits = digits[:-1]                                         # or too short
+    cc = str(number.country_code)
+    prefix = draw(st.sampled_from(["+" + cc, "00" + cc, cc, "", "0", "+" + cc + " (0)",
+                                   "+1", "011" + cc, "0021" + cc]))
+    text = prefix + digits
+    separators = draw(st.lists(st.sampled_from([" ", "-", ".", "(", ")"]), max_size=3))
+    for sep in separators:
+        at = draw(st.integers(1, max(1, len(text) - 1)))
+        text = text[:at] + sep + text[at:]
+    return draw(st.sampled_from(["", " "])) + text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raws=st.lists(messy_numbers(), min_size=30, max_size=30),
+       default=st.sampled_from(["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU",
+                                "RU", "KZ", "IN", "FR", "AG", "SM", "NF", "MG"]))
+def test_sql_agrees_with_phonenumbers_on_random_variations(raws: list[str], default: str) -> None:
+    assert_sql_agrees(raws, default)
+
+
+def test_normalise_column_fills_reasons_from_phonenumbers() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, '(11) 98765-4321'), "
+                "(2, '123'), (3, NULL), (4, '+44 20 7946 0958 ext. 12')) t(key, raw)")
+    slow = phones.normalise_column(con, "src", "BR", "out")
+    rows = con.execute("SELECT key, e164, country, reason FROM out ORDER BY key").fetchall()
+    assert rows[0] == (1, "+5511987654321", "BR", None)
+    assert "too short for BR" in rows[1][3]
+    assert rows[2][3] == "missing phone"
+    assert rows[3][1:3] == ("+442079460958", "GB")   # extension: phonenumbers' job, not SQL's
+    assert slow == 3
