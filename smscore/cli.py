@@ -1,0 +1,492 @@
+"""`python -m smscore`: the command line. It parses arguments and formats what the core returns.
+
+Each command is a `configure(parser)` plus a `run(args, con) -> int` pair registered in
+COMMANDS. Errors reach the user as one sentence on stderr with a non-zero exit, never a
+traceback: the core raises exceptions that name the bad value, and `main` prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from smscore import prices, store
+from smscore.money import decimal_str, format_money
+from smscore.quote import Quote, Selection, build_quote
+from smscore.segments import count_segments
+
+Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
+
+
+def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand; the decorated function runs it."""
+    def register(run: Runner) -> Runner:
+        COMMANDS[name] = (help_text, configure, run)
+        return run
+    return register
+
+
+class CliError(Exception):
+    """A problem to tell the user in one sentence (exit code 2 for usage, 1 otherwise)."""
+
+
+# --- import -----------------------------------------------------------------------------------
+
+def _configure_import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8 or Latin-1)")
+    p.add_argument("--default-country", default="BR", metavar="ISO",
+                   help="country of numbers written without +country code (default: BR)")
+    p.add_argument("--category", help="put every imported contact in this category")
+    p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                   help="column for a role (phone, name, category), overriding the guess")
+    p.add_argument("--update", action="store_true",
+                   help="update contacts that already exist instead of rejecting them")
+    p.add_argument("--rejects", metavar="OUT.csv", help="write the rejected rows to this CSV")
+
+
+@command("import", "import contacts from a CSV file", _configure_import)
+def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.importer import import_contacts
+
+    mapping = _parse_mapping(args.map)
+    report = import_contacts(con, Path(args.file), default_country=args.default_country.upper(),
+                             category=args.category, mapping=mapping or None,
+                             on_duplicate="update" if args.update else "skip")
+    print(f"imported {report.imported}, updated {report.updated}, rejected {report.rejected} "
+          f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
+    if report.categories_created:
+        print("new categories: " + ", ".join(report.categories_created))
+    if report.rejected:
+        reasons = report.rejects["reason"].astype(str).str.split(":").str[0].value_counts()
+        for reason, n in reasons.items():
+            print(f"  {n} rejected: {reason}")
+    if args.rejects:
+        report.write_rejects(args.rejects)
+        print(f"rejected rows written to {args.rejects}")
+    return 0
+
+
+def _parse_mapping(items: Sequence[str]) -> dict[str, str]:
+    mapping = {}
+    for item in items:
+        role, sep, column = item.partition("=")
+        if not sep or not role or not column:
+            raise CliError(f"--map takes ROLE=COLUMN, e.g. phone=Celular; got {item!r}")
+        mapping[role.strip().lower()] = column.strip()
+    return mapping
+
+
+# --- quote ------------------------------------------------------------------------------------
+
+def _configure_quote(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--body", required=True, help="message text; {name} or any contact field")
+    p.add_argument("--category", action="append", default=[], metavar="NAME",
+                   help="only contacts in this category (repeatable); default: everyone")
+    p.add_argument("--contact", action="append", default=[], type=int, metavar="ID",
+                   help="also this contact id (repeatable)")
+    p.add_argument("--smart-encoding", action="store_true",
+                   help="count as Twilio does with Smart Encoding on")
+    p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
+    p.add_argument("--trial", action="store_true",
+                   help="count Twilio's trial prefix ('Sent from your Twilio trial account - ')")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", metavar="OUT.csv", help="write the per-country breakdown to a CSV")
+
+
+def selection_from_args(args: argparse.Namespace) -> Selection:
+    """Everyone unless categories or contacts are named."""
+    if not args.category and not args.contact:
+        return Selection(everyone=True)
+    return Selection(categories=tuple(args.category), contact_ids=tuple(args.contact))
+
+
+def quote_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
+                    prefix: str = "") -> Quote:
+    """Build the quote the arguments describe (shared by `quote` and `send`)."""
+    if getattr(args, "trial", False):
+        from smscore.balance import TRIAL_PREFIX
+        prefix = TRIAL_PREFIX
+    return build_quote(con, args.body, selection_from_args(args),
+                       smart_encoding=args.smart_encoding, prefix=prefix,
+                       sender_type=args.sender_type)
+
+
+@command("quote", "price a message for a selection of contacts", _configure_quote)
+def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    quote = quote_from_args(args, con)
+    if args.csv:
+        from smscore.export import write_csv
+        write_csv(quote_countries_frame(quote), args.csv)
+    if args.json:
+        print(json.dumps(quote_json(quote), ensure_ascii=False))
+    else:
+        print_quote(quote)
+    return 0
+
+
+def quote_json(quote: Quote) -> dict[str, object]:
+    """The documented JSON shape of a quote: amounts as decimal strings."""
+    return {
+        "currency": quote.currency,
+        "price_list_as_of": quote.price_list_as_of.isoformat(),
+        "recipients": quote.n_recipients,
+        "segments": quote.segments,
+        "total_min": decimal_str(quote.total_min),
+        "total_max": decimal_str(quote.total_max),
+        "countries": [
+            {"iso": r.iso, "recipients": int(r.recipients), "segments": int(r.segments),
+             "unit_price_min": decimal_str(r.unit_price_min),
+             "unit_price_max": decimal_str(r.unit_price_max),
+             "subtotal_min": decimal_str(r.subtotal_min),
+             "subtotal_max": decimal_str(r.subtotal_max)}
+            for r in quote.by_country.itertuples()
+        ],
+        "excluded": [{"phone": r.phone, "reason": r.reason}
+                     for r in quote.excluded.itertuples()],
+    }
+
+
+def quote_countries_frame(quote: Quote) -> pd.DataFrame:
+    """The per-country breakdown with its currency and price-list date, for CSV."""
+    frame = quote.by_country.copy()
+    frame.insert(1, "currency", quote.currency)
+    frame["price_list_as_of"] = quote.price_list_as_of.isoformat()
+    return frame
+
+
+def print_quote(quote: Quote) -> None:
+    """A readable quote: per country, totals, what the encoding costs, who is left out."""
+    text = quote.prefix + quote.body
+    counted = count_segments(text, quote.smart_encoding)
+    print(f"message: {counted.encoding}, {counted.segments} segment(s) of up to "
+          f"{counted.per_segment} units before personalisation")
+    if counted.ucs2_chars:
+        print("  UCS-2 because of: " + " ".join(counted.ucs2_chars))
+    print(f"prices: list of {quote.price_list_as_of}, {quote.currency} per segment "
+          f"({quote.sender_type})")
+    rows = [(r.iso, int(r.recipients), int(r.segments), _range(r.unit_price_min, r.unit_price_max),
+             _range(r.subtotal_min, r.subtotal_max)) for r in quote.by_country.itertuples()]
+    _table(("country", "recipients", "segments", "unit price", "subtotal"), rows)
+    print(f"total: {quote.n_recipients} recipients, {quote.segments} segments, "
+          f"{format_money(quote.total_min, quote.currency)} to "
+          f"{format_money(quote.total_max, quote.currency)}")
+    if len(quote.excluded):
+        reasons = quote.excluded["reason"].astype(str).value_counts()
+        print(f"excluded: {len(quote.excluded)}")
+        for reason, n in reasons.items():
+            print(f"  {n}: {reason}")
+
+
+def _range(low: Decimal, high: Decimal) -> str:
+    return decimal_str(low) if low == high else f"{decimal_str(low)}-{decimal_str(high)}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))))
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+def _configure_prices(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country", metavar="ISO", help="one country, with its carriers")
+    p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("prices", "show the price list (per segment, with its date)", _configure_prices)
+def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    plist = prices.current_list(con)
+    table = prices.price_table(con, args.country, args.sender_type)
+    if args.json:
+        print(json.dumps({"as_of": plist.as_of.isoformat(), "source": plist.source,
+                          "countries": [_price_json(r) for r in table.itertuples()]}))
+        return 0
+    print(f"price list as of {plist.as_of} ({plist.source}); per outbound segment")
+    rows = [(r.iso, r.country, int(r.carriers), _range(r.unit_min, r.unit_max), r.currency)
+            for r in table.itertuples()]
+    _table(("iso", "country", "carriers", "price", "currency"), rows)
+    if args.country:
+        carriers = prices.carrier_rows(con, args.country)
+        print(f"carriers in {args.country.upper()}:")
+        _table(("carrier", "number type", "price"),
+               [(r.carrier, r.number_type if isinstance(r.number_type, str) else "-",
+                 decimal_str(r.current_price))
+                for r in carriers.itertuples()])
+    return 0
+
+
+def _price_json(r: object) -> dict[str, object]:
+    return {"iso": r.iso, "country": r.country, "carriers": int(r.carriers),
+            "unit_price_min": decimal_str(r.unit_min), "unit_price_max": decimal_str(r.unit_max),
+            "carrier_fee_min": decimal_str(r.fee_min), "carrier_fee_max": decimal_str(r.fee_max),
+            "currency": r.currency}
+
+
+# --- fees -------------------------------------------------------------------------------------
+
+def _configure_fees(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", nargs=4, metavar=("ISO", "CARRIER", "SENDER_TYPE", "FEE"),
+                   help="add or change one carrier's fee per segment, e.g. CA Bell 'long code' 0.002")
+
+
+@command("fees", "show or change the US/CA carrier pass-through fees per segment",
+         _configure_fees)
+def run_fees(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.money import to_decimal
+
+    prices.ensure_prices(con)
+    if args.set:
+        iso, carrier, sender_type, fee = args.set
+        prices.set_carrier_fee(con, iso, carrier, sender_type, to_decimal(fee))
+    table = prices.carrier_fees(con)
+    _table(("iso", "carrier", "sender type", "fee", "currency", "as of", "source"),
+           [(r.iso, r.carrier, r.sender_type, decimal_str(r.fee), r.currency, r.as_of, r.source)
+            for r in table.itertuples()])
+    return 0
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def _configure_report(p: argparse.ArgumentParser) -> None:
+    from smscore.reports import GROUPINGS
+    p.add_argument("--by", default="batch", choices=GROUPINGS, help="grouping (default: batch)")
+    p.add_argument("--batch", metavar="ID", help="only this batch")
+    p.add_argument("--csv", metavar="OUT.csv", help="write the report to a CSV (spreadsheet-safe)")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+
+
+@command("report", "batch costs per batch, country, category or day: estimate vs actual",
+         _configure_report)
+def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.export import safe_frame, write_csv
+    from smscore.reports import cost_report
+
+    frame = cost_report(con, args.by, args.batch)
+    if args.csv:
+        write_csv(frame, args.csv)
+    if args.json:
+        print(safe_frame(frame).to_json(orient="records", date_format="iso"))
+    elif frame.empty:
+        print("no messages sent yet")
+    else:
+        shown = frame.drop(columns=[c for c in ("body",) if c in frame.columns])
+        print(shown.to_string(index=False))
+    return 0
+
+
+# --- balance (the account gateway engineer's block) -------------------------------------------
+
+def _configure_balance(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threshold", metavar="AMOUNT",
+                   help="low-balance threshold (default: the console setting, 2.00)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+@command("balance", "show the account balance, mode, type and any low-balance notice",
+         _configure_balance)
+def run_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    import os
+
+    from smscore.balance import balance_report
+    from smscore.gateway import open_gateway as open_account
+    from smscore.money import to_decimal
+    from smscore.settings import load_settings
+
+    threshold = (to_decimal(args.threshold) if args.threshold
+                 else load_settings(con).low_balance_threshold)
+    report = balance_report(open_account(con, os.environ), threshold)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    balance = ("none (subaccount)" if report["balance"] is None
+               else format_money(Decimal(report["balance"]), report["currency"]))
+    print(f"balance: {balance}")
+    print(f"mode: {report['mode']}; account: {report['type']} ({report['status']}), "
+          f"SID …{report['account_sid_last4']}")
+    if report["notice"]:
+        print(report["notice"])
+    return 0
+
+
+# --- send, batches (the sender engineer's block) ----------------------------------------------
+
+def _configure_send(p: argparse.ArgumentParser) -> None:
+    _configure_quote(p)
+    p.add_argument("--from", dest="sender", metavar="SENDER",
+                   help="phone number or Messaging Service SID (default: TWILIO_FROM / "
+                        "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)")
+    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    _configure_pacing(p)
+
+
+def _configure_pacing(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rate", type=float, metavar="N",
+                   help="segments per second (default: Twilio's MPS for the sender type)")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N",
+                   help="requests in flight at once (default: 4)")
+
+
+def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - a Gateway
+    """The live gateway when Twilio credentials are set, else the sandbox account in the file."""
+    import os
+
+    from smscore.credentials import Credentials
+
+    credentials = Credentials.from_mapping(os.environ)
+    if credentials is None:
+        from smscore.sandbox import SANDBOX_SENDER, SandboxGateway
+        return SandboxGateway(con), SANDBOX_SENDER
+    from smscore.twilio_gateway import TwilioGateway
+    return TwilioGateway(credentials), credentials.sender
+
+
+@command("send", "price, confirm and send a batch (resumes it if already started today)",
+         _configure_send)
+def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import ledger
+    from smscore.balance import check_balance
+    from smscore.money import Money
+
+    gateway, default_sender = open_gateway(con)
+    sender = args.sender or default_sender
+    if not sender:
+        raise CliError("no sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, or pass --from")
+    quote = quote_from_args(args, con)
+    print_quote(quote)
+    if quote.n_recipients == 0:
+        raise CliError("nobody to send to: the selection has no sendable contacts")
+    check = check_balance(gateway, Money(quote.total_max, quote.currency))
+    print(f"balance ({gateway.mode}): {check.message}")
+    if not check.ok:
+        print(f"error: sending refused: {check.message}", file=sys.stderr)
+        return 1
+    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}? [y/N] ")\
+            .strip().lower() not in ("y", "yes"):
+        print("not sent")
+        return 1
+    batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode)
+    print(f"batch {batch_id}")
+    return _send_batch(con, gateway, batch_id, args)
+
+
+def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
+                args: argparse.Namespace) -> int:
+    from smscore.sender import run_batch
+
+    progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
+                         rate_segments_per_second=args.rate, on_progress=_print_progress)
+    print()
+    print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
+          f"unknown {progress.unknown}, queued {progress.queued}; "
+          f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
+    if progress.reason:
+        print(f"reason: {progress.reason}", file=sys.stderr)
+    return 0 if progress.status == "done" else 1
+
+
+def _print_progress(p: object) -> None:
+    eta = "" if p.eta_seconds is None else f", ETA {p.eta_seconds:,.0f} s"
+    print(f"\r{p.sent + p.failed}/{p.total} settled ({p.failed} failed, {p.unknown} unknown), "
+          f"{p.segments_per_second:.1f} segments/s, {p.cost_so_far}{eta}", end="", flush=True)
+
+
+@command("batches", "list batches: status, counts, estimate vs actual", lambda p: None)
+def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import ledger
+
+    frame = ledger.list_batches(con)
+    if frame.empty:
+        print("no batches yet")
+        return 0
+    _table(("batch", "created", "mode", "status", "recipients", "sent", "failed", "unknown",
+            "pending", "estimate", "actual"),
+           [(r.id, str(r.created_at)[:16], r.mode, r.status, r.recipients, r.sent, r.failed,
+             r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
+             "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
+            for r in frame.itertuples()])
+    return 0
+
+
+def _configure_batch_id(p: argparse.ArgumentParser) -> None:
+    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+
+
+def _configure_resume(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    _configure_pacing(p)
+
+
+@command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
+def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    gateway, _ = open_gateway(con)
+    return _send_batch(con, gateway, args.batch, args)
+
+
+@command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
+def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.sender import reconcile
+
+    gateway, _ = open_gateway(con)
+    result = reconcile(con, gateway, args.batch)
+    print(f"found in Twilio {result.found}, queued again {result.requeued}, "
+          f"still unknown {result.left}")
+    return 0
+
+
+@command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)
+def run_poll(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.sender import poll_statuses
+
+    gateway, _ = open_gateway(con)
+    print(f"updated {poll_statuses(con, gateway, args.batch)} messages")
+    return 0
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m smscore",
+        description="smsconsole core: import contacts, price and send SMS batches via Twilio.")
+    parser.add_argument("--db", metavar="PATH",
+                        help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (help_text, configure, _) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        con = store.connect(store.resolve_db_path(args.db))
+    except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
+        return _fail(exc)
+    try:
+        return COMMANDS[args.command][2](args, con)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001
+        return _fail(exc)
+    finally:
+        con.close()
+
+
+def _fail(exc: BaseException) -> int:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    print(f"error: {message}", file=sys.stderr)
+    return 2 if isinstance(exc, CliError) else 1

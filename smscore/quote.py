@@ -1,0 +1,279 @@
+"""Batch quotes: what a message to a selection of contacts will cost, before anything is sent.
+
+Personalisation is rendered in DuckDB (one vectorised pass), and segments are counted once per
+distinct rendered body, so a fixed body over a million recipients costs one count, and a
+personalised one costs a count per distinct text. Prices are ranges: the cheapest and the
+dearest carrier of each country (plus US carrier fees); the balance gate uses the maximum.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from smscore import prices
+from smscore.segments import count_segments
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_BUILTIN_FIELDS = {"name": "c.name", "phone": "c.phone", "country": "c.country"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Who a batch goes to: everyone, or the union of some categories and picked contacts."""
+
+    everyone: bool = False
+    categories: tuple[str, ...] = ()
+    contact_ids: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        if self.everyone:
+            return "everyone"
+        parts = [f"category {c}" for c in self.categories]
+        if self.contact_ids:
+            parts.append(f"{len(self.contact_ids)} picked contacts")
+        return ", ".join(parts) or "nobody"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced batch. DataFrames hold exact decimals (Arrow decimal128 columns)."""
+
+    body: str
+    selection: Selection
+    currency: str
+    price_list_id: int
+    price_list_as_of: date
+    recipients: pd.DataFrame = field(repr=False)
+    by_country: pd.DataFrame = field(repr=False)
+    excluded: pd.DataFrame = field(repr=False)
+    total_min: Decimal = Decimal(0)
+    total_max: Decimal = Decimal(0)
+    segments: int = 0
+    prefix: str = ""
+    smart_encoding: bool = False
+    sender_type: str = "long code"
+
+    @property
+    def n_recipients(self) -> int:
+        return len(self.recipients)
+
+
+class QuoteError(ValueError):
+    """The quote cannot be made as asked (unknown placeholder or category, empty body)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message body split into literal text and contact fields, rendered in SQL."""
+
+    parts: tuple[tuple[str, str], ...]  # ("text", literal) or ("field", name)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for k, v in self.parts if k == "field"))
+
+    @property
+    def is_fixed(self) -> bool:
+        return not self.fields
+
+
+def parse_template(body: str) -> Template:
+    """Split `Olá {name}!` into parts; `{{` and `}}` stand for literal braces."""
+    parts: list[tuple[str, str]] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(body):
+        parts.append(("text", body[pos:m.start()]))
+        token = m.group(0)
+        parts.append(("field", m.group(1)) if m.group(1) else ("text", token[0]))
+        pos = m.end()
+    parts.append(("text", body[pos:]))
+    merged: list[tuple[str, str]] = []
+    for kind, value in parts:
+        if kind == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + value)
+        elif not (kind == "text" and value == ""):
+            merged.append((kind, value))
+    return Template(tuple(merged))
+
+
+def placeholders(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Fields a template may use: name, phone, country and every extra CSV column seen."""
+    rows = con.execute("""SELECT DISTINCT unnest(json_keys(fields)) FROM
+                          (SELECT fields FROM contacts WHERE fields IS NOT NULL LIMIT 10000)""").fetchall()
+    return list(_BUILTIN_FIELDS) + sorted(r[0] for r in rows if r[0] not in _BUILTIN_FIELDS)
+
+
+def render(template: Template, values: dict[str, str | None]) -> str:
+    """The body one contact receives (used for previews; quotes render in SQL)."""
+    return "".join(v if k == "text" else (values.get(v) or "") for k, v in template.parts)
+
+
+def _field_sql(name: str, known: set[str]) -> str:
+    if name in _BUILTIN_FIELDS:
+        return _BUILTIN_FIELDS[name]
+    if name not in known:
+        raise QuoteError(f"unknown placeholder {{{name}}}; contacts have: "
+                         f"{', '.join(sorted(known | set(_BUILTIN_FIELDS)))}")
+    return f"json_extract_string(c.fields, '$.\"{name}\"')"
+
+
+def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tuple[str, list[object]]:
+    if selection.everyone:
+        return "TRUE", []
+    clauses, params = [], []
+    if selection.categories:
+        names = list(selection.categories)
+        found = {r[0] for r in con.execute("SELECT name FROM categories WHERE list_contains(?, name)",
+                                           [names]).fetchall()}
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise QuoteError(f"no category named {missing[0]!r}")
+        clauses.append("""c.id IN (SELECT cc.contact_id FROM contact_categories cc
+                           JOIN categories k ON k.id = cc.category_id WHERE list_contains(?, k.name))""")
+        params.append(names)
+    if selection.contact_ids:
+        clauses.append("list_contains(?, c.id)")
+        params.append([int(i) for i in selection.contact_ids])
+    if not clauses:
+        raise QuoteError("choose recipients: everyone, one or more categories, or contacts")
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection, *,
+                smart_encoding: bool = False, prefix: str = "",
+                sender_type: str = "long code") -> Quote:
+    """Price `body` for every selected contact; excluded contacts are listed with a reason."""
+    if not body.strip():
+        raise QuoteError("the message body is empty")
+    plist = prices.current_list(con)
+    units = prices.unit_prices(con, sender_type, plist.id)
+    currencies = set(units["currency"])
+    if len(currencies) > 1:
+        raise QuoteError(f"the price list mixes currencies {sorted(currencies)}")
+    currency = currencies.pop() if currencies else "USD"
+    template = parse_template(body)
+    known = set(placeholders(con))
+    where, params = _selection_sql(con, selection)
+    body_sql, body_params, missing_sql = _render_sql(template, known, prefix)
+    body_col = "NULL::VARCHAR" if template.is_fixed else body_sql
+    cur = con.cursor()
+    try:
+        cur.register("_unit_prices", _unit_arrow(units))
+        rows = cur.sql(f"""
+            SELECT c.id AS contact_id, c.phone, c.country, cat.category,
+                   {body_col} AS body,
+                   CASE WHEN s.phone IS NOT NULL THEN 'opted out (' || s.reason || ')'
+                        WHEN c.country IS NULL THEN 'unknown country'
+                        {missing_sql}
+                        WHEN u.iso IS NULL THEN 'no price for ' || c.country ||
+                             ' in the price list of {plist.as_of}'
+                   END AS reason,
+                   u.unit_min, u.unit_max
+            FROM contacts c
+            LEFT JOIN suppressions s ON s.phone = c.phone
+            LEFT JOIN _unit_prices u ON u.iso = c.country
+            LEFT JOIN (SELECT cc.contact_id, min(k.name) AS category FROM contact_categories cc
+                       JOIN categories k ON k.id = cc.category_id GROUP BY cc.contact_id) cat
+                   ON cat.contact_id = c.id
+            WHERE {where}""", params=(body_params if not template.is_fixed else []) + params
+        ).to_arrow_table()
+        cur.register("_quote_rows", rows)
+        fixed_text = prefix + render(template, {}) if template.is_fixed else None
+        cur.register("_body_counts", _count_distinct_bodies(cur, smart_encoding, fixed_text))
+        return _assemble(cur, body, selection, currency, plist, prefix, smart_encoding,
+                         sender_type, fixed_text)
+    finally:
+        cur.close()
+
+
+def _render_sql(template: Template, known: set[str], prefix: str) -> tuple[str, list[object], str]:
+    pieces: list[str] = ["?"]
+    params: list[object] = [prefix]
+    missing: list[str] = []
+    for kind, value in template.parts:
+        if kind == "text":
+            pieces.append("?")
+            params.append(value)
+        else:
+            expr = _field_sql(value, known)
+            pieces.append(f"coalesce({expr}, '')")
+            missing.append(f"WHEN nullif(trim({expr}), '') IS NULL THEN "
+                           f"'no value for {{{value}}}'")
+    return "concat(" + ", ".join(pieces) + ")", params, "\n".join(missing)
+
+
+def _unit_arrow(units: pd.DataFrame) -> pa.Table:
+    dec = pa.decimal128(18, 6)
+    return pa.table({
+        "iso": pa.array(units["iso"].tolist(), pa.string()),
+        "unit_min": pa.array(units["unit_min"].tolist(), dec),
+        "unit_max": pa.array(units["unit_max"].tolist(), dec),
+    })
+
+
+def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
+                           fixed_text: str | None) -> pa.Table:
+    if fixed_text is not None:
+        bodies: list[str | None] = [None]
+        counted = count_segments(fixed_text, smart_encoding)
+        return pa.table({"body": pa.array(bodies, pa.string()),
+                         "segments": pa.array([counted.segments], pa.int32()),
+                         "encoding": pa.array([counted.encoding], pa.string())})
+    bodies = [r[0] for r in cur.execute(
+        "SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL").fetchall()]
+    segs, encs = [], []
+    for text in bodies:
+        counted = count_segments(text, smart_encoding)
+        segs.append(counted.segments)
+        encs.append(counted.encoding)
+    return pa.table({"body": pa.array(bodies, pa.string()), "segments": pa.array(segs, pa.int32()),
+                     "encoding": pa.array(encs, pa.string())})
+
+
+def _assemble(cur: duckdb.DuckDBPyConnection, body: str, selection: Selection, currency: str,
+              plist: prices.PriceList, prefix: str, smart_encoding: bool,
+              sender_type: str, fixed_text: str | None) -> Quote:
+    recipients = _arrow_df(cur, """
+        SELECT r.contact_id, r.phone, r.country, r.category, r.body, b.encoding, b.segments,
+               r.unit_min, r.unit_max,
+               (r.unit_min * b.segments)::DECIMAL(18, 6) AS cost_min,
+               (r.unit_max * b.segments)::DECIMAL(18, 6) AS cost_max
+        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body
+        WHERE r.reason IS NULL""")
+    if fixed_text is not None:
+        # One body for everyone: stored once, as a categorical, rather than a million copies.
+        codes = np.zeros(len(recipients), dtype=np.int8)
+        recipients["body"] = pd.Categorical.from_codes(codes, [fixed_text])
+    by_country = _arrow_df(cur, """
+        SELECT r.country AS iso, count(*) AS recipients, sum(b.segments)::BIGINT AS segments,
+               any_value(r.unit_min) AS unit_price_min, any_value(r.unit_max) AS unit_price_max,
+               sum(r.unit_min * b.segments)::DECIMAL(18, 6) AS subtotal_min,
+               sum(r.unit_max * b.segments)::DECIMAL(18, 6) AS subtotal_max
+        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body
+        WHERE r.reason IS NULL GROUP BY r.country ORDER BY subtotal_max DESC, iso""")
+    excluded = _arrow_df(cur, """SELECT contact_id, phone, country, reason FROM _quote_rows
+                                 WHERE reason IS NOT NULL ORDER BY contact_id""")
+    total_min, total_max, segments = cur.execute("""
+        SELECT coalesce(sum(r.unit_min * b.segments), 0)::DECIMAL(18, 6),
+               coalesce(sum(r.unit_max * b.segments), 0)::DECIMAL(18, 6),
+               coalesce(sum(b.segments), 0)::BIGINT
+        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body WHERE r.reason IS NULL""").fetchone()
+    return Quote(body=body, selection=selection, currency=currency, price_list_id=plist.id,
+                 price_list_as_of=plist.as_of, recipients=recipients, by_country=by_country,
+                 excluded=excluded, total_min=total_min, total_max=total_max,
+                 segments=int(segments), prefix=prefix, smart_encoding=smart_encoding,
+                 sender_type=sender_type)
+
+
+def _arrow_df(cur: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """A DataFrame backed by Arrow: decimals stay exact and a million rows convert in ms."""
+    table = cur.sql(sql).to_arrow_table()
+    return table.to_pandas(types_mapper=pd.ArrowDtype)

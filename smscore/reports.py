@@ -1,0 +1,80 @@
+"""Cost reports from the send ledger: per batch, country, category and day, estimate vs actual.
+
+Every report is a DataFrame with exact Decimal amounts and a currency column, so the console,
+the CLI and a notebook show the same figures. "Estimate" is what the quote priced for the
+messages that went out (the maximum of the range, the figure the gate used); "actual" is what
+Twilio charged, once it has filled the price in (it can take hours), so `priced` says how many
+messages already have an actual price.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from smscore.store import query_df
+
+GROUPINGS = ("batch", "country", "category", "day")
+
+_SENT = "m.state = 'sent'"
+_MEASURES = f"""
+    count(*) AS messages,
+    count(*) FILTER (WHERE {_SENT}) AS sent,
+    count(*) FILTER (WHERE m.state = 'failed') AS failed,
+    count(*) FILTER (WHERE m.state IN ('queued', 'claimed', 'unknown')) AS pending,
+    coalesce(sum(m.segments) FILTER (WHERE {_SENT}), 0)::BIGINT AS segments,
+    coalesce(sum(m.price_min) FILTER (WHERE {_SENT}), 0)::DECIMAL(18, 6) AS estimate_min,
+    coalesce(sum(m.price_max) FILTER (WHERE {_SENT}), 0)::DECIMAL(18, 6) AS estimate_max,
+    count(m.actual_price) AS priced,
+    coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
+    any_value(b.currency) AS currency
+"""
+
+_KEYS = {
+    "batch": ("b.id AS batch_id, any_value(b.created_at) AS created_at, any_value(b.mode) AS mode, "
+              "any_value(b.status) AS status, any_value(b.body) AS body", "b.id",
+              "created_at DESC"),
+    "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
+    "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
+    "day": ("CAST(coalesce(m.sent_at, b.created_at) AS DATE) AS day", "1", "day"),
+}
+
+
+def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
+                batch_id: str | None = None) -> pd.DataFrame:
+    """Messages and money grouped `by` batch, country, category or day, optionally one batch.
+
+    `variance` is actual minus estimate over the messages Twilio has already priced.
+    """
+    if by not in _KEYS:
+        raise ValueError(f"report by one of {', '.join(GROUPINGS)}; got {by!r}")
+    keys, group, order = _KEYS[by]
+    where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
+    frame = query_df(con, f"""
+        SELECT {keys}, {_MEASURES},
+               (coalesce(sum(m.actual_price), 0)
+                - coalesce(sum(m.price_max) FILTER (WHERE m.actual_price IS NOT NULL), 0)
+               )::DECIMAL(18, 6) AS variance
+        FROM messages m JOIN batches b ON b.id = m.batch_id
+        {where}
+        GROUP BY {group} ORDER BY {order}""", params)
+    if batch_id and frame.empty and not _batch_exists(con, batch_id):
+        raise LookupError(f"no batch with id {batch_id!r}")
+    return frame
+
+
+def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every batch with its quoted range and what it cost so far, newest first."""
+    return query_df(con, """
+        SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.recipients, b.segments,
+               b.estimate_min, b.estimate_max, b.currency,
+               count(*) FILTER (WHERE m.state = 'sent') AS sent,
+               count(*) FILTER (WHERE m.state = 'failed') AS failed,
+               count(*) FILTER (WHERE m.state IN ('queued', 'claimed', 'unknown')) AS pending,
+               coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual
+        FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
+        GROUP BY ALL ORDER BY b.created_at DESC""")
+
+
+def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0])

@@ -1,0 +1,86 @@
+"""The operator's console settings, kept in the database (never any secret).
+
+Credentials stay in the environment or Streamlit secrets (smscore.credentials); what lives here
+is what an operator tunes: the low-balance threshold, the default country for imports, the
+sender, the send rate and the console's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from decimal import Decimal
+
+import duckdb
+
+from smscore.money import to_decimal
+from smscore.store import get_setting, set_setting
+
+LANGUAGES = ("en", "pt-BR")
+SENDER_TYPES = ("long code", "toll free", "short code")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Console settings with the defaults a fresh workspace starts from."""
+
+    low_balance_threshold: Decimal = Decimal("2.00")
+    balance_reserve: Decimal = Decimal("0.00")
+    default_country: str = "BR"
+    sender: str = ""  # a phone number in E.164 or a Messaging Service SID (MG...)
+    sender_type: str = "long code"
+    send_rate: Decimal = Decimal("10")  # segments per second; Twilio's default outside +1
+    concurrency: int = 4
+    smart_encoding: bool = False
+    language: str = "en"
+
+    def validated(self) -> Settings:
+        """Raise ValueError naming the bad value; return self when all is well."""
+        if self.low_balance_threshold < 0:
+            raise ValueError(f"the low-balance threshold cannot be negative; got {self.low_balance_threshold}")
+        if self.balance_reserve < 0:
+            raise ValueError(f"the balance reserve cannot be negative; got {self.balance_reserve}")
+        if len(self.default_country) != 2 or not self.default_country.isalpha():
+            raise ValueError(f"default country must be an ISO 3166 code like BR; got {self.default_country!r}")
+        if self.sender_type not in SENDER_TYPES:
+            raise ValueError(f"sender type must be one of {', '.join(SENDER_TYPES)}; got {self.sender_type!r}")
+        if self.send_rate <= 0:
+            raise ValueError(f"the send rate must be positive; got {self.send_rate}")
+        if not 1 <= self.concurrency <= 64:
+            raise ValueError(f"concurrency must be between 1 and 64; got {self.concurrency}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {self.language!r}")
+        if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):
+            raise ValueError(f"sender must be an E.164 number or a Messaging Service SID; got {self.sender!r}")
+        return self
+
+
+_PARSERS = {
+    Decimal: to_decimal,
+    int: int,
+    bool: lambda v: str(v).lower() in ("1", "true", "yes"),
+    str: str,
+}
+
+
+def load_settings(con: duckdb.DuckDBPyConnection) -> Settings:
+    """The stored settings, with defaults for anything never set."""
+    values = {}
+    for f in fields(Settings):
+        raw = get_setting(con, f.name)
+        if raw is not None:
+            kind = type(getattr(Settings(), f.name))
+            values[f.name] = _PARSERS[kind](raw)
+    return Settings(**values)
+
+
+def save_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> Settings:
+    """Validate and store every setting."""
+    settings.validated()
+    for name, value in asdict(settings).items():
+        set_setting(con, name, str(value).lower() if isinstance(value, bool) else str(value))
+    return settings
+
+
+def update_settings(con: duckdb.DuckDBPyConnection, **changes: object) -> Settings:
+    """Change some settings, keeping the others."""
+    return save_settings(con, replace(load_settings(con), **changes))

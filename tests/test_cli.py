@@ -1,0 +1,83 @@
+"""The command line: documented JSON, one-sentence errors, the --db option."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smscore import store
+from smscore.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def seeded(db_path):
+    con = store.connect(db_path)
+    con.execute("""INSERT INTO contacts (phone, country, name, fields) VALUES
+        ('+5511987654321', 'BR', 'Ana', '{}'), ('+351912345678', 'PT', 'Rui', '{}'),
+        ('+12025550123', 'US', 'Bob', '{}'), ('+5521987654321', 'BR', 'Bia', '{}')""")
+    con.execute("INSERT INTO suppressions (phone, reason) VALUES ('+5521987654321', 'opt-out')")
+    con.execute("INSERT INTO categories (name) VALUES ('vip')")
+    con.execute("INSERT INTO contact_categories SELECT id, 1 FROM contacts WHERE name = 'Ana'")
+    con.close()
+    return db_path
+
+
+def test_quote_json_has_the_documented_shape(seeded, capsys):
+    assert main(["--db", str(seeded), "quote", "--body", "Olá {name}!", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["currency"] == "USD" and out["recipients"] == 3 and out["segments"] == 3
+    assert out["total_min"] == "0.118600" and out["total_max"] == "0.119600"
+    br = next(c for c in out["countries"] if c["iso"] == "BR")
+    assert br == {"iso": "BR", "recipients": 1, "segments": 1, "unit_price_min": "0.059900",
+                  "unit_price_max": "0.059900", "subtotal_min": "0.059900",
+                  "subtotal_max": "0.059900"}
+    assert out["excluded"] == [{"phone": "+5521987654321", "reason": "opted out (opt-out)"}]
+
+
+def test_quote_by_category_and_csv_breakdown(seeded, tmp_path, capsys):
+    out_csv = tmp_path / "q.csv"
+    assert main(["--db", str(seeded), "quote", "--body", "Hi", "--category", "vip",
+                 "--csv", str(out_csv)]) == 0
+    text = capsys.readouterr().out
+    assert "total: 1 recipients" in text and "USD" in text
+    assert "BR,USD,1,1,0.059900" in out_csv.read_text(encoding="utf-8-sig")
+
+
+def test_prices_for_one_country(seeded, capsys):
+    assert main(["--db", str(seeded), "prices", "--country", "BR", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["as_of"] == "2023-09-19" and out["countries"][0]["unit_price_max"] == "0.059900"
+
+
+def test_errors_are_one_sentence_on_stderr_without_traceback(seeded):
+    run = subprocess.run([sys.executable, "-m", "smscore", "--db", str(seeded), "quote",
+                          "--body", "Hi", "--category", "nope"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert run.stderr.strip() == "error: no category named 'nope'"
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_db_comes_from_the_environment_when_no_option(seeded, tmp_path):
+    env = {"SMSCONSOLE_DB": str(seeded), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "smscore", "quote", "--body", "Hi", "--json"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["recipients"] == 3
+
+
+def test_report_with_no_batches(seeded, capsys):
+    assert main(["--db", str(seeded), "report", "--by", "country"]) == 0
+    assert "no messages sent yet" in capsys.readouterr().out
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"python -m smscore {name}" not in readme]
+    assert not missing, f"README lacks: {missing}"
