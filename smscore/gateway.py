@@ -7,6 +7,7 @@ sandbox account kept in the DuckDB file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -108,3 +109,21 @@ class Gateway(Protocol):
 
     def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
         """Messages sent to `to` since `since`: how an `unknown` ledger row is reconciled."""
+
+
+def open_gateway(con: object, environ_or_secrets: Mapping[str, str]) -> Gateway:
+    """The live gateway when Twilio credentials are set, else the sandbox account in `con`'s file.
+
+    Raises ValueError (naming the bad setting, never a secret) for half-set credentials: an
+    operator who set a SID meant to go live, so falling back to the sandbox would mislead.
+    """
+    from smscore.credentials import Credentials  # imported here: both modules import this one
+
+    credentials = Credentials.from_mapping(environ_or_secrets)
+    if credentials is None:
+        from smscore.sandbox import SandboxGateway
+
+        return SandboxGateway(con)  # type: ignore[arg-type]
+    from smscore.twilio_gateway import TwilioGateway
+
+    return TwilioGateway(credentials)

@@ -128,6 +128,48 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        2,
+        (
+            # The sender (smscore.ledger): `seq` orders a batch's rows so a claim reads one narrow
+            # range instead of scanning the batch; `claim_token` names the run holding a claim, so
+            # a claim left by a dead run can be told from a live one.
+            "ALTER TABLE messages ADD COLUMN seq BIGINT",
+            "ALTER TABLE messages ADD COLUMN claim_token VARCHAR",
+            # Why a batch is paused or stopped, in words the operator can act on.
+            "ALTER TABLE batches ADD COLUMN status_reason VARCHAR",
+        ),
+    ),
+    (
+        3,
+        (
+            # The sandbox account (smscore.sandbox): a simulated Twilio account kept in the file,
+            # so a sandbox balance survives restarts like a real one. One row, id 1.
+            """CREATE TABLE sandbox_account (
+                id INTEGER PRIMARY KEY,
+                sid VARCHAR NOT NULL,               -- a made-up AC... SID; only its last 4 shown
+                type VARCHAR NOT NULL,              -- 'Full' or 'Trial'
+                status VARCHAR NOT NULL,
+                balance DECIMAL(18, 6) NOT NULL,
+                currency VARCHAR NOT NULL,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE sandbox_messages (
+                sid VARCHAR PRIMARY KEY,            -- SM + 32 hex, like Twilio's
+                to_number VARCHAR NOT NULL,
+                sender VARCHAR NOT NULL,
+                body VARCHAR NOT NULL,
+                status VARCHAR NOT NULL,            -- queued -> sent -> delivered, one step per fetch
+                num_segments INTEGER NOT NULL,
+                price DECIMAL(18, 6) NOT NULL,      -- positive cost, debited at create
+                price_unit VARCHAR NOT NULL,
+                error_code INTEGER,
+                error_message VARCHAR,
+                date_created TIMESTAMP NOT NULL,    -- naive UTC
+                date_updated TIMESTAMP NOT NULL
+            )""",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,289 @@
+"""The sandbox: a simulated Twilio account kept in the DuckDB file, used when no credentials are set.
+
+It behaves like Twilio where the console's decisions depend on it: the balance starts at 20.00 USD
+(Twilio's smallest top-up) and is drawn down per segment at the price book's price; messages move
+queued -> sent -> delivered as they are fetched; Twilio's documented test numbers fail with their
+real error codes; an exhausted balance is refused the way Twilio refuses an inactive account.
+Everything it returns says mode "sandbox".
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import duckdb
+import phonenumbers
+
+from smscore.balance import TRIAL_PREFIX
+from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
+from smscore.money import Money, to_decimal
+from smscore.segments import segments_of
+
+SANDBOX_SENDER = "+15005550006"  # Twilio's test-credentials "From" number that always passes
+STARTING_BALANCE = Money(Decimal("20.00"), "USD")  # Twilio's smallest top-up
+MAX_BODY = 1600  # Twilio's limit on Body (error 21617)
+
+# Twilio's test "To" numbers and the error each returns at create, with HTTP 400.
+# Source: https://www.twilio.com/docs/iam/test-credentials (the "To" table for SMS).
+TEST_NUMBER_ERRORS: dict[str, tuple[int, str]] = {
+    "+15005550001": (21211, "The 'To' number {to} is not a valid phone number."),
+    "+15005550002": (21612, "The 'To' phone number {to} is not currently reachable via SMS."),
+    "+15005550003": (21408, "Permission to send an SMS has not been enabled for the region "
+                            "indicated by the 'To' number: {to}."),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient {to}."),
+    "+15005550009": (21614, "'To' number {to} is not a valid mobile number."),
+}
+
+# What Twilio answers when the account has no funds left: error 20005 "Account not active",
+# documented as "potentially because you ran out of funds"
+# (https://www.twilio.com/docs/api/errors/20005; see also 10001, whose causes list "account
+# balance reached $0"). The docs do not give the HTTP status; 401 is assumed, as for 20003.
+BALANCE_EXHAUSTED_CODE = 20005
+BALANCE_EXHAUSTED_STATUS = 401
+
+_NEXT_STATUS = {"queued": "sent", "sent": "delivered"}
+
+
+class SandboxGateway:
+    """Gateway to the simulated account in `con`'s database. Safe to share between threads."""
+
+    mode = "sandbox"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con.cursor()  # our own handle: the caller's may be busy on another thread
+        self._lock = threading.Lock()
+        self._prices: dict[tuple[int, str], tuple] = {}  # (list id, ISO) -> price row
+        if self._con.execute("SELECT count(*) FROM sandbox_account").fetchone()[0]:
+            return  # the usual case: no write on every page run
+        self._con.execute(
+            "INSERT OR IGNORE INTO sandbox_account (id, sid, type, status, balance, currency) "
+            "VALUES (1, ?, 'Full', 'active', ?, ?)",
+            ["AC" + uuid.uuid4().hex, STARTING_BALANCE.amount, STARTING_BALANCE.currency])
+
+    def __repr__(self) -> str:
+        return "SandboxGateway()"
+
+    # -- account -------------------------------------------------------------------------------
+
+    def account(self) -> Account:
+        sid, kind, status, balance, currency = self._row(
+            "SELECT sid, type, status, balance, currency FROM sandbox_account WHERE id = 1")
+        return Account(sid_last4=sid[-4:], type=kind, status=status,
+                       balance=Money(balance, currency), mode=self.mode)
+
+    def balance(self) -> Money:
+        balance, currency = self._row("SELECT balance, currency FROM sandbox_account WHERE id = 1")
+        return Money(balance, currency)
+
+    def top_up(self, amount: Decimal | str) -> Money:
+        """Add funds, as the operator would in Twilio's Console."""
+        value = _positive(amount, "a top-up")
+        self._write("UPDATE sandbox_account SET balance = balance + ?, "
+                    "updated_at = current_timestamp WHERE id = 1", [value])
+        return self.balance()
+
+    def set_balance(self, amount: Decimal | str) -> Money:
+        """Put the balance at an exact figure (tests, demos)."""
+        value = to_decimal(amount)
+        if value < 0:
+            raise ValueError(f"a sandbox balance cannot be negative; got {amount!r}")
+        self._write("UPDATE sandbox_account SET balance = ?, updated_at = current_timestamp "
+                    "WHERE id = 1", [value])
+        return self.balance()
+
+    def set_type(self, kind: str) -> None:
+        """Make the simulated account a "Trial" or a "Full" one."""
+        if kind not in ("Trial", "Full"):
+            raise ValueError(f"account type must be 'Trial' or 'Full'; got {kind!r}")
+        self._write("UPDATE sandbox_account SET type = ? WHERE id = 1", [kind])
+
+    # -- prices --------------------------------------------------------------------------------
+
+    def price_countries(self) -> list[str]:
+        self._ensure_prices()
+        rows = self._all("SELECT DISTINCT iso FROM prices WHERE list_id = "
+                         "(SELECT max(id) FROM price_lists) ORDER BY iso")
+        return [r[0] for r in rows]
+
+    def country_prices(self, iso: str) -> list[CarrierPrice]:
+        self._ensure_prices()
+        rows = self._all(
+            "SELECT iso, country, carrier, mcc, mnc, number_type, base_price, current_price, "
+            "currency FROM prices WHERE list_id = (SELECT max(id) FROM price_lists) AND iso = ? "
+            "ORDER BY carrier", [iso.upper()])
+        return [CarrierPrice(*r) for r in rows]
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def send(self, to: str, body: str, sender: str) -> MessageResult:
+        _refuse_bad_request(to, body, sender)
+        account = self.account()
+        if account.is_trial:
+            body = TRIAL_PREFIX + body
+        segments = segments_of(body)
+        cost = Money(self._unit_price(to, account.balance.currency) * segments,
+                     account.balance.currency)
+        now = _utcnow()
+        sid = "SM" + uuid.uuid4().hex
+        with self._lock:
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                paid = self._con.execute(
+                    "UPDATE sandbox_account SET balance = balance - ?, updated_at = ? "
+                    "WHERE id = 1 AND balance >= ? RETURNING balance",
+                    [cost.amount, now, cost.amount]).fetchone()
+                if paid is None:
+                    left = self._con.execute("SELECT balance, currency FROM sandbox_account "
+                                             "WHERE id = 1").fetchone()
+                    self._con.execute("ROLLBACK")
+                    raise _exhausted(cost, Money(*left))
+                self._con.execute(
+                    "INSERT INTO sandbox_messages (sid, to_number, sender, body, status, "
+                    "num_segments, price, price_unit, date_created, date_updated) "
+                    "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                    [sid, to, sender, body, segments, cost.amount, cost.currency, now, now])
+                self._con.execute("COMMIT")
+            except GatewayError:
+                raise
+            except Exception:
+                self._con.execute("ROLLBACK")
+                raise
+        # Like Twilio at create time: queued, segments known, price not yet reported.
+        return MessageResult(sid=sid, to=to, status="queued", num_segments=segments,
+                             price=None, price_unit=None, date_created=_aware(now))
+
+    def fetch(self, sid: str) -> MessageResult:
+        """The message one step further along: queued -> sent -> delivered."""
+        with self._lock:
+            row = self._con.execute("SELECT status FROM sandbox_messages WHERE sid = ?",
+                                    [sid]).fetchone()
+            if row is None:
+                raise GatewayError(f"The requested resource /Messages/{sid}.json was not found",
+                                   code=20404, status=404, sent=True)
+            if row[0] in _NEXT_STATUS:
+                self._con.execute("UPDATE sandbox_messages SET status = ?, date_updated = ? "
+                                  "WHERE sid = ?", [_NEXT_STATUS[row[0]], _utcnow(), sid])
+        return self._messages("WHERE sid = ?", [sid])[0]
+
+    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
+        return self._messages("WHERE to_number = ? AND date_created >= ? ORDER BY date_created",
+                              [to, _naive_utc(since)])
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _messages(self, where: str, params: list[object]) -> list[MessageResult]:
+        rows = self._all("SELECT sid, to_number, status, num_segments, price, price_unit, "
+                         f"error_code, error_message, date_created FROM sandbox_messages {where}",
+                         params)
+        return [MessageResult(sid=sid, to=to, status=status, num_segments=segments,
+                              price=price if status != "queued" else None,
+                              price_unit=unit if status != "queued" else None,
+                              error_code=code, error_message=message, date_created=_aware(created))
+                for sid, to, status, segments, price, unit, code, message, created in rows]
+
+    def _unit_price(self, to: str, currency: str) -> Decimal:
+        """The most expensive carrier's price in the destination country: a safe upper bound."""
+        list_id = self._ensure_prices()
+        iso = _iso_of(to)
+        key = (list_id, iso or "")
+        if key not in self._prices:
+            self._prices[key] = self._row(
+                "SELECT max(current_price), any_value(currency), count(DISTINCT currency) "
+                "FROM prices WHERE list_id = ? AND iso = ?", [list_id, iso])
+        price, price_currency, currencies = self._prices[key]
+        if price is None:
+            raise GatewayError(f"Permission to send an SMS has not been enabled for the region "
+                               f"indicated by the 'To' number: {to} (the sandbox price book has "
+                               f"no price for {iso or 'its country'})", code=21408, status=400)
+        if currencies != 1 or price_currency != currency:
+            raise GatewayError(f"the price book prices {iso} in {price_currency}, but the sandbox "
+                               f"account is in {currency}; not charging blindly", status=400)
+        return price
+
+    def _ensure_prices(self) -> int:
+        """The current price list's id, loading the embedded default into an empty database."""
+        list_id = self._row("SELECT max(id) FROM price_lists")[0]
+        if list_id is not None:
+            return int(list_id)
+        from smscore.prices import ensure_prices  # the embedded default price list
+
+        with self._lock:
+            return ensure_prices(self._con).id
+
+    def _row(self, sql: str, params: list[object] | None = None) -> tuple:
+        with self._lock:
+            row = self._con.execute(sql, params or []).fetchone()
+        if row is None:
+            raise RuntimeError(f"the sandbox account is missing from the database: {sql}")
+        return row
+
+    def _all(self, sql: str, params: list[object] | None = None) -> list[tuple]:
+        with self._lock:
+            return self._con.execute(sql, params or []).fetchall()
+
+    def _write(self, sql: str, params: list[object]) -> None:
+        with self._lock:
+            self._con.execute(sql, params)
+
+
+def _refuse_bad_request(to: str, body: str, sender: str) -> None:
+    """The create-time errors Twilio gives before any money moves."""
+    if not sender:
+        raise GatewayError("A 'From' phone number or a Messaging Service SID is required.",
+                           code=21603, status=400)
+    if not body:
+        raise GatewayError("Message body is required.", code=21602, status=400)
+    if len(body) > MAX_BODY:
+        raise GatewayError(f"The concatenated message body exceeds the {MAX_BODY} character "
+                           f"limit ({len(body)} characters).", code=21617, status=400)
+    if to in TEST_NUMBER_ERRORS:
+        code, text = TEST_NUMBER_ERRORS[to]
+        raise GatewayError(text.format(to=to), code=code, status=400)
+    if not _iso_of(to):
+        raise GatewayError(f"The 'To' number {to} is not a valid phone number.",
+                           code=21211, status=400)
+
+
+def _exhausted(cost: Money, balance: Money) -> GatewayError:
+    return GatewayError(f"Account not active: the sandbox balance {balance} cannot pay "
+                        f"{cost} for this message; top up to continue",
+                        code=BALANCE_EXHAUSTED_CODE, status=BALANCE_EXHAUSTED_STATUS, sent=True,
+                        details={"balance": str(balance.amount), "needed": str(cost.amount),
+                                 "currency": cost.currency})
+
+
+def _iso_of(number: str) -> str | None:
+    """The destination country, from the number's calling code when it is not a known range."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(parsed)
+    if region and region != "001":
+        return region
+    fallback = phonenumbers.region_code_for_country_code(parsed.country_code)
+    return fallback if fallback not in ("ZZ", "001") else None
+
+
+def _positive(amount: Decimal | str, what: str) -> Decimal:
+    value = to_decimal(amount)
+    if value <= 0:
+        raise ValueError(f"{what} must be a positive amount; got {amount!r}")
+    return value
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=timezone.utc)
