@@ -1,0 +1,144 @@
+"""Sending 5,000 messages to the loopback Twilio peer: the sender next to what a user would write.
+
+Figures from one run, against the peer the tests use (tests/peer.py: Prism serving Twilio's v2010
+spec on 127.0.0.1, behind the counting fault proxy with no faults planned):
+  raw     - requests.Session POSTs from `--concurrency` threads, straight to Prism and through
+            the proxy: the most the peer sustains, with no SDK and no bookkeeping;
+  naive   - a sequential loop of `client.messages.create` with the official SDK;
+  sender  - freeze_batch + run_batch through TwilioGateway (ledger claim before every request,
+            outcomes written to DuckDB), pacing set high enough not to throttle.
+It also times freezing a 1,000,000-recipient batch.
+
+Run: python bench/bench_send.py [--messages 5000] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout
+sys.path.insert(0, str(ROOT / "tests"))
+
+import requests  # noqa: E402
+from peer import ACCOUNT_SID, FaultProxy, PrismPeer, no_proxy_for_loopback  # noqa: E402
+from sendkit import make_quote, phones  # noqa: E402
+from twilio.rest import Client  # noqa: E402
+
+from smscore import ledger, store  # noqa: E402
+from smscore.credentials import Credentials, Secret  # noqa: E402
+from smscore.sender import run_batch  # noqa: E402
+from smscore.twilio_gateway import RedirectingHttpClient, TwilioGateway  # noqa: E402
+
+SID = ACCOUNT_SID
+FROM = "+15017122661"
+
+
+def bench_raw(url: str, n: int, concurrency: int) -> float:
+    endpoint = f"{url}/2010-04-01/Accounts/{SID}/Messages.json"
+    numbers = iter(phones(n))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                to = next(numbers, None)
+            if to is None:
+                return
+            r = session.post(endpoint, data={"To": to, "From": FROM, "Body": "bench"},
+                             auth=(SID, "token"), timeout=10)
+            assert r.status_code == 201, r.text
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return n / (time.perf_counter() - started)
+
+
+def bench_naive(url: str, n: int) -> float:
+    client = Client(SID, "token", http_client=RedirectingHttpClient({"api.twilio.com": url},
+                                                                    timeout=10))
+    started = time.perf_counter()
+    for to in phones(n):
+        client.messages.create(to=to, from_=FROM, body="bench")
+    return n / (time.perf_counter() - started)
+
+
+def bench_sender(url: str, n: int, concurrency: int) -> tuple[float, str]:
+    gateway = TwilioGateway(Credentials(account_sid=SID, auth_token=Secret("token"),
+                                        from_number=FROM), api_url=url,
+                            pool_size=concurrency + 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        con = store.connect(Path(tmp) / "bench.duckdb")
+        batch_id = ledger.freeze_batch(con, make_quote(phones(n), "bench", price="0"),
+                                       sender=FROM, mode="live")
+        started = time.perf_counter()
+        progress = run_batch(con, gateway, batch_id, concurrency=concurrency,
+                             rate_segments_per_second=1e6)
+        elapsed = time.perf_counter() - started
+        con.close()
+    assert progress.sent == n, progress
+    return n / elapsed, progress.status
+
+
+def bench_freeze(n: int) -> float:
+    quote = make_quote(phones(n), "bench")
+    con = store.connect(":memory:")
+    started = time.perf_counter()
+    ledger.freeze_batch(con, quote, sender=FROM, mode="sandbox")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--freeze", type=int, default=1_000_000)
+    parser.add_argument("--rtt", type=float, default=0.05,
+                        help="second round with this many seconds added to every answer, like a "
+                             "real round trip to Twilio (0 to skip)")
+    parser.add_argument("--rtt-messages", type=int, default=1000)
+    args = parser.parse_args()
+    no_proxy_for_loopback()
+    with tempfile.TemporaryDirectory() as tmp:
+        peer = PrismPeer.start(Path(tmp))
+        proxy = FaultProxy(peer)  # as the tests run it: counting, no faults planned
+        try:
+            bench_raw(peer.api.url, 200, args.concurrency)  # warm the peer up
+            raw_prism = bench_raw(peer.api.url, args.messages, args.concurrency)
+            raw = bench_raw(proxy.url, args.messages, args.concurrency)
+            naive = bench_naive(proxy.url, args.messages)
+            sender, status = bench_sender(proxy.url, args.messages, args.concurrency)
+            if args.rtt:
+                proxy.delay(args.rtt)
+                naive_rtt = bench_naive(proxy.url, args.rtt_messages)
+                sender_rtt, _ = bench_sender(proxy.url, args.rtt_messages, args.concurrency)
+        finally:
+            proxy.stop()
+            peer.stop()
+    print(f"{args.messages} messages, concurrency {args.concurrency}, Prism + proxy on loopback")
+    print(f"  raw POSTs x{args.concurrency} straight to Prism: {raw_prism:8.0f} msg/s")
+    print(f"  raw POSTs x{args.concurrency} via the proxy:     {raw:8.0f} msg/s")
+    print(f"  naive sequential SDK loop:        {naive:8.0f} msg/s")
+    print(f"  smscore sender ({status}):            {sender:8.0f} msg/s")
+    print(f"  sender / naive = {sender / naive:.2f}; sender / raw = {sender / raw:.2f}")
+    if args.rtt:
+        print(f"{args.rtt_messages} messages with {args.rtt * 1000:.0f} ms added to each answer:")
+        print(f"  naive sequential SDK loop: {naive_rtt:8.1f} msg/s")
+        print(f"  smscore sender:            {sender_rtt:8.1f} msg/s  "
+              f"(sender / naive = {sender_rtt / naive_rtt:.1f})")
+    if args.freeze:
+        print(f"freeze_batch of {args.freeze:,} recipients: {bench_freeze(args.freeze):.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""The batch sender: sends a frozen batch exactly once, paced, resumable, and honest about doubt.
+
+One coordinating thread owns every database write (DuckDB connections are not thread-safe, and
+one writer keeps the ledger's story simple); a bounded pool of workers only talks to Twilio. The
+coordinator claims rows in the ledger before handing them to a worker, and settles each claim from
+the worker's outcome. What can go wrong, and what happens then:
+
+* 429 / 20429, 5xx, or a connection refused before the request left: Twilio did not take the
+  message, so the worker retries with exponential backoff and full jitter. Still throttled after
+  its retries, the row goes back to the queue and the batch pauses.
+* No answer after the request left (a read timeout): the outcome is unknown. The row is marked
+  `unknown` and never resent blindly; `reconcile` asks Twilio for messages to that number.
+* Any other 4xx: a per-recipient refusal (21211, 21408, 21608, 21614, ...), recorded with Twilio's
+  code; 21610 (the recipient sent STOP) also suppresses the number for every later batch.
+* 20003 / 401: the credentials are refused; the batch stops at once ("stopped: auth").
+* 10001 / 20005 (account not active, which is what an empty balance causes), or a balance check
+  during the batch that no longer covers what is left: the batch pauses, resumable after a top-up.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from smscore import ledger
+from smscore.balance import judge
+from smscore.gateway import Gateway, GatewayError, MessageResult
+from smscore.ledger import Claim, Cursor, Progress
+from smscore.money import Money
+from smscore.ratelimit import SegmentRate, default_rate
+
+AUTH_CODES = frozenset({20003})
+BALANCE_CODES = frozenset({10001, 20005})  # "account not active": Twilio's answer to no funds
+OPTED_OUT = 21610
+THROTTLE_CODES = frozenset({20429})
+
+# Runs alive in this process. A claim held by a token not in here belongs to a run that is gone.
+_LIVE_RUNS: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter for requests Twilio did not take."""
+
+    attempts: int = 6
+    base: float = 0.25
+    cap: float = 20.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
+        return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one worker learned about one claim."""
+
+    claim: Claim
+    kind: str  # sent, failed, unknown, throttled, auth, balance, halted
+    attempts: int
+    result: MessageResult | None = None
+    error: GatewayError | None = None
+
+
+def classify(error: GatewayError) -> str:
+    """Map a gateway error to the sender's action: retry, unknown, auth, balance or failed."""
+    if error.code in BALANCE_CODES:  # checked first: it may come with HTTP 401 too
+        return "balance"
+    if error.code in AUTH_CODES or error.status == 401:
+        return "auth"
+    if error.code in THROTTLE_CODES or error.status == 429:
+        return "retry"
+    if error.status is not None and error.status >= 500:
+        # Twilio answered with an error: it did not create the message.
+        return "retry"
+    if error.status is None:
+        return "unknown" if error.sent else "retry"
+    return "failed"
+
+
+@dataclass
+class _Worker:
+    """The part that runs in the pool: pacing, the request, and retries. No database here."""
+
+    gateway: Gateway
+    sender: str
+    limiter: SegmentRate
+    policy: RetryPolicy
+    halt: threading.Event
+    stop: threading.Event | None
+    sleep: Callable[[float], None]
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __call__(self, claim: Claim) -> Outcome:
+        self.limiter.acquire(claim.segments)
+        attempt = 0
+        while True:
+            if self.halt.is_set() or (self.stop is not None and self.stop.is_set()):
+                return Outcome(claim, "halted", attempt)
+            attempt += 1
+            try:
+                return Outcome(claim, "sent", attempt,
+                               result=self.gateway.send(claim.phone, claim.body, self.sender))
+            except GatewayError as exc:
+                action = classify(exc)
+                if action in ("auth", "balance"):
+                    self.halt.set()  # the other workers stop before their next request
+                if action != "retry":
+                    return Outcome(claim, action, attempt, error=exc)
+                if attempt >= self.policy.attempts:
+                    return Outcome(claim, "throttled", attempt, error=exc)
+                self.sleep(self.policy.delay(attempt, self.rng))
+            except Exception as exc:  # noqa: BLE001 - a bug or an SDK surprise after the request
+                return Outcome(claim, "unknown", attempt,
+                               error=GatewayError(f"unexpected {type(exc).__name__}: {exc}"))
+
+
+@dataclass
+class _Run:
+    """The coordinator's state for one run_batch call."""
+
+    cur: Cursor
+    batch_id: str
+    token: str
+    now: Callable[[], datetime]
+    halt_status: str | None = None
+    halt_reason: str | None = None
+    settled: int = 0
+
+    def stop(self, status: str, reason: str) -> None:
+        # The first reason wins: an auth failure is not downgraded by a later pause.
+        if self.halt_status is None or (status == ledger.STOPPED_AUTH
+                                        and self.halt_status != ledger.STOPPED_AUTH):
+            self.halt_status, self.halt_reason = status, reason
+
+
+def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int = 4,
+              rate_segments_per_second: float | None = None,
+              on_progress: Callable[[Progress], None] | None = None,
+              stop_event: threading.Event | None = None, retry: RetryPolicy = RetryPolicy(),
+              reserve: Decimal = Decimal("0"), balance_every: int = 500,
+              reconcile_settle: float = 60.0, progress_every: float = 0.5,
+              sleep: Callable[[float], None] = time.sleep,
+              now: Callable[[], datetime] = ledger.utcnow) -> Progress:
+    """Send (or resume) a frozen batch and return its progress when this run ends.
+
+    Safe to call again at any time and from several threads at once: only rows still queued in
+    the ledger are sent, each by whichever run claims it first.
+
+    Args:
+        rate_segments_per_second: pacing; defaults to Twilio's MPS for the batch's sender.
+        reserve: balance to keep untouched on top of what the batch may still cost.
+        balance_every: re-read the balance after this many messages.
+        reconcile_settle: seconds an unknown row must age before Twilio is asked about it.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1; got {concurrency!r}")
+    cur = con.cursor()
+    info = ledger.batch_info(cur, batch_id)
+    rate = rate_segments_per_second or default_rate(info["sender"] or "")
+    token = uuid.uuid4().hex
+    run = _Run(cur, batch_id, token, now)
+    with _LIVE_LOCK:
+        ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
+        _LIVE_RUNS.add(token)
+    try:
+        if ledger.counts(cur, batch_id)[ledger.UNKNOWN]:
+            reconcile(con, gateway, batch_id, settle=reconcile_settle, now=now)
+        ledger.skip_suppressed(cur, batch_id, now())
+        if ledger.counts(cur, batch_id)[ledger.QUEUED]:
+            _gate_balance(run, gateway, reserve)
+            if run.halt_status is None:
+                ledger.set_status(cur, batch_id, ledger.SENDING, None, now())
+                _send_loop(run, gateway, info["sender"] or "", concurrency,
+                           SegmentRate(rate), retry, balance_every, reserve,
+                           on_progress, stop_event, progress_every, sleep)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE_RUNS.discard(token)
+            # Anything this run still holds had its request made or about to be: unknown.
+            ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
+    _close(run)
+    progress = ledger.batch_progress(con, batch_id, now())
+    if on_progress:
+        on_progress(progress)
+    return progress
+
+
+def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limiter: SegmentRate,
+               retry: RetryPolicy, balance_every: int, reserve: Decimal,
+               on_progress: Callable[[Progress], None] | None,
+               stop_event: threading.Event | None, progress_every: float,
+               sleep: Callable[[float], None]) -> None:
+    halt = threading.Event()
+    worker = _Worker(gateway, sender, limiter, retry, halt, stop_event, sleep)
+    # Rows claimed ahead of the workers: one database round trip (a WAL flush on a file) feeds
+    # many requests. After a crash they are reconciled, so the window is kept modest.
+    window = concurrency * 4
+    after_seq = 0
+    in_flight: dict[Future[Outcome], Claim] = {}
+    outcomes: list[Outcome] = []
+    last_report = time.monotonic()
+    next_balance_check = balance_every
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="smssend") as pool:
+        while True:
+            if stop_event is not None and stop_event.is_set():
+                run.stop(ledger.PAUSED, "stopped by the operator")
+            settlements = [_settlement(run, outcome) for outcome in outcomes]
+            if run.halt_status is not None:
+                halt.set()
+            free = 0 if run.halt_status is not None else window - len(in_flight)
+            claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
+                                             after_seq=after_seq, limit=free, now=run.now())
+            _suppress_opted_out(run, outcomes)
+            run.settled += len(outcomes)
+            for claim in claims:
+                in_flight[pool.submit(worker, claim)] = claim
+                after_seq = max(after_seq, claim.seq)
+            if run.settled >= next_balance_check and run.halt_status is None:
+                next_balance_check += balance_every
+                _gate_balance(run, gateway, reserve)
+            if on_progress and time.monotonic() - last_report >= progress_every:
+                last_report = time.monotonic()
+                on_progress(ledger.batch_progress(run.cur, run.batch_id, run.now()))
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
+            outcomes = [future.result() for future in done]
+            for future in done:
+                del in_flight[future]
+
+
+def _settlement(run: _Run, outcome: Outcome) -> ledger.Settlement:
+    """How a worker outcome ends its claim, noting on the run why the batch must stop."""
+    phone, error, attempts = outcome.claim.phone, outcome.error, outcome.attempts
+    message = str(error) if error else None
+    if outcome.kind == "sent" and outcome.result is not None:
+        return ledger.Settlement.sent(phone, outcome.result, attempts)
+    if outcome.kind == "failed" and error is not None:
+        return ledger.Settlement(phone, ledger.FAILED, attempts, error_code=error.code,
+                                 error_message=error.message)
+    if outcome.kind == "unknown":
+        return ledger.Settlement(phone, ledger.UNKNOWN, attempts,
+                                 error_message=message or "no answer")
+    # Not taken by Twilio: the row goes back to the queue, and the run says why it stops.
+    if outcome.kind == "auth":
+        run.stop(ledger.STOPPED_AUTH, f"Twilio refused the credentials: {error}")
+    elif outcome.kind == "balance":
+        run.stop(ledger.PAUSED, f"the account ran out of funds: {error}; top up and resume")
+    elif outcome.kind == "throttled":
+        run.stop(ledger.PAUSED, f"still throttled after {attempts} attempts: {error}; "
+                                "resume later or lower the rate")
+    return ledger.Settlement(phone, ledger.QUEUED, attempts, error_message=message)
+
+
+def _suppress_opted_out(run: _Run, outcomes: list[Outcome]) -> None:
+    """21610: the recipient texted STOP; no later batch may send to the number either."""
+    for outcome in outcomes:
+        if outcome.kind == "failed" and outcome.error and outcome.error.code == OPTED_OUT:
+            ledger.suppress(run.cur, outcome.claim.phone, f"twilio {OPTED_OUT}",
+                            f"batch {run.batch_id}")
+
+
+def _gate_balance(run: _Run, gateway: Gateway, reserve: Decimal) -> None:
+    """Pause unless a freshly fetched balance covers what the batch may still cost."""
+    needed = ledger.remaining_max(run.cur, run.batch_id)
+    try:
+        check = judge(gateway.balance(), needed, reserve=Money(reserve, needed.currency))
+    except GatewayError as exc:
+        if classify(exc) == "auth":
+            run.stop(ledger.STOPPED_AUTH, f"Twilio refused the credentials: {exc}")
+        else:
+            run.stop(ledger.PAUSED, f"could not read the balance: {exc}")
+    else:
+        if not check.ok:
+            run.stop(ledger.PAUSED, check.message)
+    if run.halt_status is not None:
+        ledger.set_status(run.cur, run.batch_id, run.halt_status, run.halt_reason, run.now())
+
+
+def _close(run: _Run) -> None:
+    """Set the batch's final status for this run from what the ledger now holds."""
+    if run.halt_status is not None:
+        ledger.set_status(run.cur, run.batch_id, run.halt_status, run.halt_reason, run.now())
+        return
+    by_state = ledger.counts(run.cur, run.batch_id)
+    if by_state[ledger.QUEUED] or by_state[ledger.CLAIMED]:
+        # Another live run still holds rows, or rows were requeued after this run passed them.
+        status = ledger.batch_info(run.cur, run.batch_id)["status"]
+        if status == ledger.FROZEN:
+            ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, "not started", run.now())
+        return
+    if by_state[ledger.UNKNOWN]:
+        ledger.set_status(run.cur, run.batch_id, ledger.NEEDS_RECONCILE,
+                          f"{by_state[ledger.UNKNOWN]} messages have an unknown outcome; "
+                          "reconcile looks them up in Twilio", run.now())
+    else:
+        ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
+
+
+# -- after an interruption, and after sending ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What a reconcile settled: found in Twilio (now sent), absent (queued again), left unknown."""
+
+    found: int
+    requeued: int
+    left: int
+
+
+def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *, settle: float = 60.0,
+              now: Callable[[], datetime] = ledger.utcnow) -> Reconciled:
+    """Look every old-enough unknown row up in Twilio and settle it.
+
+    A row Twilio has a message for becomes sent (with that sid); a row Twilio has nothing for
+    goes back to queued, so the next run sends it. Rows younger than `settle` seconds stay
+    unknown: a request still in flight at Twilio could otherwise be missed and sent twice.
+    """
+    cur = con.cursor()
+    info = ledger.batch_info(cur, batch_id)
+    with _LIVE_LOCK:
+        ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
+    started = (info["started_at"] or info["created_at"]).replace(tzinfo=timezone.utc)
+    since = started - timedelta(minutes=5)  # allow for clock skew between us and Twilio
+    phones = ledger.unknown_rows(cur, batch_id, claimed_before=now() - timedelta(seconds=settle))
+    found = requeued = 0
+    for phone in phones:
+        try:
+            candidates = [m for m in gateway.messages_to(phone, since) if m.to == phone]
+        except GatewayError:
+            continue  # stays unknown; a later reconcile tries again
+        owned = ledger.known_sids(cur, [m.sid for m in candidates])
+        match = next((m for m in candidates if m.sid not in owned), None)
+        ledger.settle_unknown(cur, batch_id, phone, match, now())
+        found += match is not None
+        requeued += match is None
+    left = ledger.counts(cur, batch_id)[ledger.UNKNOWN]
+    return Reconciled(found=found, requeued=requeued, left=left)
+
+
+FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
+
+
+def poll_statuses(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int = 4,
+                  now: Callable[[], datetime] = ledger.utcnow) -> int:
+    """Fetch status and actual price of every sent message not yet final and priced.
+
+    Twilio fills `price` only after the message leaves its queue (it may take hours), so this is
+    meant to be called again later; it returns how many messages it updated.
+    """
+    cur = con.cursor()
+    rows = cur.execute(
+        """SELECT phone, sid FROM messages WHERE batch_id = ? AND state = 'sent' AND sid IS NOT NULL
+           AND (actual_price IS NULL OR twilio_status IS NULL
+                OR twilio_status NOT IN (SELECT unnest(?::VARCHAR[])))
+           ORDER BY seq""", [batch_id, sorted(FINAL_STATUSES)]).fetchall()
+    updated = 0
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = {pool.submit(gateway.fetch, sid): phone for phone, sid in rows}
+        for future in futures:
+            try:
+                result = future.result()
+            except GatewayError:
+                continue  # left as it was; the next poll tries again
+            ledger.record_status(cur, batch_id, futures[future], result, now())
+            updated += 1
+    return updated

@@ -1,0 +1,308 @@
+"""The sender against the real SDK and the loopback peer (Prism behind the fault proxy), and the
+sandbox: after every fault each recipient is accounted for once, and no number got two messages.
+
+"Got a message" is counted at the peer: a create the proxy forwarded to Prism and that was not
+answered with a Twilio error (answered 201, or cut off after forwarding, which Twilio would have
+created all the same).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sendkit import make_quote, phones
+
+from smscore import ledger, store
+from smscore.gateway import MessageResult
+from smscore.sender import RetryPolicy, reconcile, run_batch
+
+FROM = "+15017122661"
+ROOT = Path(__file__).resolve().parent.parent
+# Prism's balance example is USD 0.05, so peer batches are priced within it.
+PRICE = "0.0001"
+QUICK = RetryPolicy(attempts=8, base=0.01, cap=0.05)
+
+
+def created(proxy, to=None):
+    return [r for r in proxy.delivered_to_peer(to) if r.status is None or r.status < 300]
+
+
+def assert_exactly_once(con, batch_id, proxy, numbers):
+    progress = ledger.batch_progress(con, batch_id)
+    assert progress.accounted == len(numbers)
+    per_number = {n: len(created(proxy, n)) for n in numbers}
+    assert {n: k for n, k in per_number.items() if k > 1} == {}
+    sent = {p for (p,) in con.execute("SELECT phone FROM messages WHERE batch_id = ? AND "
+                                      "state = 'sent'", [batch_id]).fetchall()}
+    assert sent == {n for n, k in per_number.items() if k == 1}
+    return progress
+
+
+class PeerWithRecord:
+    """The real gateway, with `messages_to` answered from what the peer received.
+
+    Prism keeps no state, so its Messages list cannot say what was created; the proxy's record
+    of forwarded creates can, and is what Twilio's list would show.
+    """
+
+    def __init__(self, gateway, proxy) -> None:
+        self.gateway, self.proxy, self.mode = gateway, proxy, gateway.mode
+
+    def __getattr__(self, name):
+        return getattr(self.gateway, name)
+
+    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
+        return [MessageResult(sid=f"SM{to[1:]:0>16}{i:016d}", to=to, status="queued",
+                              date_created=datetime.now(timezone.utc))
+                for i, _ in enumerate(created(self.proxy, to))]
+
+
+@pytest.fixture
+def batch(fresh_db):
+    def freeze(n: int, body: str = "Peer test") -> tuple[str, list[str]]:
+        numbers = phones(n)
+        quote = make_quote(numbers, body, price=PRICE)
+        return ledger.freeze_batch(fresh_db, quote, sender=FROM, mode="live"), numbers
+    return freeze
+
+
+def send(con, gateway, batch_id, **kw):
+    kw.setdefault("concurrency", 4)
+    kw.setdefault("rate_segments_per_second", 1000)
+    kw.setdefault("retry", QUICK)
+    return run_batch(con, gateway, batch_id, **kw)
+
+
+def test_peer_batch_sends_each_number_once(fresh_db, peer_gateway, fault_proxy, batch):
+    batch_id, numbers = batch(30)
+    progress = send(fresh_db, peer_gateway, batch_id)
+    assert (progress.status, progress.sent) == ("done", 30)
+    assert len(fault_proxy.creates()) == 30
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_429_storm_is_ridden_out(fresh_db, peer_gateway, fault_proxy, batch):
+    fault_proxy.error(20429, times=40)
+    batch_id, numbers = batch(20)
+    patient = RetryPolicy(attempts=45, base=0.01, cap=0.05)  # one worker may meet every 429
+    progress = send(fresh_db, peer_gateway, batch_id, retry=patient)
+    assert (progress.status, progress.sent) == ("done", 20)
+    assert len(fault_proxy.creates()) == 60  # 40 refused, then one create each
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+@pytest.mark.parametrize("code", [20500, 20503])
+def test_peer_5xx_is_retried(fresh_db, peer_gateway, fault_proxy, batch, code):
+    fault_proxy.error(code, times=6)
+    batch_id, numbers = batch(12)
+    assert send(fresh_db, peer_gateway, batch_id).sent == 12
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_proxy, batch):
+    batch_id, numbers = batch(6)
+    slow = numbers[2]
+    fault_proxy.delay(2.0, to=slow, times=1)  # past the client's 1 s timeout, after Prism saw it
+    progress = send(fresh_db, peer_gateway, batch_id)
+    assert (progress.status, progress.unknown, progress.sent) == ("needs reconcile", 1, 5)
+    send(fresh_db, peer_gateway, batch_id)  # within the settle time: not looked up, not resent
+    assert len(fault_proxy.creates(slow)) == 1
+    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    assert (result.found, result.requeued) == (1, 0)
+    assert send(fresh_db, peer_gateway, batch_id).status == "done"
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gateway,
+                                                            fault_proxy, batch):
+    batch_id, numbers = batch(5)
+    cut = numbers[1]
+    fault_proxy.drop(to=cut, times=1)  # the peer never saw it; the client cannot know that
+    assert send(fresh_db, peer_gateway, batch_id).unknown == 1
+    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    assert (result.found, result.requeued) == (0, 1)
+    assert send(fresh_db, peer_gateway, batch_id).sent == 5
+    assert len(created(fault_proxy, cut)) == 1
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_permanent_errors_are_recorded_per_recipient(fresh_db, peer_gateway, fault_proxy,
+                                                          batch):
+    batch_id, numbers = batch(8)
+    codes = {numbers[0]: 21211, numbers[1]: 21408, numbers[2]: 21608, numbers[3]: 21614,
+             numbers[4]: 21610}
+    for number, code in codes.items():
+        fault_proxy.error(code, to=number)
+    progress = send(fresh_db, peer_gateway, batch_id)
+    assert (progress.status, progress.failed, progress.sent) == ("done", 5, 3)
+    stored = dict(fresh_db.execute("SELECT phone, error_code FROM messages WHERE state = 'failed'")
+                  .fetchall())
+    assert stored == codes
+    assert all(len(fault_proxy.creates(n)) == 1 for n in codes)  # never retried
+    assert fresh_db.execute("SELECT phone FROM suppressions").fetchall() == [(numbers[4],)]
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_auth_failure_stops_at_once(fresh_db, peer_gateway, fault_proxy, batch):
+    fault_proxy.error(20003)
+    batch_id, numbers = batch(30)
+    progress = send(fresh_db, peer_gateway, batch_id, concurrency=2)
+    assert progress.status == "stopped: auth" and progress.queued == 30
+    assert len(fault_proxy.creates()) <= 2
+    fault_proxy.reset()
+    assert send(fresh_db, peer_gateway, batch_id).status == "done"
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_peer_balance_short_sends_nothing(fresh_db, peer_gateway, fault_proxy):
+    numbers = phones(10)
+    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, price="0.04"), sender=FROM,
+                                   mode="live")  # USD 0.40 against the peer's USD 0.05
+    progress = send(fresh_db, peer_gateway, batch_id)
+    assert progress.status == "paused" and "USD 0.05" in progress.reason
+    assert fault_proxy.creates() == []
+
+
+def test_peer_account_out_of_funds_pauses_then_resumes(fresh_db, peer_gateway, fault_proxy,
+                                                       batch):
+    batch_id, numbers = batch(20)
+    fault_proxy.error(20005, to=numbers[6], times=1)
+    progress = send(fresh_db, peer_gateway, batch_id, concurrency=1)
+    assert progress.status == "paused" and "funds" in progress.reason
+    assert progress.queued > 0 and progress.unknown == 0
+    assert send(fresh_db, peer_gateway, batch_id).status == "done"
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_sandbox_balance_running_out_pauses_until_top_up(fresh_db, sandbox):
+    numbers = phones(40)
+    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, price="0.0001"), sender=FROM,
+                                   mode="sandbox")
+    sandbox.set_balance("0.50")  # covers the (wrong, too low) estimate, not the real price
+    progress = send(fresh_db, sandbox, batch_id, concurrency=1)
+    assert progress.status == "paused" and "funds" in progress.reason
+    assert 0 < progress.sent < 40
+    sandbox.top_up("20")
+    assert send(fresh_db, sandbox, batch_id).status == "done"
+    counts = fresh_db.execute("SELECT to_number, count(*) FROM sandbox_messages "
+                              "GROUP BY 1 HAVING count(*) > 1").fetchall()
+    assert counts == []
+    assert ledger.batch_progress(fresh_db, batch_id).sent == 40
+
+
+CHILD = """
+import sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from smscore import store
+from smscore.credentials import Credentials
+from smscore.sender import run_batch
+from smscore.twilio_gateway import TwilioGateway
+from peer import ACCOUNT_SID, AUTH_TOKEN
+con = store.connect({db!r})
+creds = Credentials.from_mapping({{"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                                   "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": {sender!r}}})
+gateway = TwilioGateway(creds, api_url={url!r}, timeout=5)
+print("started", flush=True)
+run_batch(con, gateway, {batch!r}, concurrency=4, rate_segments_per_second=1000)
+print("finished", flush=True)
+"""
+
+
+def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gateway, fault_proxy):
+    numbers = phones(120)
+    con = store.connect(db_path)
+    batch_id = ledger.freeze_batch(con, make_quote(numbers, price=PRICE), sender=FROM,
+                                   mode="live")
+    con.close()
+    fault_proxy.delay(0.05)  # every create answered slowly: the kill lands with requests in flight
+    code = CHILD.format(root=str(ROOT), tests=str(ROOT / "tests"), db=str(db_path),
+                        sender=FROM, url=fault_proxy.url, batch=batch_id)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    deadline = time.monotonic() + 60
+    while len(fault_proxy.creates()) < 30 and time.monotonic() < deadline:
+        assert child.poll() is None, "the sender finished before it could be killed"
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+    _wait_until_quiet(fault_proxy)
+    fault_proxy.rules.clear()
+
+    con = store.connect(db_path)
+    try:
+        before = ledger.counts(con, batch_id)
+        assert before["claimed"] > 0 and before["queued"] > 0  # killed mid-batch, claims held
+        gateway = PeerWithRecord(peer_gateway, fault_proxy)
+        progress = send(con, gateway, batch_id, reconcile_settle=0)
+        assert (progress.status, progress.sent) == ("done", 120)
+        assert_exactly_once(con, batch_id, fault_proxy, numbers)
+    finally:
+        con.close()
+
+
+def _wait_until_quiet(proxy, quiet: float = 0.5) -> None:
+    """Let requests the dead process left in the proxy finish reaching the peer."""
+    seen, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet:
+        now = sum(r.forwarded for r in proxy.creates())
+        if now != seen:
+            seen, since = now, time.monotonic()
+        time.sleep(0.05)
+
+
+def test_sender_tests_price_batches_within_the_peer_balance():
+    assert Decimal(PRICE) * 120 < Decimal("0.05")
+
+
+# --- the command line, on the sandbox with a real quote -------------------------------------------
+
+@pytest.fixture
+def contacts_db(db_path):
+    con = store.connect(db_path)
+    con.execute("""INSERT INTO contacts (phone, country, name, fields) VALUES
+        ('+5511987654321', 'BR', 'Ana', '{}'), ('+351912345678', 'PT', 'Rui', '{}'),
+        ('+12025550123', 'US', 'Bob', '{}')""")
+    con.close()
+    return db_path
+
+
+def test_cli_send_sends_once_and_batches_lists_it(contacts_db, capsys):
+    from smscore.cli import main
+
+    args = ["--db", str(contacts_db), "send", "--body", "Hi {name}", "--yes", "--rate", "100"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "done: sent 3, failed 0, unknown 0, queued 0" in out
+    assert main(args) == 0  # the same batch again: resumed, nothing new sent
+    assert "done: sent 3" in capsys.readouterr().out
+    assert main(["--db", str(contacts_db), "batches"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("done") == 1 and "sandbox" in listed
+    con = store.connect(contacts_db)
+    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
+        .fetchone() == (3, 3)
+    con.close()
+
+
+def test_cli_send_refused_when_balance_short(contacts_db, capsys):
+    from smscore.cli import main
+    from smscore.sandbox import SandboxGateway
+
+    con = store.connect(contacts_db)
+    SandboxGateway(con).set_balance("0.01")
+    con.close()
+    assert main(["--db", str(contacts_db), "send", "--body", "Hi", "--yes"]) == 1
+    assert "more is needed" in capsys.readouterr().err
+    con = store.connect(contacts_db)
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM batches").fetchone() == (0,)
+    con.close()
