@@ -82,6 +82,14 @@ def segments_of(text: str, smart_encoding: bool = False) -> int:
     return _measure_wide(text, detail=False)[1]
 
 
+def encoding_and_segments(text: str, smart_encoding: bool = False) -> tuple[str, int]:
+    """Just (encoding, segments): what a quote needs per distinct body, without the details."""
+    encoding, segments, *_ = _measure(text)
+    if smart_encoding and encoding == UCS2:
+        encoding, segments, *_ = _measure(apply_smart_encoding(text))
+    return encoding, segments
+
+
 def count_segments(text: str, smart_encoding: bool = False) -> SegmentCount:
     """Encoding, segments and the characters responsible, for one message body."""
     encoding, segments, units, used, spans = _measure(text)
@@ -262,7 +270,8 @@ def _pack_cells(cells: bytes, units: int, multi: int) -> tuple[int, int, int]:
 def _measure_wide(text: str, detail: bool) -> _Measure:
     """Measure text with characters beyond Latin-1 and € (curly quotes, CJK, emoji...)."""
     rest = _NOT_BASIC.findall(text)
-    kind = max(map(_kind, set(rest)), default=_BASIC)  # Greek capitals are basic GSM-7
+    distinct = set(rest)
+    kind = max(map(_kind, distinct), default=_BASIC)  # Greek capitals are basic GSM-7
     n = len(text)
     if kind <= _EXT:
         septets = n + len(rest)
@@ -272,49 +281,84 @@ def _measure_wide(text: str, detail: bool) -> _Measure:
         return (GSM7, *_pack_cells(cells.encode("latin-1", "replace"), septets, GSM7_MULTI), None)
     if kind == _NON_GSM:
         return (UCS2, *_fixed_width(n, UCS2_SINGLE, UCS2_MULTI), None)
-    units = n + sum(1 for ch in rest if ch > "\uffff")
+    utf16 = text.encode("utf-16-le", "surrogatepass")
+    units = len(utf16) >> 1
     if kind == _ASTRAL or (units <= UCS2_SINGLE and not detail):
         if units <= UCS2_SINGLE:
             return UCS2, 1, units, units, None
         # One cell per UTF-16 unit, from its high byte: D8..DB starts a pair, DC..DF ends it.
-        cells = text.encode("utf-16-le", "surrogatepass")[1::2].translate(_SURROGATE_HALVES)
+        cells = utf16[1::2].translate(_SURROGATE_HALVES)
         return (UCS2, *_pack_cells(cells, units, UCS2_MULTI), None)
-    spans = _cluster_spans(text)
+    spans = _cluster_spans(text, frozenset(ch for ch in distinct if _kind(ch) >= _ASTRAL))
     if any(size > _GREEDY_SAFE for _, _, size in spans):  # e.g. a letter under 40 accents
         return (UCS2, *_pack(_sizes(n, spans), units, UCS2_SINGLE, UCS2_MULTI), spans)
     return (UCS2, *_pack_spans(n, spans, units, UCS2_SINGLE, UCS2_MULTI), spans)
 
 
-def _cluster_spans(text: str) -> list[_Span]:
+def _cluster_spans(text: str, special: frozenset[str]) -> list[_Span]:
     """Spans of a text with grapheme clusters, splitting graphemes only where they can form.
 
-    Splitting a whole text into graphemes is slow, so only windows around characters that can
-    join a neighbour are split. Two characters that never join always have a grapheme
-    boundary between them, so the windows' edges are boundaries.
+    ``special`` holds the text's astral and cluster-forming characters. Splitting a whole text
+    into graphemes is slow, so only windows around cluster-forming characters are split. Two
+    characters that never join always have a grapheme boundary between them, so the windows'
+    edges are boundaries.
     """
     windows: list[list[int]] = []
     astral: list[int] = []
-    for match in _NOT_BASIC.finditer(text):
-        at, kind = match.start(), _kind(match.group())
-        if kind == _CLUSTERING:
+    for match in _pattern_for(special).finditer(text):
+        at = match.start()
+        if _KIND_CACHE[match.group()] == _CLUSTERING:
             if windows and at - 1 <= windows[-1][1]:
                 windows[-1][1] = at + 2
             else:
                 windows.append([max(at - 1, 0), at + 2])
-        elif kind == _ASTRAL:
+        else:
             astral.append(at)
     spans: list[_Span] = []
     for start, end in windows:
-        for grapheme in _GRAPHEME.findall(text[start:end]):
+        for grapheme in _window_graphemes(text[start:end]):
             length = len(grapheme)
             if (length > 1 and grapheme != "\r\n") or grapheme > "\uffff":
                 units = len(grapheme.encode("utf-16-le", "surrogatepass")) >> 1
                 spans.append((start, length, units))
             start += length
-    covered = {at for start, length, _ in spans for at in range(start, start + length)}
-    spans.extend((at, 1, 2) for at in astral if at not in covered)
-    spans.sort()
+    if astral:  # astral characters outside every window are spans of their own
+        index, alone = 0, []
+        for at in astral:
+            while index < len(windows) and windows[index][1] <= at:
+                index += 1
+            if index == len(windows) or at < windows[index][0]:
+                alone.append((at, 1, 2))
+        spans = sorted(spans + alone)
     return spans
+
+
+_PATTERN_CACHE: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _pattern_for(chars: frozenset[str]) -> re.Pattern[str]:
+    """A character class for ``chars``; bodies of one batch share them, so it is remembered."""
+    pattern = _PATTERN_CACHE.get(chars)
+    if pattern is None:
+        if len(_PATTERN_CACHE) >= 1_000:
+            _PATTERN_CACHE.clear()
+        body = "".join(re.escape(ch) for ch in sorted(chars))
+        pattern = _PATTERN_CACHE[chars] = re.compile(f"[{body}]")
+    return pattern
+
+
+# Personalised bodies repeat the template's windows ("🎉 " ...), and regex's \X costs
+# microseconds a call, so windows are remembered; the cache is dropped when it grows big.
+_WINDOW_CACHE: dict[str, list[str]] = {}
+
+
+def _window_graphemes(window: str) -> list[str]:
+    graphemes = _WINDOW_CACHE.get(window)
+    if graphemes is None:
+        if len(_WINDOW_CACHE) >= 10_000:
+            _WINDOW_CACHE.clear()
+        graphemes = _WINDOW_CACHE[window] = _GRAPHEME.findall(window)
+    return graphemes
 
 
 def _ucs2_clusters(text: str, spans: list[_Span]) -> tuple[str, ...]:

@@ -129,3 +129,45 @@ def test_template_parsing():
     t = parse_template("A {name} {{x}} {city}")
     assert t.fields == ("name", "city") and not t.is_fixed
     assert parse_template("plain").is_fixed
+
+
+# --- the vectorised count agrees with smscore.segments ------------------------------------------
+
+import duckdb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from smscore import quote as quote_module  # noqa: E402
+from smscore.segments import count_segments  # noqa: E402
+
+_ALPHABET = st.sampled_from(list("abcXYZ 019.,!?\n\r@£$éÇñüà€^{}[]~|\\áçãõêôí’“”😀👍🏽\u0301\u200d`\t"))
+
+
+def _sql_counts(bodies: list[str], smart: bool) -> dict[str, tuple[str, int]]:
+    cur = duckdb.connect()
+    cur.register("_quote_rows", pa.table({"body": pa.array(bodies, pa.string()),
+                                          "reason": pa.array([None] * len(bodies), pa.string())}))
+    table = quote_module._count_distinct_bodies(cur, smart, None)
+    return {b: (e, s) for b, e, s in zip(table.column("body").to_pylist(),
+                                         table.column("encoding").to_pylist(),
+                                         table.column("segments").to_pylist())}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(_ALPHABET, min_size=1, max_size=400), min_size=1, max_size=30),
+       st.booleans())
+def test_vectorised_segment_count_matches_the_segment_counter(bodies, smart):
+    got = _sql_counts(bodies, smart)
+    for body in bodies:
+        expected = count_segments(body, smart)
+        assert got[body] == (expected.encoding, expected.segments), repr(body)
+
+
+def test_vectorised_count_on_boundaries():
+    bodies = ["a" * 160, "a" * 161, "a" * 306, "a" * 307, "ç" * 70, "ç" * 71, "ç" * 134,
+              "ç" * 135, "[" * 80, "[" * 81, "a" * 152 + "€", "€" * 70]
+    got = _sql_counts(bodies, False)
+    for body in bodies:
+        expected = count_segments(body)
+        assert got[body] == (expected.encoding, expected.segments), body[:5]

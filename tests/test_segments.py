@@ -182,6 +182,11 @@ def test_backtick_and_tab_are_not_gsm7() -> None:
     assert both("a\tb").encoding == "UCS-2"
 
 
+def test_escape_char_is_not_gsm7_even_beside_a_euro() -> None:
+    result = both("\x1b€" + "a" * 80)
+    assert (result.encoding, result.ucs2_chars, result.segments) == ("UCS-2", ("\x1b",), 2)
+
+
 def test_greek_capitals_are_gsm7() -> None:
     assert both("ΔΦΓΛΩΠΨΣΘΞ" * 16).segments == 1
 
