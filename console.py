@@ -1,0 +1,37 @@
+"""smsconsole: `streamlit run console.py`.
+
+The entrypoint only registers the pages and draws Home. Everything a page needs comes from
+ui.setup.page(), because Streamlit may run a file in pages/ directly, without this one.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import setup
+from ui.i18n import t
+
+PAGES = ("contacts", "send", "prices", "reports", "topup", "settings")
+_ICONS = {
+    "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
+    "reports": ":material/monitoring:", "topup": ":material/add_card:",
+    "settings": ":material/settings:",
+}
+
+
+def home() -> None:
+    from ui.home import render  # noqa: PLC0415 - import only when the page runs
+
+    render(setup.page("nav.home"))
+
+
+def main() -> None:
+    setup.language()  # page titles below are translated
+    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="home",
+                     default=True)]
+    pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
+                      url_path=stem) for stem in PAGES]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,55 @@
+"""Reports: batches with estimate vs actual cost, per country, per category, over time; CSV export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from smscore import export, reports, sender
+from ui import setup
+from ui.i18n import t
+from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
+
+ctx = setup.page("nav.reports")
+st.title(t("reports.title"))
+if ctx.sandbox:
+    st.caption(t("reports.sandbox_note"))
+
+all_batches = reports.batches(ctx.con)
+if all_batches.empty:
+    st.info(t("reports.empty"))
+    st.stop()
+
+st.subheader(t("reports.batches"))
+batches_table(all_batches)
+st.caption(t("reports.estimate_note"))
+st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "batches.csv",
+                   "text/csv", key="export_batches")
+
+
+def _poll() -> None:
+    for batch_id in all_batches.loc[all_batches["sent"] > 0, "batch_id"]:
+        sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id,
+                             concurrency=ctx.settings.concurrency)
+
+
+if ctx.gateway is not None:
+    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"))
+
+labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
+          zip(all_batches["batch_id"], all_batches["created_at"])}
+choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
+                      format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
+
+tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day")])
+for tab, by in zip(tabs, ("country", "category", "day")):
+    with tab:
+        frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_order=[by, *REPORT_ORDER], column_config={
+            by: t(f"reports.by_{by}"), "messages": t("reports.col_messages"),
+            "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
+            "segments": t("send.segments"), "priced": t("reports.col_priced"),
+            "currency": t("prices.col_currency"), **money_columns(frame)})
+        estimate_vs_actual_chart(frame, by)
+        st.download_button(t("common.download_csv"), export.csv_bytes(frame),
+                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}")

@@ -1,0 +1,373 @@
+"""Send: recipients, compose with a live segment counter, cost per country, balance gate, confirm.
+
+Confirm only freezes the batch in the ledger and starts its background sender (ui.jobs); the
+page then reads progress from the ledger. So a double click, a rerun, a page switch or a reload
+cannot send twice: the batch id is derived from what is sent, and every row is claimed in the
+ledger before its request.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from smscore import balance, contacts, ledger, store
+from smscore import quote as quote_mod
+from smscore.sandbox import SANDBOX_SENDER
+from smscore.money import Money, format_money
+from smscore.segments import UCS2, count_segments, gsm_suggestion
+from ui import jobs, quotes, setup
+from ui.i18n import t
+
+ctx = setup.page("nav.send")
+st.title(t("send.title"))
+# Streamlit drops a widget's state when a run does not draw it (another page): keep a copy.
+KEPT = {"body": "", "audience": "everyone", "send_categories": [], "picked_ids": []}
+for key, default in KEPT.items():
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_kept_{key}", default)
+
+
+# -- the batch being sent (or interrupted) --------------------------------------------------------
+
+def _adopt_running_batch() -> None:
+    """After a reload (a new session) pick up a batch this server is still sending."""
+    if st.session_state.job is None:
+        running = jobs.running_batches()
+        if running:
+            st.session_state.job = {"batch_id": running[0], "state": "running"}
+
+
+def _options() -> jobs.SendOptions:
+    s = ctx.settings
+    return jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate),
+                            reserve=s.balance_reserve)
+
+
+def _progress() -> None:
+    """Counts and cost from the ledger; polled every second while the batch sends."""
+    job = st.session_state.job
+    if not job:
+        return
+    p = ledger.batch_progress(setup.cursor(), job["batch_id"])
+    finished = p.accounted - p.queued - p.claimed
+    st.progress(finished / p.total if p.total else 1.0,
+                text=t("send.progress", done=finished, total=p.total))
+    c = st.columns(5)
+    c[0].metric(t("send.sent"), p.sent)
+    c[1].metric(t("send.failed"), p.failed)
+    c[2].metric(t("send.unknown"), p.unknown)
+    c[3].metric(t("send.queued"), p.queued + p.claimed)
+    c[4].metric(t("send.cost_so_far") + suffix(), str(p.cost_so_far),
+                help=t("send.cost_so_far_help", estimate=str(p.estimate_max)))
+    running = jobs.is_running(job["batch_id"])
+    if running:
+        st.caption(t("send.sending_note"))
+        return
+    problem = jobs.error(job["batch_id"])
+    if problem:
+        st.error(t("send.batch_error", problem=problem))
+    if p.done and p.status not in (ledger.SENDING, ledger.FROZEN):
+        if job["state"] != "done":
+            job["state"] = "done"
+            setup.forget_account()
+            st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
+        if p.status == ledger.DONE:
+            st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+        else:
+            st.warning(t("send.status", status=p.status, reason=p.reason or ""))
+    else:
+        st.warning(t("send.interrupted", status=p.status, reason=p.reason or ""))
+        st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(job["batch_id"],))
+
+
+_live_progress = st.fragment(run_every=1.0)(_progress)
+
+
+def _resume(batch_id: str) -> None:
+    st.session_state.job = {"batch_id": batch_id, "state": "running"}
+    jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
+
+
+def suffix() -> str:
+    return t("common.sandbox_suffix") if ctx.sandbox else ""
+
+
+_adopt_running_batch()
+job_running = bool(st.session_state.job) and st.session_state.job["state"] == "running"
+if st.session_state.job:
+    st.subheader(t("send.batch_title", batch=st.session_state.job["batch_id"][:12]))
+    if job_running:
+        _live_progress()
+    else:
+        _progress()
+    if not job_running:
+        st.button(t("send.new_batch"), key="new_batch",
+                  on_click=lambda: st.session_state.update(job=None))
+
+
+def _interrupted() -> None:
+    frame = ledger.list_batches(ctx.con)
+    stuck = frame[(frame["pending"] > 0) & (~frame["id"].isin(jobs.running_batches()))]
+    if st.session_state.job:
+        stuck = stuck[stuck["id"] != st.session_state.job["batch_id"]]
+    for row in stuck.head(5).itertuples():
+        st.warning(t("send.interrupted_batch", batch=row.id[:12], pending=row.pending,
+                     total=row.recipients, status=row.status))
+        st.button(t("send.resume"), key=f"resume_{row.id}", on_click=_resume, args=(row.id,))
+
+
+_interrupted()
+
+
+def _category_label(frame: pd.DataFrame, name: str) -> str:
+    match = frame[frame["name"] == name]
+    return f"{name} ({int(match['contacts'].iloc[0]):,})" if len(match) else name
+
+
+def _selection() -> object | None:
+    audience = st.session_state.audience
+    if audience == "everyone":
+        return quote_mod.Selection(everyone=True)
+    if audience == "categories" and st.session_state.send_categories:
+        return quote_mod.Selection(categories=tuple(st.session_state.send_categories))
+    if audience == "picked" and st.session_state.picked_ids:
+        return quote_mod.Selection(contact_ids=tuple(int(i) for i in st.session_state.picked_ids))
+    return None
+
+
+# -- 1. recipients --------------------------------------------------------------------------------
+
+st.subheader(t("send.step_recipients"))
+audiences = ("everyone", "categories", "picked")
+st.radio(t("send.audience"), audiences, key="audience", horizontal=True,
+         format_func=lambda a: t(f"send.audience_{a}"))
+categories = contacts.list_categories(ctx.con)
+if st.session_state.audience == "categories":
+    st.multiselect(t("send.categories"), list(categories["name"]), key="send_categories",
+                   format_func=lambda n: _category_label(categories, n))
+elif st.session_state.audience == "picked":
+    search = st.text_input(t("send.pick_search"), key="pick_search")
+    found, _total = contacts.browse(ctx.con, search=search or None, limit=50, offset=0)
+    labels = st.session_state.setdefault("pick_labels", {})  # ids picked on earlier searches
+    labels.update({int(i): f"{n or '—'} ({p})" for i, n, p in
+                   zip(found["id"], found["name"], found["phone"])})
+    options = list(dict.fromkeys([*st.session_state.picked_ids, *map(int, found["id"])]))
+    st.multiselect(t("send.picked"), options, key="picked_ids",
+                   format_func=lambda i: labels.get(i, str(i)))
+
+
+# -- 2. compose -----------------------------------------------------------------------------------
+
+st.subheader(t("send.step_compose"))
+
+
+def _insert(field_name: str) -> None:
+    st.session_state.body = f"{st.session_state.body}{{{field_name}}}"
+
+
+def _replace_chars(text: str) -> None:
+    st.session_state.body = text
+
+
+fields = quote_mod.placeholders(ctx.con)
+left, right = st.columns([3, 1])
+with right:
+    chosen = st.selectbox(t("send.placeholder"), fields, key="placeholder_choice")
+    st.button(t("send.insert"), key="insert_placeholder", on_click=_insert, args=(chosen,))
+with left:
+    st.text_area(t("send.body"), key="body", height=140, placeholder=t("send.body_placeholder"))
+
+body = st.session_state.body
+counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
+m = st.columns(4)
+m[0].metric(t("send.encoding"), counted.encoding)
+m[1].metric(t("send.segments"), counted.segments)
+m[2].metric(t("send.characters"), counted.characters)
+m[3].metric(t("send.remaining"), counted.remaining)
+if body and counted.encoding == UCS2:
+    st.warning(t("send.ucs2", chars="  ".join(f"`{c}`" for c in counted.ucs2_chars),
+                 per=counted.per_segment), icon=":material/translate:")
+    suggestion = gsm_suggestion(body)
+    if suggestion.replacements:
+        pairs = ", ".join(f"{k}→{v}" for k, v in suggestion.replacements.items())
+        saves = suggestion.after.segments < suggestion.before.segments
+        st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
+                  before=suggestion.before.segments, after=suggestion.after.segments,
+                  encoding=suggestion.after.encoding, room=suggestion.after.remaining))
+        st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
+                  args=(suggestion.text,))
+    if suggestion.unreplaceable:
+        st.caption(t("send.unreplaceable", chars=" ".join(suggestion.unreplaceable)))
+st.caption(t("send.counter_note"))
+
+
+# -- 3. quote ------------------------------------------------------------------------------------
+
+selection = _selection()
+quote = batch = None
+if not body.strip():
+    st.info(t("send.need_body"))
+elif selection is None:
+    st.info(t("send.need_recipients"))
+else:
+    trial = ctx.account is not None and ctx.account.is_trial
+    prefix = balance.TRIAL_PREFIX if trial else ""
+    try:
+        batch = quotes.priced(ctx.con, str(ctx.db_path), body, selection,
+                              smart_encoding=ctx.settings.smart_encoding, prefix=prefix,
+                              sender_type=ctx.settings.sender_type)
+        quote = batch.quote
+    except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
+        st.error(t("send.quote_error", problem=str(exc)))
+
+
+def _remember(q: object) -> None:
+    """Keep the last quote's need for the Top-up guide (any session, any page)."""
+    value = json.dumps({"total_max": str(q.total_max), "currency": q.currency,
+                        "recipients": q.n_recipients})
+    if store.get_setting(ctx.con, "ui.last_quote") != value:
+        store.set_setting(ctx.con, "ui.last_quote", value)
+
+
+def _show_quote(q: object) -> None:
+    cur = q.currency
+    st.subheader(t("send.step_cost"))
+    if prefix_note := q.prefix:
+        st.caption(t("send.trial_prefix", prefix=prefix_note.strip()))
+    c = st.columns(4)
+    c[0].metric(t("send.recipients"), f"{q.n_recipients:,}")
+    c[1].metric(t("send.total_segments"), f"{q.segments:,}")
+    c[2].metric(t("send.total_min") + suffix(), format_money(q.total_min, cur))
+    c[3].metric(t("send.total_max") + suffix(), format_money(q.total_max, cur))
+    st.caption(t("common.as_of", date=str(q.price_list_as_of)) + " · " + t("send.range_note"))
+    table = q.by_country.copy()
+    money_cols = ["unit_price_min", "unit_price_max", "subtotal_min", "subtotal_max"]
+    st.dataframe(table, hide_index=True, column_config={
+        "iso": t("send.col_country"), "recipients": t("send.recipients"),
+        "segments": t("send.segments"),
+        **{col: st.column_config.NumberColumn(f"{t('send.col_' + col)} ({cur})", format="%.5f")
+           for col in money_cols}})
+    chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
+    bars = alt.Chart(chart).mark_bar().encode(
+        x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
+        y=alt.Y("subtotal_max:Q", title=f"{t('send.col_subtotal_max')} ({cur})"),
+        tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"])
+    ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(
+        x="iso:N", y="subtotal_min:Q")
+    st.altair_chart(bars + ticks, width="stretch")
+    if len(q.excluded):
+        with st.expander(t("send.excluded", n=len(q.excluded))):
+            st.dataframe(q.excluded.head(1000), hide_index=True)
+    with st.expander(t("send.preview"), expanded=True):
+        sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
+        st.dataframe(sample, hide_index=True)
+
+
+def _balance_gate(q: object) -> tuple[bool, str | None]:
+    """(ok, why not) for sending `q` now: balance vs the quote's maximum plus the reserve."""
+    if ctx.gateway is None:
+        return False, t("send.no_gateway", problem=ctx.problem or "")
+    check = balance.judge(ctx.balance, Money(q.total_max, q.currency),
+                          reserve=Money(ctx.settings.balance_reserve, q.currency))
+    if check.ok:
+        return True, None
+    if check.shortfall is None:  # currencies differ, or a subaccount without a balance
+        return False, check.message
+    return False, t("send.short", needed=str(check.needed), balance=str(check.balance),
+                    shortfall=str(check.shortfall),
+                    reserve=format_money(ctx.settings.balance_reserve, q.currency))
+
+
+def _existing_batch() -> dict | None:
+    """The batch Confirm would resume: same body, same recipients, same day."""
+    try:
+        return ledger.batch_info(ctx.con, batch.batch_key())
+    except KeyError:
+        return None
+
+
+def _sender() -> str:
+    from smscore.credentials import Credentials  # noqa: PLC0415
+
+    if ctx.settings.sender:
+        return ctx.settings.sender
+    if ctx.sandbox:
+        return SANDBOX_SENDER
+    creds = Credentials.from_mapping(ctx.config)
+    return (creds.sender if creds else None) or ""
+
+
+@st.dialog(t("send.confirm_title"), width="large",
+           on_dismiss=lambda: st.session_state.update(confirm_open=False))
+def _confirm(q: object) -> None:
+    cur = q.currency
+    per = q.by_country[["iso", "recipients", "unit_price_min", "unit_price_max", "subtotal_max"]]
+    st.markdown(t("send.confirm_intro", n=q.n_recipients, segments=q.segments,
+                  mode=t("mode.sandbox") if ctx.sandbox else t("mode.live")))
+    st.dataframe(per, hide_index=True, column_config={
+        "iso": t("send.col_country"), "recipients": t("send.recipients"),
+        "unit_price_min": st.column_config.NumberColumn(
+            f"{t('send.col_per_message_min')} ({cur})", format="%.5f"),
+        "unit_price_max": st.column_config.NumberColumn(
+            f"{t('send.col_per_message_max')} ({cur})", format="%.5f"),
+        "subtotal_max": st.column_config.NumberColumn(
+            f"{t('send.col_subtotal_max')} ({cur})", format="%.4f")})
+    average = (q.total_max / q.n_recipients) if q.n_recipients else Decimal(0)
+    st.markdown(t("send.confirm_total", per=format_money(average, cur),
+                  low=format_money(q.total_min, cur), high=format_money(q.total_max, cur))
+                + suffix())
+    st.caption(t("common.as_of", date=str(q.price_list_as_of)))
+    yes, no = st.columns(2)
+    if yes.button(t("send.confirm"), type="primary", key="send_confirm"):
+        _start(q)
+        st.session_state.confirm_open = False
+        st.rerun()
+    if no.button(t("send.cancel"), key="send_cancel"):
+        st.session_state.confirm_open = False
+        st.rerun()
+
+
+def _start(q: object) -> None:
+    if st.session_state.job and st.session_state.job["state"] == "running":
+        return  # a second Confirm while the first batch runs does nothing
+    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    st.session_state.job = {"batch_id": batch_id, "state": "running"}
+    jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
+
+
+def _open_confirm() -> None:
+    if not (st.session_state.job and st.session_state.job["state"] == "running"):
+        st.session_state.confirm_open = True
+
+
+for key in KEPT:
+    st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+if quote is not None:
+    _remember(quote)
+    _show_quote(quote)
+    st.subheader(t("send.step_send"))
+    ok, why = _balance_gate(quote)
+    if quote.n_recipients == 0:
+        ok, why = False, t("send.nobody")
+    if not ctx.sandbox and not _sender():
+        ok, why = False, t("send.no_sender")
+    if why:
+        st.error(why, icon=":material/block:")
+        setup.link("topup", t("nav.topup"), ":material/add_card:")
+    elif ctx.balance is not None:
+        st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
+    if (existing := _existing_batch()) is not None and not job_running:
+        st.info(t("send.already", batch=existing["id"][:12], status=existing["status"]),
+                icon=":material/history:")
+    st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
+              disabled=not ok or job_running, on_click=_open_confirm)
+    if job_running:
+        st.caption(t("send.wait_running"))
+    if st.session_state.confirm_open and ok and not job_running:
+        _confirm(quote)

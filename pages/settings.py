@@ -1,0 +1,89 @@
+"""Settings: mode and credential status, sender, threshold, country, rate, language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import phonenumbers
+import streamlit as st
+
+from smscore.credentials import Credentials
+from smscore.money import format_money
+from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
+from ui import i18n, setup
+from ui.i18n import t
+
+ctx = setup.page("nav.settings")
+st.title(t("settings.title"))
+s = ctx.settings
+
+st.subheader(t("settings.mode_title"))
+try:
+    creds = Credentials.from_mapping(ctx.config)
+    creds_error = None
+except ValueError as exc:
+    creds, creds_error = None, str(exc)
+if creds_error:
+    st.error(t("settings.creds_invalid", problem=creds_error))
+elif creds is None:
+    st.info(t("settings.sandbox_mode"), icon=":material/science:")
+else:
+    described = creds.describe()
+    st.success(t("settings.live_mode"), icon=":material/bolt:")
+    st.markdown(t("settings.creds_status", last4=described["account_sid_last4"],
+                  auth=described["auth"], sender=described["sender"] or "—"))
+st.caption(t("settings.creds_help"))
+st.caption(t("settings.db_path", path=str(ctx.db_path)))
+
+st.subheader(t("settings.console_title"))
+regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+currency = ctx.balance.currency if ctx.balance is not None else "USD"
+with st.form("settings_form", enter_to_submit=False):
+    sender = st.text_input(t("settings.sender"), key="set_sender", value=s.sender, help=t("settings.sender_help"))
+    sender_type = st.selectbox(t("settings.sender_type"), SENDER_TYPES,
+                               index=SENDER_TYPES.index(s.sender_type))
+    threshold = st.number_input(f"{t('settings.threshold')} ({currency})", key="set_threshold", min_value=0.0, step=1.0,
+                                value=float(s.low_balance_threshold), format="%.2f")
+    reserve = st.number_input(f"{t('settings.reserve')} ({currency})", min_value=0.0, step=1.0,
+                              value=float(s.balance_reserve), format="%.2f",
+                              help=t("settings.reserve_help"))
+    country = st.selectbox(t("settings.default_country"), regions,
+                           index=regions.index(s.default_country) if s.default_country in regions else 0)
+    rate = st.number_input(t("settings.send_rate"), min_value=0.1, step=1.0,
+                           value=float(s.send_rate), help=t("settings.send_rate_help"))
+    concurrency = st.number_input(t("settings.concurrency"), min_value=1, max_value=64, step=1,
+                                  value=int(s.concurrency))
+    smart = st.checkbox(t("settings.smart_encoding"), value=s.smart_encoding,
+                        help=t("settings.smart_encoding_help"))
+    language = st.selectbox(t("settings.language"), LANGUAGES, index=LANGUAGES.index(s.language),
+                            format_func=i18n.LANGUAGE_NAMES.get)
+    saved = st.form_submit_button(t("settings.save"), type="primary", key="save_settings")
+if saved:
+    try:
+        update_settings(ctx.con, sender=sender.strip(), sender_type=sender_type,
+                        low_balance_threshold=Decimal(str(threshold)).quantize(Decimal("0.01")),
+                        balance_reserve=Decimal(str(reserve)).quantize(Decimal("0.01")),
+                        default_country=country, send_rate=Decimal(str(rate)),
+                        concurrency=int(concurrency), smart_encoding=smart, language=language)
+    except ValueError as exc:
+        st.error(t("settings.invalid", problem=str(exc)))
+    else:
+        st.session_state.pop("_lang_choice", None)
+        st.toast(t("settings.saved"), icon=":material/check:")
+        st.rerun()
+
+if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
+    st.subheader(t("settings.sandbox_title"))
+    st.caption(t("settings.sandbox_help"))
+    amount = st.number_input(t("settings.sandbox_amount", currency=currency), min_value=0.0,
+                             value=20.0, step=10.0, format="%.2f", key="sandbox_amount")
+    top, set_ = st.columns(2)
+    if top.button(t("settings.sandbox_topup"), key="sandbox_topup"):
+        ctx.gateway.top_up(Decimal(str(amount)).quantize(Decimal("0.01")))
+        st.rerun()
+    if set_.button(t("settings.sandbox_set"), key="sandbox_set"):
+        ctx.gateway.set_balance(Decimal(str(amount)).quantize(Decimal("0.01")))
+        st.rerun()
+    if ctx.balance is not None:
+        st.caption(t("settings.sandbox_now", balance=format_money(ctx.balance.amount,
+                                                                  ctx.balance.currency)))

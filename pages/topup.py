@@ -1,0 +1,39 @@
+"""Top-up guide: how to add Twilio credit, next to the balance and what the last quote needs."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from smscore import store
+from smscore.money import format_money
+from ui import setup
+from ui.i18n import t
+
+ctx = setup.page("nav.topup")
+st.title(t("topup.title"))
+if ctx.sandbox:
+    st.info(t("topup.sandbox_note"), icon=":material/science:")
+
+balance_col, need_col, threshold_col = st.columns(3)
+if ctx.balance is not None:
+    label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+    balance_col.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
+last = store.get_setting(ctx.con, "ui.last_quote")
+if last:
+    quote = json.loads(last)
+    need_col.metric(t("topup.last_need"), format_money(quote["total_max"], quote["currency"]),
+                    help=t("topup.last_need_help", recipients=quote["recipients"]))
+else:
+    need_col.metric(t("topup.last_need"), "—", help=t("topup.no_quote"))
+currency = ctx.balance.currency if ctx.balance is not None else "USD"
+threshold_col.metric(t("topup.threshold"),
+                     format_money(ctx.settings.low_balance_threshold, currency))
+st.caption(t("topup.threshold_reminder",
+             threshold=format_money(ctx.settings.low_balance_threshold, currency)))
+
+st.subheader(t("topup.steps_title"))
+st.markdown("\n".join(f"{i}. {t(f'topup.step{i}')}" for i in range(1, 9)))
+st.caption(t("topup.after"))
+setup.link("settings", t("nav.settings"), ":material/settings:")

@@ -1,0 +1,265 @@
+"""The console's pages under AppTest: each renders in sandbox mode, and each main action works.
+
+Every test gets its own DuckDB file through SMSCONSOLE_DB and no Twilio credentials (conftest's
+autouse fixture clears them), so the console runs on the sandbox account.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from smscore import store
+from smscore.settings import update_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
+SMALL_CSV = (
+    "nome;telefone;categoria;cidade\n"
+    "João Araújo;(11) 98765-4321;equipe;São Paulo\n"
+    "Inês Simões;+351 912 345 678;equipe;Lisboa\n"
+    "Ana Souza;+55 21 99876-5432;equipe;Rio\n"
+    "Sem Número;;equipe;Belém\n"
+    "Número Ruim;12345;equipe;Belém\n"
+).encode("cp1252")
+
+
+UPLOAD_CSV = (
+    "nome;telefone;categoria\n"
+    "Conceição Brandão;(11) 98765-0000;clientes\n"
+    "Gonçalo Sá;+351 913 000 111;clientes\n"
+    "Sem Número;;clientes\n"
+    "Número Curto;12345;clientes\n"
+).encode("cp1252")
+
+
+@pytest.fixture(autouse=True)
+def _apptest_config(monkeypatch: pytest.MonkeyPatch):
+    # AppTest keeps selectbox format_func lambdas in session state, which the serializable-state
+    # check (on in .streamlit/config.toml for the real server) would reject.
+    previous = st_config.get_option("runner.enforceSerializableSessionState")
+    st_config.set_option("runner.enforceSerializableSessionState", False)
+    monkeypatch.chdir(ROOT)  # st.Page("pages/x.py") resolves from the working directory
+    yield
+    st_config.set_option("runner.enforceSerializableSessionState", previous)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database holding three valid contacts (so no demo seed) and a fast send rate."""
+    path = tmp_path / "console.duckdb"
+    monkeypatch.setenv("SMSCONSOLE_DB", str(path))
+    con = store.connect(path)
+    from smscore.importer import import_contacts
+
+    import_contacts(con, SMALL_CSV, default_country="BR")
+    update_settings(con, send_rate=Decimal("200"))
+    con.close()
+    return path
+
+
+def set_sandbox_balance(path: Path, amount: str) -> None:
+    from smscore.sandbox import SandboxGateway
+
+    con = store.connect(path)
+    SandboxGateway(con).set_balance(Decimal(amount))
+    con.close()
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "console.py"), default_timeout=30).run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error",
+                 "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+# -- every page renders ---------------------------------------------------------------------------
+
+def test_every_page_file_is_registered_in_navigation():
+    tree = ast.parse((ROOT / "console.py").read_text())
+    registered = next(ast.literal_eval(node.value) for node in tree.body
+                      if isinstance(node, ast.Assign) and node.targets[0].id == "PAGES")
+    assert sorted(registered) == PAGES
+
+
+@pytest.mark.parametrize("page", [None, *PAGES])
+def test_page_renders_in_sandbox_from_console(db, page):
+    at = ok(app(page))
+    assert "SANDBOX" in texts(at)
+    assert at.title, "every page has a title"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_when_run_directly(db, page):
+    at = ok(AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30).run())
+    assert "SANDBOX" in texts(at)
+
+
+def test_home_shows_mode_balance_account_and_counts(db):
+    shown = texts(ok(app()))
+    assert "Mode: Sandbox" in shown
+    assert "Sandbox balance: USD 20.00" in shown
+    assert "Account type: Full" in shown
+    assert "Contacts: 3" in shown
+    assert "Categories: 1" in shown
+
+
+def test_low_balance_warning_links_to_topup_guide(db):
+    set_sandbox_balance(db, "1.50")
+    at = ok(app())
+    assert any("Low balance: USD 1.50, below the threshold of USD 2.00" in w.value
+               for w in at.warning)
+    assert any("Top-up guide" in str(link.proto) for link in at.get("page_link"))
+
+
+def test_whole_console_switches_to_portuguese(db):
+    con = store.connect(db)
+    update_settings(con, language="pt-BR")
+    con.close()
+    at = ok(app("topup"))
+    shown = texts(at)
+    assert "Guia de recarga" in shown
+    assert "Tax Information" in shown and "não posso informar" in shown
+    at.switch_page("pages/send.py").run()
+    assert "Enviar um lote" in texts(ok(at))
+
+
+# -- top-up guide and settings ---------------------------------------------------------------------
+
+def test_topup_guide_shows_balance_last_need_and_threshold(db):
+    at = ok(app("send"))
+    at.text_area(key="body").set_value("Olá {name}, promoção de verão!").run()
+    at.switch_page("pages/topup.py").run()
+    shown = texts(ok(at))
+    assert "Sandbox balance: USD 20.00" in shown
+    assert re.search(r"Last quoted batch needs: USD 0\.\d+", shown)
+    assert "Low-balance threshold: USD 2.00" in shown
+    assert "$20 and $2000" in shown
+
+
+def test_settings_never_show_the_token_and_save_the_threshold(db, monkeypatch):
+    at = ok(app("settings"))
+    assert "Sandbox mode" in texts(at)
+    at.number_input(key="set_threshold").set_value(5.0)
+    at.button(key="save_settings").click().run()
+    con = store.connect(db)
+    from smscore.settings import load_settings
+
+    assert load_settings(con).low_balance_threshold == Decimal("5.00")
+    con.close()
+
+
+def test_settings_show_sid_last4_but_not_the_token(db, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 28 + "beef")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "supersecrettoken1234")
+    monkeypatch.setenv("SMSCONSOLE_TWILIO_API_URL", "http://127.0.0.1:9")  # nothing listens
+    at = app("settings")
+    shown = texts(at)
+    assert "…**beef**" in shown
+    assert "supersecrettoken1234" not in shown + str(at.exception)
+
+
+# -- contacts ------------------------------------------------------------------------------------
+
+def test_import_reports_imported_and_rejected_rows_with_reasons(db):
+    at = ok(app("contacts"))
+    at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
+    shown = texts(ok(at))
+    assert "encoding **windows-1252**, delimiter **semicolon (;)**" in shown
+    assert at.selectbox(key=f"map_phone_clientes.csv-{len(UPLOAD_CSV)}").value == "telefone"
+    at.button(key="import").click().run()
+    shown = texts(ok(at))
+    assert "Imported: 2" in shown and "Updated: 0" in shown and "Rejected: 2" in shown
+    rejects = next(d.value for d in at.dataframe if "line" in d.value.columns)
+    assert list(rejects["line"]) == [4, 5]
+    assert rejects["reason"].str.len().min() > 0
+    assert at.get("download_button"), "the rejected rows can be downloaded"
+
+
+# -- send ----------------------------------------------------------------------------------------
+
+def compose(at: AppTest, body: str = "Olá {name}, promoção de verão!") -> AppTest:
+    at.text_area(key="body").set_value(body).run()
+    return ok(at)
+
+
+def test_quote_shows_cost_per_country_with_price_date(db):
+    at = compose(ok(app("send")))
+    shown = texts(at)
+    assert "Encoding: UCS-2" in shown
+    assert "Recipients: 3" in shown
+    assert "Prices as of 2023-09-19" in shown
+    assert re.search(r"Total at most \(sandbox\): USD \d+\.\d+", shown)
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
+
+
+def test_gsm_replacement_saves_segments(db):
+    at = compose(ok(app("send")), "Promoção " * 8)
+    assert "Encoding: UCS-2" in texts(at)
+    at.button(key="apply_gsm").click().run()
+    assert "Encoding: GSM-7" in texts(ok(at))
+
+
+def test_send_refused_when_balance_short(db):
+    set_sandbox_balance(db, "0.01")
+    at = compose(ok(app("send")))
+    shown = texts(at)
+    assert "Balance too low" in shown and "Short by USD" in shown
+    assert at.button(key="send_open").disabled
+
+
+def send_batch(db: Path) -> str:
+    """Confirm a send of the three test contacts and wait for it; the batch id."""
+    at = compose(ok(app("send")))
+    assert not at.button(key="send_open").disabled
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    ok(at)
+    batch = at.session_state["job"]["batch_id"]
+    from ui import jobs
+
+    assert jobs.wait(batch, timeout=30)
+    at.run()
+    assert "Done: 3 sent, 0 failed" in texts(ok(at))
+    con = duckdb.connect(str(db))
+    rows = con.execute("SELECT phone, state FROM messages WHERE batch_id = ?", [batch]).fetchall()
+    assert sorted(state for _, state in rows) == ["sent"] * 3
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 1
+    received = con.execute("SELECT to_number, count(*) FROM sandbox_messages GROUP BY 1").fetchall()
+    assert sorted(n for _, n in received) == [1, 1, 1]
+    con.close()
+    return batch
+
+
+def test_confirmed_send_sends_each_recipient_once(db):
+    send_batch(db)
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+def test_reports_export_csv(db):
+    send_batch(db)
+    at = ok(app("reports"))
+    assert "Estimate" in texts(at)
+    assert at.get("download_button")

@@ -1,0 +1,1 @@
+"""The Streamlit side of smsconsole: page setup, translations and shared widgets."""

@@ -1,0 +1,59 @@
+"""Home: mode, balance, account type, contact and category counts, the last batches."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from smscore import contacts, reports
+from smscore.money import format_money
+from ui.i18n import t
+from ui.setup import Context, link
+from ui.tables import batches_table
+
+
+def render(ctx: Context) -> None:
+    st.title(t("home.title"))
+    st.caption(t("home.caption_sandbox") if ctx.sandbox else t("home.caption_live"))
+    mode, balance, account = st.columns(3)
+    mode.metric(t("home.mode"), t("mode.sandbox") if ctx.sandbox else t("mode.live"))
+    if ctx.balance is not None:
+        label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+        balance.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
+    else:
+        balance.metric(t("sidebar.balance"), "—")
+    if ctx.account is not None:
+        kind = t("account.trial") if ctx.account.is_trial else t("account.full")
+        account.metric(t("home.account_type"), kind)
+    if ctx.problem:
+        st.error(t("home.gateway_problem", problem=ctx.problem))
+    st.caption(t("home.threshold", threshold=_threshold(ctx)))
+    _counts(ctx)
+    _last_batches(ctx)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        link("contacts", t("nav.contacts"), ":material/contacts:")
+    with c2:
+        link("send", t("nav.send"), ":material/send:")
+    with c3:
+        link("topup", t("nav.topup"), ":material/add_card:")
+
+
+def _threshold(ctx: Context) -> str:
+    currency = ctx.balance.currency if ctx.balance is not None else "USD"
+    return format_money(ctx.settings.low_balance_threshold, currency)
+
+
+def _counts(ctx: Context) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("home.contacts"), f"{contacts.count_contacts(ctx.con):,}")
+    c2.metric(t("home.categories"), f"{contacts.count_categories(ctx.con):,}")
+    c3.metric(t("home.opted_out"), f"{len(contacts.list_suppressions(ctx.con)):,}")
+
+
+def _last_batches(ctx: Context) -> None:
+    st.subheader(t("home.last_batches"))
+    frame = reports.batches(ctx.con).head(5)
+    if frame.empty:
+        st.caption(t("home.no_batches"))
+    else:
+        batches_table(frame)

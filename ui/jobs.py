@@ -1,0 +1,103 @@
+"""Batches sending in the background, one thread per batch per server process.
+
+A Streamlit script run is interrupted by any rerun, page switch or reload, so the send loop does
+not live in it: the Confirm button only freezes the batch and starts (or finds) its worker
+thread, and the page polls the ledger for progress. Exactly-once does not rest on this registry:
+the ledger claims each row under a primary key before its request. The registry only saves a
+second thread the trouble.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+import streamlit as st
+
+
+@dataclass
+class _Registry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    threads: dict[str, threading.Thread] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    stops: dict[str, threading.Event] = field(default_factory=dict)
+
+
+@st.cache_resource(show_spinner=False)
+def _registry() -> _Registry:
+    return _Registry()
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    concurrency: int
+    rate: float
+    reserve: Decimal
+
+
+def start(root: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], batch_id: str,
+          options: SendOptions) -> bool:
+    """Start sending (or resuming) `batch_id` unless a thread already does; True if started."""
+    reg = _registry()
+    with reg.lock:
+        running = reg.threads.get(batch_id)
+        if running is not None and running.is_alive():
+            return False
+        reg.errors.pop(batch_id, None)
+        stop = threading.Event()
+        thread = threading.Thread(target=_work, args=(reg, root, dict(cfg), batch_id, options, stop),
+                                  name=f"smsconsole-batch-{batch_id[:12]}", daemon=True)
+        reg.threads[batch_id] = thread
+        reg.stops[batch_id] = stop
+        thread.start()
+    return True
+
+
+def _work(reg: _Registry, root: duckdb.DuckDBPyConnection, cfg: dict[str, str], batch_id: str,
+          options: SendOptions, stop: threading.Event) -> None:
+    from smscore import sender  # noqa: PLC0415
+    from smscore.gateway import open_gateway  # noqa: PLC0415
+
+    cur = root.cursor()  # this thread's own handle: DuckDB connections are not thread-safe
+    try:
+        gateway = open_gateway(cur, cfg)
+        sender.run_batch(cur, gateway, batch_id, concurrency=options.concurrency,
+                         rate_segments_per_second=options.rate, reserve=options.reserve,
+                         stop_event=stop)
+        sender.poll_statuses(cur, gateway, batch_id, concurrency=options.concurrency)
+    except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
+        reg.errors[batch_id] = str(exc)
+    finally:
+        cur.close()
+
+
+def is_running(batch_id: str) -> bool:
+    thread = _registry().threads.get(batch_id)
+    return thread is not None and thread.is_alive()
+
+
+def running_batches() -> list[str]:
+    return [b for b, th in _registry().threads.items() if th.is_alive()]
+
+
+def error(batch_id: str) -> str | None:
+    return _registry().errors.get(batch_id)
+
+
+def stop(batch_id: str) -> None:
+    """Ask the batch to pause after the messages in flight; resumable from the ledger."""
+    event = _registry().stops.get(batch_id)
+    if event is not None:
+        event.set()
+
+
+def wait(batch_id: str, timeout: float = 60.0) -> bool:
+    """Block until the batch's thread ends (tests, CLI-like callers); True when it ended."""
+    thread = _registry().threads.get(batch_id)
+    if thread is not None:
+        thread.join(timeout)
+        return not thread.is_alive()
+    return True

@@ -1,0 +1,201 @@
+"""The one setup call every page makes first: settings, database, gateway, state and sidebar.
+
+Streamlit may run a page file directly (a deep link on a fresh server skips console.py), so
+everything a page needs is built here, idempotently, on every run. Only the UI layer caches:
+one DuckDB root connection per file per server process, and a cursor per script run, since a
+DuckDB connection is not thread-safe and reruns happen on different threads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from smscore import store
+from smscore.credentials import Credentials
+from smscore.gateway import open_gateway
+from smscore.money import Money, format_money
+from smscore.settings import Settings, load_settings, update_settings
+from ui import i18n
+from ui.i18n import t
+from ui.seed import seed_if_empty
+
+ROOT = Path(__file__).resolve().parent.parent
+_LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
+
+
+@dataclass
+class Context:
+    """What a page gets from `page()`: a cursor for this run and everything around it."""
+
+    con: duckdb.DuckDBPyConnection
+    db_path: Path
+    settings: Settings
+    config: Mapping[str, str]  # environment overlaid with Streamlit secrets
+    mode: str  # "sandbox" or "live"
+    gateway: object | None  # smscore.gateway.Gateway; None when it cannot be opened
+    account: object | None  # smscore.gateway.Account
+    problem: str | None  # why the gateway or account is unavailable, for the operator
+
+    @property
+    def balance(self) -> Money | None:
+        return getattr(self.account, "balance", None)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.mode != "live"
+
+
+def config() -> dict[str, str]:
+    """The environment overlaid with Streamlit secrets (root keys and a [twilio] table)."""
+    merged = {k: v for k, v in os.environ.items()}
+    try:
+        secrets = dict(st.secrets)
+    except (FileNotFoundError, KeyError):  # no secrets.toml at all
+        secrets = {}
+    for key, value in secrets.items():
+        if isinstance(value, Mapping):
+            if key.lower() == "twilio":
+                for sub, subvalue in value.items():
+                    name = sub.upper()
+                    merged[name if name.startswith("TWILIO_") else f"TWILIO_{name}"] = str(subvalue)
+            continue
+        merged[store.DB_ENV if key.lower() == "db_path" else key] = str(value)
+    return merged
+
+
+@st.cache_resource(show_spinner=False)
+def _root(path: str) -> duckdb.DuckDBPyConnection:
+    con = store.connect(path)
+    seed_if_empty(con)
+    return con
+
+
+def db_path(cfg: Mapping[str, str] | None = None) -> Path:
+    return store.resolve_db_path(None, cfg if cfg is not None else config())
+
+
+def root(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """The process-wide connection to the database file; hand out cursors, never this."""
+    return _root(str(db_path(cfg)))
+
+
+def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh DuckDB handle on the shared root: one per script run or worker thread."""
+    return root(cfg).cursor()
+
+
+def language() -> str:
+    """The console language from the settings; cheap enough for console.py's page titles."""
+    lang = load_settings(cursor()).language
+    st.session_state["lang"] = lang
+    return lang
+
+
+def page(title_key: str, *, sidebar: bool = True) -> Context:
+    """Set up one page run and draw the shared frame (mode badge, balance, notices, language)."""
+    cfg = config()
+    con = cursor(cfg)
+    settings = load_settings(con)
+    st.session_state["lang"] = settings.language
+    for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
+        st.session_state.setdefault(key, default)
+    st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
+    ctx = _context(con, cfg, settings)
+    if sidebar:
+        _sidebar(ctx)
+    _low_balance_notice(ctx)
+    return ctx
+
+
+def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: Settings) -> Context:
+    path = db_path(cfg)
+    try:
+        creds = Credentials.from_mapping(cfg)
+    except ValueError as exc:  # half-configured credentials: say so rather than go sandbox
+        return Context(con, path, settings, cfg, "live", None, None, str(exc))
+    mode = "live" if creds else "sandbox"
+    try:
+        gateway = open_gateway(con, cfg)
+        mode = getattr(gateway, "mode", mode)
+        account = _account(gateway)
+    except Exception as exc:  # noqa: BLE001 - network, auth: shown to the operator, not raised
+        return Context(con, path, settings, cfg, mode, None, None, str(exc))
+    return Context(con, path, settings, cfg, mode, gateway, account, None)
+
+
+def _account(gateway: object) -> object:
+    if getattr(gateway, "mode", "sandbox") != "live":
+        return gateway.account()  # the sandbox lives in the DB file: always fresh, always cheap
+    cached = st.session_state.get("_live_account")
+    if cached and time.monotonic() - cached[0] < _LIVE_ACCOUNT_TTL:
+        return cached[1]
+    account = gateway.account()
+    st.session_state["_live_account"] = (time.monotonic(), account)
+    return account
+
+
+def forget_account() -> None:
+    """Fetch the live balance again on the next run (after a send or a top-up)."""
+    st.session_state.pop("_live_account", None)
+
+
+def _sidebar(ctx: Context) -> None:
+    with st.sidebar:
+        if ctx.sandbox:
+            st.badge(t("mode.sandbox_badge"), icon=":material/science:", color="orange")
+        else:
+            st.badge(t("mode.live_badge"), icon=":material/bolt:", color="green")
+        if ctx.balance is not None:
+            label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+            st.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
+        elif ctx.problem:
+            st.caption(t("sidebar.account_problem", problem=ctx.problem))
+        if ctx.account is not None:
+            kind = t("account.trial") if ctx.account.is_trial else t("account.full")
+            st.caption(t("sidebar.account", kind=kind, last4=ctx.account.sid_last4 or "—"))
+        choices = list(i18n.LANGUAGE_NAMES)
+        st.selectbox(t("sidebar.language"), choices, index=choices.index(ctx.settings.language),
+                     format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
+                     on_change=_language_changed)
+
+
+def _language_changed() -> None:
+    lang = st.session_state["_lang_choice"]
+    update_settings(cursor(), language=lang)
+    st.session_state["lang"] = lang
+
+
+def is_low(ctx: Context) -> bool:
+    balance = ctx.balance
+    return balance is not None and balance.amount < ctx.settings.low_balance_threshold
+
+
+def _low_balance_notice(ctx: Context) -> None:
+    if not is_low(ctx):
+        return
+    threshold = format_money(ctx.settings.low_balance_threshold, ctx.balance.currency)
+    text = t("notice.low_balance", balance=str(ctx.balance), threshold=threshold)
+    st.warning(text, icon=":material/savings:")
+    link("topup", t("nav.topup"), icon=":material/add_card:")
+    if not st.session_state.get("low_balance_toasted"):
+        st.session_state["low_balance_toasted"] = True
+        st.toast(text, icon=":material/savings:")
+
+
+def link(stem: str, label: str, icon: str | None = None) -> None:
+    """A link to another page that works both under st.navigation and for a page run directly."""
+    try:
+        st.page_link(f"pages/{stem}.py", label=label, icon=icon)
+    except Exception:  # noqa: BLE001 - StreamlitAPIException/KeyError when the page is not known
+        st.markdown(f"[{label}](/{stem})")
+
+
+def money(amount: object, currency: str) -> str:
+    return format_money(amount, currency)
