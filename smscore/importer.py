@@ -24,7 +24,7 @@ from smscore.csvsource import CsvFile, CsvImportError
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
-_TEMP = ("_imp_raw", "_imp_src", "_imp_norm", "_imp_rows0", "_imp_rows", "_imp_dups", "_imp_cat")
+_TEMP = ("_imp_raw", "_imp_norm", "_imp_rows", "_imp_cat")
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
@@ -97,9 +97,8 @@ def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray
             roles: dict[str, str], region: str, category: str | None,
             on_duplicate: str) -> ImportReport:
     col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
-    con.execute(f"CREATE TEMP TABLE _imp_src AS SELECT key, {col[roles['phone']]} AS raw "
-                "FROM _imp_raw")
-    phones.normalise_column(con, "_imp_src", region, "_imp_norm")
+    source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
+    phones.normalise_column(con, source, region, "_imp_norm")
     _classify(con, csv_file, roles, col, on_duplicate)
     created = _create_categories(con, roles, col, category)
     imported = _insert_new(con)
@@ -126,37 +125,51 @@ def _fields_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str]) -
 
 def _classify(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
               col: dict[str, str], on_duplicate: str) -> None:
-    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject') and reason."""
+    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject'), reason and
+    contact_id (the existing contact's, or the id a new one will get, in file order)."""
     name = f"nullif(trim(r.{col[roles['name']]}), '')" if "name" in roles else "NULL::VARCHAR"
     cats = f"r.{col[roles['category']]}" if "category" in roles else "NULL::VARCHAR"
     fields, params = _fields_sql(csv_file, roles, col)
-    con.execute(f"""
-        CREATE TEMP TABLE _imp_rows0 AS
-        SELECT r.key, n.e164, n.country, {name} AS name, {cats} AS cats,
-               {fields} AS fields,
-               CASE WHEN r.extra IS NOT NULL
-                    THEN 'more fields than the header: ' || r.extra ||
-                         ' (a delimiter inside an unquoted value?)'
-                    ELSE n.reason END AS reason
-        FROM _imp_raw r JOIN _imp_norm n USING (key)""", params)
+    # Few rows are ragged: mark them first, so duplicates are counted among good rows only.
     con.execute("""
-        CREATE TEMP TABLE _imp_dups AS
-        SELECT e164, min(key) AS first_key
-        FROM _imp_rows0 WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1""")
+        UPDATE _imp_norm SET e164 = NULL, country = NULL,
+            reason = 'more fields than the header: ' || r.extra ||
+                     ' (a delimiter inside an unquoted value?)'
+        FROM (SELECT key, extra FROM _imp_raw WHERE extra IS NOT NULL) r
+        WHERE _imp_norm.key = r.key""")
     existing_reason = ("NULL" if on_duplicate == "update" else
-                       "'duplicate of existing contact: id ' || c.id || ' (' || r.e164 || ')'")
+                       "'duplicate of existing contact: id ' || c.id || ' (' || n.e164 || ')'")
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
         SELECT *, CASE WHEN reason IS NOT NULL THEN 'reject'
                        WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
-        FROM (SELECT r.* EXCLUDE (reason), c.id AS contact_id,
-                     CASE WHEN r.reason IS NOT NULL THEN r.reason
+        FROM (SELECT r.key, n.e164, n.country, {name} AS name, {cats} AS cats,
+                     {fields} AS fields, c.id AS contact_id,
+                     CASE WHEN n.reason IS NOT NULL THEN n.reason
                           WHEN d.first_key IS NOT NULL AND r.key <> d.first_key
                           THEN 'duplicate in file: same number as record ' || d.first_key
                           WHEN c.id IS NOT NULL THEN {existing_reason} END AS reason
-              FROM _imp_rows0 r
-              LEFT JOIN _imp_dups d ON d.e164 = r.e164
-              LEFT JOIN contacts c ON c.phone = r.e164)""")
+              FROM _imp_raw r JOIN _imp_norm n USING (key)
+              LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
+                         WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
+                     ON d.e164 = n.e164
+              LEFT JOIN contacts c ON c.phone = n.e164)""", params)
+    _number_new_contacts(con)
+
+
+def _number_new_contacts(con: duckdb.DuckDBPyConnection) -> None:
+    """Reserve ids for the new contacts from the sequence and give them out in file order, so
+    categories are linked by id rather than by joining a million phone numbers again."""
+    new = con.execute("SELECT count(*) FROM _imp_rows WHERE status = 'new'").fetchall()[0][0]
+    if not new:
+        return
+    last = con.execute("SELECT max(nextval('contact_id_seq')) FROM range(?)",
+                       [new]).fetchall()[0][0]
+    con.execute("""
+        UPDATE _imp_rows SET contact_id = n.id
+        FROM (SELECT key, ? + row_number() OVER (ORDER BY key) AS id
+              FROM _imp_rows WHERE status = 'new') n
+        WHERE _imp_rows.key = n.key""", [last - new])
 
 
 def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
@@ -181,8 +194,9 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
 
 def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("""
-        INSERT INTO contacts (phone, country, name, fields)
-        SELECT e164, country, name, fields FROM _imp_rows WHERE status = 'new' ORDER BY key
+        INSERT INTO contacts (id, phone, country, name, fields)
+        SELECT contact_id, e164, country, name, fields FROM _imp_rows WHERE status = 'new'
+        ORDER BY key
         """).fetchall()[0][0]
 
 
@@ -200,15 +214,18 @@ def _update_existing(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> None:
+    """Links by contact id; no constraint dedupes them, so links already stored are skipped."""
     con.execute("""
-        INSERT OR IGNORE INTO contact_categories (contact_id, category_id)
-        SELECT DISTINCT c.id, k.id FROM (
+        INSERT INTO contact_categories (contact_id, category_id)
+        SELECT DISTINCT r.contact_id, k.id FROM (
             SELECT key, name FROM _imp_cat
             UNION ALL
             SELECT key, ? FROM _imp_rows WHERE ? IS NOT NULL AND status <> 'reject') x
         JOIN _imp_rows r USING (key)
-        JOIN contacts c ON c.phone = r.e164
-        JOIN categories k ON k.name = x.name""", [category, category])
+        JOIN categories k ON k.name = x.name
+        WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
+                          WHERE l.contact_id = r.contact_id AND l.category_id = k.id)""",
+                [category, category])
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,

@@ -3,9 +3,10 @@
 `phonenumbers.parse` + `is_valid_number` cost about 20 µs a number, 20 s for a million-row
 import. So the bulk of a column is decided in DuckDB by SQL generated from the installed
 phonenumbers metadata (international prefix, national-prefix rules, calling codes, and the
-per-region validation patterns with their possible lengths), and only the rows that SQL cannot
-decide, or rejects, go through phonenumbers itself (which also says *why* a number is invalid).
-The SQL follows phonenumbers' parse steps one by one; tests compare the two on every region.
+per-region validation patterns with their possible lengths). SQL also words the reason of an
+invalid number when it is sure of phonenumbers' words (too short/long, not an assigned range);
+only the rows SQL cannot decide (letters, extensions, unknown codes) go through phonenumbers.
+The SQL follows phonenumbers' parse steps one by one; tests compare the two, reasons included.
 
 One documented addition to phonenumbers' semantics: a number written with a leading `00` that is
 invalid for the default country is read as `+` and the rest (`0044 20 7946 0958` with default BR
@@ -129,32 +130,28 @@ def normalise_column(con: duckdb.DuckDBPyConnection, source: str, default_countr
                      target: str) -> int:
     """Create temp table `target(key, e164, country, reason)` for table `source(key, raw)`.
 
-    SQL decides the valid numbers; phonenumbers (`normalise_reason`) handles every other row,
-    once per distinct raw text, so each reason is phonenumbers' own. Returns how many distinct
-    texts went the slow way. `source` and `target` are identifiers chosen by the caller.
+    SQL decides the valid numbers and words the reasons it is sure of; phonenumbers
+    (`normalise_reason`) decides the rest (letters, extensions, unknown codes ...), once per
+    distinct raw text. Returns how many distinct texts went the slow way. `source` and
+    `target` are identifiers chosen by the caller.
     """
     region = check_region(default_country)
-    normalise_sql(con, source, region, f"{target}_fast")
-    pending = con.execute(
-        f"SELECT DISTINCT s.raw FROM {source} s JOIN {target}_fast f USING (key) "
-        "WHERE f.status = 'check'").fetchall()
-    rows = [(raw, *_as_row(normalise_reason(raw, region))) for (raw,) in pending]
-    slow = pd.DataFrame(rows, columns=["raw", "e164", "country", "reason"], dtype=object)
-    con.register(f"{target}_slow", slow)
-    try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {target} AS
-            SELECT f.key,
-                   CASE WHEN f.status = 'valid' THEN f.e164 ELSE p.e164 END AS e164,
-                   CASE WHEN f.status = 'valid' THEN f.country ELSE p.country END AS country,
-                   CASE WHEN f.status = 'check' AND p.e164 IS NULL
-                        THEN coalesce(p.reason, 'missing phone') END AS reason
-            FROM {target}_fast f JOIN {source} s USING (key)
-            LEFT JOIN {target}_slow p ON f.status = 'check' AND p.raw = s.raw""")
-    finally:
-        con.unregister(f"{target}_slow")
-        con.execute(f"DROP TABLE IF EXISTS {target}_fast")
-    return len(rows)
+    normalise_sql(con, source, region, target)
+    pending = con.execute(f"SELECT DISTINCT raw FROM {target} WHERE status = 'check'").fetchall()
+    if pending:
+        rows = [(raw, *_as_row(normalise_reason(raw, region))) for (raw,) in pending]
+        slow = pd.DataFrame(rows, columns=["raw", "e164", "country", "reason"], dtype=object)
+        con.register(f"{target}_slow", slow)
+        try:
+            con.execute(f"""UPDATE {target} SET e164 = p.e164, country = p.country,
+                                reason = p.reason
+                            FROM {target}_slow p
+                            WHERE {target}.status = 'check' AND p.raw = {target}.raw""")
+            con.execute(f"UPDATE {target} SET reason = 'missing phone' "
+                        "WHERE status = 'check' AND raw IS NULL")
+        finally:
+            con.unregister(f"{target}_slow")
+    return len(pending)
 
 
 def _as_row(result: Phone | str) -> tuple[str | None, str | None, str | None]:
@@ -318,108 +315,172 @@ def _region_sql(cc: str, col: str) -> str:
 
 
 def _cc_sql(col: str) -> str:
-    """_extract_country_code: the 1-3 digit prefix that is a calling code (they are prefix-free)."""
+    """_extract_country_code: the 1-3 digit prefix that is a calling code (they are prefix-free).
+
+    Non-geographic codes (+800, +882 ...) are found too: such a number is never a Phone, which
+    settles the `00` rule's second reading without asking phonenumbers.
+    """
     parts = []
     for size in (1, 2, 3):
-        codes = sorted(cc for cc in calling_codes() if len(cc) == size)
+        codes = sorted(str(cc) for cc in COUNTRY_CODE_TO_REGION_CODE if len(str(cc)) == size)
         parts.append(f"WHEN substr({col}, 1, {size}) IN ({', '.join(map(_lit, codes))}) "
                      f"THEN substr({col}, 1, {size})")
     return "CASE " + " ".join(parts) + " END"
 
 
 def _case(col: str, branches: dict[str, str]) -> str:
-    """CASE col WHEN 'k' THEN expr ... END; NULL when there are no branches."""
+    """CASE col WHEN 'k' THEN expr ... END; NULL when there are no branches.
+
+    A NULL key skips the branch comparisons altogether (most rows have no second reading).
+    """
     if not branches:
         return "NULL"
-    return f"CASE {col} " + " ".join(f"WHEN {_lit(k)} THEN {v}" for k, v in branches.items()) + " END"
+    whens = " ".join(f"WHEN {_lit(k)} THEN {v}" for k, v in branches.items())
+    return f"CASE WHEN {col} IS NULL THEN NULL ELSE CASE {col} {whens} END END"
+
+
+def _reason_sql(cc: str, col: str, shown: str) -> str:
+    """_why_invalid of a parsed, invalid number, in phonenumbers' words.
+
+    The region named is region_code_for_number's (for an invalid number only leading digits
+    can pick one), else the calling code's main region; the length verdict is
+    is_possible_number_with_reason's, which always reads the main region's lengths.
+    """
+    regions = calling_codes()[cc]
+    main = region_rules(regions[0])
+    picks = [(r, region_rules(r).leading_digits) for r in regions] if len(regions) > 1 else []
+    whens = " ".join(f"WHEN regexp_matches({col}, {_lit('^(?:' + ld + ')')}) THEN {_lit(r)}"
+                     for r, ld in picks if ld)
+    name = f"(CASE {whens} ELSE {_lit(regions[0])} END)" if whens else _lit(regions[0])
+    lengths, local, n = main.general.lengths, main.local_lengths, f"length({col})"
+    if not lengths or lengths[0] == -1:
+        detail = f"'wrong number of digits for ' || {name}"
+    else:
+        unassigned = f"'not an assigned ' || {name} || ' number range'"
+        local_when = (f"WHEN {n} IN {_ints(local)} THEN 'local number without area code for ' "
+                      f"|| {name} " if local else "")
+        detail = (f"CASE {local_when}WHEN {n} = {lengths[0]} THEN {unassigned} "
+                  f"WHEN {n} < {lengths[0]} THEN 'too short for ' || {name} "
+                  f"WHEN {n} > {lengths[-1]} THEN 'too long for ' || {name} "
+                  f"WHEN {n} IN {_ints(lengths)} THEN {unassigned} "
+                  f"ELSE 'wrong number of digits for ' || {name} END")
+    # repr() of a text of digits, separators and + is the text in single quotes.
+    return (f"'invalid number: ' || {detail} || ' (''' || {shown} || ''', read as +{cc}' "
+            f"|| {col} || ')'")
+
+
+def _digits_sql(col: str) -> str:
+    """The digits of a text made only of digits, separators and a leading +.
+
+    Chained replace() is about twice as cheap as translate() or regexp_replace() here.
+    """
+    out = col
+    for sep in (" ", "-", "(", ")", ".", "+"):
+        out = f"replace({out}, {_lit(sep)}, '')"
+    return out
 
 
 def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: str,
                   target: str) -> None:
     """Decide the numbers of table `source(key, raw)` into temp table `target`.
 
-    `target` gets (key, e164, country, status) with status 'valid' (e164/country exactly as
-    phonenumbers gives them) or 'check' (invalid or undecided: ask `normalise_reason`).
-    Only the calling codes present in the data get SQL, which keeps the statement small.
-    Each step is its own temp table: DuckDB inlines CTEs, which would evaluate the regexes of
-    a column once per use.
+    `target` gets (key, raw, e164, country, reason, status): status 'valid' (e164 and country
+    exactly as phonenumbers gives them), 'invalid' (reason exactly as `normalise_reason` words
+    it) or 'check' (undecided: ask `normalise_reason`; raw is kept for these rows only).
+    Two passes: reading (calling code and national number, as written and with `00` read as
+    +), then deciding, with SQL for the calling codes present only. Each pass nests its steps
+    as subqueries, so every expression runs once per row and nothing else is materialised.
     """
     rules = region_rules(check_region(default_country))
-    steps = [f"{target}_{i}" for i in range(5)]
-    for step, sql in zip(steps, _candidate_steps(source, rules, steps)):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {step} AS {sql}")
-    cand = steps[-1]
-    present = [r[0] for r in con.execute(
-        f"SELECT DISTINCT cc FROM {cand} WHERE cc IS NOT NULL ORDER BY cc").fetchall()]
-    main = {cc: region_rules(calling_codes()[cc][0]) for cc in present}
-    stripped = _case("cc", {cc: _strip_sql("nat", r) for cc, r in main.items()})
-    kept = _case("cc", {cc: f"CASE WHEN {_length_ok_sql('s', r)} THEN s ELSE nat END"
-                        for cc, r in main.items()})
-    country = _case("cc", {cc: _region_sql(cc, "nsn") for cc in present})
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {steps[0]} AS
-        SELECT key, variant, cc, nat, {stripped} AS s FROM {cand}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {steps[1]} AS
-        SELECT key, variant, cc, {kept} AS nsn FROM {steps[0]}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {steps[2]} AS
-        SELECT key, variant, cc, '+' || cc || nsn AS e164, {country} AS country
-        FROM {steps[1]}""")
-    # Variant 1 rows are few (numbers written with 00), so a join beats grouping every row.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {target} AS
-        SELECT s.key,
-               CASE WHEN v0.country IS NOT NULL THEN v0.e164
-                    WHEN v0.cc IS NOT NULL AND v1.country IS NOT NULL THEN v1.e164 END AS e164,
-               CASE WHEN v0.country IS NOT NULL THEN v0.country
-                    WHEN v0.cc IS NOT NULL THEN v1.country END AS country,
-               CASE WHEN v0.country IS NOT NULL
-                         OR (v0.cc IS NOT NULL AND v1.country IS NOT NULL) THEN 'valid'
-                    ELSE 'check' END AS status
-        FROM {source} s
-        LEFT JOIN (SELECT * FROM {steps[2]} WHERE variant = 0) v0 USING (key)
-        LEFT JOIN (SELECT * FROM {steps[2]} WHERE variant = 1) v1 USING (key)""")
-    for step in steps:
-        con.execute(f"DROP TABLE IF EXISTS {step}")
+    # Rows sorted by calling code: the deciding CASE then sees chunks of one code, which
+    # halves its cost (measured: 4.3 s -> 2.2 s per 1M rows, for 0.7 s of sorting).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {target}_c AS "
+                f"SELECT * FROM ({_reading_sql(source, rules)}) ORDER BY cc0")
+    try:
+        present = sorted(r[0] for r in con.execute(
+            f"SELECT cc0 FROM {target}_c WHERE cc0 IS NOT NULL UNION "
+            f"SELECT cc1 FROM {target}_c WHERE cc1 IS NOT NULL").fetchall())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS "
+                    f"{_deciding_sql(f'{target}_c', present)}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {target}_c")
 
 
-def _candidate_steps(source: str, rules: RegionRules, steps: list[str]) -> list[str]:
-    """Per raw number, variant 0 (as written) and variant 1 (leading 00 read as +).
+def _reading_sql(source: str, rules: RegionRules) -> str:
+    """Per row: trimmed text t, its digits d (NULL: unusual characters), and per reading the
+    calling code and national number, following phonenumbers' _maybe_extract_country_code.
 
-    The last step gives the calling code `cc` (NULL: undecided) and the national number before
-    the final prefix stripping, following phonenumbers' _maybe_extract_country_code. Variant 1
-    only counts when variant 0 is decided and invalid, as in `normalise_reason`. The simple-form
-    test uses translate() rather than a regex: it runs on every row.
+    Reading 0 is the text as written (cc0 NULL: undecided, e.g. an unknown code after +);
+    reading 1 (has1) takes a leading `00` as +, and only counts when reading 0 is not valid.
     """
     cc_default = rules.calling_code
     idd = (f"regexp_extract(d, {_lit('^(?:' + rules.idd + ')')}, 0)" if rules.idd else "''")
     pattern = rules.general.pattern
-    return [
-        f"""SELECT key, t[1] = '+' AS plus,
-                   CASE WHEN regexp_full_match(t, '[0-9]+') THEN t
-                        WHEN regexp_full_match(t, '\\+[0-9]+') THEN substr(t, 2)
-                        ELSE regexp_replace(t, '[^0-9]', '', 'g') END AS d
-            FROM (SELECT key, trim(raw) AS t FROM {source})
-            WHERE regexp_full_match(t, '\\+?[0-9 ().\\-]{{1,40}}')""",
-        f"""SELECT *, CASE WHEN plus THEN '' ELSE {idd} END AS i FROM (
-                SELECT key, 0 AS variant, plus, d FROM {steps[0]}
-                UNION ALL
-                SELECT key, 1, true, substr(d, 3) FROM {steps[0]}
-                WHERE NOT plus AND starts_with(d, '00'))""",
-        f"""SELECT key, variant, d,
-                   CASE WHEN plus THEN d
-                        WHEN i <> '' AND substr(d, length(i) + 1, 1) <> '0'
-                        THEN substr(d, length(i) + 1) END AS intl
-            FROM {steps[1]}""",
-        f"""SELECT key, variant, d, intl, {_cc_sql('intl')} AS icc,
-                   CASE WHEN intl IS NULL AND starts_with(d, {_lit(cc_default)})
-                        THEN {_strip_sql(f"substr(d, {len(cc_default) + 1})", rules)} END AS pn
-            FROM {steps[2]}""",
-        f"""SELECT key, variant,
-                   CASE WHEN intl IS NULL THEN {_lit(cc_default)}
-                        WHEN length(intl) > 2 THEN icc END AS cc,
-                   CASE WHEN intl IS NOT NULL THEN substr(intl, length(icc) + 1)
-                        WHEN pn IS NULL THEN d
-                        WHEN NOT {_full('d', pattern)} AND {_full('pn', pattern)} THEN pn
-                        WHEN {_length_ok_sql('d', rules, too_long_only=True)} THEN pn
-                        ELSE d END AS nat
-            FROM {steps[3]}""",
-    ]
+    national = _strip_sql(f"substr(d, {len(cc_default) + 1})", rules)
+    simple = "regexp_full_match(t, '\\+?[0-9 ().\\-]{1,40}')"
+    return f"""
+        SELECT key, raw, t, d, intl1 IS NOT NULL AS has1,
+               CASE WHEN d IS NULL THEN NULL WHEN intl0 IS NULL THEN {_lit(cc_default)}
+                    WHEN length(intl0) > 2 THEN icc0 END AS cc0,
+               CASE WHEN intl0 IS NOT NULL THEN substr(intl0, length(icc0) + 1)
+                    WHEN pn IS NULL THEN d
+                    WHEN NOT {_full('d', pattern)} AND {_full('pn', pattern)} THEN pn
+                    WHEN {_length_ok_sql('d', rules, too_long_only=True)} THEN pn
+                    ELSE d END AS nat0,
+               CASE WHEN length(intl1) > 2 THEN icc1 END AS cc1,
+               substr(intl1, length(icc1) + 1) AS nat1
+        FROM (SELECT *, {_cc_sql('intl0')} AS icc0,
+                     CASE WHEN intl1 IS NOT NULL THEN {_cc_sql('intl1')} END AS icc1,
+                     CASE WHEN intl0 IS NULL AND starts_with(d, {_lit(cc_default)})
+                          THEN {national} END AS pn
+              FROM (SELECT *, CASE WHEN plus THEN d
+                                   WHEN i <> '' AND substr(d, length(i) + 1, 1) <> '0'
+                                   THEN substr(d, length(i) + 1) END AS intl0,
+                              CASE WHEN NOT plus AND starts_with(d, '00') THEN substr(d, 3)
+                                   END AS intl1
+                    FROM (SELECT *, CASE WHEN plus THEN '' ELSE {idd} END AS i
+                          FROM (SELECT key, raw, t, starts_with(t, '+') AS plus,
+                                       CASE WHEN {simple} THEN {_digits_sql('t')} END AS d
+                                FROM (SELECT key, raw, trim(raw) AS t FROM {source})))))"""
+
+
+def _deciding_sql(table: str, present: list[str]) -> str:
+    """Validity of both readings of every row, and phonenumbers' reason where SQL is sure."""
+    geo = [cc for cc in present if cc in calling_codes()]
+    main = {cc: region_rules(calling_codes()[cc][0]) for cc in geo}
+
+    def stripped(v: str) -> str:
+        return _case(f"cc{v}", {cc: _strip_sql(f"nat{v}", r) for cc, r in main.items()})
+
+    def kept(v: str) -> str:
+        return _case(f"cc{v}", {cc: f"CASE WHEN {_length_ok_sql(f's{v}', r)} THEN s{v} "
+                                    f"ELSE nat{v} END" for cc, r in main.items()})
+
+    def country(v: str) -> str:
+        return _case(f"cc{v}", {cc: _region_sql(cc, f"nsn{v}") for cc in geo})
+
+    reason = _case("cc0", {cc: _reason_sql(cc, "nsn0", "t") for cc in geo})
+    geo0 = f"cc0 IN ({', '.join(map(_lit, geo))})" if geo else "false"
+    return f"""
+        SELECT key, CASE WHEN status = 'check' THEN raw END AS raw,
+               CASE WHEN country0 IS NOT NULL THEN '+' || cc0 || nsn0
+                    WHEN status = 'valid' THEN '+' || cc1 || nsn1 END AS e164,
+               CASE WHEN status = 'valid' THEN coalesce(country0, country1) END AS country,
+               CASE WHEN status <> 'invalid' THEN NULL
+                    WHEN coalesce(t, '') = '' THEN 'missing phone' ELSE {reason} END AS reason,
+               status
+        FROM (SELECT *,
+                     CASE WHEN coalesce(t, '') = '' THEN 'invalid'
+                          WHEN cc0 IS NULL THEN 'check'
+                          WHEN country0 IS NOT NULL OR country1 IS NOT NULL THEN 'valid'
+                          -- phonenumbers' parse refuses these before validity, with its words
+                          WHEN NOT {geo0} OR length(d) < 3 OR length(nsn0) NOT BETWEEN 2 AND 17
+                          THEN 'check'
+                          -- 00 + an unknown code: phonenumbers retries it as a national number
+                          WHEN has1 AND cc1 IS NULL THEN 'check'
+                          ELSE 'invalid' END AS status
+              FROM (SELECT *, {country('0')} AS country0,
+                           CASE WHEN has1 AND cc1 IS NOT NULL THEN {country('1')} END AS country1
+                    FROM (SELECT *, {kept('0')} AS nsn0, {kept('1')} AS nsn1
+                          FROM (SELECT *, {stripped('0')} AS s0, {stripped('1')} AS s1
+                                FROM {table}))))"""

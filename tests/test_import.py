@@ -117,6 +117,23 @@ def test_categories_from_pipe_separated_cells_and_argument_are_created(fresh_db)
     assert again.categories_created == []
 
 
+def test_importing_a_file_twice_with_update_does_not_duplicate_category_links(fresh_db) -> None:
+    import_contacts(fresh_db, BR_EXCEL, category="campanha")
+    before = fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall()[0][0]
+    again = import_contacts(fresh_db, BR_EXCEL, category="campanha", on_duplicate="update")
+    assert (again.imported, again.updated) == (0, 2)
+    assert fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall()[0][0] == before
+    assert fresh_db.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM contact_categories)"
+                            ).fetchall()[0][0] == before == 5
+
+
+def test_new_contacts_get_ids_in_file_order_after_existing_ones(fresh_db) -> None:
+    import_contacts(fresh_db, b"phone\n+5511987654321\n")
+    import_contacts(fresh_db, b"phone\n+5521998765432\n+5511987654321\n+5531987654321\n")
+    assert fresh_db.execute("SELECT id, phone FROM contacts ORDER BY id").fetchall() == [
+        (1, "+5511987654321"), (2, "+5521998765432"), (3, "+5531987654321")]
+
+
 def test_extra_columns_become_fields_with_normalised_keys(fresh_db) -> None:
     import_contacts(fresh_db, b"phone,Data de Nascimento ,E-mail\n+5511987654321,1990-01-01,\n")
     assert contacts(fresh_db)[0][3] == '{"data_de_nascimento":"1990-01-01","e-mail":""}'

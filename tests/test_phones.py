@@ -19,14 +19,14 @@ EXAMPLES = [n for r in REGIONS for t in TYPES
             if (n := phonenumbers.example_number_for_type(r, t)) is not None]
 
 
-def run_sql(raws: list[str], default: str) -> list[tuple[str | None, str | None, str]]:
-    """(e164, country, status) per raw number, from the SQL path alone."""
+def run_sql(raws: list[str | None], default: str) -> list[tuple[str | None, ...]]:
+    """(e164, country, status, reason) per raw number, from the SQL path alone."""
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
                 "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
     phones.normalise_sql(con, "src", default, "out")
-    return [tuple(r) for r in con.execute("SELECT e164, country, status FROM out ORDER BY key")
-            .fetchall()]
+    return [tuple(r) for r in con.execute(
+        "SELECT e164, country, status, reason FROM out ORDER BY key").fetchall()]
 
 
 def written_forms(number: phonenumbers.PhoneNumber) -> list[str]:
@@ -38,15 +38,17 @@ def written_forms(number: phonenumbers.PhoneNumber) -> list[str]:
 
 
 def assert_sql_agrees(raws: list[str], default: str) -> tuple[int, int]:
-    """Every number SQL accepts has phonenumbers' E.164 and country; returns (accepted, valid)."""
-    accepted = valid = 0
-    for raw, (e164, country, status) in zip(raws, run_sql(raws, default)):
+    """Every number SQL accepts has phonenumbers' E.164 and country, every number it rejects
+    has phonenumbers' reason, word for word; returns (decided by SQL, all rows)."""
+    decided = 0
+    for raw, (e164, country, status, reason) in zip(raws, run_sql(raws, default)):
         reference = phones.normalise_reason(raw, default)
-        valid += isinstance(reference, phones.Phone)
         if status == "valid":
-            accepted += 1
             assert reference == phones.Phone(e164, country), (raw, default)
-    return accepted, valid
+        elif status == "invalid":
+            assert reference == reason, (raw, default)
+        decided += status != "check"
+    return decided, len(raws)
 
 
 @pytest.mark.parametrize("raw, e164", [
@@ -95,8 +97,8 @@ def test_unknown_default_country_is_named() -> None:
 @pytest.mark.parametrize("default", ["BR", "AR"])  # AR: the most complex national-prefix rule
 def test_sql_agrees_with_phonenumbers_on_every_regions_examples(default: str) -> None:
     raws = [form for number in EXAMPLES for form in written_forms(number)]
-    accepted, valid = assert_sql_agrees(raws, default)
-    assert accepted > 0.9 * valid  # SQL decides nearly all, else the fast path is not doing its job
+    decided, total = assert_sql_agrees(raws, default)
+    assert decided > 0.95 * total  # SQL decides nearly all, else the fast path is not doing its job
 
 
 @st.composite
@@ -120,7 +122,7 @@ def messy_numbers(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(["", " "])) + text
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raws=st.lists(messy_numbers(), min_size=30, max_size=30),
        default=st.sampled_from(["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU",
                                 "RU", "KZ", "IN", "FR", "AG", "SM", "NF", "MG"]))
@@ -128,7 +130,7 @@ def test_sql_agrees_with_phonenumbers_on_random_variations(raws: list[str], defa
     assert_sql_agrees(raws, default)
 
 
-def test_normalise_column_fills_reasons_from_phonenumbers() -> None:
+def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, '(11) 98765-4321'), "
                 "(2, '123'), (3, NULL), (4, '+44 20 7946 0958 ext. 12')) t(key, raw)")
@@ -138,4 +140,15 @@ def test_normalise_column_fills_reasons_from_phonenumbers() -> None:
     assert "too short for BR" in rows[1][3]
     assert rows[2][3] == "missing phone"
     assert rows[3][1:3] == ("+442079460958", "GB")   # extension: phonenumbers' job, not SQL's
-    assert slow == 3
+    assert slow == 1
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("+1 201 088 2059", "not an assigned US number range ('+1 201 088 2059', read as +12010882059)"),
+    ("+18761558702", "not an assigned JM number range ('+18761558702', read as +18761558702)"),
+    ("001 2010108604", "too long for BR ('001 2010108604', read as +55012010108604)"),
+    ("9999", "too short for BR ('9999', read as +559999)"),
+])
+def test_sql_words_common_invalid_numbers_as_phonenumbers_does(raw: str, reason: str) -> None:
+    assert run_sql([raw], "BR")[0][2:] == ("invalid", "invalid number: " + reason)
+    assert phones.normalise_reason(raw, "BR") == "invalid number: " + reason
