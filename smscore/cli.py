@@ -338,18 +338,16 @@ def _configure_pacing(p: argparse.ArgumentParser) -> None:
                    help="requests in flight at once (default: 4)")
 
 
-def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - a Gateway
-    """The live gateway when Twilio credentials are set, else the sandbox account in the file."""
+def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, sender)
+    """The gateway (live with credentials in the environment, else the sandbox) and its sender."""
     import os
 
-    from smscore.credentials import Credentials
+    from smscore import gateway as gateways
+    from smscore.sandbox import SANDBOX_SENDER
 
-    credentials = Credentials.from_mapping(os.environ)
-    if credentials is None:
-        from smscore.sandbox import SANDBOX_SENDER, SandboxGateway
-        return SandboxGateway(con), SANDBOX_SENDER
-    from smscore.twilio_gateway import TwilioGateway
-    return TwilioGateway(credentials), credentials.sender
+    chosen = gateways.open_gateway(con, os.environ)
+    sender = getattr(getattr(chosen, "credentials", None), "sender", None)
+    return chosen, sender if chosen.mode == "live" else SANDBOX_SENDER
 
 
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
@@ -363,6 +361,11 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     sender = args.sender or default_sender
     if not sender:
         raise CliError("no sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, or pass --from")
+    account = gateway.account()
+    if account.is_trial and not args.trial:
+        from smscore.balance import TRIAL_PREFIX
+        print(f"trial account: Twilio adds {TRIAL_PREFIX.strip()!r} to every message; counted")
+        args.trial = True
     quote = quote_from_args(args, con)
     print_quote(quote)
     if quote.n_recipients == 0:
@@ -393,7 +396,21 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
     if progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
+    _notice_after_batch(con, gateway)
     return 0 if progress.status == "done" else 1
+
+
+def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
+    """Re-check the balance after every batch: it drains as Twilio prices what went out."""
+    from smscore.balance import low_balance_notice
+    from smscore.settings import load_settings
+
+    try:
+        notice = low_balance_notice(gateway.balance(), load_settings(con).low_balance_threshold)
+    except Exception as exc:  # noqa: BLE001 - a failed re-check must not hide the batch result
+        notice = f"could not re-check the balance: {exc}"
+    if notice:
+        print(notice, file=sys.stderr)
 
 
 def _print_progress(p: object) -> None:

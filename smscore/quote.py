@@ -163,7 +163,7 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     template = parse_template(body)
     known = set(placeholders(con))
     where, params = _selection_sql(con, selection)
-    body_sql, body_params, missing_sql = _render_sql(template, known, prefix)
+    body_sql, body_params, missing_sql = _render_sql(template, known)
     body_col = "NULL::VARCHAR" if template.is_fixed else body_sql
     cur = con.cursor()
     try:
@@ -187,17 +187,18 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
             WHERE {where}""", params=(body_params if not template.is_fixed else []) + params
         ).to_arrow_table()
         cur.register("_quote_rows", rows)
-        fixed_text = prefix + render(template, {}) if template.is_fixed else None
-        cur.register("_body_counts", _count_distinct_bodies(cur, smart_encoding, fixed_text))
+        fixed_text = render(template, {}) if template.is_fixed else None
+        cur.register("_body_counts",
+                     _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix))
         return _assemble(cur, body, selection, currency, plist, prefix, smart_encoding,
                          sender_type, fixed_text)
     finally:
         cur.close()
 
 
-def _render_sql(template: Template, known: set[str], prefix: str) -> tuple[str, list[object], str]:
-    pieces: list[str] = ["?"]
-    params: list[object] = [prefix]
+def _render_sql(template: Template, known: set[str]) -> tuple[str, list[object], str]:
+    pieces: list[str] = ["''"]
+    params: list[object] = []
     missing: list[str] = []
     for kind, value in template.parts:
         if kind == "text":
@@ -234,33 +235,39 @@ _LATIN1_RE = "[\\x{0000}-\\x{00FF}\\x{20AC}]*"
 # text) is counted by smscore.segments, once per distinct body. A test holds the two to the
 # same answers.
 _SEGMENTS_SQL = f"""
-    CASE WHEN regexp_full_match(body, '{_GSM_BASIC_RE}')
-              THEN CASE WHEN length(body) <= 160 THEN 1 ELSE ceil(length(body) / 153) END
-         WHEN regexp_full_match(body, '{_GSM_ALL_RE}')
-              AND 2 * length(body) - length(regexp_replace(body, '{_EXT_RE}', '', 'g')) <= 160
+    CASE WHEN regexp_full_match(sent, '{_GSM_BASIC_RE}')
+              THEN CASE WHEN length(sent) <= 160 THEN 1 ELSE ceil(length(sent) / 153) END
+         WHEN regexp_full_match(sent, '{_GSM_ALL_RE}')
+              AND 2 * length(sent) - length(regexp_replace(sent, '{_EXT_RE}', '', 'g')) <= 160
               THEN 1
-         WHEN NOT $smart AND NOT regexp_full_match(body, '{_GSM_ALL_RE}')
-              AND regexp_full_match(body, '{_LATIN1_RE}')
-              THEN CASE WHEN length(body) <= 70 THEN 1 ELSE ceil(length(body) / 67) END
+         WHEN NOT $smart AND NOT regexp_full_match(sent, '{_GSM_ALL_RE}')
+              AND regexp_full_match(sent, '{_LATIN1_RE}')
+              THEN CASE WHEN length(sent) <= 70 THEN 1 ELSE ceil(length(sent) / 67) END
     END"""
 _ENCODING_SQL = f"""
-    CASE WHEN regexp_full_match(body, '{_GSM_ALL_RE}') THEN 'GSM-7' ELSE 'UCS-2' END"""
+    CASE WHEN regexp_full_match(sent, '{_GSM_ALL_RE}') THEN 'GSM-7' ELSE 'UCS-2' END"""
 
 
 def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
-                           fixed_text: str | None) -> pa.Table:
+                           fixed_text: str | None, prefix: str = "") -> pa.Table:
+    """Encoding and segments per distinct body, counted as sent: with any trial prefix.
+
+    Twilio itself prepends the trial prefix, so bodies are stored without it but paid with it.
+    """
     if fixed_text is not None:
-        encoding, segments = encoding_and_segments(fixed_text, smart_encoding)
+        encoding, segments = encoding_and_segments(prefix + fixed_text, smart_encoding)
         return pa.table({"body": pa.array([None], pa.string()),
                          "segments": pa.array([segments], pa.int32()),
                          "encoding": pa.array([encoding], pa.string())})
     sql = f"""SELECT body, ({_SEGMENTS_SQL})::INTEGER AS segments, {_ENCODING_SQL} AS encoding
-              FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL)"""
-    counted = cur.sql(sql.replace("$smart", "true" if smart_encoding else "false")).to_arrow_table()
-    return _count_rest(counted, smart_encoding)
+              FROM (SELECT body, concat(?, body) AS sent
+                    FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL))"""
+    sql = sql.replace("$smart", "true" if smart_encoding else "false")
+    counted = cur.execute(sql, [prefix]).to_arrow_table()
+    return _count_rest(counted, smart_encoding, prefix)
 
 
-def _count_rest(counted: pa.Table, smart_encoding: bool) -> pa.Table:
+def _count_rest(counted: pa.Table, smart_encoding: bool, prefix: str) -> pa.Table:
     """Fill in, with smscore.segments, the bodies SQL left undecided."""
     segments = counted.column("segments").to_pylist()
     if None not in segments:
@@ -269,7 +276,7 @@ def _count_rest(counted: pa.Table, smart_encoding: bool) -> pa.Table:
     encodings = counted.column("encoding").to_pylist()
     for i, seg in enumerate(segments):
         if seg is None:
-            encodings[i], segments[i] = encoding_and_segments(bodies[i], smart_encoding)
+            encodings[i], segments[i] = encoding_and_segments(prefix + bodies[i], smart_encoding)
     return pa.table({"body": counted.column("body"), "segments": pa.array(segments, pa.int32()),
                      "encoding": pa.array(encodings, pa.string())})
 

@@ -110,6 +110,16 @@ def test_trial_prefix_is_counted(fresh_db, contacts):
                         prefix="Sent from your Twilio trial account - ")
     assert plain.segments == 1 and trial.segments == 2
     assert trial.total_max == 2 * plain.total_max
+    # Twilio prepends the prefix itself: the body we send must not carry it twice.
+    assert trial.recipients["body"].iloc[0] == body
+
+
+def test_trial_prefix_is_counted_per_recipient_but_not_stored(fresh_db, contacts):
+    body = "Hi {name}, " + "x" * 130
+    trial = build_quote(fresh_db, body, Selection(contact_ids=(contacts["ana"],)),
+                        prefix="Sent from your Twilio trial account - ")
+    assert trial.recipients["body"].iloc[0] == "Hi Ana, " + "x" * 130
+    assert trial.segments == 2
 
 
 def test_smart_encoding_changes_the_count(fresh_db, contacts):

@@ -306,3 +306,27 @@ def test_cli_send_refused_when_balance_short(contacts_db, capsys):
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM batches").fetchone() == (0,)
     con.close()
+
+
+def test_cli_send_on_a_trial_account_counts_twilios_prefix(contacts_db, capsys):
+    from smscore.cli import main
+    from smscore.sandbox import SandboxGateway
+
+    con = store.connect(contacts_db)
+    SandboxGateway(con).set_type("Trial")
+    con.close()
+    body = "x" * 140  # one GSM-7 segment alone, two with the 38-character trial prefix
+    assert main(["--db", str(contacts_db), "send", "--body", body, "--yes", "--rate", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "trial account" in out and "total: 3 recipients, 6 segments" in out
+
+
+def test_cli_send_warns_when_the_batch_leaves_the_balance_low(contacts_db, capsys):
+    from smscore.cli import main
+    from smscore.sandbox import SandboxGateway
+
+    con = store.connect(contacts_db)
+    SandboxGateway(con).set_balance("2.05")
+    con.close()
+    assert main(["--db", str(contacts_db), "send", "--body", "Hi", "--yes", "--rate", "100"]) == 0
+    assert "Low balance" in capsys.readouterr().err
