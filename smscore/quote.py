@@ -263,7 +263,7 @@ def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
               FROM (SELECT body, concat(?, body) AS sent
                     FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL))"""
     sql = sql.replace("$smart", "true" if smart_encoding else "false")
-    counted = cur.execute(sql, [prefix]).to_arrow_table()
+    counted = cur.sql(sql, params=[prefix]).to_arrow_table()
     return _count_rest(counted, smart_encoding, prefix)
 
 
