@@ -203,10 +203,19 @@ def _configure_prices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--country", metavar="ISO", help="one country, with its carriers")
     p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--refresh", action="store_true",
+                   help="fetch current prices from Twilio's Pricing API first (live mode; "
+                        "with --country, only that country)")
 
 
 @command("prices", "show the price list (per segment, with its date)", _configure_prices)
 def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    if args.refresh:
+        gateway, _ = open_gateway(con)
+        if gateway.mode != "live":
+            raise CliError("refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
+                           "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list")
+        prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
     plist = prices.current_list(con)
     table = prices.price_table(con, args.country, args.sender_type)
     if args.json:

@@ -251,15 +251,28 @@ def carrier_rows(con: duckdb.DuckDBPyConnection, iso: str) -> pd.DataFrame:
 def refresh_from_gateway(con: duckdb.DuckDBPyConnection, gateway: Gateway,
                          isos: Iterable[str] | None = None,
                          today: date | None = None) -> PriceList:
-    """Fetch every country's prices from Twilio's Pricing API and store them as a new list.
+    """Fetch prices from Twilio's Pricing API and store them as a new list.
 
-    All countries are fetched before anything is written, so a failure half way keeps the
-    previous list intact.
+    Every country is fetched before anything is written, so a failure half way keeps the
+    previous list intact. Refreshing some countries (`isos`) carries the other countries'
+    prices over from the current list, so a partial refresh never drops a destination.
     """
-    wanted = list(isos) if isos is not None else gateway.price_countries()
+    wanted = [iso.upper() for iso in isos] if isos is not None else gateway.price_countries()
     fetched: list[CarrierPrice] = []
     for iso in wanted:
         fetched.extend(gateway.country_prices(iso))
     when = today or datetime.now(timezone.utc).date()
-    return store_price_list(con, fetched, source=f"Twilio Pricing API v1 ({gateway.mode})",
-                            as_of=when)
+    source = f"Twilio Pricing API v1 ({gateway.mode})"
+    if isos is not None:
+        previous = current_list(con)
+        fetched.extend(_rows_except(con, previous.id, {p.iso for p in fetched} | set(wanted)))
+        source += f": {', '.join(wanted)}; other countries from list {previous.id} of {previous.as_of}"
+    return store_price_list(con, fetched, source=source, as_of=when)
+
+
+def _rows_except(con: duckdb.DuckDBPyConnection, list_id: int, isos: set[str]) -> list[CarrierPrice]:
+    rows = con.execute("""SELECT iso, country, carrier, mcc, mnc, number_type, base_price,
+                                 current_price, currency FROM prices
+                          WHERE list_id = ? AND NOT list_contains(?, iso)""",
+                       [list_id, sorted(isos)]).fetchall()
+    return [CarrierPrice(*row) for row in rows]

@@ -100,3 +100,43 @@ def test_failed_refresh_keeps_the_old_list(fresh_db):
     with pytest.raises(RuntimeError, match="PT"):
         prices.refresh_from_gateway(fresh_db, _PricingPeer(fail_on="PT"))
     assert prices.current_list(fresh_db) == before
+
+
+def test_partial_refresh_keeps_the_other_countries(fresh_db):
+    before = prices.ensure_prices(fresh_db)
+    prices.refresh_from_gateway(fresh_db, _PricingPeer(), isos=["pt"], today=date(2026, 11, 26))
+    table = prices.price_table(fresh_db).set_index("iso")
+    assert table.loc["PT", "unit_max"] == Decimal("0.05")  # refreshed
+    assert table.loc["BR", "unit_max"] == Decimal("0.0599")  # carried over
+    assert f"from list {before.id}" in prices.current_list(fresh_db).source
+
+
+def test_refresh_through_the_official_sdk_against_the_peer(fresh_db, peer_gateway, fault_proxy):
+    prices.ensure_prices(fresh_db)
+    prices.refresh_from_gateway(fresh_db, peer_gateway, isos=["GB"])
+    gb = prices.carrier_rows(fresh_db, "GB")
+    assert gb["current_price"].tolist() == [Decimal("0.05")] and gb["number_type"][0] == "mobile"
+    assert "/v1/Messaging/Countries/GB" in [r.path for r in fault_proxy.requests]
+
+
+def test_cli_refresh_needs_credentials(fresh_db, db_path, capsys):
+    from smscore.cli import main
+
+    fresh_db.close()
+    assert main(["--db", str(db_path), "prices", "--refresh"]) == 2
+    assert "needs Twilio credentials" in capsys.readouterr().err
+
+
+def test_cli_refresh_one_country_live(db_path, fault_proxy, monkeypatch, capsys):
+    from peer import ACCOUNT_SID, AUTH_TOKEN
+
+    from smscore.cli import main
+
+    for key, value in {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                       "TWILIO_FROM": "+15017122661",
+                       "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+                       "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["--db", str(db_path), "prices", "--refresh", "--country", "GB", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"unit_price_max": "0.050000"' in out and AUTH_TOKEN not in out
