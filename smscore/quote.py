@@ -284,36 +284,37 @@ def _count_rest(counted: pa.Table, smart_encoding: bool, prefix: str) -> pa.Tabl
 def _assemble(cur: duckdb.DuckDBPyConnection, body: str, selection: Selection, currency: str,
               plist: prices.PriceList, prefix: str, smart_encoding: bool,
               sender_type: str, fixed_text: str | None) -> Quote:
-    recipients = _arrow_df(cur, """
+    # A fixed body has one count for everyone: a cross join with its single row.
+    join = ("CROSS JOIN _body_counts b" if fixed_text is not None
+            else "JOIN _body_counts b ON b.body = r.body")
+    priced = cur.sql(f"""
         SELECT r.contact_id, r.phone, r.country, r.category, r.body, b.encoding, b.segments,
                r.unit_min, r.unit_max,
                (r.unit_min * b.segments)::DECIMAL(18, 6) AS cost_min,
                (r.unit_max * b.segments)::DECIMAL(18, 6) AS cost_max
-        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body
-        WHERE r.reason IS NULL""")
+        FROM _quote_rows r {join}
+        WHERE r.reason IS NULL""").to_arrow_table()
+    cur.register("_priced", priced)
+    by_country = _arrow_df(cur, """
+        SELECT country AS iso, count(*) AS recipients, sum(segments)::BIGINT AS segments,
+               any_value(unit_min) AS unit_price_min, any_value(unit_max) AS unit_price_max,
+               sum(cost_min)::DECIMAL(18, 6) AS subtotal_min,
+               sum(cost_max)::DECIMAL(18, 6) AS subtotal_max
+        FROM _priced GROUP BY country ORDER BY subtotal_max DESC, iso""")
+    excluded = _arrow_df(cur, """SELECT contact_id, phone, country, reason FROM _quote_rows
+                                 WHERE reason IS NOT NULL ORDER BY contact_id""")
+    recipients = priced.to_pandas(types_mapper=pd.ArrowDtype)
     if fixed_text is not None:
         # One body for everyone: stored once, as a categorical, rather than a million copies.
         codes = np.zeros(len(recipients), dtype=np.int8)
         recipients["body"] = pd.Categorical.from_codes(codes, [fixed_text])
-    by_country = _arrow_df(cur, """
-        SELECT r.country AS iso, count(*) AS recipients, sum(b.segments)::BIGINT AS segments,
-               any_value(r.unit_min) AS unit_price_min, any_value(r.unit_max) AS unit_price_max,
-               sum(r.unit_min * b.segments)::DECIMAL(18, 6) AS subtotal_min,
-               sum(r.unit_max * b.segments)::DECIMAL(18, 6) AS subtotal_max
-        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body
-        WHERE r.reason IS NULL GROUP BY r.country ORDER BY subtotal_max DESC, iso""")
-    excluded = _arrow_df(cur, """SELECT contact_id, phone, country, reason FROM _quote_rows
-                                 WHERE reason IS NOT NULL ORDER BY contact_id""")
-    total_min, total_max, segments = cur.execute("""
-        SELECT coalesce(sum(r.unit_min * b.segments), 0)::DECIMAL(18, 6),
-               coalesce(sum(r.unit_max * b.segments), 0)::DECIMAL(18, 6),
-               coalesce(sum(b.segments), 0)::BIGINT
-        FROM _quote_rows r JOIN _body_counts b ON b.body IS NOT DISTINCT FROM r.body WHERE r.reason IS NULL""").fetchone()
     return Quote(body=body, selection=selection, currency=currency, price_list_id=plist.id,
                  price_list_as_of=plist.as_of, recipients=recipients, by_country=by_country,
-                 excluded=excluded, total_min=total_min, total_max=total_max,
-                 segments=int(segments), prefix=prefix, smart_encoding=smart_encoding,
-                 sender_type=sender_type)
+                 excluded=excluded,
+                 total_min=sum(by_country["subtotal_min"].tolist(), Decimal(0)),
+                 total_max=sum(by_country["subtotal_max"].tolist(), Decimal(0)),
+                 segments=int(sum(by_country["segments"].tolist())), prefix=prefix,
+                 smart_encoding=smart_encoding, sender_type=sender_type)
 
 
 def _arrow_df(cur: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:

@@ -208,10 +208,12 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open database; 0 for an empty file."""
     has_table = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has_table:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, and con.sql() or
+    # con.register() on a connection fresh from connect() would then refuse to run.
+    row = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
     return int(row[0] or 0)
 
 
@@ -240,8 +242,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
     """A console setting stored in the database (threshold, sender, language, ...)."""
-    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    rows = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else default
 
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -62,3 +62,9 @@ def test_settings_round_trip(fresh_db):
     store.set_setting(fresh_db, "language", "pt-BR")
     assert store.get_setting(fresh_db, "language") == "pt-BR"
     assert store.get_setting(fresh_db, "missing", "x") == "x"
+
+
+def test_a_fresh_connection_has_no_pending_result(db_path):
+    con = store.connect(db_path)
+    # con.sql() refuses to run while an earlier result is half read (DuckDB 2).
+    assert con.sql("SELECT 42").fetchall() == [(42,)]
