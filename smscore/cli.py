@@ -20,7 +20,7 @@ import pandas as pd
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
 from smscore.quote import Quote, Selection, build_quote
-from smscore.segments import count_segments
+from smscore.segments import count_segments, gsm_suggestion
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -170,6 +170,11 @@ def print_quote(quote: Quote) -> None:
           f"{counted.per_segment} units before personalisation")
     if counted.ucs2_chars:
         print("  UCS-2 because of: " + " ".join(counted.ucs2_chars))
+        suggestion = gsm_suggestion(text)
+        if suggestion.replacements and suggestion.after.encoding == "GSM-7":
+            swaps = ", ".join(f"{a}->{b}" for a, b in suggestion.replacements.items())
+            print(f"  replacing {swaps} makes it GSM-7: {suggestion.after.segments} segment(s) "
+                  f"of up to {suggestion.after.per_segment} instead of {counted.segments}")
     print(f"prices: list of {quote.price_list_as_of}, {quote.currency} per segment "
           f"({quote.sender_type})")
     rows = [(r.iso, int(r.recipients), int(r.segments), _range(r.unit_price_min, r.unit_price_max),
