@@ -18,7 +18,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -74,6 +74,7 @@ class CsvFile:
     has_header: bool
     text: str                # decoded, without BOM
     path: Path | None        # the original file when it is plain UTF-8 (DuckDB can read it as is)
+    data: bytes = field(default=b"", repr=False)  # `text` as UTF-8 (for the line scan)
 
 
 def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = None) -> CsvPreview:
@@ -100,7 +101,16 @@ def open_csv(source: str | Path | bytes) -> CsvFile:
     else:
         columns = [f"column{i + 1}" for i in range(len(first))]
     return CsvFile(encoding, delimiter, columns, has_header, text,
-                   path if encoding == "utf-8" else None)
+                   path if encoding == "utf-8" else None, _utf8_bytes(data, encoding, text))
+
+
+def _utf8_bytes(data: bytes, encoding: str, text: str) -> bytes:
+    """The text as UTF-8, reusing the file's bytes when they are UTF-8 already (no 70 MB copy)."""
+    if encoding == "utf-8":
+        return data
+    if encoding == "utf-8-sig":
+        return data[3:]
+    return text.encode("utf-8")
 
 
 def _read(source: str | Path | bytes) -> tuple[bytes, Path | None]:
@@ -235,28 +245,38 @@ def _unique(names: list[str]) -> list[str]:
 # Loading every record into DuckDB.
 
 def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray:
-    """Create temp table `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
+    """Create temp view `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
 
     `key` is the record's 1-based order, `extra` the non-empty fields beyond the header's width
-    (NULL when there are none). Returns the line where each record starts (index key - 1), kept
-    in Python because only rejected rows ever need it.
+    (NULL when there are none). The rows live in temp table `table`_data; `key` is its rowid + 1
+    (DuckDB keeps insertion order), which costs nothing, where numbering rows while reading
+    cost a third of the read. Returns the line where each record starts (index key - 1), kept
+    in Python because only rejected rows ever need it. Drop both with `drop`.
     """
     lines = _load_with_duckdb(con, csv_file, table)
     if lines is None:
         lines = _load_with_python(con, csv_file, table)
     # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
-    con.execute(f"DELETE FROM {table} WHERE {blank} AND extra IS NULL")
+    con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                f"SELECT rowid + 1 AS key, * FROM {table}_data")
     return lines
 
 
-def _record_starts(text: str, has_header: bool) -> np.ndarray:
+def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remove what `load` created (idempotent)."""
+    con.execute(f"DROP VIEW IF EXISTS {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}_data")
+
+
+def _record_starts(utf8: bytes, has_header: bool) -> np.ndarray:
     """1-based start lines of the records, by a quote-aware newline scan (vectorised).
 
     A newline is a record boundary when an even number of quotes precede it; empty lines are
     skipped, as DuckDB skips them.
     """
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    data = np.frombuffer(utf8, dtype=np.uint8)
     newlines = np.flatnonzero(data == 10)
     quotes = np.flatnonzero(data == 34)
     outside = (np.searchsorted(quotes, newlines) % 2) == 0
@@ -273,28 +293,28 @@ def _record_starts(text: str, has_header: bool) -> np.ndarray:
 def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
                       table: str) -> np.ndarray | None:
     """DuckDB's strict parallel reader; None when it refuses the file or counts differently."""
-    lines = _record_starts(csv_file.text, csv_file.has_header)
+    lines = _record_starts(csv_file.data or csv_file.text.encode("utf-8"), csv_file.has_header)
     width = len(csv_file.columns)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     tmp = None
     try:
         path = csv_file.path
         if path is None:
-            tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", delete=False)
+            tmp = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
             with tmp:
-                tmp.write(csv_file.text)
+                tmp.write(csv_file.data or csv_file.text.encode("utf-8"))
             path = Path(tmp.name)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT ordinality AS key, * EXCLUDE (ordinality), NULL::VARCHAR AS extra
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table}_data AS
+            SELECT *, NULL::VARCHAR AS extra
             FROM read_csv(?, auto_detect=false, delim=?, quote='"', escape='"', header=?,
-                          columns={columns}, strict_mode=true, encoding='utf-8') WITH ORDINALITY""",
+                          columns={columns}, strict_mode=true, encoding='utf-8')""",
                     [str(path), csv_file.delimiter, csv_file.has_header])
     except duckdb.Error:
         return None
     finally:
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
-    if con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] != len(lines):
+    if con.execute(f"SELECT count(*) FROM {table}_data").fetchall()[0][0] != len(lines):
         return None
     return lines
 
@@ -327,13 +347,13 @@ def _load_with_python(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
         records = _python_records(csv_file)
     except csv.Error as exc:
         raise CsvImportError(f"cannot parse the file as CSV: {exc}") from exc
-    data = {"key": pa.array(range(1, len(records) + 1), pa.int64())}
+    data = {}
     for i in range(len(csv_file.columns)):
         data[f"c{i}"] = pa.array([r[2][i] for r in records], pa.string())
     data["extra"] = pa.array([r[1] for r in records], pa.string())
     con.register(f"{table}_py", pa.table(data))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_py")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_data AS SELECT * FROM {table}_py")
     finally:
         con.unregister(f"{table}_py")
     return np.array([r[0] for r in records], dtype=np.int64)

@@ -24,7 +24,7 @@ from smscore.csvsource import CsvFile, CsvImportError
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
-_TEMP = ("_imp_raw", "_imp_norm", "_imp_rows", "_imp_cat")
+_TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
@@ -89,6 +89,7 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    csvsource.drop(con, "_imp_raw")
     for table in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -99,10 +100,10 @@ def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray
     col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
     source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
     phones.normalise_column(con, source, region, "_imp_norm")
-    _classify(con, csv_file, roles, col, on_duplicate)
+    _classify(con, roles, col, on_duplicate)
     created = _create_categories(con, roles, col, category)
-    imported = _insert_new(con)
-    updated = _update_existing(con) if on_duplicate == "update" else 0
+    imported = _insert_new(con, csv_file, roles, col)
+    updated = _update_existing(con, csv_file, roles, col) if on_duplicate == "update" else 0
     _link_categories(con, category)
     rejects = _rejects(con, csv_file, lines)
     return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
@@ -110,26 +111,30 @@ def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray
                         mapping=dict(roles), categories_created=created, rejects=rejects)
 
 
-def _fields_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str]) -> tuple[str, list]:
-    """A json_object(...) of the extra columns, keys passed as parameters (they are user text)."""
+def _values_sql(csv_file: CsvFile, roles: dict[str, str],
+                col: dict[str, str]) -> tuple[str, list]:
+    """`name, fields` of a contact from the file's row `w`: the fields a json_object(...) of
+    the extra columns, keys passed as parameters (they are user text). Built only where a
+    contact is written, so rejected rows never pay for their JSON."""
+    name = f"nullif(trim(w.{col[roles['name']]}), '')" if "name" in roles else "NULL::VARCHAR"
     extra = [c for c in csv_file.columns if c not in roles.values()]
     if not extra:
-        return "NULL::JSON", []
+        return f"{name} AS name, NULL::JSON AS fields", []
     keys: list[str] = []
-    for name in extra:
-        key = csvsource.field_key(name) or "field"
+    for column in extra:
+        key = csvsource.field_key(column) or "field"
         keys.append(key if key not in keys else f"{key}_{len(keys) + 1}")
-    pairs = ", ".join(f"?::VARCHAR, coalesce(r.{col[c]}, '')" for c in extra)
-    return f"json_object({pairs})", keys
+    pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c in extra)
+    return f"{name} AS name, json_object({pairs}) AS fields", keys
 
 
-def _classify(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-              col: dict[str, str], on_duplicate: str) -> None:
-    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject'), reason and
-    contact_id (the existing contact's, or the id a new one will get, in file order)."""
-    name = f"nullif(trim(r.{col[roles['name']]}), '')" if "name" in roles else "NULL::VARCHAR"
-    cats = f"r.{col[roles['category']]}" if "category" in roles else "NULL::VARCHAR"
-    fields, params = _fields_sql(csv_file, roles, col)
+def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
+              on_duplicate: str) -> None:
+    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject'), reason,
+    dup_of (the record an in-file duplicate repeats; its reason is worded with line numbers
+    later) and contact_id (the existing contact's, or the id a new one will get, in file
+    order). Only the phone's columns are read: the file's other columns are joined where a
+    contact is written."""
     # Few rows are ragged: mark them first, so duplicates are counted among good rows only.
     con.execute("""
         UPDATE _imp_norm SET e164 = NULL, country = NULL,
@@ -137,23 +142,22 @@ def _classify(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str
                      ' (a delimiter inside an unquoted value?)'
         FROM (SELECT key, extra FROM _imp_raw WHERE extra IS NOT NULL) r
         WHERE _imp_norm.key = r.key""")
-    existing_reason = ("NULL" if on_duplicate == "update" else
-                       "'duplicate of existing contact: id ' || c.id || ' (' || n.e164 || ')'")
+    existing = ("NULL" if on_duplicate == "update" else
+                "'duplicate of existing contact: id ' || c.id || ' (' || n.e164 || ')'")
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
-        SELECT *, CASE WHEN reason IS NOT NULL THEN 'reject'
-                       WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
-        FROM (SELECT r.key, n.e164, n.country, {name} AS name, {cats} AS cats,
-                     {fields} AS fields, c.id AS contact_id,
+        SELECT key, e164, country, contact_id, dup_of, reason,
+               CASE WHEN reason IS NOT NULL OR dup_of IS NOT NULL THEN 'reject'
+                    WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
+        FROM (SELECT n.key, n.e164, n.country, c.id AS contact_id, d.first_key AS dup_of,
                      CASE WHEN n.reason IS NOT NULL THEN n.reason
-                          WHEN d.first_key IS NOT NULL AND r.key <> d.first_key
-                          THEN 'duplicate in file: same number as record ' || d.first_key
-                          WHEN c.id IS NOT NULL THEN {existing_reason} END AS reason
-              FROM _imp_raw r JOIN _imp_norm n USING (key)
+                          WHEN d.first_key IS NULL AND c.id IS NOT NULL THEN {existing}
+                          END AS reason
+              FROM _imp_norm n
               LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
                          WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
-                     ON d.e164 = n.e164
-              LEFT JOIN contacts c ON c.phone = n.e164)""", params)
+                     ON d.e164 = n.e164 AND d.first_key <> n.key
+              LEFT JOIN contacts c ON c.phone = n.e164)""")
     _number_new_contacts(con)
 
 
@@ -175,11 +179,16 @@ def _number_new_contacts(con: duckdb.DuckDBPyConnection) -> None:
 def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
                        col: dict[str, str], category: str | None) -> list[str]:
     """_imp_cat(key, name) for accepted rows, and the categories that had to be created."""
+    cats = col[roles["category"]] if "category" in roles else "NULL::VARCHAR"
+    # Straight from the file, leaving out the (few) rejected rows with an anti join: joining
+    # the accepted million instead would cost a second hash join of the whole file.
     con.execute(f"""
         CREATE TEMP TABLE _imp_cat AS
-        SELECT DISTINCT key, name FROM (
-            SELECT key, trim(unnest(string_split(cats, ?))) AS name
-            FROM _imp_rows WHERE status <> 'reject' AND cats IS NOT NULL)
+        SELECT key, name FROM (
+            SELECT key, trim(unnest(string_split({cats}, ?))) AS name
+            FROM _imp_raw ANTI JOIN (SELECT key FROM _imp_rows WHERE status = 'reject') x
+                 USING (key)
+            WHERE {cats} IS NOT NULL)
         WHERE name <> ''""", [CATEGORY_SEPARATOR])
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
@@ -192,25 +201,32 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     return created
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("""
+def _insert_new(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+                col: dict[str, str]) -> int:
+    """One INSERT ... SELECT from the decided rows and the file, the JSON built on the way."""
+    values, params = _values_sql(csv_file, roles, col)
+    return con.execute(f"""
         INSERT INTO contacts (id, phone, country, name, fields)
-        SELECT contact_id, e164, country, name, fields FROM _imp_rows WHERE status = 'new'
-        ORDER BY key
-        """).fetchall()[0][0]
+        SELECT r.contact_id, r.e164, r.country, {values}
+        FROM _imp_rows r JOIN _imp_raw w USING (key) WHERE r.status = 'new'
+        """, params).fetchall()[0][0]
 
 
-def _update_existing(con: duckdb.DuckDBPyConnection) -> int:
+def _update_existing(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+                     col: dict[str, str]) -> int:
     """Name replaced when the file has one; file fields merged over the stored ones."""
-    return con.execute("""
+    values, params = _values_sql(csv_file, roles, col)
+    return con.execute(f"""
         UPDATE contacts SET
             name = coalesce(u.name, contacts.name),
             fields = CASE WHEN u.fields IS NULL THEN contacts.fields
                           WHEN contacts.fields IS NULL THEN u.fields
                           ELSE json_merge_patch(contacts.fields, u.fields) END,
             updated_at = current_timestamp
-        FROM _imp_rows u WHERE u.status = 'update' AND contacts.id = u.contact_id
-        """).fetchall()[0][0]
+        FROM (SELECT r.contact_id, {values} FROM _imp_rows r JOIN _imp_raw w USING (key)
+              WHERE r.status = 'update') u
+        WHERE contacts.id = u.contact_id
+        """, params).fetchall()[0][0]
 
 
 def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> None:
@@ -230,19 +246,19 @@ def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> No
 
 def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
              lines: np.ndarray) -> pd.DataFrame:
-    """Rejected rows with the line each starts on; record numbers in reasons become lines."""
+    """Rejected rows with the line each starts on; an in-file duplicate names the line of the
+    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
     frame = con.execute(f"""
-        SELECT r.key, r.reason, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
+        SELECT r.key, r.reason, r.dup_of, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
         WHERE r.status = 'reject' ORDER BY r.key""").df()
+    keys = frame.pop("key").to_numpy(dtype=np.int64)
+    dup_of = frame.pop("dup_of")
+    is_dup = dup_of.notna().to_numpy()
+    if is_dup.any():
+        first = lines[dup_of[is_dup].to_numpy(dtype=np.int64) - 1].astype(str)
+        frame.loc[is_dup, "reason"] = np.char.add("duplicate in file: same number as line ",
+                                                  first)
+    frame.insert(0, "line", lines[keys - 1])
     frame.columns = ["line", "reason", *csv_file.columns]
-    frame["line"] = lines[frame["line"].to_numpy(dtype=np.int64) - 1] if len(frame) else []
-    frame["reason"] = [_record_to_line(reason, lines) for reason in frame["reason"]]
     return frame
-
-
-def _record_to_line(reason: str, lines: np.ndarray) -> str:
-    head, sep, record = reason.rpartition("same number as record ")
-    if not sep or not record.isdigit():
-        return reason
-    return f"{head}same number as line {lines[int(record) - 1]}"

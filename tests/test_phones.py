@@ -152,3 +152,9 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
 def test_sql_words_common_invalid_numbers_as_phonenumbers_does(raw: str, reason: str) -> None:
     assert run_sql([raw], "BR")[0][2:] == ("invalid", "invalid number: " + reason)
     assert phones.normalise_reason(raw, "BR") == "invalid number: " + reason
+
+
+def test_national_number_uses_the_default_regions_rules_when_it_shares_its_code() -> None:
+    # AG shares +1 with the US; its national-prefix rule turns a 7-digit local number into +1268…
+    assert phones.normalise(" 40)61200", "AG") == phones.Phone("+12684061200", "AG")
+    assert run_sql([" 40)61200"], "AG")[0][:3] == ("+12684061200", "AG", "valid")
