@@ -263,3 +263,52 @@ def test_reports_export_csv(db):
     at = ok(app("reports"))
     assert "Estimate" in texts(at)
     assert at.get("download_button")
+
+
+# -- managing categories and the opt-out list; picking recipients ---------------------------------
+
+def _db_rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_categories_are_created_and_removed_keeping_the_contacts(db):
+    at = ok(app("contacts"))
+    at.text_input(key="new_category").input("promo de natal")
+    ok(at.button(key="add_category").click().run())
+    assert ("promo de natal",) in _db_rows(db, "SELECT name FROM categories")
+    at.selectbox(key="category_to_remove").select("equipe")
+    ok(at.button(key="remove_category").click().run())
+    assert ("equipe",) not in _db_rows(db, "SELECT name FROM categories")
+    assert _db_rows(db, "SELECT count(*) FROM contacts") == [(3,)]
+
+
+def test_opt_out_list_takes_local_numbers_refuses_bad_ones_and_excludes_from_quotes(db):
+    at = ok(app("contacts"))
+    at.text_input(key="optout_phone").input("(11) 98765-4321")
+    ok(at.button(key="optout_add").click().run())
+    assert _db_rows(db, "SELECT phone, reason FROM suppressions") == [("+5511987654321", "opt-out")]
+    at.text_input(key="optout_phone").input("123")
+    ok(at.button(key="optout_add").click().run())
+    assert any("too short" in str(e.value) for e in at.error)
+    send = compose(ok(app("send")))
+    assert "opted out" in texts(send) or any(
+        "+5511987654321" in str(df.value) for df in send.dataframe)
+    assert "Recipients: 2" in texts(send)
+    contacts_page = ok(app("contacts"))
+    contacts_page.selectbox(key="optout_to_remove").select("+5511987654321")
+    ok(contacts_page.button(key="optout_remove").click().run())
+    assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
+
+
+def test_send_to_picked_contacts_prices_only_them(db):
+    at = ok(app("send"))
+    at.radio(key="audience").set_value("picked").run()
+    ok(at)
+    ana = _db_rows(db, "SELECT id FROM contacts WHERE name = 'Ana Souza'")[0][0]
+    at.multiselect(key="picked_ids").set_value([ana]).run()
+    at = compose(ok(at))
+    assert "Recipients: 1" in texts(at)
