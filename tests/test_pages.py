@@ -312,3 +312,22 @@ def test_send_to_picked_contacts_prices_only_them(db):
     at.multiselect(key="picked_ids").set_value([ana]).run()
     at = compose(ok(at))
     assert "Recipients: 1" in texts(at)
+
+
+# -- live mode, against the loopback Twilio peer ---------------------------------------------------
+
+def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_proxy, monkeypatch):
+    from peer import ACCOUNT_SID, AUTH_TOKEN
+
+    for key, value in {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                       "TWILIO_FROM": "+15017122661",
+                       "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+                       "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}.items():
+        monkeypatch.setenv(key, value)
+    at = ok(app())
+    shown = texts(at)
+    assert "Mode: Live" in shown and "Sandbox" not in shown
+    assert "USD 0.05" in shown  # the balance Twilio's Balance.json example answers
+    assert any("Low balance" in w.value for w in at.warning)
+    assert "/Balance.json" in " ".join(r.path for r in fault_proxy.requests)
+    assert AUTH_TOKEN not in shown
