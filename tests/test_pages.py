@@ -331,3 +331,32 @@ def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_pr
     assert any("Low balance" in w.value for w in at.warning)
     assert "/Balance.json" in " ".join(r.path for r in fault_proxy.requests)
     assert AUTH_TOKEN not in shown
+
+
+def test_an_interrupted_batch_is_resumed_from_its_ledger(db):
+    from smscore import ledger
+    from smscore.quote import Selection, build_quote
+    from smscore.sandbox import SANDBOX_SENDER
+    from ui import jobs
+
+    con = store.connect(db)
+    quote = build_quote(con, "Oi {name}", Selection(everyone=True))
+    batch = ledger.freeze_batch(con, quote, sender=SANDBOX_SENDER, mode="sandbox")
+    con.close()  # frozen, never sent: what a crash between Confirm and the first send leaves
+    at = ok(app("send"))
+    assert any(batch[:12] in w.value for w in at.warning)
+    ok(at.button(key=f"resume_{batch}").click().run())
+    assert jobs.wait(batch, timeout=30)
+    assert _db_rows(db, "SELECT state, count(*) FROM messages GROUP BY 1") == [("sent", 3)]
+    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [(3, 3)]
+
+
+def test_reports_fetch_statuses_and_actual_prices(db):
+    batch = send_batch(db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE messages SET actual_price = NULL, twilio_status = NULL")  # not priced yet
+    con.close()
+    at = ok(app("reports"))
+    ok(at.button(key="poll_statuses").click().run())
+    priced = _db_rows(db, f"SELECT count(actual_price) FROM messages WHERE batch_id = '{batch}'")
+    assert priced == [(3,)]
