@@ -40,8 +40,9 @@ labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
                       format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
 
-tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day")])
-for tab, by in zip(tabs, ("country", "category", "day")):
+tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
+               t("reports.log")])
+for tab, by in zip(tabs[:3], ("country", "category", "day")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
         st.dataframe(frame, hide_index=True, width="stretch",
@@ -53,3 +54,26 @@ for tab, by in zip(tabs, ("country", "category", "day")):
         estimate_vs_actual_chart(frame, by)
         st.download_button(t("common.download_csv"), export.csv_bytes(frame),
                            f"cost-by-{by}.csv", "text/csv", key=f"export_{by}")
+
+
+def _send_log(batch_id: str | None) -> None:
+    """Each message of one batch: state, Twilio status and error code; failures first."""
+    if batch_id is None:
+        st.caption(t("reports.log_pick"))
+        return
+    state = st.selectbox(t("reports.log_state"), [None, *reports.LOG_STATES], key="log_state",
+                         format_func=lambda s: t("reports.log_all") if s is None else s)
+    page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
+    st.dataframe(page, hide_index=True, width="stretch", column_config={
+        "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),
+        "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
+        "error_message": t("reports.col_error"), **money_columns(page)})
+    st.caption(t("reports.log_shown", shown=len(page), total=total))
+    everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
+    st.download_button(t("common.download_csv"), export.csv_bytes(everything),
+                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log")
+
+
+LOG_ROWS = 1000
+with tabs[3]:
+    _send_log(choice)

@@ -485,6 +485,36 @@ def run_poll(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
+# --- log --------------------------------------------------------------------------------------
+
+def _configure_log(p: argparse.ArgumentParser) -> None:
+    from smscore.reports import LOG_STATES
+    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+    p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
+    p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
+    p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
+
+
+@command("log", "the send log of a batch: each message's state, Twilio status and error code",
+         _configure_log)
+def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.export import write_csv
+    from smscore.reports import send_log
+
+    page, total = send_log(con, args.batch, state=args.state, limit=args.limit)
+    if args.csv:
+        everything, _ = send_log(con, args.batch, state=args.state, limit=max(total, 1))
+        write_csv(everything, args.csv)
+    _table(("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
+           [(r.phone, r.state, r.twilio_status or "-",
+             "-" if pd.isna(r.error_code) else f"{int(r.error_code)} {r.error_message or ''}".strip(),
+             r.segments, decimal_str(r.estimate),
+             "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual))
+            for r in page.itertuples()])
+    print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
+    return 0
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,3 +78,32 @@ def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0])
+
+
+LOG_STATES = ("queued", "claimed", "sent", "failed", "unknown")
+
+
+def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None = None,
+             limit: int = 1000, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """One batch's messages, failures first: Twilio's status, error code and price per number.
+
+    Returns a page of at most `limit` rows and the total, so a million-message batch is
+    browsed without loading it whole.
+    """
+    if state is not None and state not in LOG_STATES:
+        raise ValueError(f"state must be one of {', '.join(LOG_STATES)}; got {state!r}")
+    if not _batch_exists(con, batch_id):
+        raise LookupError(f"no batch with id {batch_id!r}")
+    where, params = "WHERE m.batch_id = ?", [batch_id]
+    if state:
+        where += " AND m.state = ?"
+        params.append(state)
+    total = con.execute(f"SELECT count(*) FROM messages m {where}", params).fetchall()[0][0]
+    page = query_df(con, f"""
+        SELECT m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
+               m.error_message, m.segments, m.price_max AS estimate, m.actual_price AS actual,
+               b.currency, m.attempts, m.sid, m.sent_at
+        FROM messages m JOIN batches b ON b.id = m.batch_id {where}
+        ORDER BY m.state = 'sent', m.state, m.phone
+        LIMIT ? OFFSET ?""", [*params, int(limit), int(offset)])
+    return page, int(total)

@@ -360,3 +360,13 @@ def test_reports_fetch_statuses_and_actual_prices(db):
     ok(at.button(key="poll_statuses").click().run())
     priced = _db_rows(db, f"SELECT count(actual_price) FROM messages WHERE batch_id = '{batch}'")
     assert priced == [(3,)]
+
+
+def test_reports_send_log_shows_each_message_with_its_state(db):
+    batch = send_batch(db)
+    at = ok(app("reports"))
+    at.selectbox(key="report_batch").set_value(batch).run()
+    ok(at)
+    logs = [df.value for df in at.dataframe if "twilio_status" in df.value.columns]
+    assert logs and len(logs[0]) == 3 and set(logs[0]["state"]) == {"sent"}
+    assert "3 of 3 messages" in texts(at)

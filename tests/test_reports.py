@@ -77,3 +77,32 @@ def test_csv_export_escapes_formula_cells_but_not_numbers():
     assert back["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1 evil", "'@SUM(A1)", "'-2+3", "Ana"]
     assert back["amount"].tolist() == ["-0.5", "1", "2", "3", "0.0599"]
     assert escape_cell(-1) == -1
+
+
+def test_send_log_lists_failures_first_with_twilios_error_code(ledger):
+    ledger.execute("""UPDATE messages SET error_code = 21610, error_message = 'unsubscribed',
+                      twilio_status = 'failed' WHERE state = 'failed'""")
+    from smscore.reports import send_log
+
+    page, total = send_log(ledger, "b1")
+    assert total == 3 and page["state"].tolist()[0] == "failed"
+    assert page["error_code"].tolist()[0] == 21610
+    only_sent, n_sent = send_log(ledger, "b1", state="sent", limit=1)
+    assert n_sent == 2 and len(only_sent) == 1
+    with pytest.raises(ValueError, match="'lost'"):
+        send_log(ledger, "b1", state="lost")
+    with pytest.raises(LookupError, match="'b9'"):
+        send_log(ledger, "b9")
+
+
+def test_cli_log_prints_and_exports_the_send_log(ledger, db_path, tmp_path, capsys):
+    from smscore.cli import main
+
+    ledger.execute("UPDATE messages SET error_code = 21211, error_message = 'invalid To' "
+                   "WHERE state = 'failed'")
+    ledger.close()
+    out_csv = tmp_path / "log.csv"
+    assert main(["--db", str(db_path), "log", "b1", "--state", "failed", "--csv", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "21211 invalid To" in out and "1 of 1 messages (failed)" in out
+    assert "+351912345678" in out_csv.read_text(encoding="utf-8-sig")
