@@ -244,30 +244,25 @@ def _full(col: str, pattern: str) -> str:
     return f"regexp_full_match({col}, {_lit(pattern)})"
 
 
-def _matches_desc(col: str, desc: Desc) -> str:
-    """The length test first, so the regex runs only on numbers of a possible length."""
-    test = _full(col, desc.pattern)
-    if not desc.lengths:
-        return test
-    return f"CASE WHEN length({col}) IN {_ints(desc.lengths)} THEN {test} ELSE false END"
+def _lengths_re(lengths: tuple[int, ...]) -> str:
+    """The length letter of `_valid_sql`'s text for these lengths (any when there are none)."""
+    return "[" + "".join(chr(64 + n) for n in lengths) + "]" if lengths else "."
 
 
 def _valid_sql(col: str, rules: RegionRules) -> str:
     """phonenumbers' is_valid_number_for_region on a national significant number.
 
-    Validity only asks whether *some* type matches, so types sharing their lengths are merged
-    into one regex, mobile and fixed line (the usual answers) are tried first, and CASE makes
-    DuckDB stop at the first answer instead of evaluating every branch.
+    Two regexes over the number behind a letter for its length (chr(64 + n): 10 digits is J):
+    the general pattern with its lengths, then every type with its lengths merged into one
+    alternation (validity only asks whether *some* type matches). Folding the length tests
+    into the text replaced a CASE of per-type length tests and regexes (measured: -10%).
     """
-    merged: dict[tuple[int, ...], list[str]] = {}
-    for desc in rules.types:
-        merged.setdefault(desc.lengths, []).append(f"(?:{desc.pattern})")
-    if not merged:
+    types = "|".join(f"{_lengths_re(d.lengths)}(?:{d.pattern})" for d in rules.types)
+    if not types:
         return "false"
-    whens = " ".join(f"WHEN {_matches_desc(col, Desc('|'.join(ps), lengths))} THEN true"
-                     for lengths, ps in merged.items())
-    return (f"CASE WHEN NOT ({_matches_desc(col, rules.general)}) THEN false "
-            f"{whens} ELSE false END")
+    general = f"{_lengths_re(rules.general.lengths)}(?:{rules.general.pattern})"
+    text = f"chr(CAST(64 + length({col}) AS INTEGER)) || {col}"
+    return f"({_full(text, general)} AND {_full(text, types)})"
 
 
 def _length_ok_sql(col: str, rules: RegionRules, too_long_only: bool = False) -> str:
@@ -402,7 +397,9 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
 
     `target` gets (key, raw, e164, country, reason, status): status 'valid' (e164 and country
     exactly as phonenumbers gives them), 'invalid' (reason exactly as `normalise_reason` words
-    it) or 'check' (undecided: ask `normalise_reason`; raw is kept for these rows only).
+    it) or 'check' (undecided: ask `normalise_reason`; raw is kept for these rows only, as
+    trim() left it: DuckDB trims only what Python's strip() does, so the answer is the same,
+    and the reading pass writes and sorts one text column less).
     Two passes: reading (calling code and national number, as written and with `00` read as
     +), then deciding, with SQL for the calling codes present only. Each pass nests its steps
     as subqueries, so every expression runs once per row and nothing else is materialised.
@@ -423,8 +420,9 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
 
 
 def _reading_sql(source: str, rules: RegionRules) -> str:
-    """Per row: trimmed text t, its digits d (NULL: unusual characters), and per reading the
-    calling code and national number, following phonenumbers' _maybe_extract_country_code.
+    """Per row: trimmed text t, the length dlen of its digits d (NULL: unusual characters), and
+    per reading the calling code and national number, following phonenumbers'
+    _maybe_extract_country_code.
 
     Reading 0 is the text as written (cc0 NULL: undecided, e.g. an unknown code after +);
     reading 1 (has1) takes a leading `00` as +, and only counts when reading 0 is not valid.
@@ -435,7 +433,7 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
     national = _strip_sql(f"substr(d, {len(cc_default) + 1})", rules)
     simple = "regexp_full_match(t, '\\+?[0-9 ().\\-]{1,40}')"
     return f"""
-        SELECT key, raw, t, d, intl1 IS NOT NULL AS has1,
+        SELECT key, t, length(d) AS dlen, intl1 IS NOT NULL AS has1,
                CASE WHEN d IS NULL THEN NULL WHEN intl0 IS NULL THEN {_lit(cc_default)}
                     WHEN length(intl0) > 2 THEN icc0 END AS cc0,
                CASE WHEN intl0 IS NOT NULL THEN substr(intl0, length(icc0) + 1)
@@ -497,9 +495,10 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules) -> str:
         by_code = _case(f"cc{v}", {cc: f"CASE WHEN {_length_ok_sql(f's{v}', r)} THEN s{v} "
                                        f"ELSE nat{v} END" for cc, r in main.items()})
         if v == "0" and own:
-            return (f"CASE WHEN national0 THEN CASE WHEN {_length_ok_sql('s0', default)} "
-                    f"THEN s0 ELSE nat0 END ELSE {by_code} END")
-        return by_code
+            by_code = (f"CASE WHEN national0 THEN CASE WHEN {_length_ok_sql('s0', default)} "
+                       f"THEN s0 ELSE nat0 END ELSE {by_code} END")
+        # Nothing stripped (most rows): either answer is nat, no length test needed.
+        return f"CASE WHEN s{v} = nat{v} THEN nat{v} ELSE {by_code} END"
 
     def country(v: str) -> str:
         return _case(f"cc{v}", {cc: _region_sql(cc, f"nsn{v}") for cc in geo})
@@ -507,19 +506,22 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules) -> str:
     reason = _case("cc0", {cc: _reason_sql(cc, "nsn0", "t") for cc in geo})
     geo0 = f"cc0 IN ({', '.join(map(_lit, geo))})" if geo else "false"
     return f"""
-        SELECT key, CASE WHEN status = 'check' THEN raw END AS raw,
+        SELECT key, CASE WHEN status = 'check' THEN t END AS raw,
                CASE WHEN country0 IS NOT NULL THEN '+' || cc0 || nsn0
-                    WHEN status = 'valid' THEN '+' || cc1 || nsn1 END AS e164,
-               CASE WHEN status = 'valid' THEN coalesce(country0, country1) END AS country,
+                    WHEN status = 'valid' THEN '+' || cc1 || nsn1 END::VARCHAR AS e164,
+               -- typed: with no calling code present these are NULL literals otherwise
+               CASE WHEN status = 'valid' THEN coalesce(country0, country1)
+                    END::VARCHAR AS country,
                CASE WHEN status <> 'invalid' THEN NULL
-                    WHEN coalesce(t, '') = '' THEN 'missing phone' ELSE {reason} END AS reason,
+                    WHEN coalesce(t, '') = '' THEN 'missing phone' ELSE {reason}
+                    END::VARCHAR AS reason,
                status
         FROM (SELECT *,
                      CASE WHEN coalesce(t, '') = '' THEN 'invalid'
                           WHEN cc0 IS NULL THEN 'check'
                           WHEN country0 IS NOT NULL OR country1 IS NOT NULL THEN 'valid'
                           -- phonenumbers' parse refuses these before validity, with its words
-                          WHEN NOT {geo0} OR length(d) < 3 OR length(nsn0) NOT BETWEEN 2 AND 17
+                          WHEN NOT {geo0} OR dlen < 3 OR length(nsn0) NOT BETWEEN 2 AND 17
                           THEN 'check'
                           -- 00 + an unknown code: phonenumbers retries it as a national number
                           WHEN has1 AND cc1 IS NULL THEN 'check'

@@ -235,3 +235,9 @@ def test_generated_file_imports_as_row_by_row_phonenumbers_would(fresh_db, tmp_p
     got = dict(fresh_db.execute("SELECT phone, country FROM contacts").fetchall())
     assert got == expected
     assert report.imported + report.rejected == len(rows)
+
+
+def test_import_file_where_no_number_is_decided_in_sql(fresh_db) -> None:
+    report = import_contacts(fresh_db, b"phone,name\nabc,A\n+44 20 7946 0958 ext. 12,B\n")
+    assert (report.imported, report.rejected) == (1, 1)
+    assert contacts(fresh_db) == [("+442079460958", "GB", "B", None)]

@@ -143,6 +143,16 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
     assert slow == 1
 
 
+
+def test_normalise_column_when_sql_decides_no_row() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, ' +44 20 7946 0958 ext. 12 '), "
+                "(2, 'abc')) t(key, raw)")
+    assert phones.normalise_column(con, "src", "BR", "out") == 2
+    rows = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
+    assert rows[0] == ("+442079460958", "GB", None)
+    assert "not a phone number" in rows[1][2]
+
 @pytest.mark.parametrize("raw, reason", [
     ("+1 201 088 2059", "not an assigned US number range ('+1 201 088 2059', read as +12010882059)"),
     ("+18761558702", "not an assigned JM number range ('+18761558702', read as +18761558702)"),
