@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, store
+from smscore import balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
@@ -111,14 +111,16 @@ if st.session_state.job:
 
 
 def _interrupted() -> None:
-    frame = ledger.list_batches(ctx.con)
-    stuck = frame[(frame["pending"] > 0) & (~frame["id"].isin(jobs.running_batches()))]
+    frame = reports.batches(ctx.con)
+    left = frame["pending"] + frame["unknown"]
+    stuck = frame[(left > 0) & (~frame["batch_id"].isin(jobs.running_batches()))]
     if st.session_state.job:
-        stuck = stuck[stuck["id"] != st.session_state.job["batch_id"]]
+        stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
-        st.warning(t("send.interrupted_batch", batch=row.id[:12], pending=row.pending,
-                     total=row.recipients, status=row.status))
-        st.button(t("send.resume"), key=f"resume_{row.id}", on_click=_resume, args=(row.id,))
+        st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
+                     pending=row.pending + row.unknown, total=row.recipients, status=row.status))
+        st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
+                  args=(row.batch_id,))
 
 
 _interrupted()

@@ -435,15 +435,15 @@ def _print_progress(p: object) -> None:
 
 @command("batches", "list batches: status, counts, estimate vs actual", lambda p: None)
 def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore import ledger
+    from smscore.reports import batches
 
-    frame = ledger.list_batches(con)
+    frame = batches(con)
     if frame.empty:
         print("no batches yet")
         return 0
     _table(("batch", "created", "mode", "status", "recipients", "sent", "failed", "unknown",
             "pending", "estimate", "actual"),
-           [(r.id, str(r.created_at)[:16], r.mode, r.status, r.recipients, r.sent, r.failed,
+           [(r.batch_id, str(r.created_at)[:16], r.mode, r.status, r.recipients, r.sent, r.failed,
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])

@@ -511,35 +511,6 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
         segments_per_second=rate, eta_seconds=eta)
 
 
-def list_batches(con: Cursor) -> pd.DataFrame:
-    """Every batch, newest first, with counts by state and estimate vs actual cost."""
-    return _frame(con.cursor().sql(
-        """SELECT b.id, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
-                  count(*) FILTER (WHERE m.state = 'sent') AS sent,
-                  count(*) FILTER (WHERE m.state = 'failed') AS failed,
-                  count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
-                  count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
-                  b.currency, b.estimate_min, b.estimate_max,
-                  sum(m.actual_price) AS actual,
-                  count(m.actual_price) AS priced
-           FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
-           GROUP BY ALL ORDER BY b.created_at DESC, b.id"""))
-
-
-def costs_by_country(con: Cursor, batch_id: str) -> pd.DataFrame:
-    """Estimate vs actual per destination country; `priced` says how many actuals are in yet."""
-    return _frame(con.cursor().sql(
-        """SELECT country, count(*) AS recipients,
-                  count(*) FILTER (WHERE state = 'sent') AS sent,
-                  sum(segments) FILTER (WHERE state = 'sent') AS segments,
-                  sum(price_min) FILTER (WHERE state = 'sent') AS estimate_min,
-                  sum(price_max) FILTER (WHERE state = 'sent') AS estimate_max,
-                  sum(actual_price) AS actual, count(actual_price) AS priced,
-                  any_value(price_unit) AS actual_currency
-           FROM messages WHERE batch_id = ? GROUP BY country ORDER BY country""",
-        params=[batch_id]))
-
-
 def _frame(result: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     # .df() would turn DECIMAL into float; Arrow-backed columns keep exact Decimals.
     return result.to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)

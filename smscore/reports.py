@@ -21,7 +21,8 @@ _MEASURES = f"""
     count(*) AS messages,
     count(*) FILTER (WHERE {_SENT}) AS sent,
     count(*) FILTER (WHERE m.state = 'failed') AS failed,
-    count(*) FILTER (WHERE m.state IN ('queued', 'claimed', 'unknown')) AS pending,
+    count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
+    count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
     coalesce(sum(m.segments) FILTER (WHERE {_SENT}), 0)::BIGINT AS segments,
     coalesce(sum(m.price_min) FILTER (WHERE {_SENT}), 0)::DECIMAL(18, 6) AS estimate_min,
     coalesce(sum(m.price_max) FILTER (WHERE {_SENT}), 0)::DECIMAL(18, 6) AS estimate_max,
@@ -64,16 +65,22 @@ def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
 
 
 def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every batch with its quoted range and what it cost so far, newest first."""
+    """Every batch with its quoted range, counts by state and what it cost so far, newest first.
+
+    `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
+    Twilio must be asked about (reconcile); `priced` those whose actual price is in.
+    """
     return query_df(con, """
-        SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.recipients, b.segments,
-               b.estimate_min, b.estimate_max, b.currency,
+        SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
+               b.segments, b.estimate_min, b.estimate_max, b.currency,
                count(*) FILTER (WHERE m.state = 'sent') AS sent,
                count(*) FILTER (WHERE m.state = 'failed') AS failed,
-               count(*) FILTER (WHERE m.state IN ('queued', 'claimed', 'unknown')) AS pending,
-               coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual
+               count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
+               count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
+               coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
+               count(m.actual_price) AS priced
         FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
-        GROUP BY ALL ORDER BY b.created_at DESC""")
+        GROUP BY ALL ORDER BY b.created_at DESC, b.id""")
 
 
 def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sendkit import SENDER, make_quote, phones
 
-from smscore import ledger, store
+from smscore import ledger, reports, store
 from smscore.gateway import MessageResult
 
 NOW = datetime(2026, 11, 26, 9, 0, 0)
@@ -184,10 +184,10 @@ def test_report_compares_estimate_and_actual_per_country(con):
         ledger.record_status(con, batch_id, claim.phone,
                              MessageResult("SM" + claim.phone, claim.phone, "delivered",
                                            price=Decimal("0.0431"), price_unit="USD"))
-    [row] = ledger.costs_by_country(con, batch_id).to_dict("records")
+    [row] = reports.cost_report(con, "country", batch_id).to_dict("records")
     assert row["country"] == "GB" and row["sent"] == 2 and row["priced"] == 2
     assert row["estimate_max"] == Decimal("0.1") and row["actual"] == Decimal("0.0862")
-    listed = ledger.list_batches(con).to_dict("records")[0]
+    listed = reports.batches(con).to_dict("records")[0]
     assert listed["actual"] == Decimal("0.0862") and listed["sent"] == 2
 
 

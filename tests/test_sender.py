@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sendkit import SENDER, LedgerTwilio, fail_with, make_quote, no_retry_sleep, phones
 
-from smscore import ledger, sender, store
+from smscore import ledger, reports, sender, store
 from smscore.gateway import GatewayError
 from smscore.sender import RetryPolicy, classify, reconcile, run_batch
 
@@ -304,7 +304,7 @@ def test_poll_stores_status_and_actual_price(con):
     batch_id = freeze(con, n=3, price="0.05")
     run_batch(con, twilio, batch_id, **FAST)
     assert sender.poll_statuses(con, twilio, batch_id) == 3
-    report = ledger.costs_by_country(con, batch_id).to_dict("records")[0]
+    report = reports.cost_report(con, "country", batch_id).to_dict("records")[0]
     assert report["actual"] == Decimal("0.12") and report["estimate_max"] == Decimal("0.15")
     assert sender.poll_statuses(con, twilio, batch_id) == 0  # all final and priced
 
