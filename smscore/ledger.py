@@ -509,8 +509,3 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
         cost_so_far=Money(Decimal(cost), currency),
         estimate_max=Money(Decimal(info["estimate_max"]), currency),
         segments_per_second=rate, eta_seconds=eta)
-
-
-def _frame(result: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    # .df() would turn DECIMAL into float; Arrow-backed columns keep exact Decimals.
-    return result.to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
