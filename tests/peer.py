@@ -28,7 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "tools" / "prism" / "node_modules" / ".bin" / "prism"

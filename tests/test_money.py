@@ -16,7 +16,7 @@ def test_money_refuses_to_mix_currencies():
     with pytest.raises(CurrencyMismatch, match="USD with BRL"):
         Money(Decimal("1"), "USD") + Money(Decimal("1"), "BRL")
     with pytest.raises(CurrencyMismatch):
-        Money(Decimal("1"), "USD") < Money(Decimal("2"), "EUR")
+        _ = Money(Decimal("1"), "USD") < Money(Decimal("2"), "EUR")
 
 
 def test_money_adds_and_compares_in_one_currency():
