@@ -210,6 +210,15 @@ st.caption(t("send.counter_note"))
 
 # -- 3. quote ------------------------------------------------------------------------------------
 
+def _verified_numbers() -> frozenset[str] | None:
+    """The trial account's verified numbers; None (no filter) when Twilio cannot be asked."""
+    try:
+        return ctx.gateway.verified_numbers() if ctx.gateway else None
+    except Exception as exc:  # noqa: BLE001 - Twilio then refuses the others one by one (21608)
+        st.warning(t("send.quote_error", problem=str(exc)))
+        return None
+
+
 selection = _selection()
 quote = batch = None
 if not body.strip():
@@ -220,9 +229,11 @@ else:
     trial = ctx.account is not None and ctx.account.is_trial
     prefix = balance.TRIAL_PREFIX if trial else ""
     try:
+        # A trial account reaches only its verified caller IDs: the rest are excluded up front.
+        verified = _verified_numbers() if trial else None
         batch = quotes.priced(ctx.con, str(ctx.db_path), body, selection,
                               smart_encoding=ctx.settings.smart_encoding, prefix=prefix,
-                              sender_type=ctx.settings.sender_type)
+                              sender_type=ctx.settings.sender_type, only_to=verified)
         quote = batch.quote
     except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
         st.error(t("send.quote_error", problem=str(exc)))

@@ -109,14 +109,14 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
 
 
 def quote_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
-                    prefix: str = "") -> Quote:
+                    prefix: str = "", only_to: frozenset[str] | None = None) -> Quote:
     """Build the quote the arguments describe (shared by `quote` and `send`)."""
     if getattr(args, "trial", False):
         from smscore.balance import TRIAL_PREFIX
         prefix = TRIAL_PREFIX
     return build_quote(con, args.body, selection_from_args(args),
                        smart_encoding=args.smart_encoding, prefix=prefix,
-                       sender_type=args.sender_type)
+                       sender_type=args.sender_type, only_to=only_to)
 
 
 @command("quote", "price a message for a selection of contacts", _configure_quote)
@@ -376,11 +376,14 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if not sender:
         raise CliError("no sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, or pass --from")
     account = gateway.account()
-    if account.is_trial and not args.trial:
+    verified = None
+    if account.is_trial:
         from smscore.balance import TRIAL_PREFIX
-        print(f"trial account: Twilio adds {TRIAL_PREFIX.strip()!r} to every message; counted")
+        verified = gateway.verified_numbers()
+        print(f"trial account: Twilio adds {TRIAL_PREFIX.strip()!r} to every message (counted) "
+              f"and sends only to its {len(verified)} verified number(s)")
         args.trial = True
-    quote = quote_from_args(args, con)
+    quote = quote_from_args(args, con, only_to=verified)
     print_quote(quote)
     if quote.n_recipients == 0:
         raise CliError("nobody to send to: the selection has no sendable contacts")

@@ -110,6 +110,9 @@ class Gateway(Protocol):
     def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
         """Messages sent to `to` since `since`: how an `unknown` ledger row is reconciled."""
 
+    def verified_numbers(self) -> frozenset[str]:
+        """The account's verified caller IDs: the only numbers a trial account can reach."""
+
 
 def open_gateway(con: object, environ_or_secrets: Mapping[str, str]) -> Gateway:
     """The live gateway when Twilio credentials are set, else the sandbox account in `con`'s file.

@@ -9,6 +9,7 @@ dearest carrier of each country (plus US carrier fees); the balance gate uses th
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -150,8 +151,13 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
 
 def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection, *,
                 smart_encoding: bool = False, prefix: str = "",
-                sender_type: str = "long code") -> Quote:
-    """Price `body` for every selected contact; excluded contacts are listed with a reason."""
+                sender_type: str = "long code",
+                only_to: Collection[str] | None = None) -> Quote:
+    """Price `body` for every selected contact; excluded contacts are listed with a reason.
+
+    `only_to` limits who can receive, as a trial account's verified caller IDs do: anyone else
+    is excluded (Twilio would refuse them with error 21608).
+    """
     if not body.strip():
         raise QuoteError("the message body is empty")
     plist = prices.current_list(con)
@@ -168,10 +174,14 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     cur = con.cursor()
     try:
         cur.register("_unit_prices", _unit_arrow(units))
+        cur.register("_reachable",
+                     pa.table({"phone": pa.array(sorted(only_to or ()), pa.string())}))
+        reachable = "TRUE" if only_to is None else "c.phone IN (SELECT phone FROM _reachable)"
         rows = cur.sql(f"""
             SELECT c.id AS contact_id, c.phone, c.country, cat.category,
                    {body_col} AS body,
                    CASE WHEN s.phone IS NOT NULL THEN 'opted out (' || s.reason || ')'
+                        WHEN NOT ({reachable}) THEN 'not a verified number (trial account)'
                         WHEN c.country IS NULL THEN 'unknown country'
                         {missing_sql}
                         WHEN u.iso IS NULL THEN 'no price for ' || c.country ||

@@ -9,6 +9,7 @@ Everything it returns says mode "sandbox".
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -21,7 +22,9 @@ from smscore.balance import TRIAL_PREFIX
 from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
 from smscore.money import Money, to_decimal
 from smscore.segments import segments_of
+from smscore.store import get_setting, set_setting
 
+_VERIFIED_KEY = "sandbox_verified_numbers"  # a JSON list, kept with the console settings
 SANDBOX_SENDER = "+15005550006"  # Twilio's test-credentials "From" number that always passes
 STARTING_BALANCE = Money(Decimal("20.00"), "USD")  # Twilio's smallest top-up
 MAX_BODY = 1600  # Twilio's limit on Body (error 21617)
@@ -100,6 +103,17 @@ class SandboxGateway:
             raise ValueError(f"account type must be 'Trial' or 'Full'; got {kind!r}")
         self._write("UPDATE sandbox_account SET type = ? WHERE id = 1", [kind])
 
+    def verify(self, number: str) -> None:
+        """Add a verified caller ID, as a trial account owner does in Twilio's console."""
+        numbers = self.verified_numbers() | {number}
+        with self._lock:  # the sender's threads share this connection
+            set_setting(self._con, _VERIFIED_KEY, json.dumps(sorted(numbers)))
+
+    def verified_numbers(self) -> frozenset[str]:
+        with self._lock:
+            stored = get_setting(self._con, _VERIFIED_KEY, "[]")
+        return frozenset(json.loads(stored or "[]"))
+
     # -- prices --------------------------------------------------------------------------------
 
     def price_countries(self) -> list[str]:
@@ -122,6 +136,9 @@ class SandboxGateway:
         _refuse_bad_request(to, body, sender)
         account = self.account()
         if account.is_trial:
+            if to not in self.verified_numbers():
+                raise GatewayError(f"The number {to} is unverified. Trial accounts cannot send "
+                                   "messages to unverified numbers", code=21608, status=400)
             body = TRIAL_PREFIX + body
         segments = segments_of(body)
         cost = Money(self._unit_price(to, account.balance.currency) * segments,

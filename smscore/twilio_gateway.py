@@ -134,6 +134,12 @@ class TwilioGateway:
         return _message(self._call(f"fetch message {sid}",
                                    lambda: self._client.messages(sid).fetch()))
 
+    def verified_numbers(self) -> frozenset[str]:
+        return self._call("list the verified caller IDs", lambda: frozenset(
+            record.phone_number
+            for record in self._client.outgoing_caller_ids.stream(limit=LIST_LIMIT)
+            if record.phone_number))
+
     def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
         return self._call(f"list messages to {to}", lambda: self._list_to(to, since))
 

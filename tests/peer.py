@@ -91,6 +91,7 @@ KEPT_PATHS = (
     "/2010-04-01/Accounts/{AccountSid}/Balance.json",
     MESSAGES_PATH,
     "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json",
+    "/2010-04-01/Accounts/{AccountSid}/OutgoingCallerIds.json",
 )
 
 

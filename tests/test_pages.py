@@ -370,3 +370,17 @@ def test_reports_send_log_shows_each_message_with_its_state(db):
     logs = [df.value for df in at.dataframe if "twilio_status" in df.value.columns]
     assert logs and len(logs[0]) == 3 and set(logs[0]["state"]) == {"sent"}
     assert "3 of 3 messages" in texts(at)
+
+
+def test_trial_account_quotes_only_verified_numbers_with_the_prefix(db):
+    from smscore.sandbox import SandboxGateway
+
+    con = store.connect(db)
+    account = SandboxGateway(con)
+    account.set_type("Trial")
+    account.verify("+5511987654321")
+    con.close()
+    at = compose(ok(app("send")))
+    shown = texts(at)
+    assert "Recipients: 1" in shown
+    assert "Sent from your Twilio trial account" in shown

@@ -181,3 +181,11 @@ def test_vectorised_count_on_boundaries():
     for body in bodies:
         expected = count_segments(body)
         assert got[body] == (expected.encoding, expected.segments), body[:5]
+
+
+def test_a_trial_account_prices_only_its_verified_numbers(fresh_db, contacts):
+    q = build_quote(fresh_db, "Hi", Selection(everyone=True), only_to={"+5511987654321"})
+    assert q.recipients["phone"].tolist() == ["+5511987654321"]
+    reasons = dict(zip(q.excluded["phone"], q.excluded["reason"]))
+    assert reasons["+351912345678"] == "not a verified number (trial account)"
+    assert reasons["+5521987654321"].startswith("opted out")  # opt-out still says why first

@@ -139,9 +139,21 @@ def test_messages_to_lists_one_number_since_a_moment(sandbox, fresh_db) -> None:
 def test_trial_account_prefixes_the_body_and_pays_for_it(sandbox, fresh_db) -> None:
     gb_prices(fresh_db, "0.05")
     sandbox.set_type("Trial")
+    sandbox.verify(GB)
     body = "y" * (160 - len(TRIAL_PREFIX) + 1)  # fits one segment alone, not with the prefix
     assert sandbox.account().is_trial
     assert sandbox.send(GB, body, SANDBOX_SENDER).num_segments == 2
+
+
+def test_trial_account_reaches_only_verified_numbers(sandbox, fresh_db) -> None:
+    gb_prices(fresh_db, "0.05")
+    sandbox.set_type("Trial")
+    with pytest.raises(GatewayError) as err:
+        sandbox.send(GB, "Hello", SANDBOX_SENDER)
+    assert err.value.code == 21608 and sandbox.balance().amount == Decimal("20.00")
+    sandbox.verify(GB)
+    assert sandbox.verified_numbers() == frozenset({GB})
+    assert sandbox.send(GB, "Hello", SANDBOX_SENDER).status == "queued"
 
 
 def test_country_missing_from_the_price_book_is_refused_with_21408(sandbox, fresh_db) -> None:

@@ -313,12 +313,19 @@ def test_cli_send_on_a_trial_account_counts_twilios_prefix(contacts_db, capsys):
     from smscore.sandbox import SandboxGateway
 
     con = store.connect(contacts_db)
-    SandboxGateway(con).set_type("Trial")
+    account = SandboxGateway(con)
+    account.set_type("Trial")
+    account.verify("+5511987654321")
+    account.verify("+351912345678")
     con.close()
     body = "x" * 140  # one GSM-7 segment alone, two with the 38-character trial prefix
     assert main(["--db", str(contacts_db), "send", "--body", body, "--yes", "--rate", "100"]) == 0
     out = capsys.readouterr().out
-    assert "trial account" in out and "total: 3 recipients, 6 segments" in out
+    assert "trial account" in out and "total: 2 recipients, 4 segments" in out
+    assert "not a verified number (trial account)" in out  # Bob, +1 202..., left out up front
+    con = store.connect(contacts_db)
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone() == (2,)
+    con.close()
 
 
 def test_cli_send_warns_when_the_batch_leaves_the_balance_low(contacts_db, capsys):

@@ -160,3 +160,9 @@ def test_open_gateway_goes_live_with_credentials_and_reads_url_overrides(fresh_d
     assert gateway.mode == "live"
     assert gateway.balance() == Money(Decimal("0.05"), "USD")
     assert fault_proxy.requests[-1].path.endswith("/Balance.json")
+
+
+def test_verified_numbers_come_from_twilios_outgoing_caller_ids(peer_gateway, fault_proxy) -> None:
+    numbers = peer_gateway.verified_numbers()
+    assert numbers and all(n.startswith("+") for n in numbers)
+    assert "/OutgoingCallerIds.json" in fault_proxy.requests[-1].path
