@@ -302,13 +302,6 @@ def mark_failed(cur: Cursor, batch_id: str, token: str, phone: str, *, code: int
            [Settlement(phone, FAILED, attempts, error_code=code, error_message=message)], now)
 
 
-def mark_unknown(cur: Cursor, batch_id: str, token: str, phone: str, *, message: str,
-                 attempts: int, now: datetime | None = None) -> None:
-    """The request left and no answer came back: Twilio may or may not have the message."""
-    settle(cur, batch_id, token, [Settlement(phone, UNKNOWN, attempts, error_message=message)],
-           now)
-
-
 def release(cur: Cursor, batch_id: str, token: str, phone: str, *, message: str | None,
             attempts: int, now: datetime | None = None) -> None:
     """Give a claim back unsent (throttled, out of balance, stopped): Twilio never took it."""
