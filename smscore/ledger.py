@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from smscore.clock import naive_utc, utcnow  # noqa: F401 - ledger.utcnow is the sender's default clock
 from smscore.gateway import MessageResult
 from smscore.money import Money
 
@@ -43,18 +44,6 @@ DONE = "done"
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
-
-
-def utcnow() -> datetime:
-    """Naive UTC, the form every ledger timestamp is stored in."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def naive_utc(moment: datetime | None) -> datetime | None:
-    """An aware datetime (as Twilio's dates parse) in the ledger's naive-UTC form."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def batch_key(body: str, phones: Iterable[str], day: date) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import duckdb
 import phonenumbers
 
 from smscore.balance import TRIAL_PREFIX
+from smscore.clock import aware_utc, naive_utc, utcnow
 from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
 from smscore.money import Money, to_decimal
 from smscore.segments import segments_of
@@ -143,7 +144,7 @@ class SandboxGateway:
         segments = segments_of(body)
         cost = Money(self._unit_price(to, account.balance.currency) * segments,
                      account.balance.currency)
-        now = _utcnow()
+        now = utcnow()
         sid = "SM" + uuid.uuid4().hex
         with self._lock:
             self._con.execute("BEGIN TRANSACTION")
@@ -170,7 +171,7 @@ class SandboxGateway:
                 raise
         # Like Twilio at create time: queued, segments known, price not yet reported.
         return MessageResult(sid=sid, to=to, status="queued", num_segments=segments,
-                             price=None, price_unit=None, date_created=_aware(now))
+                             price=None, price_unit=None, date_created=aware_utc(now))
 
     def fetch(self, sid: str) -> MessageResult:
         """The message one step further along: queued -> sent -> delivered."""
@@ -182,12 +183,12 @@ class SandboxGateway:
                                    code=20404, status=404, sent=True)
             if row[0] in _NEXT_STATUS:
                 self._con.execute("UPDATE sandbox_messages SET status = ?, date_updated = ? "
-                                  "WHERE sid = ?", [_NEXT_STATUS[row[0]], _utcnow(), sid])
+                                  "WHERE sid = ?", [_NEXT_STATUS[row[0]], utcnow(), sid])
         return self._messages("WHERE sid = ?", [sid])[0]
 
     def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
         return self._messages("WHERE to_number = ? AND date_created >= ? ORDER BY date_created",
-                              [to, _naive_utc(since)])
+                              [to, naive_utc(since)])
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -198,7 +199,7 @@ class SandboxGateway:
         return [MessageResult(sid=sid, to=to, status=status, num_segments=segments,
                               price=price if status != "queued" else None,
                               price_unit=unit if status != "queued" else None,
-                              error_code=code, error_message=message, date_created=_aware(created))
+                              error_code=code, error_message=message, date_created=aware_utc(created))
                 for sid, to, status, segments, price, unit, code, message, created in rows]
 
     def _unit_price(self, to: str, currency: str) -> Decimal:
@@ -290,17 +291,3 @@ def _positive(amount: Decimal | str, what: str) -> Decimal:
     if value <= 0:
         raise ValueError(f"{what} must be a positive amount; got {amount!r}")
     return value
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=timezone.utc)

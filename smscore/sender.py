@@ -26,11 +26,12 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from smscore import ledger
 from smscore.balance import judge
+from smscore.clock import aware_utc
 from smscore.gateway import Gateway, GatewayError, MessageResult
 from smscore.ledger import Claim, Cursor, Progress
 from smscore.money import Money
@@ -329,7 +330,7 @@ def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *, settle: float = 6
     info = ledger.batch_info(cur, batch_id)
     with _LIVE_LOCK:
         ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
-    started = (info["started_at"] or info["created_at"]).replace(tzinfo=timezone.utc)
+    started = aware_utc(info["started_at"] or info["created_at"])
     since = started - timedelta(minutes=5)  # allow for clock skew between us and Twilio
     phones = ledger.unknown_rows(cur, batch_id, claimed_before=now() - timedelta(seconds=settle))
     found = requeued = 0
