@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pytest
 from sendkit import make_quote, phones
 
 from smscore import ledger, store
-from smscore.gateway import MessageResult
 from smscore.sender import RetryPolicy, reconcile, run_batch
 
 FROM = "+15017122661"
@@ -44,25 +42,6 @@ def assert_exactly_once(con, batch_id, proxy, numbers):
                                       "state = 'sent'", [batch_id]).fetchall()}
     assert sent == {n for n, k in per_number.items() if k == 1}
     return progress
-
-
-class PeerWithRecord:
-    """The real gateway, with `messages_to` answered from what the peer received.
-
-    Prism keeps no state, so its Messages list cannot say what was created; the proxy's record
-    of forwarded creates can, and is what Twilio's list would show.
-    """
-
-    def __init__(self, gateway, proxy) -> None:
-        self.gateway, self.proxy, self.mode = gateway, proxy, gateway.mode
-
-    def __getattr__(self, name):
-        return getattr(self.gateway, name)
-
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
-        return [MessageResult(sid=f"SM{to[1:]:0>16}{i:016d}", to=to, status="queued",
-                              date_created=datetime.now(timezone.utc))
-                for i, _ in enumerate(created(self.proxy, to))]
 
 
 @pytest.fixture
@@ -108,6 +87,7 @@ def test_peer_5xx_is_retried(fresh_db, peer_gateway, fault_proxy, batch, code):
 
 
 def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_proxy, batch):
+    fault_proxy.remember_messages()  # the list shows what was created, still queued at "Twilio"
     batch_id, numbers = batch(6)
     slow = numbers[2]
     fault_proxy.delay(2.0, to=slow, times=1)  # past the client's 1 s timeout, after Prism saw it
@@ -115,7 +95,7 @@ def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_
     assert (progress.status, progress.unknown, progress.sent) == ("needs reconcile", 1, 5)
     send(fresh_db, peer_gateway, batch_id)  # within the settle time: not looked up, not resent
     assert len(fault_proxy.creates(slow)) == 1
-    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    result = reconcile(fresh_db, peer_gateway, batch_id, settle=0)
     assert (result.found, result.requeued) == (1, 0)
     assert send(fresh_db, peer_gateway, batch_id).status == "done"
     assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
@@ -123,11 +103,12 @@ def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_
 
 def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gateway,
                                                             fault_proxy, batch):
+    fault_proxy.remember_messages()
     batch_id, numbers = batch(5)
     cut = numbers[1]
     fault_proxy.drop(to=cut, times=1)  # the peer never saw it; the client cannot know that
     assert send(fresh_db, peer_gateway, batch_id).unknown == 1
-    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    result = reconcile(fresh_db, peer_gateway, batch_id, settle=0)
     assert (result.found, result.requeued) == (0, 1)
     assert send(fresh_db, peer_gateway, batch_id).sent == 5
     assert len(created(fault_proxy, cut)) == 1
@@ -217,6 +198,7 @@ print("finished", flush=True)
 
 
 def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gateway, fault_proxy):
+    fault_proxy.remember_messages()
     numbers = phones(120)
     con = store.connect(db_path)
     batch_id = ledger.freeze_batch(con, make_quote(numbers, price=PRICE), sender=FROM,
@@ -241,8 +223,7 @@ def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gatewa
     try:
         before = ledger.counts(con, batch_id)
         assert before["claimed"] > 0 and before["queued"] > 0  # killed mid-batch, claims held
-        gateway = PeerWithRecord(peer_gateway, fault_proxy)
-        progress = send(con, gateway, batch_id, reconcile_settle=0)
+        progress = send(con, peer_gateway, batch_id, reconcile_settle=0)
         assert (progress.status, progress.sent) == ("done", 120)
         assert_exactly_once(con, batch_id, fault_proxy, numbers)
     finally:
