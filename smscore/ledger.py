@@ -398,51 +398,62 @@ def note_unknown(cur: Cursor, batch_id: str, phone: str, reason: str,
         [reason, now, batch_id, phone]))
 
 
+# note_unknown's reasons start with this: reconcile looked the row up and could not decide.
+UNDECIDED_PREFIX = "reconcile:"
+
+
 @dataclass(frozen=True)
 class UnknownWait:
-    """Unknown rows of a batch and the moment the youngest of them may be looked up in Twilio."""
+    """A batch's unknown rows: how many, and when the last of them may be looked up in Twilio.
+
+    `undecided` of them were looked up already and matched messages that could not be told
+    apart from other senders' (smscore.ownership); another reconcile will not settle those.
+    """
 
     count: int
-    ready_at: datetime | None  # naive UTC; None when there are none
+    ready_at: datetime | None  # naive UTC; None when every unknown row is undecided
+    undecided: int = 0
+
+    @property
+    def pending(self) -> int:
+        """Rows a reconcile can still settle, now or from `ready_at`."""
+        return self.count - self.undecided
+
+    def seconds_left(self, now: datetime) -> float:
+        return 0.0 if self.ready_at is None else max(0.0, (self.ready_at - now).total_seconds())
 
     def notice(self, batch_id: str, now: datetime) -> str | None:
-        """What the operator should do about them, in one sentence (CLI and console)."""
-        if not self.count or self.ready_at is None:
-            return None
-        command = f"`python -m smscore reconcile {batch_id}`"
-        head = f"outcome unknown for {self.count} message{'s' if self.count != 1 else ''}"
-        wait = (self.ready_at - now).total_seconds()
-        if wait <= 0:
-            return f"{head}; they can be looked up in Twilio now: run {command}"
-        return (f"{head}; they can be looked up in Twilio from "
-                f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): run {command} then")
+        """What the operator should do about them, in one sentence (the CLI's wording)."""
+        parts = []
+        if self.pending:
+            command = f"`python -m smscore reconcile {batch_id}`"
+            head = f"outcome unknown for {_messages(self.pending)}"
+            wait = self.seconds_left(now)
+            parts.append(f"{head}; they can be looked up in Twilio now: run {command}" if not wait
+                         else f"{head}; they can be looked up in Twilio from "
+                              f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): "
+                              f"run {command} then")
+        if self.undecided:
+            parts.append(f"{_messages(self.undecided)} could not be told apart from other "
+                         "messages in Twilio: check them in the Twilio Console "
+                         f"(`python -m smscore log {batch_id} --state unknown` lists them)")
+        return "; ".join(parts) or None
+
+
+def _messages(n: int) -> str:
+    return f"{n} message{'s' if n != 1 else ''}"
 
 
 def unknown_wait(cur: Cursor, batch_id: str) -> UnknownWait:
     """How many rows are unknown and when `reconcile` may settle all of them."""
-    n, youngest = cur.execute(
-        """SELECT count(*), max(coalesce(claimed_at, updated_at)) FROM messages
-           WHERE batch_id = ? AND state = 'unknown'""", [batch_id]).fetchone()
-    return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE)
-
-
-def settle_unknown(cur: Cursor, batch_id: str, phone: str, found: MessageResult | None,
-                   now: datetime | None = None) -> None:
-    """Settle an unknown row from a Twilio lookup: sent if Twilio has it, queued again if not."""
-    now = now or utcnow()
-    if found is None:
-        sql = """UPDATE messages SET state = 'queued', updated_at = ?,
-                        error_message = 'reconciled: Twilio had no message, queued again'
-                 WHERE batch_id = ? AND phone = ? AND state = 'unknown'"""
-        params: list[Any] = [now, batch_id, phone]
-    else:
-        sql = """UPDATE messages SET state = 'sent', sid = ?, twilio_status = ?, actual_price = ?,
-                        price_unit = ?, sent_at = coalesce(?, ?), updated_at = ?,
-                        error_message = 'reconciled: found in Twilio'
-                 WHERE batch_id = ? AND phone = ? AND state = 'unknown'"""
-        params = [found.sid, found.status, found.price, found.price_unit,
-                  naive_utc(found.date_created), now, now, batch_id, phone]
-    with_retry(lambda: cur.execute(sql, params))
+    n, undecided, youngest = cur.execute(
+        """SELECT count(*), count(*) FILTER (WHERE starts_with(error_message, ?)),
+                  max(coalesce(claimed_at, updated_at))
+                      FILTER (WHERE NOT coalesce(starts_with(error_message, ?), false))
+           FROM messages WHERE batch_id = ? AND state = 'unknown'""",
+        [UNDECIDED_PREFIX, UNDECIDED_PREFIX, batch_id]).fetchone()
+    return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE,
+                       int(undecided))
 
 
 def known_sids(cur: Cursor, sids: Sequence[str]) -> set[str]:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from smscore.balance import TRIAL_PREFIX
 from smscore.clock import naive_utc
 from smscore.gateway import MessageResult
+from smscore.ledger import UNDECIDED_PREFIX
 
 # Our request leaves after its claim, retried with backoff for up to a couple of minutes and
 # answered within the timeout; both margins also absorb clock skew between us and Twilio.
@@ -80,7 +81,7 @@ def judge(expected: Expected, candidates: Iterable[MessageResult],
     why = ("match our message exactly" if proven
            else "might be ours, but Twilio did not return enough to tell")
     return Verdict(AMBIGUOUS, reason=(
-        f"reconcile: {len(doubtful)} Twilio message(s) to {expected.phone} {why} ({sids}); "
+        f"{UNDECIDED_PREFIX} {len(doubtful)} Twilio message(s) to {expected.phone} {why} ({sids}); "
         "left unknown rather than adopted or resent: check them in the Twilio Console"))
 
 

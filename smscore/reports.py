@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from smscore.clock import utcnow
-from smscore.ledger import DAMAGED, RECONCILE_SETTLE, damage_reason
+from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
 from smscore.store import query_df
 
 GROUPINGS = ("batch", "country", "category", "day")
@@ -73,7 +73,8 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
     """Every batch with its quoted range, counts by state and what it cost so far, newest first.
 
     `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
-    Twilio must be asked about (reconcile), which it can be from `reconcile_from` on; `priced`
+    Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
+    `undecided` ones it could not tell apart from other messages; `priced`
     those whose actual price is in. A batch whose rows do not add up to its recipients shows
     status `damaged` with what to do in `status_reason`, whatever its stored status says.
     """
@@ -85,12 +86,16 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                count(*) FILTER (WHERE m.state = 'failed') AS failed,
                count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
                count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
-               max(coalesce(m.claimed_at, m.updated_at)) FILTER (WHERE m.state = 'unknown')
+               count(*) FILTER (WHERE m.state = 'unknown'
+                                    AND starts_with(m.error_message, ?)) AS undecided,
+               max(coalesce(m.claimed_at, m.updated_at)) FILTER (
+                   WHERE m.state = 'unknown'
+                     AND NOT coalesce(starts_with(m.error_message, ?), false))
                    AS unknown_claimed_at,
                coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
                count(m.actual_price) AS priced
         FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
-        GROUP BY ALL ORDER BY b.created_at DESC, b.id""")
+        GROUP BY ALL ORDER BY b.created_at DESC, b.id""", [UNDECIDED_PREFIX] * 2)
     today = (now or utcnow()).date()
     for i, r in enumerate(frame.itertuples()):
         broken = damage_reason(r.batch_id, int(r.recipients), int(r.rows),
@@ -99,6 +104,15 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
             frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
     return frame
+
+
+def unknown_notice(row: object, now: datetime | None = None) -> str | None:
+    """The what-to-do sentence for a row of `batches()` with unknown messages, else None."""
+    if not row.unknown:
+        return None
+    ready = None if pd.isna(row.reconcile_from) else row.reconcile_from.to_pydatetime()
+    wait = UnknownWait(int(row.unknown), ready, int(row.undecided))
+    return wait.notice(row.batch_id, now or utcnow())
 
 
 def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
