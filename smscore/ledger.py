@@ -126,22 +126,23 @@ _INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, countr
 
 def _freeze_or_yield(con: Cursor, batch_id: str, batch_row: list[Any], n: int,
                      now: datetime) -> None:
-    """Freeze; a concurrent freeze of the same batch that inserted first makes us try again.
+    """Freeze; when a concurrent freeze of the same batch inserted its rows first, skip them.
 
-    The plain INSERT then hits its rows' keys; the retry sees them and takes the ON CONFLICT path.
+    The fast plain INSERT then hits their keys; the ON CONFLICT path leaves them as they are
+    (and a row breaking another constraint fails there again, with its own message).
     """
     try:
-        _freeze(con, batch_id, batch_row, n, now)
-    except duckdb.ConstraintException as exc:
-        raise duckdb.TransactionException(f"another freeze of {batch_id} came first") from exc
+        _freeze(con, batch_id, batch_row, n, now, skip_existing=False)
+    except duckdb.ConstraintException:
+        _freeze(con, batch_id, batch_row, n, now, skip_existing=True)
 
 
-def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime) -> None:
+def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime, *,
+            skip_existing: bool) -> None:
     """One transaction: the batch row, then every message row it does not have yet.
 
     A batch with no rows takes a plain INSERT, twice as fast on a million rows; one that has
-    some (a repeat, or a race with another freeze) takes ON CONFLICT DO NOTHING, which leaves
-    rows already there exactly as they are.
+    some (a repeat, a repair, or a race with another freeze) takes ON CONFLICT DO NOTHING.
     """
     con.execute("BEGIN TRANSACTION")
     try:
@@ -153,7 +154,7 @@ def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datet
             batch_row)
         stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
                              [batch_id]).fetchall()[0][0]
-        if stored == 0:
+        if stored == 0 and not skip_existing:
             con.execute(_INSERT_ROWS, [batch_id, now])
         elif stored < n:
             con.execute(_INSERT_ROWS + " ON CONFLICT DO NOTHING", [batch_id, now])
@@ -454,6 +455,25 @@ def unknown_wait(cur: Cursor, batch_id: str) -> UnknownWait:
         [UNDECIDED_PREFIX, UNDECIDED_PREFIX, batch_id]).fetchone()
     return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE,
                        int(undecided))
+
+
+def settle_unknown(cur: Cursor, batch_id: str, phone: str, found: MessageResult | None,
+                   now: datetime | None = None) -> None:
+    """Settle an unknown row from a Twilio lookup: sent if Twilio has it, queued again if not."""
+    now = now or utcnow()
+    if found is None:
+        sql = """UPDATE messages SET state = 'queued', updated_at = ?,
+                        error_message = 'reconciled: Twilio had no message, queued again'
+                 WHERE batch_id = ? AND phone = ? AND state = 'unknown'"""
+        params: list[Any] = [now, batch_id, phone]
+    else:
+        sql = """UPDATE messages SET state = 'sent', sid = ?, twilio_status = ?, actual_price = ?,
+                        price_unit = ?, sent_at = coalesce(?, ?), updated_at = ?,
+                        error_message = 'reconciled: found in Twilio'
+                 WHERE batch_id = ? AND phone = ? AND state = 'unknown'"""
+        params = [found.sid, found.status, found.price, found.price_unit,
+                  naive_utc(found.date_created), now, now, batch_id, phone]
+    with_retry(lambda: cur.execute(sql, params))
 
 
 def known_sids(cur: Cursor, sids: Sequence[str]) -> set[str]:

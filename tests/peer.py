@@ -293,6 +293,13 @@ class FaultProxy:
         with self._lock:
             self.messages = []
 
+    def deliver_kept(self) -> None:
+        """Every kept message leaves Twilio's queue: delivered, with a sent date from now on."""
+        sent = email.utils.format_datetime(datetime.now(timezone.utc))
+        with self._lock:
+            for message in self.messages or []:
+                message.update(status="delivered", date_sent=sent, date_updated=sent)
+
     def reset(self) -> None:
         with self._lock:
             self.rules.clear()

@@ -336,3 +336,21 @@ def test_classify_gateway_errors(error, action):
 def test_concurrency_must_be_positive(con):
     with pytest.raises(ValueError, match="got 0"):
         run_batch(con, LedgerTwilio(), freeze(con), concurrency=0)
+
+
+def test_damaged_batch_is_refused_and_nothing_is_sent(con):
+    twilio = LedgerTwilio()
+    batch_id = freeze(con, n=3)
+    con.execute("DELETE FROM messages WHERE batch_id = ?", [batch_id])  # the old freeze's gap
+    with pytest.raises(ledger.DamagedBatch, match="damaged: it has 0 of its 3 message rows"):
+        run_batch(con, twilio, batch_id, **FAST)
+    assert twilio.attempts == {} and ledger.batch_info(con, batch_id)["status"] == "frozen"
+
+
+def test_damaged_batch_repaired_by_freezing_again_sends_each_once(con):
+    twilio = LedgerTwilio()
+    batch_id = freeze(con, n=3)
+    con.execute("DELETE FROM messages WHERE batch_id = ?", [batch_id])
+    assert freeze(con, n=3) == batch_id
+    assert run_batch(con, twilio, batch_id, **FAST).status == "done"
+    assert_each_once(con, batch_id, twilio, 3)
