@@ -148,7 +148,8 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
               on_progress: Callable[[Progress], None] | None = None,
               stop_event: threading.Event | None = None, retry: RetryPolicy = RetryPolicy(),
               reserve: Decimal = Decimal("0"), balance_every: int = 500,
-              reconcile_settle: float = ledger.RECONCILE_SETTLE.total_seconds(), progress_every: float = 0.5,
+              reconcile_settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
+              progress_every: float = 0.5,
               sleep: Callable[[float], None] = time.sleep,
               now: Callable[[], datetime] = ledger.utcnow) -> Progress:
     """Send (or resume) a frozen batch and return its progress when this run ends.

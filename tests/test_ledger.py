@@ -248,7 +248,7 @@ def test_freezing_the_same_campaign_again_repairs_a_damaged_batch(con):
                                      "unknown": 0}
 
 
-# -- waiting for reconcile --------------------------------------------------------------------------
+# -- waiting for reconcile ----------------------------------------------------------------------
 
 def test_unknown_rows_say_when_they_can_be_looked_up_in_twilio(con):
     batch_id = freeze(con, n=3)

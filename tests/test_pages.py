@@ -436,7 +436,8 @@ def test_console_looks_unknown_outcomes_up_by_itself_once_due(db):
     ok(at.button(key=f"resume_{batch}").click().run())
     assert jobs.wait(batch, timeout=30)  # sent the third, waited, looked up, sent the two
     assert _db_rows(db, "SELECT state, count(*) FROM messages GROUP BY 1") == [("sent", 3)]
-    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [(3, 3)]
+    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) "
+                        "FROM sandbox_messages") == [(3, 3)]
 
 
 @pytest.mark.parametrize("page", [None, "send"])

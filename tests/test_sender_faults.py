@@ -418,7 +418,7 @@ def test_ambiguous_twilio_candidates_are_neither_adopted_nor_resent(fresh_db, sa
     assert notice.startswith("1 message could not be told apart from other messages in Twilio")
 
 
-# --- SIGKILL at every commit of `send` ---------------------------------------------------------------
+# --- SIGKILL at every commit of `send` ----------------------------------------------------------
 
 def _cli(db, *args, crash_after=None, timeout=120):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}

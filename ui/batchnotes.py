@@ -19,7 +19,8 @@ from smscore import ledger
 from ui.i18n import t
 
 
-def unknown_text(wait: ledger.UnknownWait, *, running: bool, now: datetime | None = None) -> str | None:
+def unknown_text(wait: ledger.UnknownWait, *, running: bool,
+                 now: datetime | None = None) -> str | None:
     """The unknown-outcome sentence: when the lookup happens and who starts it."""
     now = now or ledger.utcnow()
     parts = []
