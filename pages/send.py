@@ -315,9 +315,12 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
 def _existing_batch() -> dict | None:
     """The batch Confirm would resume: same body, same recipients, same day."""
     try:
-        return ledger.batch_info(ctx.con, batch.batch_key())
+        info = ledger.batch_info(ctx.con, batch.batch_key())
     except KeyError:
         return None
+    if ledger.damage(ctx.con, info["id"]):
+        info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    return info
 
 
 def _sender() -> str:

@@ -3,9 +3,11 @@
 Twilio's Messages API has no idempotency key, so exactly-once is ours to keep. Every recipient is
 a row keyed by (batch_id, phone) that moves queued -> claimed -> sent | failed | unknown. A row is
 claimed, and the claim committed, before its request is made; a claim whose answer never came back
-becomes `unknown` and is looked up in Twilio before anything is resent. The batch id is derived
-from what is sent, so pressing Send twice (a rerun, a double click, a reload) finds the same batch
-and resumes it instead of starting another.
+becomes `unknown` and is looked up in Twilio (no sooner than RECONCILE_SETTLE after its claim)
+before anything is resent. The batch id is derived from what is sent, so pressing Send twice (a
+rerun, a double click, a reload) finds the same batch and resumes it instead of starting another.
+A batch and its rows are frozen in one transaction; a batch whose rows do not add up to its
+recipients (left by older versions) is reported `damaged`, never sent and never `done`.
 
 Functions take a DuckDB connection or cursor; the sender gives each thread its own cursor.
 """

@@ -9,7 +9,8 @@ the worker's outcome. What can go wrong, and what happens then:
   message, so the worker retries with exponential backoff and full jitter. Still throttled after
   its retries, the row goes back to the queue and the batch pauses.
 * No answer after the request left (a read timeout): the outcome is unknown. The row is marked
-  `unknown` and never resent blindly; `reconcile` asks Twilio for messages to that number.
+  `unknown` and never resent blindly; `reconcile` lists Twilio's messages to that number and
+  adopts one only when it is provably ours (smscore.ownership), resending only when none can be.
 * Any other 4xx: a per-recipient refusal (21211, 21408, 21608, 21614, ...), recorded with Twilio's
   code; 21610 (the recipient sent STOP) also suppresses the number for every later batch.
 * 20003 / 401: the credentials are refused; the batch stops at once ("stopped: auth").
