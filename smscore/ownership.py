@@ -4,7 +4,8 @@ A ledger row whose answer was lost is looked up in Twilio's message list, but th
 shared: another workspace, the Twilio Console or another app may text the same number the same
 day. A message is ours only when everything we know about our request matches it: the recipient,
 the sender (the From number, or the Messaging Service SID), the exact body we sent (Twilio returns
-it; a trial account's copy carries Twilio's prefix) and a creation time near the row's claim.
+it; a trial account's copy carries Twilio's prefix, and with Smart Encoding the text may be the
+one after Twilio's look-alike swaps) and a creation time near the row's claim.
 Anything else is someone else's, and a candidate we can neither prove nor rule out (Twilio
 returned no body, no sender or no date) keeps the row `unknown`: adopting it could mark a
 recipient served who never got our text, and resending could text them twice.
@@ -22,6 +23,7 @@ from smscore.balance import TRIAL_PREFIX
 from smscore.clock import naive_utc
 from smscore.gateway import MessageResult
 from smscore.ledger import UNDECIDED_PREFIX
+from smscore.smart_encoding import apply_smart_encoding
 
 # Our request leaves after its claim, retried with backoff for up to a couple of minutes and
 # answered within the timeout; both margins also absorb clock skew between us and Twilio.
@@ -112,7 +114,9 @@ def _same_sender(expected: Expected, message: MessageResult) -> bool | None:
 def _same_body(expected: Expected, message: MessageResult) -> bool | None:
     if not message.body:  # absent, or emptied by Twilio's message redaction
         return None
-    return message.body in (expected.body, TRIAL_PREFIX + expected.body)
+    # With Smart Encoding on, what Twilio keeps may be the text after its look-alike swaps.
+    texts = {expected.body, apply_smart_encoding(expected.body)}
+    return message.body in texts | {TRIAL_PREFIX + text for text in texts}
 
 
 def _in_window(expected: Expected, message: MessageResult) -> bool | None:

@@ -31,6 +31,11 @@ def test_reconcile_adopts_the_trial_accounts_prefixed_copy():
     assert judge(OURS_ROW, [twilio(body=TRIAL_PREFIX + OURS_ROW.body)]).kind == OURS
 
 
+def test_reconcile_adopts_the_copy_twilio_smart_encoded():
+    row = Expected(OURS_ROW.phone, "It\u2019s \u201cyours\u201d", OURS_ROW.sender, CLAIMED)
+    assert judge(row, [twilio(body="It's \"yours\"")]).kind == OURS
+
+
 @pytest.mark.parametrize("other", [
     twilio(body="Campaign A: 10% off"),  # another campaign, same sender, same day
     twilio(body="Hi Ana, 20% off today!"),  # one character differs
