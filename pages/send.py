@@ -20,7 +20,7 @@ from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import jobs, quotes, setup
+from ui import batchnotes, jobs, quotes, setup
 from ui.i18n import t
 
 ctx = setup.page("nav.send")
@@ -64,11 +64,17 @@ def _progress() -> None:
     c[3].metric(t("send.queued"), p.queued + p.claimed)
     c[4].metric(t("send.cost_so_far") + suffix(), str(p.cost_so_far),
                 help=t("send.cost_so_far_help", estimate=str(p.estimate_max)))
-    running = jobs.is_running(job["batch_id"])
-    if running:
-        st.caption(t("send.sending_note"))
+    batch_id = job["batch_id"]
+    if p.status == ledger.DAMAGED:
+        info = ledger.batch_info(setup.cursor(), batch_id)
+        batchnotes.show_damaged(batch_id, p.total, info["recipients"], info["created_at"])
         return
-    problem = jobs.error(job["batch_id"])
+    wait = ledger.unknown_wait(setup.cursor(), batch_id)
+    if jobs.is_running(batch_id):
+        st.caption(t("send.sending_note"))
+        batchnotes.show_unknown(wait, running=True)  # the job looks them up when due
+        return
+    problem = jobs.error(batch_id)
     if problem:
         st.error(t("send.batch_error", problem=problem))
     if p.done and p.status not in (ledger.SENDING, ledger.FROZEN):
@@ -78,11 +84,16 @@ def _progress() -> None:
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
         if p.status == ledger.DONE:
             st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+        elif p.status == ledger.NEEDS_RECONCILE:
+            batchnotes.show_unknown(wait, running=False)
+            if wait.pending:
+                st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
             st.warning(t("send.status", status=p.status, reason=p.reason or ""))
     else:
         st.warning(t("send.interrupted", status=p.status, reason=p.reason or ""))
-        st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(job["batch_id"],))
+        batchnotes.show_unknown(wait, running=False)
+        st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
 
 _live_progress = st.fragment(run_every=1.0)(_progress)
@@ -112,15 +123,20 @@ if st.session_state.job:
 
 def _interrupted() -> None:
     frame = reports.batches(ctx.con)
-    left = frame["pending"] + frame["unknown"]
-    stuck = frame[(left > 0) & (~frame["batch_id"].isin(jobs.running_batches()))]
+    left = frame["pending"] + frame["unknown"] - frame["undecided"]
+    damaged = frame["status"] == ledger.DAMAGED
+    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
-        st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
-                     pending=row.pending + row.unknown, total=row.recipients, status=row.status))
-        st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
-                  args=(row.batch_id,))
+        if row.status != ledger.DAMAGED:
+            st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
+                         pending=row.pending + row.unknown, total=row.recipients,
+                         status=row.status))
+        batchnotes.show_for_row(row, running=False)
+        if row.status != ledger.DAMAGED:
+            st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
+                      args=(row.batch_id,))
 
 
 _interrupted()
@@ -299,9 +315,12 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
 def _existing_batch() -> dict | None:
     """The batch Confirm would resume: same body, same recipients, same day."""
     try:
-        return ledger.batch_info(ctx.con, batch.batch_key())
+        info = ledger.batch_info(ctx.con, batch.batch_key())
     except KeyError:
         return None
+    if ledger.damage(ctx.con, info["id"]):
+        info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    return info
 
 
 def _sender() -> str:

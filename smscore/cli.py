@@ -403,15 +403,20 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
+    from smscore import ledger
     from smscore.sender import run_batch
 
+    # A damaged batch raises ledger.DamagedBatch here: one sentence saying how to repair it.
     progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
     print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
-    if progress.reason:
+    notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
+    if notice:  # fresher than the stored reason: it counts the seconds left from now
+        print(notice, file=sys.stderr)
+    elif progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
     _notice_after_batch(con, gateway)
     return 0 if progress.status == "done" else 1
@@ -450,7 +455,20 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])
+    _print_batch_notices(frame)
     return 0
+
+
+def _print_batch_notices(frame: pd.DataFrame) -> None:
+    """Below the table, what to do about damaged batches and unknown outcomes, one line each."""
+    from smscore.ledger import DAMAGED
+    from smscore.reports import unknown_notice
+
+    for r in frame.itertuples():
+        if r.status == DAMAGED:
+            print(r.status_reason)
+        elif notice := unknown_notice(r):
+            print(f"batch {r.batch_id}: {notice}")
 
 
 def _configure_batch_id(p: argparse.ArgumentParser) -> None:
@@ -472,11 +490,19 @@ def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -
 def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.sender import reconcile
 
+    from smscore.ledger import utcnow
+
     gateway, _ = open_gateway(con)
     result = reconcile(con, gateway, args.batch)
     print(f"found in Twilio {result.found}, queued again {result.requeued}, "
           f"still unknown {result.left}")
-    return 0
+    if result.requeued:
+        print(f"run `python -m smscore batch-resume {args.batch}` to send the "
+              f"{result.requeued} message(s) Twilio never got")
+    notice = result.wait.notice(args.batch, utcnow()) if result.wait else None
+    if notice:
+        print(notice, file=sys.stderr)
+    return 1 if result.left else 0
 
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)

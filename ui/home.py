@@ -6,6 +6,7 @@ import streamlit as st
 
 from smscore import contacts, reports
 from smscore.money import format_money
+from ui import batchnotes, jobs
 from ui.i18n import t
 from ui.setup import Context, link
 from ui.tables import batches_table
@@ -57,3 +58,6 @@ def _last_batches(ctx: Context) -> None:
         st.caption(t("home.no_batches"))
     else:
         batches_table(frame)
+        running = set(jobs.running_batches())
+        for row in frame.itertuples():
+            batchnotes.show_for_row(row, running=row.batch_id in running)
