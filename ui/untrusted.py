@@ -8,14 +8,21 @@ value goes through `md()` before it joins one of our own (trusted) Markdown stri
 
 from __future__ import annotations
 
+import re
 import string
 
-# CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it also stops
-# GFM's bare-URL autolinks (`http\:\/\/…`, `www\.…`), Streamlit's `:color[…]` and `:icon:`
-# directives and `$…$` maths, without a list of Markdown features to keep up to date.
+# CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it stops links,
+# images, HTML, emphasis, Streamlit's `:color[…]` directives and `$…$` maths without a list of
+# Markdown features to keep up to date.
 _ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+# GFM's bare-URL autolinks are found in the text *after* escapes are resolved (measured in
+# Chromium: `http\:\/\/…` still became a link), so the patterns they look for (`://`, `www.`,
+# `@` of an e-mail address) are broken with an invisible WORD JOINER (U+2060) instead.
+_AUTOLINK_HOOKS = re.compile(r"(?=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
-    """`value` as a Markdown fragment that displays exactly its characters."""
-    return str(value).translate(_ESCAPES)
+    """`value` as a Markdown fragment that displays its characters (plus invisible joiners)."""
+    text = _AUTOLINK_HOOKS.sub(_WORD_JOINER, str(value))
+    return text.translate(_ESCAPES)
