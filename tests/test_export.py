@@ -187,3 +187,14 @@ def test_the_bypass_check_sees_a_new_writer():
               "    con.execute(\"COPY t TO 'x.csv' (FORMAT csv)\")\n")
     hits = sorted(h.split(" ", 1)[1] for h in _csv_writer_calls(sneaky, "sneaky.py"))
     assert hits == [".to_csv(", ".write_csv(", ".writer(", "COPY ... TO"]
+
+
+def test_cli_import_rejects_csv_is_spreadsheet_safe(db_path, tmp_path):
+    from smscore.cli import main
+
+    source = tmp_path / "contacts.csv"
+    source.write_bytes(b"phone,name,category\r\n123,=1+1,\"\r=1+1\"\r\n")
+    out = tmp_path / "rejects.csv"
+    assert main(["--db", str(db_path), "import", str(source), "--rejects", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[1][3:] == ["'=1+1", "'\r=1+1"] and len(rows) == 2
