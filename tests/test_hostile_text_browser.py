@@ -133,6 +133,7 @@ def test_hostile_header_and_twilio_error_are_shown_as_text(page, tmp_path, lying
         assert lying_twilio.payload in _seen(stopped.first)
         page.wait_for_timeout(1000)  # let any image the page might load be requested
         _assert_nothing_escaped(page, lying_twilio, requested)
+        assert AUTH_TOKEN not in page.content()
     con = store.connect(db)
     status, reason = con.execute("SELECT status, status_reason FROM batches WHERE id = ?",
                                  [batch]).fetchone()
