@@ -26,8 +26,9 @@ from smscore.importer import import_contacts
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Written for this test from the facts on OWASP's CSV Injection page.
-PAYLOADS = [
+# Written for this test from the facts on OWASP's CSV Injection page. Cells that start with a
+# trigger, also behind leading whitespace or quote characters:
+STARTING = [
     "=1+1",
     "+1+1",
     "-1+1",
@@ -46,6 +47,10 @@ PAYLOADS = [
     "'=1+1",
     "\"=1+1",
     "\" =1+1",
+    "=1+1\r",
+]
+# A separator, quote or line break inside a value must not start a new cell or row.
+EMBEDDED = [
     "Ana,=1+1",
     "Ana;=1+1",
     "Ana\t=1+1",
@@ -53,8 +58,8 @@ PAYLOADS = [
     "Ana\n=1+1",
     "Ana\r\n=1+1",
     "say \"hi\",=1+1",
-    "=1+1\r",
 ]
+PAYLOADS = STARTING + EMBEDDED
 PLAIN = ["Ana", "São Paulo", "a+b", "x=y", "user@example.com", ""]
 
 
@@ -65,7 +70,7 @@ def _frame() -> pd.DataFrame:
 
 
 def test_escape_cell_prefixes_every_owasp_trigger_even_behind_whitespace_or_quotes():
-    for payload in PAYLOADS[:18]:
+    for payload in STARTING:
         assert export.escape_cell(payload) == "'" + payload, repr(payload)
     for text in PLAIN:
         assert export.escape_cell(text) == text
