@@ -200,7 +200,7 @@ m[1].metric(t("send.segments"), counted.segments)
 m[2].metric(t("send.characters"), counted.characters)
 m[3].metric(t("send.remaining"), counted.remaining)
 if body and counted.encoding == UCS2:
-    st.warning(t("send.ucs2", chars="  ".join(md(c) for c in counted.ucs2_chars),
+    st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
     suggestion = gsm_suggestion(body)
     if suggestion.replacements:

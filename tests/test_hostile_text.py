@@ -7,6 +7,7 @@ what the browser makes of the text is checked in Chromium by test_hostile_text_b
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,30 @@ def test_compose_box_refuses_a_nul_and_offers_no_quote(db):
     assert any("cannot be sent" in e and "NUL character (character 3)" in e for e in errors)
     assert "Recipients: " not in texts(at)
     assert not any(b.key == "send_open" for b in at.button)
+
+
+# -- a new page cannot forget: placeholders that carry outside text go through md() ---------------
+
+_OUTSIDE_TEXT = {"problem", "reason", "names", "chars", "source", "status", "path", "sender"}
+
+
+def _unescaped_placeholders(source: str, name: str) -> list[str]:
+    """`t(..., problem=x)` calls whose outside-text placeholder is not `md(...)`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t":
+            for kw in node.keywords:
+                escaped = (isinstance(kw.value, ast.Call) and isinstance(kw.value.func, ast.Name)
+                           and kw.value.func.id == "md")
+                if kw.arg in _OUTSIDE_TEXT and not escaped:
+                    found.append(f"{name}:{node.lineno} {kw.arg}=")
+    return found
+
+
+def test_outside_text_placeholders_are_escaped_on_every_page():
+    files = [ROOT / "console.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    hits = [h for f in files
+            for h in _unescaped_placeholders(f.read_text(encoding="utf-8"), f.name)]
+    assert hits == []
+    assert _unescaped_placeholders('st.error(t("x", problem=str(exc)))', "new.py") == [
+        "new.py:1 problem="]
