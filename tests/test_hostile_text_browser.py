@@ -139,3 +139,30 @@ def test_hostile_header_and_twilio_error_are_shown_as_text(page, tmp_path, lying
                                  [batch]).fetchone()
     con.close()
     assert status == ledger.STOPPED_AUTH and lying_twilio.payload in reason
+
+
+def test_every_page_in_the_browser_says_the_workspace_is_in_use(page, tmp_path):
+    import subprocess
+    import sys
+
+    from test_browser import PAGE_URLS
+
+    db = tmp_path / "held.duckdb"
+    store.connect(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with streamlit_server(db, tmp_path / "server.log") as url:
+            for path in PAGE_URLS:
+                open_page(page, f"{url}/{path}")  # also: no stException on the page
+                alert = page.get_by_test_id("stAlert")
+                expect(alert).to_have_count(1)
+                expect(alert).to_contain_text("The workspace is open in another smsconsole process")
+                text = page.locator("[data-testid='stMain']").inner_text()
+                assert str(db) not in text and "PID" not in text and "Traceback" not in text
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
