@@ -20,7 +20,7 @@ import pandas as pd
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
 from smscore.quote import Quote, Selection, build_quote
-from smscore.segments import count_segments, gsm_suggestion
+from smscore.segments import check_body, count_segments, gsm_suggestion
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -371,6 +371,7 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.balance import check_balance
     from smscore.money import Money
 
+    check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:

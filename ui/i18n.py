@@ -39,6 +39,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "common.as_of": ("Prices as of {date}", "Preços de {date}"),
     "common.download_csv": ("Download CSV", "Baixar CSV"),
     "common.none": ("(none)", "(nenhuma)"),
+    # the workspace (DuckDB file) cannot be opened: one sentence, never the path or a traceback
+    "store.in_use": (
+        "The workspace is open in another smsconsole process (the command line or another console server); close it, then reload this page.",
+        "O espaço de trabalho está aberto em outro processo do smsconsole (a linha de comando ou outro servidor do console); feche-o e recarregue esta página.",
+    ),
+    "store.too_new": (
+        "The workspace was written by a newer smsconsole; upgrade this one to open it.",
+        "O espaço de trabalho foi gravado por um smsconsole mais novo; atualize este para abri-lo.",
+    ),
+    "store.unreadable": (
+        "The workspace file cannot be opened (unreadable or damaged); the server log says why.",
+        "O arquivo do espaço de trabalho não pode ser aberto (ilegível ou danificado); o log do servidor diz o motivo.",
+    ),
     # home
     "home.title": ("SMS operator console", "Console de SMS"),
     "home.caption_sandbox": (
@@ -187,6 +200,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "send.need_body": ("Write a message to see its cost.", "Escreva uma mensagem para ver o custo."),
     "send.need_recipients": ("Choose the recipients to see the cost.", "Escolha os destinatários para ver o custo."),
+    "send.body_invalid": ("This message cannot be sent: {problem}", "Esta mensagem não pode ser enviada: {problem}"),
     "send.quote_error": ("Cannot price this batch: {problem}", "Não foi possível orçar este lote: {problem}"),
     "send.step_cost": ("3. Cost", "3. Custo"),
     "send.trial_prefix": ('Trial account: Twilio adds "{prefix}" to every message; it is counted.',
