@@ -518,6 +518,72 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
+# --- user -------------------------------------------------------------------------------------
+
+def _configure_user(p: argparse.ArgumentParser) -> None:
+    from smscore.accounts import ROLES
+
+    sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="create a local account (asks for the password, or reads "
+                                     "it from stdin)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--oidc-only", action="store_true",
+                     help="no password: the user signs in through the identity provider")
+    sub.add_parser("list", help="every account with its role and state")
+    role = sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("email")
+    role.add_argument("role", choices=ROLES)
+    disable = sub.add_parser("disable", help="refuse further sign-ins of an account")
+    disable.add_argument("email")
+    disable.add_argument("--enable", action="store_true", help="allow sign-in again")
+    reset = sub.add_parser("reset-password", help="set a new password and lift a lock-out")
+    reset.add_argument("email")
+
+
+def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
+    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    import getpass
+
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+@command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
+def run_user(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import accounts
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    action = args.user_command
+    if action == "list":
+        _table(("email", "role", "state", "sign-in"),
+               [(u.email, u.role, "disabled" if u.disabled else
+                 (f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else "active"),
+                 "password" if u.has_password else "identity provider")
+                for u in accounts.list_users(con)])
+        return 0
+    if action == "add":
+        password = None if args.oidc_only else read_password()
+        user = accounts.add_user(con, args.email, args.role, password, actor)
+    elif action == "set-role":
+        user = accounts.set_role(con, args.email, args.role, actor)
+    elif action == "disable":
+        user = accounts.set_disabled(con, args.email, not args.enable, actor)
+    else:
+        if accounts.get_user(con, accounts.normal_email(args.email)) is None:
+            raise CliError(f"no account for {args.email}")  # before asking for a password
+        user = accounts.reset_password(con, args.email, read_password(), actor)
+    state = "disabled" if user.disabled else "active"
+    print(f"{user.email}: {user.role}, {state} (recorded in the audit trail as {actor.name})")
+    return 0
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
