@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import export, reports, sender
-from ui import setup
+from ui import auth, setup
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
 
@@ -27,13 +27,16 @@ st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "bat
 
 
 def _poll() -> None:
+    if not auth.permit("poll"):
+        return
     for batch_id in all_batches.loc[all_batches["sent"] > 0, "batch_id"]:
         sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id,
                              concurrency=ctx.settings.concurrency)
 
 
 if ctx.gateway is not None:
-    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"))
+    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"),
+              disabled=not setup.can("poll"))
 
 labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
           zip(all_batches["batch_id"], all_batches["created_at"])}
@@ -41,8 +44,8 @@ choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_ba
                       format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
 
 tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
-               t("reports.log")])
-for tab, by in zip(tabs[:3], ("country", "category", "day")):
+               t("reports.by_operator"), t("reports.log")])
+for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
         st.dataframe(frame, hide_index=True, width="stretch",
@@ -69,11 +72,14 @@ def _send_log(batch_id: str | None) -> None:
         "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
         "error_message": t("reports.col_error"), **money_columns(page)})
     st.caption(t("reports.log_shown", shown=len(page), total=total))
+    if not setup.can("export_phones"):  # the CSV is built now, so a viewer never receives it
+        st.caption("Downloading phone numbers is for operators; an admin can allow viewers.")
+        return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
     st.download_button(t("common.download_csv"), export.csv_bytes(everything),
                        f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log")
 
 
 LOG_ROWS = 1000
-with tabs[3]:
+with tabs[4]:
     _send_log(choice)

@@ -15,12 +15,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, reports, store
+from smscore import audit, balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import jobs, quotes, setup
+from ui import auth, jobs, quotes, setup
 from ui.i18n import t
 
 ctx = setup.page("nav.send")
@@ -89,6 +89,9 @@ _live_progress = st.fragment(run_every=1.0)(_progress)
 
 
 def _resume(batch_id: str) -> None:
+    if not auth.permit("resume"):
+        return
+    audit.record(setup.cursor(), ctx.principal.actor, "batch.resume", batch_id)
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
@@ -348,12 +351,18 @@ def _confirm(q: object) -> None:
 def _start(q: object) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
+    if not auth.permit("send"):
+        return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    audit.confirm_batch(ctx.con, ctx.principal.actor, batch_id, q.n_recipients, q.total_max,
+                        q.currency)
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
 
 def _open_confirm() -> None:
+    if not auth.permit("send"):
+        return
     if not (st.session_state.job and st.session_state.job["state"] == "running"):
         st.session_state.confirm_open = True
 
@@ -379,7 +388,7 @@ if quote is not None:
         st.info(t("send.already", batch=existing["id"][:12], status=existing["status"]),
                 icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
-              disabled=not ok or job_running, on_click=_open_confirm)
+              disabled=not ok or job_running or not setup.can("send"), on_click=_open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:

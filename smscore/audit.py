@@ -88,3 +88,12 @@ def actions(con: duckdb.DuckDBPyConnection) -> list[str]:
 def actors(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every actor present, for a filter."""
     return [r[0] for r in con.execute("SELECT DISTINCT actor FROM audit ORDER BY 1").fetchall()]
+
+
+def confirm_batch(con: duckdb.DuckDBPyConnection, actor: Actor, batch_id: str, recipients: int,
+                  maximum: object, currency: str) -> None:
+    """Attribute a batch to whoever confirmed it (first confirmation wins) and record it."""
+    con.execute("UPDATE batches SET confirmed_by = ? WHERE id = ? AND confirmed_by IS NULL",
+                [actor.name, batch_id])
+    record(con, actor, "batch.confirm", batch_id,
+           {"recipients": recipients, "maximum_cost": str(maximum), "currency": currency})

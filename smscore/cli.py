@@ -60,6 +60,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     report = import_contacts(con, Path(args.file), default_country=args.default_country.upper(),
                              category=args.category, mapping=mapping or None,
                              on_duplicate="update" if args.update else "skip")
+    from smscore.audit import Actor, record
+    record(con, Actor.cli(), "import", Path(args.file).name,
+           {"imported": report.imported, "updated": report.updated, "rejected": report.rejected})
     print(f"imported {report.imported}, updated {report.updated}, rejected {report.rejected} "
           f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
     if report.categories_created:
@@ -367,7 +370,8 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore import ledger
+    from smscore import audit, ledger
+    from smscore.audit import Actor
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -397,7 +401,9 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         print("not sent")
         return 1
     batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode)
-    print(f"batch {batch_id}")
+    actor = Actor.cli()
+    audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max, quote.currency)
+    print(f"batch {batch_id} (confirmed by {actor.name})")
     return _send_batch(con, gateway, batch_id, args)
 
 
@@ -464,7 +470,10 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
 def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.audit import Actor, record
+
     gateway, _ = open_gateway(con)
+    record(con, Actor.cli(), "batch.resume", args.batch)
     return _send_batch(con, gateway, args.batch, args)
 
 

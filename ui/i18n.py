@@ -19,6 +19,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "nav.reports": ("Reports", "Relatórios"),
     "nav.topup": ("Top-up guide", "Guia de recarga"),
     "nav.settings": ("Settings", "Configurações"),
+    "nav.audit": ("Audit", "Auditoria"),
     # shared frame
     "mode.sandbox": ("Sandbox", "Sandbox"),
     "mode.live": ("Live", "Ao vivo"),
@@ -292,6 +293,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reports.by_country": ("Country", "País"),
     "reports.by_category": ("Category", "Categoria"),
     "reports.by_day": ("Day", "Dia"),
+    "reports.by_operator": ("Operator", "Operador"),
     "reports.by_batch": ("Batch", "Lote"),
     "reports.cost": ("Cost", "Custo"),
     "reports.col_batch": ("Batch", "Lote"),

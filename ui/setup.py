@@ -17,17 +17,20 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from smscore import store
+from smscore import accounts, audit, store
+from smscore.accounts import Principal
 from smscore.credentials import Credentials
 from smscore.gateway import open_gateway
 from smscore.money import Money, format_money
 from smscore.settings import Settings, load_settings, update_settings
-from ui import i18n
+from ui import auth, i18n
 from ui.i18n import t
 from ui.seed import seed_if_empty
 
 ROOT = Path(__file__).resolve().parent.parent
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
+# The right a page needs to open at all; actions inside a page check their own (ui.auth.permit).
+PAGE_RIGHTS = {"nav.settings": "settings", "nav.audit": "audit"}
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Context:
     gateway: object | None  # smscore.gateway.Gateway; None when it cannot be opened
     account: object | None  # smscore.gateway.Account
     problem: str | None  # why the gateway or account is unavailable, for the operator
+    principal: Principal = accounts.LOCAL_MODE  # who this run acts as (ui.auth)
 
     @property
     def balance(self) -> Money | None:
@@ -107,11 +111,36 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
         st.session_state.setdefault(key, default)
     st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
+    who = auth.gate(con, cfg)  # before anything reads the account: no data without sign-in
+    _page_right(con, who, PAGE_RIGHTS.get(title_key, "view"))
     ctx = _context(con, cfg, settings)
+    ctx.principal = who
     if sidebar:
         _sidebar(ctx)
+    auth.denial_notice()
     _low_balance_notice(ctx)
     return ctx
+
+
+def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> None:
+    if accounts.can(con, who.role, right):
+        return
+    audit.record(con, who.actor, "denied", right)
+    st.error(f"The {who.role} role may not open this page; ask an admin.", icon=":material/block:")
+    st.stop()
+
+
+def who() -> Principal | None:
+    """Who this session acts as (None before sign-in); draws nothing, for console.py."""
+    cfg = config()
+    return auth.principal(cursor(cfg), cfg)
+
+
+def can(right: str) -> bool:
+    """Whether the signed-in role holds `right`: to hide a button (the action checks again)."""
+    found = auth.current() if accounts.any_accounts(cursor()) or auth.oidc_configured() else (
+        accounts.LOCAL_MODE)
+    return found is not None and accounts.can(cursor(), found.role, right)
 
 
 def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: Settings) -> Context:
@@ -148,6 +177,7 @@ def forget_account() -> None:
 
 def _sidebar(ctx: Context) -> None:
     with st.sidebar:
+        auth.sidebar(ctx.principal)
         if ctx.sandbox:
             st.badge(t("mode.sandbox_badge"), icon=":material/science:", color="orange")
         else:
