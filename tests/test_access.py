@@ -1,0 +1,241 @@
+"""Operator access in the console under AppTest: the gate, roles at each action, sessions.
+
+Accounts are made with tests/signin.py's add_account and signed in through the console's own
+form (sign_in), so the Argon2id check, the session and the audit rows are the real ones.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from signin import PASSWORD, add_account, sign_in
+from test_pages import PAGES, _apptest_config, app, compose, db, ok, texts  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def sidebar_texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in [*at.sidebar.caption, *at.sidebar.text])
+
+
+def replay_click(at: AppTest, key: str) -> AppTest:
+    """Click a button the page drew disabled, as a client replaying the widget message would."""
+    button = at.button(key=key)
+    assert button.disabled
+    button.proto.disabled = False  # the browser's idea of "disabled" is the client's to ignore
+    return button.click().run()
+
+
+def signed_in(db: Path, role: str, page: str | None = None) -> AppTest:
+    email = f"{role}@example.com"
+    add_account(db, email, role)
+    at = sign_in(ok(app()), email)
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    return ok(at)
+
+
+# -- safe defaults ---------------------------------------------------------------------------------
+
+def test_local_mode_is_labelled_when_no_account_exists(db):
+    at = ok(app())
+    assert "Local mode: only this computer can open it." in sidebar_texts(at)
+    assert not at.text_input  # no sign-in form
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_asks_for_sign_in_once_an_account_exists(db, page):
+    add_account(db, "admin@example.com", "admin")
+    with pytest.raises(ValueError, match="Known pages: \\['Home'\\]"):
+        app(page)  # before sign-in the navigation holds only Home (the sign-in screen)
+    for at in (app(), AppTest.from_file(str(ROOT / "pages" / f"{page}.py")).run()):
+        ok(at)
+        assert [t.value for t in at.title] == ["Sign in to smsconsole"]
+        shown = texts(at)
+        assert "SANDBOX" not in shown and "USD" not in shown and not at.dataframe
+
+
+@pytest.mark.parametrize("page", [None, *PAGES])
+def test_off_loopback_without_sign_in_no_page_serves_data(db, page):
+    st_config.set_option("server.address", "0.0.0.0")
+    at = ok(app() if page is None else AppTest.from_file(str(ROOT / "pages" / f"{page}.py")).run())
+    assert [t.value for t in at.title] == ["Sign-in required on this address"]
+    assert "python -m smscore user add" in "\n".join(str(t.value) for t in at.text)
+    assert "SANDBOX" not in texts(at) and not at.dataframe and not at.metric
+
+
+def test_off_loopback_with_an_account_shows_the_sign_in_form(db):
+    st_config.set_option("server.address", "0.0.0.0")
+    add_account(db, "admin@example.com", "admin")
+    at = ok(app())
+    assert [t.value for t in at.title] == ["Sign in to smsconsole"]
+    assert "SANDBOX" in texts(sign_in(at, "admin@example.com"))
+
+
+# -- sign-in, lock-out, idle expiry, sign-out ------------------------------------------------------
+
+def test_sign_in_shows_who_and_the_role(db):
+    at = signed_in(db, "operator")
+    assert "operator@example.com (operator)" in sidebar_texts(at)
+    assert "SANDBOX" in texts(at)
+    assert rows(db, "SELECT actor, action FROM audit WHERE action = 'sign-in'") == [
+        ("operator@example.com", "sign-in")]
+
+
+def test_wrong_password_is_refused_and_the_fifth_locks_the_account(db):
+    add_account(db, "ana@example.com", "operator")
+    at = ok(app())
+    for _ in range(4):
+        sign_in(at, "ana@example.com", "wrong password")
+        assert [e.value for e in at.error] == ["wrong e-mail or password"]
+    sign_in(at, "ana@example.com", "wrong password")
+    assert "locked after 5 failed sign-ins" in at.error[0].value
+    sign_in(at, "ana@example.com", PASSWORD)
+    assert "locked" in at.error[0].value and at.title[0].value == "Sign in to smsconsole"
+
+
+def test_idle_session_expires(db, monkeypatch):
+    monkeypatch.setenv("SMSCONSOLE_IDLE_MINUTES", "0.005")  # 0.3 s
+    at = signed_in(db, "viewer")
+    time.sleep(0.5)
+    at.run()
+    assert at.title[0].value == "Sign in to smsconsole"
+    assert "expired" in at.warning[0].value
+    assert ("sign-out.idle",) in rows(db, "SELECT action FROM audit")
+
+
+def test_sign_out_ends_the_session(db):
+    at = signed_in(db, "viewer")
+    at.button(key="sign_out").click().run()
+    assert at.title[0].value == "Sign in to smsconsole"
+    with pytest.raises(ValueError, match="Known pages: \\['Home'\\]"):
+        at.switch_page("pages/reports.py")
+    assert ("sign-out",) in rows(db, "SELECT action FROM audit")
+
+
+def test_disabling_an_account_ends_its_open_session(db):
+    at = signed_in(db, "operator")
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE users SET disabled = true")
+    con.close()
+    at.run()
+    assert at.title[0].value == "Sign in to smsconsole"
+
+
+# -- roles, checked at the action ------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["settings", "audit"])
+def test_viewer_and_operator_cannot_open_admin_pages(db, page):
+    for role in ("viewer", "operator"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            signed_in(db, role, page)  # not in their navigation
+        at = ok(AppTest.from_file(str(ROOT / "pages" / f"{page}.py")).run())  # deep link
+        sign_in(at, f"{role}@example.com")
+        assert f"The {role} role may not open this page" in at.error[0].value
+        assert not at.get("form") and not at.dataframe
+
+
+def demote(db: Path, email: str, role: str) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE users SET role = ? WHERE email = ?", [role, email])
+    con.close()
+
+
+def test_viewer_cannot_add_a_category_even_by_sending_the_click(db):
+    at = signed_in(db, "viewer", "contacts")
+    at.text_input(key="new_category").input("hackers")
+    replay_click(at, "add_category")
+    assert ("hackers",) not in rows(db, "SELECT name FROM categories")
+
+
+def test_category_refused_at_the_action_when_the_role_was_lowered_after_the_page_drew(db):
+    at = signed_in(db, "operator", "contacts")
+    demote(db, "operator@example.com", "viewer")  # the button on screen is still enabled
+    at.text_input(key="new_category").input("hackers")
+    at.button(key="add_category").click().run()
+    assert "the viewer role may not do this (categories)" in texts(at)
+    assert ("hackers",) not in rows(db, "SELECT name FROM categories")
+    assert ("operator@example.com", "denied", "categories") in rows(
+        db, "SELECT actor, action, target FROM audit")
+
+
+def test_viewer_cannot_send_even_by_sending_the_click(db):
+    at = compose(signed_in(db, "viewer", "send"))
+    replay_click(at, "send_open")
+    assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
+
+
+def test_send_refused_at_the_action_when_the_role_was_lowered_after_the_page_drew(db):
+    at = compose(signed_in(db, "operator", "send"))
+    demote(db, "operator@example.com", "viewer")
+    at.button(key="send_open").click().run()
+    assert not at.session_state["confirm_open"]
+    assert "the viewer role may not do this (send)" in texts(at)
+    assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
+
+
+def test_viewer_gets_no_phone_number_export_of_the_send_log(db):
+    from test_pages import send_batch
+
+    send_batch(db)  # local mode: no account yet
+    at = signed_in(db, "viewer", "reports")
+    at.selectbox(key="report_batch").select_index(1).run()
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("export_log")]
+    assert "Downloading phone numbers is for operators" in texts(at)
+
+
+def test_operator_send_records_who_confirmed_it_and_reports_group_by_operator(db):
+    add_account(db, "op@example.com", "operator")
+    at = sign_in(ok(app()), "op@example.com")
+    at.switch_page("pages/send.py").run()
+    at = compose(ok(at))
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    from ui import jobs
+
+    assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
+    assert rows(db, "SELECT confirmed_by FROM batches") == [("op@example.com",)]
+    detail = rows(db, "SELECT actor, detail FROM audit WHERE action = 'batch.confirm'")
+    assert detail[0][0] == "op@example.com" and '"recipients": 3' in detail[0][1]
+    con = duckdb.connect(str(db))
+    from smscore.reports import cost_report
+
+    frame = cost_report(con, "operator")
+    con.close()
+    assert list(frame["operator"]) == ["op@example.com"] and list(frame["sent"]) == [3]
+
+
+def test_admin_sees_the_audit_page_with_filters(db):
+    at = signed_in(db, "admin", "audit")
+    assert at.title[0].value == "Audit trail"
+    frame = at.dataframe[0].value
+    assert {"sign-in", "user.add"} <= set(frame["action"])
+    at.selectbox(key="audit_action").select("sign-in").run()
+    assert set(at.dataframe[0].value["action"]) == {"sign-in"}
+    assert at.get("download_button")
+
+
+def test_admin_adds_a_user_in_settings(db):
+    at = signed_in(db, "admin", "settings")
+    at.text_input(key="user_email").input("new@example.com")
+    at.selectbox(key="user_role").select("viewer")
+    at.text_input(key="user_password").input("a fine password")
+    at.button(key="user_add_submit").click().run()
+    ok(at)
+    assert ("new@example.com", "viewer") in rows(db, "SELECT email, role FROM users")
+    assert ("admin@example.com", "user.add", "new@example.com") in rows(
+        db, "SELECT actor, action, target FROM audit")
