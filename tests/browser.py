@@ -34,18 +34,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path) -> Iterator[str]:
-    """`streamlit run console.py` on a free loopback port with `db`; yields its URL."""
+def streamlit_server(db: Path, log: Path, *, address: str = "127.0.0.1",
+                     env_extra: dict[str, str] | None = None,
+                     cwd: Path = ROOT) -> Iterator[str]:
+    """`streamlit run console.py` on a free port of `address` with `db`; yields a loopback URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
     env["SMSCONSOLE_DB"] = str(db)
+    env.update(env_extra or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "console.py",
-             "--server.headless", "true", "--server.address", "127.0.0.1",
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "console.py"),
+             "--server.headless", "true", "--server.address", address,
              "--server.port", str(port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, proc, log)
