@@ -12,11 +12,12 @@ from smscore import accounts
 from ui import setup
 from ui.i18n import t
 
-PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "audit")
+PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit")
 _ICONS = {
     "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
     "reports": ":material/monitoring:", "topup": ":material/add_card:",
     "settings": ":material/settings:", "audit": ":material/policy:",
+    "approvals": ":material/gavel:",
 }
 
 

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import audit, balance, contacts, ledger, reports, store
+from smscore import approvals, audit, balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
@@ -116,7 +116,8 @@ if st.session_state.job:
 def _interrupted() -> None:
     frame = reports.batches(ctx.con)
     left = frame["pending"] + frame["unknown"]
-    stuck = frame[(left > 0) & (~frame["batch_id"].isin(jobs.running_batches()))]
+    stuck = frame[(left > 0) & (~frame["batch_id"].isin(jobs.running_batches()))
+                  & (~frame["status"].isin([approvals.AWAITING, approvals.REJECTED]))]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
@@ -127,6 +128,8 @@ def _interrupted() -> None:
 
 
 _interrupted()
+if notice := st.session_state.pop("send_notice", None):
+    st.warning(notice, icon=":material/gavel:")
 
 
 def _category_label(frame: pd.DataFrame, name: str) -> str:
@@ -353,9 +356,23 @@ def _start(q: object) -> None:
         return  # a second Confirm while the first batch runs does nothing
     if not auth.permit("send"):
         return
+    who, maximum = ctx.principal.actor, Money(q.total_max, q.currency)
+    try:
+        approvals.check_limits(ctx.con, who.name, maximum)
+    except approvals.LimitExceeded as exc:
+        st.session_state.send_notice = f"Not sent: {exc}."
+        return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
-    audit.confirm_batch(ctx.con, ctx.principal.actor, batch_id, q.n_recipients, q.total_max,
-                        q.currency)
+    audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
+    try:
+        if approvals.hold_if_needed(ctx.con, batch_id, maximum):
+            raise approvals.ApprovalError(f"batch {batch_id[:12]} may cost up to {maximum}, over "
+                                          "the approval threshold: it awaits approval by "
+                                          "another admin")
+        approvals.ensure_sendable(ctx.con, batch_id)
+    except approvals.ApprovalError as exc:
+        st.session_state.send_notice = f"{exc}."
+        return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 

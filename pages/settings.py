@@ -11,7 +11,7 @@ from smscore import audit
 from smscore.credentials import Credentials
 from smscore.money import format_money
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import i18n, setup, users
+from ui import i18n, limits, setup, users
 from ui.i18n import t
 
 ctx = setup.page("nav.settings")
@@ -94,4 +94,5 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
         st.caption(t("settings.sandbox_now", balance=format_money(ctx.balance.amount,
                                                                   ctx.balance.currency)))
 
+limits.render(ctx)
 users.render(ctx)

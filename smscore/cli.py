@@ -370,7 +370,7 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore import audit, ledger
+    from smscore import approvals, audit, ledger
     from smscore.audit import Actor
     from smscore.balance import check_balance
     from smscore.money import Money
@@ -400,10 +400,16 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
+    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
+    approvals.check_limits(con, actor.name, maximum)
     batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode)
-    actor = Actor.cli()
     audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max, quote.currency)
     print(f"batch {batch_id} (confirmed by {actor.name})")
+    if approvals.hold_if_needed(con, batch_id, maximum):
+        print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
+              f"another admin approves it on the console or with `python -m smscore approve "
+              f"{batch_id}`")
+        return 0
     return _send_batch(con, gateway, batch_id, args)
 
 
@@ -524,6 +530,45 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
              "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual))
             for r in page.itertuples()])
     print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
+    return 0
+
+
+# --- approvals ----------------------------------------------------------------------------------
+
+def _configure_approve(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--no-send", action="store_true", help="approve only; send later")
+    _configure_pacing(p)
+
+
+@command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
+         _configure_approve)
+def run_approve(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import approvals
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    approvals.approve(con, args.batch, actor)
+    print(f"batch {args.batch} approved by {actor.name}")
+    if args.no_send:
+        return 0
+    gateway, _ = open_gateway(con)
+    return _send_batch(con, gateway, args.batch, args)
+
+
+def _configure_reject(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+@command("reject", "reject (cancel) a batch awaiting approval", _configure_reject)
+def run_reject(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import approvals
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    approvals.reject(con, args.batch, actor, args.reason)
+    print(f"batch {args.batch} rejected by {actor.name}: it will not send")
     return 0
 
 

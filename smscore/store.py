@@ -202,6 +202,8 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
             # Who confirmed each batch, so Reports can group cost by operator.
             "ALTER TABLE batches ADD COLUMN confirmed_by VARCHAR",
+            # Two-person approval (smscore.approvals): the admin who let a held batch go.
+            "ALTER TABLE batches ADD COLUMN approved_by VARCHAR",
         ),
     ),
 ]

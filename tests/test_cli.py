@@ -115,3 +115,38 @@ def test_user_commands_list_set_role_disable_and_reset(db_path, capsys, monkeypa
 def test_user_reset_password_of_unknown_account_is_one_sentence(db_path, capsys):
     assert main(["--db", str(db_path), "user", "reset-password", "no@example.com"]) == 2
     assert capsys.readouterr().err.strip() == "error: no account for no@example.com"
+
+
+def test_approve_from_the_cli_sends_a_held_batch_and_records_the_os_user(db_path, capsys):
+    from decimal import Decimal
+
+    from sendkit import SENDER, make_quote, phones
+    from smscore import approvals, audit, ledger
+    from smscore.audit import Actor
+
+    con = store.connect(db_path)
+    approvals.save_limits(con, approvals.Limits(approval_over=Decimal("0.10")), Actor.cli())
+    quote = make_quote(phones(5))
+    batch = ledger.freeze_batch(con, quote, sender=SENDER, mode="sandbox")
+    audit.confirm_batch(con, Actor("op@example.com", "console"), batch, 5, quote.total_max, "USD")
+    assert approvals.hold_if_needed(con, batch, approvals.Money(quote.total_max, "USD"))
+    con.close()
+    assert main(["--db", str(db_path), "approve", batch, "--rate", "1000"]) == 0
+    assert f"batch {batch} approved by cli:" in capsys.readouterr().out
+    con = store.connect(db_path)
+    sent = con.execute("SELECT count(*) FROM messages WHERE state = 'sent'").fetchall()
+    who = con.execute("SELECT approved_by FROM batches").fetchall()
+    con.close()
+    assert sent == [(5,)] and who[0][0].startswith("cli:")
+
+
+def test_reject_of_a_batch_not_awaiting_approval_is_one_sentence(db_path, capsys):
+    from sendkit import SENDER, make_quote, phones
+    from smscore import ledger
+
+    con = store.connect(db_path)
+    batch = ledger.freeze_batch(con, make_quote(phones(2)), sender=SENDER, mode="sandbox")
+    con.close()
+    assert main(["--db", str(db_path), "reject", batch]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: batch {batch[:12]} is frozen, not awaiting approval")

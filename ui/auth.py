@@ -171,8 +171,9 @@ def sign_out() -> None:
             st.logout()
 
 
-def permit(right: str) -> bool:
-    """Check `right` for this session at the action itself; record and report a refusal."""
+def permit(right: str) -> Principal | None:
+    """Check `right` for this session at the action itself: who acts, or None (refusal recorded
+    and reported)."""
     from ui.setup import config, cursor  # noqa: PLC0415
 
     con = cursor()
@@ -183,8 +184,8 @@ def permit(right: str) -> bool:
         actor = who.actor if who else audit.Actor("?", "console")
         audit.record(con, actor, "denied", right)
         st.session_state[_NOTICE] = str(exc)
-        return False
-    return True
+        return None
+    return who
 
 
 def denial_notice() -> None:

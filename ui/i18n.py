@@ -20,6 +20,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "nav.topup": ("Top-up guide", "Guia de recarga"),
     "nav.settings": ("Settings", "Configurações"),
     "nav.audit": ("Audit", "Auditoria"),
+    "nav.approvals": ("Approvals", "Aprovações"),
     # shared frame
     "mode.sandbox": ("Sandbox", "Sandbox"),
     "mode.live": ("Live", "Ao vivo"),

@@ -30,7 +30,7 @@ from ui.seed import seed_if_empty
 ROOT = Path(__file__).resolve().parent.parent
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
 # The right a page needs to open at all; actions inside a page check their own (ui.auth.permit).
-PAGE_RIGHTS = {"nav.settings": "settings", "nav.audit": "audit"}
+PAGE_RIGHTS = {"nav.settings": "settings", "nav.audit": "audit", "nav.approvals": "approve"}
 
 
 @dataclass

@@ -51,10 +51,11 @@ def _policy(ctx: setup.Context) -> None:
 
 
 def _guarded(action) -> None:  # noqa: ANN001 - a callable doing one account change
-    if not auth.permit("users"):
+    who = auth.permit("users")
+    if who is None:
         return
     try:
-        action(setup.cursor(), auth.current().actor)
+        action(setup.cursor(), who.actor)
     except ValueError as exc:
         st.session_state["_users_problem"] = str(exc)
 
