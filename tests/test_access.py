@@ -239,3 +239,85 @@ def test_admin_adds_a_user_in_settings(db):
     assert ("new@example.com", "viewer") in rows(db, "SELECT email, role FROM users")
     assert ("admin@example.com", "user.add", "new@example.com") in rows(
         db, "SELECT actor, action, target FROM audit")
+
+
+# -- spending limits and two-person approval -------------------------------------------------------
+
+def set_limits(db: Path, **kw: str) -> None:
+    from decimal import Decimal
+
+    from smscore import approvals, store
+
+    con = store.connect(db)
+    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
+                          __import__("smscore.audit").audit.Actor.cli())
+    con.close()
+
+
+def confirm_send(at: AppTest) -> AppTest:
+    at.switch_page("pages/send.py").run()
+    at = compose(ok(at))
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    return ok(at)
+
+
+def test_operator_cannot_exceed_the_per_batch_limit(db):
+    set_limits(db, per_batch="0.10")
+    add_account(db, "op@example.com", "operator")
+    at = confirm_send(sign_in(ok(app()), "op@example.com"))
+    assert "Not sent: this batch may cost up to USD 0.1671, over the per-batch limit of USD 0.10" \
+        in texts(at)
+    assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
+
+
+def test_costly_batch_waits_for_a_different_admin(db):
+    set_limits(db, approval_over="0.10")
+    add_account(db, "first@example.com", "admin")
+    add_account(db, "second@example.com", "admin")
+    first = confirm_send(sign_in(ok(app()), "first@example.com"))
+    assert "it awaits approval by another admin" in texts(first)
+    batch = rows(db, "SELECT id, status FROM batches")
+    assert batch[0][1] == "awaiting approval"
+    first.switch_page("pages/approvals.py").run()
+    first.button(key=f"approve_{batch[0][0]}").click().run()
+    assert "Not approved: the admin who confirmed a batch cannot approve it" in texts(first)
+    assert rows(db, "SELECT count(*) FROM messages WHERE state = 'sent'") == [(0,)]
+
+    second = sign_in(ok(app()), "second@example.com")
+    second.switch_page("pages/approvals.py").run()
+    assert "Olá {name}, promoção de verão!" in [t.value for t in second.text]
+    second.button(key=f"approve_{batch[0][0]}").click().run()
+    from ui import jobs
+
+    assert jobs.wait(batch[0][0], timeout=30)
+    assert rows(db, "SELECT count(*) FROM messages WHERE state = 'sent'") == [(3,)]
+    assert rows(db, "SELECT confirmed_by, approved_by FROM batches") == [
+        ("first@example.com", "second@example.com")]
+
+
+def test_rejected_batch_is_cancelled(db):
+    set_limits(db, approval_over="0.10")
+    add_account(db, "op@example.com", "operator")
+    add_account(db, "admin@example.com", "admin")
+    confirm_send(sign_in(ok(app()), "op@example.com"))
+    batch_id = rows(db, "SELECT id FROM batches")[0][0]
+    admin = sign_in(ok(app()), "admin@example.com")
+    admin.switch_page("pages/approvals.py").run()
+    admin.button(key=f"reject_{batch_id}").click().run()
+    assert "rejected: it will not send" in texts(admin)
+    assert rows(db, "SELECT status FROM batches") == [("rejected",)]
+    assert rows(db, "SELECT count(*) FROM sandbox_messages") == [(0,)]
+
+
+def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
+    at = signed_in(db, "admin", "settings")
+    at.text_input(key="limit_per_batch").input("25.00")
+    at.text_input(key="limit_approval_over").input("lots")
+    at.button(key="limits_save").click().run()
+    assert "a limit is an amount like 25.00; got 'lots'" in texts(at)
+    at.text_input(key="limit_approval_over").input("10")
+    at.button(key="limits_save").click().run()
+    assert rows(db, "SELECT key, value FROM settings WHERE key LIKE 'limit.%' ORDER BY 1") == [
+        ("limit.approval_over", "10"), ("limit.currency", "USD"), ("limit.per_batch", "25.00"),
+        ("limit.per_day", "")]

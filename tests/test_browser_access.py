@@ -108,3 +108,60 @@ def test_sign_out_ends_the_session(page, team_db, tmp_path):
         expect(page.get_by_role("heading", name="Sign in to smsconsole")).to_be_visible()
         expect(nav_link(page, "Audit")).to_have_count(0)
     assert ("admin@example.com", "sign-out") in audit_rows(team_db)
+
+
+def limits(db: Path, **kw: str) -> None:
+    from decimal import Decimal
+
+    from smscore import approvals, store
+    from smscore.audit import Actor
+
+    con = store.connect(db)
+    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
+                          Actor.cli())
+    con.close()
+
+
+def confirm_send(page: Page) -> None:
+    nav_link(page, "Send").click()
+    wait_for_run(page)
+    box = page.get_by_test_id("stTextArea").locator("textarea")
+    box.fill("Olá {name}, promoção!")
+    box.press("Control+Enter")
+    wait_for_run(page)
+    button(page, "Send to 5 recipients").click()
+    dialog = page.get_by_test_id("stDialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Confirm and send").click()
+    wait_for_run(page)
+
+
+def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
+    limits(team_db, per_batch="0.05")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "operator@example.com")
+        confirm_send(page)
+        expect(page.get_by_text("over the per-batch limit of USD 0.05").first).to_be_visible()
+    con = duckdb.connect(str(team_db))
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
+    con.close()
+
+
+def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path):
+    limits(team_db, approval_over="0.05")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "admin@example.com")
+        confirm_send(page)
+        expect(page.get_by_text("awaits approval by another admin").first).to_be_visible()
+        nav_link(page, "Approvals").click()
+        wait_for_run(page)
+        button(page, "Approve and send").click()
+        wait_for_run(page)
+        expect(page.get_by_text("cannot approve it; another admin must").first).to_be_visible()
+    con = duckdb.connect(str(team_db))
+    assert con.execute("SELECT status FROM batches").fetchall() == [("awaiting approval",)]
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
+    con.close()
