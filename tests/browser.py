@@ -36,9 +36,9 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(db: Path, log: Path, *, address: str = "127.0.0.1",
                      env_extra: dict[str, str] | None = None,
-                     cwd: Path = ROOT) -> Iterator[str]:
+                     cwd: Path = ROOT, port: int | None = None) -> Iterator[str]:
     """`streamlit run console.py` on a free port of `address` with `db`; yields a loopback URL."""
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
     env["SMSCONSOLE_DB"] = str(db)
     env.update(env_extra or {})

@@ -102,6 +102,8 @@ def _end(con: duckdb.DuckDBPyConnection, held: Mapping[str, object], action: str
     st.session_state.pop(_KEY, None)
     audit.record(con, audit.Actor(str(held["email"]), str(held["via"])), action,
                  str(held["email"]))
+    if held["via"] == "oidc":  # else the provider's cookie would sign the session straight back in
+        st.logout()
 
 
 def gate(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal:
@@ -134,9 +136,11 @@ def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> None:
     notice = st.session_state.pop(_NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/lock:")
-    if oidc_configured():
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):  # known there, not here
+        st.button("Sign out of the identity provider", key="signout_oidc", on_click=st.logout)
+    elif oidc_configured():
         st.button("Sign in with your identity provider", key="signin_oidc", type="primary",
-                  on_click=st.login)
+                  on_click=st.login)  # Streamlit's own OpenID Connect flow ([auth] in secrets)
     if accounts.any_accounts(con):
         with st.form("signin"):
             st.text_input("E-mail", key="signin_email")
@@ -167,8 +171,6 @@ def sign_out() -> None:
     held = st.session_state.get(_KEY)
     if held:
         _end(cursor(), held, "sign-out")
-        if held["via"] == "oidc":
-            st.logout()
 
 
 def permit(right: str) -> Principal | None:
