@@ -26,6 +26,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _KEY = "_principal"
 _NOTICE = "_auth_notice"
 _warned = threading.Event()
+_PROXY_HEADERS = {"x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host"}
 
 
 def bind_address() -> str:
@@ -34,7 +35,17 @@ def bind_address() -> str:
 
 
 def on_loopback() -> bool:
-    return bind_address() in LOOPBACK
+    """Only this computer can reach the console: bound to loopback and not behind a proxy."""
+    return bind_address() in LOOPBACK and not proxied()
+
+
+def proxied() -> bool:
+    """Whether this session came through a reverse proxy (which makes loopback reachable)."""
+    try:
+        names = {str(name).lower() for name in st.context.headers.keys()}
+    except Exception:  # noqa: BLE001 - no request context (AppTest): not proxied
+        return False
+    return bool(names & _PROXY_HEADERS)
 
 
 def oidc_configured() -> bool:
@@ -50,7 +61,8 @@ def sign_in_required(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refusal_sentence() -> str:
-    return (f"smsconsole: refusing to serve on {bind_address()} without sign-in: add an account "
+    where = f"{bind_address()} behind a proxy" if proxied() else bind_address()
+    return (f"smsconsole: refusing to serve on {where} without sign-in: add an account "
             "(python -m smscore user add EMAIL --role admin) or an [auth] table in secrets, "
             "or listen on 127.0.0.1.")
 
@@ -122,8 +134,8 @@ def _refuse() -> None:
         _warned.set()
         print(refusal_sentence(), file=sys.stderr, flush=True)
     st.title("Sign-in required on this address")
-    st.text("This console listens on an address other computers can reach, and no sign-in is "
-            "configured, so it shows nothing.")
+    st.text("Other computers can reach this console (it listens on a network address or sits "
+            "behind a proxy) and no sign-in is configured, so it shows nothing.")
     st.text("To open it for a team, create an admin account on the server:\n"
             "    python -m smscore user add you@example.com --role admin\n"
             "or configure OpenID Connect in .streamlit/secrets.toml ([auth]).\n"
