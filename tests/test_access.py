@@ -15,7 +15,8 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from signin import PASSWORD, add_account, sign_in
-from test_pages import PAGES, _apptest_config, app, compose, db, ok, texts  # noqa: F401
+from test_pages import (  # noqa: F401 - fixtures
+    PAGES, _apptest_config, app, compose, db, ok, set_sandbox_balance, texts)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,9 +174,20 @@ def test_category_refused_at_the_action_when_the_role_was_lowered_after_the_page
         db, "SELECT actor, action, target FROM audit")
 
 
-def test_viewer_cannot_send_even_by_sending_the_click(db):
-    at = compose(signed_in(db, "viewer", "send"))
+def test_viewer_has_no_send_page_even_by_its_url(db):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_in(db, "viewer", "send")
+    at = ok(AppTest.from_file(str(ROOT / "pages" / "send.py")).run())
+    sign_in(at, "viewer@example.com")
+    assert "The viewer role may not open this page" in at.error[0].value
+    assert not at.text_area
+
+
+def test_send_button_replayed_while_disabled_does_nothing(db):
+    set_sandbox_balance(db, "0.01")  # the page draws Send disabled: balance too low
+    at = compose(signed_in(db, "operator", "send"))
     replay_click(at, "send_open")
+    assert not at.session_state["confirm_open"]
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
 
 
@@ -184,7 +196,9 @@ def test_send_refused_at_the_action_when_the_role_was_lowered_after_the_page_dre
     demote(db, "operator@example.com", "viewer")
     at.button(key="send_open").click().run()
     assert not at.session_state["confirm_open"]
-    assert "the viewer role may not do this (send)" in texts(at)
+    assert "The viewer role may not open this page" in at.error[0].value
+    assert ("operator@example.com", "denied", "send") in rows(
+        db, "SELECT actor, action, target FROM audit")
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
 
 
@@ -321,3 +335,10 @@ def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
     assert rows(db, "SELECT key, value FROM settings WHERE key LIKE 'limit.%' ORDER BY 1") == [
         ("limit.approval_over", "10"), ("limit.currency", "USD"), ("limit.per_batch", "25.00"),
         ("limit.per_day", "")]
+
+
+def test_viewer_language_choice_changes_only_their_session(db):
+    at = signed_in(db, "viewer")
+    at.sidebar.selectbox(key="_lang_choice").select("pt-BR").run()
+    assert "Contatos: 3" in texts(ok(at))
+    assert rows(db, "SELECT value FROM settings WHERE key = 'language'") in ([], [("en",)])

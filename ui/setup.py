@@ -30,7 +30,8 @@ from ui.seed import seed_if_empty
 ROOT = Path(__file__).resolve().parent.parent
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
 # The right a page needs to open at all; actions inside a page check their own (ui.auth.permit).
-PAGE_RIGHTS = {"nav.settings": "settings", "nav.audit": "audit", "nav.approvals": "approve"}
+PAGE_RIGHTS = {"nav.send": "send", "nav.settings": "settings", "nav.audit": "audit",
+               "nav.approvals": "approve"}
 
 
 @dataclass
@@ -97,7 +98,7 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
 
 def language() -> str:
     """The console language from the settings; cheap enough for console.py's page titles."""
-    lang = load_settings(cursor()).language
+    lang = st.session_state.get("lang_override") or load_settings(cursor()).language
     st.session_state["lang"] = lang
     return lang
 
@@ -107,7 +108,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     cfg = config()
     con = cursor(cfg)
     settings = load_settings(con)
-    st.session_state["lang"] = settings.language
+    st.session_state["lang"] = st.session_state.get("lang_override") or settings.language
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
         st.session_state.setdefault(key, default)
     st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
@@ -191,15 +192,19 @@ def _sidebar(ctx: Context) -> None:
             kind = t("account.trial") if ctx.account.is_trial else t("account.full")
             st.caption(t("sidebar.account", kind=kind, last4=ctx.account.sid_last4 or "—"))
         choices = list(i18n.LANGUAGE_NAMES)
-        st.selectbox(t("sidebar.language"), choices, index=choices.index(ctx.settings.language),
+        st.selectbox(t("sidebar.language"), choices, index=choices.index(st.session_state["lang"]),
                      format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
                      on_change=_language_changed)
 
 
 def _language_changed() -> None:
     lang = st.session_state["_lang_choice"]
-    update_settings(cursor(), language=lang)
     st.session_state["lang"] = lang
+    if can("settings"):  # the workspace's language; anyone else changes only their session's
+        update_settings(cursor(), language=lang)
+        st.session_state.pop("lang_override", None)
+    else:
+        st.session_state["lang_override"] = lang
 
 
 def is_low(ctx: Context) -> bool:
