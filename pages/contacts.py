@@ -116,7 +116,10 @@ def _import_report() -> None:
                      column_config={"line": t("contacts.col_line"),
                                     "reason": t("contacts.col_reason")})
         st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
-                           "rejected-rows.csv", "text/csv", key="download_rejects")
+                           "rejected-rows.csv", "text/csv", key="download_rejects",
+                           on_click=lambda: audit.record(setup.cursor(), ctx.principal.actor,
+                                                         "export", "rejected-rows.csv",
+                                                         {"rows": len(rejects)}))
 
 
 with tab_import:

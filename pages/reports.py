@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import export, reports, sender
+from smscore import audit, export, reports, sender
 from ui import auth, setup
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
@@ -22,8 +22,14 @@ if all_batches.empty:
 st.subheader(t("reports.batches"))
 batches_table(all_batches)
 st.caption(t("reports.estimate_note"))
+def _exported(name: str, rows: int) -> None:
+    """Record a download in the audit trail (the file left the console)."""
+    audit.record(setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows})
+
+
 st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "batches.csv",
-                   "text/csv", key="export_batches")
+                   "text/csv", key="export_batches", on_click=_exported,
+                   args=("batches.csv", len(all_batches)))
 
 
 def _poll() -> None:
@@ -56,7 +62,8 @@ for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
             "currency": t("prices.col_currency"), **money_columns(frame)})
         estimate_vs_actual_chart(frame, by)
         st.download_button(t("common.download_csv"), export.csv_bytes(frame),
-                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}")
+                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}",
+                           on_click=_exported, args=(f"cost-by-{by}.csv", len(frame)))
 
 
 def _send_log(batch_id: str | None) -> None:
@@ -77,7 +84,8 @@ def _send_log(batch_id: str | None) -> None:
         return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
     st.download_button(t("common.download_csv"), export.csv_bytes(everything),
-                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log")
+                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log",
+                       on_click=_exported, args=(f"send-log-{batch_id[:12]}.csv", len(everything)))
 
 
 LOG_ROWS = 1000

@@ -224,6 +224,8 @@ def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             raise CliError("refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
                            "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list")
         prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
+        from smscore.audit import Actor, record
+        record(con, Actor.cli(), "prices.refresh", args.country)
     plist = prices.current_list(con)
     table = prices.price_table(con, args.country, args.sender_type)
     if args.json:

@@ -342,3 +342,13 @@ def test_viewer_language_choice_changes_only_their_session(db):
     at.sidebar.selectbox(key="_lang_choice").select("pt-BR").run()
     assert "Contatos: 3" in texts(ok(at))
     assert rows(db, "SELECT value FROM settings WHERE key = 'language'") in ([], [("en",)])
+
+
+def test_exports_are_recorded_in_the_audit_trail(db):
+    from test_pages import send_batch
+
+    send_batch(db)
+    at = signed_in(db, "operator", "reports")
+    at.get("download_button")[0].click().run()
+    assert ("operator@example.com", "export", "batches.csv") in rows(
+        db, "SELECT actor, action, target FROM audit")
