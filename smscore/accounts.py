@@ -192,7 +192,8 @@ def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
                        "FROM users WHERE email = ?", [key]).fetchall()
     if not rows or rows[0][1] is None:
         _verify(_DUMMY_HASH, password)  # same work as a real check: timing reveals nothing
-        audit.record(con, Actor(key or "?", "console"), "sign-in.failure", key,
+        # Not the typed e-mail: people type their password into that field by mistake.
+        audit.record(con, Actor("(unknown account)", "console"), "sign-in.failure", None,
                      {"reason": "unknown account"}, at=now)
         raise SignInError("wrong e-mail or password")
     role, hashed, disabled, failures, lockouts, locked_until = rows[0]

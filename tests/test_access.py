@@ -352,3 +352,11 @@ def test_exports_are_recorded_in_the_audit_trail(db):
     at.get("download_button")[0].click().run()
     assert ("operator@example.com", "export", "batches.csv") in rows(
         db, "SELECT actor, action, target FROM audit")
+
+
+def test_a_lowered_role_greys_out_the_buttons_on_the_next_run(db):
+    at = signed_in(db, "operator", "contacts")
+    assert not at.button(key="add_category").disabled
+    demote(db, "operator@example.com", "viewer")
+    at.run()
+    assert at.button(key="add_category").disabled

@@ -125,3 +125,10 @@ def test_nothing_secret_reaches_the_audit_trail(con):
     dump = audit.trail(con).to_csv()
     for secret in (PASSWORD, "my secret guess", "another long one", "$argon2"):
         assert secret not in dump
+
+
+def test_a_failed_sign_in_of_an_unknown_account_does_not_record_what_was_typed(con):
+    with pytest.raises(SignInError):
+        accounts.sign_in(con, "my-password-typed-in-the-wrong-box", "x")
+    assert "my-password" not in audit.trail(con).to_csv()
+    assert list(audit.trail(con, action="sign-in.failure").actor) == ["(unknown account)"]

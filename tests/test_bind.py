@@ -8,7 +8,6 @@ would) carry the refusal and no data, and the terminal says why in one sentence.
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import httpx
 import pytest

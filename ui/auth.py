@@ -88,6 +88,7 @@ def principal(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Princip
         _end(con, held, "sign-out.disabled")
         return None
     held["last_seen"] = now
+    held["role"] = found.role  # a role changed by an admin applies from this run on
     return found
 
 
