@@ -11,11 +11,11 @@ import tomllib
 
 import httpx
 import pytest
-from websockets.sync.client import connect
 
 from browser import ROOT, streamlit_server
 from smscore import store
 from smscore.importer import import_contacts
+from wsclient import socket
 
 CONTACTS = "name,phone\nMary Smith,+44 7400 123456\nBob Jones,+1 202 555 0123\n"
 PAGES = ["", "contacts", "send", "prices", "reports", "topup", "settings", "audit"]
@@ -28,22 +28,8 @@ def test_the_console_listens_on_loopback_by_default():
 
 def run_page(url: str, page_name: str) -> str:
     """Open the websocket, run one page as a browser would, and return every message as text."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    shown = []
-    with connect(url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
-                 open_timeout=10) as ws:
-        back = BackMsg()
-        back.rerun_script.page_name = page_name
-        back.rerun_script.query_string = ""
-        ws.send(back.SerializeToString())
-        while True:
-            msg = ForwardMsg()
-            msg.ParseFromString(ws.recv(timeout=20))
-            shown.append(str(msg))
-            if msg.WhichOneof("type") == "script_finished":
-                return "\n".join(shown)
+    with socket(url) as sock:
+        return sock.run(page_name).text
 
 
 @pytest.fixture(scope="module")
