@@ -360,3 +360,16 @@ def test_a_lowered_role_greys_out_the_buttons_on_the_next_run(db):
     demote(db, "operator@example.com", "viewer")
     at.run()
     assert at.button(key="add_category").disabled
+
+
+def test_sign_in_screen_speaks_the_workspace_language(db):
+    from smscore import store
+    from smscore.settings import update_settings
+
+    con = store.connect(db)
+    update_settings(con, language="pt-BR")
+    con.close()
+    add_account(db, "ana@example.com", "viewer")
+    at = ok(app())
+    assert at.title[0].value == "Entrar no smsconsole"
+    assert [b.label for b in at.button] == ["Entrar"]

@@ -21,6 +21,7 @@ import streamlit as st
 from smscore import accounts, audit
 from smscore.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
+from ui.i18n import t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _KEY = "_principal"
@@ -81,7 +82,7 @@ def principal(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Princip
     now = utcnow()
     if accounts.is_idle(held["last_seen"], now, accounts.idle_limit(con, cfg)):
         _end(con, held, "sign-out.idle")
-        st.session_state[_NOTICE] = "Your session expired after being idle; please sign in again."
+        st.session_state[_NOTICE] = t("auth.expired")
         return None
     found = accounts.principal_for_email(con, held["email"], held["via"])
     if found is None:  # disabled or removed since sign-in
@@ -99,7 +100,7 @@ def _from_oidc(con: duckdb.DuckDBPyConnection) -> Principal | None:
     email = str(st.user.get("email") or "")
     found = accounts.principal_for_email(con, email, "oidc")
     if found is None:
-        st.session_state[_NOTICE] = f"No role in this workspace for {email}; ask an admin."
+        st.session_state[_NOTICE] = t("auth.no_role", email=email)
         return None
     _hold(found)
     audit.record(con, found.actor, "sign-in", found.email)
@@ -134,31 +135,27 @@ def _refuse() -> None:
     if not _warned.is_set():
         _warned.set()
         print(refusal_sentence(), file=sys.stderr, flush=True)
-    st.title("Sign-in required on this address")
-    st.text("Other computers can reach this console (it listens on a network address or sits "
-            "behind a proxy) and no sign-in is configured, so it shows nothing.")
-    st.text("To open it for a team, create an admin account on the server:\n"
-            "    python -m smscore user add you@example.com --role admin\n"
-            "or configure OpenID Connect in .streamlit/secrets.toml ([auth]).\n"
-            "To use it on this computer only, start it with --server.address 127.0.0.1.")
+    st.title(t("auth.refused_title"))
+    st.text(t("auth.refused_why"))
+    st.text(t("auth.refused_how"))
     st.stop()
 
 
 def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> None:
-    st.title("Sign in to smsconsole")
+    st.title(t("auth.signin_title"))
     notice = st.session_state.pop(_NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/lock:")
     if oidc_configured() and getattr(st.user, "is_logged_in", False):  # known there, not here
-        st.button("Sign out of the identity provider", key="signout_oidc", on_click=st.logout)
+        st.button(t("auth.oidc_signout"), key="signout_oidc", on_click=st.logout)
     elif oidc_configured():
-        st.button("Sign in with your identity provider", key="signin_oidc", type="primary",
+        st.button(t("auth.oidc_signin"), key="signin_oidc", type="primary",
                   on_click=st.login)  # Streamlit's own OpenID Connect flow ([auth] in secrets)
     if accounts.any_accounts(con):
         with st.form("signin"):
-            st.text_input("E-mail", key="signin_email")
-            st.text_input("Password", type="password", key="signin_password")
-            st.form_submit_button("Sign in", type="primary", key="signin_submit",
+            st.text_input(t("auth.email"), key="signin_email")
+            st.text_input(t("auth.password"), type="password", key="signin_password")
+            st.form_submit_button(t("auth.submit"), type="primary", key="signin_submit",
                                   on_click=_submit)
         error = st.session_state.pop("_signin_error", None)
         if error:
@@ -213,10 +210,10 @@ def denial_notice() -> None:
 def sidebar(p: Principal) -> None:
     """Who is signed in, or the local-mode label, and the sign-out button."""
     if p.via == "local":
-        st.caption("Local mode: only this computer can open it.")
+        st.caption(t("auth.local_mode"))
         return
     st.text(f"{p.email} ({p.role})")
-    st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)
+    st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", on_click=sign_out)
 
 
 def current() -> Principal | None:

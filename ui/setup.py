@@ -127,7 +127,7 @@ def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> N
     if accounts.can(con, who.role, right):
         return
     audit.record(con, who.actor, "denied", right)
-    st.error(f"The {who.role} role may not open this page; ask an admin.", icon=":material/block:")
+    st.error(t("auth.page_refused", role=who.role), icon=":material/block:")
     st.stop()
 
 
