@@ -373,3 +373,20 @@ def test_sign_in_screen_speaks_the_workspace_language(db):
     at = ok(app())
     assert at.title[0].value == "Entrar no smsconsole"
     assert [b.label for b in at.button] == ["Entrar"]
+
+
+def test_admin_sets_the_idle_time_in_settings(db):
+    at = signed_in(db, "admin", "settings")
+    at.number_input(key="idle_minutes").set_value(45.0).run()
+    ok(at)
+    assert rows(db, "SELECT value FROM settings WHERE key = 'session_idle_minutes'") == [("45.0",)]
+    assert ("admin@example.com", "settings.change", "session_idle_minutes") in rows(
+        db, "SELECT actor, action, target FROM audit")
+
+
+def test_viewer_home_has_no_link_to_send(db):
+    def links_to_send(at: AppTest) -> bool:
+        return any("send" in str(link.proto.page) for link in at.get("page_link"))
+
+    assert links_to_send(signed_in(db, "operator"))
+    assert not links_to_send(signed_in(db, "viewer"))

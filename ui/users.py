@@ -42,9 +42,11 @@ def render(ctx: setup.Context) -> None:
 
 
 def _policy(ctx: setup.Context) -> None:
-    st.caption(f"Sessions end after {accounts.idle_limit(ctx.con, ctx.config)} idle "
-               f"(set {accounts.IDLE_ENV} to change it); viewers may download phone numbers: "
-               f"{store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, 'false')}.")
+    limit = accounts.idle_limit(ctx.con, ctx.config)
+    st.number_input("Sign out after this many idle minutes", min_value=1.0, step=5.0,
+                    value=limit.total_seconds() / 60, key="idle_minutes", on_change=_idle,
+                    disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
+                    help=f"{accounts.IDLE_ENV}, when set, wins over this setting.")
     st.toggle("Viewers may download phone numbers", key="viewer_exports",
               value=store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, "false") == "true",
               on_change=_viewer_exports)
@@ -84,3 +86,8 @@ def _viewer_exports() -> None:
         from smscore import audit  # noqa: PLC0415
         audit.record(con, actor, "settings.change", accounts.VIEWER_EXPORTS, {"value": value})
     _guarded(change)
+
+
+def _idle() -> None:
+    minutes = float(st.session_state.get("idle_minutes") or 0)
+    _guarded(lambda con, actor: accounts.set_idle_minutes(con, minutes, actor))
