@@ -50,7 +50,7 @@ def team_db(tmp_path):
 
 def test_every_page_url_shows_the_sign_in_form_and_no_data(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
-        for path in PAGE_URLS + ["audit"]:
+        for path in PAGE_URLS:
             open_page(page, f"{url}/{path}")
             expect(page.get_by_role("heading", name="Sign in to smsconsole")).to_be_visible()
             expect(page.get_by_text("SANDBOX")).to_have_count(0)
