@@ -3,6 +3,9 @@
 Each command is a `configure(parser)` plus a `run(args, con) -> int` pair registered in
 COMMANDS. Errors reach the user as one sentence on stderr with a non-zero exit, never a
 traceback: the core raises exceptions that name the bad value, and `main` prints them.
+A command runs as one unit of work on the shared workspace (store.Workspace), so the console
+and notebooks on the same file wait only while it runs; the sending commands instead take the
+workspace itself and borrow it per round.
 """
 
 from __future__ import annotations
@@ -366,8 +369,27 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
-def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import ledger
+
+    with ws.unit() as con:
+        priced = _price(args, con)
+    if isinstance(priced, int):
+        return priced
+    quote, sender, mode = priced
+    # Asked outside any unit of work: the console must not wait on the operator's answer.
+    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}? [y/N] ")\
+            .strip().lower() not in ("y", "yes"):
+        print("not sent")
+        return 1
+    with ws.unit() as con:
+        batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode)
+    print(f"batch {batch_id}")
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
+
+
+def _price(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
+    """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -392,20 +414,23 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
-    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}? [y/N] ")\
-            .strip().lower() not in ("y", "yes"):
-        print("not sent")
-        return 1
-    batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode)
-    print(f"batch {batch_id}")
-    return _send_batch(con, gateway, batch_id, args)
+    return quote, sender, gateway.mode
 
 
-def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
+def _gateway_for(ws: store.Workspace) -> object:
+    """The gateway for a send: a sandbox borrows the workspace per request, like the sender."""
+    import os
+
+    from smscore import gateway as gateways
+
+    return gateways.open_gateway(ws, os.environ)
+
+
+def _send_batch(ws: store.Workspace, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
     from smscore.sender import run_batch
 
-    progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
+    progress = run_batch(ws, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
     print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
@@ -413,7 +438,8 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
     if progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
-    _notice_after_batch(con, gateway)
+    with ws.unit() as con:
+        _notice_after_batch(con, gateway)
     return 0 if progress.status == "done" else 1
 
 
@@ -463,9 +489,12 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 
 
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
-def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    gateway, _ = open_gateway(con)
-    return _send_batch(con, gateway, args.batch, args)
+def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
+    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+
+
+# Commands that borrow the workspace per round themselves, so others get in while they send.
+LENDING = frozenset({"send", "batch-resume"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -526,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="smsconsole core: import contacts, price and send SMS batches via Twilio.")
     parser.add_argument("--db", metavar="PATH",
                         help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)")
+    parser.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="how long to wait while the console or another command holds the "
+                             f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, configure, _) in COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
@@ -536,18 +568,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        con = store.connect(store.resolve_db_path(args.db))
-    except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
-        return _fail(exc)
-    try:
-        return COMMANDS[args.command][2](args, con)
+        ws = store.Workspace(store.resolve_db_path(args.db), kind="cli", detail=args.command,
+                             wait=args.wait, linger=0, notify=_notice)
+        run = COMMANDS[args.command][2]
+        if args.command in LENDING:
+            return run(args, ws)
+        with ws.unit() as con:
+            return run(args, con)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
         return _fail(exc)
-    finally:
-        con.close()
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _fail(exc: BaseException) -> int:
