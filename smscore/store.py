@@ -586,11 +586,16 @@ class Workspace:
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r}, kind={self.kind!r})"
 
-    def unit(self) -> _Unit:
-        """A cursor for one unit of work on this thread; the workspace is free again after it."""
-        return _Unit(self._shared, (self.kind, self.detail), self.wait, self.notify, self.linger)
+    def unit(self, notify: Callable[[str], None] | None = None) -> _Unit:
+        """A cursor for one unit of work on this thread; the workspace is free again after it.
 
-    def hold_for_thread(self, thread: threading.Thread | None = None) -> duckdb.DuckDBPyConnection:
+        `notify` (default: the workspace's) hears who holds the file when the wait is long.
+        """
+        return _Unit(self._shared, (self.kind, self.detail), self.wait, notify or self.notify,
+                     self.linger)
+
+    def hold_for_thread(self, notify: Callable[[str], None] | None = None,
+                        thread: threading.Thread | None = None) -> duckdb.DuckDBPyConnection:
         """A cursor held until `thread` (default: this one) ends: a Streamlit script run's unit.
 
         Calls from the same thread get the same cursor; a watcher gives it back when the
@@ -601,7 +606,7 @@ class Workspace:
         held = _THREAD_UNITS.get(key)
         if held is not None:
             return held
-        unit = self.unit()
+        unit = self.unit(notify)
         cur = unit.__enter__()
         _THREAD_UNITS[key] = cur
 

@@ -2,8 +2,9 @@
 
 Streamlit may run a page file directly (a deep link on a fresh server skips console.py), so
 everything a page needs is built here, idempotently, on every run. Only the UI layer caches:
-one DuckDB root connection per file per server process, and a cursor per script run, since a
-DuckDB connection is not thread-safe and reruns happen on different threads.
+one shared store.Workspace per file per server process, and a cursor per script run, held as
+one unit of work until the run's thread ends (so the CLI and notebooks get the file between
+runs), since a DuckDB connection is not thread-safe and reruns happen on different threads.
 """
 
 from __future__ import annotations
@@ -71,24 +72,37 @@ def config() -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False)
-def _root(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
-    seed_if_empty(con)
-    return con
+def _workspace(path: str, wait: float) -> store.Workspace:
+    ws = store.Workspace(path, kind="console", wait=wait)
+    ws.on_first_open(seed_if_empty)
+    return ws
 
 
 def db_path(cfg: Mapping[str, str] | None = None) -> Path:
     return store.resolve_db_path(None, cfg if cfg is not None else config())
 
 
-def root(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """The process-wide connection to the database file; hand out cursors, never this."""
-    return _root(str(db_path(cfg)))
+def root(cfg: Mapping[str, str] | None = None) -> store.Workspace:
+    """The process-wide workspace on the database file: background work borrows it per unit."""
+    cfg = cfg if cfg is not None else config()
+    return _workspace(str(db_path(cfg)), store.wait_seconds(None, cfg))
 
 
 def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """A fresh DuckDB handle on the shared root: one per script run or worker thread."""
-    return root(cfg).cursor()
+    """This script run's DuckDB handle: one unit of work, given back when the run's thread ends.
+
+    While another process (a CLI import, a notebook) holds the file, the page says who and
+    waits; past the wait it shows one sentence instead of the page.
+    """
+    notice = st.empty()
+    try:
+        con = root(cfg).hold_for_thread(
+            lambda message: notice.info(message, icon=":material/hourglass_top:"))
+    except store.StoreError as exc:
+        notice.error(str(exc))
+        st.stop()
+    notice.empty()
+    return con
 
 
 def language() -> str:
