@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import export, reports, sender
-from smscore.gateway import open_gateway
 from ui import setup
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
@@ -28,12 +27,9 @@ st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "bat
 
 
 def _poll() -> None:
-    # A callback runs in the next script run: a gateway of that run's own, since the workspace
-    # may have been handed to another process (and this page's connection closed) in between.
-    con = setup.cursor()
-    gateway = open_gateway(con, ctx.config)
     for batch_id in all_batches.loc[all_batches["sent"] > 0, "batch_id"]:
-        sender.poll_statuses(con, gateway, batch_id, concurrency=ctx.settings.concurrency)
+        sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id,
+                             concurrency=ctx.settings.concurrency)
 
 
 if ctx.gateway is not None:

@@ -560,7 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
                              f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, configure, _) in COMMANDS.items():
-        configure(sub.add_parser(name, help=help_text, description=help_text))
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        configure(command_parser)
+        # Also accepted after the command's name, where people tend to write it.
+        command_parser.add_argument("--wait", type=float, metavar="SECONDS",
+                                    default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

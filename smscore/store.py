@@ -406,6 +406,9 @@ class _Shared:
                         self.opening = False
                         self.cond.notify_all()
                     self.con = con
+                    if linger > 0:
+                        threading.Thread(target=self._linger, args=(con, linger), daemon=True,
+                                         name="smsconsole-workspace-linger").start()
                     break
                 self.cond.wait(0.05)
             self.refs += 1
@@ -458,9 +461,6 @@ class _Shared:
         self.lock_fd = lock_fd
         self.turn_fd = os.open(_turnstile_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         self.draining = False
-        if linger > 0:
-            threading.Thread(target=self._linger, args=(con, linger), daemon=True,
-                             name="smsconsole-workspace-linger").start()
         return con
 
     def _give_way(self, deadline: float) -> None:
@@ -596,27 +596,37 @@ class Workspace:
 
     def hold_for_thread(self, notify: Callable[[str], None] | None = None,
                         thread: threading.Thread | None = None) -> duckdb.DuckDBPyConnection:
-        """A cursor held until `thread` (default: this one) ends: a Streamlit script run's unit.
+        """A cursor held until `release_held` or the end of `thread`: a Streamlit script run.
 
-        Calls from the same thread get the same cursor; a watcher gives it back when the
-        thread ends, which for Streamlit is when the script run (or fragment run) is over.
+        Calls from the same thread get the same cursor until it is given back; a watcher
+        gives it back when the thread ends, should nobody have done it before.
         """
         thread = thread or threading.current_thread()
         key = (id(self._shared), thread)
-        held = _THREAD_UNITS.get(key)
+        with _THREAD_LOCK:
+            held = _THREAD_UNITS.get(key)
         if held is not None:
-            return held
+            return held[0]
         unit = self.unit(notify)
         cur = unit.__enter__()
-        _THREAD_UNITS[key] = cur
-
-        def give_back() -> None:
-            thread.join()
-            _THREAD_UNITS.pop(key, None)
-            unit.__exit__(None, None, None)
-
-        threading.Thread(target=give_back, daemon=True, name="smsconsole-unit-watch").start()
+        with _THREAD_LOCK:
+            _THREAD_UNITS[key] = (cur, unit)
+            watch = thread not in _WATCHED
+            _WATCHED.add(thread)
+        if watch:
+            threading.Thread(target=_give_back_at_end, args=(thread,), daemon=True,
+                             name="smsconsole-unit-watch").start()
         return cur
+
+    def held(self) -> duckdb.DuckDBPyConnection | None:
+        """The cursor `hold_for_thread` lent this thread, if it still holds one."""
+        with _THREAD_LOCK:
+            found = _THREAD_UNITS.get((id(self._shared), threading.current_thread()))
+        return found[0] if found else None
+
+    def release_held(self, thread: threading.Thread | None = None) -> None:
+        """Give back the unit `hold_for_thread` lent to `thread` (default: this one), if any."""
+        _release_held((id(self._shared), thread or threading.current_thread()))
 
     def on_first_open(self, hook: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
         """Run `hook` (e.g. seeding) once per process, right after the schema is brought up."""
@@ -658,7 +668,25 @@ class _Unit:
             self._shared.release(self._linger, self._owner)
 
 
-_THREAD_UNITS: dict[tuple[int, threading.Thread], duckdb.DuckDBPyConnection] = {}
+_THREAD_UNITS: dict[tuple[int, threading.Thread], tuple[duckdb.DuckDBPyConnection, _Unit]] = {}
+_WATCHED: set[threading.Thread] = set()
+_THREAD_LOCK = threading.Lock()
+
+
+def _release_held(key: tuple[int, threading.Thread]) -> None:
+    with _THREAD_LOCK:
+        held = _THREAD_UNITS.pop(key, None)
+    if held is not None:
+        held[1].__exit__(None, None, None)
+
+
+def _give_back_at_end(thread: threading.Thread) -> None:
+    thread.join()
+    with _THREAD_LOCK:
+        _WATCHED.discard(thread)
+        keys = [key for key in _THREAD_UNITS if key[1] is thread]
+    for key in keys:
+        _release_held(key)
 
 
 def lender(source: object) -> Callable[[], contextlib.AbstractContextManager]:

@@ -10,7 +10,9 @@ runs), since a DuckDB connection is not thread-safe and reruns happen on differe
 from __future__ import annotations
 
 import os
+import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +35,8 @@ _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on rerun
 
 @dataclass
 class Context:
-    """What a page gets from `page()`: a cursor for this run and everything around it."""
+    """What a page gets from `page()`: the database for this run and everything around it."""
 
-    con: duckdb.DuckDBPyConnection
     db_path: Path
     settings: Settings
     config: Mapping[str, str]  # environment overlaid with Streamlit secrets
@@ -43,6 +44,15 @@ class Context:
     gateway: object | None  # smscore.gateway.Gateway; None when it cannot be opened
     account: object | None  # smscore.gateway.Account
     problem: str | None  # why the gateway or account is unavailable, for the operator
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The cursor of the run asking, not of the run that built this context.
+
+        A dialog, a fragment or a callback runs later, in a run of its own, and by then the
+        workspace may have been handed to another process and this page's cursor closed.
+        """
+        return cursor(self.config)
 
     @property
     def balance(self) -> Money | None:
@@ -94,15 +104,47 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     While another process (a CLI import, a notebook) holds the file, the page says who and
     waits; past the wait it shows one sentence instead of the page.
     """
+    ws = root(cfg)
+    held = ws.held()
+    if held is not None:  # the common case: this run already has its unit
+        return held
     notice = st.empty()
     try:
-        con = root(cfg).hold_for_thread(
+        con = ws.hold_for_thread(
             lambda message: notice.info(message, icon=":material/hourglass_top:"))
     except store.StoreError as exc:
         notice.error(str(exc))
         st.stop()
     notice.empty()
+    _give_back_after_run(ws)
     return con
+
+
+_RUN_ENDS = frozenset({"SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
+                       "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN"})
+_HOOKED: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def _give_back_after_run(ws: store.Workspace) -> None:
+    """Give the run's unit back as soon as the run (or fragment run) ends.
+
+    The script thread outlives one run (a `run_every` fragment keeps it busy for good), so
+    its end is too late. Streamlit has no public "run ended" hook; its ScriptRunner, the
+    thread's target, signals every run's end on `on_event`. If that ever changes, the unit
+    is still given back when the thread ends.
+    """
+    thread = threading.current_thread()
+    runner = getattr(getattr(thread, "_target", None), "__self__", None)
+    signal = getattr(runner, "on_event", None)
+    if signal is None or runner in _HOOKED:
+        return
+
+    def ended(_sender: object, event: object = None, **_kwargs: object) -> None:
+        if getattr(event, "value", None) in _RUN_ENDS:
+            ws.release_held(thread)
+
+    signal.connect(ended, weak=False)
+    _HOOKED.add(runner)
 
 
 def language() -> str:
@@ -133,15 +175,15 @@ def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: S
     try:
         creds = Credentials.from_mapping(cfg)
     except ValueError as exc:  # half-configured credentials: say so rather than go sandbox
-        return Context(con, path, settings, cfg, "live", None, None, str(exc))
+        return Context(path, settings, cfg, "live", None, None, str(exc))
     mode = "live" if creds else "sandbox"
     try:
-        gateway = open_gateway(con, cfg)
+        gateway = open_gateway(root(cfg), cfg)  # a sandbox borrows the workspace per call
         mode = getattr(gateway, "mode", mode)
         account = _account(gateway)
     except Exception as exc:  # noqa: BLE001 - network, auth: shown to the operator, not raised
-        return Context(con, path, settings, cfg, mode, None, None, str(exc))
-    return Context(con, path, settings, cfg, mode, gateway, account, None)
+        return Context(path, settings, cfg, mode, None, None, str(exc))
+    return Context(path, settings, cfg, mode, gateway, account, None)
 
 
 def _account(gateway: object) -> object:
