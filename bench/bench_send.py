@@ -6,7 +6,9 @@ spec on 127.0.0.1, behind the counting fault proxy with no faults planned):
             the proxy: the most the peer sustains, with no SDK and no bookkeeping;
   naive   - a sequential loop of `client.messages.create` with the official SDK;
   sender  - freeze_batch + run_batch through TwilioGateway (ledger claim before every request,
-            outcomes written to DuckDB), pacing set high enough not to throttle.
+            outcomes written to DuckDB), pacing set high enough not to throttle;
+  sender via workspace - the same, but run_batch borrows the shared store.Workspace for each
+            round (as the console and the CLI do since issue 9) instead of keeping a connection.
 It also times freezing a 1,000,000-recipient batch.
 
 Run: python bench/bench_send.py [--messages 5000] [--concurrency 8]
@@ -73,19 +75,27 @@ def bench_naive(url: str, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def bench_sender(url: str, n: int, concurrency: int) -> tuple[float, str]:
+def bench_sender(url: str, n: int, concurrency: int,
+                 via_workspace: bool = False) -> tuple[float, str]:
     gateway = TwilioGateway(Credentials(account_sid=SID, auth_token=Secret("token"),
                                         from_number=FROM), api_url=url,
                             pool_size=concurrency + 2)
     with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "bench.duckdb")
+        path = Path(tmp) / "bench.duckdb"
+        con = store.connect(path)
         batch_id = ledger.freeze_batch(con, make_quote(phones(n), "bench", price="0"),
                                        sender=FROM, mode="live")
+        if via_workspace:
+            con.close()
+            source = store.Workspace(path, kind="bench")
+        else:
+            source = con
         started = time.perf_counter()
-        progress = run_batch(con, gateway, batch_id, concurrency=concurrency,
+        progress = run_batch(source, gateway, batch_id, concurrency=concurrency,
                              rate_segments_per_second=1e6)
         elapsed = time.perf_counter() - started
-        con.close()
+        if not via_workspace:
+            con.close()
     assert progress.sent == n, progress
     return n / elapsed, progress.status
 
@@ -118,10 +128,12 @@ def main() -> None:
             raw = bench_raw(proxy.url, args.messages, args.concurrency)
             naive = bench_naive(proxy.url, args.messages)
             sender, status = bench_sender(proxy.url, args.messages, args.concurrency)
+            shared, _ = bench_sender(proxy.url, args.messages, args.concurrency, True)
             if args.rtt:
                 proxy.delay(args.rtt)
                 naive_rtt = bench_naive(proxy.url, args.rtt_messages)
                 sender_rtt, _ = bench_sender(proxy.url, args.rtt_messages, args.concurrency)
+                shared_rtt, _ = bench_sender(proxy.url, args.rtt_messages, args.concurrency, True)
         finally:
             proxy.stop()
             peer.stop()
@@ -130,12 +142,16 @@ def main() -> None:
     print(f"  raw POSTs x{args.concurrency} via the proxy:     {raw:8.0f} msg/s")
     print(f"  naive sequential SDK loop:        {naive:8.0f} msg/s")
     print(f"  smscore sender ({status}):            {sender:8.0f} msg/s")
+    print(f"  smscore sender via workspace:     {shared:8.0f} msg/s  "
+          f"(workspace / connection = {shared / sender:.2f})")
     print(f"  sender / naive = {sender / naive:.2f}; sender / raw = {sender / raw:.2f}")
     if args.rtt:
         print(f"{args.rtt_messages} messages with {args.rtt * 1000:.0f} ms added to each answer:")
         print(f"  naive sequential SDK loop: {naive_rtt:8.1f} msg/s")
         print(f"  smscore sender:            {sender_rtt:8.1f} msg/s  "
               f"(sender / naive = {sender_rtt / naive_rtt:.1f})")
+        print(f"  sender via workspace:      {shared_rtt:8.1f} msg/s  "
+              f"(workspace / connection = {shared_rtt / sender_rtt:.2f})")
     if args.freeze:
         print(f"freeze_batch of {args.freeze:,} recipients: {bench_freeze(args.freeze):.1f} s")
 

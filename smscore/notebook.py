@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from smscore import reports, store
+from smscore.quote import Quote, Selection, build_quote
 
 T = TypeVar("T")
 
@@ -61,6 +62,12 @@ class NotebookWorkspace:
             frames = [reports.cost_report(con, by, b).assign(batch_id=b) for b in batches]
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return self.run(work)
+
+    def quote(self, body: str, categories: Sequence[str] = (), **options: object) -> Quote:
+        """Price `body` for everyone, or for `categories`; options as smscore.quote.build_quote."""
+        selection = (Selection(categories=tuple(categories)) if categories
+                     else Selection(everyone=True))
+        return self.run(lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
 
     def batches(self) -> pd.DataFrame:
         """Every batch, newest first: status, counts, estimate and actual cost."""
