@@ -248,3 +248,53 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
     assert "rows" in results["notebook"].stdout
     assert final["status"] == "done" and final["sent"] == 40
     assert counts.iloc[0].tolist() == [10_040, 40, 40]  # nothing lost, nobody messaged twice
+
+
+# --- the console while a CLI command holds the workspace -----------------------------------------
+
+@pytest.fixture
+def apptest(monkeypatch):
+    """AppTest as tests/test_pages.py runs it (its format_func lambdas are not serialisable)."""
+    from streamlit import config as st_config
+
+    previous = st_config.get_option("runner.enforceSerializableSessionState")
+    st_config.set_option("runner.enforceSerializableSessionState", False)
+    monkeypatch.chdir(ROOT)
+    yield
+    st_config.set_option("runner.enforceSerializableSessionState", previous)
+
+
+def test_console_page_waits_for_a_cli_command_instead_of_failing(tmp_path, monkeypatch, apptest):
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "ws.duckdb"
+    store.connect(db).close()
+    monkeypatch.setenv("SMSCONSOLE_DB", str(db))
+    holder = hold(db, 4)
+    started = time.monotonic()
+    at = AppTest.from_file(str(ROOT / "pages" / "contacts.py"), default_timeout=60).run()
+    holder.wait(10)
+    assert not at.exception, [e.message for e in at.exception]
+    assert time.monotonic() - started >= 3  # it waited for the command, then drew the page
+    assert not at.error and at.title
+
+
+def test_console_page_says_who_holds_the_workspace_when_the_wait_runs_out(tmp_path, monkeypatch,
+                                                                           apptest):
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "ws.duckdb"
+    store.connect(db).close()
+    monkeypatch.setenv("SMSCONSOLE_DB", str(db))
+    monkeypatch.setenv("SMSCONSOLE_WAIT", "1")
+    holder = hold(db, 20)
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "contacts.py"), default_timeout=60).run()
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert not at.exception, [e.message for e in at.exception]
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(f"the workspace {db} is busy: held by a CLI command "
+                                        f"`import` (PID {holder.pid}) since ")
+    assert "gave up after 1 s" in at.error[0].value and not at.title  # one sentence, no page

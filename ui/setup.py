@@ -104,7 +104,11 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     While another process (a CLI import, a notebook) holds the file, the page says who and
     waits; past the wait it shows one sentence instead of the page.
     """
-    ws = root(cfg)
+    try:
+        ws = root(cfg)
+    except store.StoreError as exc:  # e.g. SMSCONSOLE_WAIT is not a number
+        st.error(str(exc))
+        st.stop()
     held = ws.held()
     if held is not None:  # the common case: this run already has its unit
         return held
