@@ -298,3 +298,28 @@ def test_console_page_says_who_holds_the_workspace_when_the_wait_runs_out(tmp_pa
     assert at.error[0].value.startswith(f"the workspace {db} is busy: held by a CLI command "
                                         f"`import` (PID {holder.pid}) since ")
     assert "gave up after 1 s" in at.error[0].value and not at.title  # one sentence, no page
+
+
+def test_lingering_holder_lets_a_waiting_process_in_at_once(tmp_path):
+    db = tmp_path / "ws.duckdb"
+    ws = store.Workspace(db, kind="console", linger=60)  # would keep the file a minute
+    with ws.unit() as con:
+        con.execute("SELECT 1").fetchall()
+    assert ws.is_open()  # lingering: the next unit costs nothing
+    started = time.monotonic()
+    done = cli(db, "--wait", "20", "batches")
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 15  # not the 60 s linger
+    assert not ws.is_open()
+    with ws.unit() as con:  # and the file comes back when this process needs it again
+        assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+
+
+def test_units_nest_on_one_thread_and_share_the_file(tmp_path):
+    ws = store.Workspace(tmp_path / "ws.duckdb", wait=0, linger=0)
+    with ws.unit() as outer:
+        outer.execute("CREATE TABLE t (x INTEGER)")
+        with ws.unit() as inner:  # would wait on itself forever without nesting
+            inner.execute("INSERT INTO t VALUES (1)")
+        assert outer.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    assert not ws.is_open()
