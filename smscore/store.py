@@ -690,14 +690,16 @@ def _give_back_at_end(thread: threading.Thread) -> None:
 
 
 def lender(source: object) -> Callable[[], contextlib.AbstractContextManager]:
-    """Units of work from a Workspace, or the same cursor every time from a plain connection.
+    """Units of work from a Workspace, or one cursor of its own, every time, from a connection.
 
     The seam that lets long-running code (the sender) take either: a Workspace is released
     between its units, a connection is simply kept.
     """
     if isinstance(source, Workspace):
         return source.unit
-    return lambda: contextlib.nullcontext(source)
+    # A cursor of its own: the caller's connection may be in use on another thread.
+    cur = source.cursor()  # type: ignore[attr-defined]
+    return lambda: contextlib.nullcontext(cur)
 
 
 # --- sender runs alive in other processes --------------------------------------------------------

@@ -323,3 +323,30 @@ def test_units_nest_on_one_thread_and_share_the_file(tmp_path):
             inner.execute("INSERT INTO t VALUES (1)")
         assert outer.execute("SELECT count(*) FROM t").fetchone()[0] == 1
     assert not ws.is_open()
+
+
+def test_two_sender_threads_on_one_connection_each_use_a_cursor_of_their_own(tmp_path):
+    import threading
+
+    from sendkit import LedgerTwilio, make_quote, phones
+
+    from smscore.sender import run_batch
+
+    con = store.connect(tmp_path / "ws.duckdb")
+    batch = ledger.freeze_batch(con, make_quote(phones(100), price="0"), sender="+447700900001",
+                                mode="sandbox")
+    twilio, errors = LedgerTwilio(latency=0.002), []
+
+    def send() -> None:
+        try:
+            run_batch(con, twilio, batch, rate_segments_per_second=1e6, reconcile_settle=0)
+        except Exception as exc:  # noqa: BLE001 - collected: a thread's error is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []  # "connection is busy with another call" when both share one handle
+    assert sum(twilio.attempts.values()) == 100
