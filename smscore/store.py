@@ -392,8 +392,10 @@ class _Shared:
                 self.refs += 1
                 return self.con  # type: ignore[return-value]
             while True:
-                if self.con is not None and not self.draining and self.refs and self._waited_on():
+                if self.con is not None and not self.draining and self._waited_on():
                     self.draining = True  # let the units in progress end, start no new one
+                    if not self.refs:
+                        self._close()  # lingering idle: the waiter goes first
                 if self.con is not None and not self.draining:
                     break
                 if self.con is None and not self.opening:
