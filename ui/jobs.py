@@ -10,7 +10,7 @@ second thread the trouble.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -64,16 +64,44 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
 
     try:
         # The workspace, not a cursor: the sender borrows it per round (and a sandbox per
-        # request), so the CLI and notebooks get the file while the batch sends.
+        # request), so the CLI and notebooks get the file while the batch sends or waits.
         gateway = open_gateway(root, cfg)
-        sender.run_batch(root, gateway, batch_id, concurrency=options.concurrency,
-                         rate_segments_per_second=options.rate, reserve=options.reserve,
-                         stop_event=stop)
+
+        def run() -> None:
+            sender.run_batch(root, gateway, batch_id, concurrency=options.concurrency,
+                             rate_segments_per_second=options.rate, reserve=options.reserve,
+                             stop_event=stop)
+
+        run()
+        _reconcile_when_due(root, batch_id, stop, run)
         with root.unit() as cur:  # a gateway of its own: poll's fetches run on a thread pool
             sender.poll_statuses(cur, open_gateway(cur, cfg), batch_id,
                                  concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
         reg.errors[batch_id] = str(exc)
+
+
+# Rounds of waiting for unknown outcomes; a lookup that keeps failing (Twilio unreachable) stops
+# after these and leaves the batch for Resume, which says when it can look them up.
+_RECONCILE_ROUNDS = 3
+
+
+def _reconcile_when_due(root: Workspace, batch_id: str, stop: threading.Event,
+                        run: Callable[[], None]) -> None:
+    """Wait until unknown outcomes may be looked up in Twilio, then run the batch again.
+
+    The operator need not come back after a timeout: the run reconciles first (each unknown
+    row becomes sent, queued again, or stays unknown when Twilio cannot tell), then sends
+    whatever was queued again. A stop request ends the wait at once.
+    """
+    from smscore import ledger  # noqa: PLC0415
+
+    for _ in range(_RECONCILE_ROUNDS):
+        with root.unit() as cur:  # not held while waiting: others get the file meanwhile
+            wait = ledger.unknown_wait(cur, batch_id)
+        if not wait.pending or stop.wait(wait.seconds_left(ledger.utcnow()) + 0.5):
+            return
+        run()
 
 
 def is_running(batch_id: str) -> bool:
