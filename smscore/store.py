@@ -294,6 +294,11 @@ HOLDER_KINDS = {"console": "the console", "cli": "a CLI command", "notebook": "a
 class WorkspaceBusy(StoreError):
     """Another process held the workspace for longer than this one was willing to wait."""
 
+    def __init__(self, message: str, holder: str = "another process", waited: float = 0.0):
+        super().__init__(message)
+        self.holder = holder  # e.g. "the console (PID 4242) since 20:31:02 UTC"
+        self.waited = waited
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -492,9 +497,10 @@ class _Shared:
                     pass
                 now = time.monotonic()
                 if now >= deadline:
-                    raise WorkspaceBusy(f"the workspace {self.path} is busy: held by "
-                                        f"{self._who()}; gave up after {wait:g} s (wait longer "
-                                        f"with --wait SECONDS or {WAIT_ENV})")
+                    who = self._who()
+                    raise WorkspaceBusy(f"the workspace {self.path} is busy: held by {who}; "
+                                        f"gave up after {wait:g} s (wait longer with --wait "
+                                        f"SECONDS or {WAIT_ENV})", who, wait)
                 if notify is not None and now >= notice_at:
                     notice_at = float("inf")
                     notify(f"waiting for the workspace: held by {self._who()}")
@@ -507,18 +513,17 @@ class _Shared:
         return found.describe() if found else "another process"
 
     def _connect(self, deadline: float, wait: float) -> duckdb.DuckDBPyConnection:
-        """Open the file; a process outside smsconsole may still hold DuckDB's own lock."""
-        while True:
-            try:
-                con = duckdb.connect(str(self.path))
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
-                if time.monotonic() >= deadline:
-                    raise WorkspaceBusy(f"the workspace {self.path} is held by a program outside "
-                                        f"smsconsole; gave up after {wait:g} s") from None
-                time.sleep(_POLL)
+        """Open the file. With the lock file ours, a DuckDB lock can only be a program outside
+        smsconsole (a bare duckdb.connect, an older smsconsole): it would not let go for us,
+        so say so at once rather than wait."""
+        try:
+            con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"the workspace {self.path} is open in a program that does not "
+                                 "take turns (a bare duckdb.connect or an older smsconsole); "
+                                 "close it and try again") from exc
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
         if not self.migrated:
             migrate(con)
             for hook in self.first_open:

@@ -16,6 +16,7 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NoReturn
 from pathlib import Path
 
 import duckdb
@@ -110,8 +111,7 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     try:
         ws = root(cfg)
     except store.StoreError as exc:  # e.g. SMSCONSOLE_WAIT is not a number
-        st.error(str(exc))
-        st.stop()
+        _stop_with(exc)
     held = ws.held()
     if held is not None:  # the common case: this run already has its unit
         return held
@@ -120,8 +120,8 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
         con = ws.hold_for_thread(
             lambda message: notice.info(message, icon=":material/hourglass_top:"))
     except store.StoreError as exc:
-        notice.error(str(exc))
-        st.stop()
+        notice.empty()
+        _stop_with(exc)
     notice.empty()
     _give_back_after_run(ws)
     return con
@@ -189,10 +189,20 @@ def _open_or_stop(cfg: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
     try:
         return cursor(cfg)
     except store.StoreError as exc:
-        _log.warning("workspace unavailable: %s", exc)
-        st.error(t(store_problem_key(exc)), icon=":material/lock:")
-        st.stop()
+        _stop_with(exc)
         raise  # not reached: st.stop() raises; tells type checkers this never falls off
+
+
+def _stop_with(exc: store.StoreError) -> NoReturn:
+    """One sentence on the page instead of the rest of the run (the details go to the log)."""
+    _log.warning("workspace unavailable: %s", exc)
+    if isinstance(exc, store.WorkspaceBusy):  # who holds it, as the issue asks; not the path
+        text = t("store.busy", holder=exc.holder, seconds=f"{exc.waited:g}")
+    else:
+        text = t(store_problem_key(exc))
+    st.error(text, icon=":material/lock:")
+    st.stop()
+    raise exc  # not reached: st.stop() raises
 
 
 def store_problem_key(exc: store.StoreError) -> str:
