@@ -96,7 +96,8 @@ def main() -> None:
               f"{contacts[0][0]:,} contacts, {size:.0f} MB file")
         store.connect(path).close()  # migrate once, as any first open does
         print(f"open+close (duckdb.connect)   {median_ms(open_close(path, 20))}")
-        print(f"cold unit (Workspace, linger 0) {median_ms(units(store.Workspace(path, linger=0), 20))}")
+        cold = units(store.Workspace(path, linger=0), 20)
+        print(f"cold unit (Workspace, linger 0) {median_ms(cold)}")
         print(f"warm unit (file lingering)    {median_ms(units(store.Workspace(path), 200))}")
         print(f"handover to a waiting process {median_ms(handover(path, 5))} "
               f"(process start excluded; includes its own cold unit)")

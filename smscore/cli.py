@@ -388,7 +388,8 @@ def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
     return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
-def _price(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
+def _price(args: argparse.Namespace,
+           con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
     """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
     from smscore.balance import check_balance
     from smscore.money import Money

@@ -67,7 +67,8 @@ class NotebookWorkspace:
         """Price `body` for everyone, or for `categories`; options as smscore.quote.build_quote."""
         selection = (Selection(categories=tuple(categories)) if categories
                      else Selection(everyone=True))
-        return self.run(lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
+        return self.run(
+            lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
 
     def batches(self) -> pd.DataFrame:
         """Every batch, newest first: status, counts, estimate and actual cost."""
