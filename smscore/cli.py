@@ -536,7 +536,7 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "batch-resume", "user"})
+LENDING = frozenset({"send", "batch-resume", "approve", "user"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -607,17 +607,17 @@ def _configure_approve(p: argparse.ArgumentParser) -> None:
 
 @command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
          _configure_approve)
-def run_approve(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
     from smscore.audit import Actor
 
     actor = Actor.cli()
-    approvals.approve(con, args.batch, actor)
+    with ws.unit() as con:
+        approvals.approve(con, args.batch, actor)
     print(f"batch {args.batch} approved by {actor.name}")
     if args.no_send:
         return 0
-    gateway, _ = open_gateway(con)
-    return _send_batch(con, gateway, args.batch, args)
+    return _send_batch(ws, _gateway_for(ws), args.batch, args)
 
 
 def _configure_reject(p: argparse.ArgumentParser) -> None:
