@@ -12,6 +12,9 @@ other: they are contacts, and the quote leaves them out.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +22,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from smscore import csvsource, phones
+from smscore import csvlimits, csvsource, phones
 from smscore.csvsource import CsvFile, CsvImportError
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
 _TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
+# DuckDB may use this many bytes per byte of file during an import (and at least the floor),
+# spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
+MEMORY_PER_FILE_BYTE = 1.0
+MEMORY_FLOOR = 256 * 2**20
+_IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
@@ -72,10 +80,30 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
     category = (category or "").strip() or None
+    with _IMPORTING, _memory_cap(con, len(csv_file.data)):
+        return _import_loaded(con, csv_file, roles, region, category, on_duplicate)
+
+
+@contextmanager
+def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[None]:
+    """DuckDB's memory limit held to a multiple of the file's size for the import, then put
+    back as it was (the setting is the database's, shared by every page)."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    cap = max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE))
+    con.execute(f"SET memory_limit = '{cap // 2**20}MiB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, e.g. '18.8 GiB'
+
+
+def _import_loaded(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+                   region: str, category: str | None, on_duplicate: str) -> ImportReport:
     try:
         # Reading happens before the transaction: a file DuckDB's strict reader refuses is
         # retried with Python's csv module, and a failed statement would abort the transaction.
         lines = csvsource.load(con, csv_file, "_imp_raw")
+        _check_categories_per_row(con, csv_file, roles, lines)
         con.execute("BEGIN TRANSACTION")
         try:
             report = _import(con, csv_file, lines, roles, region, category, on_duplicate)
@@ -86,6 +114,21 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
     finally:
         _drop_temp(con)
     return report
+
+
+def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+                              roles: dict[str, str], lines: np.ndarray) -> None:
+    """Refuse a cell of more categories than the limit before they are split into rows (one
+    cell of 20,000 took 20 s); counted as separators, no split."""
+    if "category" not in roles:
+        return
+    cell = f"c{csv_file.columns.index(roles['category'])}"
+    count = f"length({cell}) - length(replace({cell}, '{CATEGORY_SEPARATOR}', '')) + 1"
+    row = con.execute(f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key "
+                      "LIMIT 1", [csvlimits.MAX_CATEGORIES_PER_ROW]).fetchall()
+    if row:
+        raise CsvImportError(csvlimits.too_many_categories(int(lines[row[0][0] - 1]),
+                                                           row[0][1]))
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -196,8 +239,8 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     existing = {r[0] for r in con.execute(
         "SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()}
     created = sorted(set(names) - existing)
-    for name in created:
-        con.execute("INSERT INTO categories (name) VALUES (?)", [name])
+    if created:  # one statement: a file of 20,000 new categories is not 20,000 round trips
+        con.execute("INSERT INTO categories (name) SELECT unnest(?::VARCHAR[])", [created])
     return created
 
 
