@@ -93,8 +93,10 @@ def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[Non
     con.execute(f"SET memory_limit = '{cap // 2**20}MiB'")
     try:
         yield
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, e.g. '18.8 GiB'
+    finally:  # '18.8 GiB' read back and set again rounds down, so RESET when it was the default
+        con.execute("RESET memory_limit")
+        if con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != before:
+            con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, not user input
 
 
 def _import_loaded(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
