@@ -19,6 +19,8 @@ MAX_CATEGORIES_PER_ROW = 100
 
 def mb(size: int) -> str:
     """500 MB, 1.5 MB: sizes as people say them (binary megabytes, like the upload limit)."""
+    if size < 2**20:
+        return f"{size:,} bytes"
     return f"{size / 2**20:,.1f}".removesuffix(".0") + " MB"
 
 
