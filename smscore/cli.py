@@ -41,7 +41,8 @@ class CliError(Exception):
 # --- import -----------------------------------------------------------------------------------
 
 def _configure_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8 or Latin-1)")
+    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8, UTF-16 or Latin-1; "
+                                "up to 500 MB and 1,000 columns: README, 'Import limits')")
     p.add_argument("--default-country", default="BR", metavar="ISO",
                    help="country of numbers written without +country code (default: BR)")
     p.add_argument("--category", help="put every imported contact in this category")

@@ -25,8 +25,11 @@ def mb(size: int) -> str:
 
 
 def file_too_big(size: int) -> str:
-    return (f"the file is {mb(size)}, more than the {mb(MAX_FILE_BYTES)} an import accepts; "
-            "split it into smaller files")
+    said, limit = mb(size), mb(MAX_FILE_BYTES)
+    if said == limit:  # just over: rounded, both would read "500 MB"
+        said, limit = f"{size:,} bytes", f"{MAX_FILE_BYTES:,} bytes"
+    return (f"the file is {said}, more than the {limit} an import accepts; split it into "
+            "smaller files")
 
 
 def too_many_columns(count: int, exact: bool) -> str:

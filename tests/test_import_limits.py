@@ -94,15 +94,20 @@ def test_import_refuses_file_larger_than_the_limit_before_reading_it(fresh_db, t
     with path.open("wb") as sparse:  # 500 MB + 1 byte of nothing: never read, only measured
         sparse.write(b"phone\n")
         sparse.truncate(csvlimits.MAX_FILE_BYTES + 1)
-    with pytest.raises(CsvImportError, match="the file is 500 MB, more than the 500 MB"):
+    with pytest.raises(CsvImportError, match="the file is 524,288,001 bytes, more than the 524,288,000 bytes"):
         import_contacts(fresh_db, path)
     assert main(["--db", str(tmp_path / "w.duckdb"), "import", str(path)]) == 1
-    assert "more than the 500 MB an import accepts" in capfd.readouterr().err
+    assert "more than the 524,288,000 bytes an import accepts" in capfd.readouterr().err
+    with path.open("r+b") as sparse:
+        sparse.truncate(csvlimits.MAX_FILE_BYTES + 2**20)
+    with pytest.raises(CsvImportError, match="the file is 501 MB, more than the 500 MB an"):
+        import_contacts(fresh_db, path)
 
 
 def test_import_refuses_uploaded_bytes_larger_than_the_limit(fresh_db, monkeypatch) -> None:
     monkeypatch.setattr(csvlimits, "MAX_FILE_BYTES", len(GOOD) - 1)
-    with pytest.raises(CsvImportError, match="more than the 0.*MB an import accepts"):
+    with pytest.raises(CsvImportError, match=f"the file is {len(GOOD)} bytes, more than the "
+                                             f"{len(GOOD) - 1} bytes an import accepts"):
         import_contacts(fresh_db, GOOD)
     assert snapshot(fresh_db)["contacts"] == []
 
