@@ -66,7 +66,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
     if report.rejected:
-        reasons = report.rejects["reason"].astype(str).str.split(":").str[0].value_counts()
+        # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
+        # when a re-imported file rejects every row.
+        reasons = report.rejects["reason"].str.replace(r"(?s):.*", "", regex=True).value_counts()
         for reason, n in reasons.items():
             print(f"  {n} rejected: {reason}")
     if args.rejects:

@@ -345,15 +345,16 @@ def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def _record_starts(utf8: bytes, has_header: bool) -> np.ndarray:
-    """1-based start lines of the records, by a quote-aware newline scan (vectorised).
+    """1-based start lines of the non-blank records, by a quote-aware newline scan (vectorised).
 
     A newline is a record boundary when an even number of quotes precede it; empty lines are
-    skipped, as DuckDB skips them. The scan goes a chunk at a time, so its masks take 16 MB
-    rather than the file's size twice over.
+    skipped, as DuckDB skips them. The scan goes 16 MB at a time and keeps only the non-blank
+    records' lines: a header and 500 MB of empty lines would otherwise need 8 GB of positions.
     """
     data = np.frombuffer(utf8, dtype=np.uint8)
     quoted = b'"' in utf8  # a memchr: files without quotes skip the second scan
-    positions, indexes = [], []
+    found = []
+    last_end, last_index = -1, -1  # the boundary before the current record (none yet)
     quotes_before = newlines_before = 0
     for start in range(0, len(data), _CHUNK):
         chunk = data[start:start + _CHUNK]
@@ -364,19 +365,25 @@ def _record_starts(utf8: bytes, has_header: bool) -> np.ndarray:
             quotes_before += len(quotes)
         else:
             outside = np.ones(len(newlines), dtype=bool)
-        positions.append(newlines[outside] + start)
-        indexes.append(np.flatnonzero(outside) + newlines_before)
+        ends = np.append(last_end, newlines[outside] + start)
+        indexes = np.append(last_index, np.flatnonzero(outside) + newlines_before)
+        found.append(_non_blank(data, ends, indexes))
+        last_end, last_index = int(ends[-1]), int(indexes[-1])
         newlines_before += len(newlines)
-    ends_at = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
-    index = np.concatenate(indexes) if indexes else np.zeros(0, dtype=np.int64)
-    ends = np.append(ends_at, len(data))
-    starts = np.append(0, ends_at + 1)
-    lengths = ends - starts
-    cr = data[np.maximum(ends - 1, 0)] == 13 if len(data) else np.zeros(len(ends), dtype=bool)
-    blank = (lengths == 0) | ((lengths == 1) & cr)
-    start_lines = np.append(0, index + 1) + 1
-    lines = start_lines[~blank]
+    found.append(_non_blank(data, np.array([last_end, len(data)]), np.array([last_index, -1])))
+    lines = np.concatenate(found)
     return lines[1:] if has_header else lines
+
+
+def _non_blank(data: np.ndarray, ends: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """Start lines of the records between consecutive boundaries `ends` (the newline before
+    each record, -1 for the file's start, or the file's end), blank ones (nothing, or a lone
+    CR) left out. `indexes` are the boundaries' newline numbers: a record after newline n
+    starts on line n + 2."""
+    lengths = ends[1:] - ends[:-1] - 1
+    cr = data[np.maximum(ends[1:] - 1, 0)] == 13 if len(data) else np.zeros(len(lengths), bool)
+    blank = (lengths <= 0) | ((lengths == 1) & cr)
+    return (indexes[:-1] + 2)[~blank]
 
 
 def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,

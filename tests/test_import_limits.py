@@ -94,7 +94,8 @@ def test_import_refuses_file_larger_than_the_limit_before_reading_it(fresh_db, t
     with path.open("wb") as sparse:  # 500 MB + 1 byte of nothing: never read, only measured
         sparse.write(b"phone\n")
         sparse.truncate(csvlimits.MAX_FILE_BYTES + 1)
-    with pytest.raises(CsvImportError, match="the file is 524,288,001 bytes, more than the 524,288,000 bytes"):
+    with pytest.raises(CsvImportError, match="the file is 524,288,001 bytes, more than the "
+                                             "524,288,000 bytes"):
         import_contacts(fresh_db, path)
     assert main(["--db", str(tmp_path / "w.duckdb"), "import", str(path)]) == 1
     assert "more than the 524,288,000 bytes an import accepts" in capfd.readouterr().err
@@ -130,7 +131,8 @@ def test_preview_of_a_200kb_cell_is_a_clear_error_not_a_csv_error() -> None:
 @pytest.mark.parametrize("bom, encoding", [(codecs.BOM_UTF16_LE, "utf-16-le"),
                                            (codecs.BOM_UTF16_BE, "utf-16-be")])
 def test_import_reads_real_utf16_files(fresh_db, bom, encoding) -> None:
-    text = "nome;celular;cidade\r\nJoão;(11) 98765-4321;São Paulo\r\nZoë;+44 7400 123456;Londres\r\n"
+    text = ("nome;celular;cidade\r\nJoão;(11) 98765-4321;São Paulo\r\n"
+            "Zoë;+44 7400 123456;Londres\r\n")
     report = import_contacts(fresh_db, bom + text.encode(encoding))
     assert (report.encoding, report.delimiter, report.imported, report.rejected) == (
         "utf-16", ";", 2, 0)
@@ -175,3 +177,10 @@ def test_utf8_error_offset_is_found_across_chunks(monkeypatch) -> None:
     assert csvsource._utf8_error(data) == len("phone,nome\nZé".encode())
     assert csvsource._utf8_error("ação ok".encode()) is None
     assert np.all(csvsource._record_starts(b"", has_header=False) == [])
+
+
+def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) -> None:
+    data = b"phone,name\n" + b"\n" * 5_000 + b"\r\n" * 5_000 + b"+5511987654321,Ana\n123,Bia\n"
+    report = import_contacts(fresh_db, data)
+    assert (report.imported, report.rejected) == (1, 1)
+    assert report.rejects["line"].tolist() == [10_003]
