@@ -7,7 +7,9 @@ Portuguese headers), and loads the rows into DuckDB keeping each record's line i
 rejected row can be reported where the operator will find it.
 
 Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
-stray quotes, whitespace-only lines) is parsed with Python's csv module instead.
+stray quotes, whitespace-only lines) is parsed with Python's csv module instead. A file over
+the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole, and
+the text is held once, as UTF-8 bytes, so memory stays a small multiple of the file's size.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import io
 import re
 import tempfile
 import unicodedata
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
