@@ -184,3 +184,22 @@ def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) ->
     report = import_contacts(fresh_db, data)
     assert (report.imported, report.rejected) == (1, 1)
     assert report.rejects["line"].tolist() == [10_003]
+
+
+def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit(
+        fresh_db, monkeypatch) -> None:
+    from smscore import importer
+
+    fresh_db.execute("SET memory_limit = '3GiB'")
+    seen = []
+    original = importer._in_transaction
+
+    def spy(con, *args):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return original(con, *args)
+
+    monkeypatch.setattr(importer, "_in_transaction", spy)
+    import_contacts(fresh_db, GOOD)
+    assert seen == ["256.0 MiB"]  # the floor: the file is tiny
+    assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
+        ("3.0 GiB",)]
