@@ -9,6 +9,7 @@ import streamlit as st
 from smscore import contacts, csvsource, export, importer
 from ui import setup
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.contacts")
 st.title(t("contacts.title"))
@@ -67,7 +68,7 @@ def _import_tab() -> None:
             if override:
                 preview = csvsource.preview_csv(data, mapping={**preview.mapping, **override})
         except (csvsource.CsvImportError, ValueError) as exc:
-            st.error(t("contacts.unreadable", problem=str(exc)))
+            st.error(t("contacts.unreadable", problem=md(exc)))
             return
         st.markdown(t("contacts.detected", encoding=preview.encoding,
                       delimiter=_delimiter_name(preview.delimiter), n=len(columns)))
@@ -95,7 +96,7 @@ def _import_tab() -> None:
 
 def _delimiter_name(delimiter: str) -> str:
     return {",": t("contacts.delim_comma"), ";": t("contacts.delim_semicolon"),
-            "\t": t("contacts.delim_tab")}.get(delimiter, repr(delimiter))
+            "\t": t("contacts.delim_tab")}.get(delimiter, md(repr(delimiter)))
 
 
 def _import_report() -> None:
@@ -103,14 +104,15 @@ def _import_report() -> None:
     if not result:
         return
     if "error" in result:
-        st.error(t("contacts.import_failed", problem=result["error"]))
+        st.error(t("contacts.import_failed", problem=md(result["error"])))
         return
     c = st.columns(3)
     c[0].metric(t("contacts.imported"), f"{result['imported']:,}")
     c[1].metric(t("contacts.updated"), f"{result['updated']:,}")
     c[2].metric(t("contacts.rejected"), f"{result['rejected']:,}")
     if result["categories_created"]:
-        st.caption(t("contacts.categories_created", names=", ".join(result["categories_created"])))
+        st.caption(t("contacts.categories_created",
+                     names=md(", ".join(result["categories_created"]))))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
@@ -221,7 +223,7 @@ def _optout_tab() -> None:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")
         st.button(t("contacts.optout_add"), key="optout_add", on_click=_add_optout)
         if st.session_state.get("optout_error"):
-            st.error(st.session_state.optout_error)
+            st.error(md(st.session_state.optout_error))
     with c2:
         if len(frame):
             phone = st.selectbox(t("contacts.optout_remove"), list(frame["phone"]),

@@ -19,9 +19,10 @@ from smscore import balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
-from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import jobs, quotes, setup
+from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
+from ui import batchnotes, jobs, quotes, setup
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.send")
 st.title(t("send.title"))
@@ -64,13 +65,19 @@ def _progress() -> None:
     c[3].metric(t("send.queued"), p.queued + p.claimed)
     c[4].metric(t("send.cost_so_far") + suffix(), str(p.cost_so_far),
                 help=t("send.cost_so_far_help", estimate=str(p.estimate_max)))
-    running = jobs.is_running(job["batch_id"])
-    if running:
-        st.caption(t("send.sending_note"))
+    batch_id = job["batch_id"]
+    if p.status == ledger.DAMAGED:
+        info = ledger.batch_info(setup.cursor(), batch_id)
+        batchnotes.show_damaged(batch_id, p.total, info["recipients"], info["created_at"])
         return
-    problem = jobs.error(job["batch_id"])
+    wait = ledger.unknown_wait(setup.cursor(), batch_id)
+    if jobs.is_running(batch_id):
+        st.caption(t("send.sending_note"))
+        batchnotes.show_unknown(wait, running=True)  # the job looks them up when due
+        return
+    problem = jobs.error(batch_id)
     if problem:
-        st.error(t("send.batch_error", problem=problem))
+        st.error(t("send.batch_error", problem=md(problem)))
     if p.done and p.status not in (ledger.SENDING, ledger.FROZEN):
         if job["state"] != "done":
             job["state"] = "done"
@@ -78,11 +85,16 @@ def _progress() -> None:
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
         if p.status == ledger.DONE:
             st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+        elif p.status == ledger.NEEDS_RECONCILE:
+            batchnotes.show_unknown(wait, running=False)
+            if wait.pending:
+                st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
-            st.warning(t("send.status", status=p.status, reason=p.reason or ""))
+            st.warning(t("send.status", status=md(p.status), reason=md(p.reason or "")))
     else:
-        st.warning(t("send.interrupted", status=p.status, reason=p.reason or ""))
-        st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(job["batch_id"],))
+        st.warning(t("send.interrupted", status=md(p.status), reason=md(p.reason or "")))
+        batchnotes.show_unknown(wait, running=False)
+        st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
 
 _live_progress = st.fragment(run_every=1.0)(_progress)
@@ -112,15 +124,20 @@ if st.session_state.job:
 
 def _interrupted() -> None:
     frame = reports.batches(ctx.con)
-    left = frame["pending"] + frame["unknown"]
-    stuck = frame[(left > 0) & (~frame["batch_id"].isin(jobs.running_batches()))]
+    left = frame["pending"] + frame["unknown"] - frame["undecided"]
+    damaged = frame["status"] == ledger.DAMAGED
+    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
-        st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
-                     pending=row.pending + row.unknown, total=row.recipients, status=row.status))
-        st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
-                  args=(row.batch_id,))
+        if row.status != ledger.DAMAGED:
+            st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
+                         pending=row.pending + row.unknown, total=row.recipients,
+                         status=md(row.status)))
+        batchnotes.show_for_row(row, running=False)
+        if row.status != ledger.DAMAGED:
+            st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
+                      args=(row.batch_id,))
 
 
 _interrupted()
@@ -185,6 +202,12 @@ with left:
     st.text_area(t("send.body"), key="body", height=140, placeholder=t("send.body_placeholder"))
 
 body = st.session_state.body
+try:
+    check_body(body)
+    body_ok = True
+except BodyError as exc:  # refused here, not as a codec error once the batch sends
+    st.error(t("send.body_invalid", problem=md(exc)), icon=":material/block:")
+    body_ok = False
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
 m = st.columns(4)
 m[0].metric(t("send.encoding"), counted.encoding)
@@ -192,11 +215,11 @@ m[1].metric(t("send.segments"), counted.segments)
 m[2].metric(t("send.characters"), counted.characters)
 m[3].metric(t("send.remaining"), counted.remaining)
 if body and counted.encoding == UCS2:
-    st.warning(t("send.ucs2", chars="  ".join(f"`{c}`" for c in counted.ucs2_chars),
+    st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
     suggestion = gsm_suggestion(body)
     if suggestion.replacements:
-        pairs = ", ".join(f"{k}→{v}" for k, v in suggestion.replacements.items())
+        pairs = ", ".join(f"{md(k)}→{md(v)}" for k, v in suggestion.replacements.items())
         saves = suggestion.after.segments < suggestion.before.segments
         st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
                   before=suggestion.before.segments, after=suggestion.after.segments,
@@ -204,7 +227,7 @@ if body and counted.encoding == UCS2:
         st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
                   args=(suggestion.text,))
     if suggestion.unreplaceable:
-        st.caption(t("send.unreplaceable", chars=" ".join(suggestion.unreplaceable)))
+        st.caption(t("send.unreplaceable", chars=md(" ".join(suggestion.unreplaceable))))
 st.caption(t("send.counter_note"))
 
 
@@ -215,7 +238,7 @@ def _verified_numbers() -> frozenset[str] | None:
     try:
         return ctx.gateway.verified_numbers() if ctx.gateway else None
     except Exception as exc:  # noqa: BLE001 - Twilio then refuses the others one by one (21608)
-        st.warning(t("send.quote_error", problem=str(exc)))
+        st.warning(t("send.quote_error", problem=md(exc)))
         return None
 
 
@@ -225,7 +248,7 @@ if not body.strip():
     st.info(t("send.need_body"))
 elif selection is None:
     st.info(t("send.need_recipients"))
-else:
+elif body_ok:  # otherwise the compose box already says why
     trial = ctx.account is not None and ctx.account.is_trial
     prefix = balance.TRIAL_PREFIX if trial else ""
     try:
@@ -236,7 +259,7 @@ else:
                               sender_type=ctx.settings.sender_type, only_to=verified)
         quote = batch.quote
     except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
-        st.error(t("send.quote_error", problem=str(exc)))
+        st.error(t("send.quote_error", problem=md(exc)))
 
 
 def _remember(q: object) -> None:
@@ -284,13 +307,13 @@ def _show_quote(q: object) -> None:
 def _balance_gate(q: object) -> tuple[bool, str | None]:
     """(ok, why not) for sending `q` now: balance vs the quote's maximum plus the reserve."""
     if ctx.gateway is None:
-        return False, t("send.no_gateway", problem=ctx.problem or "")
+        return False, t("send.no_gateway", problem=md(ctx.problem or ""))
     check = balance.judge(ctx.balance, Money(q.total_max, q.currency),
                           reserve=Money(ctx.settings.balance_reserve, q.currency))
     if check.ok:
         return True, None
     if check.shortfall is None:  # currencies differ, or a subaccount without a balance
-        return False, check.message
+        return False, md(check.message)
     return False, t("send.short", needed=str(check.needed), balance=str(check.balance),
                     shortfall=str(check.shortfall),
                     reserve=format_money(ctx.settings.balance_reserve, q.currency))
@@ -299,9 +322,12 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
 def _existing_batch() -> dict | None:
     """The batch Confirm would resume: same body, same recipients, same day."""
     try:
-        return ledger.batch_info(ctx.con, batch.batch_key())
+        info = ledger.batch_info(ctx.con, batch.batch_key())
     except KeyError:
         return None
+    if ledger.damage(ctx.con, info["id"]):
+        info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    return info
 
 
 def _sender() -> str:
@@ -376,7 +402,7 @@ if quote is not None:
     elif ctx.balance is not None:
         st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12], status=existing["status"]),
+        st.info(t("send.already", batch=existing["id"][:12], status=md(existing["status"])),
                 icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running, on_click=_open_confirm)

@@ -12,6 +12,7 @@ from smscore.money import format_money
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
 from ui import i18n, setup
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.settings")
 st.title(t("settings.title"))
@@ -24,16 +25,16 @@ try:
 except ValueError as exc:
     creds, creds_error = None, str(exc)
 if creds_error:
-    st.error(t("settings.creds_invalid", problem=creds_error))
+    st.error(t("settings.creds_invalid", problem=md(creds_error)))
 elif creds is None:
     st.info(t("settings.sandbox_mode"), icon=":material/science:")
 else:
     described = creds.describe()
     st.success(t("settings.live_mode"), icon=":material/bolt:")
-    st.markdown(t("settings.creds_status", last4=described["account_sid_last4"],
-                  auth=described["auth"], sender=described["sender"] or "—"))
+    st.markdown(t("settings.creds_status", last4=md(described["account_sid_last4"]),
+                  auth=md(described["auth"]), sender=md(described["sender"] or "—")))
 st.caption(t("settings.creds_help"))
-st.caption(t("settings.db_path", path=str(ctx.db_path)))
+st.caption(t("settings.db_path", path=md(ctx.db_path)))
 
 st.subheader(t("settings.console_title"))
 regions = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -66,7 +67,7 @@ if saved:
                         default_country=country, send_rate=Decimal(str(rate)),
                         concurrency=int(concurrency), smart_encoding=smart, language=language)
     except ValueError as exc:
-        st.error(t("settings.invalid", problem=str(exc)))
+        st.error(t("settings.invalid", problem=md(exc)))
     else:
         st.session_state.pop("_lang_choice", None)
         st.toast(t("settings.saved"), icon=":material/check:")

@@ -20,7 +20,7 @@ import pandas as pd
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
 from smscore.quote import Quote, Selection, build_quote
-from smscore.segments import count_segments, gsm_suggestion
+from smscore.segments import check_body, count_segments, gsm_suggestion
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -374,6 +374,7 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.balance import check_balance
     from smscore.money import Money
 
+    check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:
@@ -406,15 +407,20 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
+    from smscore import ledger
     from smscore.sender import run_batch
 
+    # A damaged batch raises ledger.DamagedBatch here: one sentence saying how to repair it.
     progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
     print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
-    if progress.reason:
+    notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
+    if notice:  # fresher than the stored reason: it counts the seconds left from now
+        print(notice, file=sys.stderr)
+    elif progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
     _notice_after_batch(con, gateway)
     return 0 if progress.status == "done" else 1
@@ -453,7 +459,20 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])
+    _print_batch_notices(frame)
     return 0
+
+
+def _print_batch_notices(frame: pd.DataFrame) -> None:
+    """Below the table, what to do about damaged batches and unknown outcomes, one line each."""
+    from smscore.ledger import DAMAGED
+    from smscore.reports import unknown_notice
+
+    for r in frame.itertuples():
+        if r.status == DAMAGED:
+            print(r.status_reason)
+        elif notice := unknown_notice(r):
+            print(f"batch {r.batch_id}: {notice}")
 
 
 def _configure_batch_id(p: argparse.ArgumentParser) -> None:
@@ -475,11 +494,19 @@ def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -
 def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.sender import reconcile
 
+    from smscore.ledger import utcnow
+
     gateway, _ = open_gateway(con)
     result = reconcile(con, gateway, args.batch)
     print(f"found in Twilio {result.found}, queued again {result.requeued}, "
           f"still unknown {result.left}")
-    return 0
+    if result.requeued:
+        print(f"run `python -m smscore batch-resume {args.batch}` to send the "
+              f"{result.requeued} message(s) Twilio never got")
+    notice = result.wait.notice(args.batch, utcnow()) if result.wait else None
+    if notice:
+        print(notice, file=sys.stderr)
+    return 1 if result.left else 0
 
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)

@@ -44,6 +44,10 @@ class MessageResult:
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime | None = None
+    # What reconcile needs to prove a message is ours (smscore.ownership); None when not given.
+    body: str | None = None
+    from_: str | None = None
+    messaging_service_sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,11 @@ class Gateway(Protocol):
     def fetch(self, sid: str) -> MessageResult:
         """The current status, error code and price of a message."""
 
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
-        """Messages sent to `to` since `since`: how an `unknown` ledger row is reconciled."""
+    def messages_to(self, to: str, since: datetime, *,
+                    sender: str | None = None) -> list[MessageResult]:
+        """Messages to `to` created since `since` (from `sender` when it is a phone number),
+        with their body and sender, including those still queued, accepted or scheduled:
+        how an `unknown` ledger row is reconciled."""
 
     def verified_numbers(self) -> frozenset[str]:
         """The account's verified caller IDs: the only numbers a trial account can reach."""

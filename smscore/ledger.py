@@ -3,9 +3,11 @@
 Twilio's Messages API has no idempotency key, so exactly-once is ours to keep. Every recipient is
 a row keyed by (batch_id, phone) that moves queued -> claimed -> sent | failed | unknown. A row is
 claimed, and the claim committed, before its request is made; a claim whose answer never came back
-becomes `unknown` and is looked up in Twilio before anything is resent. The batch id is derived
-from what is sent, so pressing Send twice (a rerun, a double click, a reload) finds the same batch
-and resumes it instead of starting another.
+becomes `unknown` and is looked up in Twilio (no sooner than RECONCILE_SETTLE after its claim)
+before anything is resent. The batch id is derived from what is sent, so pressing Send twice (a
+rerun, a double click, a reload) finds the same batch and resumes it instead of starting another.
+A batch and its rows are frozen in one transaction; a batch whose rows do not add up to its
+recipients (left by older versions) is reported `damaged`, never sent and never `done`.
 
 Functions take a DuckDB connection or cursor; the sender gives each thread its own cursor.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +29,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from smscore import crashpoints
 from smscore.clock import naive_utc, utcnow  # noqa: F401 - ledger.utcnow is the sender's default clock
 from smscore.gateway import MessageResult
 from smscore.money import Money
@@ -41,6 +45,13 @@ PAUSED = "paused"  # balance, throttling or the operator; resumable as is
 STOPPED_AUTH = "stopped: auth"  # Twilio refused the credentials; fix them, then resume
 NEEDS_RECONCILE = "needs reconcile"  # nothing queued, but some outcomes are unknown
 DONE = "done"
+# Derived, never stored: the batch has fewer (or more) message rows than recipients, which only
+# a freeze interrupted between its two commits (before freezing became one transaction) leaves.
+DAMAGED = "damaged"
+
+# An unknown row is looked up in Twilio only this long after its claim: a request still in
+# flight could otherwise be missed by the lookup and sent a second time.
+RECONCILE_SETTLE = timedelta(seconds=60)
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
@@ -65,11 +76,14 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 50) -> T:
     """
     for attempt in range(attempts):
         try:
-            return fn()
+            result = fn()
         except duckdb.TransactionException:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.001 * (attempt + 1))
+            continue
+        crashpoints.committed()
+        return result
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -79,8 +93,11 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
                  now: datetime | None = None) -> str:
     """Store a quote as a batch and its recipients as queued ledger rows; return the batch id.
 
-    Freezing the same batch again (same body, recipients and day) changes nothing and returns the
-    same id, which is what makes a second press of Send a resume.
+    The batch row and its message rows are written in one transaction: a crash while freezing
+    leaves either no batch or the whole batch, never a batch that looks finished with its rows
+    missing. Freezing the same batch again (same body, recipients and day) adds only the rows
+    it lacks and returns the same id, which is what makes a second press of Send a resume and
+    what repairs a batch damaged by an older version that committed the two apart.
     """
     now = now or utcnow()
     con = con.cursor()  # its own cursor: register() refuses a connection with a pending result
@@ -88,46 +105,65 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
     if recipients.empty:
         raise ValueError("a batch needs at least one recipient; the quote has none")
     batch_id = batch_key(quote.body, recipients["phone"], now.date())
-    currency = quote.currency.upper()
-    selection = json.dumps(_selection_dict(quote.selection))
-    with_retry(lambda: con.execute(
-        """INSERT INTO batches (id, created_at, body, selection, sender, mode, status, currency,
-                                recipients, segments, estimate_min, estimate_max, price_list_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-        [batch_id, now, quote.body, selection, sender, mode, FROZEN, currency, len(recipients),
-         int(recipients["segments"].sum()), quote.total_min, quote.total_max,
-         quote.price_list_id]))
-    stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
-                         [batch_id]).fetchall()[0][0]
-    if stored < len(recipients):
-        _insert_rows(con, batch_id, _arrow_rows(recipients), now, fresh=stored == 0)
+    batch_row = [batch_id, now, quote.body, json.dumps(_selection_dict(quote.selection)), sender,
+                 mode, FROZEN, quote.currency.upper(), len(recipients),
+                 int(recipients["segments"].sum()), quote.total_min, quote.total_max,
+                 quote.price_list_id]
+    rows = _arrow_rows(recipients)
+    con.register("_frozen_rows", rows)
+    try:
+        with_retry(lambda: _freeze_or_yield(con, batch_id, batch_row, len(recipients), now))
+    finally:
+        con.unregister("_frozen_rows")
     return batch_id
 
 
-def _insert_rows(con: Cursor, batch_id: str, rows: pa.Table, now: datetime, *,
-                 fresh: bool) -> None:
-    """One INSERT of every row; rows already in the ledger are left exactly as they are.
+_INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, country, category, body,
+                                        encoding, segments, price_min, price_max, state,
+                                        updated_at)
+                  SELECT ?, seq, phone, contact_id, country, category, body, encoding, segments,
+                         cost_min, cost_max, 'queued', ?
+                  FROM _frozen_rows"""
 
-    A batch with no rows yet takes a plain INSERT, twice as fast on a million rows; should
-    another freeze of the same batch win the race, the key violation sends us to the
-    ON CONFLICT path, which skips what is already there.
+
+def _freeze_or_yield(con: Cursor, batch_id: str, batch_row: list[Any], n: int,
+                     now: datetime) -> None:
+    """Freeze; when a concurrent freeze of the same batch inserted its rows first, skip them.
+
+    The fast plain INSERT then hits their keys; the ON CONFLICT path leaves them as they are
+    (and a row breaking another constraint fails there again, with its own message).
     """
-    sql = """INSERT INTO messages (batch_id, seq, phone, contact_id, country, category, body,
-                                   encoding, segments, price_min, price_max, state, updated_at)
-             SELECT ?, seq, phone, contact_id, country, category, body, encoding, segments,
-                    cost_min, cost_max, 'queued', ?
-             FROM _frozen_rows"""
-    con.register("_frozen_rows", rows)
     try:
-        if fresh:
-            try:
-                con.execute(sql, [batch_id, now])
-                return
-            except (duckdb.ConstraintException, duckdb.TransactionException):
-                pass
-        with_retry(lambda: con.execute(sql + " ON CONFLICT DO NOTHING", [batch_id, now]))
-    finally:
-        con.unregister("_frozen_rows")
+        _freeze(con, batch_id, batch_row, n, now, skip_existing=False)
+    except duckdb.ConstraintException:
+        _freeze(con, batch_id, batch_row, n, now, skip_existing=True)
+
+
+def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime, *,
+            skip_existing: bool) -> None:
+    """One transaction: the batch row, then every message row it does not have yet.
+
+    A batch with no rows takes a plain INSERT, twice as fast on a million rows; one that has
+    some (a repeat, a repair, or a race with another freeze) takes ON CONFLICT DO NOTHING.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            """INSERT INTO batches (id, created_at, body, selection, sender, mode, status,
+                                    currency, recipients, segments, estimate_min, estimate_max,
+                                    price_list_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            batch_row)
+        stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
+                             [batch_id]).fetchall()[0][0]
+        if stored == 0 and not skip_existing:
+            con.execute(_INSERT_ROWS, [batch_id, now])
+        elif stored < n:
+            con.execute(_INSERT_ROWS + " ON CONFLICT DO NOTHING", [batch_id, now])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _selection_dict(selection: Any) -> dict[str, Any]:
@@ -336,13 +372,91 @@ def suppress(cur: Cursor, phone: str, reason: str, source: str) -> None:
         [phone, reason, source]))
 
 
-def unknown_rows(cur: Cursor, batch_id: str, *, claimed_before: datetime) -> list[str]:
+@dataclass(frozen=True)
+class UnknownRow:
+    """An unknown row as reconcile needs it: what was sent to whom, and when it was claimed."""
+
+    phone: str
+    body: str
+    claimed_at: datetime
+
+
+def unknown_rows(cur: Cursor, batch_id: str, *, claimed_before: datetime) -> list[UnknownRow]:
     """Unknown rows old enough that any request of theirs has long been answered."""
     rows = cur.execute(
-        """SELECT phone FROM messages WHERE batch_id = ? AND state = 'unknown'
+        """SELECT phone, body, coalesce(claimed_at, updated_at) FROM messages
+           WHERE batch_id = ? AND state = 'unknown'
            AND coalesce(claimed_at, updated_at) <= ? ORDER BY seq""",
         [batch_id, claimed_before]).fetchall()
-    return [phone for (phone,) in rows]
+    return [UnknownRow(phone, body, claimed) for phone, body, claimed in rows]
+
+
+def note_unknown(cur: Cursor, batch_id: str, phone: str, reason: str,
+                 now: datetime | None = None) -> None:
+    """Keep a row unknown, saying why reconcile could not settle it."""
+    now = now or utcnow()
+    with_retry(lambda: cur.execute(
+        """UPDATE messages SET error_message = ?, updated_at = ?
+           WHERE batch_id = ? AND phone = ? AND state = 'unknown'""",
+        [reason, now, batch_id, phone]))
+
+
+# note_unknown's reasons start with this: reconcile looked the row up and could not decide.
+UNDECIDED_PREFIX = "reconcile:"
+
+
+@dataclass(frozen=True)
+class UnknownWait:
+    """A batch's unknown rows: how many, and when the last of them may be looked up in Twilio.
+
+    `undecided` of them were looked up already and matched messages that could not be told
+    apart from other senders' (smscore.ownership); another reconcile will not settle those.
+    """
+
+    count: int
+    ready_at: datetime | None  # naive UTC; None when every unknown row is undecided
+    undecided: int = 0
+
+    @property
+    def pending(self) -> int:
+        """Rows a reconcile can still settle, now or from `ready_at`."""
+        return self.count - self.undecided
+
+    def seconds_left(self, now: datetime) -> float:
+        return 0.0 if self.ready_at is None else max(0.0, (self.ready_at - now).total_seconds())
+
+    def notice(self, batch_id: str, now: datetime) -> str | None:
+        """What the operator should do about them, in one sentence (the CLI's wording)."""
+        parts = []
+        if self.pending:
+            command = f"`python -m smscore reconcile {batch_id}`"
+            head = f"outcome unknown for {_messages(self.pending)}"
+            wait = self.seconds_left(now)
+            parts.append(f"{head}; they can be looked up in Twilio now: run {command}" if not wait
+                         else f"{head}; they can be looked up in Twilio from "
+                              f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): "
+                              f"run {command} then")
+        if self.undecided:
+            parts.append(f"{_messages(self.undecided)} could not be told apart from other "
+                         "messages in Twilio: check them in the Twilio Console "
+                         f"(`python -m smscore log {batch_id} --state unknown` lists them)")
+        return "; ".join(parts) or None
+
+
+def _messages(n: int) -> str:
+    return f"{n} message{'s' if n != 1 else ''}"
+
+
+def unknown_wait(cur: Cursor, batch_id: str) -> UnknownWait:
+    """How many rows are unknown and when `reconcile` may settle all of them."""
+    n, undecided, youngest = cur.execute(
+        """SELECT count(*), count(*) FILTER (WHERE starts_with(error_message, ?)),
+                  max(coalesce(claimed_at, updated_at))
+                      FILTER (WHERE NOT coalesce(starts_with(error_message, ?), false))
+           FROM messages WHERE batch_id = ? AND state = 'unknown'""",
+        [UNDECIDED_PREFIX, UNDECIDED_PREFIX, batch_id]).fetchone()
+    return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE,
+                       int(undecided))
 
 
 def settle_unknown(cur: Cursor, batch_id: str, phone: str, found: MessageResult | None,
@@ -432,6 +546,33 @@ def batch_info(cur: Cursor, batch_id: str) -> dict[str, Any]:
     return dict(zip(names, row))
 
 
+class DamagedBatch(ValueError):
+    """A batch whose message rows do not add up to its recipients: never sent, never `done`."""
+
+
+def damage(cur: Cursor, batch_id: str, today: date | None = None) -> str | None:
+    """Why the batch is damaged, as one sentence saying what to do; None when it is whole."""
+    info = batch_info(cur, batch_id)
+    rows = cur.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
+                       [batch_id]).fetchall()[0][0]
+    return damage_reason(batch_id, info["recipients"], rows, info["created_at"].date(),
+                         today or utcnow().date())
+
+
+def damage_reason(batch_id: str, recipients: int, rows: int, frozen_on: date,
+                  today: date) -> str | None:
+    """The damaged-batch sentence from the counts alone (reports compute them in bulk)."""
+    if rows == recipients:
+        return None
+    what = (f"batch {batch_id} is damaged: it has {rows} of its {recipients} message rows "
+            "(it was interrupted while being frozen), so it cannot be sent or resumed")
+    if frozen_on == today:
+        return (f"{what}; send the same message to the same recipients again today "
+                "(console Send page or `python -m smscore send`) to repair and send it")
+    return (f"{what}; it was frozen on {frozen_on.isoformat()}, so send the message again as a "
+            "new batch (recipients it has no row for were sent nothing)")
+
+
 # -- progress and reports ------------------------------------------------------------------------
 
 RATE_WINDOW = timedelta(seconds=60)
@@ -483,8 +624,13 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
     rate = float(recent) / elapsed if elapsed > 0 else 0.0
     eta = (0.0 if not left_segments else float(left_segments) / rate if rate > 0 else None)
     currency = info["currency"]
+    status, reason = info["status"], info["status_reason"]
+    broken = damage_reason(batch_id, info["recipients"], sum(by_state.values()),
+                           info["created_at"].date(), now.date())
+    if broken:
+        status, reason = DAMAGED, broken
     return Progress(
-        batch_id=batch_id, status=info["status"], reason=info["status_reason"],
+        batch_id=batch_id, status=status, reason=reason,
         total=sum(by_state.values()), queued=by_state[QUEUED], claimed=by_state[CLAIMED],
         sent=by_state[SENT], failed=by_state[FAILED], unknown=by_state[UNKNOWN],
         segments_sent=int(sent_segments), segments_left=int(left_segments),

@@ -9,9 +9,13 @@ messages already have an actual price.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import pandas as pd
 
+from smscore.clock import utcnow
+from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
 from smscore.store import query_df
 
 GROUPINGS = ("batch", "country", "category", "day")
@@ -33,7 +37,8 @@ _MEASURES = f"""
 
 _KEYS = {
     "batch": ("b.id AS batch_id, any_value(b.created_at) AS created_at, any_value(b.mode) AS mode, "
-              "any_value(b.status) AS status, any_value(b.body) AS body", "b.id",
+              f"CASE WHEN count(*) <> any_value(b.recipients) THEN '{DAMAGED}' "
+              "ELSE any_value(b.status) END AS status, any_value(b.body) AS body", "b.id",
               "created_at DESC"),
     "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
     "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
@@ -64,23 +69,50 @@ def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
     return frame
 
 
-def batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
     """Every batch with its quoted range, counts by state and what it cost so far, newest first.
 
     `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
-    Twilio must be asked about (reconcile); `priced` those whose actual price is in.
+    Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
+    `undecided` ones it could not tell apart from other messages; `priced`
+    those whose actual price is in. A batch whose rows do not add up to its recipients shows
+    status `damaged` with what to do in `status_reason`, whatever its stored status says.
     """
-    return query_df(con, """
+    frame = query_df(con, """
         SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
                b.segments, b.estimate_min, b.estimate_max, b.currency,
+               count(m.batch_id) AS rows,
                count(*) FILTER (WHERE m.state = 'sent') AS sent,
                count(*) FILTER (WHERE m.state = 'failed') AS failed,
                count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
                count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
+               count(*) FILTER (WHERE m.state = 'unknown'
+                                    AND starts_with(m.error_message, ?)) AS undecided,
+               max(coalesce(m.claimed_at, m.updated_at)) FILTER (
+                   WHERE m.state = 'unknown'
+                     AND NOT coalesce(starts_with(m.error_message, ?), false))
+                   AS unknown_claimed_at,
                coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
                count(m.actual_price) AS priced
         FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
-        GROUP BY ALL ORDER BY b.created_at DESC, b.id""")
+        GROUP BY ALL ORDER BY b.created_at DESC, b.id""", [UNDECIDED_PREFIX] * 2)
+    today = (now or utcnow()).date()
+    for i, r in enumerate(frame.itertuples()):
+        broken = damage_reason(r.batch_id, int(r.recipients), int(r.rows),
+                               r.created_at.date(), today)
+        if broken:
+            frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
+    frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
+    return frame
+
+
+def unknown_notice(row: object, now: datetime | None = None) -> str | None:
+    """The what-to-do sentence for a row of `batches()` with unknown messages, else None."""
+    if not row.unknown:
+        return None
+    ready = None if pd.isna(row.reconcile_from) else row.reconcile_from.to_pydatetime()
+    wait = UnknownWait(int(row.unknown), ready, int(row.undecided))
+    return wait.notice(row.batch_id, now or utcnow())
 
 
 def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:

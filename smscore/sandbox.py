@@ -18,6 +18,7 @@ from decimal import Decimal
 import duckdb
 import phonenumbers
 
+from smscore import crashpoints
 from smscore.balance import TRIAL_PREFIX
 from smscore.clock import aware_utc, naive_utc, utcnow
 from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
@@ -164,6 +165,7 @@ class SandboxGateway:
                     "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
                     [sid, to, sender, body, segments, cost.amount, cost.currency, now, now])
                 self._con.execute("COMMIT")
+                crashpoints.committed()  # "Twilio" has the message; our ledger does not yet
             except GatewayError:
                 raise
             except Exception:
@@ -186,21 +188,27 @@ class SandboxGateway:
                                   "WHERE sid = ?", [_NEXT_STATUS[row[0]], utcnow(), sid])
         return self._messages("WHERE sid = ?", [sid])[0]
 
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
-        return self._messages("WHERE to_number = ? AND date_created >= ? ORDER BY date_created",
-                              [to, naive_utc(since)])
+    def messages_to(self, to: str, since: datetime, *,
+                    sender: str | None = None) -> list[MessageResult]:
+        """By creation time, as reconcile needs: a message still queued has no sent date yet."""
+        where, params = "WHERE to_number = ? AND date_created >= ?", [to, naive_utc(since)]
+        if sender and not sender.startswith("MG"):
+            where, params = where + " AND sender = ?", [*params, sender]
+        return self._messages(where + " ORDER BY date_created", params)
 
     # -- internals -----------------------------------------------------------------------------
 
     def _messages(self, where: str, params: list[object]) -> list[MessageResult]:
         rows = self._all("SELECT sid, to_number, status, num_segments, price, price_unit, "
-                         f"error_code, error_message, date_created FROM sandbox_messages {where}",
-                         params)
+                         "error_code, error_message, date_created, body, sender "
+                         f"FROM sandbox_messages {where}", params)
         return [MessageResult(sid=sid, to=to, status=status, num_segments=segments,
                               price=price if status != "queued" else None,
                               price_unit=unit if status != "queued" else None,
-                              error_code=code, error_message=message, date_created=aware_utc(created))
-                for sid, to, status, segments, price, unit, code, message, created in rows]
+                              error_code=code, error_message=message,
+                              date_created=aware_utc(created), body=body, **_origin(sender))
+                for sid, to, status, segments, price, unit, code, message, created, body, sender
+                in rows]
 
     def _unit_price(self, to: str, currency: str) -> Decimal:
         """The most expensive carrier's price in the destination country: a safe upper bound."""
@@ -245,6 +253,13 @@ class SandboxGateway:
     def _write(self, sql: str, params: list[object]) -> None:
         with self._lock:
             self._con.execute(sql, params)
+
+
+def _origin(sender: str) -> dict[str, str | None]:
+    """Like Twilio: a Messaging Service send shows the service SID and a number from its pool."""
+    if sender.startswith("MG"):
+        return {"from_": SANDBOX_SENDER, "messaging_service_sid": sender}
+    return {"from_": sender, "messaging_service_sid": None}
 
 
 def _refuse_bad_request(to: str, body: str, sender: str) -> None:

@@ -9,7 +9,8 @@ the worker's outcome. What can go wrong, and what happens then:
   message, so the worker retries with exponential backoff and full jitter. Still throttled after
   its retries, the row goes back to the queue and the batch pauses.
 * No answer after the request left (a read timeout): the outcome is unknown. The row is marked
-  `unknown` and never resent blindly; `reconcile` asks Twilio for messages to that number.
+  `unknown` and never resent blindly; `reconcile` lists Twilio's messages to that number and
+  adopts one only when it is provably ours (smscore.ownership), resending only when none can be.
 * Any other 4xx: a per-recipient refusal (21211, 21408, 21608, 21614, ...), recorded with Twilio's
   code; 21610 (the recipient sent STOP) also suppresses the number for every later batch.
 * 20003 / 401: the credentials are refused; the batch stops at once ("stopped: auth").
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from smscore import ledger
+from smscore import ledger, ownership
 from smscore.balance import judge
 from smscore.clock import aware_utc
 from smscore.gateway import Gateway, GatewayError, MessageResult
@@ -148,7 +149,8 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
               on_progress: Callable[[Progress], None] | None = None,
               stop_event: threading.Event | None = None, retry: RetryPolicy = RetryPolicy(),
               reserve: Decimal = Decimal("0"), balance_every: int = 500,
-              reconcile_settle: float = 60.0, progress_every: float = 0.5,
+              reconcile_settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
+              progress_every: float = 0.5,
               sleep: Callable[[float], None] = time.sleep,
               now: Callable[[], datetime] = ledger.utcnow) -> Progress:
     """Send (or resume) a frozen batch and return its progress when this run ends.
@@ -166,6 +168,9 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
         raise ValueError(f"concurrency must be at least 1; got {concurrency!r}")
     cur = con.cursor()
     info = ledger.batch_info(cur, batch_id)
+    broken = ledger.damage(cur, batch_id, now().date())
+    if broken:
+        raise ledger.DamagedBatch(broken)
     rate = rate_segments_per_second or default_rate(info["sender"] or "")
     token = uuid.uuid4().hex
     run = _Run(cur, batch_id, token, now)
@@ -300,9 +305,12 @@ def _close(run: _Run) -> None:
             ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, "not started", run.now())
         return
     if by_state[ledger.UNKNOWN]:
+        wait = ledger.unknown_wait(run.cur, run.batch_id)
+        ready = f"{wait.ready_at:%H:%M:%S} UTC" if wait.ready_at else "now"
         ledger.set_status(run.cur, run.batch_id, ledger.NEEDS_RECONCILE,
-                          f"{by_state[ledger.UNKNOWN]} messages have an unknown outcome; "
-                          "reconcile looks them up in Twilio", run.now())
+                          f"outcome unknown for {wait.count} messages; they can be looked up in "
+                          f"Twilio from {ready}: run `python -m smscore reconcile "
+                          f"{run.batch_id}` then", run.now())
     else:
         ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
 
@@ -311,41 +319,54 @@ def _close(run: _Run) -> None:
 
 @dataclass(frozen=True)
 class Reconciled:
-    """What a reconcile settled: found in Twilio (now sent), absent (queued again), left unknown."""
+    """What a reconcile settled: found in Twilio (now sent), absent (queued again), left unknown.
+
+    `ambiguous` of the rows left could not be told apart from other messages in Twilio (see
+    smscore.ownership); the others were too recent to look up yet, which `wait` says until when.
+    """
 
     found: int
     requeued: int
     left: int
+    ambiguous: int = 0
+    wait: ledger.UnknownWait | None = None
 
 
-def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *, settle: float = 60.0,
+def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
+              settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
               now: Callable[[], datetime] = ledger.utcnow) -> Reconciled:
     """Look every old-enough unknown row up in Twilio and settle it.
 
-    A row Twilio has a message for becomes sent (with that sid); a row Twilio has nothing for
-    goes back to queued, so the next run sends it. Rows younger than `settle` seconds stay
+    A row with exactly one Twilio message that is provably ours (smscore.ownership: recipient,
+    sender, exact body, time near the claim) becomes sent with that sid; a row Twilio has
+    nothing of ours for goes back to queued, so the next run sends it; a row with candidates we
+    cannot tell apart stays unknown with the reason. Rows younger than `settle` seconds stay
     unknown: a request still in flight at Twilio could otherwise be missed and sent twice.
     """
     cur = con.cursor()
     info = ledger.batch_info(cur, batch_id)
     with _LIVE_LOCK:
         ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
-    started = aware_utc(info["started_at"] or info["created_at"])
-    since = started - timedelta(minutes=5)  # allow for clock skew between us and Twilio
-    phones = ledger.unknown_rows(cur, batch_id, claimed_before=now() - timedelta(seconds=settle))
-    found = requeued = 0
-    for phone in phones:
+    sender = info["sender"] or ""
+    rows = ledger.unknown_rows(cur, batch_id, claimed_before=now() - timedelta(seconds=settle))
+    tally = {ownership.OURS: 0, ownership.ABSENT: 0, ownership.AMBIGUOUS: 0}
+    for row in rows:
+        expected = ownership.Expected(row.phone, row.body, sender, row.claimed_at)
         try:
-            candidates = [m for m in gateway.messages_to(phone, since) if m.to == phone]
+            candidates = gateway.messages_to(row.phone, aware_utc(expected.earliest),
+                                             sender=sender)
         except GatewayError:
             continue  # stays unknown; a later reconcile tries again
-        owned = ledger.known_sids(cur, [m.sid for m in candidates])
-        match = next((m for m in candidates if m.sid not in owned), None)
-        ledger.settle_unknown(cur, batch_id, phone, match, now())
-        found += match is not None
-        requeued += match is None
-    left = ledger.counts(cur, batch_id)[ledger.UNKNOWN]
-    return Reconciled(found=found, requeued=requeued, left=left)
+        verdict = ownership.judge(expected, candidates,
+                                  ledger.known_sids(cur, [m.sid for m in candidates]))
+        tally[verdict.kind] += 1
+        if verdict.kind == ownership.AMBIGUOUS:
+            ledger.note_unknown(cur, batch_id, row.phone, verdict.reason or "ambiguous", now())
+        else:
+            ledger.settle_unknown(cur, batch_id, row.phone, verdict.message, now())
+    wait = ledger.unknown_wait(cur, batch_id)
+    return Reconciled(found=tally[ownership.OURS], requeued=tally[ownership.ABSENT],
+                      left=wait.count, ambiguous=tally[ownership.AMBIGUOUS], wait=wait)
 
 
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})

@@ -140,18 +140,30 @@ class TwilioGateway:
             for record in self._client.outgoing_caller_ids.stream(limit=LIST_LIMIT)
             if record.phone_number))
 
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
-        return self._call(f"list messages to {to}", lambda: self._list_to(to, since))
+    def messages_to(self, to: str, since: datetime, *,
+                    sender: str | None = None) -> list[MessageResult]:
+        return self._call(f"list messages to {to}", lambda: self._list_to(to, since, sender))
 
-    def _list_to(self, to: str, since: datetime) -> list[MessageResult]:
+    def _list_to(self, to: str, since: datetime, sender: str | None) -> list[MessageResult]:
+        """Two listings, filtered by creation time here: Twilio filters only by DateSent.
+
+        DateSent> finds what was sent since `since` however long the number's history; a
+        message still queued, accepted or scheduled has no sent date, so a second listing
+        without a date filter (newest first, capped) finds those.
+        """
+        origin = {"from_": sender} if sender and not sender.startswith("MG") else {}
         found: dict[str, MessageResult] = {}
-        for record in self._client.messages.stream(to=to, date_sent_after=since,
-                                                   limit=LIST_LIMIT, page_size=100):
-            if record.sid in found:
-                break  # a page seen before: the peer offers the same next page forever
-            # Filter again: a reconcile must never adopt a message that went to another number.
-            found[record.sid] = _message(record)
-        return [m for m in found.values() if m.to == to]
+        for filters in ({"date_sent_after": since}, {}):
+            seen: set[str] = set()
+            for record in self._client.messages.stream(to=to, **origin, **filters,
+                                                       limit=LIST_LIMIT, page_size=100):
+                if record.sid in seen:
+                    break  # a page seen before: the peer offers the same next page forever
+                seen.add(record.sid)
+                found[record.sid] = _message(record)
+        # Filter again: a reconcile must never adopt a message that went to another number.
+        return [m for m in found.values() if m.to == to
+                and (m.date_created is None or m.date_created >= since)]
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -225,6 +237,8 @@ def _message(record: Any) -> MessageResult:
         price=cost_of(record.price), price_unit=record.price_unit,
         error_code=_int_or_none(record.error_code), error_message=record.error_message,
         date_created=record.date_created if isinstance(record.date_created, datetime) else None,
+        body=record.body, from_=record.from_,
+        messaging_service_sid=record.messaging_service_sid,
     )
 
 

@@ -17,6 +17,7 @@ Everything listens on 127.0.0.1 only, on free ports.
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 import os
@@ -24,8 +25,10 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -243,6 +246,9 @@ class FaultProxy:
     port: int = 0
     requests: list[Recorded] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    # With `remember_messages()`, the messages Twilio would hold: every create that reached
+    # Prism, in Twilio's wire format; message lists are then answered from them (see _Messages).
+    messages: list[dict] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -275,10 +281,30 @@ class FaultProxy:
         """Close the connection without answering, before (default) or after forwarding."""
         return self._add(Rule("drop", to, times=times, after_forward=after_forward))
 
+    def remember_messages(self) -> None:
+        """Make the peer stateful for messages: creates are kept, lists answer from them.
+
+        Prism keeps no state, so its list always shows the spec's example. Reconcile needs a
+        list that shows what was created: each create Prism accepted is stored with its real
+        To, From or MessagingServiceSid, Body, a fresh SID and creation time, status `queued`
+        and no sent date (as Twilio's queue holds it), and a list request is first validated by
+        Prism, then given these messages, filtered the way Twilio filters (To, From, DateSent).
+        """
+        with self._lock:
+            self.messages = []
+
+    def deliver_kept(self) -> None:
+        """Every kept message leaves Twilio's queue: delivered, with a sent date from now on."""
+        sent = email.utils.format_datetime(datetime.now(timezone.utc))
+        with self._lock:
+            for message in self.messages or []:
+                message.update(status="delivered", date_sent=sent, date_updated=sent)
+
     def reset(self) -> None:
         with self._lock:
             self.rules.clear()
             self.requests.clear()
+            self.messages = None
 
     def _add(self, rule: Rule) -> Rule:
         with self._lock:
@@ -357,12 +383,33 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             prefer = f"code={status}, example=e{rule.code}"
         status, content_type, payload = self._forward(body, prefer)
         rec.forwarded = True
+        status, payload = self._remember(rec, status, payload)
         if rule is not None and rule.after_forward:
             if rule.action == "drop":
                 self.close_connection = True
                 return
             self.proxy.stopping.wait(rule.seconds)
         self._answer(rec, status, content_type, payload)
+
+    def _remember(self, rec: Recorded, status: int, payload: bytes) -> tuple[int, bytes]:
+        """In stateful mode, keep an accepted create and answer lists from what was kept."""
+        proxy = self.proxy
+        if proxy.messages is None or status >= 300:
+            return status, payload
+        path, _, query = rec.path.partition("?")
+        if rec.is_create:
+            message = _created_message(json.loads(payload), rec.form)
+            with proxy._lock:
+                proxy.messages.append(message)
+            return status, json.dumps(message).encode()
+        if rec.method == "GET" and path.endswith("/Messages.json"):
+            page = json.loads(payload)
+            with proxy._lock:
+                kept = list(proxy.messages)
+            page.update(messages=_listed(kept, parse_qs(query)), next_page_uri=None,
+                        previous_page_uri=None, page=0)
+            return status, json.dumps(page).encode()
+        return status, payload
 
     def _forward(self, body: bytes, prefer: str | None) -> tuple[int, str, bytes]:
         headers = {k: v for k, v in self.headers.items()
@@ -406,6 +453,44 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             super().finish()
         for conn in self.__dict__.get("_pool", {}).values():
             conn.close()
+
+
+def _created_message(template: dict, form: dict[str, str]) -> dict:
+    """Prism's create example made into the message Twilio would have created from `form`."""
+    sid = "SM" + uuid.uuid4().hex
+    service = form.get("MessagingServiceSid")
+    message = dict(template)
+    message.update(
+        sid=sid, to=form.get("To"), body=form.get("Body"), status="queued",
+        messaging_service_sid=service,
+        # With a Messaging Service, Twilio picks the From number from the service's pool.
+        **{"from": form.get("From") or template.get("from")},
+        date_created=email.utils.format_datetime(datetime.now(timezone.utc)),
+        date_sent=None, price=None, price_unit=None, error_code=None, error_message=None,
+        uri=f"{template.get('uri', '').rsplit('/', 1)[0]}/{sid}.json")
+    return message
+
+
+def _listed(messages: list[dict], query: dict[str, list[str]]) -> list[dict]:
+    """Twilio's filters: To, From, and DateSent (a message not sent yet never matches one)."""
+    def wanted(m: dict) -> bool:
+        for name, key in (("To", "to"), ("From", "from")):
+            if name in query and m.get(key) != query[name][0]:
+                return False
+        for name, keep in (("DateSent>", lambda d, v: d >= v), ("DateSent<", lambda d, v: d <= v),
+                           ("DateSent", lambda d, v: d.date() == v.date())):
+            if name in query:
+                sent = m.get("date_sent")
+                if sent is None or not keep(email.utils.parsedate_to_datetime(sent),
+                                            _query_date(query[name][0])):
+                    return False
+        return True
+    return [m for m in reversed(messages) if wanted(m)]  # newest first
+
+
+def _query_date(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _local_error(code: int) -> tuple[int, str, bytes]:

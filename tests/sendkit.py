@@ -110,7 +110,8 @@ class LedgerTwilio:
             self.accepted[to] += 1
             sid = f"SM{len(self.messages):032x}"
             result = MessageResult(sid=sid, to=to, status="queued", num_segments=1,
-                                   date_created=datetime.now(timezone.utc))
+                                   date_created=datetime.now(timezone.utc), body=body,
+                                   from_=sender)
             self.messages[sid] = result
             return result
 
@@ -118,12 +119,15 @@ class LedgerTwilio:
         queued = self.messages[sid]
         return MessageResult(sid=sid, to=queued.to, status="delivered", num_segments=1,
                              price=self.price, price_unit=self.currency,
-                             date_created=queued.date_created)
+                             date_created=queued.date_created, body=queued.body,
+                             from_=queued.from_)
 
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
+    def messages_to(self, to: str, since: datetime, *,
+                    sender: str | None = None) -> list[MessageResult]:
         with self._lock:
             return [m for m in self.messages.values()
-                    if m.to == to and (m.date_created or since) >= since]
+                    if m.to == to and (m.date_created or since) >= since
+                    and (sender is None or m.from_ == sender)]
 
     # -- test helpers --
 

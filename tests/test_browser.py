@@ -2,7 +2,8 @@
 
 What AppTest cannot show: a real upload, typing into the composer, the rerun races of a double
 click and a page switch mid-send, and deep links on a fresh server (Streamlit runs a file in
-pages/ directly until some session has run console.py). Screenshots land in docs/screenshots/.
+pages/ directly until some session has run console.py). Screenshots land in tests/out/screenshots/
+(scripts/screenshots writes the README's into docs/screenshots/).
 """
 
 from __future__ import annotations

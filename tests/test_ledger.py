@@ -194,3 +194,71 @@ def test_report_compares_estimate_and_actual_per_country(con):
 def test_unknown_batch_id_is_named_in_the_error(con):
     with pytest.raises(KeyError, match="b-nope"):
         ledger.batch_progress(con, "b-nope")
+
+
+# -- atomic freeze and damaged batches -------------------------------------------------------------
+
+def _break_rows(con, batch_id, keep=0):
+    """What the old two-commit freeze left when killed between its commits: rows missing."""
+    con.execute("DELETE FROM messages WHERE batch_id = ? AND seq > ?", [batch_id, keep])
+
+
+def test_freeze_that_fails_midway_leaves_no_batch_at_all(con):
+    quote = make_quote(phones(3))
+    quote.recipients.loc[2, "body"] = None  # a row the messages table refuses (body NOT NULL)
+    with pytest.raises(Exception, match="NOT NULL"):
+        ledger.freeze_batch(con, quote, sender=SENDER, mode="sandbox", now=NOW)
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+
+
+def test_batch_missing_rows_is_damaged_never_done(con):
+    batch_id = freeze(con, n=3)
+    _break_rows(con, batch_id)
+    progress = ledger.batch_progress(con, batch_id, now=NOW)
+    assert progress.status == ledger.DAMAGED and "0 of its 3 message rows" in progress.reason
+    listed = reports.batches(con, now=NOW).iloc[0]
+    assert (listed["status"], listed["rows"], listed["recipients"]) == ("damaged", 0, 3)
+    assert "send the same message to the same recipients again today" in listed["status_reason"]
+
+
+def test_batch_with_some_rows_missing_is_damaged_in_the_cost_report(con):
+    batch_id = freeze(con, n=3)
+    _break_rows(con, batch_id, keep=1)
+    assert reports.cost_report(con, "batch").iloc[0]["status"] == "damaged"
+    assert "1 of its 3 message rows" in ledger.damage(con, batch_id, NOW.date())
+
+
+def test_damaged_batch_of_an_earlier_day_says_send_it_as_a_new_batch(con):
+    batch_id = freeze(con, n=2)
+    _break_rows(con, batch_id)
+    reason = ledger.damage(con, batch_id, NOW.date() + timedelta(days=1))
+    assert "frozen on 2026-11-26" in reason and "as a new batch" in reason
+
+
+def test_freezing_the_same_campaign_again_repairs_a_damaged_batch(con):
+    batch_id = freeze(con, n=4)
+    _break_rows(con, batch_id, keep=1)
+    [claim] = ledger.claim(con, batch_id, "run", after_seq=0, limit=1)
+    ledger.mark_sent(con, batch_id, "run", claim.phone,
+                     MessageResult("SM1", claim.phone, "queued"), 1)
+    assert freeze(con, n=4) == batch_id
+    assert ledger.damage(con, batch_id, NOW.date()) is None
+    assert states(con, batch_id) == {"queued": 3, "claimed": 0, "sent": 1, "failed": 0,
+                                     "unknown": 0}
+
+
+# -- waiting for reconcile ----------------------------------------------------------------------
+
+def test_unknown_rows_say_when_they_can_be_looked_up_in_twilio(con):
+    batch_id = freeze(con, n=3)
+    ledger.claim(con, batch_id, "dead", after_seq=0, limit=2, now=NOW)
+    ledger.expire_claims(con, batch_id, [], now=NOW)
+    wait = ledger.unknown_wait(con, batch_id)
+    assert (wait.count, wait.ready_at) == (2, NOW + ledger.RECONCILE_SETTLE)
+    notice = wait.notice(batch_id, NOW + timedelta(seconds=18))
+    assert notice == (f"outcome unknown for 2 messages; they can be looked up in Twilio from "
+                      f"09:01:00 UTC (in 42 s): run `python -m smscore reconcile {batch_id}` then")
+    later = wait.notice(batch_id, NOW + timedelta(seconds=61))
+    assert later.endswith(f"they can be looked up in Twilio now: run "
+                          f"`python -m smscore reconcile {batch_id}`")

@@ -384,3 +384,67 @@ def test_trial_account_quotes_only_verified_numbers_with_the_prefix(db):
     shown = texts(at)
     assert "Recipients: 1" in shown
     assert "Sent from your Twilio trial account" in shown
+
+
+# -- batches that need the operator: unknown outcomes, damaged batches -----------------------------
+
+def _frozen_batch(db: Path, *, lose: int = 0, claimed_ago: float = 0.0,
+                  drop_rows: bool = False) -> str:
+    """The three contacts' batch; `lose` claims left by a crashed run `claimed_ago` seconds ago."""
+    from datetime import timedelta
+
+    from smscore import ledger
+    from smscore.quote import Selection, build_quote
+    from smscore.sandbox import SANDBOX_SENDER
+
+    con = store.connect(db)
+    try:
+        quote = build_quote(con, "Oi {name}", Selection(everyone=True))
+        batch = ledger.freeze_batch(con, quote, sender=SANDBOX_SENDER, mode="sandbox")
+        if lose:
+            claimed = ledger.utcnow() - timedelta(seconds=claimed_ago)
+            ledger.claim(con, batch, "dead-run", after_seq=0, limit=lose, now=claimed)
+            ledger.expire_claims(con, batch, [])
+        if drop_rows:
+            con.execute("DELETE FROM messages")  # the old freeze, killed between its commits
+        return batch
+    finally:
+        con.close()
+
+
+UNKNOWN_WAIT = re.compile(r"Outcome unknown for 2 messages: they can be looked up in Twilio "
+                          r"from \d\d:\d\d:\d\d UTC \(in (\d+) s\)\. Resume sending does it then "
+                          r"by itself, and sends only what Twilio never got\.")
+
+
+@pytest.mark.parametrize("page", [None, "send"])
+def test_console_says_when_unknown_outcomes_can_be_looked_up(db, page):
+    batch = _frozen_batch(db, lose=2)
+    at = ok(app(page))
+    found = UNKNOWN_WAIT.search(texts(at))
+    assert found and 50 <= int(found.group(1)) <= 60
+    assert "needs reconcile" not in texts(at)
+    if page == "send":
+        assert at.button(key=f"resume_{batch}")
+
+
+def test_console_looks_unknown_outcomes_up_by_itself_once_due(db):
+    from ui import jobs
+
+    batch = _frozen_batch(db, lose=2, claimed_ago=58)  # due in about 2 s
+    at = ok(app("send"))
+    ok(at.button(key=f"resume_{batch}").click().run())
+    assert jobs.wait(batch, timeout=30)  # sent the third, waited, looked up, sent the two
+    assert _db_rows(db, "SELECT state, count(*) FROM messages GROUP BY 1") == [("sent", 3)]
+    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) "
+                        "FROM sandbox_messages") == [(3, 3)]
+
+
+@pytest.mark.parametrize("page", [None, "send"])
+def test_console_shows_a_damaged_batch_with_what_to_do_and_no_resume(db, page):
+    batch = _frozen_batch(db, drop_rows=True)
+    at = ok(app(page))
+    errors = " ".join(e.value for e in at.error)
+    assert f"Batch {batch[:12]} is damaged: it has 0 of its 3 messages" in errors
+    assert "Send the same message to the same recipients again today" in errors
+    assert not [b for b in at.button if b.key == f"resume_{batch}"]

@@ -128,7 +128,7 @@ def test_reconcile_adopts_a_message_twilio_has(con):
 
     def accepted_then_lost(to, attempt):  # Twilio creates the message; the answer is lost
         twilio.actions.pop(to)
-        twilio.send(to, "x", SENDER)
+        twilio.send(to, "Hello from the test", SENDER)  # the body the batch sends
         raise GatewayError("connection reset after the request left", sent=True)
 
     twilio.actions[lost] = accepted_then_lost
@@ -314,7 +314,7 @@ def test_claims_of_a_crashed_run_are_reconciled_on_the_next_run(con):
     batch_id = freeze(con, n=4)
     claims = ledger.claim(con, batch_id, "dead-run", after_seq=0, limit=2,
                           now=ledger.utcnow() - timedelta(minutes=5))
-    twilio.send(claims[0].phone, "x", SENDER)  # the dead run got this one out, unrecorded
+    twilio.send(claims[0].phone, claims[0].body, SENDER)  # the dead run got it out, unrecorded
     progress = run_batch(con, twilio, batch_id, **FAST)
     assert (progress.status, progress.sent) == ("done", 4)
     assert_each_once(con, batch_id, twilio, 4)
@@ -336,3 +336,21 @@ def test_classify_gateway_errors(error, action):
 def test_concurrency_must_be_positive(con):
     with pytest.raises(ValueError, match="got 0"):
         run_batch(con, LedgerTwilio(), freeze(con), concurrency=0)
+
+
+def test_damaged_batch_is_refused_and_nothing_is_sent(con):
+    twilio = LedgerTwilio()
+    batch_id = freeze(con, n=3)
+    con.execute("DELETE FROM messages WHERE batch_id = ?", [batch_id])  # the old freeze's gap
+    with pytest.raises(ledger.DamagedBatch, match="damaged: it has 0 of its 3 message rows"):
+        run_batch(con, twilio, batch_id, **FAST)
+    assert twilio.attempts == {} and ledger.batch_info(con, batch_id)["status"] == "frozen"
+
+
+def test_damaged_batch_repaired_by_freezing_again_sends_each_once(con):
+    twilio = LedgerTwilio()
+    batch_id = freeze(con, n=3)
+    con.execute("DELETE FROM messages WHERE batch_id = ?", [batch_id])
+    assert freeze(con, n=3) == batch_id
+    assert run_batch(con, twilio, batch_id, **FAST).status == "done"
+    assert_each_once(con, batch_id, twilio, 3)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pytest
 from sendkit import make_quote, phones
 
 from smscore import ledger, store
-from smscore.gateway import MessageResult
 from smscore.sender import RetryPolicy, reconcile, run_batch
 
 FROM = "+15017122661"
@@ -44,25 +42,6 @@ def assert_exactly_once(con, batch_id, proxy, numbers):
                                       "state = 'sent'", [batch_id]).fetchall()}
     assert sent == {n for n, k in per_number.items() if k == 1}
     return progress
-
-
-class PeerWithRecord:
-    """The real gateway, with `messages_to` answered from what the peer received.
-
-    Prism keeps no state, so its Messages list cannot say what was created; the proxy's record
-    of forwarded creates can, and is what Twilio's list would show.
-    """
-
-    def __init__(self, gateway, proxy) -> None:
-        self.gateway, self.proxy, self.mode = gateway, proxy, gateway.mode
-
-    def __getattr__(self, name):
-        return getattr(self.gateway, name)
-
-    def messages_to(self, to: str, since: datetime) -> list[MessageResult]:
-        return [MessageResult(sid=f"SM{to[1:]:0>16}{i:016d}", to=to, status="queued",
-                              date_created=datetime.now(timezone.utc))
-                for i, _ in enumerate(created(self.proxy, to))]
 
 
 @pytest.fixture
@@ -108,6 +87,7 @@ def test_peer_5xx_is_retried(fresh_db, peer_gateway, fault_proxy, batch, code):
 
 
 def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_proxy, batch):
+    fault_proxy.remember_messages()  # the list shows what was created, still queued at "Twilio"
     batch_id, numbers = batch(6)
     slow = numbers[2]
     fault_proxy.delay(2.0, to=slow, times=1)  # past the client's 1 s timeout, after Prism saw it
@@ -115,7 +95,7 @@ def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_
     assert (progress.status, progress.unknown, progress.sent) == ("needs reconcile", 1, 5)
     send(fresh_db, peer_gateway, batch_id)  # within the settle time: not looked up, not resent
     assert len(fault_proxy.creates(slow)) == 1
-    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    result = reconcile(fresh_db, peer_gateway, batch_id, settle=0)
     assert (result.found, result.requeued) == (1, 0)
     assert send(fresh_db, peer_gateway, batch_id).status == "done"
     assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
@@ -123,11 +103,12 @@ def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_
 
 def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gateway,
                                                             fault_proxy, batch):
+    fault_proxy.remember_messages()
     batch_id, numbers = batch(5)
     cut = numbers[1]
     fault_proxy.drop(to=cut, times=1)  # the peer never saw it; the client cannot know that
     assert send(fresh_db, peer_gateway, batch_id).unknown == 1
-    result = reconcile(fresh_db, PeerWithRecord(peer_gateway, fault_proxy), batch_id, settle=0)
+    result = reconcile(fresh_db, peer_gateway, batch_id, settle=0)
     assert (result.found, result.requeued) == (0, 1)
     assert send(fresh_db, peer_gateway, batch_id).sent == 5
     assert len(created(fault_proxy, cut)) == 1
@@ -217,6 +198,7 @@ print("finished", flush=True)
 
 
 def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gateway, fault_proxy):
+    fault_proxy.remember_messages()
     numbers = phones(120)
     con = store.connect(db_path)
     batch_id = ledger.freeze_batch(con, make_quote(numbers, price=PRICE), sender=FROM,
@@ -241,8 +223,7 @@ def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gatewa
     try:
         before = ledger.counts(con, batch_id)
         assert before["claimed"] > 0 and before["queued"] > 0  # killed mid-batch, claims held
-        gateway = PeerWithRecord(peer_gateway, fault_proxy)
-        progress = send(con, gateway, batch_id, reconcile_settle=0)
+        progress = send(con, peer_gateway, batch_id, reconcile_settle=0)
         assert (progress.status, progress.sent) == ("done", 120)
         assert_exactly_once(con, batch_id, fault_proxy, numbers)
     finally:
@@ -337,3 +318,237 @@ def test_cli_send_warns_when_the_batch_leaves_the_balance_low(contacts_db, capsy
     con.close()
     assert main(["--db", str(contacts_db), "send", "--body", "Hi", "--yes", "--rate", "100"]) == 0
     assert "Low balance" in capsys.readouterr().err
+
+
+# --- two campaigns on one account: reconcile adopts only its own --------------------------------
+
+def _lose_claims(con, batch_id, n):
+    """A run that claimed the first n rows and died before recording any answer."""
+    claims = ledger.claim(con, batch_id, "dead-run", after_seq=0, limit=n)
+    ledger.expire_claims(con, batch_id, [])
+    return claims
+
+
+def test_sandbox_reconcile_adopts_none_of_another_campaigns_messages(fresh_db, sandbox):
+    from smscore.sandbox import SANDBOX_SENDER
+
+    numbers = phones(4)
+    for number in numbers:  # campaign A, sent the same day by another app on the same account
+        sandbox.send(number, "Campaign A: 10% off", SANDBOX_SENDER)
+    sandbox.send(numbers[0], "Campaign B", "+15017122661")  # B's text, from another sender
+    batch_b = ledger.freeze_batch(fresh_db, make_quote(numbers, "Campaign B"),
+                                  sender=SANDBOX_SENDER, mode="sandbox")
+    claims = _lose_claims(fresh_db, batch_b, 4)
+    ours = sandbox.send(claims[3].phone, claims[3].body, SANDBOX_SENDER)  # got out, unrecorded
+    result = reconcile(fresh_db, sandbox, batch_b, settle=0)
+    assert (result.found, result.requeued, result.left) == (1, 3, 0)
+    progress = run_batch(fresh_db, sandbox, batch_b, rate_segments_per_second=1000)
+    assert (progress.status, progress.sent) == ("done", 4)
+    got_b = fresh_db.execute(
+        """SELECT to_number, count(*) FROM sandbox_messages
+           WHERE body = 'Campaign B' AND sender = ? GROUP BY 1""", [SANDBOX_SENDER]).fetchall()
+    assert sorted(got_b) == [(n, 1) for n in numbers]  # every B recipient got B, once
+    sids = {sid for (sid,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?",
+                                               [batch_b]).fetchall()}
+    b_sids = {sid for (sid,) in fresh_db.execute(
+        "SELECT sid FROM sandbox_messages WHERE body = 'Campaign B' AND sender = ?",
+        [SANDBOX_SENDER]).fetchall()}
+    assert sids == b_sids and ours.sid in sids
+
+
+def test_peer_reconcile_adopts_none_of_another_workspaces_messages(fresh_db, tmp_path,
+                                                                   peer_gateway, fault_proxy):
+    fault_proxy.remember_messages()
+    numbers = phones(6, start=500)
+    workspace_a = store.connect(tmp_path / "a.duckdb")  # another console on the same account
+    try:
+        batch_a = ledger.freeze_batch(workspace_a, make_quote(numbers, "Campaign A", price=PRICE),
+                                      sender=FROM, mode="live")
+        assert send(workspace_a, peer_gateway, batch_a).sent == 6
+        a_sids = {s for (s,) in workspace_a.execute("SELECT sid FROM messages").fetchall()}
+    finally:
+        workspace_a.close()
+    fault_proxy.deliver_kept()  # A's messages have left the queue: they carry a sent date
+    batch_b = ledger.freeze_batch(fresh_db, make_quote(numbers, "Campaign B", price=PRICE),
+                                  sender=FROM, mode="live")
+    fault_proxy.drop(to=numbers[1], times=1, after_forward=True)  # created, answer lost
+    fault_proxy.drop(to=numbers[2], times=1)  # never reached Twilio
+    assert send(fresh_db, peer_gateway, batch_b).unknown == 2
+    result = reconcile(fresh_db, peer_gateway, batch_b, settle=0)
+    assert (result.found, result.requeued, result.left) == (1, 1, 0)
+    assert send(fresh_db, peer_gateway, batch_b).status == "done"
+    b_sids = {s for (s,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?",
+                                             [batch_b]).fetchall()}
+    assert not b_sids & a_sids
+    kept = {m["sid"]: m for m in fault_proxy.messages}
+    assert {kept[s]["body"] for s in b_sids} == {"Campaign B"}
+    per_number = {n: sum(m["to"] == n and m["body"] == "Campaign B" for m in kept.values())
+                  for n in numbers}
+    assert per_number == {n: 1 for n in numbers}
+
+
+def test_peer_reconcile_sees_messages_still_queued_at_twilio(fresh_db, peer_gateway,
+                                                              fault_proxy, batch):
+    fault_proxy.remember_messages()  # nothing leaves the queue: no message has a sent date
+    batch_id, numbers = batch(4)
+    fault_proxy.drop(to=numbers[0], times=1, after_forward=True)
+    assert send(fresh_db, peer_gateway, batch_id).unknown == 1
+    assert reconcile(fresh_db, peer_gateway, batch_id, settle=0).found == 1
+    assert send(fresh_db, peer_gateway, batch_id).status == "done"
+    assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
+
+
+def test_ambiguous_twilio_candidates_are_neither_adopted_nor_resent(fresh_db, sandbox):
+    from smscore.sandbox import SANDBOX_SENDER
+
+    numbers = phones(2)
+    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, "Same text"),
+                                   sender=SANDBOX_SENDER, mode="sandbox")
+    claims = _lose_claims(fresh_db, batch_id, 2)
+    for _ in range(2):  # two identical messages: ours and another app's, indistinguishable
+        sandbox.send(claims[0].phone, "Same text", SANDBOX_SENDER)
+    result = reconcile(fresh_db, sandbox, batch_id, settle=0)
+    assert (result.found, result.requeued, result.left, result.ambiguous) == (0, 1, 1, 1)
+    progress = run_batch(fresh_db, sandbox, batch_id, rate_segments_per_second=1000,
+                         reconcile_settle=0)
+    assert (progress.status, progress.sent, progress.unknown) == ("needs reconcile", 1, 1)
+    assert fresh_db.execute("SELECT count(*) FROM sandbox_messages WHERE to_number = ?",
+                            [claims[0].phone]).fetchone() == (2,)  # not sent a third time
+    notice = ledger.unknown_wait(fresh_db, batch_id).notice(batch_id, ledger.utcnow())
+    assert notice.startswith("1 message could not be told apart from other messages in Twilio")
+
+
+# --- SIGKILL at every commit of `send` ----------------------------------------------------------
+
+def _cli(db, *args, crash_after=None, timeout=120):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
+    if crash_after is not None:
+        env["SMSCONSOLE_CRASH_AFTER_COMMIT"] = str(crash_after)
+    return subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _contacts_file(path):
+    con = store.connect(path)
+    con.execute("""INSERT INTO contacts (phone, country, name, fields) VALUES
+        ('+5511987654321', 'BR', 'Ana', '{}'), ('+351912345678', 'PT', 'Rui', '{}'),
+        ('+12025550123', 'US', 'Bob', '{}')""")
+    con.close()
+    return path
+
+
+def test_cli_send_killed_at_every_commit_then_resumed_sends_each_once(tmp_path):
+    from smscore.reports import batches
+    from smscore.sandbox import SandboxGateway
+
+    send_args = ("send", "--body", "Hi {name}", "--yes", "--rate", "100", "--concurrency", "1")
+    kills = 0
+    for n in range(1, 60):
+        db = _contacts_file(tmp_path / f"kill-{n}.duckdb")
+        run = _cli(db, *send_args, crash_after=n)
+        if run.returncode == 0:
+            break  # the send finished before its nth commit: every boundary was covered
+        assert run.returncode == -signal.SIGKILL, run.stderr
+        kills += 1
+        con = store.connect(db)
+        try:
+            listed = batches(con)
+            # No batch is ever visible with rows missing, nor done with anything left over.
+            assert (listed["rows"] == listed["recipients"]).all(), (n, listed.to_dict("records"))
+            assert not ((listed["status"] == "done")
+                        & (listed["pending"] + listed["unknown"] > 0)).any()
+            for batch_id in listed["batch_id"]:
+                progress = run_batch(con, SandboxGateway(con), batch_id, reconcile_settle=0,
+                                     rate_segments_per_second=100)
+                assert (progress.status, progress.sent) == ("done", 3), n
+            received = con.execute("SELECT to_number, count(*) FROM sandbox_messages "
+                                   "GROUP BY 1").fetchall()
+            assert len(listed) == 0 or sorted(k for _, k in received) == [1, 1, 1], n
+        finally:
+            con.close()
+    else:
+        pytest.fail("the send never finished within 60 commits")
+    print(f"killed at {kills} commit boundaries")
+    assert kills >= 6  # freeze, run start, claims, each of 3 sends, settlements, close
+    assert "done: sent 3" in run.stdout
+
+
+def _frozen_like_the_cli(path, body="Hi {name}"):
+    """The batch `send --body BODY` freezes, built the way the CLI builds it."""
+    from smscore.quote import Selection, build_quote
+    from smscore.sandbox import SANDBOX_SENDER
+
+    con = store.connect(path)
+    try:
+        quote = build_quote(con, body, Selection(everyone=True))
+        return ledger.freeze_batch(con, quote, sender=SANDBOX_SENDER, mode="sandbox")
+    finally:
+        con.close()
+
+
+def test_cli_batch_resume_refuses_a_damaged_batch_and_send_repairs_it(contacts_db, capsys):
+    from smscore.cli import main
+
+    batch_id = _frozen_like_the_cli(contacts_db)
+    con = store.connect(contacts_db)
+    con.execute("DELETE FROM messages")  # what the old freeze left when killed between commits
+    con.close()
+    db = ["--db", str(contacts_db)]
+    assert main([*db, "batches"]) == 0
+    listed = capsys.readouterr().out
+    assert "damaged" in listed and f"batch {batch_id} is damaged: it has 0 of its 3" in listed
+    assert main([*db, "batch-resume", batch_id]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith(f"error: batch {batch_id} is damaged")
+    assert "send the same message to the same recipients again today" in err
+    assert main([*db, "send", "--body", "Hi {name}", "--yes", "--rate", "100"]) == 0
+    out = capsys.readouterr().out
+    assert f"batch {batch_id}" in out and "done: sent 3, failed 0, unknown 0" in out
+    con = store.connect(contacts_db)
+    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
+        .fetchone() == (3, 3)
+    con.close()
+
+
+WAIT_NOTICE = (r"outcome unknown for 2 messages; they can be looked up in Twilio from "
+               r"(\d\d:\d\d:\d\d) UTC \(in (\d+) s\): run `python -m smscore reconcile {id}` then")
+
+
+def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
+    import re
+
+    from smscore.cli import main
+
+    batch_id = _frozen_like_the_cli(contacts_db)
+    con = store.connect(contacts_db)
+    claimed = ledger.utcnow()
+    ledger.claim(con, batch_id, "dead-run", after_seq=0, limit=2, now=claimed)
+    ledger.expire_claims(con, batch_id, [])  # a crash: two requests may or may not have left
+    con.close()
+    notice = re.compile(WAIT_NOTICE.format(id=batch_id))
+    ready = (claimed + ledger.RECONCILE_SETTLE).strftime("%H:%M:%S")
+    db = ["--db", str(contacts_db)]
+
+    assert main([*db, "batches"]) == 0
+    found = notice.search(capsys.readouterr().out)
+    assert found and found.group(1) == ready and 50 <= int(found.group(2)) <= 60
+    assert main([*db, "reconcile", batch_id]) == 1  # too early: nothing looked up yet
+    out, err = capsys.readouterr()
+    assert "still unknown 2" in out and notice.search(err)
+    assert main([*db, "batch-resume", batch_id, "--rate", "100"]) == 1  # sends the third only
+    out, err = capsys.readouterr()
+    assert "needs reconcile: sent 1" in out and notice.search(err)
+
+    con = store.connect(contacts_db)
+    con.execute("UPDATE messages SET claimed_at = claimed_at - INTERVAL 2 MINUTE "
+                "WHERE state = 'unknown'")  # the settle time has passed
+    con.close()
+    assert main([*db, "batches"]) == 0
+    assert (f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
+            in capsys.readouterr().out)
+    assert main([*db, "reconcile", batch_id]) == 0
+    out = capsys.readouterr().out
+    assert "queued again 2, still unknown 0" in out
+    assert f"run `python -m smscore batch-resume {batch_id}`" in out
+    assert main([*db, "batch-resume", batch_id, "--rate", "100"]) == 0
+    assert "done: sent 3" in capsys.readouterr().out

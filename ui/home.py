@@ -6,9 +6,11 @@ import streamlit as st
 
 from smscore import contacts, reports
 from smscore.money import format_money
+from ui import batchnotes, jobs
 from ui.i18n import t
 from ui.setup import Context, link
 from ui.tables import batches_table
+from ui.untrusted import md
 
 
 def render(ctx: Context) -> None:
@@ -25,7 +27,7 @@ def render(ctx: Context) -> None:
         kind = t("account.trial") if ctx.account.is_trial else t("account.full")
         account.metric(t("home.account_type"), kind)
     if ctx.problem:
-        st.error(t("home.gateway_problem", problem=ctx.problem))
+        st.error(t("home.gateway_problem", problem=md(ctx.problem)))
     st.caption(t("home.threshold", threshold=_threshold(ctx)))
     _counts(ctx)
     _last_batches(ctx)
@@ -57,3 +59,6 @@ def _last_batches(ctx: Context) -> None:
         st.caption(t("home.no_batches"))
     else:
         batches_table(frame)
+        running = set(jobs.running_batches())
+        for row in frame.itertuples():
+            batchnotes.show_for_row(row, running=row.batch_id in running)

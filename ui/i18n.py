@@ -39,6 +39,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "common.as_of": ("Prices as of {date}", "Preços de {date}"),
     "common.download_csv": ("Download CSV", "Baixar CSV"),
     "common.none": ("(none)", "(nenhuma)"),
+    # the workspace (DuckDB file) cannot be opened: one sentence, never the path or a traceback
+    "store.in_use": (
+        "The workspace is open in another smsconsole process (the command line or another console server); close it, then reload this page.",
+        "O espaço de trabalho está aberto em outro processo do smsconsole (a linha de comando ou outro servidor do console); feche-o e recarregue esta página.",
+    ),
+    "store.too_new": (
+        "The workspace was written by a newer smsconsole; upgrade this one to open it.",
+        "O espaço de trabalho foi gravado por um smsconsole mais novo; atualize este para abri-lo.",
+    ),
+    "store.unreadable": (
+        "The workspace file cannot be opened (unreadable or damaged); the server log says why.",
+        "O arquivo do espaço de trabalho não pode ser aberto (ilegível ou danificado); o log do servidor diz o motivo.",
+    ),
     # home
     "home.title": ("SMS operator console", "Console de SMS"),
     "home.caption_sandbox": (
@@ -187,6 +200,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "send.need_body": ("Write a message to see its cost.", "Escreva uma mensagem para ver o custo."),
     "send.need_recipients": ("Choose the recipients to see the cost.", "Escolha os destinatários para ver o custo."),
+    "send.body_invalid": ("This message cannot be sent: {problem}", "Esta mensagem não pode ser enviada: {problem}"),
     "send.quote_error": ("Cannot price this batch: {problem}", "Não foi possível orçar este lote: {problem}"),
     "send.step_cost": ("3. Cost", "3. Custo"),
     "send.trial_prefix": ('Trial account: Twilio adds "{prefix}" to every message; it is counted.',
@@ -244,6 +258,28 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "send.interrupted_batch": ("Batch {batch} was interrupted ({status}): {pending} of {total} messages still to send.",
                                "O lote {batch} foi interrompido ({status}): faltam {pending} de {total} mensagens."),
     "send.resume": ("Resume sending", "Retomar o envio"),
+    # batch notes (ui.batchnotes)
+    "batch.unknown_auto": (
+        "Outcome unknown for {n} messages: Twilio may still be answering. The console looks them up in Twilio from {at} UTC (in {seconds} s), then sends whatever Twilio never got.",
+        "Resultado incerto para {n} mensagens: o Twilio ainda pode estar respondendo. O console as consulta no Twilio a partir de {at} UTC (em {seconds} s) e depois envia o que o Twilio não recebeu."),
+    "batch.unknown_auto_now": (
+        "Outcome unknown for {n} messages: the console is looking them up in Twilio now, then sends whatever Twilio never got.",
+        "Resultado incerto para {n} mensagens: o console as está consultando no Twilio agora e depois envia o que o Twilio não recebeu."),
+    "batch.unknown_resume": (
+        "Outcome unknown for {n} messages: they can be looked up in Twilio from {at} UTC (in {seconds} s). Resume sending does it then by itself, and sends only what Twilio never got.",
+        "Resultado incerto para {n} mensagens: elas podem ser consultadas no Twilio a partir de {at} UTC (em {seconds} s). Retomar o envio faz isso sozinho nessa hora e envia só o que o Twilio não recebeu."),
+    "batch.unknown_resume_now": (
+        "Outcome unknown for {n} messages: they can be looked up in Twilio now. Resume sending looks them up first, and sends only what Twilio never got.",
+        "Resultado incerto para {n} mensagens: elas já podem ser consultadas no Twilio. Retomar o envio as consulta primeiro e envia só o que o Twilio não recebeu."),
+    "batch.undecided": (
+        "{n} messages could not be told apart from other messages in Twilio, so they are neither marked sent nor sent again: check them in the Twilio Console (Reports, send log, state unknown, lists them).",
+        "{n} mensagens não puderam ser distinguidas de outras mensagens no Twilio, então não são marcadas como enviadas nem reenviadas: confira no Console do Twilio (Relatórios, registro de envio, estado unknown, as lista)."),
+    "batch.damaged_today": (
+        "Batch {batch} is damaged: it has {rows} of its {total} messages (it was interrupted while being stored), so it cannot be sent or resumed. Send the same message to the same recipients again today to repair and send it.",
+        "O lote {batch} está danificado: tem {rows} de suas {total} mensagens (foi interrompido enquanto era gravado), então não pode ser enviado nem retomado. Envie a mesma mensagem aos mesmos destinatários hoje de novo para repará-lo e enviá-lo."),
+    "batch.damaged_old": (
+        "Batch {batch} is damaged: it has {rows} of its {total} messages (it was interrupted while being stored), so it cannot be sent or resumed. Send the message again as a new batch; recipients it has no message for were sent nothing.",
+        "O lote {batch} está danificado: tem {rows} de suas {total} mensagens (foi interrompido enquanto era gravado), então não pode ser enviado nem retomado. Envie a mensagem de novo como um novo lote; destinatários sem mensagem no lote não receberam nada."),
     "send.new_batch": ("Compose a new batch", "Escrever um novo lote"),
     # prices
     "prices.title": ("Prices per country", "Preços por país"),

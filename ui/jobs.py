@@ -10,7 +10,7 @@ second thread the trouble.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -64,14 +64,41 @@ def _work(reg: _Registry, root: duckdb.DuckDBPyConnection, cfg: dict[str, str], 
     cur = root.cursor()  # this thread's own handle: DuckDB connections are not thread-safe
     try:
         gateway = open_gateway(cur, cfg)
-        sender.run_batch(cur, gateway, batch_id, concurrency=options.concurrency,
-                         rate_segments_per_second=options.rate, reserve=options.reserve,
-                         stop_event=stop)
+
+        def run() -> None:
+            sender.run_batch(cur, gateway, batch_id, concurrency=options.concurrency,
+                             rate_segments_per_second=options.rate, reserve=options.reserve,
+                             stop_event=stop)
+
+        run()
+        _reconcile_when_due(cur, batch_id, stop, run)
         sender.poll_statuses(cur, gateway, batch_id, concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
         reg.errors[batch_id] = str(exc)
     finally:
         cur.close()
+
+
+# Rounds of waiting for unknown outcomes; a lookup that keeps failing (Twilio unreachable) stops
+# after these and leaves the batch for Resume, which says when it can look them up.
+_RECONCILE_ROUNDS = 3
+
+
+def _reconcile_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: threading.Event,
+                        run: Callable[[], None]) -> None:
+    """Wait until unknown outcomes may be looked up in Twilio, then run the batch again.
+
+    The operator need not come back after a timeout: the run reconciles first (each unknown
+    row becomes sent, queued again, or stays unknown when Twilio cannot tell), then sends
+    whatever was queued again. A stop request ends the wait at once.
+    """
+    from smscore import ledger  # noqa: PLC0415
+
+    for _ in range(_RECONCILE_ROUNDS):
+        wait = ledger.unknown_wait(cur, batch_id)
+        if not wait.pending or stop.wait(wait.seconds_left(ledger.utcnow()) + 0.5):
+            return
+        run()
 
 
 def is_running(batch_id: str) -> bool:

@@ -8,6 +8,7 @@ DuckDB connection is not thread-safe and reruns happen on different threads.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -25,8 +26,10 @@ from smscore.settings import Settings, load_settings, update_settings
 from ui import i18n
 from ui.i18n import t
 from ui.seed import seed_if_empty
+from ui.untrusted import md
 
 ROOT = Path(__file__).resolve().parent.parent
+_log = logging.getLogger(__name__)
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
 
 
@@ -93,7 +96,10 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
 
 def language() -> str:
     """The console language from the settings; cheap enough for console.py's page titles."""
-    lang = load_settings(cursor()).language
+    try:
+        lang = load_settings(cursor()).language
+    except store.StoreError:  # the page's own setup call says why, in one sentence
+        return st.session_state.get("lang", "en")
     st.session_state["lang"] = lang
     return lang
 
@@ -101,7 +107,7 @@ def language() -> str:
 def page(title_key: str, *, sidebar: bool = True) -> Context:
     """Set up one page run and draw the shared frame (mode badge, balance, notices, language)."""
     cfg = config()
-    con = cursor(cfg)
+    con = _open_or_stop(cfg)
     settings = load_settings(con)
     st.session_state["lang"] = settings.language
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
@@ -112,6 +118,31 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
         _sidebar(ctx)
     _low_balance_notice(ctx)
     return ctx
+
+
+def _open_or_stop(cfg: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+    """This run's cursor, or one sentence on the page and the end of the run.
+
+    A StoreError names the file and, for a lock, the other process's PID: useful in the server
+    log, noise (and a path dump) on the page, where Streamlit would show it as a traceback.
+    """
+    try:
+        return cursor(cfg)
+    except store.StoreError as exc:
+        _log.warning("workspace unavailable: %s", exc)
+        st.error(t(store_problem_key(exc)), icon=":material/lock:")
+        st.stop()
+        raise  # not reached: st.stop() raises; tells type checkers this never falls off
+
+
+def store_problem_key(exc: store.StoreError) -> str:
+    """The message key for why the workspace cannot be opened: in use, too new, or unreadable."""
+    cause = str(exc.__cause__ or "").lower()
+    if "lock" in cause:
+        return "store.in_use"
+    if "newer than this" in str(exc):
+        return "store.too_new"
+    return "store.unreadable"
 
 
 def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: Settings) -> Context:
@@ -156,10 +187,10 @@ def _sidebar(ctx: Context) -> None:
             label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
             st.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
         elif ctx.problem:
-            st.caption(t("sidebar.account_problem", problem=ctx.problem))
+            st.caption(t("sidebar.account_problem", problem=md(ctx.problem)))
         if ctx.account is not None:
             kind = t("account.trial") if ctx.account.is_trial else t("account.full")
-            st.caption(t("sidebar.account", kind=kind, last4=ctx.account.sid_last4 or "—"))
+            st.caption(t("sidebar.account", kind=kind, last4=md(ctx.account.sid_last4 or "—")))
         choices = list(i18n.LANGUAGE_NAMES)
         st.selectbox(t("sidebar.language"), choices, index=choices.index(ctx.settings.language),
                      format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
