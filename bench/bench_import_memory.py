@@ -7,12 +7,14 @@ that one child), so nothing in this process counts. Each file is imported into a
 database, then again into the same one, where every row is a duplicate and so a reject the
 report holds (the worst case for the rejects table). The baseline is the same command on a
 one-row file: Python with DuckDB, pandas and phonenumbers loaded. Last, a sparse file one byte
-over the limit shows the refusal: how fast, in how little memory.
+over the limit shows the refusal: how fast, in how little memory. With `--ragged ROWS ...`, a
+copy of each file with one ragged row at the end goes through the Python parser instead.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,17 +60,38 @@ def report(label: str, size: float, base: float, figures: tuple[float, float, in
           f"{(peak - base) / size:16.2f}  {code:4}  {said[:100]}")
 
 
+def ragged_copy(path: Path) -> Path:
+    """`path` with one row of too many fields at the end: DuckDB's strict reader refuses the
+    file, so the whole of it goes through the Python parser (cached)."""
+    ragged = path.with_name(f"{path.stem}_ragged.csv")
+    if not ragged.exists():
+        shutil.copyfile(path, ragged)
+        with ragged.open("a", encoding="utf-8") as out:
+            out.write("Ragged,+5511900000000,r@example.com,Rio,vip,one field too many\n")
+    return ragged
+
+
+def baseline(tmp: Path) -> float:
+    """Peak RSS (MB) of importing a one-row file: the process's own share."""
+    tiny = tmp / "one_row.csv"
+    tiny.write_text("name,phone\nAna,+5511987654321\n", encoding="utf-8")
+    _, base, _, _ = run_import(tiny, tmp / "base.duckdb")
+    print(f"baseline (one-row file): peak RSS {base:,.0f} MB")
+    print(f"{'file':>30} {'MB':>8} {'s':>7} {'peak MB':>8} {'peak/file':>9} "
+          f"{'(peak-base)/file':>16}  exit  output")
+    return base
+
+
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1_000_000, 7_000_000]
+    args = sys.argv[1:]
+    if args[:1] == ["--ragged"]:  # the Python parser's path instead
+        main_ragged([int(a) for a in args[1:]] or [7_000_000])
+        return
+    sizes = [int(a) for a in args] or [1_000_000, 7_000_000]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        tiny = Path(tmp) / "one_row.csv"
-        tiny.write_text("name,phone\nAna,+5511987654321\n", encoding="utf-8")
-        _, base, _, _ = run_import(tiny, Path(tmp) / "base.duckdb")
-        print(f"baseline (one-row file): peak RSS {base:,.0f} MB")
-        print(f"{'file':>30} {'MB':>8} {'s':>7} {'peak MB':>8} {'peak/file':>9} "
-              f"{'(peak-base)/file':>16}  exit  output")
+        base = baseline(Path(tmp))
         for rows in sizes:
             path = contacts_file(rows)
             size = path.stat().st_size / 2**20
@@ -84,6 +107,16 @@ def main() -> None:
             sparse.truncate(MAX_FILE_BYTES + 1)
         report(over.name, MAX_FILE_BYTES / 2**20, base,
                run_import(over, Path(tmp) / "over.duckdb"))
+
+
+def main_ragged(sizes: list[int]) -> None:
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline(Path(tmp))
+        for rows in sizes:
+            path = ragged_copy(contacts_file(rows))
+            report(path.name, path.stat().st_size / 2**20, base,
+                   run_import(path, Path(tmp) / f"{rows}.duckdb"))
 
 
 if __name__ == "__main__":
