@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import prices
-from ui import setup
+from smscore import audit, prices
+from ui import auth, setup
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -55,7 +55,9 @@ if ctx.sandbox:
     st.info(t("prices.refresh_sandbox"), icon=":material/science:")
 elif ctx.gateway is None:
     st.error(t("home.gateway_problem", problem=md(ctx.problem or "")))
-elif st.button(t("prices.refresh"), key="refresh_prices"):
+elif st.button(t("prices.refresh"), key="refresh_prices", disabled=not setup.can("prices.refresh")) \
+        and auth.permit("prices.refresh"):
+    audit.record(ctx.con, ctx.principal.actor, "prices.refresh")
     with st.spinner(t("prices.refreshing")):
         try:
             fresh = prices.refresh_from_gateway(ctx.con, ctx.gateway)

@@ -15,12 +15,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, reports, store
+from smscore import approvals, audit, balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, quotes, setup
+from ui import auth, batchnotes, jobs, quotes, setup
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -101,6 +101,9 @@ _live_progress = st.fragment(run_every=1.0)(_progress)
 
 
 def _resume(batch_id: str) -> None:
+    if not auth.permit("resume"):
+        return
+    audit.record(setup.cursor(), ctx.principal.actor, "batch.resume", batch_id)
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
@@ -126,7 +129,8 @@ def _interrupted() -> None:
     frame = reports.batches(ctx.con)
     left = frame["pending"] + frame["unknown"] - frame["undecided"]
     damaged = frame["status"] == ledger.DAMAGED
-    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))]
+    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))
+                  & (~frame["status"].isin([approvals.AWAITING, approvals.REJECTED]))]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
@@ -141,6 +145,8 @@ def _interrupted() -> None:
 
 
 _interrupted()
+if notice := st.session_state.pop("send_notice", None):
+    st.warning(notice, icon=":material/gavel:")
 
 
 def _category_label(frame: pd.DataFrame, name: str) -> str:
@@ -374,12 +380,32 @@ def _confirm(q: object) -> None:
 def _start(q: object) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
+    if not auth.permit("send"):
+        return
+    who, maximum = ctx.principal.actor, Money(q.total_max, q.currency)
+    try:
+        approvals.check_limits(ctx.con, who.name, maximum)
+    except approvals.LimitExceeded as exc:
+        st.session_state.send_notice = f"Not sent: {exc}."
+        return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
+    try:
+        if approvals.hold_if_needed(ctx.con, batch_id, maximum):
+            raise approvals.ApprovalError(f"batch {batch_id[:12]} may cost up to {maximum}, over "
+                                          "the approval threshold: it awaits approval by "
+                                          "another admin")
+        approvals.ensure_sendable(ctx.con, batch_id)
+    except approvals.ApprovalError as exc:
+        st.session_state.send_notice = f"{exc}."
+        return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
 
 def _open_confirm() -> None:
+    if not auth.permit("send"):
+        return
     if not (st.session_state.job and st.session_state.job["state"] == "running"):
         st.session_state.confirm_open = True
 
@@ -405,7 +431,7 @@ if quote is not None:
         st.info(t("send.already", batch=existing["id"][:12], status=md(existing["status"])),
                 icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
-              disabled=not ok or job_running, on_click=_open_confirm)
+              disabled=not ok or job_running or not setup.can("send"), on_click=_open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:

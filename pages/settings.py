@@ -7,10 +7,11 @@ from decimal import Decimal
 import phonenumbers
 import streamlit as st
 
+from smscore import audit
 from smscore.credentials import Credentials
 from smscore.money import format_money
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import i18n, setup
+from ui import i18n, limits, setup, users
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -69,6 +70,9 @@ if saved:
     except ValueError as exc:
         st.error(t("settings.invalid", problem=md(exc)))
     else:
+        audit.record(ctx.con, ctx.principal.actor, "settings.change", "settings",
+                     {"sender": sender.strip(), "threshold": threshold, "reserve": reserve,
+                      "rate": rate, "concurrency": int(concurrency), "language": language})
         st.session_state.pop("_lang_choice", None)
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
@@ -81,10 +85,15 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
     top, set_ = st.columns(2)
     if top.button(t("settings.sandbox_topup"), key="sandbox_topup"):
         ctx.gateway.top_up(Decimal(str(amount)).quantize(Decimal("0.01")))
+        audit.record(ctx.con, ctx.principal.actor, "sandbox.top-up", None, {"amount": amount})
         st.rerun()
     if set_.button(t("settings.sandbox_set"), key="sandbox_set"):
         ctx.gateway.set_balance(Decimal(str(amount)).quantize(Decimal("0.01")))
+        audit.record(ctx.con, ctx.principal.actor, "sandbox.set-balance", None, {"amount": amount})
         st.rerun()
     if ctx.balance is not None:
         st.caption(t("settings.sandbox_now", balance=format_money(ctx.balance.amount,
                                                                   ctx.balance.currency)))
+
+limits.render(ctx)
+users.render(ctx)

@@ -8,7 +8,7 @@ from smscore import contacts, reports
 from smscore.money import format_money
 from ui import batchnotes, jobs
 from ui.i18n import t
-from ui.setup import Context, link
+from ui.setup import Context, can, link
 from ui.tables import batches_table
 from ui.untrusted import md
 
@@ -34,8 +34,9 @@ def render(ctx: Context) -> None:
     c1, c2, c3 = st.columns(3)
     with c1:
         link("contacts", t("nav.contacts"), ":material/contacts:")
-    with c2:
-        link("send", t("nav.send"), ":material/send:")
+    if can("send"):  # viewers have no Send page
+        with c2:
+            link("send", t("nav.send"), ":material/send:")
     with c3:
         link("topup", t("nav.topup"), ":material/add_card:")
 

@@ -19,6 +19,39 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "nav.reports": ("Reports", "Relatórios"),
     "nav.topup": ("Top-up guide", "Guia de recarga"),
     "nav.settings": ("Settings", "Configurações"),
+    "nav.audit": ("Audit", "Auditoria"),
+    "nav.approvals": ("Approvals", "Aprovações"),
+    # sign-in and access (ui/auth.py)
+    "auth.signin_title": ("Sign in to smsconsole", "Entrar no smsconsole"),
+    "auth.email": ("E-mail", "E-mail"),
+    "auth.password": ("Password", "Senha"),
+    "auth.submit": ("Sign in", "Entrar"),
+    "auth.oidc_signin": ("Sign in with your identity provider", "Entrar com o seu provedor de identidade"),
+    "auth.oidc_signout": ("Sign out of the identity provider", "Sair do provedor de identidade"),
+    "auth.sign_out": ("Sign out", "Sair"),
+    "auth.local_mode": ("Local mode: only this computer can open it.",
+                        "Modo local: só este computador pode abri-lo."),
+    "auth.expired": ("Your session expired after being idle; please sign in again.",
+                     "Sua sessão expirou por inatividade; entre novamente."),
+    "auth.no_role": ("No role in this workspace for {email}; ask an admin.",
+                     "Nenhum papel neste espaço de trabalho para {email}; peça a um administrador."),
+    "auth.page_refused": ("The {role} role may not open this page; ask an admin.",
+                          "O papel {role} não pode abrir esta página; peça a um administrador."),
+    "auth.refused_title": ("Sign-in required on this address", "Login obrigatório neste endereço"),
+    "auth.refused_why": (
+        "Other computers can reach this console (it listens on a network address or sits behind "
+        "a proxy) and no sign-in is configured, so it shows nothing.",
+        "Outros computadores alcançam este console (ele escuta num endereço de rede ou está atrás "
+        "de um proxy) e nenhum login está configurado, então ele não mostra nada."),
+    "auth.refused_how": (
+        "To open it for a team, create an admin account on the server:\n"
+        "    python -m smscore user add you@example.com --role admin\n"
+        "or configure OpenID Connect in .streamlit/secrets.toml ([auth]).\n"
+        "To use it on this computer only, start it with --server.address 127.0.0.1.",
+        "Para abri-lo para uma equipe, crie uma conta de administrador no servidor:\n"
+        "    python -m smscore user add voce@example.com --role admin\n"
+        "ou configure o OpenID Connect em .streamlit/secrets.toml ([auth]).\n"
+        "Para usá-lo só neste computador, inicie-o com --server.address 127.0.0.1."),
     # shared frame
     "mode.sandbox": ("Sandbox", "Sandbox"),
     "mode.live": ("Live", "Ao vivo"),
@@ -328,6 +361,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reports.by_country": ("Country", "País"),
     "reports.by_category": ("Category", "Categoria"),
     "reports.by_day": ("Day", "Dia"),
+    "reports.by_operator": ("Operator", "Operador"),
     "reports.by_batch": ("Batch", "Lote"),
     "reports.cost": ("Cost", "Custo"),
     "reports.col_batch": ("Batch", "Lote"),
