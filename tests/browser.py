@@ -36,9 +36,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path, *, address: str = "127.0.0.1",
+def streamlit_server(db: Path, log: Path, extra_env: Mapping[str, str] | None = None, *,
+                     address: str = "127.0.0.1",
                      env_extra: Mapping[str, str] | None = None,
-                     extra_env: Mapping[str, str] | None = None,
                      cwd: Path = ROOT, port: int | None = None) -> Iterator[str]:
     """`streamlit run console.py` on a free port of `address` with `db`; yields a loopback URL.
 
