@@ -44,7 +44,8 @@ class CliError(Exception):
 # --- import -----------------------------------------------------------------------------------
 
 def _configure_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8 or Latin-1)")
+    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8, UTF-16 or Latin-1; "
+                                "up to 500 MB and 1,000 columns: README, 'Import limits')")
     p.add_argument("--default-country", default="BR", metavar="ISO",
                    help="country of numbers written without +country code (default: BR)")
     p.add_argument("--category", help="put every imported contact in this category")
@@ -71,7 +72,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
     if report.rejected:
-        reasons = report.rejects["reason"].astype(str).str.split(":").str[0].value_counts()
+        # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
+        # when a re-imported file rejects every row.
+        reasons = report.rejects["reason"].str.replace(r"(?s):.*", "", regex=True).value_counts()
         for reason, n in reasons.items():
             print(f"  {n} rejected: {reason}")
     if args.rejects:
