@@ -62,8 +62,98 @@ def _phone(rng: random.Random, region: str, cc: str, nsn: str) -> str:
     return f"00{cc} {digits}"
 
 
-def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42) -> Path:
-    """Write `n` contact rows (plus a header) to `path`; the same seed gives the same file."""
+# ---------------------------------------------------------------------------------------------
+# Messy mode: what operators export from phones, CRMs and spreadsheets. Each class with its
+# share of rows (the rest are clean forms); roughly one row in seven is not made only of
+# digits, spaces, ( ) . - and a leading +, so it leaves the SQL path for phonenumbers.
+
+EXTENSIONS = [" ramal {}", " x{}", ",,{}", " ext. {}", " anexo {}", ";{}", " #{}"]
+LABELS = [" - trabalho", " (cel)", " casa", "Tel: {}", "{} (whatsapp)", "cel. {}"]
+SPACES = ["\u00a0", "\u2009", "\u202f"]
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
+VANITY = "ABCDEFGHIJKLMNOPRSTUVWXY"
+MESSY_SHARES = [("extension", 0.03), ("label", 0.03), ("vanity", 0.01), ("arabic", 0.01),
+                ("fullwidth", 0.01), ("fullwidth_plus", 0.01), ("odd_space", 0.02),
+                ("excel", 0.01), ("tel", 0.005), ("digits_off", 0.03), ("blank", 0.02)]
+NUMBER_TYPES = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+
+
+def _base_number(rng: random.Random, region: str) -> phonenumbers.PhoneNumber | None:
+    """An example number of the region with random last digits (usually still valid)."""
+    example = phonenumbers.example_number_for_type(region, rng.choice(NUMBER_TYPES))
+    if example is None:
+        example = phonenumbers.example_number(region)
+    if example is None:
+        return None
+    nsn = phonenumbers.national_significant_number(example)
+    keep = max(2, len(nsn) - rng.choice((2, 4, 6)))
+    tail = "".join(rng.choice("0123456789") for _ in range(len(nsn) - keep))
+    return phonenumbers.parse("+" + str(example.country_code) + nsn[:keep] + tail)
+
+
+def _written(rng: random.Random, number: phonenumbers.PhoneNumber, national: bool) -> str:
+    """One of the ways people write a number; national forms only for the default country."""
+    fmt = phonenumbers.PhoneNumberFormat
+    e164 = phonenumbers.format_number(number, fmt.E164)
+    cc, nsn = str(number.country_code), phonenumbers.national_significant_number(number)
+    forms = [e164, phonenumbers.format_number(number, fmt.INTERNATIONAL), f"00{cc} {nsn}",
+             f"00 {cc} {nsn[:-4]}-{nsn[-4:]}", e164[1:]]
+    if national:
+        forms += [phonenumbers.format_number(number, fmt.NATIONAL)] * 3 + [nsn]
+        if cc == "55":
+            forms += [f"0xx{nsn[:2]} {nsn[2:]}", f"0 21 {nsn[:2]} {nsn[2:]}", f"015{nsn}"]
+    return rng.choice(forms)
+
+
+def _mess(rng: random.Random, text: str, kind: str) -> str:
+    digits_at = [i for i, c in enumerate(text) if c.isdigit()]
+    if kind == "extension":
+        return text + rng.choice(EXTENSIONS).format(rng.randrange(1, 99999))
+    if kind == "label":
+        label = rng.choice(LABELS)
+        return label.format(text) if "{}" in label else text + label
+    if kind == "vanity" and len(digits_at) > 4:
+        cut = rng.choice(digits_at[-4:])
+        return text[:cut] + "".join(rng.choice(VANITY) for _ in text[cut:])
+    if kind == "arabic":
+        return text.translate(ARABIC_INDIC)
+    if kind in ("fullwidth", "fullwidth_plus"):
+        return text.translate(FULLWIDTH) if kind == "fullwidth" else text.replace("+", "＋")
+    if kind == "odd_space":
+        return text.replace(" ", rng.choice(SPACES))
+    if kind == "excel":
+        digits = "".join(c for c in text if c.isdigit()).lstrip("0") or "0"
+        return f"{digits[0]}.{digits[1:]}E+{len(digits) - 1}"
+    if kind == "tel":
+        return "tel:" + text
+    if kind == "digits_off" and digits_at:
+        at = rng.choice(digits_at)
+        return (text[:at] + text[at + 1:] if rng.random() < 0.5
+                else text[:at] + rng.choice("0123456789") + text[at:])
+    if kind == "blank":
+        return rng.choice(["", " ", "-", "n/a"])
+    return text
+
+
+def messy_phone(rng: random.Random, region: str, default: str) -> str:
+    """A number of `region` written messily, as a contact file with default country `default`
+    holds it; about one in seven is decorated with a class of MESSY_SHARES."""
+    number = _base_number(rng, region)
+    text = "" if number is None else _written(rng, number, national=region == default)
+    roll = rng.random()
+    for kind, share in MESSY_SHARES:
+        if roll < share:
+            return _mess(rng, text, kind)
+        roll -= share
+    return text
+
+
+def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42,
+                       messy: bool = False) -> Path:
+    """Write `n` contact rows (plus a header) to `path`; the same seed gives the same file.
+
+    `messy`: phones from `messy_phone` (default BR) instead of the clean forms."""
     rng = random.Random(seed)
     regions = [r for r, _ in MIX]
     weights = [w for _, w in MIX]
@@ -81,7 +171,8 @@ def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42) -> 
             elif roll < 0.03 and written:
                 phone = written[rng.randrange(len(written))]
             else:
-                phone = _phone(rng, region, *templates[region])
+                phone = (messy_phone(rng, region, "BR") if messy
+                         else _phone(rng, region, *templates[region]))
                 if len(written) < 50_000:
                     written.append(phone)
             cats = "|".join(rng.sample(CATEGORIES, rng.choice((1, 1, 2))))
@@ -91,6 +182,9 @@ def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42) -> 
 
 if __name__ == "__main__":
     import sys
-    target = write_contacts_csv(Path(__file__).parent / "out" / "contacts_1m.csv",
-                                int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    messy_mode = "--messy" in sys.argv
+    sizes = [a for a in sys.argv[1:] if a != "--messy"]
+    target = write_contacts_csv(
+        Path(__file__).parent / "out" / f"contacts_{'messy_' if messy_mode else ''}1m.csv",
+        int(sizes[0]) if sizes else 1_000_000, messy=messy_mode)
     print(target)

@@ -8,9 +8,11 @@ invalid number when it is sure of phonenumbers' words (too short/long, not an as
 only the rows SQL cannot decide (letters, extensions, unknown codes) go through phonenumbers.
 The SQL follows phonenumbers' parse steps one by one; tests compare the two, reasons included.
 
-One documented addition to phonenumbers' semantics: a number written with a leading `00` that is
-invalid for the default country is read as `+` and the rest (`0044 20 7946 0958` with default BR
-is +442079460958), because `00` is the international prefix almost everywhere and Brazil's own
+One documented addition to phonenumbers' semantics: a number written with a leading `00` (its
+first two digits, in any script, with no plus sign before them) that is invalid for the default
+country is read again by phonenumbers with that `00` replaced by `+` and the rest of the text
+kept (`0044 20 7946 0958` with default BR is +442079460958; an extension stays an extension),
+because `00` is the international prefix almost everywhere and Brazil's own
 international prefix includes a carrier code (`0021 44 …`), which phonenumbers insists on.
 Non-geographic numbers (+800, +882 …) belong to no country and are rejected.
 """
@@ -18,6 +20,7 @@ Non-geographic numbers (+800, +882 …) belong to no country and are rejected.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,12 +80,37 @@ def normalise_reason(raw: str | None, default_country: str) -> Phone | str:
     first = _parse(text, text, region)
     if isinstance(first, Phone):
         return first
-    digits = re.sub(r"[^0-9]", "", text)
-    if not text.startswith("+") and digits.startswith("00"):
-        second = _parse("+" + digits[2:], text, region)
+    international = read_00_as_plus(text)
+    if international is not None:
+        second = _parse(international, text, region)
         if isinstance(second, Phone):
             return second
     return first
+
+
+# phonenumbers' plus signs: a text with one before its first digit has a written plus.
+_PLUS_SIGNS = frozenset("+\uff0b")
+
+
+def read_00_as_plus(text: str) -> str | None:
+    """The `00` rule's second reading: the text with its leading `00` replaced by `+`.
+
+    None when the rule does not apply: a plus sign (`+`, fullwidth `＋`, `tel:+`) comes
+    before the first digit, or the first two digits are not zeros. Everything else is kept
+    (extensions, labels, vanity letters, digits of any script), so phonenumbers reads the
+    second reading by the same rules as the first and never glues an extension onto it.
+    """
+    zeros: list[int] = []
+    for at, char in enumerate(text):
+        if char in _PLUS_SIGNS and not zeros:
+            return None
+        if char.isdecimal():
+            if unicodedata.decimal(char) != 0:
+                return None
+            zeros.append(at)
+            if len(zeros) == 2:
+                return text[:zeros[0]] + "+" + text[at + 1:]
+    return None
 
 
 def _parse(text: str, shown: str, region: str) -> Phone | str:
@@ -90,11 +118,13 @@ def _parse(text: str, shown: str, region: str) -> Phone | str:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
         return f"invalid number: {_PARSE_ERRORS.get(exc.error_type, str(exc))} ({shown!r})"
-    if not phonenumbers.is_valid_number(number):
-        return _why_invalid(number, shown)
+    # Before validity: an invalid +800 number would otherwise be named after phonenumbers'
+    # pseudo-region "001", which means nothing to an operator.
     if number.country_code not in _GEOGRAPHIC:
         return (f"invalid number: +{number.country_code} is a non-geographic (global service) "
                 f"code, not a country's ({shown!r})")
+    if not phonenumbers.is_valid_number(number):
+        return _why_invalid(number, shown)
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                  phonenumbers.region_code_for_number(number))
 

@@ -1,0 +1,120 @@
+"""Differential: the bulk path (SQL + phonenumbers fallback) against phonenumbers itself.
+
+A seeded generator of messy numbers (bench/gen_contacts.py's messy mode: extensions, labels,
+vanity letters, Arabic-Indic and fullwidth digits, fullwidth plus, odd spaces, 00, 0xx and
+carrier codes, Excel's E+ form, digits missing or extra, blanks, duplicates) across many
+default countries, decided row by row by phonenumbers plus the documented `00` rule, written
+here from the rule's words rather than from smscore's code. Zero different E.164 is the bar.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import duckdb
+import phonenumbers
+import pytest
+
+from smscore import phones
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from gen_contacts import messy_phone  # noqa: E402
+
+DEFAULTS = ["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU", "KZ", "IN", "FR",
+            "AG", "CN", "EG"]
+ROWS_PER_DEFAULT = 1500   # 24,000 rows in all
+# Two leading zero digits (any script), nothing before them that is a digit or a plus sign.
+_LEADING_00 = re.compile(r"^([^\d+\uff0b]*)(\d)([^\d]*?)(\d)(.*)$", re.S)
+
+
+def reference(raw: str | None, default: str) -> tuple[str, str] | None:
+    """(E.164, region) by phonenumbers plus the README's rules, None when invalid."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    first = _valid(text, default)
+    if first is not None:
+        return first
+    m = _LEADING_00.match(text)
+    if m and all(unicodedata.digit(m[g]) == 0 for g in (2, 4)):
+        return _valid(m[1] + "+" + m[5], default)
+    return None
+
+
+def _valid(text: str, default: str) -> tuple[str, str] | None:
+    try:
+        number = phonenumbers.parse(text, default)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number(number) or region in (None, "001"):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), region
+
+
+def corpus(default: str, seed: int) -> list[str | None]:
+    """Messy numbers mostly of the default country, the rest of others; some repeated."""
+    rng = random.Random(seed)
+    others = sorted(phonenumbers.SUPPORTED_REGIONS)
+    rows: list[str | None] = []
+    for _ in range(ROWS_PER_DEFAULT):
+        if rows and rng.random() < 0.03:
+            rows.append(rng.choice(rows))
+        elif rng.random() < 0.01:
+            rows.append(None)
+        else:
+            region = default if rng.random() < 0.6 else rng.choice(others)
+            rows.append(messy_phone(rng, region, default))
+    return rows
+
+
+def bulk(raws: list[str | None], default: str) -> list[tuple[str | None, str | None, str | None]]:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
+                "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
+    phones.normalise_column(con, "src", default, "out")
+    return con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
+
+
+@pytest.mark.parametrize("default", DEFAULTS)
+def test_bulk_import_gives_phonenumbers_e164_on_messy_numbers(default: str) -> None:
+    raws = corpus(default, seed=DEFAULTS.index(default))
+    wrong = []
+    for raw, (e164, country, reason) in zip(raws, bulk(raws, default)):
+        expected = reference(raw, default)
+        got = None if e164 is None else (e164, country)
+        if got != expected or (got is None and not reason):
+            wrong.append((raw, expected, got, reason))
+    assert not wrong, wrong[:10]
+    assert sum(r is not None and not r.isascii() for r in raws) > 0   # the corpus is messy
+
+
+@pytest.mark.parametrize("raw, e164", [
+    ("0055 3004-7544,,12", "+5530047544"),             # the extension stays an extension
+    ("0049 16432687 anexo 92670", "+4916432687"),
+    ("00880 51-OHHAB", "+8805164422"),                 # vanity letters, as after a +
+    ("٠٠٤٤ ٧٩١١٠٣٤٤٩٦", "+447911034496"),              # Arabic-Indic digits
+    ("００４４ ７９１１ ０３４４９６", "+447911034496"),  # fullwidth digits
+])
+def test_00_rule_reads_the_text_as_phonenumbers_reads_it_after_a_plus(raw: str, e164: str) -> None:
+    assert phones.normalise(raw, "BR").e164 == e164
+    assert bulk([raw], "BR")[0][0] == e164
+
+
+@pytest.mark.parametrize("raw", ["00 351 948088290 - trabalho", "＋0044 20 7946 0958",
+                                 "tel:+0044 20 7946 0958"])
+def test_00_rule_refuses_what_the_same_text_with_a_written_plus_refuses(raw: str) -> None:
+    with pytest.raises(phones.InvalidPhone):
+        phones.normalise(raw, "BR")
+    assert bulk([raw], "BR")[0][0] is None
+
+
+@pytest.mark.parametrize("raw", ["+800 1234", "+800 1234 5678", "+882 12", "+870 1234 56789 12"])
+def test_reasons_never_name_the_pseudo_region_001(raw: str) -> None:
+    reason = bulk([raw], "BR")[0][2]
+    assert "001" not in reason.replace(raw, "")
+    assert "non-geographic" in reason
