@@ -1,13 +1,18 @@
-"""Import benchmark: DuckDB's bare read_csv (the floor), our import, a naive pandas import.
+"""Import benchmark, both corpora: DuckDB's bare read_csv (the floor), our import, a naive loop.
 
-Run: python bench/bench_import.py [ROWS]   (default 1,000,000; the file is cached in bench/out/)
-The naive import (pandas read_csv + phonenumbers per row, what a user would write) is timed on
-the first 100,000 rows and scaled, and says so.
+Run: python bench/bench_import.py [ROWS] [MESSY_ROWS]   (defaults 1,000,000 and 200,000; files
+are cached in bench/out/). The clean corpus is `gen_contacts.write_contacts_csv`; the messy one
+is the same with `messy=True` (extensions, labels, vanity letters, non-ASCII digits, odd spaces,
+Excel's E+ form, 0xx and carrier codes ...). Our import runs in a child process, so its peak
+RSS (from os.wait4) is the import's alone. The naive import (pandas read_csv + phonenumbers per
+row, what a user would write) is timed on the first 100,000 rows and scaled, and says so.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,8 +41,8 @@ def floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def ours(path: Path) -> tuple[float, object]:
-    db = OUT / "bench_import.duckdb"
+def child(path: Path, db: Path) -> None:
+    """In the child: import `path` into a fresh on-disk `db`, print seconds and counts."""
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
     con = store.connect(db)
@@ -45,7 +50,19 @@ def ours(path: Path) -> tuple[float, object]:
     report = import_contacts(con, path, default_country="BR")
     seconds = time.perf_counter() - started
     con.close()
-    return seconds, report
+    print(json.dumps({"seconds": seconds, "imported": report.imported,
+                      "rejected": report.rejected}))
+
+
+def ours(path: Path, db: Path) -> tuple[dict, float]:
+    """The child's figures and its peak RSS in MB."""
+    proc = subprocess.Popen([sys.executable, __file__, "--child", str(path), str(db)],
+                            stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status:
+        sys.exit(f"import of {path} failed")
+    return json.loads(out), usage.ru_maxrss / 1024
 
 
 def naive(path: Path, rows: int) -> float:
@@ -65,22 +82,36 @@ def naive(path: Path, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    path = OUT / f"contacts_{n}.csv"
+def run(label: str, n: int, messy: bool) -> None:
+    path = OUT / f"contacts_{'messy_' if messy else ''}{n}.csv"
     if not path.exists():
-        write_contacts_csv(path, n, seed=42)
-    print(f"file: {path.name}, {n:,} rows, {path.stat().st_size / 1e6:.1f} MB; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        write_contacts_csv(path, n, seed=42, messy=messy)
+    db = OUT / f"bench_import{'_messy' if messy else ''}.duckdb"
+    print(f"\n{label}: {path.name}, {n:,} rows, {path.stat().st_size / 1e6:.1f} MB; "
+          f"load average {os.getloadavg()[0]:.1f}")
     bare = floor(path)
-    mine, report = ours(path)
+    mine, rss = ours(path, db)
     sample = min(n, NAIVE_ROWS)
     slow = naive(path, sample) * n / sample
-    print(f"duckdb read_csv (floor)      {bare:8.2f} s   1.0x")
-    print(f"smscore import_contacts      {mine:8.2f} s   {mine / bare:5.1f}x floor   "
-          f"(imported {report.imported:,}, rejected {report.rejected:,})")
-    print(f"naive pandas + phonenumbers  {slow:8.2f} s   {slow / bare:5.1f}x floor   "
-          f"({slow / mine:.1f}x ours; timed on {sample:,} rows, scaled)")
+    seconds = mine["seconds"]
+    print(f"  duckdb read_csv (floor)      {bare:8.2f} s   1.0x")
+    print(f"  smscore import_contacts      {seconds:8.2f} s   {seconds / bare:5.1f}x floor   "
+          f"(imported {mine['imported']:,}, rejected {mine['rejected']:,}; "
+          f"peak RSS {rss:,.0f} MB)")
+    print(f"  naive pandas + phonenumbers  {slow:8.2f} s   {slow / bare:5.1f}x floor   "
+          f"({slow / seconds:.1f}x ours; timed on {sample:,} rows, scaled)")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    sizes = [int(a) for a in sys.argv[1:3]]
+    n, messy_n = (sizes + [1_000_000, 200_000][len(sizes):])[:2]
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    run("bench corpus", n, messy=False)
+    run("messy corpus (default BR)", messy_n, messy=True)
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def _base_number(rng: random.Random, region: str) -> phonenumbers.PhoneNumber | 
     if example is None:
         return None
     nsn = phonenumbers.national_significant_number(example)
-    keep = max(2, len(nsn) - rng.choice((2, 4, 6)))
+    keep = max(2, len(nsn) - rng.choice((4, 5, 6, 7)))
     tail = "".join(rng.choice("0123456789") for _ in range(len(nsn) - keep))
     return phonenumbers.parse("+" + str(example.country_code) + nsn[:keep] + tail)
 
