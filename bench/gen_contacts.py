@@ -4,6 +4,9 @@ Numbers are each region's phonenumbers example mobile with random last digits, w
 operators' files write them: E.164, spaced international, 00-prefixed, and (for BR, the default
 country) national forms with and without the trunk 0. About 1% are invalid, 2% repeat an earlier
 number, and every row has extra columns (email, city) and a category cell (`a|b` for several).
+`messy=True` writes numbers the way phones, CRMs and spreadsheets export them instead
+(`messy_phone`, shares in MESSY_SHARES); the differential test of smscore.phones uses the same
+generator.
 """
 
 from __future__ import annotations
