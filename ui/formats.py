@@ -38,6 +38,23 @@ def number(value: int | float | Decimal, lang: str) -> str:
     return format_decimal(value, locale=locale_of(lang))
 
 
+def decimal_text(value: Decimal | float | None, lang: str) -> str:
+    """An amount without its currency (a table whose header names it), every digit kept."""
+    if value is None or value != value:  # None or NaN: no figure
+        return "—"
+    amount = to_decimal(value)
+    shown = _at_least_cents(amount)
+    return format_decimal(shown, format="#,##0.00####", locale=locale_of(lang))
+
+
+def cents_up(value: Decimal | float | None, lang: str) -> str:
+    """A cost without its currency, to the cent rounded up (table cells)."""
+    if value is None or value != value:
+        return "—"
+    amount = to_decimal(value).quantize(CENT, rounding=ROUND_CEILING)
+    return format_decimal(amount, format="#,##0.00", locale=locale_of(lang))
+
+
 def _money(amount: Decimal, currency: str, lang: str) -> str:
     return format_currency(amount, currency, locale=locale_of(lang), currency_digits=False,
                            decimal_quantization=False)
@@ -64,11 +81,17 @@ def plain(value: Money | Decimal, lang: str, currency: str | None = None) -> str
 def exact(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
     """Every stored digit (at least two decimals): the figure behind a rounded one."""
     amount, cur = _parts(value, currency)
-    shown = amount.quantize(CENT) if amount == amount.quantize(CENT) else amount.normalize()
+    shown = _at_least_cents(amount)
     return _money(shown, cur, lang)
 
 
 unit_price = exact  # per-segment prices keep their precision
+
+
+def _at_least_cents(amount: Decimal) -> Decimal:
+    """Every significant digit, and never fewer than two decimals (20 -> 20.00, 0.0599)."""
+    trimmed = amount.normalize()
+    return amount.quantize(CENT) if trimmed.as_tuple().exponent >= -2 else trimmed
 
 
 def _parts(value: Money | Decimal, currency: str | None) -> tuple[Decimal, str]:
