@@ -6,11 +6,12 @@ import phonenumbers
 import streamlit as st
 
 from smscore import contacts, csvsource, export, importer
-from ui import setup
-from ui.i18n import t
+from ui import formats, setup, vocab
+from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
 ctx = setup.page("nav.contacts")
+lang = current_language()
 st.title(t("contacts.title"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 ROLES = ("phone", "name", "category")
@@ -75,15 +76,20 @@ def _import_tab() -> None:
         c1, c2, c3 = st.columns(3)
         country = c1.selectbox(t("contacts.default_country"), REGIONS, key="import_country",
                                index=REGIONS.index(ctx.settings.default_country)
-                               if ctx.settings.default_country in REGIONS else 0)
+                               if ctx.settings.default_country in REGIONS else 0,
+                               format_func=_region_label)
         category = c2.text_input(t("contacts.target_category"), key="import_category",
                                  help=t("contacts.target_category_help"))
         policy = c3.radio(t("contacts.duplicates"), ("skip", "update"), key="import_policy",
-                          format_func=lambda p: t(f"contacts.dup_{p}"), horizontal=True)
+                          format_func=lambda p: translate(f"contacts.dup_{p}", lang), horizontal=True)
         mapping = {r: c for r, c in preview.mapping.items() if c in columns}
         st.button(t("contacts.import"), type="primary", key="import", on_click=_import,
                   args=(data, mapping, country, category, policy))
     _import_report()
+
+
+def _region_label(iso: str) -> str:
+    return f"{formats.country_name(iso, lang)} ({iso})"
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -99,16 +105,18 @@ def _import_report() -> None:
         st.error(t("contacts.import_failed", problem=md(result["error"])))
         return
     c = st.columns(3)
-    c[0].metric(t("contacts.imported"), f"{result['imported']:,}")
-    c[1].metric(t("contacts.updated"), f"{result['updated']:,}")
-    c[2].metric(t("contacts.rejected"), f"{result['rejected']:,}")
+    c[0].metric(t("contacts.imported"), formats.number(result["imported"], lang))
+    c[1].metric(t("contacts.updated"), formats.number(result["updated"], lang))
+    c[2].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
     if result["categories_created"]:
         st.caption(t("contacts.categories_created",
                      names=md(", ".join(result["categories_created"]))))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
-        st.dataframe(rejects.head(1000), hide_index=True, width="stretch",
+        shown = rejects.head(1000)
+        shown = shown.assign(reason=[vocab.reason(r, lang) for r in shown["reason"]])
+        st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"line": t("contacts.col_line"),
                                     "reason": t("contacts.col_reason")})
         st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
@@ -133,16 +141,16 @@ def _browse_tab() -> None:
                            placeholder=t("contacts.search_hint"))
     category = c2.selectbox(t("contacts.filter_category"), [None, *categories["name"]],
                             key="browse_category", on_change=_first_page,
-                            format_func=lambda c: t("contacts.all") if c is None else c)
+                            format_func=lambda c: translate("contacts.all", lang) if c is None else c)
     country = c3.selectbox(t("contacts.filter_country"), [None, *countries["country"]],
                            key="browse_country", on_change=_first_page,
-                           format_func=lambda c: t("contacts.all") if c is None else c)
+                           format_func=lambda c: translate("contacts.all", lang) if c is None else _region_label(c))
     size = st.session_state.get("browse_size", PAGE_SIZES[0])
     number = st.session_state.get("browse_page", 1)
     frame, total = contacts.browse(ctx.con, search=search or None, category=category,
                                    country=country, limit=size, offset=(number - 1) * size)
     pages = max(1, -(-total // size))
-    st.dataframe(frame, hide_index=True, width="stretch",
+    st.dataframe(vocab.localized(frame, lang), hide_index=True, width="stretch",
                  column_config={"id": None, "phone": t("contacts.col_phone"),
                                 "name": t("contacts.col_name"),
                                 "country": t("contacts.col_country"),
@@ -151,8 +159,9 @@ def _browse_tab() -> None:
     p1.number_input(t("contacts.page"), min_value=1, max_value=pages, step=1, key="browse_page")
     p2.selectbox(t("contacts.page_size"), PAGE_SIZES, key="browse_size", on_change=_first_page)
     first = (number - 1) * size + 1 if total else 0
-    p3.caption(t("contacts.showing", first=first, last=min(number * size, total), total=total,
-                 pages=pages))
+    p3.caption(t("contacts.showing", first=formats.number(first, lang),
+                 last=formats.number(min(number * size, total), lang),
+                 total=formats.number(total, lang), pages=tn("contacts.pages_n", pages)))
 
 
 with tab_browse:
@@ -209,7 +218,11 @@ def _remove_optout(phone: str) -> None:
 def _optout_tab() -> None:
     st.caption(t("contacts.optout_help"))
     frame = contacts.list_suppressions(ctx.con)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    shown = vocab.localized(frame, lang).assign(
+        created_at=[formats.when(v, lang, ctx.settings.time_zone) for v in frame["created_at"]],
+        reason=[vocab.word("reason", v, lang) for v in frame["reason"]])
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config=vocab.column_labels(frame, lang))
     c1, c2 = st.columns(2)
     with c1:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")

@@ -6,10 +6,11 @@ import streamlit as st
 
 from smscore import export, reports, sender
 from ui import setup
-from ui.i18n import t
+from ui.i18n import current_language, t, tn, translate
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
 
 ctx = setup.page("nav.reports")
+lang = current_language()
 st.title(t("reports.title"))
 if ctx.sandbox:
     st.caption(t("reports.sandbox_note"))
@@ -38,7 +39,7 @@ if ctx.gateway is not None:
 labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
           zip(all_batches["batch_id"], all_batches["created_at"])}
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
-                      format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
+                      format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
 
 tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
                t("reports.log")])
@@ -62,7 +63,7 @@ def _send_log(batch_id: str | None) -> None:
         st.caption(t("reports.log_pick"))
         return
     state = st.selectbox(t("reports.log_state"), [None, *reports.LOG_STATES], key="log_state",
-                         format_func=lambda s: t("reports.log_all") if s is None else s)
+                         format_func=lambda s: translate("reports.log_all", lang) if s is None else s)
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
     st.dataframe(page, hide_index=True, width="stretch", column_config={
         "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),

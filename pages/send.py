@@ -20,11 +20,12 @@ from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, quotes, setup
-from ui.i18n import t
+from ui import batchnotes, formats, jobs, quotes, setup, vocab
+from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
 ctx = setup.page("nav.send")
+lang = current_language()
 st.title(t("send.title"))
 # Streamlit drops a widget's state when a run does not draw it (another page): keep a copy.
 KEPT = {"body": "", "audience": "everyone", "send_categories": [], "picked_ids": []}
@@ -164,7 +165,7 @@ def _selection() -> object | None:
 st.subheader(t("send.step_recipients"))
 audiences = ("everyone", "categories", "picked")
 st.radio(t("send.audience"), audiences, key="audience", horizontal=True,
-         format_func=lambda a: t(f"send.audience_{a}"))
+         format_func=lambda a: translate(f"send.audience_{a}", lang))
 categories = contacts.list_categories(ctx.con)
 if st.session_state.audience == "categories":
     st.multiselect(t("send.categories"), list(categories["name"]), key="send_categories",
@@ -222,8 +223,10 @@ if body and counted.encoding == UCS2:
         pairs = ", ".join(f"{md(k)}→{md(v)}" for k, v in suggestion.replacements.items())
         saves = suggestion.after.segments < suggestion.before.segments
         st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
-                  before=suggestion.before.segments, after=suggestion.after.segments,
-                  encoding=suggestion.after.encoding, room=suggestion.after.remaining))
+                  before=formats.number(suggestion.before.segments, lang),
+                  after=tn("common.segments_n", suggestion.after.segments),
+                  encoding=suggestion.after.encoding,
+                  room=formats.number(suggestion.after.remaining, lang)))
         st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
                   args=(suggestion.text,))
     if suggestion.unreplaceable:

@@ -64,3 +64,22 @@ def test_carrier_table_has_portuguese_columns_and_no_none_cells(pt):
     assert "iso" not in carriers.value.columns
     cells = carriers.value.astype(str).to_numpy().ravel()
     assert not {"None", "nan", "NaN", "<NA>"} & set(cells)
+
+
+def test_import_rejections_are_explained_in_portuguese(pt):
+    at = ok(app("contacts"))
+    at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
+    at.button(key="import").click().run()
+    rejects = next(d for d in ok(at).dataframe if "line" in d.value.columns)
+    reasons = list(rejects.value["reason"])
+    assert reasons[0] == "telefone ausente"
+    assert reasons[1].startswith("número inválido: curto demais para Brasil (BR)")
+    assert labels(rejects)["reason"] == "Motivo"
+
+
+def test_browse_shows_country_names_and_page_count_in_portuguese(pt):
+    at = ok(app("contacts"))
+    browse = next(d for d in at.dataframe if "categories" in d.value.columns)
+    assert set(browse.value["country"]) == {"Brasil", "Portugal"}
+    assert any("(1 página)" in c.value for c in at.caption)
+    assert not any("páginas)" in c.value for c in at.caption)

@@ -80,6 +80,14 @@ def compile_all(base: Path = LOCALE_DIR) -> list[Path]:
     return written
 
 
+def _put(catalog: Catalog, message: Message) -> None:
+    """Set a message, replacing its text (Babel's item assignment only merges comments)."""
+    key = message.id if isinstance(message.id, str) else message.id[0]
+    if key in catalog:
+        del catalog[key]
+    catalog[key] = message
+
+
 def add_entries(entries: Iterable[tuple[str, str, str]], *, replace: bool = False,
                 base: Path = LOCALE_DIR) -> tuple[list[str], list[str]]:
     """Add (key, English, Portuguese) entries to both catalogs and compile them.
@@ -98,8 +106,8 @@ def add_entries(entries: Iterable[tuple[str, str, str]], *, replace: bool = Fals
             if current.string != en_text or (pt_current and pt_current.string != pt_text):
                 kept.append(key)
             continue
-        english[key] = Message(key, en_text)
-        portuguese[key] = Message(key, pt_text, auto_comments=[en_text])
+        _put(english, Message(key, en_text))
+        _put(portuguese, Message(key, pt_text, auto_comments=[en_text]))
         added.append(key)
     save(english, "en", base)
     save(portuguese, "pt-BR", base)
@@ -113,7 +121,7 @@ def add_plural(key: str, english: tuple[str, str], portuguese: tuple[str, ...],
     en_cat, pt_cat = load("en", base), load("pt-BR", base)
     if len(portuguese) != pt_cat.num_plurals:
         raise ValueError(f"pt_BR takes {pt_cat.num_plurals} plural forms; got {len(portuguese)}")
-    en_cat[key] = Message((key, key), english)
-    pt_cat[key] = Message((key, key), portuguese, auto_comments=[" | ".join(english)])
+    _put(en_cat, Message((key, key), english))
+    _put(pt_cat, Message((key, key), portuguese, auto_comments=[" | ".join(english)]))
     save(en_cat, "en", base)
     save(pt_cat, "pt-BR", base)
