@@ -9,7 +9,6 @@ ledger before its request.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import altair as alt
 import pandas as pd
@@ -18,7 +17,7 @@ import streamlit as st
 from smscore import balance, contacts, ledger, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
-from smscore.money import Money, format_money
+from smscore.money import Money
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
 from ui import batchnotes, formats, jobs, quotes, setup, vocab
 from ui.i18n import current_language, t, tn, translate
@@ -58,14 +57,16 @@ def _progress() -> None:
     p = ledger.batch_progress(setup.cursor(), job["batch_id"])
     finished = p.accounted - p.queued - p.claimed
     st.progress(finished / p.total if p.total else 1.0,
-                text=t("send.progress", done=finished, total=p.total))
+                text=t("send.progress", done=formats.number(finished, lang),
+                       total=formats.number(p.total, lang)))
     c = st.columns(5)
     c[0].metric(t("send.sent"), p.sent)
     c[1].metric(t("send.failed"), p.failed)
     c[2].metric(t("send.unknown"), p.unknown)
     c[3].metric(t("send.queued"), p.queued + p.claimed)
-    c[4].metric(t("send.cost_so_far") + suffix(), str(p.cost_so_far),
-                help=t("send.cost_so_far_help", estimate=str(p.estimate_max)))
+    c[4].metric(t("send.cost_so_far") + suffix(), formats.cost(p.cost_so_far, lang),
+                help=t("send.cost_so_far_help", estimate=formats.cost(p.estimate_max, lang))
+                + " " + t("common.exact", amount=formats.exact(p.cost_so_far, lang)))
     batch_id = job["batch_id"]
     if p.status == ledger.DAMAGED:
         info = ledger.batch_info(setup.cursor(), batch_id)
@@ -85,7 +86,9 @@ def _progress() -> None:
             setup.forget_account()
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
         if p.status == ledger.DONE:
-            st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+            st.success(t("send.done", sent=formats.number(p.sent, lang),
+                         failed=formats.number(p.failed, lang),
+                         cost=formats.cost(p.cost_so_far, lang)))
         elif p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
@@ -121,6 +124,10 @@ if st.session_state.job:
     if not job_running:
         st.button(t("send.new_batch"), key="new_batch",
                   on_click=lambda: st.session_state.update(job=None))
+    else:
+        # While a batch sends, its progress is the page: the compose and cost sections below
+        # would leave the view on a disabled Send button, far from the figures that move.
+        st.stop()
 
 
 def _interrupted() -> None:
@@ -212,9 +219,10 @@ except BodyError as exc:  # refused here, not as a codec error once the batch se
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
 m = st.columns(4)
 m[0].metric(t("send.encoding"), counted.encoding)
-m[1].metric(t("send.segments"), counted.segments)
-m[2].metric(t("send.characters"), counted.characters)
-m[3].metric(t("send.remaining"), counted.remaining)
+# An empty box is no message at all: 0 segments, not the 1 an empty SMS would take.
+m[1].metric(t("send.segments"), formats.number(counted.segments if body else 0, lang))
+m[2].metric(t("send.characters"), formats.number(counted.characters, lang))
+m[3].metric(t("send.remaining"), formats.number(counted.remaining, lang))
 if body and counted.encoding == UCS2:
     st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
@@ -279,18 +287,20 @@ def _show_quote(q: object) -> None:
     if prefix_note := q.prefix:
         st.caption(t("send.trial_prefix", prefix=prefix_note.strip()))
     c = st.columns(4)
-    c[0].metric(t("send.recipients"), f"{q.n_recipients:,}")
-    c[1].metric(t("send.total_segments"), f"{q.segments:,}")
-    c[2].metric(t("send.total_min") + suffix(), format_money(q.total_min, cur))
-    c[3].metric(t("send.total_max") + suffix(), format_money(q.total_max, cur))
-    st.caption(t("common.as_of", date=str(q.price_list_as_of)) + " · " + t("send.range_note"))
+    c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
+    c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
+    for col, label, amount in ((c[2], "send.total_min", q.total_min),
+                               (c[3], "send.total_max", q.total_max)):
+        col.metric(t(label) + suffix(), formats.cost(amount, lang, cur),
+                   help=t("common.exact", amount=formats.exact(amount, lang, cur)))
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
+               + t("send.range_note"))
     table = q.by_country.copy()
     money_cols = ["unit_price_min", "unit_price_max", "subtotal_min", "subtotal_max"]
-    st.dataframe(table, hide_index=True, column_config={
+    st.dataframe(_country_table(table), hide_index=True, column_config={
         "iso": t("send.col_country"), "recipients": t("send.recipients"),
         "segments": t("send.segments"),
-        **{col: st.column_config.NumberColumn(f"{t('send.col_' + col)} ({cur})", format="%.5f")
-           for col in money_cols}})
+        **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols}})
     chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
     bars = alt.Chart(chart).mark_bar().encode(
         x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
@@ -300,11 +310,28 @@ def _show_quote(q: object) -> None:
         x="iso:N", y="subtotal_min:Q")
     st.altair_chart(bars + ticks, width="stretch")
     if len(q.excluded):
-        with st.expander(t("send.excluded", n=len(q.excluded))):
-            st.dataframe(q.excluded.head(1000), hide_index=True)
+        with st.expander(t("send.excluded", n=formats.number(len(q.excluded), lang))):
+            excluded = q.excluded.head(1000)
+            st.dataframe(vocab.localized(excluded, lang), hide_index=True,
+                         column_config={"contact_id": None,
+                                        **vocab.column_labels(excluded, lang)})
     with st.expander(t("send.preview"), expanded=True):
         sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
-        st.dataframe(sample, hide_index=True)
+        st.dataframe(vocab.localized(sample, lang), hide_index=True,
+                     column_config=vocab.column_labels(sample, lang))
+
+
+def _country_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per-country quote for display: names, counts and money in the operator's notation;
+    unit prices keep every digit, subtotals are costs (to the cent, rounded up)."""
+    return table.assign(
+        iso=[formats.country_name(i, lang) for i in table["iso"]],
+        recipients=[formats.number(v, lang) for v in table["recipients"]],
+        segments=[formats.number(v, lang) for v in table["segments"]],
+        **{c: [formats.decimal_text(v, lang) for v in table[c]]
+           for c in ("unit_price_min", "unit_price_max")},
+        **{c: [formats.cents_up(v, lang) for v in table[c]]
+           for c in ("subtotal_min", "subtotal_max")})
 
 
 def _balance_gate(q: object) -> tuple[bool, str | None]:
@@ -317,9 +344,10 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
         return True, None
     if check.shortfall is None:  # currencies differ, or a subaccount without a balance
         return False, md(check.message)
-    return False, t("send.short", needed=str(check.needed), balance=str(check.balance),
-                    shortfall=str(check.shortfall),
-                    reserve=format_money(ctx.settings.balance_reserve, q.currency))
+    return False, t("send.short", needed=formats.cost(check.needed, lang),
+                    balance=formats.balance(check.balance, lang),
+                    shortfall=formats.cost(check.shortfall, lang),
+                    reserve=formats.plain(ctx.settings.balance_reserve, lang, q.currency))
 
 
 def _existing_batch() -> dict | None:
@@ -347,29 +375,47 @@ def _sender() -> str:
 @st.dialog(t("send.confirm_title"), width="large",
            on_dismiss=lambda: st.session_state.update(confirm_open=False))
 def _confirm(q: object) -> None:
+    """What is about to happen, all of it: the text, who gets it, the worst-case cost and what
+    the balance will be afterwards; Confirm and Cancel next to each other."""
     cur = q.currency
-    per = q.by_country[["iso", "recipients", "unit_price_min", "unit_price_max", "subtotal_max"]]
-    st.markdown(t("send.confirm_intro", n=q.n_recipients, segments=q.segments,
+    st.markdown(t("send.confirm_intro", n=formats.number(q.n_recipients, lang),
+                  segments=formats.number(q.segments, lang),
                   mode=t("mode.sandbox") if ctx.sandbox else t("mode.live")))
-    st.dataframe(per, hide_index=True, column_config={
+    if len(q.recipients):
+        first = q.recipients.iloc[0]
+        body_sent = first["body"] if isinstance(first["body"], str) else q.body
+        st.caption(t("send.confirm_first", phone=md(first["phone"])))
+        st.text(f"{q.prefix}{body_sent}")  # plain text: never Markdown, whatever it holds
+    per = q.by_country[["iso", "recipients", "segments", "subtotal_max"]]
+    shown = per.assign(iso=[formats.country_name(i, lang) for i in per["iso"]],
+                       recipients=[formats.number(v, lang) for v in per["recipients"]],
+                       segments=[formats.number(v, lang) for v in per["segments"]],
+                       subtotal_max=[formats.cents_up(v, lang) for v in per["subtotal_max"]])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "iso": t("send.col_country"), "recipients": t("send.recipients"),
-        "unit_price_min": st.column_config.NumberColumn(
-            f"{t('send.col_per_message_min')} ({cur})", format="%.5f"),
-        "unit_price_max": st.column_config.NumberColumn(
-            f"{t('send.col_per_message_max')} ({cur})", format="%.5f"),
-        "subtotal_max": st.column_config.NumberColumn(
-            f"{t('send.col_subtotal_max')} ({cur})", format="%.4f")})
-    average = (q.total_max / q.n_recipients) if q.n_recipients else Decimal(0)
-    st.markdown(t("send.confirm_total", per=format_money(average, cur),
-                  low=format_money(q.total_min, cur), high=format_money(q.total_max, cur))
-                + suffix())
-    st.caption(t("common.as_of", date=str(q.price_list_as_of)))
-    yes, no = st.columns(2)
-    if yes.button(t("send.confirm"), type="primary", key="send_confirm"):
+        "segments": t("send.segments"),
+        "subtotal_max": f"{t('send.col_subtotal_max')} ({cur})"})
+    worst = Money(q.total_max, cur)
+    c = st.columns(3)
+    c[0].metric(t("send.confirm_max") + suffix(), formats.cost(worst, lang),
+                help=t("common.exact", amount=formats.exact(worst, lang)))
+    if ctx.balance is not None and ctx.balance.currency == cur:
+        c[1].metric(t("send.confirm_balance_before"), formats.balance(ctx.balance, lang),
+                    help=t("common.exact", amount=formats.exact(ctx.balance, lang)))
+        after = ctx.balance - worst
+        c[2].metric(t("send.confirm_balance_after"), formats.balance(after, lang),
+                    help=t("common.exact", amount=formats.exact(after, lang)))
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
+               + t("send.range_note"))
+    with st.container(horizontal=True):
+        confirmed = st.button(t("send.confirm"), type="primary", key="send_confirm")
+        cancelled = st.button(t("send.cancel"), key="send_cancel")
+    if confirmed:
         _start(q)
         st.session_state.confirm_open = False
+        st.session_state.show_progress = True
         st.rerun()
-    if no.button(t("send.cancel"), key="send_cancel"):
+    if cancelled:
         st.session_state.confirm_open = False
         st.rerun()
 
@@ -403,7 +449,8 @@ if quote is not None:
         st.error(why, icon=":material/block:")
         setup.link("topup", t("nav.topup"), ":material/add_card:")
     elif ctx.balance is not None:
-        st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
+        st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, lang)),
+                   icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
         st.info(t("send.already", batch=existing["id"][:12], status=md(existing["status"])),
                 icon=":material/history:")

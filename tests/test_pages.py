@@ -209,8 +209,8 @@ def test_quote_shows_cost_per_country_with_price_date(db):
     shown = texts(at)
     assert "Encoding: UCS-2" in shown
     assert "Recipients: 3" in shown
-    assert "Prices as of 2023-09-19" in shown
-    assert re.search(r"Total at most \(sandbox\): USD \d+\.\d+", shown)
+    assert "Prices as of Sep 19, 2023" in shown
+    assert re.search(r"Total at most \(sandbox\): \$\d+\.\d\d\n", shown)
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
 
 
@@ -225,7 +225,7 @@ def test_send_refused_when_balance_short(db):
     set_sandbox_balance(db, "0.01")
     at = compose(ok(app("send")))
     shown = texts(at)
-    assert "Balance too low" in shown and "Short by USD" in shown
+    assert "Balance too low" in shown and "Short by $0.16" in shown
     assert at.button(key="send_open").disabled
 
 

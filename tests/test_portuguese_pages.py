@@ -26,7 +26,7 @@ def pt(db):
 def labels(frame_element) -> dict[str, str]:
     """The column labels a dataframe element shows (its column_config), by column name."""
     config = json.loads(frame_element.proto.columns or "{}")
-    return {name: spec.get("label", name) for name, spec in config.items()}
+    return {name: spec.get("label", name) for name, spec in config.items() if name != "_index"}
 
 
 def frames(at: AppTest):
@@ -83,3 +83,51 @@ def test_browse_shows_country_names_and_page_count_in_portuguese(pt):
     assert set(browse.value["country"]) == {"Brasil", "Portugal"}
     assert any("(1 página)" in c.value for c in at.caption)
     assert not any("páginas)" in c.value for c in at.caption)
+
+
+def test_send_preview_and_cost_table_speak_portuguese(pt):
+    at = compose(ok(app("send")))
+    preview = next(d for d in at.dataframe if "body" in d.value.columns)
+    assert labels(preview) == {"phone": "Telefone", "country": "País", "body": "Mensagem",
+                               "encoding": "Codificação", "segments": "Segmentos"}
+    assert set(preview.value["country"]) <= {"Brasil", "Portugal"}
+    per_country = next(d for d in at.dataframe if "subtotal_max" in d.value.columns)
+    assert set(per_country.value["iso"]) == {"Brasil", "Portugal"}
+    shown = texts(at).replace(NBSP, " ")
+    assert "Total máximo (sandbox): US$ 0," in shown
+    assert "USD" not in shown.split("SANDBOX")[0]
+
+
+def test_totals_are_shown_to_the_cent_with_the_exact_figure_on_hover(pt):
+    at = compose(ok(app("send")))
+    total = next(m for m in at.metric if m.label.startswith("Total máximo"))
+    assert total.value.replace(NBSP, " ").count(",") == 1
+    assert len(total.value.split(",")[1]) == 2
+    assert "Valor exato: US$" in total.proto.help.replace(NBSP, " ")
+
+
+def test_an_empty_message_has_no_segments(pt):
+    at = ok(app("send"))
+    segments = next(m for m in at.metric if m.label == "Segmentos")
+    assert segments.value == "0"
+
+
+def test_replacement_hint_uses_singular_and_plural_segments(pt):
+    at = compose(ok(app("send")), "Promoção de verão")
+    hint = " ".join(i.value for i in at.info)
+    assert "1 segmento por mensagem" in hint and "segmento(s)" not in hint
+
+
+def test_confirm_dialog_shows_message_countries_max_cost_and_balance_after(pt):
+    at = compose(ok(app("send")))
+    at.button(key="send_open").click().run()
+    ok(at)
+    assert any("Olá João Araújo" in e.value or "Olá" in e.value for e in at.text)
+    metrics = {m.label: m.value.replace(NBSP, " ") for m in at.metric}
+    assert metrics["Custo máximo (sandbox)"].startswith("US$ 0,")
+    assert metrics["Saldo agora"] == "US$ 20,00"
+    assert metrics["Saldo depois, no pior caso"].startswith("US$ 19,")
+    table = next(d for d in at.dataframe if list(d.value.columns) ==
+                 ["iso", "recipients", "segments", "subtotal_max"])
+    assert set(table.value["iso"]) == {"Brasil", "Portugal"}
+    assert not any("Custo por mensagem" in m.value for m in at.markdown)
