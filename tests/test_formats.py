@@ -12,7 +12,14 @@ NBSP = "\xa0"
 
 
 def _plain(text: str) -> str:
-    return text.replace(NBSP, " ")
+    """As the operator reads it: Markdown's escaped dollar resolved, NBSP as a space."""
+    return text.replace("\\$", "$").replace(NBSP, " ")
+
+
+def test_money_signs_are_escaped_for_markdown():
+    """Two unescaped dollar signs in one Streamlit message would render as a formula."""
+    assert formats.plain(Money(Decimal("20"), "USD"), "pt-BR") == "US\\$\xa020,00"
+    assert formats.cost(Money(Decimal("1"), "USD"), "en") == "\\$1.00"
 
 
 def test_money_in_portuguese_is_written_us_dollar_with_comma():
@@ -20,7 +27,7 @@ def test_money_in_portuguese_is_written_us_dollar_with_comma():
 
 
 def test_money_in_english_is_written_with_dollar_sign():
-    assert formats.plain(Money(Decimal("20"), "USD"), "en") == "$20.00"
+    assert _plain(formats.plain(Money(Decimal("20"), "USD"), "en")) == "$20.00"
 
 
 def test_numbers_group_thousands_the_language_way():
@@ -29,23 +36,23 @@ def test_numbers_group_thousands_the_language_way():
 
 
 def test_cost_is_shown_to_the_cent_rounded_up():
-    assert formats.cost(Money(Decimal("1.3998"), "USD"), "en") == "$1.40"
-    assert formats.cost(Money(Decimal("1.3901"), "USD"), "en") == "$1.40"
-    assert formats.cost(Money(Decimal("1.39"), "USD"), "en") == "$1.39"
+    assert _plain(formats.cost(Money(Decimal("1.3998"), "USD"), "en")) == "$1.40"
+    assert _plain(formats.cost(Money(Decimal("1.3901"), "USD"), "en")) == "$1.40"
+    assert _plain(formats.cost(Money(Decimal("1.39"), "USD"), "en")) == "$1.39"
 
 
 def test_balance_is_shown_to_the_cent_rounded_down():
-    assert formats.balance(Money(Decimal("18.6099"), "USD"), "en") == "$18.60"
+    assert _plain(formats.balance(Money(Decimal("18.6099"), "USD"), "en")) == "$18.60"
 
 
 def test_exact_figure_keeps_every_stored_digit():
-    assert formats.exact(Money(Decimal("18.600200"), "USD"), "en") == "$18.6002"
+    assert _plain(formats.exact(Money(Decimal("18.600200"), "USD"), "en")) == "$18.6002"
     assert _plain(formats.exact(Money(Decimal("1.3998"), "USD"), "pt-BR")) == "US$ 1,3998"
-    assert formats.exact(Money(Decimal("20"), "USD"), "en") == "$20.00"
+    assert _plain(formats.exact(Money(Decimal("20"), "USD"), "en")) == "$20.00"
 
 
 def test_unit_prices_keep_their_precision():
-    assert formats.unit_price(Decimal("0.174975"), "en", "USD") == "$0.174975"
+    assert _plain(formats.unit_price(Decimal("0.174975"), "en", "USD")) == "$0.174975"
 
 
 def test_bare_amount_without_currency_is_refused():

@@ -86,7 +86,7 @@ def texts(at: AppTest) -> str:
                  "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("\\$", "$")  # money signs are escaped for Markdown
 
 
 def ok(at: AppTest) -> AppTest:
@@ -119,7 +119,7 @@ def test_page_renders_when_run_directly(db, page):
 def test_home_shows_mode_balance_account_and_counts(db):
     shown = texts(ok(app()))
     assert "Mode: Sandbox" in shown
-    assert "Sandbox balance: USD 20.00" in shown
+    assert "Sandbox balance: $20.00" in shown
     assert "Account type: Full" in shown
     assert "Contacts: 3" in shown
     assert "Categories: 1" in shown
@@ -128,7 +128,7 @@ def test_home_shows_mode_balance_account_and_counts(db):
 def test_low_balance_warning_links_to_topup_guide(db):
     set_sandbox_balance(db, "1.50")
     at = ok(app())
-    assert any("Low balance: USD 1.50, below the threshold of USD 2.00" in w.value
+    assert any(r"Low balance: \$1.50, below the threshold of \$2.00" in w.value
                for w in at.warning)
     assert any("Top-up guide" in str(link.proto) for link in at.get("page_link"))
 
@@ -152,9 +152,9 @@ def test_topup_guide_shows_balance_last_need_and_threshold(db):
     at.text_area(key="body").set_value("Olá {name}, promoção de verão!").run()
     at.switch_page("pages/topup.py").run()
     shown = texts(ok(at))
-    assert "Sandbox balance: USD 20.00" in shown
-    assert re.search(r"Last quoted batch needs: USD 0\.\d+", shown)
-    assert "Low-balance threshold: USD 2.00" in shown
+    assert "Sandbox balance: $20.00" in shown
+    assert re.search(r"Last quoted batch needs: \$0\.\d\d\n", shown)
+    assert "Low-balance threshold: $2.00" in shown
     assert "$20 and $2000" in shown
 
 
@@ -327,7 +327,7 @@ def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_pr
     at = ok(app())
     shown = texts(at)
     assert "Mode: Live" in shown and "Sandbox" not in shown
-    assert "USD 0.05" in shown  # the balance Twilio's Balance.json example answers
+    assert "$0.05" in shown  # the balance Twilio's Balance.json example answers
     assert any("Low balance" in w.value for w in at.warning)
     assert "/Balance.json" in " ".join(r.path for r in fault_proxy.requests)
     assert AUTH_TOKEN not in shown

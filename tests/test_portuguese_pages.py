@@ -93,7 +93,7 @@ def test_send_preview_and_cost_table_speak_portuguese(pt):
     assert set(preview.value["country"]) <= {"Brasil", "Portugal"}
     per_country = next(d for d in at.dataframe if "subtotal_max" in d.value.columns)
     assert set(per_country.value["iso"]) == {"Brasil", "Portugal"}
-    shown = texts(at).replace(NBSP, " ")
+    shown = texts(at).replace(NBSP, " ").replace("\\$", "$")
     assert "Total máximo (sandbox): US$ 0," in shown
     assert "USD" not in shown.split("SANDBOX")[0]
 
@@ -101,9 +101,9 @@ def test_send_preview_and_cost_table_speak_portuguese(pt):
 def test_totals_are_shown_to_the_cent_with_the_exact_figure_on_hover(pt):
     at = compose(ok(app("send")))
     total = next(m for m in at.metric if m.label.startswith("Total máximo"))
-    assert total.value.replace(NBSP, " ").count(",") == 1
+    assert total.value.replace(NBSP, " ").replace("\\$", "$").count(",") == 1
     assert len(total.value.split(",")[1]) == 2
-    assert "Valor exato: US$" in total.proto.help.replace(NBSP, " ")
+    assert "Valor exato: US$" in total.proto.help.replace(NBSP, " ").replace("\\$", "$")
 
 
 def test_an_empty_message_has_no_segments(pt):
@@ -123,7 +123,7 @@ def test_confirm_dialog_shows_message_countries_max_cost_and_balance_after(pt):
     at.button(key="send_open").click().run()
     ok(at)
     assert any("Olá João Araújo" in e.value or "Olá" in e.value for e in at.text)
-    metrics = {m.label: m.value.replace(NBSP, " ") for m in at.metric}
+    metrics = {m.label: m.value.replace(NBSP, " ").replace("\\$", "$") for m in at.metric}
     assert metrics["Custo máximo (sandbox)"].startswith("US$ 0,")
     assert metrics["Saldo agora"] == "US$ 20,00"
     assert metrics["Saldo depois, no pior caso"].startswith("US$ 19,")
@@ -131,3 +131,49 @@ def test_confirm_dialog_shows_message_countries_max_cost_and_balance_after(pt):
                  ["iso", "recipients", "segments", "subtotal_max"])
     assert set(table.value["iso"]) == {"Brasil", "Portugal"}
     assert not any("Custo por mensagem" in m.value for m in at.markdown)
+
+
+def test_settings_name_sender_types_and_countries_in_portuguese(pt):
+    at = ok(app("settings"))
+    sender = next(s for s in at.selectbox if s.label == "Tipo de remetente (para os preços)")
+    assert sender.format_func("long code") == "número comum (long code)"
+    country = next(s for s in at.selectbox if s.label.startswith("País padrão"))
+    assert country.format_func("DE") == "Alemanha (DE)"
+
+
+def test_settings_save_the_time_zone_dates_are_shown_in(pt):
+    at = ok(app("settings"))
+    at.selectbox(key="set_time_zone").set_value("Europe/Lisbon")
+    at.button(key="save_settings").click().run()
+    con = store.connect(pt)
+    from smscore.settings import load_settings  # noqa: PLC0415
+
+    assert load_settings(con).time_zone == "Europe/Lisbon"
+    con.close()
+
+
+def test_send_log_columns_values_and_filter_in_portuguese(db):
+    from test_pages import send_batch  # noqa: PLC0415
+
+    batch = send_batch(db)
+    con = store.connect(db)
+    update_settings(con, language="pt-BR")
+    con.close()
+    at = ok(app("reports"))
+    batches = at.dataframe[0]
+    assert set(batches.value["status"]) == {"concluído"}
+    assert set(batches.value["mode"]) == {"sandbox"}
+    at.selectbox(key="report_batch").set_value(batch).run()
+    log = next(d for d in ok(at).dataframe if "twilio_status" in d.value.columns)
+    shown = labels(log)
+    for column, label in {"phone": "Telefone", "category": "Categoria", "attempts": "Tentativas",
+                          "currency": "Moeda", "state": "Estado"}.items():
+        assert shown[column] == label
+    assert shown["estimate"].startswith("Estimativa")
+    assert set(log.value["state"]) == {"enviada"}
+    assert set(log.value["country"]) == {"Brasil", "Portugal"}
+    cells = log.value.astype(str).to_numpy().ravel()
+    assert not {"None", "nan", "NaT", "<NA>"} & set(cells)
+    state = at.selectbox(key="log_state")
+    assert [state.format_func(s) for s in ("queued", "claimed", "failed")] == [
+        "na fila", "em envio", "falhou"]

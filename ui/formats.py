@@ -8,7 +8,8 @@ Babel carries CLDR's data, so pt-BR gets `7.980` and `US$ 20,00` while English g
   on money that is not there;
 - `exact`/`unit_price`: every stored digit, for hover help, exports and per-segment prices
   (Twilio prices have up to 5 decimals, and rounding them would misstate every subtotal).
-The database keeps naive UTC timestamps (smscore.clock); `when` shows them in the operator's zone.
+Amounts with a currency sign come Markdown-escaped (`\\$`), since Streamlit renders them as
+Markdown. The database keeps naive UTC timestamps (smscore.clock); `when` shows them in the operator's zone.
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ def cents_up(value: Decimal | float | None, lang: str) -> str:
 
 
 def _money(amount: Decimal, currency: str, lang: str) -> str:
-    return format_currency(amount, currency, locale=locale_of(lang), currency_digits=False,
+    # Every place money is shown with its sign (messages, metrics, help) renders Markdown, where
+    # two dollar signs in a line ("US$ 1,50 … US$ 2,00") would open a formula: escape them.
+    text = format_currency(amount, currency, locale=locale_of(lang), currency_digits=False,
                            decimal_quantization=False)
+    return text.replace("$", "\\$")
 
 
 def cost(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
