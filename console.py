@@ -12,6 +12,7 @@ from ui import setup
 from ui.i18n import t
 
 PAGES = ("contacts", "send", "prices", "reports", "topup", "settings")
+HIDDEN = ("home",)  # reachable by URL, not listed in the navigation
 _ICONS = {
     "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
     "reports": ":material/monitoring:", "topup": ":material/add_card:",
@@ -27,8 +28,11 @@ def home() -> None:
 
 def main() -> None:
     setup.language()  # page titles below are translated
-    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="home",
-                     default=True)]
+    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="start",
+                     default=True),
+             # /home as an address too (pages/home.py), hidden so Home is listed once
+             *[st.Page(f"pages/{stem}.py", title=t("nav.home"), icon=":material/home:",
+                       url_path=stem, visibility="hidden") for stem in HIDDEN]]
     pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
                       url_path=stem) for stem in PAGES]
     st.navigation(pages).run()

@@ -94,9 +94,9 @@ def _progress() -> None:
             if wait.pending:
                 st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
-            st.warning(t("send.status", status=md(p.status), reason=md(p.reason or "")))
+            st.warning(t("send.status", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
     else:
-        st.warning(t("send.interrupted", status=md(p.status), reason=md(p.reason or "")))
+        st.warning(t("send.interrupted", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
         batchnotes.show_unknown(wait, running=False)
         st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
@@ -141,7 +141,7 @@ def _interrupted() -> None:
         if row.status != ledger.DAMAGED:
             st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
                          pending=row.pending + row.unknown, total=row.recipients,
-                         status=md(row.status)))
+                         status=md(vocab.word("status", row.status, lang))))
         batchnotes.show_for_row(row, running=False)
         if row.status != ledger.DAMAGED:
             st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
@@ -452,7 +452,7 @@ if quote is not None:
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, lang)),
                    icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12], status=md(existing["status"])),
+        st.info(t("send.already", batch=existing["id"][:12], status=md(vocab.word("status", existing["status"], lang))),
                 icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running, on_click=_open_confirm)
