@@ -37,8 +37,8 @@ def _poll() -> None:
 if ctx.gateway is not None:
     st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"))
 
-labels = {b: f"{b[:12]} · {formats.when(c, lang, ctx.settings.time_zone)}" for b, c in
-          zip(all_batches["batch_id"], all_batches["created_at"])}
+labels = {b: f"{n if isinstance(n, str) else b[:12]} · {formats.when(c, lang, ctx.settings.time_zone)}"
+          for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])}
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
                       format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
 

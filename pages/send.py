@@ -19,7 +19,7 @@ from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import batchnotes, formats, jobs, quotes, setup, vocab
+from ui import batchname, batchnotes, formats, jobs, quotes, setup, vocab
 from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
@@ -116,7 +116,9 @@ def suffix() -> str:
 _adopt_running_batch()
 job_running = bool(st.session_state.job) and st.session_state.job["state"] == "running"
 if st.session_state.job:
-    st.subheader(t("send.batch_title", batch=st.session_state.job["batch_id"][:12]))
+    _job_id = st.session_state.job["batch_id"]
+    _job_name = ledger.batch_info(setup.cursor(), _job_id).get("name") if _job_id else None
+    st.subheader(t("send.batch_title", batch=md(_job_name or _job_id[:12])))
     if job_running:
         _live_progress()
     else:
@@ -420,10 +422,23 @@ def _confirm(q: object) -> None:
         st.rerun()
 
 
+def _name_input() -> None:
+    """The batch name, prefilled from the message and the audience until the operator edits it."""
+    default = batchname.default_name(body, st.session_state.audience,
+                                     st.session_state.send_categories,
+                                     len(st.session_state.picked_ids), lang)
+    if st.session_state.get("batch_name") in (None, st.session_state.get("_batch_name_auto")):
+        st.session_state.batch_name = default
+    st.session_state._batch_name_auto = default
+    st.text_input(t("send.batch_name"), key="batch_name", max_chars=ledger.NAME_MAX,
+                  help=t("send.batch_name_help"))
+
+
 def _start(q: object) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
-    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
+                                   name=st.session_state.get("batch_name"))
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
@@ -440,6 +455,7 @@ if quote is not None:
     _remember(quote)
     _show_quote(quote)
     st.subheader(t("send.step_send"))
+    _name_input()
     ok, why = _balance_gate(quote)
     if quote.n_recipients == 0:
         ok, why = False, t("send.nobody")

@@ -177,3 +177,32 @@ def test_send_log_columns_values_and_filter_in_portuguese(db):
     state = at.selectbox(key="log_state")
     assert [state.format_func(s) for s in ("queued", "claimed", "failed")] == [
         "na fila", "em envio", "falhou"]
+
+
+def test_batch_gets_an_editable_name_from_message_and_audience(db):
+    from test_pages import _db_rows  # noqa: PLC0415
+
+    at = compose(ok(app("send")), "Olá {name}, promoção de verão só hoje!")
+    assert at.text_input(key="batch_name").value == "Olá, promoção de verão só… · Everyone"
+    at.text_input(key="batch_name").set_value("Verão 2026").run()
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    from ui import jobs  # noqa: PLC0415
+
+    assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
+    at.run()
+    assert "Batch Verão 2026" in texts(ok(at))
+    assert _db_rows(db, "SELECT name FROM batches") == [("Verão 2026",)]
+    reports = ok(app("reports"))
+    assert list(reports.dataframe[0].value["name"]) == ["Verão 2026"]
+
+
+def test_send_log_shows_contact_names(db):
+    from test_pages import send_batch  # noqa: PLC0415
+
+    batch = send_batch(db)
+    at = ok(app("reports"))
+    at.selectbox(key="report_batch").set_value(batch).run()
+    log = next(d for d in ok(at).dataframe if "twilio_status" in d.value.columns)
+    assert set(log.value["name"]) == {"João Araújo", "Inês Simões", "Ana Souza"}
+    assert labels(log)["name"] == "Name"

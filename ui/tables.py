@@ -56,11 +56,15 @@ REPORT_ORDER = ("messages", "sent", "failed", "pending", "segments", "estimate_m
 def batches_table(frame: pd.DataFrame, zone: str) -> None:
     """Batches with estimate vs actual; one row per batch."""
     table = shown(frame, zone).assign(batch_id=frame["batch_id"].str[:12])
-    order = ["batch_id", "created_at", "mode", "status", "recipients", "sent", "failed",
+    if "name" in frame:
+        table["name"] = [n if isinstance(n, str) else b[:12]
+                         for n, b in zip(frame["name"], frame["batch_id"])]
+    order = ["name", "batch_id", "created_at", "mode", "status", "recipients", "sent", "failed",
              "pending", "segments", "estimate_min", "estimate_max", "actual", "currency"]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_order=[c for c in order if c in table], column_config={
-        "batch_id": t("reports.col_batch"), "created_at": t("reports.col_created"),
+        "name": t("reports.col_name"), "batch_id": t("reports.col_batch"),
+        "created_at": t("reports.col_created"),
         "mode": t("reports.col_mode"), "status": t("reports.col_status"),
         "recipients": t("send.recipients"), "segments": t("send.segments"),
         "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
