@@ -14,8 +14,8 @@ lang = current_language()
 st.title(t("prices.title"))
 plist = prices.ensure_prices(ctx.con)
 # The embedded list's name is the core's English constant: shown in the operator's language.
-source = t("prices.embedded_source") if plist.source == prices.EMBEDDED_SOURCE else md(plist.source)
-st.caption(t("prices.source", date=formats.day(plist.as_of, lang), source=source,
+source = t("prices.embedded_source") if plist.source == prices.EMBEDDED_SOURCE else plist.source
+st.caption(t("prices.source", date=formats.day(plist.as_of, lang), source=md(source),
              loaded=formats.when(plist.loaded_at, lang, ctx.settings.time_zone)))
 PRICE_COLUMNS = ("unit_min", "unit_max", "price_min", "price_max", "fee_min", "fee_max")
 
