@@ -39,10 +39,14 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
     except (csvsource.CsvImportError, ValueError) as exc:
         st.session_state.import_result = {"error": str(exc)}
         return
+    # Numbers already in the workspace are not faults in the file: counted apart, not listed
+    # among the rows to fix.
+    already = report.rejects["reason"].map(vocab.is_already_a_contact).astype(bool)
     st.session_state.import_result = {
-        "imported": report.imported, "updated": report.updated, "rejected": report.rejected,
+        "imported": report.imported, "updated": report.updated,
+        "already": int(already.sum()), "rejected": int((~already).sum()),
         "categories_created": list(report.categories_created),
-        "rejects": report.rejects,
+        "rejects": report.rejects[~already],
     }
 
 
@@ -104,10 +108,12 @@ def _import_report() -> None:
     if "error" in result:
         st.error(t("contacts.import_failed", problem=md(result["error"])))
         return
-    c = st.columns(3)
+    c = st.columns(4)
     c[0].metric(t("contacts.imported"), formats.number(result["imported"], lang))
     c[1].metric(t("contacts.updated"), formats.number(result["updated"], lang))
-    c[2].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
+    c[2].metric(t("contacts.already"), formats.number(result["already"], lang),
+                help=t("contacts.already_help"))
+    c[3].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
     if result["categories_created"]:
         st.caption(t("contacts.categories_created",
                      names=md(", ".join(result["categories_created"]))))

@@ -206,3 +206,16 @@ def test_send_log_shows_contact_names(db):
     log = next(d for d in ok(at).dataframe if "twilio_status" in d.value.columns)
     assert set(log.value["name"]) == {"João Araújo", "Inês Simões", "Ana Souza"}
     assert labels(log)["name"] == "Name"
+
+
+def test_reimport_reports_existing_contacts_apart_from_rejected_rows(db):
+    at = ok(app("contacts"))
+    for _ in range(2):
+        at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
+        at.button(key="import").click().run()
+    metrics = {m.label: m.value for m in ok(at).metric}
+    assert metrics["Imported"] == "0" and metrics["Already in the workspace"] == "2"
+    assert metrics["Rejected"] == "2"
+    rejects = next(d for d in at.dataframe if "line" in d.value.columns).value
+    assert list(rejects["line"]) == [4, 5]
+    assert not rejects["reason"].str.contains(r"existing|workspace|\bid \d").any()
