@@ -183,8 +183,38 @@ def _add_category() -> None:
         st.session_state.new_category = ""
 
 
-def _remove_category(name: str) -> None:
-    contacts.remove_category(setup.cursor(), name)
+def _ask(kind: str, value: str) -> None:
+    st.session_state.pending_removal = (kind, value)
+
+
+def _cancel_removal() -> None:
+    st.session_state.pending_removal = None
+
+
+def _confirm_removal() -> None:
+    """Do the removal the operator confirmed, and keep one sentence saying what happened."""
+    kind, value = st.session_state.pending_removal
+    st.session_state.pending_removal = None
+    if kind == "category":
+        unlinked = contacts.remove_category(setup.cursor(), value)
+        st.session_state.removal_done = t("contacts.category_removed", name=md(value),
+                                          n=formats.number(unlinked, lang))
+    else:
+        contacts.unsuppress(setup.cursor(), value)
+        st.session_state.removal_done = t("contacts.optout_removed", phone=md(value))
+
+
+def _removal_prompt(kind: str, question: str) -> None:
+    """Confirm and Cancel for a pending removal of this kind; then what was done."""
+    pending = st.session_state.get("pending_removal")
+    if pending and pending[0] == kind:
+        st.warning(question, icon=":material/warning:")
+        with st.container(horizontal=True):
+            st.button(t("contacts.confirm_remove"), type="primary", key=f"confirm_remove_{kind}",
+                      on_click=_confirm_removal)
+            st.button(t("send.cancel"), key=f"cancel_remove_{kind}", on_click=_cancel_removal)
+    elif done := st.session_state.pop("removal_done", None):
+        st.success(done, icon=":material/check:")
 
 
 def _categories_tab() -> None:
@@ -199,8 +229,13 @@ def _categories_tab() -> None:
         if len(frame):
             victim = st.selectbox(t("contacts.remove_category"), list(frame["name"]),
                                   key="category_to_remove")
-            st.button(t("contacts.remove"), key="remove_category", on_click=_remove_category,
-                      args=(victim,), help=t("contacts.remove_category_help"))
+            st.button(t("contacts.remove"), key="remove_category", on_click=_ask,
+                      args=("category", victim), help=t("contacts.remove_category_help"))
+            pending = st.session_state.get("pending_removal") or ("", "")
+            members = frame.loc[frame["name"] == pending[1], "contacts"]
+            _removal_prompt("category", t(
+                "contacts.confirm_remove_category", name=md(pending[1]),
+                n=formats.number(int(members.iloc[0]) if len(members) else 0, lang)))
 
 
 def _add_optout() -> None:
@@ -217,10 +252,6 @@ def _add_optout() -> None:
         st.session_state.optout_phone = ""
 
 
-def _remove_optout(phone: str) -> None:
-    contacts.unsuppress(setup.cursor(), phone)
-
-
 def _optout_tab() -> None:
     st.caption(t("contacts.optout_help"))
     frame = contacts.list_suppressions(ctx.con)
@@ -234,13 +265,15 @@ def _optout_tab() -> None:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")
         st.button(t("contacts.optout_add"), key="optout_add", on_click=_add_optout)
         if st.session_state.get("optout_error"):
-            st.error(md(st.session_state.optout_error))
+            st.error(md(vocab.reason(st.session_state.optout_error, lang)))
     with c2:
         if len(frame):
             phone = st.selectbox(t("contacts.optout_remove"), list(frame["phone"]),
                                  key="optout_to_remove")
-            st.button(t("contacts.remove"), key="optout_remove", on_click=_remove_optout,
-                      args=(phone,))
+            st.button(t("contacts.remove"), key="optout_remove", on_click=_ask,
+                      args=("optout", phone))
+            pending = st.session_state.get("pending_removal") or ("", "")
+            _removal_prompt("optout", t("contacts.confirm_remove_optout", phone=md(pending[1])))
 
 
 with tab_categories:

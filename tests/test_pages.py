@@ -283,7 +283,11 @@ def test_categories_are_created_and_removed_keeping_the_contacts(db):
     assert ("promo de natal",) in _db_rows(db, "SELECT name FROM categories")
     at.selectbox(key="category_to_remove").select("equipe")
     ok(at.button(key="remove_category").click().run())
+    assert ("equipe",) in _db_rows(db, "SELECT name FROM categories"), "asks first"
+    assert any("Remove the category “equipe”? Its 3 contacts stay" in w.value for w in at.warning)
+    ok(at.button(key="confirm_remove_category").click().run())
     assert ("equipe",) not in _db_rows(db, "SELECT name FROM categories")
+    assert any("Category “equipe” removed; 3 contacts left it" in s.value for s in at.success)
     assert _db_rows(db, "SELECT count(*) FROM contacts") == [(3,)]
 
 
@@ -302,7 +306,13 @@ def test_opt_out_list_takes_local_numbers_refuses_bad_ones_and_excludes_from_quo
     contacts_page = ok(app("contacts"))
     contacts_page.selectbox(key="optout_to_remove").select("+5511987654321")
     ok(contacts_page.button(key="optout_remove").click().run())
+    assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(1,)], "asks first"
+    ok(contacts_page.button(key="cancel_remove_optout").click().run())
+    assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(1,)], "cancel keeps it"
+    ok(contacts_page.button(key="optout_remove").click().run())
+    ok(contacts_page.button(key="confirm_remove_optout").click().run())
     assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
+    assert any("is off the opt-out list" in s.value for s in contacts_page.success)
 
 
 def test_send_to_picked_contacts_prices_only_them(db):
