@@ -54,7 +54,7 @@ if isos:
     default = isos.index(ctx.settings.default_country) if ctx.settings.default_country in isos else 0
     iso = st.selectbox(t("prices.country"), isos, index=default, key="price_country",
                        format_func=lambda i: f"{formats.country_name(i, lang)} ({i})")
-    rows = prices.carrier_rows(ctx.con, iso).drop(columns=["iso"])
+    rows = prices.carrier_rows(ctx.con, iso).drop(columns=["iso", "country"])  # chosen above
     shown = vocab.localized(rows, lang).assign(
         **{c: [formats.decimal_text(v, lang) for v in rows[c]]
            for c in ("base_price", "current_price")},

@@ -61,7 +61,7 @@ def test_carrier_table_has_portuguese_columns_and_no_none_cells(pt):
     carriers = frames(at)[1]
     shown = labels(carriers)
     assert shown["carrier"] == "Operadora" and shown["number_type"] == "Tipo de número"
-    assert "iso" not in carriers.value.columns
+    assert "iso" not in carriers.value.columns and "country" not in carriers.value.columns
     cells = carriers.value.astype(str).to_numpy().ravel()
     assert not {"None", "nan", "NaN", "<NA>"} & set(cells)
 

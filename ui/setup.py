@@ -116,6 +116,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     ctx = _context(con, cfg, settings)
     if sidebar:
         _sidebar(ctx)
+        _narrow_balance(ctx)
     _low_balance_notice(ctx)
     return ctx
 
@@ -197,6 +198,21 @@ def _sidebar(ctx: Context) -> None:
         st.selectbox(t("sidebar.language"), choices, index=choices.index(ctx.settings.language),
                      format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
                      on_change=_language_changed)
+
+
+# On a phone the sidebar starts collapsed, and the balance with it: repeat it above the page
+# there (Streamlit collapses the sidebar below 768 px), and only there.
+_NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-narrow_balance { display: none; } }</style>"
+
+
+def _narrow_balance(ctx: Context) -> None:
+    if ctx.balance is None:
+        return
+    lang = i18n.current_language()
+    label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+    with st.container(key="narrow_balance"):
+        st.html(_NARROW_ONLY)
+        st.caption(f"{label}: **{formats.balance(ctx.balance, lang)}**")
 
 
 def _language_changed() -> None:

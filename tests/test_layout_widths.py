@@ -1,0 +1,45 @@
+"""The console at a laptop's 1366 px and a phone's 390 px, in Chromium (issue 11).
+
+At 390 px Streamlit collapses the sidebar, so the balance must show above the page; no page may
+be wider than the screen (tables scroll inside themselves); at 1366 px no metric is cut short.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from browser import open_page, screenshot, streamlit_server
+from test_browser import browser_context_args, browser_type_launch_args, prepare  # noqa: F401
+
+pytestmark = pytest.mark.browser
+PAGES = ["", "contacts", "send", "prices", "reports", "topup", "settings"]
+_PAGE_WIDTH = "() => document.querySelector('[data-testid=stMain]').scrollWidth"
+_CUT_METRICS = """() => [...document.querySelectorAll('[data-testid=stMetricValue] div')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
+def test_every_page_at_390_px_shows_the_balance_and_fits_the_screen(page: Page, tmp_path):
+    db = tmp_path / "narrow.duckdb"
+    prepare(db)
+    page.set_viewport_size({"width": 390, "height": 844})
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        for path in PAGES:
+            open_page(page, f"{url}/{path}")
+            expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
+            expect(page.locator(".st-key-narrow_balance")).to_contain_text("$20.00")
+            expect(page.locator(".st-key-narrow_balance")).to_be_visible()
+            assert page.evaluate(_PAGE_WIDTH) <= 390, path
+            screenshot(page, f"390-{path or 'home'}")
+
+
+def test_wide_screen_shows_the_balance_once_and_cuts_no_metric(page: Page, tmp_path):
+    db = tmp_path / "wide.duckdb"
+    prepare(db)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        for path in PAGES:
+            open_page(page, f"{url}/{path}")
+            expect(page.locator(".st-key-narrow_balance")).to_be_hidden()
+            assert page.evaluate(_CUT_METRICS) == [], path
+            screenshot(page, f"1366-{path or 'home'}")
