@@ -2,6 +2,7 @@
 
 At 390 px Streamlit collapses the sidebar, so the balance must show above the page; no page may
 be wider than the screen (tables scroll inside themselves); at 1366 px no metric is cut short.
+Both languages, every page: these are also the screenshots scripts/screenshots refreshes.
 """
 
 from __future__ import annotations
@@ -10,36 +11,48 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser import open_page, screenshot, streamlit_server
+from smscore import store
+from smscore.settings import update_settings
 from test_browser import browser_context_args, browser_type_launch_args, prepare  # noqa: F401
 
 pytestmark = pytest.mark.browser
 PAGES = ["", "contacts", "send", "prices", "reports", "topup", "settings"]
 _PAGE_WIDTH = "() => document.querySelector('[data-testid=stMain]').scrollWidth"
+BALANCE = {"en": "$20.00", "pt-BR": "US$\xa020,00"}
 _CUT_METRICS = """() => [...document.querySelectorAll('[data-testid=stMetricValue] div')]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
 
 
-def test_every_page_at_390_px_shows_the_balance_and_fits_the_screen(page: Page, tmp_path):
-    db = tmp_path / "narrow.duckdb"
+def _workspace(tmp_path, lang: str):
+    db = tmp_path / "console.duckdb"
     prepare(db)
+    con = store.connect(db)
+    update_settings(con, language=lang)
+    con.close()
+    return db
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_every_page_at_390_px_shows_the_balance_and_fits_the_screen(page: Page, tmp_path, lang):
+    db = _workspace(tmp_path, lang)
     page.set_viewport_size({"width": 390, "height": 844})
     with streamlit_server(db, tmp_path / "server.log") as url:
         for path in PAGES:
             open_page(page, f"{url}/{path}")
             expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
-            expect(page.locator(".st-key-narrow_balance")).to_contain_text("$20.00")
+            expect(page.locator(".st-key-narrow_balance")).to_contain_text(BALANCE[lang])
             expect(page.locator(".st-key-narrow_balance")).to_be_visible()
             assert page.evaluate(_PAGE_WIDTH) <= 390, path
-            screenshot(page, f"390-{path or 'home'}")
+            screenshot(page, f"{lang}-390-{path or 'home'}")
 
 
-def test_wide_screen_shows_the_balance_once_and_cuts_no_metric(page: Page, tmp_path):
-    db = tmp_path / "wide.duckdb"
-    prepare(db)
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_wide_screen_shows_the_balance_once_and_cuts_no_metric(page: Page, tmp_path, lang):
+    db = _workspace(tmp_path, lang)
     page.set_viewport_size({"width": 1366, "height": 900})
     with streamlit_server(db, tmp_path / "server.log") as url:
         for path in PAGES:
             open_page(page, f"{url}/{path}")
             expect(page.locator(".st-key-narrow_balance")).to_be_hidden()
             assert page.evaluate(_CUT_METRICS) == [], path
-            screenshot(page, f"1366-{path or 'home'}")
+            screenshot(page, f"{lang}-1366-{path or 'home'}")
