@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from browser import button, nav_link, open_page, screenshot, streamlit_server, wait_for_run
 from smscore import store
 from smscore.settings import update_settings
+from test_layout_widths import _CUT_METRICS
 from test_browser import FIVE, browser_context_args, browser_type_launch_args, compose, prepare  # noqa: F401
 from ui import catalogs
 
@@ -74,6 +75,7 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
     con.close()
     words = english_words()
     seen: dict[str, list[str]] = {}
+    page.set_viewport_size({"width": 1366, "height": 900})
     with streamlit_server(db, tmp_path / "server.log") as url:
         open_page(page, url)
         seen["home"] = english_on(page, words)
@@ -86,7 +88,11 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
         expect(dialog).to_be_visible()
         seen["confirm"] = english_on(page, words)
         dialog.get_by_role("button", name="Confirmar e enviar").click()
+        wait_for_run(page)
+        # After Confirm the view is on the progress, not on the cost section it came from.
+        expect(page.get_by_test_id("stProgress")).to_be_in_viewport()
         expect(page.get_by_text("Concluído: 5 enviadas").first).to_be_visible(timeout=30_000)
+        assert page.evaluate(_CUT_METRICS) == []  # "Custo até agora" in full at 1366 px
         seen["sent"] = english_on(page, words)
         for label, name in (("Contatos", "contacts"), ("Preços", "prices"),
                             ("Relatórios", "reports"), ("Guia de recarga", "topup"),
