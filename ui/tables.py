@@ -32,10 +32,10 @@ def _money_key(col: str) -> str:
     return "col.estimate" if col == "estimate" else f"reports.col_{col}"
 
 
-def shown(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
+def shown(frame: pd.DataFrame, zone: str, lang: str | None = None) -> pd.DataFrame:
     """`frame` for display: codes as words, countries by name, counts and money in the
     language's notation (costs to the cent, rounded up), times in the operator's zone."""
-    lang = current_language()
+    lang = lang or current_language()
     out = vocab.localized(frame, lang)
     for col in frame.columns:
         if col in _MONEY:
