@@ -312,7 +312,7 @@ def _show_quote(q: object) -> None:
         x="iso:N", y="subtotal_min:Q")
     st.altair_chart(bars + ticks, width="stretch")
     if len(q.excluded):
-        with st.expander(t("send.excluded", n=formats.number(len(q.excluded), lang))):
+        with st.expander(tn("send.excluded_n", len(q.excluded))):
             excluded = q.excluded.head(1000)
             st.dataframe(vocab.localized(excluded, lang), hide_index=True,
                          column_config={"contact_id": None,
@@ -470,7 +470,7 @@ if quote is not None:
     if (existing := _existing_batch()) is not None and not job_running:
         st.info(t("send.already", batch=existing["id"][:12], status=md(vocab.word("status", existing["status"], lang))),
                 icon=":material/history:")
-    st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
+    st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running, on_click=_open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))

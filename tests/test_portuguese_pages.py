@@ -219,3 +219,11 @@ def test_reimport_reports_existing_contacts_apart_from_rejected_rows(db):
     rejects = next(d for d in at.dataframe if "line" in d.value.columns).value
     assert list(rejects["line"]) == [4, 5]
     assert not rejects["reason"].str.contains(r"existing|workspace|\bid \d").any()
+
+
+def test_send_button_and_exclusions_agree_with_the_count(pt):
+    at = ok(app("send"))
+    at.radio(key="audience").set_value("picked").run()
+    at.multiselect(key="picked_ids").set_value([1]).run()
+    compose(at)
+    assert at.button(key="send_open").label == "Enviar para 1 destinatário…"
