@@ -219,7 +219,9 @@ except BodyError as exc:  # refused here, not as a codec error once the batch se
     st.error(t("send.body_invalid", problem=md(exc)), icon=":material/block:")
     body_ok = False
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
-m = st.columns(4)
+# A row that wraps instead of columns that stack: on a phone the four figures take two lines,
+# not four screens' worth of one-metric rows.
+m = [st.container(horizontal=True, gap="medium")] * 4
 m[0].metric(t("send.encoding"), counted.encoding)
 # An empty box is no message at all: 0 segments, not the 1 an empty SMS would take.
 m[1].metric(t("send.segments"), formats.number(counted.segments if body else 0, lang))
@@ -288,7 +290,7 @@ def _show_quote(q: object) -> None:
     st.subheader(t("send.step_cost"))
     if prefix_note := q.prefix:
         st.caption(t("send.trial_prefix", prefix=prefix_note.strip()))
-    c = st.columns(4)
+    c = [st.container(horizontal=True, gap="medium")] * 4
     c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
     c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
     for col, label, amount in ((c[2], "send.total_min", q.total_min),
@@ -310,14 +312,15 @@ def _show_quote(q: object) -> None:
         tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"])
     ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(
         x="iso:N", y="subtotal_min:Q")
-    st.altair_chart(bars + ticks, width="stretch")
+    st.altair_chart((bars + ticks).properties(height=200), width="stretch")
     if len(q.excluded):
         with st.expander(tn("send.excluded_n", len(q.excluded))):
             excluded = q.excluded.head(1000)
             st.dataframe(vocab.localized(excluded, lang), hide_index=True,
                          column_config={"contact_id": None,
                                         **vocab.column_labels(excluded, lang)})
-    with st.expander(t("send.preview"), expanded=True):
+    # Closed by default: the confirm dialog shows the message as sent, and a phone saves a screen.
+    with st.expander(t("send.preview")):
         sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
         st.dataframe(vocab.localized(sample, lang), hide_index=True,
                      column_config=vocab.column_labels(sample, lang))
