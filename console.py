@@ -13,6 +13,7 @@ from ui import setup
 from ui.i18n import t
 
 PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit")
+HIDDEN = ("home",)  # reachable by URL, not listed in the navigation
 _ICONS = {
     "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
     "reports": ":material/monitoring:", "topup": ":material/add_card:",
@@ -29,8 +30,11 @@ def home() -> None:
 
 def main() -> None:
     setup.language()  # page titles below are translated
-    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="home",
-                     default=True)]
+    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="start",
+                     default=True),
+             # /home as an address too (pages/home.py), hidden so Home is listed once
+             *[st.Page(f"pages/{stem}.py", title=t("nav.home"), icon=":material/home:",
+                       url_path=stem, visibility="hidden") for stem in HIDDEN]]
     who = setup.who()
     if who is not None:  # before sign-in only Home exists: any other URL lands on the sign-in
         pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],

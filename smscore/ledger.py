@@ -90,7 +90,7 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 50) -> T:
 # -- freezing ----------------------------------------------------------------------------------
 
 def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
-                 now: datetime | None = None) -> str:
+                 now: datetime | None = None, name: str | None = None) -> str:
     """Store a quote as a batch and its recipients as queued ledger rows; return the batch id.
 
     The batch row and its message rows are written in one transaction: a crash while freezing
@@ -108,7 +108,7 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
     batch_row = [batch_id, now, quote.body, json.dumps(_selection_dict(quote.selection)), sender,
                  mode, FROZEN, quote.currency.upper(), len(recipients),
                  int(recipients["segments"].sum()), quote.total_min, quote.total_max,
-                 quote.price_list_id]
+                 quote.price_list_id, clean_name(name)]
     rows = _arrow_rows(recipients)
     con.register("_frozen_rows", rows)
     try:
@@ -151,8 +151,8 @@ def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datet
         con.execute(
             """INSERT INTO batches (id, created_at, body, selection, sender, mode, status,
                                     currency, recipients, segments, estimate_min, estimate_max,
-                                    price_list_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                                    price_list_id, name)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
             batch_row)
         stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
                              [batch_id]).fetchall()[0][0]
@@ -535,6 +535,21 @@ def remaining_max(cur: Cursor, batch_id: str) -> Money:
     if currency is None:
         raise KeyError(f"no batch {batch_id!r} in the ledger")
     return Money(Decimal(amount), currency)
+
+
+NAME_MAX = 80
+
+
+def clean_name(name: str | None) -> str | None:
+    """A batch name on one line, at most NAME_MAX characters; None when blank."""
+    text = " ".join((name or "").split())[:NAME_MAX].strip()
+    return text or None
+
+
+def rename_batch(cur: Cursor, batch_id: str, name: str | None) -> None:
+    """Give a batch another name (blank clears it); KeyError naming the id when there is none."""
+    batch_info(cur, batch_id)
+    cur.execute("UPDATE batches SET name = ? WHERE id = ?", [clean_name(name), batch_id])
 
 
 def batch_info(cur: Cursor, batch_id: str) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
     status `damaged` with what to do in `status_reason`, whatever its stored status says.
     """
     frame = query_df(con, """
-        SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
+        SELECT b.id AS batch_id, b.name, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
                b.segments, b.estimate_min, b.estimate_max, b.currency,
                count(m.batch_id) AS rows,
                count(*) FILTER (WHERE m.state = 'sent') AS sent,
@@ -142,10 +142,11 @@ def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None
         params.append(state)
     total = con.execute(f"SELECT count(*) FROM messages m {where}", params).fetchall()[0][0]
     page = query_df(con, f"""
-        SELECT m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
+        SELECT c.name, m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
                m.error_message, m.segments, m.price_max AS estimate, m.actual_price AS actual,
                b.currency, m.attempts, m.sid, m.sent_at
-        FROM messages m JOIN batches b ON b.id = m.batch_id {where}
+        FROM messages m JOIN batches b ON b.id = m.batch_id
+        LEFT JOIN contacts c ON c.id = m.contact_id {where}
         ORDER BY m.state = 'sent', m.state, m.phone
         LIMIT ? OFFSET ?""", [*params, int(limit), int(offset)])
     return page, int(total)

@@ -218,6 +218,14 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE batches ADD COLUMN approved_by VARCHAR",
         ),
     ),
+    (
+        8,  # 4-7 are taken by work merged alongside (workspace, access, batch outcomes)
+        (
+            # What the operator calls a batch ("Promoção de verão · clientes"); the id stays
+            # the key. NULL for batches frozen before names existed: shown by their id.
+            "ALTER TABLE batches ADD COLUMN name VARCHAR",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
