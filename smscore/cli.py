@@ -19,6 +19,7 @@ import pandas as pd
 
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
+from smscore.outcome import SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
 from smscore.segments import count_segments, gsm_suggestion
 
@@ -129,6 +130,9 @@ def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         print(json.dumps(quote_json(quote), ensure_ascii=False))
     else:
         print_quote(quote)
+    if refusal := quote.length_check().refusal():
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -188,6 +192,8 @@ def print_quote(quote: Quote) -> None:
         print(f"excluded: {len(quote.excluded)}")
         for reason, n in reasons.items():
             print(f"  {n}: {reason}")
+    if warning := quote.length_check().warning():
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _range(low: Decimal, high: Decimal) -> str:
@@ -367,10 +373,6 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore import ledger
-    from smscore.balance import check_balance
-    from smscore.money import Money
-
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:
@@ -384,7 +386,19 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
               f"and sends only to its {len(verified)} verified number(s)")
         args.trial = True
     quote = quote_from_args(args, con, only_to=verified)
+    return _confirm_and_send(con, gateway, quote, sender, args)
+
+
+def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Quote,
+                      sender: str, args: argparse.Namespace) -> int:
+    """Show the quote, refuse what cannot go, gate on the balance, confirm, freeze and send."""
+    from smscore import ledger
+    from smscore.balance import check_balance
+    from smscore.money import Money
+
     print_quote(quote)
+    if refusal := quote.length_check().refusal():
+        raise CliError(refusal)
     if quote.n_recipients == 0:
         raise CliError("nobody to send to: the selection has no sendable contacts")
     check = check_balance(gateway, Money(quote.total_max, quote.currency))
@@ -401,6 +415,29 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     return _send_batch(con, gateway, batch_id, args)
 
 
+def _configure_send_again(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--from", dest="sender", metavar="SENDER",
+                   help="phone number or Messaging Service SID (default: the first batch's)")
+    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    _configure_pacing(p)
+
+
+@command("send-again", "a new batch to the recipients of a batch whose failure was transient "
+                       "(never opt-outs or permanent failures), priced and confirmed",
+         _configure_send_again)
+def run_send_again(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import ledger, resend
+
+    plan = resend.plan(con, args.batch)
+    if plan.left_out:
+        print(f"left out: {resend.describe_left_out(plan.left_out)}")
+    gateway, default_sender = open_gateway(con)
+    sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
+    quote = resend.quote(con, plan)
+    return _confirm_and_send(con, gateway, quote, sender, args)
+
+
 def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
     from smscore import ledger
@@ -410,16 +447,39 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
     progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
-    print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
+    result = judge(progress.status, sent=progress.sent, failed=progress.failed,
+                   unknown=progress.unknown, pending=progress.queued + progress.claimed)
+    print(f"{_coloured(result)}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
+    _print_reasons(con, batch_id)
     notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
     if notice:  # fresher than the stored reason: it counts the seconds left from now
         print(notice, file=sys.stderr)
     elif progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
     _notice_after_batch(con, gateway)
-    return 0 if progress.status == "done" else 1
+    return 0 if result.kind in (SENT, SENT_WITH_FAILURES) else 1
+
+
+_ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",
+         "violet": "35"}
+
+
+def _coloured(result: Outcome) -> str:
+    """The outcome word in its colour (the console's), when printing to a terminal."""
+    if not sys.stdout.isatty():
+        return result.kind
+    return f"\033[{_ANSI[result.colour]}m{result.kind}\033[0m"
+
+
+def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """The commonest failure causes, each with Twilio's meaning and what to do."""
+    from smscore.errors import explain
+    from smscore.outcome import top_reasons
+
+    for reason in top_reasons(con, batch_id):
+        print(f"  {reason.count} failed: {explain(reason.code, 'en', reason.message).line()}")
 
 
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
@@ -449,9 +509,9 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
     if frame.empty:
         print("no batches yet")
         return 0
-    _table(("batch", "created", "mode", "status", "recipients", "sent", "failed", "unknown",
+    _table(("batch", "created", "mode", "outcome", "recipients", "sent", "failed", "unknown",
             "pending", "estimate", "actual"),
-           [(r.batch_id, str(r.created_at)[:16], r.mode, r.status, r.recipients, r.sent, r.failed,
+           [(r.batch_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])

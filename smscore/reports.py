@@ -16,6 +16,7 @@ import pandas as pd
 
 from smscore.clock import utcnow
 from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
+from smscore.outcome import judge
 from smscore.store import query_df
 
 GROUPINGS = ("batch", "country", "category", "day")
@@ -75,7 +76,8 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
     `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
     Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
     `undecided` ones it could not tell apart from other messages; `priced`
-    those whose actual price is in. A batch whose rows do not add up to its recipients shows
+    those whose actual price is in; `undelivered` those Twilio accepted and later reported failed
+    or undelivered; `outcome` what the operator got (smscore.outcome). A batch whose rows do not add up to its recipients shows
     status `damaged` with what to do in `status_reason`, whatever its stored status says.
     """
     frame = query_df(con, """
@@ -86,6 +88,9 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                count(*) FILTER (WHERE m.state = 'failed') AS failed,
                count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
                count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
+               count(*) FILTER (WHERE m.state = 'sent'
+                                    AND m.twilio_status IN ('failed', 'undelivered'))
+                   AS undelivered,
                count(*) FILTER (WHERE m.state = 'unknown'
                                     AND starts_with(m.error_message, ?)) AS undecided,
                max(coalesce(m.claimed_at, m.updated_at)) FILTER (
@@ -103,6 +108,10 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
         if broken:
             frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
+    frame["outcome"] = [judge(r.status, sent=int(r.sent), failed=int(r.failed),
+                              unknown=int(r.unknown), pending=int(r.pending),
+                              undelivered=int(r.undelivered)).kind
+                        for r in frame.itertuples()]
     return frame
 
 

@@ -1,0 +1,80 @@
+"""The CLI's side of the send lifecycle: the length limit, honest outcomes, send-again."""
+
+from __future__ import annotations
+
+import pytest
+
+from smscore import store
+from smscore.cli import main
+from smscore.importer import import_contacts
+
+CSV = (b"name,phone\n"
+       b"Invalid,+15005550001\n"
+       b"Landline,+15005550009\n"
+       b"Ana,+5511987654321\n")
+
+
+@pytest.fixture
+def db(db_path):
+    con = store.connect(db_path)
+    import_contacts(con, CSV, default_country="BR")
+    con.close()
+    return db_path
+
+
+def _ids(db, like: str) -> list[str]:
+    con = store.connect(db)
+    try:
+        return [str(r[0]) for r in
+                con.execute("SELECT id FROM contacts WHERE phone LIKE ?", [like]).fetchall()]
+    finally:
+        con.close()
+
+
+def test_send_refuses_a_body_over_1600_characters_for_everyone(db, capsys):
+    assert main(["--db", str(db), "send", "--body", "x" * 1700, "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "error: the message is over Twilio's limit of 1,600 characters" in err
+    con = store.connect(db)
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0  # nothing frozen
+    con.close()
+
+
+def test_quote_lists_over_limit_recipients_and_exits_non_zero(db, capsys):
+    assert main(["--db", str(db), "quote", "--body", "y" * 1601]) == 1
+    out = capsys.readouterr()
+    assert "3: message over 1,600 characters" in out.out and "21617" in out.err
+
+
+def test_quote_warns_above_ten_segments(db, capsys):
+    assert main(["--db", str(db), "quote", "--body", "z" * 1600]) == 0
+    assert "Twilio advises at most 10 segments" in capsys.readouterr().err
+
+
+def test_send_exits_non_zero_when_nothing_was_sent(db, capsys):
+    args = ["--db", str(db), "send", "--body", "Hello", "--yes", "--rate", "1000"]
+    for contact in _ids(db, "+1500%"):
+        args += ["--contact", contact]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "failed: sent 0, failed 2" in out
+    assert "21211 Invalid 'To' Phone Number" in out and "21614" in out
+
+
+def test_send_with_some_failures_exits_zero_and_names_them(db, capsys):
+    assert main(["--db", str(db), "send", "--body", "Hello", "--yes", "--rate", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "sent with failures: sent 1, failed 2" in out
+    assert main(["--db", str(db), "batches"]) == 0
+    assert "sent with failures" in capsys.readouterr().out
+
+
+def test_send_again_leaves_out_permanent_failures(db, capsys):
+    assert main(["--db", str(db), "send", "--body", "Hello", "--yes", "--rate", "1000"]) == 0
+    con = store.connect(db)
+    batch_id = con.execute("SELECT id FROM batches").fetchone()[0]
+    con.close()
+    capsys.readouterr()
+    assert main(["--db", str(db), "send-again", batch_id, "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "no failure worth sending again (left out: 2 permanent)" in err
