@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import export, reports, sender
-from ui import setup
+from ui import outcomes, setup
+from ui.outcomes import explained
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
 
@@ -64,7 +65,9 @@ def _send_log(batch_id: str | None) -> None:
     state = st.selectbox(t("reports.log_state"), [None, *reports.LOG_STATES], key="log_state",
                          format_func=lambda s: t("reports.log_all") if s is None else s)
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
+    page = explained(page)
     st.dataframe(page, hide_index=True, width="stretch", column_config={
+        "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action"),
         "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),
         "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
         "error_message": t("reports.col_error"), **money_columns(page)})
@@ -77,3 +80,5 @@ def _send_log(batch_id: str | None) -> None:
 LOG_ROWS = 1000
 with tabs[3]:
     _send_log(choice)
+    if choice is not None:
+        outcomes.show_reasons(ctx.con, choice)

@@ -15,12 +15,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, reports, store
+from smscore import balance, contacts, ledger, outcome, reports, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
+from smscore.limits import over_limit
 from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, quotes, setup
+from ui import batchnotes, jobs, outcomes, quotes, resend_ui, setup
 from ui.i18n import t
 
 ctx = setup.page("nav.send")
@@ -83,7 +84,7 @@ def _progress() -> None:
             setup.forget_account()
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
         if p.status == ledger.DONE:
-            st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+            resend_ui.show_finished(ctx.con, batch_id, p)
         elif p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
@@ -207,6 +208,8 @@ m[0].metric(t("send.encoding"), counted.encoding)
 m[1].metric(t("send.segments"), counted.segments)
 m[2].metric(t("send.characters"), counted.characters)
 m[3].metric(t("send.remaining"), counted.remaining)
+if over_limit(body):
+    st.error(t("send.body_over", chars=len(body)), icon=":material/block:")
 if body and counted.encoding == UCS2:
     st.warning(t("send.ucs2", chars="  ".join(f"`{c}`" for c in counted.ucs2_chars),
                  per=counted.per_segment), icon=":material/translate:")
@@ -320,6 +323,9 @@ def _existing_batch() -> dict | None:
         return None
     if ledger.damage(ctx.con, info["id"]):
         info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    n = ledger.counts(ctx.con, info["id"])
+    info["outcome"] = outcome.judge(info["status"], sent=n["sent"], failed=n["failed"],
+                                    unknown=n["unknown"], pending=n["queued"] + n["claimed"]).kind
     return info
 
 
@@ -385,8 +391,13 @@ if quote is not None:
     _show_quote(quote)
     st.subheader(t("send.step_send"))
     ok, why = _balance_gate(quote)
+    length = quote.length_check()
+    if length.long_warning:
+        st.warning(t("send.long_warning", segments=length.max_segments), icon=":material/warning:")
+    if length.over_limit and not length.refused:
+        st.warning(t("send.too_long_some", n=length.over_limit), icon=":material/content_cut:")
     if quote.n_recipients == 0:
-        ok, why = False, t("send.nobody")
+        ok, why = False, t("send.too_long") if length.refused else t("send.nobody")
     if not ctx.sandbox and not _sender():
         ok, why = False, t("send.no_sender")
     if why:
@@ -395,8 +406,8 @@ if quote is not None:
     elif ctx.balance is not None:
         st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12], status=existing["status"]),
-                icon=":material/history:")
+        st.info(t("send.already", batch=existing["id"][:12],
+                  status=outcomes.label(existing["outcome"])), icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running, on_click=_open_confirm)
     if job_running:

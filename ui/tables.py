@@ -30,12 +30,16 @@ REPORT_ORDER = ("messages", "sent", "failed", "pending", "segments", "estimate_m
 def batches_table(frame: pd.DataFrame) -> None:
     """Batches with estimate vs actual; one row per batch."""
     shown = frame.assign(batch_id=frame["batch_id"].str[:12])
-    order = ["batch_id", "created_at", "mode", "status", "recipients", "sent", "failed",
+    if "outcome" in shown:  # what happened, in the words and colours of smscore.outcome
+        from ui.outcomes import label  # noqa: PLC0415
+
+        shown["outcome"] = shown["outcome"].map(label)
+    order = ["batch_id", "created_at", "mode", "outcome", "recipients", "sent", "failed",
              "pending", "segments", "estimate_min", "estimate_max", "actual", "currency"]
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_order=[c for c in order if c in shown], column_config={
         "batch_id": t("reports.col_batch"), "created_at": t("reports.col_created"),
-        "mode": t("reports.col_mode"), "status": t("reports.col_status"),
+        "mode": t("reports.col_mode"), "outcome": t("reports.col_status"),
         "recipients": t("send.recipients"), "segments": t("send.segments"),
         "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
         "currency": t("prices.col_currency"), **money_columns(frame)})

@@ -1,0 +1,63 @@
+"""The send lifecycle in Chromium: the over-limit refusal, a failed batch shown as failed, and
+Twilio's error explained in Portuguese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from smscore import store
+from smscore.settings import update_settings
+from browser import button, screenshot, streamlit_server, wait_for_run
+from test_browser import (  # noqa: F401 - the Chromium launch fixtures
+    browser_context_args, browser_type_launch_args, compose, open_via_nav, prepare,
+)
+
+pytestmark = pytest.mark.browser
+
+FAILING = ("name,phone\n"
+           "Invalid,+15005550001\n"
+           "Landline,+15005550009\n")
+
+
+def test_body_over_1600_characters_cannot_be_sent(page: Page, tmp_path: Path):
+    db = tmp_path / "long.duckdb"
+    prepare(db)
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        open_via_nav(page, url, "Send")
+        compose(page, "Promo " + "x" * 1700)
+        expect(page.get_by_text("1,706 characters: Twilio refuses messages over 1,600")
+               ).to_be_visible()
+        expect(page.get_by_text("over Twilio's limit of 1,600 characters for every recipient")
+               ).to_be_visible()
+        expect(button(page, "Send to 0 recipients")).to_be_disabled()
+        screenshot(page, "send-over-limit")
+
+
+def test_failed_batch_is_red_and_explained_in_portuguese(page: Page, tmp_path: Path):
+    db = tmp_path / "failed.duckdb"
+    prepare(db, csv=FAILING)
+    con = store.connect(db)
+    update_settings(con, language="pt-BR")
+    con.close()
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        open_via_nav(page, url, "Enviar")
+        compose(page, "Oi {name}")
+        button(page, "Enviar para 2 destinatários").click()
+        dialog = page.get_by_test_id("stDialog")
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Confirmar e enviar").click()
+        failed = page.get_by_test_id("stAlertContentError").filter(
+            has_text="Falhou: nada foi enviado. As 2 mensagens falharam.")
+        expect(failed).to_be_visible(timeout=30_000)
+        wait_for_run(page)
+        table = page.get_by_test_id("stDataFrame").filter(has_text="O que significa")
+        expect(table).to_contain_text("Número de destino inválido")
+        expect(table).to_contain_text("não é um celular válido")
+        screenshot(page, "send-failed-pt")
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Início").click()
+        wait_for_run(page)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+        screenshot(page, "home-failed-pt")
