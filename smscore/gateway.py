@@ -135,5 +135,6 @@ def open_gateway(con: object, environ_or_secrets: Mapping[str, str]) -> Gateway:
 
         return SandboxGateway(con)  # type: ignore[arg-type]
     from smscore.twilio_gateway import TwilioGateway
+    from smscore.webhooks import status_callback_url
 
-    return TwilioGateway(credentials)
+    return TwilioGateway(credentials, status_callback=status_callback_url(environ_or_secrets))

@@ -172,6 +172,27 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        7,  # 4-6 are taken by parallel work (access, workspace); versions only need to grow
+        (
+            # Twilio's webhooks (smscore.webhooks): each event applied once, by Twilio's
+            # I-Twilio-Idempotency-Token or, without one, by what the event is.
+            """CREATE TABLE webhook_events (
+                key VARCHAR PRIMARY KEY,
+                kind VARCHAR NOT NULL,              -- 'status' or 'inbound'
+                received_at TIMESTAMP NOT NULL
+            )""",
+            # Replies from recipients: the inbox on Reports, and where opt-outs came from.
+            """CREATE TABLE inbound_messages (
+                sid VARCHAR PRIMARY KEY,            -- Twilio's MessageSid (SM...)
+                from_number VARCHAR NOT NULL,
+                to_number VARCHAR,
+                body VARCHAR NOT NULL,
+                keyword VARCHAR,                    -- 'stop', 'start', 'help' or NULL (a reply)
+                received_at TIMESTAMP NOT NULL
+            )""",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -73,9 +73,11 @@ class TwilioGateway:
 
     def __init__(self, credentials: Credentials, *, api_url: str | None = None,
                  pricing_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 pool_size: int = DEFAULT_POOL) -> None:
+                 pool_size: int = DEFAULT_POOL, status_callback: str | None = None) -> None:
         self.credentials = credentials
         self.timeout = timeout
+        # Where Twilio posts each message's status changes (smscore.webhooks); None: polling.
+        self.status_callback = status_callback
         host_map = {}
         if api_url or credentials.api_url:
             host_map[API_HOST] = api_url or credentials.api_url or ""
@@ -123,10 +125,12 @@ class TwilioGateway:
     # -- messages ------------------------------------------------------------------------------
 
     def send(self, to: str, body: str, sender: str) -> MessageResult:
-        origin = ({"messaging_service_sid": sender} if sender.startswith("MG")
-                  else {"from_": sender})
+        options: dict[str, str] = ({"messaging_service_sid": sender} if sender.startswith("MG")
+                                   else {"from_": sender})
+        if self.status_callback:
+            options["status_callback"] = self.status_callback
         record = self._call(f"send to {to}",
-                            lambda: self._client.messages.create(to=to, body=body, **origin),
+                            lambda: self._client.messages.create(to=to, body=body, **options),
                             creates=True)
         return _message(record)
 
