@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import export, reports, sender
-from ui import outcomes, setup
+from ui import inbox, outcomes, setup
 from ui.outcomes import explained
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
@@ -18,6 +18,7 @@ if ctx.sandbox:
 all_batches = reports.batches(ctx.con)
 if all_batches.empty:
     st.info(t("reports.empty"))
+    inbox.show(ctx.con, ctx.config)
     st.stop()
 
 st.subheader(t("reports.batches"))
@@ -82,3 +83,5 @@ with tabs[3]:
     _send_log(choice)
     if choice is not None:
         outcomes.show_reasons(ctx.con, choice)
+
+inbox.show(ctx.con, ctx.config)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -36,11 +36,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path) -> Iterator[str]:
-    """`streamlit run console.py` on a free loopback port with `db`; yields its URL."""
-    port = free_port()
+def streamlit_server(db: Path, log: Path, *, port: int | None = None,
+                     env_extra: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run console.py` on a free loopback port with `db`; yields its URL.
+
+    `env_extra` adds settings (Twilio credentials, the public URL) to the clean environment.
+    """
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
     env["SMSCONSOLE_DB"] = str(db)
+    env.update(env_extra or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "console.py",

@@ -61,3 +61,44 @@ def test_failed_batch_is_red_and_explained_in_portuguese(page: Page, tmp_path: P
         wait_for_run(page)
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         screenshot(page, "home-failed-pt")
+
+
+def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path: Path,
+                                                            fault_proxy):
+    """Live mode against the Prism peer; Twilio's inbound STOP posted, signed, to the console."""
+    import urllib.parse
+    import urllib.request
+
+    from browser import free_port
+    from peer import ACCOUNT_SID, AUTH_TOKEN
+    from test_webhooks import twilio_signature
+
+    db = tmp_path / "stop.duckdb"
+    prepare(db)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "TWILIO_FROM": "+15017122661", "SMSCONSOLE_PUBLIC_URL": url,
+           "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+           "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}
+    with streamlit_server(db, tmp_path / "server.log", port=port, env_extra=env):
+        open_via_nav(page, url, "Send")
+        compose(page, "Olá {name}!")
+        recipients = page.get_by_test_id("stMetric").filter(has_text="Recipients")
+        expect(recipients).to_contain_text("5")
+        stop = {"MessageSid": "SM" + "3" * 32, "From": "+5511987654321",
+                "To": "+15017122661", "Body": "STOP", "AccountSid": ACCOUNT_SID}
+        request = urllib.request.Request(
+            url + "/twilio/inbound", data=urllib.parse.urlencode(stop).encode(), method="POST",
+            headers={"X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url + "/twilio/inbound",
+                                                            stop)})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        compose(page, "Olá {name}, de novo!")
+        expect(recipients).to_contain_text("4")
+        expect(page.get_by_text("1 contacts excluded").first).to_be_visible()
+        screenshot(page, "send-after-stop")
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reports").click()
+        wait_for_run(page)
+        expect(page.get_by_test_id("stDataFrame").filter(has_text="+5511987654321")
+               ).to_be_visible()

@@ -108,3 +108,20 @@ def test_send_again_fills_the_composer_with_only_the_transient_failures(tmp_path
     assert at.text_area(key="body").value == "Olá {name}"
     assert "Recipients: 1" in texts(at)  # priced like any batch, ready to confirm
     assert not at.button(key="send_open").disabled
+
+
+def test_reports_inbox_shows_replies_as_plain_text(tmp_path, monkeypatch):
+    path = _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\n")
+    from smscore import webhooks
+
+    con = store.connect(path)
+    webhooks.handle_inbound(con, {"MessageSid": "SM1", "From": "+5511987654321",
+                                  "Body": "**obrigado** [x](http://evil)"})
+    webhooks.handle_inbound(con, {"MessageSid": "SM2", "From": "+5511987654321", "Body": "SAIR"})
+    con.close()
+    at = ok(app("reports"))
+    box = next(df.value for df in at.dataframe if "from_number" in df.value.columns)
+    assert list(box["body"]) in (["SAIR", "**obrigado** [x](http://evil)"],
+                                 ["**obrigado** [x](http://evil)", "SAIR"])
+    assert "obrigado" not in " ".join(m.value for m in at.markdown)
+    assert "SMSCONSOLE_PUBLIC_URL" in texts(at)  # says how to turn webhooks on

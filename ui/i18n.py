@@ -269,6 +269,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Prepara abaixo um novo lote para elas, com orçamento e confirmação como qualquer outro. Descadastrados e falhas permanentes nunca entram."),
     "outcome.again_left_out": ("Not sent again: {opted} opted out, {permanent} permanent failures, {missing} no longer in contacts.",
                                "Não reenviadas: {opted} descadastradas, {permanent} falhas permanentes, {missing} fora dos contatos."),
+    # inbox of replies (Twilio's incoming-message webhook)
+    "inbox.title": ("Inbox: replies", "Caixa de entrada: respostas"),
+    "inbox.not_configured": (
+        "Replies, delivery statuses and opt-outs arrive as they happen once {setting} is set to the console's public address; until then statuses come from \"Fetch statuses\" and opt-outs from Twilio's error 21610.",
+        "Respostas, status de entrega e descadastros chegam na hora quando {setting} aponta para o endereço público do console; até lá os status vêm de \"Buscar status\" e os descadastros do erro 21610 da Twilio."),
+    "inbox.configured": (
+        "Twilio posts statuses to {status} (sent with every message) and replies to {inbound} (set it as the number's or Messaging Service's incoming-message URL).",
+        "A Twilio envia os status para {status} (informado em cada mensagem) e as respostas para {inbound} (configure como URL de mensagens recebidas do número ou do Messaging Service)."),
+    "inbox.bad_url": ("The public URL cannot be used: {problem}", "O endereço público não pode ser usado: {problem}"),
+    "inbox.empty": ("No reply yet.", "Nenhuma resposta ainda."),
+    "inbox.col_received": ("Received (UTC)", "Recebida (UTC)"),
+    "inbox.col_from": ("From", "De"),
+    "inbox.col_to": ("To", "Para"),
+    "inbox.col_body": ("Message", "Mensagem"),
+    "inbox.col_keyword": ("Keyword", "Palavra-chave"),
     "send.too_long": (
         "The message is over Twilio's limit of 1,600 characters for every recipient (Twilio would refuse it with error 21617): shorten it.",
         "A mensagem passa do limite de 1.600 caracteres da Twilio para todos os destinatários (a Twilio a recusaria com o erro 21617): encurte o texto."),
