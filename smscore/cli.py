@@ -348,6 +348,10 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
                    help="phone number or Messaging Service SID (default: TWILIO_FROM / "
                         "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)")
     p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    p.add_argument("--send-at", metavar="TIME",
+                   help="schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
+                        "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
+                        "sender, 5 minutes to 35 days ahead")
     _configure_pacing(p)
 
 
@@ -386,7 +390,25 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
               f"and sends only to its {len(verified)} verified number(s)")
         args.trial = True
     quote = quote_from_args(args, con, only_to=verified)
+    if args.send_at:
+        args.send_at = _send_time(args.send_at, sender)
     return _confirm_and_send(con, gateway, quote, sender, args)
+
+
+def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
+    """The --send-at time, checked against Twilio's scheduling rules."""
+    from datetime import datetime, timezone
+
+    from smscore.schedule import check
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--send-at takes an ISO 8601 time like 2026-12-24T09:00-03:00; "
+                       f"got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return check(moment, sender)
 
 
 def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Quote,
@@ -406,12 +428,14 @@ def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Qu
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
-    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}? [y/N] ")\
+    send_at = getattr(args, "send_at", None)
+    when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}{when}? [y/N] ")\
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
-    batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode)
-    print(f"batch {batch_id}")
+    batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode, send_at=send_at)
+    print(f"batch {batch_id}" + (f", scheduled{when}" if when else ""))
     return _send_batch(con, gateway, batch_id, args)
 
 
@@ -563,6 +587,22 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
+
+
+@command("cancel", "cancel a scheduled batch: its messages still scheduled at Twilio and any "
+                   "not yet sent", _configure_batch_id)
+def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.schedule import cancel_batch
+
+    gateway, _ = open_gateway(con)
+    result = cancel_batch(con, gateway, args.batch)
+    print(f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
+          f"already gone out {result.too_late}")
+    if result.errors:
+        print(f"error: {result.errors} message(s) could not be cancelled now; run the command "
+              "again", file=sys.stderr)
+        return 1
+    return 0
 
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)

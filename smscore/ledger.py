@@ -57,13 +57,20 @@ T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
 
-def batch_key(body: str, phones: Iterable[str], day: date) -> str:
-    """The batch id: the same body to the same recipients on the same UTC day is the same batch."""
+def batch_key(body: str, phones: Iterable[str], day: date,
+              send_at: datetime | None = None) -> str:
+    """The batch id: the same body to the same recipients on the same UTC day is the same batch.
+
+    A scheduled batch is also keyed by its time, so scheduling it again for another time (after
+    a cancel, say) is a new batch rather than the cancelled one.
+    """
     digest = hashlib.sha256()
     digest.update(body.encode("utf-8"))
     digest.update(b"\x00")
     digest.update("\n".join(sorted(set(phones))).encode("ascii"))
     digest.update(b"\x00" + day.isoformat().encode("ascii"))
+    if send_at is not None:
+        digest.update(b"\x00" + send_at.isoformat().encode("ascii"))
     return "b-" + digest.hexdigest()[:24]
 
 
@@ -90,7 +97,7 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 50) -> T:
 # -- freezing ----------------------------------------------------------------------------------
 
 def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
-                 now: datetime | None = None) -> str:
+                 now: datetime | None = None, send_at: datetime | None = None) -> str:
     """Store a quote as a batch and its recipients as queued ledger rows; return the batch id.
 
     The batch row and its message rows are written in one transaction: a crash while freezing
@@ -98,18 +105,21 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
     missing. Freezing the same batch again (same body, recipients and day) adds only the rows
     it lacks and returns the same id, which is what makes a second press of Send a resume and
     what repairs a batch damaged by an older version that committed the two apart.
+
+    `send_at` (naive UTC) schedules the whole batch; a `send_at` column in the quote's
+    recipients (sending hours) schedules each message, and wins.
     """
     now = now or utcnow()
     con = con.cursor()  # its own cursor: register() refuses a connection with a pending result
     recipients = quote.recipients.drop_duplicates(subset="phone", keep="first")
     if recipients.empty:
         raise ValueError("a batch needs at least one recipient; the quote has none")
-    batch_id = batch_key(quote.body, recipients["phone"], now.date())
+    batch_id = batch_key(quote.body, recipients["phone"], now.date(), send_at)
     batch_row = [batch_id, now, quote.body, json.dumps(_selection_dict(quote.selection)), sender,
                  mode, FROZEN, quote.currency.upper(), len(recipients),
                  int(recipients["segments"].sum()), quote.total_min, quote.total_max,
-                 quote.price_list_id]
-    rows = _arrow_rows(recipients)
+                 quote.price_list_id, send_at]
+    rows = _arrow_rows(recipients, send_at)
     con.register("_frozen_rows", rows)
     try:
         with_retry(lambda: _freeze_or_yield(con, batch_id, batch_row, len(recipients), now))
@@ -120,9 +130,9 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
 
 _INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, country, category, body,
                                         encoding, segments, price_min, price_max, state,
-                                        updated_at)
+                                        updated_at, send_at)
                   SELECT ?, seq, phone, contact_id, country, category, body, encoding, segments,
-                         cost_min, cost_max, 'queued', ?
+                         cost_min, cost_max, 'queued', ?, send_at
                   FROM _frozen_rows"""
 
 
@@ -151,8 +161,8 @@ def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datet
         con.execute(
             """INSERT INTO batches (id, created_at, body, selection, sender, mode, status,
                                     currency, recipients, segments, estimate_min, estimate_max,
-                                    price_list_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                                    price_list_id, send_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
             batch_row)
         stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
                              [batch_id]).fetchall()[0][0]
@@ -177,13 +187,17 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _arrow_rows(recipients: pd.DataFrame) -> pa.Table:
+def _arrow_rows(recipients: pd.DataFrame, send_at: datetime | None = None) -> pa.Table:
     """The quote's recipients as Arrow with exact DECIMAL(18, 6) prices, for one bulk INSERT."""
     n = len(recipients)
+    if "send_at" not in recipients:
+        recipients = recipients.assign(send_at=pd.Series([send_at] * n, dtype="datetime64[us]",
+                                                         index=recipients.index))
     money = pa.decimal128(18, 6)
     types = {"phone": pa.string(), "contact_id": pa.int64(), "country": pa.string(),
              "category": pa.string(), "body": pa.string(), "encoding": pa.string(),
-             "segments": pa.int32(), "cost_min": money, "cost_max": money}
+             "segments": pa.int32(), "cost_min": money, "cost_max": money,
+             "send_at": pa.timestamp("us")}
     columns = {"seq": pa.array(range(1, n + 1), type=pa.int64())}
     for name, kind in types.items():
         if name not in recipients:
@@ -211,6 +225,7 @@ class Claim:
     phone: str
     body: str
     segments: int
+    send_at: datetime | None = None  # naive UTC; None: at once
 
 
 def claim(cur: Cursor, batch_id: str, token: str, *, after_seq: int, limit: int,
@@ -230,9 +245,10 @@ def _claim(cur: Cursor, batch_id: str, token: str, after_seq: int, limit: int,
            WHERE batch_id = ? AND state = 'queued' AND seq IN (
                SELECT seq FROM messages WHERE batch_id = ? AND state = 'queued' AND seq > ?
                ORDER BY seq LIMIT ?)
-           RETURNING seq, phone, body, segments""",
+           RETURNING seq, phone, body, segments, send_at""",
         [token, now, now, batch_id, batch_id, after_seq, limit]).fetchall()
-    return sorted((Claim(int(s), p, b, int(n)) for s, p, b, n in rows), key=lambda c: c.seq)
+    return sorted((Claim(int(s), p, b, int(n), at) for s, p, b, n, at in rows),
+                  key=lambda c: c.seq)
 
 
 def settle_and_claim(cur: Cursor, batch_id: str, token: str, settlements: Sequence[Settlement],
@@ -508,7 +524,7 @@ def set_status(cur: Cursor, batch_id: str, status: str, reason: str | None = Non
                now: datetime | None = None) -> None:
     """Record where a batch stands and, when it is not simply running or done, why."""
     now = now or utcnow()
-    finished = now if status in (DONE, NEEDS_RECONCILE) else None
+    finished = now if status in (DONE, NEEDS_RECONCILE, "cancelled") else None
     with_retry(lambda: cur.execute(
         """UPDATE batches SET status = ?, status_reason = ?,
                   started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?)

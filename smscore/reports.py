@@ -89,7 +89,7 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
                count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
                count(*) FILTER (WHERE m.state = 'sent'
-                                    AND m.twilio_status IN ('failed', 'undelivered'))
+                                    AND m.twilio_status IN ('failed', 'undelivered', 'canceled'))
                    AS undelivered,
                count(*) FILTER (WHERE m.state = 'unknown'
                                     AND starts_with(m.error_message, ?)) AS undecided,

@@ -37,6 +37,7 @@ from smscore.gateway import Gateway, GatewayError, MessageResult
 from smscore.ledger import Claim, Cursor, Progress
 from smscore.money import Money
 from smscore.ratelimit import SegmentRate, default_rate
+from smscore.schedule import CANCELLED, schedule_now
 
 AUTH_CODES = frozenset({20003})
 BALANCE_CODES = frozenset({10001, 20005})  # "account not active": Twilio's answer to no funds
@@ -109,8 +110,7 @@ class _Worker:
                 return Outcome(claim, "halted", attempt)
             attempt += 1
             try:
-                return Outcome(claim, "sent", attempt,
-                               result=self.gateway.send(claim.phone, claim.body, self.sender))
+                return Outcome(claim, "sent", attempt, result=self._send(claim))
             except GatewayError as exc:
                 action = classify(exc)
                 if action in ("auth", "balance"):
@@ -123,6 +123,14 @@ class _Worker:
             except Exception as exc:  # noqa: BLE001 - a bug or an SDK surprise after the request
                 return Outcome(claim, "unknown", attempt,
                                error=GatewayError(f"unexpected {type(exc).__name__}: {exc}"))
+
+    def _send(self, claim: Claim) -> MessageResult:
+        """Create the message; scheduled at Twilio when its time is far enough ahead."""
+        send_at = schedule_now(claim.send_at, ledger.utcnow())
+        if send_at is None:
+            return self.gateway.send(claim.phone, claim.body, self.sender)
+        return self.gateway.send(claim.phone, claim.body, self.sender,
+                                 send_at=aware_utc(send_at))
 
 
 @dataclass
@@ -171,6 +179,8 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
     broken = ledger.damage(cur, batch_id, now().date())
     if broken:
         raise ledger.DamagedBatch(broken)
+    if info["status"] == CANCELLED:
+        raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new batch")
     rate = rate_segments_per_second or default_rate(info["sender"] or "")
     token = uuid.uuid4().hex
     run = _Run(cur, batch_id, token, now)

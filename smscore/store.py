@@ -191,6 +191,11 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
                 keyword VARCHAR,                    -- 'stop', 'start', 'help' or NULL (a reply)
                 received_at TIMESTAMP NOT NULL
             )""",
+            # Scheduling (smscore.schedule): when a batch, and each of its messages, is to go
+            # out (naive UTC); NULL means at once. Twilio's scheduler holds them until then.
+            "ALTER TABLE batches ADD COLUMN send_at TIMESTAMP",
+            "ALTER TABLE messages ADD COLUMN send_at TIMESTAMP",
+            "ALTER TABLE sandbox_messages ADD COLUMN send_at TIMESTAMP",
         ),
     ),
 ]

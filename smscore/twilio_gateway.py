@@ -124,15 +124,22 @@ class TwilioGateway:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def send(self, to: str, body: str, sender: str) -> MessageResult:
-        options: dict[str, str] = ({"messaging_service_sid": sender} if sender.startswith("MG")
+    def send(self, to: str, body: str, sender: str,
+             send_at: datetime | None = None) -> MessageResult:
+        options: dict[str, Any] = ({"messaging_service_sid": sender} if sender.startswith("MG")
                                    else {"from_": sender})
         if self.status_callback:
             options["status_callback"] = self.status_callback
+        if send_at is not None:  # Twilio's scheduler: a Messaging Service and a fixed time
+            options.update(schedule_type="fixed", send_at=send_at)
         record = self._call(f"send to {to}",
                             lambda: self._client.messages.create(to=to, body=body, **options),
                             creates=True)
         return _message(record)
+
+    def cancel(self, sid: str) -> MessageResult:
+        return _message(self._call(f"cancel message {sid}",
+                                   lambda: self._client.messages(sid).update(status="canceled")))
 
     def fetch(self, sid: str) -> MessageResult:
         return _message(self._call(f"fetch message {sid}",

@@ -78,3 +78,28 @@ def test_send_again_leaves_out_permanent_failures(db, capsys):
     assert main(["--db", str(db), "send-again", batch_id, "--yes"]) == 1
     err = capsys.readouterr().err
     assert "no failure worth sending again (left out: 2 permanent)" in err
+
+
+def test_send_at_needs_a_messaging_service(db, capsys):
+    assert main(["--db", str(db), "send", "--body", "Hi", "--yes",
+                 "--send-at", "2099-01-01T09:00"]) == 1
+    assert "Messaging Service" in capsys.readouterr().err
+
+
+def test_scheduled_send_then_cancel(db, capsys):
+    from datetime import datetime, timedelta, timezone
+
+    service = "MG" + "ab" * 16
+    at = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat(timespec="minutes")
+    ana = _ids(db, "+55%")
+    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--from", service,
+                 "--send-at", at, "--contact", ana[0], "--rate", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "scheduled at" in out and "Twilio charges when it sends" in out
+    con = store.connect(db)
+    batch_id, status = con.execute("SELECT id, status FROM batches").fetchone()
+    con.close()
+    assert main(["--db", str(db), "cancel", batch_id]) == 0
+    assert "cancelled at Twilio 1, never sent 0, already gone out 0" in capsys.readouterr().out
+    assert main(["--db", str(db), "batches"]) == 0
+    assert "cancelled" in capsys.readouterr().out
