@@ -15,13 +15,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, outcome, reports, store
+from smscore import balance, contacts, ledger, outcome, reports, schedule, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.limits import over_limit
 from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, outcomes, quotes, resend_ui, setup
+from ui import batchnotes, jobs, outcomes, quotes, resend_ui, scheduling, setup
 from ui.i18n import t
 
 ctx = setup.page("nav.send")
@@ -83,8 +83,11 @@ def _progress() -> None:
             job["state"] = "done"
             setup.forget_account()
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
-        if p.status == ledger.DONE:
+        if p.status in (ledger.DONE, schedule.CANCELLED):
+            if note := st.session_state.pop("cancel_result", None):
+                st.success(note)
             resend_ui.show_finished(ctx.con, batch_id, p)
+            scheduling.show_cancel(ctx.con, ctx.gateway, batch_id)
         elif p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
@@ -373,7 +376,8 @@ def _confirm(q: object) -> None:
 def _start(q: object) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
-    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
+                                   send_at=st.session_state.get("_send_at"))
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
@@ -398,6 +402,10 @@ if quote is not None:
         st.warning(t("send.too_long_some", n=length.over_limit), icon=":material/content_cut:")
     if quote.n_recipients == 0:
         ok, why = False, t("send.too_long") if length.refused else t("send.nobody")
+    send_at, not_schedulable = scheduling.choose(_sender())
+    st.session_state["_send_at"] = send_at
+    if not_schedulable:
+        ok, why = False, not_schedulable
     if not ctx.sandbox and not _sender():
         ok, why = False, t("send.no_sender")
     if why:

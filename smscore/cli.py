@@ -19,7 +19,7 @@ import pandas as pd
 
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
-from smscore.outcome import SENT, SENT_WITH_FAILURES, Outcome, judge
+from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
 from smscore.segments import count_segments, gsm_suggestion
 
@@ -471,8 +471,11 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
     progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
+    scheduled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? AND state = 'sent'"
+                            " AND twilio_status = 'scheduled'", [batch_id]).fetchone()[0]
     result = judge(progress.status, sent=progress.sent, failed=progress.failed,
-                   unknown=progress.unknown, pending=progress.queued + progress.claimed)
+                   unknown=progress.unknown, pending=progress.queued + progress.claimed,
+                   scheduled=int(scheduled))
     print(f"{_coloured(result)}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
@@ -483,7 +486,7 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
     elif progress.reason:
         print(f"reason: {progress.reason}", file=sys.stderr)
     _notice_after_batch(con, gateway)
-    return 0 if result.kind in (SENT, SENT_WITH_FAILURES) else 1
+    return 0 if result.kind in (SENT, SENT_WITH_FAILURES, SCHEDULED) else 1
 
 
 _ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",

@@ -633,7 +633,8 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
     sent_segments, left_segments, cost, recent = cur.execute(
         """SELECT coalesce(sum(segments) FILTER (WHERE state = 'sent'), 0),
                   coalesce(sum(segments) FILTER (WHERE state IN ('queued', 'claimed')), 0),
-                  coalesce(sum(coalesce(actual_price, price_max)) FILTER (WHERE state = 'sent'), 0),
+                  coalesce(sum(coalesce(actual_price, price_max)) FILTER (
+                      WHERE state = 'sent' AND twilio_status IS DISTINCT FROM 'canceled'), 0),
                   coalesce(sum(segments) FILTER (WHERE state = 'sent' AND sent_at >= ?), 0)
            FROM messages WHERE batch_id = ?""", [window_start, batch_id]).fetchone()
     elapsed = (now - window_start).total_seconds()

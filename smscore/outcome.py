@@ -18,11 +18,12 @@ from smscore import ledger
 
 SENT, SENT_WITH_FAILURES, FAILED = "sent", "sent with failures", "failed"
 CANCELLED, PAUSED, DAMAGED, SENDING = "cancelled", "paused", "damaged", "sending"
-KINDS = (SENT, SENT_WITH_FAILURES, FAILED, CANCELLED, PAUSED, DAMAGED, SENDING)
+SCHEDULED = "scheduled"  # handed to Twilio's scheduler, not gone out yet: cancellable
+KINDS = (SENT, SENT_WITH_FAILURES, FAILED, CANCELLED, PAUSED, DAMAGED, SENDING, SCHEDULED)
 
 # One colour per outcome, the same on every page and in the CLI.
 COLOURS = {SENT: "green", SENT_WITH_FAILURES: "orange", FAILED: "red", CANCELLED: "gray",
-           PAUSED: "blue", DAMAGED: "violet", SENDING: "blue"}
+           PAUSED: "blue", DAMAGED: "violet", SENDING: "blue", SCHEDULED: "blue"}
 CANCELLED_STATUS = "cancelled"
 DELIVERY_FAILED = ("failed", "undelivered")  # Twilio statuses after acceptance that reach nobody
 
@@ -43,8 +44,12 @@ class Outcome:
 
 
 def judge(status: str, *, sent: int, failed: int, unknown: int = 0, pending: int = 0,
-          undelivered: int = 0) -> Outcome:
-    """The outcome from a batch's stored (or derived) status and its counts."""
+          undelivered: int = 0, scheduled: int = 0) -> Outcome:
+    """The outcome from a batch's stored (or derived) status and its counts.
+
+    `scheduled` counts messages Twilio still holds for later: a batch with any is `scheduled`
+    (it can still be cancelled), whatever already went out.
+    """
     reached, failures = sent - undelivered, failed + undelivered
     if status == ledger.DAMAGED:
         kind = DAMAGED
@@ -54,6 +59,8 @@ def judge(status: str, *, sent: int, failed: int, unknown: int = 0, pending: int
         kind = SENDING
     elif pending or unknown or status != ledger.DONE:
         kind = PAUSED
+    elif scheduled:
+        kind = SCHEDULED
     elif reached == 0 and failures:
         kind = FAILED
     else:

@@ -91,6 +91,8 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                count(*) FILTER (WHERE m.state = 'sent'
                                     AND m.twilio_status IN ('failed', 'undelivered', 'canceled'))
                    AS undelivered,
+               count(*) FILTER (WHERE m.state = 'sent' AND m.twilio_status = 'scheduled')
+                   AS scheduled,
                count(*) FILTER (WHERE m.state = 'unknown'
                                     AND starts_with(m.error_message, ?)) AS undecided,
                max(coalesce(m.claimed_at, m.updated_at)) FILTER (
@@ -110,7 +112,8 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
     frame["outcome"] = [judge(r.status, sent=int(r.sent), failed=int(r.failed),
                               unknown=int(r.unknown), pending=int(r.pending),
-                              undelivered=int(r.undelivered)).kind
+                              undelivered=int(r.undelivered),
+                              scheduled=int(r.scheduled)).kind
                         for r in frame.itertuples()]
     return frame
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -102,3 +104,36 @@ def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path
         wait_for_run(page)
         expect(page.get_by_test_id("stDataFrame").filter(has_text="+5511987654321")
                ).to_be_visible()
+
+
+def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Path):
+    db = tmp_path / "scheduled.duckdb"
+    prepare(db)
+    con = store.connect(db)
+    update_settings(con, sender="MG" + "ab" * 16)
+    con.close()
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        open_via_nav(page, url, "Send")
+        compose(page, "Olá {name}, até amanhã!")
+        page.get_by_test_id("stCheckbox").filter(has_text="Schedule for later").click()
+        wait_for_run(page)
+        expect(page.get_by_text("Twilio charges when it sends").first).to_be_visible()
+        button(page, "Send to 5 recipients").click()
+        dialog = page.get_by_test_id("stDialog")
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Confirm and send").click()
+        expect(page.get_by_text("Scheduled: Twilio holds the messages")).to_be_visible(
+            timeout=30_000)
+        expect(page.get_by_text("5 messages scheduled at Twilio")).to_be_visible()
+        screenshot(page, "send-scheduled")
+        button(page, "Cancel the scheduled batch").click()
+        wait_for_run(page)
+        expect(page.get_by_text("Cancelled: 5 at Twilio, 0 never sent, 0 had already gone out.")
+               ).to_be_visible()
+        expect(page.get_by_text("Cancelled: 0 went out before the cancellation.")).to_be_visible()
+        screenshot(page, "send-cancelled")
+    con = duckdb.connect(str(db))
+    statuses = con.execute("SELECT DISTINCT status FROM sandbox_messages").fetchall()
+    batch = con.execute("SELECT status FROM batches").fetchall()
+    con.close()
+    assert statuses == [("canceled",)] and batch == [("cancelled",)]

@@ -96,6 +96,7 @@ def test_scheduled_send_then_cancel(db, capsys):
                  "--send-at", at, "--contact", ana[0], "--rate", "1000"]) == 0
     out = capsys.readouterr().out
     assert "scheduled at" in out and "Twilio charges when it sends" in out
+    assert "scheduled: sent 1" in out
     con = store.connect(db)
     batch_id, status = con.execute("SELECT id, status FROM batches").fetchone()
     con.close()

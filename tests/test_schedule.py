@@ -118,3 +118,10 @@ def test_scheduling_from_a_phone_number_is_refused_by_the_sandbox_like_twilio(fr
                                       send_at=datetime.now(timezone.utc) + timedelta(hours=1))
     assert refused.value.code == 35118
     assert Decimal(0) < SandboxGateway(fresh_db).balance().amount
+
+
+def test_a_cancelled_batch_costs_nothing_so_far(scheduled):
+    con, account, batch, _ = scheduled
+    assert ledger.batch_progress(con, batch).cost_so_far.amount > 0  # up to the estimate
+    schedule.cancel_batch(con, account, batch)
+    assert ledger.batch_progress(con, batch).cost_so_far.amount == 0

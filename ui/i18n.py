@@ -269,6 +269,22 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Prepara abaixo um novo lote para elas, com orçamento e confirmação como qualquer outro. Descadastrados e falhas permanentes nunca entram."),
     "outcome.again_left_out": ("Not sent again: {opted} opted out, {permanent} permanent failures, {missing} no longer in contacts.",
                                "Não reenviadas: {opted} descadastradas, {permanent} falhas permanentes, {missing} fora dos contatos."),
+    # scheduling (smscore.schedule)
+    "schedule.needs_service": ("To schedule a batch for later, set a Messaging Service (MG…) as the sender in Settings: Twilio schedules only through one.",
+                               "Para agendar um lote, defina um Messaging Service (MG…) como remetente nas Configurações: a Twilio só agenda por meio de um."),
+    "schedule.later": ("Schedule for later (Twilio's scheduler)", "Agendar para depois (agendador da Twilio)"),
+    "schedule.day": ("Day (UTC)", "Dia (UTC)"),
+    "schedule.time": ("Time (UTC)", "Hora (UTC)"),
+    "schedule.note": ("Twilio sends the batch at {at} UTC. The balance is checked now; Twilio charges when it sends. You can cancel until then.",
+                      "A Twilio envia o lote em {at} UTC. O saldo é verificado agora; a Twilio cobra quando envia. Dá para cancelar até lá."),
+    "schedule.held": ("{n} messages scheduled at Twilio, the first for {at} UTC.",
+                      "{n} mensagens agendadas na Twilio, a primeira para {at} UTC."),
+    "schedule.cancel": ("Cancel the scheduled batch", "Cancelar o lote agendado"),
+    "schedule.cancelled": ("Cancelled: {cancelled} at Twilio, {unsent} never sent, {late} had already gone out.",
+                           "Cancelado: {cancelled} na Twilio, {unsent} nunca enviadas, {late} já tinham saído."),
+    "outcome.scheduled": ("scheduled", "agendado"),
+    "outcome.msg_scheduled": ("Scheduled: Twilio holds the messages until their time. {failures} failed. Cost so far {cost}.",
+                              "Agendado: a Twilio guarda as mensagens até a hora marcada. {failures} falharam. Custo até agora {cost}."),
     # inbox of replies (Twilio's incoming-message webhook)
     "inbox.title": ("Inbox: replies", "Caixa de entrada: respostas"),
     "inbox.not_configured": (

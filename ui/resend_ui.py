@@ -16,13 +16,15 @@ from ui.i18n import t
 
 
 def show_finished(con: duckdb.DuckDBPyConnection, batch_id: str, p: ledger.Progress) -> None:
-    undelivered = con.execute(
-        """SELECT count(*) FROM messages WHERE batch_id = ? AND state = 'sent'
-           AND twilio_status IN ('failed', 'undelivered')""", [batch_id]).fetchone()[0]
+    undelivered, scheduled = con.execute(
+        """SELECT count(*) FILTER (WHERE twilio_status IN ('failed', 'undelivered', 'canceled')),
+                  count(*) FILTER (WHERE twilio_status = 'scheduled')
+           FROM messages WHERE batch_id = ? AND state = 'sent'""", [batch_id]).fetchone()
     result = outcome.judge(p.status, sent=p.sent, failed=p.failed, unknown=p.unknown,
-                           pending=p.queued + p.claimed, undelivered=int(undelivered))
+                           pending=p.queued + p.claimed, undelivered=int(undelivered),
+                           scheduled=int(scheduled))
     outcomes.show(result, str(p.cost_so_far))
-    if not result.failures:
+    if not result.failures or result.kind == outcome.CANCELLED:
         return
     outcomes.show_reasons(con, batch_id)
     plan = resend.plan(con, batch_id)
