@@ -239,21 +239,27 @@ def claim(cur: Cursor, batch_id: str, token: str, *, after_seq: int, limit: int,
 
 
 def _claim(cur: Cursor, batch_id: str, token: str, after_seq: int, limit: int,
-           now: datetime) -> list[Claim]:
+           now: datetime, due_by: datetime | None = None) -> list[Claim]:
+    due = "" if due_by is None else "AND (send_at IS NULL OR send_at <= ?)"
     rows = cur.execute(
-        """UPDATE messages SET state = 'claimed', claim_token = ?, claimed_at = ?, updated_at = ?
+        f"""UPDATE messages SET state = 'claimed', claim_token = ?, claimed_at = ?, updated_at = ?
            WHERE batch_id = ? AND state = 'queued' AND seq IN (
                SELECT seq FROM messages WHERE batch_id = ? AND state = 'queued' AND seq > ?
-               ORDER BY seq LIMIT ?)
+               {due} ORDER BY seq LIMIT ?)
            RETURNING seq, phone, body, segments, send_at""",
-        [token, now, now, batch_id, batch_id, after_seq, limit]).fetchall()
+        [token, now, now, batch_id, batch_id, after_seq,
+         *([due_by] if due_by is not None else []), limit]).fetchall()
     return sorted((Claim(int(s), p, b, int(n), at) for s, p, b, n, at in rows),
                   key=lambda c: c.seq)
 
 
 def settle_and_claim(cur: Cursor, batch_id: str, token: str, settlements: Sequence[Settlement],
-                     *, after_seq: int, limit: int, now: datetime | None = None) -> list[Claim]:
+                     *, after_seq: int, limit: int, now: datetime | None = None,
+                     due_by: datetime | None = None) -> list[Claim]:
     """Settle finished claims and claim the next rows in one transaction.
+
+    With `due_by`, only rows whose `send_at` has come by then are claimed: a sender without
+    Twilio's scheduler holds the others (sending hours) until a later run.
 
     One commit per round instead of two: on a DuckDB file each commit is a WAL flush, the
     sender's main cost. The claims are committed before this returns, so still before any of
@@ -265,7 +271,8 @@ def settle_and_claim(cur: Cursor, batch_id: str, token: str, settlements: Sequen
         cur.execute("BEGIN TRANSACTION")
         try:
             _settle(cur, batch_id, token, settlements, now)
-            claims = _claim(cur, batch_id, token, after_seq, limit, now) if limit > 0 else []
+            claims = (_claim(cur, batch_id, token, after_seq, limit, now, due_by)
+                      if limit > 0 else [])
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -539,6 +546,14 @@ def counts(cur: Cursor, batch_id: str) -> dict[str, int]:
                        [batch_id]).fetchall()
     found = {state: int(n) for state, n in rows}
     return {state: found.get(state, 0) for state in STATES}
+
+
+def next_held(cur: Cursor, batch_id: str) -> tuple[int, datetime | None]:
+    """Queued rows waiting for their send time (sending hours), and the earliest such time."""
+    n, first = cur.execute("""SELECT count(*), min(send_at) FROM messages
+                              WHERE batch_id = ? AND state = 'queued' AND send_at IS NOT NULL""",
+                           [batch_id]).fetchone()
+    return int(n), first
 
 
 def remaining_max(cur: Cursor, batch_id: str) -> Money:

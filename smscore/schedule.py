@@ -45,12 +45,16 @@ def check(send_at: datetime, sender: str, now: datetime | None = None) -> dateti
     return send_at
 
 
+LEAD_MARGIN = timedelta(seconds=30)  # room for the request's own travel time
+
+
 def schedule_now(send_at: datetime | None, now: datetime) -> datetime | None:
-    """The SendAt to pass for a message now: None (send at once) when its time is less than
-    Twilio's minimum lead away, since Twilio would refuse to schedule it."""
-    if send_at is None or send_at <= now + MIN_LEAD:
+    """The SendAt to pass for a message created now: None (send at once) when its time has
+    come; otherwise its time, pushed to just past Twilio's 5-minute minimum lead if it is
+    nearer than that, so a message is never sent before its time."""
+    if send_at is None or send_at <= now:
         return None
-    return send_at
+    return max(send_at, now + MIN_LEAD + LEAD_MARGIN)
 
 
 @dataclass(frozen=True)

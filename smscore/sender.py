@@ -233,8 +233,12 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
             if run.halt_status is not None:
                 halt.set()
             free = 0 if run.halt_status is not None else window - len(in_flight)
+            # Without Twilio's scheduler (no Messaging Service) the sender holds messages whose
+            # sending hours have not come; with it, Twilio holds them (smscore.schedule).
+            due_by = None if sender.startswith("MG") else run.now()
             claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
-                                             after_seq=after_seq, limit=free, now=run.now())
+                                             after_seq=after_seq, limit=free, now=run.now(),
+                                             due_by=due_by)
             _suppress_opted_out(run, outcomes)
             run.settled += len(outcomes)
             for claim in claims:
@@ -308,6 +312,11 @@ def _close(run: _Run) -> None:
         ledger.set_status(run.cur, run.batch_id, run.halt_status, run.halt_reason, run.now())
         return
     by_state = ledger.counts(run.cur, run.batch_id)
+    held, first = ledger.next_held(run.cur, run.batch_id)
+    if by_state[ledger.QUEUED] and not by_state[ledger.CLAIMED] and held == by_state[ledger.QUEUED]:
+        ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, held_reason(held, first,
+                                                                            run.batch_id), run.now())
+        return
     if by_state[ledger.QUEUED] or by_state[ledger.CLAIMED]:
         # Another live run still holds rows, or rows were requeued after this run passed them.
         status = ledger.batch_info(run.cur, run.batch_id)["status"]
@@ -323,6 +332,17 @@ def _close(run: _Run) -> None:
                           f"{run.batch_id}` then", run.now())
     else:
         ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
+
+
+HELD_PREFIX = "held:"
+
+
+def held_reason(held: int, first: datetime | None, batch_id: str) -> str:
+    """Why a batch waits: messages held for their recipients' sending hours, and until when."""
+    at = f"{first:%Y-%m-%d %H:%M} UTC" if first else "later"
+    return (f"{HELD_PREFIX} {held} message{'s' if held != 1 else ''} wait for their recipients' "
+            f"sending hours, the first at {at}; they go out when the batch runs then (the "
+            f"console resumes it by itself; or run `python -m smscore batch-resume {batch_id}`)")
 
 
 # -- after an interruption, and after sending ----------------------------------------------------

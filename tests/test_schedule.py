@@ -40,9 +40,15 @@ def test_schedule_takes_an_aware_time_as_utc():
     assert schedule.check(aware, SERVICE, NOW) == datetime(2026, 11, 30, 13, 0)
 
 
-def test_a_time_less_than_five_minutes_away_is_sent_at_once():
-    assert schedule.schedule_now(NOW + timedelta(minutes=4), NOW) is None
-    assert schedule.schedule_now(NOW + timedelta(minutes=6), NOW) == NOW + timedelta(minutes=6)
+def test_a_time_that_has_come_is_sent_at_once():
+    assert schedule.schedule_now(NOW, NOW) is None
+    assert schedule.schedule_now(NOW - timedelta(minutes=1), NOW) is None
+
+
+def test_a_time_less_than_five_minutes_away_is_pushed_past_twilios_minimum_never_early():
+    pushed = schedule.schedule_now(NOW + timedelta(minutes=4), NOW)
+    assert pushed > NOW + schedule.MIN_LEAD
+    assert schedule.schedule_now(NOW + timedelta(minutes=9), NOW) == NOW + timedelta(minutes=9)
 
 
 # -- the wire, through the real SDK to Prism -------------------------------------------------------
