@@ -21,7 +21,7 @@ from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.limits import over_limit
 from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, outcomes, quotes, resend_ui, scheduling, setup
+from ui import batchnotes, jobs, outcomes, quotes, resend_ui, scheduling, sendhours_ui, setup
 from ui.i18n import t
 
 ctx = setup.page("nav.send")
@@ -404,8 +404,9 @@ if quote is not None:
         ok, why = False, t("send.too_long") if length.refused else t("send.nobody")
     send_at, not_schedulable = scheduling.choose(_sender())
     st.session_state["_send_at"] = send_at
-    if not_schedulable:
-        ok, why = False, not_schedulable
+    quote, bad_hours = sendhours_ui.apply(quote, _sender(), send_at)
+    if not_schedulable or bad_hours:
+        ok, why = False, not_schedulable or bad_hours
     if not ctx.sandbox and not _sender():
         ok, why = False, t("send.no_sender")
     if why:

@@ -352,6 +352,11 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
                    help="schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
                         "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
                         "sender, 5 minutes to 35 days ahead")
+    p.add_argument("--hours", metavar="HH:MM-HH:MM",
+                   help="sending hours in each recipient's local time, e.g. 09:00-20:00: "
+                        "the others wait for their next opening")
+    p.add_argument("--days", default="mon-sun", metavar="DAYS",
+                   help="days of the sending hours, e.g. mon-fri (default: every day)")
     _configure_pacing(p)
 
 
@@ -392,7 +397,23 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     quote = quote_from_args(args, con, only_to=verified)
     if args.send_at:
         args.send_at = _send_time(args.send_at, sender)
+    if args.hours:
+        quote = _with_hours(quote, args.hours, args.days, sender)
     return _confirm_and_send(con, gateway, quote, sender, args)
+
+
+def _with_hours(quote: Quote, hours: str, days: str, sender: str) -> Quote:
+    """The quote timed by sending hours, saying how many go now and when the rest go."""
+    from smscore.clock import utcnow
+    from smscore.sendhours import parse_window, with_hours
+
+    window = parse_window(hours, days)
+    timed, result = with_hours(quote, window, utcnow())
+    how = "scheduled at Twilio" if sender.startswith("MG") else "held by the sender"
+    print(f"sending hours {window.describe()} (each recipient's local time): "
+          f"{result.now} now" + "".join(f"; {n} at {at:%Y-%m-%d %H:%M} UTC"
+                                         for at, n in result.later()) + f" ({how})")
+    return timed
 
 
 def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime

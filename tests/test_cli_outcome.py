@@ -104,3 +104,18 @@ def test_scheduled_send_then_cancel(db, capsys):
     assert "cancelled at Twilio 1, never sent 0, already gone out 0" in capsys.readouterr().out
     assert main(["--db", str(db), "batches"]) == 0
     assert "cancelled" in capsys.readouterr().out
+
+
+def test_send_with_sending_hours_says_how_many_go_now_and_when_the_rest_go(db, capsys):
+    ana = _ids(db, "+55%")
+    # A window that holds everyone: 00:00-00:01 local, no one is inside it now (or only rarely).
+    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--contact", ana[0],
+                 "--hours", "03:00-03:01", "--rate", "1000"]) in (0, 1)
+    out = capsys.readouterr()
+    assert "sending hours 03:00-03:01 mon,tue,wed,thu,fri,sat,sun" in out.out
+    assert "held by the sender" in out.out
+
+
+def test_bad_sending_hours_are_one_sentence(db, capsys):
+    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--hours", "9-17"]) == 1
+    assert "sending hours look like 09:00-20:00; got '9-17'" in capsys.readouterr().err

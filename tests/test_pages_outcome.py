@@ -125,3 +125,40 @@ def test_reports_inbox_shows_replies_as_plain_text(tmp_path, monkeypatch):
                                  ["**obrigado** [x](http://evil)", "SAIR"])
     assert "obrigado" not in " ".join(m.value for m in at.markdown)
     assert "SMSCONSOLE_PUBLIC_URL" in texts(at)  # says how to turn webhooks on
+
+
+def test_send_page_holds_recipients_outside_their_sending_hours(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    path = _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\n")
+    local = datetime.now(timezone.utc).astimezone(ZoneInfo("America/Sao_Paulo"))
+    start = (local + timedelta(hours=2)) if local.hour < 20 else (local - timedelta(hours=4))
+    window = f"{start.hour:02d}:00-{start.hour + 1:02d}:00"
+    at = compose(ok(app("send")), "Oi {name}")
+    at.checkbox(key="hours_on").check().run()
+    at.text_input(key="hours_window").set_value(window).run()
+    shown = texts(ok(at))
+    assert "0 go now; later: 1 at" in shown and "held by the console" in shown
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    batch = ok(at).session_state["job"]["batch_id"]
+    import time
+
+    from ui import jobs
+
+    con = duckdb.connect(str(path))
+    try:
+        for _ in range(300):  # the job sends what is due, then waits for the held message
+            status, reason = con.execute("SELECT status, status_reason FROM batches").fetchone()
+            if status == "paused":
+                break
+            time.sleep(0.1)
+        row = con.execute("SELECT state, send_at FROM messages").fetchone()
+    finally:
+        con.close()
+    assert jobs.is_running(batch)  # still waiting for the opening
+    jobs.stop(batch)
+    assert jobs.wait(batch, timeout=30)
+    assert row[0] == "queued" and row[1] is not None
+    assert status == "paused" and reason.startswith("held: 1 message wait")

@@ -72,6 +72,7 @@ def _work(reg: _Registry, root: duckdb.DuckDBPyConnection, cfg: dict[str, str], 
 
         run()
         _reconcile_when_due(cur, batch_id, stop, run)
+        _send_held_when_due(cur, batch_id, stop, run)
         sender.poll_statuses(cur, gateway, batch_id, concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
         reg.errors[batch_id] = str(exc)
@@ -99,6 +100,26 @@ def _reconcile_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: thr
         if not wait.pending or stop.wait(wait.seconds_left(ledger.utcnow()) + 0.5):
             return
         run()
+
+
+def _send_held_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: threading.Event,
+                        run: Callable[[], None]) -> None:
+    """Wait for messages held for their recipients' sending hours, and send each when due.
+
+    Only a sender without Twilio's scheduler holds messages; the thread sleeps until the next
+    one's time (a stop request or a server restart ends the wait; Resume picks it up again).
+    """
+    from smscore import ledger  # noqa: PLC0415
+
+    while True:
+        held, first = ledger.next_held(cur, batch_id)
+        if not held or first is None:
+            return
+        if stop.wait(max(0.0, (first - ledger.utcnow()).total_seconds()) + 0.5):
+            return
+        run()
+        if ledger.next_held(cur, batch_id) == (held, first):
+            return  # nothing moved (paused for balance, say): leave it to the operator
 
 
 def is_running(batch_id: str) -> bool:
