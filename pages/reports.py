@@ -18,7 +18,7 @@ if ctx.sandbox:
 all_batches = reports.batches(ctx.con)
 if all_batches.empty:
     st.info(t("reports.empty"))
-    inbox.show(ctx.con, ctx.config)
+    inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)
     st.stop()
 
 st.subheader(t("reports.batches"))
@@ -84,4 +84,4 @@ with tabs[3]:
     if choice is not None:
         outcomes.show_reasons(ctx.con, choice)
 
-inbox.show(ctx.con, ctx.config)
+inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)

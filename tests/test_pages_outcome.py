@@ -162,3 +162,14 @@ def test_send_page_holds_recipients_outside_their_sending_hours(tmp_path, monkey
     assert jobs.wait(batch, timeout=30)
     assert row[0] == "queued" and row[1] is not None
     assert status == "paused" and reason.startswith("held: 1 message wait")
+
+
+def test_sandbox_reply_simulated_on_reports_opts_the_number_out(tmp_path, monkeypatch):
+    _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\nBia,+5521987654321\n")
+    at = ok(app("reports"))
+    at.text_input(key="sim_from").set_value("+5511987654321")
+    at.text_input(key="sim_body").set_value("sair")
+    at.button(key="sim_reply").click().run()
+    assert "Reply received (stop)." in texts(ok(at))
+    at.switch_page("pages/send.py").run()
+    assert "Recipients: 1" in texts(compose(ok(at), "Oi {name}"))

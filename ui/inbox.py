@@ -10,12 +10,40 @@ from collections.abc import Mapping
 import duckdb
 import streamlit as st
 
-from smscore import webhooks
+from smscore import simulate, webhooks
 from ui.i18n import t
 
 
-def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
+def _simulator(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
+    """Sandbox only: what Twilio's webhooks would bring, through the same logic."""
+    with st.expander(t("inbox.simulate"), expanded=False):
+        left, right = st.columns(2)
+        left.text_input(t("inbox.sim_from"), key="sim_from", placeholder="+5511987654321")
+        right.text_input(t("inbox.sim_body"), key="sim_body", placeholder="STOP")
+        a, b = st.columns(2)
+        a.button(t("inbox.sim_reply"), key="sim_reply", on_click=_reply, args=(con, cfg))
+        b.button(t("inbox.sim_callbacks"), key="sim_callbacks", on_click=_callbacks,
+                 args=(con,))
+
+
+def _reply(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
+    try:
+        result = simulate.reply(con, st.session_state.sim_from or "",
+                                st.session_state.sim_body or "", webhooks.extra_stop_words(cfg))
+    except ValueError as exc:
+        st.session_state["simulated"] = str(exc)
+        return
+    st.session_state["simulated"] = t("inbox.sim_done", what=result.detail)
+
+
+def _callbacks(con: duckdb.DuckDBPyConnection) -> None:
+    st.session_state["simulated"] = t("inbox.sim_moved", n=simulate.status_callbacks(con))
+
+
+def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: bool = False) -> None:
     st.subheader(t("inbox.title"))
+    if sandbox:
+        _simulator(con, cfg)
     try:
         base = webhooks.public_url(cfg)
     except webhooks.WebhookConfigError as exc:
@@ -26,6 +54,8 @@ def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
     else:
         st.caption(t("inbox.configured", status=base + webhooks.STATUS_PATH,
                      inbound=base + webhooks.INBOUND_PATH))
+    if note := st.session_state.pop("simulated", None):
+        st.success(note)
     box = webhooks.inbox(con)
     if box.empty:
         st.caption(t("inbox.empty"))
