@@ -182,8 +182,9 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     body_col = "NULL::VARCHAR" if template.is_fixed else body_sql
     fixed_text = render(template, {}) if template.is_fixed else None
     # Twilio refuses a body over 1,600 characters (21617): such recipients are excluded here.
+    # `body` is the rendered column just above in the same SELECT (DuckDB reuses the alias).
     too_long = (("TRUE" if over_limit(fixed_text) else "FALSE") if fixed_text is not None
-                else f"length({body_sql}) > {MAX_BODY_CHARS}")
+                else f"length(body) > {MAX_BODY_CHARS}")
     cur = con.cursor()
     try:
         cur.register("_unit_prices", _unit_arrow(units))
@@ -208,7 +209,7 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
             LEFT JOIN (SELECT cc.contact_id, min(k.name) AS category FROM contact_categories cc
                        JOIN categories k ON k.id = cc.category_id GROUP BY cc.contact_id) cat
                    ON cat.contact_id = c.id
-            WHERE {where}""", params=(body_params * 2 if not template.is_fixed else []) + params
+            WHERE {where}""", params=(body_params if not template.is_fixed else []) + params
         ).to_arrow_table()
         cur.register("_quote_rows", rows)
         cur.register("_body_counts",
