@@ -497,7 +497,10 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
     result = judge(progress.status, sent=progress.sent, failed=progress.failed,
                    unknown=progress.unknown, pending=progress.queued + progress.claimed,
                    scheduled=int(scheduled))
-    print(f"{_coloured(result)}: sent {progress.sent}, failed {progress.failed}, "
+    # A pause says why in the sender's own words: needs reconcile, stopped: auth, ...
+    detail = (f" ({progress.status})" if result.kind == "paused"
+              and progress.status != ledger.PAUSED else "")
+    print(f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
     _print_reasons(con, batch_id)
