@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from smscore import accounts
 from ui import setup
 from ui.i18n import t
 
-PAGES = ("contacts", "send", "prices", "reports", "topup", "settings")
+PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit")
 _ICONS = {
     "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
     "reports": ":material/monitoring:", "topup": ":material/add_card:",
-    "settings": ":material/settings:",
+    "settings": ":material/settings:", "audit": ":material/policy:",
+    "approvals": ":material/gavel:",
 }
 
 
@@ -30,8 +32,11 @@ def main() -> None:
     setup.language()  # page titles below are translated
     pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="home",
                      default=True)]
-    pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
-                      url_path=stem) for stem in PAGES]
+    who = setup.who()
+    if who is not None:  # before sign-in only Home exists: any other URL lands on the sign-in
+        pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
+                          url_path=stem) for stem in PAGES
+                  if accounts.can(None, who.role, setup.PAGE_RIGHTS.get(f"nav.{stem}", "view"))]
     st.navigation(pages).run()
 
 

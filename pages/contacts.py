@@ -5,9 +5,10 @@ from __future__ import annotations
 import phonenumbers
 import streamlit as st
 
-from smscore import contacts, csvsource, export, importer
-from ui import setup
+from smscore import audit, contacts, csvsource, export, importer
+from ui import auth, setup
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.contacts")
 st.title(t("contacts.title"))
@@ -29,7 +30,9 @@ def _mapping_from_widgets(columns: list[str], key: str) -> dict[str, str] | None
 
 
 def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
-            policy: str) -> None:
+            policy: str, name: str = "") -> None:
+    if not auth.permit("import"):
+        return
     try:
         report = importer.import_contacts(setup.cursor(), data, default_country=country,
                                           category=category or None, mapping=mapping,
@@ -37,6 +40,9 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
     except (csvsource.CsvImportError, ValueError) as exc:
         st.session_state.import_result = {"error": str(exc)}
         return
+    audit.record(setup.cursor(), ctx.principal.actor, "import", name,
+                 {"imported": report.imported, "updated": report.updated,
+                  "rejected": report.rejected})
     st.session_state.import_result = {
         "imported": report.imported, "updated": report.updated, "rejected": report.rejected,
         "categories_created": list(report.categories_created),
@@ -46,7 +52,8 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
 
 def _import_tab() -> None:
     upload = st.file_uploader(t("contacts.upload"), type=["csv", "txt", "tsv"], key="upload",
-                              max_upload_size=500, help=t("contacts.upload_help"))
+                              max_upload_size=500, help=t("contacts.upload_help"),
+                              disabled=not setup.can("import"))
     if upload is None:
         st.caption(t("contacts.upload_hint"))
     else:
@@ -59,7 +66,7 @@ def _import_tab() -> None:
             if override:
                 preview = csvsource.preview_csv(data, mapping={**preview.mapping, **override})
         except (csvsource.CsvImportError, ValueError) as exc:
-            st.error(t("contacts.unreadable", problem=str(exc)))
+            st.error(t("contacts.unreadable", problem=md(exc)))
             return
         st.markdown(t("contacts.detected", encoding=preview.encoding,
                       delimiter=_delimiter_name(preview.delimiter), n=len(columns)))
@@ -81,13 +88,13 @@ def _import_tab() -> None:
                           format_func=lambda p: t(f"contacts.dup_{p}"), horizontal=True)
         mapping = {r: c for r, c in preview.mapping.items() if c in columns}
         st.button(t("contacts.import"), type="primary", key="import", on_click=_import,
-                  args=(data, mapping, country, category, policy))
+                  args=(data, mapping, country, category, policy, upload.name))
     _import_report()
 
 
 def _delimiter_name(delimiter: str) -> str:
     return {",": t("contacts.delim_comma"), ";": t("contacts.delim_semicolon"),
-            "\t": t("contacts.delim_tab")}.get(delimiter, repr(delimiter))
+            "\t": t("contacts.delim_tab")}.get(delimiter, md(repr(delimiter)))
 
 
 def _import_report() -> None:
@@ -95,14 +102,15 @@ def _import_report() -> None:
     if not result:
         return
     if "error" in result:
-        st.error(t("contacts.import_failed", problem=result["error"]))
+        st.error(t("contacts.import_failed", problem=md(result["error"])))
         return
     c = st.columns(3)
     c[0].metric(t("contacts.imported"), f"{result['imported']:,}")
     c[1].metric(t("contacts.updated"), f"{result['updated']:,}")
     c[2].metric(t("contacts.rejected"), f"{result['rejected']:,}")
     if result["categories_created"]:
-        st.caption(t("contacts.categories_created", names=", ".join(result["categories_created"])))
+        st.caption(t("contacts.categories_created",
+                     names=md(", ".join(result["categories_created"]))))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
@@ -110,7 +118,10 @@ def _import_report() -> None:
                      column_config={"line": t("contacts.col_line"),
                                     "reason": t("contacts.col_reason")})
         st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
-                           "rejected-rows.csv", "text/csv", key="download_rejects")
+                           "rejected-rows.csv", "text/csv", key="download_rejects",
+                           on_click=lambda: audit.record(setup.cursor(), ctx.principal.actor,
+                                                         "export", "rejected-rows.csv",
+                                                         {"rows": len(rejects)}))
 
 
 with tab_import:
@@ -161,13 +172,16 @@ with tab_browse:
 
 def _add_category() -> None:
     name = st.session_state.get("new_category", "").strip()
-    if name:
+    if name and auth.permit("categories"):
         contacts.add_category(setup.cursor(), name)
+        audit.record(setup.cursor(), ctx.principal.actor, "category.add", name)
         st.session_state.new_category = ""
 
 
 def _remove_category(name: str) -> None:
-    contacts.remove_category(setup.cursor(), name)
+    if auth.permit("categories"):
+        contacts.remove_category(setup.cursor(), name)
+        audit.record(setup.cursor(), ctx.principal.actor, "category.remove", name)
 
 
 def _categories_tab() -> None:
@@ -177,18 +191,20 @@ def _categories_tab() -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.text_input(t("contacts.new_category"), key="new_category")
-        st.button(t("contacts.add_category"), key="add_category", on_click=_add_category)
+        st.button(t("contacts.add_category"), key="add_category", on_click=_add_category,
+                  disabled=not setup.can("categories"))
     with c2:
         if len(frame):
             victim = st.selectbox(t("contacts.remove_category"), list(frame["name"]),
                                   key="category_to_remove")
             st.button(t("contacts.remove"), key="remove_category", on_click=_remove_category,
-                      args=(victim,), help=t("contacts.remove_category_help"))
+                      args=(victim,), help=t("contacts.remove_category_help"),
+                      disabled=not setup.can("categories"))
 
 
 def _add_optout() -> None:
     raw = st.session_state.get("optout_phone", "").strip()
-    if not raw:
+    if not raw or not auth.permit("optouts"):
         return
     try:
         contacts.suppress(setup.cursor(), raw, reason="opt-out",
@@ -198,10 +214,13 @@ def _add_optout() -> None:
     else:
         st.session_state.optout_error = None
         st.session_state.optout_phone = ""
+        audit.record(setup.cursor(), ctx.principal.actor, "opt-out.add", raw)
 
 
 def _remove_optout(phone: str) -> None:
-    contacts.unsuppress(setup.cursor(), phone)
+    if auth.permit("optouts"):
+        contacts.unsuppress(setup.cursor(), phone)
+        audit.record(setup.cursor(), ctx.principal.actor, "opt-out.remove", phone)
 
 
 def _optout_tab() -> None:
@@ -211,15 +230,16 @@ def _optout_tab() -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")
-        st.button(t("contacts.optout_add"), key="optout_add", on_click=_add_optout)
+        st.button(t("contacts.optout_add"), key="optout_add", on_click=_add_optout,
+                  disabled=not setup.can("optouts"))
         if st.session_state.get("optout_error"):
-            st.error(st.session_state.optout_error)
+            st.error(md(st.session_state.optout_error))
     with c2:
         if len(frame):
             phone = st.selectbox(t("contacts.optout_remove"), list(frame["phone"]),
                                  key="optout_to_remove")
             st.button(t("contacts.remove"), key="optout_remove", on_click=_remove_optout,
-                      args=(phone,))
+                      args=(phone,), disabled=not setup.can("optouts"))
 
 
 with tab_categories:

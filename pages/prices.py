@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import prices
-from ui import setup
+from smscore import audit, prices
+from ui import auth, setup
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.prices")
 st.title(t("prices.title"))
 plist = prices.ensure_prices(ctx.con)
-st.caption(t("prices.source", date=str(plist.as_of), source=plist.source,
+st.caption(t("prices.source", date=str(plist.as_of), source=md(plist.source),
              loaded=plist.loaded_at.strftime("%Y-%m-%d %H:%M")))
 
 table = prices.price_table(ctx.con, sender_type=ctx.settings.sender_type)
@@ -53,12 +54,14 @@ st.subheader(t("prices.refresh_title"))
 if ctx.sandbox:
     st.info(t("prices.refresh_sandbox"), icon=":material/science:")
 elif ctx.gateway is None:
-    st.error(t("home.gateway_problem", problem=ctx.problem or ""))
-elif st.button(t("prices.refresh"), key="refresh_prices"):
+    st.error(t("home.gateway_problem", problem=md(ctx.problem or "")))
+elif st.button(t("prices.refresh"), key="refresh_prices", disabled=not setup.can("prices.refresh")) \
+        and auth.permit("prices.refresh"):
+    audit.record(ctx.con, ctx.principal.actor, "prices.refresh")
     with st.spinner(t("prices.refreshing")):
         try:
             fresh = prices.refresh_from_gateway(ctx.con, ctx.gateway)
         except Exception as exc:  # noqa: BLE001 - the old list stays; say why
-            st.error(t("prices.refresh_failed", problem=str(exc)))
+            st.error(t("prices.refresh_failed", problem=md(exc)))
         else:
             st.success(t("prices.refreshed", date=str(fresh.as_of)))

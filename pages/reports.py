@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import export, reports, sender
-from ui import inbox, outcomes, setup
+from smscore import audit, export, reports, sender
+from ui import auth, inbox, outcomes, setup
 from ui.outcomes import explained
 from ui.i18n import t
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
@@ -24,18 +24,27 @@ if all_batches.empty:
 st.subheader(t("reports.batches"))
 batches_table(all_batches)
 st.caption(t("reports.estimate_note"))
+def _exported(name: str, rows: int) -> None:
+    """Record a download in the audit trail (the file left the console)."""
+    audit.record(setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows})
+
+
 st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "batches.csv",
-                   "text/csv", key="export_batches")
+                   "text/csv", key="export_batches", on_click=_exported,
+                   args=("batches.csv", len(all_batches)))
 
 
 def _poll() -> None:
+    if not auth.permit("poll"):
+        return
     for batch_id in all_batches.loc[all_batches["sent"] > 0, "batch_id"]:
         sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id,
                              concurrency=ctx.settings.concurrency)
 
 
 if ctx.gateway is not None:
-    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"))
+    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"),
+              disabled=not setup.can("poll"))
 
 labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
           zip(all_batches["batch_id"], all_batches["created_at"])}
@@ -43,8 +52,8 @@ choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_ba
                       format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
 
 tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
-               t("reports.log")])
-for tab, by in zip(tabs[:3], ("country", "category", "day")):
+               t("reports.by_operator"), t("reports.log")])
+for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
         st.dataframe(frame, hide_index=True, width="stretch",
@@ -55,7 +64,8 @@ for tab, by in zip(tabs[:3], ("country", "category", "day")):
             "currency": t("prices.col_currency"), **money_columns(frame)})
         estimate_vs_actual_chart(frame, by)
         st.download_button(t("common.download_csv"), export.csv_bytes(frame),
-                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}")
+                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}",
+                           on_click=_exported, args=(f"cost-by-{by}.csv", len(frame)))
 
 
 def _send_log(batch_id: str | None) -> None:
@@ -73,13 +83,17 @@ def _send_log(batch_id: str | None) -> None:
         "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
         "error_message": t("reports.col_error"), **money_columns(page)})
     st.caption(t("reports.log_shown", shown=len(page), total=total))
+    if not setup.can("export_phones"):  # the CSV is built now, so a viewer never receives it
+        st.caption("Downloading phone numbers is for operators; an admin can allow viewers.")
+        return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
     st.download_button(t("common.download_csv"), export.csv_bytes(everything),
-                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log")
+                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log",
+                       on_click=_exported, args=(f"send-log-{batch_id[:12]}.csv", len(everything)))
 
 
 LOG_ROWS = 1000
-with tabs[3]:
+with tabs[4]:
     _send_log(choice)
     if choice is not None:
         outcomes.show_reasons(ctx.con, choice)

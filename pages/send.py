@@ -15,14 +15,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import balance, contacts, ledger, outcome, reports, schedule, store
+from smscore import approvals, audit, balance, contacts, ledger, outcome, reports, schedule, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.limits import over_limit
-from smscore.segments import UCS2, count_segments, gsm_suggestion
-from ui import batchnotes, jobs, outcomes, quotes, resend_ui, scheduling, sendhours_ui, setup
+from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
+from ui import (auth, batchnotes, jobs, outcomes, quotes, resend_ui, scheduling, sendhours_ui,
+                setup)
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.send")
 st.title(t("send.title"))
@@ -77,7 +79,7 @@ def _progress() -> None:
         return
     problem = jobs.error(batch_id)
     if problem:
-        st.error(t("send.batch_error", problem=problem))
+        st.error(t("send.batch_error", problem=md(problem)))
     if p.done and p.status not in (ledger.SENDING, ledger.FROZEN):
         if job["state"] != "done":
             job["state"] = "done"
@@ -93,9 +95,9 @@ def _progress() -> None:
             if wait.pending:
                 st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
-            st.warning(t("send.status", status=p.status, reason=p.reason or ""))
+            st.warning(t("send.status", status=md(p.status), reason=md(p.reason or "")))
     else:
-        st.warning(t("send.interrupted", status=p.status, reason=p.reason or ""))
+        st.warning(t("send.interrupted", status=md(p.status), reason=md(p.reason or "")))
         batchnotes.show_unknown(wait, running=False)
         st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
@@ -104,6 +106,9 @@ _live_progress = st.fragment(run_every=1.0)(_progress)
 
 
 def _resume(batch_id: str) -> None:
+    if not auth.permit("resume"):
+        return
+    audit.record(setup.cursor(), ctx.principal.actor, "batch.resume", batch_id)
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
@@ -129,14 +134,15 @@ def _interrupted() -> None:
     frame = reports.batches(ctx.con)
     left = frame["pending"] + frame["unknown"] - frame["undecided"]
     damaged = frame["status"] == ledger.DAMAGED
-    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))]
+    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))
+                  & (~frame["status"].isin([approvals.AWAITING, approvals.REJECTED]))]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
         if row.status != ledger.DAMAGED:
             st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
                          pending=row.pending + row.unknown, total=row.recipients,
-                         status=row.status))
+                         status=md(row.status)))
         batchnotes.show_for_row(row, running=False)
         if row.status != ledger.DAMAGED:
             st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
@@ -144,6 +150,8 @@ def _interrupted() -> None:
 
 
 _interrupted()
+if notice := st.session_state.pop("send_notice", None):
+    st.warning(notice, icon=":material/gavel:")
 
 
 def _category_label(frame: pd.DataFrame, name: str) -> str:
@@ -205,6 +213,12 @@ with left:
     st.text_area(t("send.body"), key="body", height=140, placeholder=t("send.body_placeholder"))
 
 body = st.session_state.body
+try:
+    check_body(body)
+    body_ok = True
+except BodyError as exc:  # refused here, not as a codec error once the batch sends
+    st.error(t("send.body_invalid", problem=md(exc)), icon=":material/block:")
+    body_ok = False
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
 m = st.columns(4)
 m[0].metric(t("send.encoding"), counted.encoding)
@@ -212,13 +226,13 @@ m[1].metric(t("send.segments"), counted.segments)
 m[2].metric(t("send.characters"), counted.characters)
 m[3].metric(t("send.remaining"), counted.remaining)
 if over_limit(body):
-    st.error(t("send.body_over", chars=len(body)), icon=":material/block:")
+    st.error(t("send.body_over", count=len(body)), icon=":material/block:")
 if body and counted.encoding == UCS2:
-    st.warning(t("send.ucs2", chars="  ".join(f"`{c}`" for c in counted.ucs2_chars),
+    st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
     suggestion = gsm_suggestion(body)
     if suggestion.replacements:
-        pairs = ", ".join(f"{k}→{v}" for k, v in suggestion.replacements.items())
+        pairs = ", ".join(f"{md(k)}→{md(v)}" for k, v in suggestion.replacements.items())
         saves = suggestion.after.segments < suggestion.before.segments
         st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
                   before=suggestion.before.segments, after=suggestion.after.segments,
@@ -226,7 +240,7 @@ if body and counted.encoding == UCS2:
         st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
                   args=(suggestion.text,))
     if suggestion.unreplaceable:
-        st.caption(t("send.unreplaceable", chars=" ".join(suggestion.unreplaceable)))
+        st.caption(t("send.unreplaceable", chars=md(" ".join(suggestion.unreplaceable))))
 st.caption(t("send.counter_note"))
 
 
@@ -237,7 +251,7 @@ def _verified_numbers() -> frozenset[str] | None:
     try:
         return ctx.gateway.verified_numbers() if ctx.gateway else None
     except Exception as exc:  # noqa: BLE001 - Twilio then refuses the others one by one (21608)
-        st.warning(t("send.quote_error", problem=str(exc)))
+        st.warning(t("send.quote_error", problem=md(exc)))
         return None
 
 
@@ -247,7 +261,7 @@ if not body.strip():
     st.info(t("send.need_body"))
 elif selection is None:
     st.info(t("send.need_recipients"))
-else:
+elif body_ok:  # otherwise the compose box already says why
     trial = ctx.account is not None and ctx.account.is_trial
     prefix = balance.TRIAL_PREFIX if trial else ""
     try:
@@ -258,7 +272,7 @@ else:
                               sender_type=ctx.settings.sender_type, only_to=verified)
         quote = batch.quote
     except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
-        st.error(t("send.quote_error", problem=str(exc)))
+        st.error(t("send.quote_error", problem=md(exc)))
 
 
 def _remember(q: object) -> None:
@@ -306,13 +320,13 @@ def _show_quote(q: object) -> None:
 def _balance_gate(q: object) -> tuple[bool, str | None]:
     """(ok, why not) for sending `q` now: balance vs the quote's maximum plus the reserve."""
     if ctx.gateway is None:
-        return False, t("send.no_gateway", problem=ctx.problem or "")
+        return False, t("send.no_gateway", problem=md(ctx.problem or ""))
     check = balance.judge(ctx.balance, Money(q.total_max, q.currency),
                           reserve=Money(ctx.settings.balance_reserve, q.currency))
     if check.ok:
         return True, None
     if check.shortfall is None:  # currencies differ, or a subaccount without a balance
-        return False, check.message
+        return False, md(check.message)
     return False, t("send.short", needed=str(check.needed), balance=str(check.balance),
                     shortfall=str(check.shortfall),
                     reserve=format_money(ctx.settings.balance_reserve, q.currency))
@@ -376,13 +390,33 @@ def _confirm(q: object) -> None:
 def _start(q: object) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
+    if not auth.permit("send"):
+        return
+    who, maximum = ctx.principal.actor, Money(q.total_max, q.currency)
+    try:
+        approvals.check_limits(ctx.con, who.name, maximum)
+    except approvals.LimitExceeded as exc:
+        st.session_state.send_notice = f"Not sent: {exc}."
+        return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
                                    send_at=st.session_state.get("_send_at"))
+    audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
+    try:
+        if approvals.hold_if_needed(ctx.con, batch_id, maximum):
+            raise approvals.ApprovalError(f"batch {batch_id[:12]} may cost up to {maximum}, over "
+                                          "the approval threshold: it awaits approval by "
+                                          "another admin")
+        approvals.ensure_sendable(ctx.con, batch_id)
+    except approvals.ApprovalError as exc:
+        st.session_state.send_notice = f"{exc}."
+        return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())
 
 
 def _open_confirm() -> None:
+    if not auth.permit("send"):
+        return
     if not (st.session_state.job and st.session_state.job["state"] == "running"):
         st.session_state.confirm_open = True
 
@@ -416,9 +450,9 @@ if quote is not None:
         st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
         st.info(t("send.already", batch=existing["id"][:12],
-                  status=outcomes.label(existing["outcome"])), icon=":material/history:")
+                  status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
     st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
-              disabled=not ok or job_running, on_click=_open_confirm)
+              disabled=not ok or job_running or not setup.can("send"), on_click=_open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:

@@ -7,11 +7,13 @@ from decimal import Decimal
 import phonenumbers
 import streamlit as st
 
+from smscore import audit
 from smscore.credentials import Credentials
 from smscore.money import format_money
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import i18n, setup
+from ui import i18n, limits, setup, users
 from ui.i18n import t
+from ui.untrusted import md
 
 ctx = setup.page("nav.settings")
 st.title(t("settings.title"))
@@ -24,16 +26,16 @@ try:
 except ValueError as exc:
     creds, creds_error = None, str(exc)
 if creds_error:
-    st.error(t("settings.creds_invalid", problem=creds_error))
+    st.error(t("settings.creds_invalid", problem=md(creds_error)))
 elif creds is None:
     st.info(t("settings.sandbox_mode"), icon=":material/science:")
 else:
     described = creds.describe()
     st.success(t("settings.live_mode"), icon=":material/bolt:")
-    st.markdown(t("settings.creds_status", last4=described["account_sid_last4"],
-                  auth=described["auth"], sender=described["sender"] or "—"))
+    st.markdown(t("settings.creds_status", last4=md(described["account_sid_last4"]),
+                  auth=md(described["auth"]), sender=md(described["sender"] or "—")))
 st.caption(t("settings.creds_help"))
-st.caption(t("settings.db_path", path=str(ctx.db_path)))
+st.caption(t("settings.db_path", path=md(ctx.db_path)))
 
 st.subheader(t("settings.console_title"))
 regions = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -66,8 +68,11 @@ if saved:
                         default_country=country, send_rate=Decimal(str(rate)),
                         concurrency=int(concurrency), smart_encoding=smart, language=language)
     except ValueError as exc:
-        st.error(t("settings.invalid", problem=str(exc)))
+        st.error(t("settings.invalid", problem=md(exc)))
     else:
+        audit.record(ctx.con, ctx.principal.actor, "settings.change", "settings",
+                     {"sender": sender.strip(), "threshold": threshold, "reserve": reserve,
+                      "rate": rate, "concurrency": int(concurrency), "language": language})
         st.session_state.pop("_lang_choice", None)
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
@@ -80,10 +85,15 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
     top, set_ = st.columns(2)
     if top.button(t("settings.sandbox_topup"), key="sandbox_topup"):
         ctx.gateway.top_up(Decimal(str(amount)).quantize(Decimal("0.01")))
+        audit.record(ctx.con, ctx.principal.actor, "sandbox.top-up", None, {"amount": amount})
         st.rerun()
     if set_.button(t("settings.sandbox_set"), key="sandbox_set"):
         ctx.gateway.set_balance(Decimal(str(amount)).quantize(Decimal("0.01")))
+        audit.record(ctx.con, ctx.principal.actor, "sandbox.set-balance", None, {"amount": amount})
         st.rerun()
     if ctx.balance is not None:
         st.caption(t("settings.sandbox_now", balance=format_money(ctx.balance.amount,
                                                                   ctx.balance.currency)))
+
+limits.render(ctx)
+users.render(ctx)

@@ -21,7 +21,7 @@ from smscore import prices, store
 from smscore.money import decimal_str, format_money
 from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
-from smscore.segments import count_segments, gsm_suggestion
+from smscore.segments import check_body, count_segments, gsm_suggestion
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -61,6 +61,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     report = import_contacts(con, Path(args.file), default_country=args.default_country.upper(),
                              category=args.category, mapping=mapping or None,
                              on_duplicate="update" if args.update else "skip")
+    from smscore.audit import Actor, record
+    record(con, Actor.cli(), "import", Path(args.file).name,
+           {"imported": report.imported, "updated": report.updated, "rejected": report.rejected})
     print(f"imported {report.imported}, updated {report.updated}, rejected {report.rejected} "
           f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
     if report.categories_created:
@@ -227,6 +230,8 @@ def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             raise CliError("refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
                            "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list")
         prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
+        from smscore.audit import Actor, record
+        record(con, Actor.cli(), "prices.refresh", args.country)
     plist = prices.current_list(con)
     table = prices.price_table(con, args.country, args.sender_type)
     if args.json:
@@ -382,6 +387,7 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:
@@ -435,7 +441,8 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
 def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Quote,
                       sender: str, args: argparse.Namespace) -> int:
     """Show the quote, refuse what cannot go, gate on the balance, confirm, freeze and send."""
-    from smscore import ledger
+    from smscore import approvals, audit, ledger
+    from smscore.audit import Actor
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -455,8 +462,16 @@ def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Qu
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
+    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
+    approvals.check_limits(con, actor.name, maximum)
     batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode, send_at=send_at)
-    print(f"batch {batch_id}" + (f", scheduled{when}" if when else ""))
+    audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max, quote.currency)
+    print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
+    if approvals.hold_if_needed(con, batch_id, maximum):
+        print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
+              f"another admin approves it on the console or with `python -m smscore approve "
+              f"{batch_id}`")
+        return 0
     return _send_batch(con, gateway, batch_id, args)
 
 
@@ -593,7 +608,10 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
 def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.audit import Actor, record
+
     gateway, _ = open_gateway(con)
+    record(con, Actor.cli(), "batch.resume", args.batch)
     return _send_batch(con, gateway, args.batch, args)
 
 
@@ -668,6 +686,111 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
              "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual))
             for r in page.itertuples()])
     print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
+    return 0
+
+
+# --- approvals ----------------------------------------------------------------------------------
+
+def _configure_approve(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--no-send", action="store_true", help="approve only; send later")
+    _configure_pacing(p)
+
+
+@command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
+         _configure_approve)
+def run_approve(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import approvals
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    approvals.approve(con, args.batch, actor)
+    print(f"batch {args.batch} approved by {actor.name}")
+    if args.no_send:
+        return 0
+    gateway, _ = open_gateway(con)
+    return _send_batch(con, gateway, args.batch, args)
+
+
+def _configure_reject(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--reason", default="", help="why, for the audit trail")
+
+
+@command("reject", "reject (cancel) a batch awaiting approval", _configure_reject)
+def run_reject(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import approvals
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    approvals.reject(con, args.batch, actor, args.reason)
+    print(f"batch {args.batch} rejected by {actor.name}: it will not send")
+    return 0
+
+
+# --- user -------------------------------------------------------------------------------------
+
+def _configure_user(p: argparse.ArgumentParser) -> None:
+    from smscore.accounts import ROLES
+
+    sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="create a local account (asks for the password, or reads "
+                                     "it from stdin)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--oidc-only", action="store_true",
+                     help="no password: the user signs in through the identity provider")
+    sub.add_parser("list", help="every account with its role and state")
+    role = sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("email")
+    role.add_argument("role", choices=ROLES)
+    disable = sub.add_parser("disable", help="refuse further sign-ins of an account")
+    disable.add_argument("email")
+    disable.add_argument("--enable", action="store_true", help="allow sign-in again")
+    reset = sub.add_parser("reset-password", help="set a new password and lift a lock-out")
+    reset.add_argument("email")
+
+
+def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
+    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    import getpass
+
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+@command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
+def run_user(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore import accounts
+    from smscore.audit import Actor
+
+    actor = Actor.cli()
+    action = args.user_command
+    if action == "list":
+        _table(("email", "role", "state", "sign-in"),
+               [(u.email, u.role, "disabled" if u.disabled else
+                 (f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else "active"),
+                 "password" if u.has_password else "identity provider")
+                for u in accounts.list_users(con)])
+        return 0
+    if action == "add":
+        password = None if args.oidc_only else read_password()
+        user = accounts.add_user(con, args.email, args.role, password, actor)
+    elif action == "set-role":
+        user = accounts.set_role(con, args.email, args.role, actor)
+    elif action == "disable":
+        user = accounts.set_disabled(con, args.email, not args.enable, actor)
+    else:
+        if accounts.get_user(con, accounts.normal_email(args.email)) is None:
+            raise CliError(f"no account for {args.email}")  # before asking for a password
+        user = accounts.reset_password(con, args.email, read_password(), actor)
+    state = "disabled" if user.disabled else "active"
+    print(f"{user.email}: {user.role}, {state} (recorded in the audit trail as {actor.name})")
     return 0
 
 

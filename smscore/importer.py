@@ -21,6 +21,7 @@ import pandas as pd
 
 from smscore import csvsource, phones
 from smscore.csvsource import CsvFile, CsvImportError
+from smscore.export import write_csv
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
@@ -43,8 +44,9 @@ class ImportReport:
     rejects: pd.DataFrame = field(repr=False)
 
     def write_rejects(self, path: str | Path) -> None:
-        """The rejected rows as CSV (UTF-8 with BOM, so Excel shows accents right)."""
-        self.rejects.to_csv(path, index=False, encoding="utf-8-sig")
+        """The rejected rows as CSV, through the spreadsheet-safe writer: they hold the very
+        cells the file's author wrote, formulas included."""
+        write_csv(self.rejects, path)
 
 
 def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, *,

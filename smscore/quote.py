@@ -22,7 +22,7 @@ import pyarrow as pa
 from smscore import prices
 from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
-from smscore.segments import encoding_and_segments
+from smscore.segments import BodyError, check_body, encoding_and_segments
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BUILTIN_FIELDS = {"name": "c.name", "phone": "c.phone", "country": "c.country"}
@@ -169,6 +169,10 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     """
     if not body.strip():
         raise QuoteError("the message body is empty")
+    try:
+        check_body(body)
+    except BodyError as exc:
+        raise QuoteError(str(exc)) from exc
     plist = prices.current_list(con)
     units = prices.unit_prices(con, sender_type, plist.id)
     currencies = set(units["currency"])

@@ -19,7 +19,7 @@ from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownW
 from smscore.outcome import judge
 from smscore.store import query_df
 
-GROUPINGS = ("batch", "country", "category", "day")
+GROUPINGS = ("batch", "country", "category", "day", "operator")
 
 _SENT = "m.state = 'sent'"
 _MEASURES = f"""
@@ -44,6 +44,9 @@ _KEYS = {
     "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
     "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
     "day": ("CAST(coalesce(m.sent_at, b.created_at) AS DATE) AS day", "1", "day"),
+    # who confirmed the batch (smscore.audit.confirm_batch); batches from before schema 4 have none
+    "operator": ("coalesce(b.confirmed_by, '(unknown)') AS operator", "1",
+                 "estimate_max DESC, operator"),
 }
 
 

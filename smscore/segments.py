@@ -82,6 +82,29 @@ def segments_of(text: str, smart_encoding: bool = False) -> int:
     return _measure_wide(text, detail=False)[1]
 
 
+class BodyError(ValueError):
+    """A message body that cannot be sent as typed; the text says which character and where."""
+
+
+# NUL ends the text in many SMS gateways and handsets; a lone UTF-16 surrogate (half an emoji,
+# from a broken paste or an undecodable command-line byte) has no UTF-8 form, so the request to
+# Twilio fails with a codec error, message after message, only once the batch is sending.
+_UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_body(text: str) -> None:
+    """Raise BodyError, in one sentence, for a body that would fail only at send time."""
+    found = _UNSENDABLE.search(text)
+    if found is None:
+        return
+    char, position = found.group(), found.start() + 1
+    if char == "\x00":
+        raise BodyError(f"the message contains a NUL character (character {position}); "
+                        "remove it")
+    raise BodyError(f"the message contains an unpaired surrogate U+{ord(char):04X} (character "
+                    f"{position}), half of an emoji or symbol; retype that character")
+
+
 def encoding_and_segments(text: str, smart_encoding: bool = False) -> tuple[str, int]:
     """Just (encoding, segments): what a quote needs per distinct body, without the details."""
     encoding, segments, *_ = _measure(text)

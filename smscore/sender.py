@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from smscore import ledger, ownership
+from smscore import approvals, ledger, ownership
 from smscore.balance import judge
 from smscore.clock import aware_utc
 from smscore.gateway import Gateway, GatewayError, MessageResult
@@ -175,6 +175,7 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1; got {concurrency!r}")
     cur = con.cursor()
+    approvals.ensure_sendable(cur, batch_id)  # held for approval or rejected: never sent
     info = ledger.batch_info(cur, batch_id)
     broken = ledger.damage(cur, batch_id, now().date())
     if broken:

@@ -173,6 +173,40 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
         ),
     ),
     (
+        4,
+        (
+            # Operator access (smscore.accounts): local accounts, stored only as Argon2id hashes.
+            # `failures` counts consecutive bad passwords; `lockouts` how often the account was
+            # locked, so each lock-out lasts longer than the one before.
+            """CREATE TABLE users (
+                email VARCHAR PRIMARY KEY,          -- lower-case; also the OIDC match key
+                role VARCHAR NOT NULL,              -- 'viewer', 'operator' or 'admin'
+                password_hash VARCHAR,              -- Argon2id; NULL for OIDC-only users
+                disabled BOOLEAN NOT NULL DEFAULT false,
+                failures INTEGER NOT NULL DEFAULT 0,
+                lockouts INTEGER NOT NULL DEFAULT 0,
+                locked_until TIMESTAMP,             -- naive UTC
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            # The audit trail (smscore.audit): rows are only ever inserted.
+            "CREATE SEQUENCE audit_id_seq START 1",
+            """CREATE TABLE audit (
+                id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+                occurred_at TIMESTAMP NOT NULL,     -- naive UTC
+                actor VARCHAR NOT NULL,             -- e-mail, 'local' or 'cli:<os user>'
+                via VARCHAR NOT NULL,               -- 'console', 'cli' or 'oidc'
+                action VARCHAR NOT NULL,            -- e.g. 'sign-in', 'import', 'batch.confirm'
+                target VARCHAR,                     -- what it acted on: a batch id, an e-mail
+                detail JSON                         -- counts, file names; never a secret
+            )""",
+            # Who confirmed each batch, so Reports can group cost by operator.
+            "ALTER TABLE batches ADD COLUMN confirmed_by VARCHAR",
+            # Two-person approval (smscore.approvals): the admin who let a held batch go.
+            "ALTER TABLE batches ADD COLUMN approved_by VARCHAR",
+        ),
+    ),
+    (
         7,  # 4-6 are taken by parallel work (access, workspace); versions only need to grow
         (
             # Twilio's webhooks (smscore.webhooks): each event applied once, by Twilio's

@@ -36,23 +36,26 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path, *, port: int | None = None,
-                     env_extra: Mapping[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run console.py` on a free loopback port with `db`; yields its URL.
+def streamlit_server(db: Path, log: Path, extra_env: Mapping[str, str] | None = None, *,
+                     address: str = "127.0.0.1",
+                     env_extra: Mapping[str, str] | None = None,
+                     cwd: Path = ROOT, port: int | None = None) -> Iterator[str]:
+    """`streamlit run console.py` on a free port of `address` with `db`; yields a loopback URL.
 
-    `env_extra` adds settings (Twilio credentials, the public URL) to the clean environment.
+    `env_extra` / `extra_env` (e.g. Twilio credentials and a peer's URL for live mode) are added last.
     """
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
     env["SMSCONSOLE_DB"] = str(db)
     env.update(env_extra or {})
+    env.update(extra_env or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "console.py",
-             "--server.headless", "true", "--server.address", "127.0.0.1",
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "console.py"),
+             "--server.headless", "true", "--server.address", address,
              "--server.port", str(port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, proc, log)

@@ -33,7 +33,7 @@ UPLOAD = ("nome;telefone;categoria\n"
           "Conceição Brandão;(11) 98765-0000;clientes\n"
           "Sem Número;;clientes\n"
           "Número Curto;12345;clientes\n").encode("cp1252")
-PAGE_URLS = ["", "contacts", "send", "prices", "reports", "topup", "settings"]
+PAGE_URLS = ["", "contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit"]
 
 
 @pytest.fixture(scope="session")

@@ -81,3 +81,72 @@ def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in COMMANDS if f"python -m smscore {name}" not in readme]
     assert not missing, f"README lacks: {missing}"
+
+
+def test_user_add_reads_the_password_from_stdin_and_audits_the_os_user(db_path):
+    run = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db_path), "user", "add",
+                          "Ana@Example.com", "--role", "admin"],
+                         input="a long password\n", capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "ana@example.com: admin, active (recorded in the audit trail as cli:" in run.stdout
+    con = store.connect(db_path)
+    stored = con.execute("SELECT password_hash FROM users").fetchall()[0][0]
+    who = con.execute("SELECT actor, via, action FROM audit").fetchall()
+    con.close()
+    assert stored.startswith("$argon2id$")
+    assert who[0][0].startswith("cli:") and who[0][1:] == ("cli", "user.add")
+
+
+def test_user_commands_list_set_role_disable_and_reset(db_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("first password\n"))
+    assert main(["--db", str(db_path), "user", "add", "bo@example.com", "--role", "viewer"]) == 0
+    assert main(["--db", str(db_path), "user", "set-role", "bo@example.com", "operator"]) == 0
+    assert main(["--db", str(db_path), "user", "disable", "bo@example.com"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("second password\n"))
+    assert main(["--db", str(db_path), "user", "reset-password", "bo@example.com"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "user", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "bo@example.com" in out and "operator" in out and "disabled" in out
+
+
+def test_user_reset_password_of_unknown_account_is_one_sentence(db_path, capsys):
+    assert main(["--db", str(db_path), "user", "reset-password", "no@example.com"]) == 2
+    assert capsys.readouterr().err.strip() == "error: no account for no@example.com"
+
+
+def test_approve_from_the_cli_sends_a_held_batch_and_records_the_os_user(db_path, capsys):
+    from decimal import Decimal
+
+    from sendkit import SENDER, make_quote, phones
+    from smscore import approvals, audit, ledger
+    from smscore.audit import Actor
+
+    con = store.connect(db_path)
+    approvals.save_limits(con, approvals.Limits(approval_over=Decimal("0.10")), Actor.cli())
+    quote = make_quote(phones(5))
+    batch = ledger.freeze_batch(con, quote, sender=SENDER, mode="sandbox")
+    audit.confirm_batch(con, Actor("op@example.com", "console"), batch, 5, quote.total_max, "USD")
+    assert approvals.hold_if_needed(con, batch, approvals.Money(quote.total_max, "USD"))
+    con.close()
+    assert main(["--db", str(db_path), "approve", batch, "--rate", "1000"]) == 0
+    assert f"batch {batch} approved by cli:" in capsys.readouterr().out
+    con = store.connect(db_path)
+    sent = con.execute("SELECT count(*) FROM messages WHERE state = 'sent'").fetchall()
+    who = con.execute("SELECT approved_by FROM batches").fetchall()
+    con.close()
+    assert sent == [(5,)] and who[0][0].startswith("cli:")
+
+
+def test_reject_of_a_batch_not_awaiting_approval_is_one_sentence(db_path, capsys):
+    from sendkit import SENDER, make_quote, phones
+    from smscore import ledger
+
+    con = store.connect(db_path)
+    batch = ledger.freeze_batch(con, make_quote(phones(2)), sender=SENDER, mode="sandbox")
+    con.close()
+    assert main(["--db", str(db_path), "reject", batch]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: batch {batch[:12]} is frozen, not awaiting approval")

@@ -45,10 +45,13 @@ def _apptest_config(monkeypatch: pytest.MonkeyPatch):
     # AppTest keeps selectbox format_func lambdas in session state, which the serializable-state
     # check (on in .streamlit/config.toml for the real server) would reject.
     previous = st_config.get_option("runner.enforceSerializableSessionState")
+    address = st_config.get_option("server.address")
     st_config.set_option("runner.enforceSerializableSessionState", False)
+    st_config.set_option("server.address", "127.0.0.1")  # as .streamlit/config.toml: local mode
     monkeypatch.chdir(ROOT)  # st.Page("pages/x.py") resolves from the working directory
     yield
     st_config.set_option("runner.enforceSerializableSessionState", previous)
+    st_config.set_option("server.address", address)
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from smscore import contacts, reports
 from smscore.money import format_money
 from ui import batchnotes, jobs
 from ui.i18n import t
-from ui.setup import Context, link
+from ui.setup import Context, can, link
 from ui.tables import batches_table
+from ui.untrusted import md
 
 
 def render(ctx: Context) -> None:
@@ -26,15 +27,16 @@ def render(ctx: Context) -> None:
         kind = t("account.trial") if ctx.account.is_trial else t("account.full")
         account.metric(t("home.account_type"), kind)
     if ctx.problem:
-        st.error(t("home.gateway_problem", problem=ctx.problem))
+        st.error(t("home.gateway_problem", problem=md(ctx.problem)))
     st.caption(t("home.threshold", threshold=_threshold(ctx)))
     _counts(ctx)
     _last_batches(ctx)
     c1, c2, c3 = st.columns(3)
     with c1:
         link("contacts", t("nav.contacts"), ":material/contacts:")
-    with c2:
-        link("send", t("nav.send"), ":material/send:")
+    if can("send"):  # viewers have no Send page
+        with c2:
+            link("send", t("nav.send"), ":material/send:")
     with c3:
         link("topup", t("nav.topup"), ":material/add_card:")
 

@@ -19,6 +19,39 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "nav.reports": ("Reports", "Relatórios"),
     "nav.topup": ("Top-up guide", "Guia de recarga"),
     "nav.settings": ("Settings", "Configurações"),
+    "nav.audit": ("Audit", "Auditoria"),
+    "nav.approvals": ("Approvals", "Aprovações"),
+    # sign-in and access (ui/auth.py)
+    "auth.signin_title": ("Sign in to smsconsole", "Entrar no smsconsole"),
+    "auth.email": ("E-mail", "E-mail"),
+    "auth.password": ("Password", "Senha"),
+    "auth.submit": ("Sign in", "Entrar"),
+    "auth.oidc_signin": ("Sign in with your identity provider", "Entrar com o seu provedor de identidade"),
+    "auth.oidc_signout": ("Sign out of the identity provider", "Sair do provedor de identidade"),
+    "auth.sign_out": ("Sign out", "Sair"),
+    "auth.local_mode": ("Local mode: only this computer can open it.",
+                        "Modo local: só este computador pode abri-lo."),
+    "auth.expired": ("Your session expired after being idle; please sign in again.",
+                     "Sua sessão expirou por inatividade; entre novamente."),
+    "auth.no_role": ("No role in this workspace for {email}; ask an admin.",
+                     "Nenhum papel neste espaço de trabalho para {email}; peça a um administrador."),
+    "auth.page_refused": ("The {role} role may not open this page; ask an admin.",
+                          "O papel {role} não pode abrir esta página; peça a um administrador."),
+    "auth.refused_title": ("Sign-in required on this address", "Login obrigatório neste endereço"),
+    "auth.refused_why": (
+        "Other computers can reach this console (it listens on a network address or sits behind "
+        "a proxy) and no sign-in is configured, so it shows nothing.",
+        "Outros computadores alcançam este console (ele escuta num endereço de rede ou está atrás "
+        "de um proxy) e nenhum login está configurado, então ele não mostra nada."),
+    "auth.refused_how": (
+        "To open it for a team, create an admin account on the server:\n"
+        "    python -m smscore user add you@example.com --role admin\n"
+        "or configure OpenID Connect in .streamlit/secrets.toml ([auth]).\n"
+        "To use it on this computer only, start it with --server.address 127.0.0.1.",
+        "Para abri-lo para uma equipe, crie uma conta de administrador no servidor:\n"
+        "    python -m smscore user add voce@example.com --role admin\n"
+        "ou configure o OpenID Connect em .streamlit/secrets.toml ([auth]).\n"
+        "Para usá-lo só neste computador, inicie-o com --server.address 127.0.0.1."),
     # shared frame
     "mode.sandbox": ("Sandbox", "Sandbox"),
     "mode.live": ("Live", "Ao vivo"),
@@ -39,6 +72,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "common.as_of": ("Prices as of {date}", "Preços de {date}"),
     "common.download_csv": ("Download CSV", "Baixar CSV"),
     "common.none": ("(none)", "(nenhuma)"),
+    # the workspace (DuckDB file) cannot be opened: one sentence, never the path or a traceback
+    "store.in_use": (
+        "The workspace is open in another smsconsole process (the command line or another console server); close it, then reload this page.",
+        "O espaço de trabalho está aberto em outro processo do smsconsole (a linha de comando ou outro servidor do console); feche-o e recarregue esta página.",
+    ),
+    "store.too_new": (
+        "The workspace was written by a newer smsconsole; upgrade this one to open it.",
+        "O espaço de trabalho foi gravado por um smsconsole mais novo; atualize este para abri-lo.",
+    ),
+    "store.unreadable": (
+        "The workspace file cannot be opened (unreadable or damaged); the server log says why.",
+        "O arquivo do espaço de trabalho não pode ser aberto (ilegível ou danificado); o log do servidor diz o motivo.",
+    ),
     # home
     "home.title": ("SMS operator console", "Console de SMS"),
     "home.caption_sandbox": (
@@ -187,6 +233,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "send.need_body": ("Write a message to see its cost.", "Escreva uma mensagem para ver o custo."),
     "send.need_recipients": ("Choose the recipients to see the cost.", "Escolha os destinatários para ver o custo."),
+    "send.body_invalid": ("This message cannot be sent: {problem}", "Esta mensagem não pode ser enviada: {problem}"),
     "send.quote_error": ("Cannot price this batch: {problem}", "Não foi possível orçar este lote: {problem}"),
     "send.step_cost": ("3. Cost", "3. Custo"),
     "send.trial_prefix": ('Trial account: Twilio adds "{prefix}" to every message; it is counted.',
@@ -309,8 +356,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Replies, delivery statuses and opt-outs arrive as they happen once {setting} is set to the console's public address; until then statuses come from \"Fetch statuses\" and opt-outs from Twilio's error 21610.",
         "Respostas, status de entrega e descadastros chegam na hora quando {setting} aponta para o endereço público do console; até lá os status vêm de \"Buscar status\" e os descadastros do erro 21610 da Twilio."),
     "inbox.configured": (
-        "Twilio posts statuses to {status} (sent with every message) and replies to {inbound} (set it as the number's or Messaging Service's incoming-message URL).",
-        "A Twilio envia os status para {status} (informado em cada mensagem) e as respostas para {inbound} (configure como URL de mensagens recebidas do número ou do Messaging Service)."),
+        "Twilio posts statuses to the first address below (sent with every message) and replies to the second (set it as the number's or Messaging Service's incoming-message URL).",
+        "A Twilio envia os status para o primeiro endereço abaixo (informado em cada mensagem) e as respostas para o segundo (configure-o como URL de mensagens recebidas do número ou do Messaging Service)."),
     "inbox.bad_url": ("The public URL cannot be used: {problem}", "O endereço público não pode ser usado: {problem}"),
     "inbox.empty": ("No reply yet.", "Nenhuma resposta ainda."),
     "inbox.simulate": ("Sandbox: simulate Twilio's webhooks", "Sandbox: simular os webhooks da Twilio"),
@@ -331,8 +378,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "send.too_long_some": (
         "{n} recipients left out: their message would be over 1,600 characters once placeholders are filled (see the excluded list).",
         "{n} destinatários ficaram de fora: a mensagem deles passaria de 1.600 caracteres com os campos preenchidos (veja a lista de excluídos)."),
-    "send.body_over": ("{chars:,} characters: Twilio refuses messages over 1,600 characters (error 21617).",
-                       "{chars:,} caracteres: a Twilio recusa mensagens com mais de 1.600 caracteres (erro 21617)."),
+    "send.body_over": ("{count:,} characters: Twilio refuses messages over 1,600 characters (error 21617).",
+                       "{count:,} caracteres: a Twilio recusa mensagens com mais de 1.600 caracteres (erro 21617)."),
     "send.long_warning": (
         "The longest message is {segments} segments. Twilio advises at most 10 segments per message for reliable delivery: consider a shorter text or a link.",
         "A mensagem mais longa tem {segments} segmentos. A Twilio recomenda no máximo 10 segmentos por mensagem para uma entrega confiável: considere um texto menor ou um link."),
@@ -412,6 +459,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reports.by_country": ("Country", "País"),
     "reports.by_category": ("Category", "Categoria"),
     "reports.by_day": ("Day", "Dia"),
+    "reports.by_operator": ("Operator", "Operador"),
     "reports.by_batch": ("Batch", "Lote"),
     "reports.cost": ("Cost", "Custo"),
     "reports.col_batch": ("Batch", "Lote"),

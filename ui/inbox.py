@@ -12,6 +12,7 @@ import streamlit as st
 
 from smscore import simulate, webhooks
 from ui.i18n import t
+from ui.untrusted import md
 
 
 def _simulator(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
@@ -31,7 +32,7 @@ def _reply(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
         result = simulate.reply(con, st.session_state.sim_from or "",
                                 st.session_state.sim_body or "", webhooks.extra_stop_words(cfg))
     except ValueError as exc:
-        st.session_state["simulated"] = str(exc)
+        st.session_state["simulated"] = md(str(exc))  # it quotes what was typed
         return
     st.session_state["simulated"] = t("inbox.sim_done", what=result.detail)
 
@@ -47,13 +48,14 @@ def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: boo
     try:
         base = webhooks.public_url(cfg)
     except webhooks.WebhookConfigError as exc:
-        st.error(t("inbox.bad_url", problem=str(exc)))
+        st.error(t("inbox.bad_url", problem=md(str(exc))))
         base = None
     if base is None:
         st.caption(t("inbox.not_configured", setting=webhooks.PUBLIC_URL))
     else:
-        st.caption(t("inbox.configured", status=base + webhooks.STATUS_PATH,
-                     inbound=base + webhooks.INBOUND_PATH))
+        # The URLs as code: copied into Twilio's console exactly, never turned into links.
+        st.caption(t("inbox.configured"))
+        st.code(f"{base}{webhooks.STATUS_PATH}\n{base}{webhooks.INBOUND_PATH}", language=None)
     if note := st.session_state.pop("simulated", None):
         st.success(note)
     box = webhooks.inbox(con)

@@ -14,6 +14,7 @@ import streamlit as st
 from smscore import schedule
 from smscore.clock import utcnow
 from ui.i18n import t
+from ui.untrusted import md
 
 
 def choose(sender: str) -> tuple[datetime | None, str | None]:
@@ -31,7 +32,7 @@ def choose(sender: str) -> tuple[datetime | None, str | None]:
     try:
         send_at = schedule.check(datetime.combine(chosen_day, chosen_time), sender)
     except schedule.ScheduleError as exc:
-        return None, str(exc)
+        return None, md(str(exc))  # it quotes the sender setting
     st.info(t("schedule.note", at=f"{send_at:%Y-%m-%d %H:%M}"), icon=":material/schedule:")
     return send_at, None
 

@@ -8,6 +8,7 @@ DuckDB connection is not thread-safe and reruns happen on different threads.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -17,17 +18,23 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from smscore import store
+from smscore import accounts, audit, store
+from smscore.accounts import Principal
 from smscore.credentials import Credentials
 from smscore.gateway import open_gateway
 from smscore.money import Money, format_money
 from smscore.settings import Settings, load_settings, update_settings
-from ui import i18n
+from ui import auth, i18n
 from ui.i18n import t
 from ui.seed import seed_if_empty
+from ui.untrusted import md
 
 ROOT = Path(__file__).resolve().parent.parent
+_log = logging.getLogger(__name__)
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
+# The right a page needs to open at all; actions inside a page check their own (ui.auth.permit).
+PAGE_RIGHTS = {"nav.send": "send", "nav.settings": "settings", "nav.audit": "audit",
+               "nav.approvals": "approve"}
 
 
 @dataclass
@@ -42,6 +49,7 @@ class Context:
     gateway: object | None  # smscore.gateway.Gateway; None when it cannot be opened
     account: object | None  # smscore.gateway.Account
     problem: str | None  # why the gateway or account is unavailable, for the operator
+    principal: Principal = accounts.LOCAL_MODE  # who this run acts as (ui.auth)
 
     @property
     def balance(self) -> Money | None:
@@ -93,7 +101,10 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
 
 def language() -> str:
     """The console language from the settings; cheap enough for console.py's page titles."""
-    lang = load_settings(cursor()).language
+    try:
+        lang = st.session_state.get("lang_override") or load_settings(cursor()).language
+    except store.StoreError:  # the page's own setup call says why, in one sentence
+        return st.session_state.get("lang", "en")
     st.session_state["lang"] = lang
     return lang
 
@@ -101,17 +112,67 @@ def language() -> str:
 def page(title_key: str, *, sidebar: bool = True) -> Context:
     """Set up one page run and draw the shared frame (mode badge, balance, notices, language)."""
     cfg = config()
-    con = cursor(cfg)
+    con = _open_or_stop(cfg)
     settings = load_settings(con)
-    st.session_state["lang"] = settings.language
+    st.session_state["lang"] = st.session_state.get("lang_override") or settings.language
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
         st.session_state.setdefault(key, default)
     st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
+    who = auth.gate(con, cfg)  # before anything reads the account: no data without sign-in
+    _page_right(con, who, PAGE_RIGHTS.get(title_key, "view"))
     ctx = _context(con, cfg, settings)
+    ctx.principal = who
     if sidebar:
         _sidebar(ctx)
+    auth.denial_notice()
     _low_balance_notice(ctx)
     return ctx
+
+
+def _open_or_stop(cfg: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+    """This run's cursor, or one sentence on the page and the end of the run.
+
+    A StoreError names the file and, for a lock, the other process's PID: useful in the server
+    log, noise (and a path dump) on the page, where Streamlit would show it as a traceback.
+    """
+    try:
+        return cursor(cfg)
+    except store.StoreError as exc:
+        _log.warning("workspace unavailable: %s", exc)
+        st.error(t(store_problem_key(exc)), icon=":material/lock:")
+        st.stop()
+        raise  # not reached: st.stop() raises; tells type checkers this never falls off
+
+
+def store_problem_key(exc: store.StoreError) -> str:
+    """The message key for why the workspace cannot be opened: in use, too new, or unreadable."""
+    cause = str(exc.__cause__ or "").lower()
+    if "lock" in cause:
+        return "store.in_use"
+    if "newer than this" in str(exc):
+        return "store.too_new"
+    return "store.unreadable"
+
+
+def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> None:
+    if accounts.can(con, who.role, right):
+        return
+    audit.record(con, who.actor, "denied", right)
+    st.error(t("auth.page_refused", role=who.role), icon=":material/block:")
+    st.stop()
+
+
+def who() -> Principal | None:
+    """Who this session acts as (None before sign-in); draws nothing, for console.py."""
+    cfg = config()
+    return auth.principal(cursor(cfg), cfg)
+
+
+def can(right: str) -> bool:
+    """Whether the signed-in role holds `right`: to hide a button (the action checks again)."""
+    found = auth.current() if accounts.any_accounts(cursor()) or auth.oidc_configured() else (
+        accounts.LOCAL_MODE)
+    return found is not None and accounts.can(cursor(), found.role, right)
 
 
 def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: Settings) -> Context:
@@ -148,6 +209,7 @@ def forget_account() -> None:
 
 def _sidebar(ctx: Context) -> None:
     with st.sidebar:
+        auth.sidebar(ctx.principal)
         if ctx.sandbox:
             st.badge(t("mode.sandbox_badge"), icon=":material/science:", color="orange")
         else:
@@ -156,20 +218,24 @@ def _sidebar(ctx: Context) -> None:
             label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
             st.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
         elif ctx.problem:
-            st.caption(t("sidebar.account_problem", problem=ctx.problem))
+            st.caption(t("sidebar.account_problem", problem=md(ctx.problem)))
         if ctx.account is not None:
             kind = t("account.trial") if ctx.account.is_trial else t("account.full")
-            st.caption(t("sidebar.account", kind=kind, last4=ctx.account.sid_last4 or "—"))
+            st.caption(t("sidebar.account", kind=kind, last4=md(ctx.account.sid_last4 or "—")))
         choices = list(i18n.LANGUAGE_NAMES)
-        st.selectbox(t("sidebar.language"), choices, index=choices.index(ctx.settings.language),
+        st.selectbox(t("sidebar.language"), choices, index=choices.index(st.session_state["lang"]),
                      format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
                      on_change=_language_changed)
 
 
 def _language_changed() -> None:
     lang = st.session_state["_lang_choice"]
-    update_settings(cursor(), language=lang)
     st.session_state["lang"] = lang
+    if can("settings"):  # the workspace's language; anyone else changes only their session's
+        update_settings(cursor(), language=lang)
+        st.session_state.pop("lang_override", None)
+    else:
+        st.session_state["lang_override"] = lang
 
 
 def is_low(ctx: Context) -> bool:

@@ -1,0 +1,174 @@
+"""Spending limits and two-person approval of costly batches.
+
+An operator's mistake (the wrong category, a message to everyone) costs real money before
+anyone notices. An admin sets, in the account currency, a per-batch and a per-day limit for
+each confirming operator, and a threshold above which a batch is frozen "awaiting approval"
+until a different admin approves it; rejecting it cancels it. The sender refuses a held or
+rejected batch (`ensure_sendable`), so no path around the console or the CLI can send it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+
+from smscore import audit
+from smscore.audit import Actor
+from smscore.clock import utcnow
+from smscore.money import Money, format_money, to_decimal
+from smscore.store import get_setting, query_df, set_setting
+
+AWAITING = "awaiting approval"
+REJECTED = "rejected"
+_KEYS = {"per_batch": "limit.per_batch", "per_day": "limit.per_day",
+         "approval_over": "limit.approval_over", "currency": "limit.currency"}
+
+
+class LimitExceeded(ValueError):
+    """A batch would go over the per-batch or the per-day limit."""
+
+
+class ApprovalError(ValueError):
+    """An approval or rejection that cannot happen (same admin, not awaiting, held batch)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Amounts in `currency`; None means no limit."""
+
+    per_batch: Decimal | None = None
+    per_day: Decimal | None = None
+    approval_over: Decimal | None = None
+    currency: str = "USD"
+
+    def validated(self) -> Limits:
+        for name in ("per_batch", "per_day", "approval_over"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"the {name.replace('_', ' ')} limit cannot be negative; got {value}")
+        Money(Decimal(0), self.currency)  # raises on a malformed currency code
+        return self
+
+
+def load_limits(con: duckdb.DuckDBPyConnection) -> Limits:
+    raw = {name: get_setting(con, key) for name, key in _KEYS.items()}
+    amounts = {n: to_decimal(v) if v else None for n, v in raw.items() if n != "currency"}
+    return Limits(**amounts, currency=(raw["currency"] or "USD").upper())
+
+
+def save_limits(con: duckdb.DuckDBPyConnection, limits: Limits, actor: Actor) -> Limits:
+    limits.validated()
+    for name, key in _KEYS.items():
+        value = getattr(limits, name)
+        set_setting(con, key, "" if value is None else str(value))
+    audit.record(con, actor, "settings.change", "limits",
+                 {n: None if getattr(limits, n) is None else str(getattr(limits, n)) for n in _KEYS})
+    return limits
+
+
+def spent_today(con: duckdb.DuckDBPyConnection, who: str, day: date | None = None) -> Decimal:
+    """The maximum cost of the batches `who` confirmed on `day` (UTC), rejected ones excluded."""
+    row = con.execute(
+        "SELECT coalesce(sum(estimate_max), 0) FROM batches WHERE confirmed_by = ? "
+        "AND CAST(created_at AS DATE) = ? AND status <> ?",
+        [who, day or utcnow().date(), REJECTED]).fetchall()[0]
+    return Decimal(row[0])
+
+
+def check_limits(con: duckdb.DuckDBPyConnection, who: str, maximum: Money) -> None:
+    """Raise LimitExceeded, in one sentence with both amounts, before anything is frozen."""
+    limits = load_limits(con)
+    if limits.per_batch is None and limits.per_day is None:
+        return
+    if maximum.currency != limits.currency:
+        raise LimitExceeded(f"spending limits are in {limits.currency}; this batch is priced in "
+                            f"{maximum.currency}, so it cannot be checked; ask an admin")
+    cur = maximum.currency
+    if limits.per_batch is not None and maximum.amount > limits.per_batch:
+        raise LimitExceeded(f"this batch may cost up to {format_money(maximum.amount, cur)}, "
+                            f"over the per-batch limit of {format_money(limits.per_batch, cur)}")
+    if limits.per_day is not None:
+        total = spent_today(con, who) + maximum.amount
+        if total > limits.per_day:
+            raise LimitExceeded(f"with this batch {who} would confirm up to "
+                                f"{format_money(total, cur)} today, over the per-day limit of "
+                                f"{format_money(limits.per_day, cur)}")
+
+
+def hold_if_needed(con: duckdb.DuckDBPyConnection, batch_id: str, maximum: Money) -> bool:
+    """Freeze a fresh batch as awaiting approval when its maximum cost is over the threshold."""
+    limits = load_limits(con)
+    if limits.approval_over is None:
+        return False
+    over = maximum.currency != limits.currency or maximum.amount > limits.approval_over
+    if over:
+        con.execute("UPDATE batches SET status = ?, status_reason = ? WHERE id = ? "
+                    "AND status = 'frozen' AND approved_by IS NULL",
+                    [AWAITING, "maximum cost over the approval threshold", batch_id])
+    return _status(con, batch_id) == AWAITING
+
+
+def _status(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
+    rows = con.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchall()
+    if not rows:
+        raise ApprovalError(f"no batch {batch_id!r}")
+    return rows[0][0]
+
+
+def ensure_sendable(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """Refuse to send a batch that awaits approval or was rejected."""
+    status = _status(con, batch_id)
+    if status == AWAITING:
+        raise ApprovalError(f"batch {batch_id[:12]} awaits approval by an admin; nothing was sent")
+    if status == REJECTED:
+        raise ApprovalError(f"batch {batch_id[:12]} was rejected; nothing was sent")
+
+
+def _awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
+    """The batch's confirmer; raise unless it awaits approval."""
+    status = _status(con, batch_id)
+    if status != AWAITING:
+        raise ApprovalError(f"batch {batch_id[:12]} is {status}, not awaiting approval")
+    return con.execute("SELECT confirmed_by FROM batches WHERE id = ?",
+                       [batch_id]).fetchall()[0][0]
+
+
+def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None:
+    """Let a held batch go; the admin who confirmed it may not approve it."""
+    if _awaiting(con, batch_id) == actor.name:
+        audit.record(con, actor, "batch.approve-refused", batch_id, {"reason": "same admin"})
+        raise ApprovalError("the admin who confirmed a batch cannot approve it; another admin must")
+    con.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, approved_by = ? "
+                "WHERE id = ?", [actor.name, batch_id])
+    audit.record(con, actor, "batch.approve", batch_id)
+
+
+def reject(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor, reason: str = "") -> None:
+    """Cancel a held batch: it never sends."""
+    _awaiting(con, batch_id)
+    con.execute("UPDATE batches SET status = ?, status_reason = ? WHERE id = ?",
+                [REJECTED, f"rejected by {actor.name}" + (f": {reason}" if reason else ""),
+                 batch_id])
+    audit.record(con, actor, "batch.reject", batch_id, {"reason": reason} if reason else None)
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Batches awaiting approval, oldest first, with what the approver must see."""
+    return query_df(con, """
+        SELECT id AS batch_id, created_at, confirmed_by, body, recipients, segments,
+               estimate_max, currency, mode
+        FROM batches WHERE status = ? ORDER BY created_at, id""", [AWAITING])
+
+
+def by_country(con: duckdb.DuckDBPyConnection, batch_id: str) -> pd.DataFrame:
+    """Recipients and maximum cost per country of one batch."""
+    return query_df(con, """
+        SELECT coalesce(m.country, '?') AS country, count(*) AS recipients,
+               sum(m.segments)::BIGINT AS segments,
+               sum(m.price_max)::DECIMAL(18, 6) AS maximum, any_value(b.currency) AS currency
+        FROM messages m JOIN batches b ON b.id = m.batch_id
+        WHERE m.batch_id = ? GROUP BY 1 ORDER BY maximum DESC, country""", [batch_id])

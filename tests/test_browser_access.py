@@ -1,0 +1,162 @@
+"""Operator access in Chromium against `streamlit run console.py`: sign-in, roles, lock-out.
+
+Accounts are created before the server starts (the server holds the database's lock); each
+test signs in through the console's own form, as an operator would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from playwright.sync_api import Page, expect
+
+from browser import CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, streamlit_server, wait_for_run
+from signin import PASSWORD, add_account
+from test_browser import FIVE, PAGE_URLS, prepare
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": LAUNCH_ARGS}
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.get_by_role("textbox", name="E-mail").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_test_id("stFormSubmitButton").get_by_role("button", name="Sign in").click()
+    wait_for_run(page)
+
+
+def audit_rows(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db))  # the server has stopped
+    try:
+        return con.execute("SELECT actor, action FROM audit ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def team_db(tmp_path):
+    db = tmp_path / "team.duckdb"
+    prepare(db, csv=FIVE)
+    for role in ("viewer", "operator", "admin"):
+        add_account(db, f"{role}@example.com", role)
+    return db
+
+
+def test_every_page_url_shows_the_sign_in_form_and_no_data(page, team_db, tmp_path):
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        for path in PAGE_URLS:
+            open_page(page, f"{url}/{path}")
+            expect(page.get_by_role("heading", name="Sign in to smsconsole")).to_be_visible()
+            expect(page.get_by_text("SANDBOX")).to_have_count(0)
+            expect(page.get_by_text("Mary Smith")).to_have_count(0)
+
+
+def test_viewer_cannot_upload_send_or_open_settings(page, team_db, tmp_path):
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "viewer@example.com")
+        expect(page.get_by_text("viewer@example.com (viewer)")).to_be_visible()
+        expect(nav_link(page, "Settings")).to_have_count(0)
+        expect(nav_link(page, "Audit")).to_have_count(0)
+        nav_link(page, "Contacts").click()
+        wait_for_run(page)
+        expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_disabled()
+        expect(nav_link(page, "Send")).to_have_count(0)
+        expect(nav_link(page, "Approvals")).to_have_count(0)
+    con = duckdb.connect(str(team_db))
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    con.close()
+
+
+def test_fifth_wrong_password_locks_the_account(page, team_db, tmp_path):
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        for _ in range(4):
+            sign_in(page, "operator@example.com", "not the password")
+            expect(page.get_by_text("wrong e-mail or password")).to_be_visible()
+        sign_in(page, "operator@example.com", "not the password")
+        expect(page.get_by_text("locked after 5 failed sign-ins")).to_be_visible()
+        sign_in(page, "operator@example.com")  # the right password, too late
+        expect(page.get_by_text("locked after 5 failed sign-ins")).to_be_visible()
+        expect(page.get_by_text("SANDBOX")).to_have_count(0)
+    actions = [a for _, a in audit_rows(team_db)]
+    assert actions.count("sign-in.failure") == 4
+    assert "sign-in.lockout" in actions and "sign-in.locked" in actions
+
+
+def test_sign_out_ends_the_session(page, team_db, tmp_path):
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "admin@example.com")
+        expect(page.get_by_text("SANDBOX").first).to_be_visible()
+        nav_link(page, "Audit").click()
+        wait_for_run(page)
+        expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+        button(page, "Sign out").click()
+        wait_for_run(page)
+        expect(page.get_by_role("heading", name="Sign in to smsconsole")).to_be_visible()
+        expect(nav_link(page, "Audit")).to_have_count(0)
+    assert ("admin@example.com", "sign-out") in audit_rows(team_db)
+
+
+def limits(db: Path, **kw: str) -> None:
+    from decimal import Decimal
+
+    from smscore import approvals, store
+    from smscore.audit import Actor
+
+    con = store.connect(db)
+    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
+                          Actor.cli())
+    con.close()
+
+
+def confirm_send(page: Page) -> None:
+    nav_link(page, "Send").click()
+    wait_for_run(page)
+    box = page.get_by_test_id("stTextArea").locator("textarea")
+    box.fill("Olá {name}, promoção!")
+    box.press("Control+Enter")
+    wait_for_run(page)
+    button(page, "Send to 5 recipients").click()
+    dialog = page.get_by_test_id("stDialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Confirm and send").click()
+    wait_for_run(page)
+
+
+def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
+    limits(team_db, per_batch="0.05")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "operator@example.com")
+        confirm_send(page)
+        expect(page.get_by_text("over the per-batch limit of USD 0.05").first).to_be_visible()
+    con = duckdb.connect(str(team_db))
+    assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
+    con.close()
+
+
+def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path):
+    limits(team_db, approval_over="0.05")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "admin@example.com")
+        confirm_send(page)
+        expect(page.get_by_text("awaits approval by another admin").first).to_be_visible()
+        nav_link(page, "Approvals").click()
+        wait_for_run(page)
+        button(page, "Approve and send").click()
+        wait_for_run(page)
+        expect(page.get_by_text("cannot approve it; another admin must").first).to_be_visible()
+    con = duckdb.connect(str(team_db))
+    assert con.execute("SELECT status FROM batches").fetchall() == [("awaiting approval",)]
+    assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
+    con.close()

@@ -1,0 +1,93 @@
+"""The Users section of Settings (admins): accounts, roles, sign-in policy.
+
+Each action checks the right again (ui.auth.permit) and goes through smscore.accounts, which
+records it in the audit trail. A password typed here is cleared from the session at once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from smscore import accounts, store
+from ui import auth, setup
+
+
+def render(ctx: setup.Context) -> None:
+    st.subheader("Users")
+    users = accounts.list_users(ctx.con)
+    st.dataframe(pd.DataFrame([{"email": u.email, "role": u.role,
+                                "state": "disabled" if u.disabled else "active",
+                                "sign-in": "password" if u.has_password else "identity provider"}
+                               for u in users], columns=["email", "role", "state", "sign-in"]),
+                 hide_index=True, column_config={"email": st.column_config.TextColumn("email")})
+    with st.form("user_add", clear_on_submit=True):
+        st.text_input("E-mail", key="user_email")
+        st.selectbox("Role", accounts.ROLES, key="user_role")
+        st.text_input("Password (empty: sign-in through the identity provider only)",
+                      type="password", key="user_password")
+        st.form_submit_button("Add user", key="user_add_submit", on_click=_add)
+    if users:
+        c1, c2 = st.columns(2)
+        email = c1.selectbox("Account", [u.email for u in users], key="user_pick")
+        c2.selectbox("New role", accounts.ROLES, key="user_new_role")
+        b1, b2, b3 = st.columns(3)
+        b1.button("Change role", key="user_set_role", on_click=_set_role, args=(email,))
+        b2.button("Disable", key="user_disable", on_click=_disable, args=(email, True))
+        b3.button("Enable", key="user_enable", on_click=_disable, args=(email, False))
+    _policy(ctx)
+    problem = st.session_state.pop("_users_problem", None)
+    if problem:
+        st.error(problem, icon=":material/error:")
+
+
+def _policy(ctx: setup.Context) -> None:
+    limit = accounts.idle_limit(ctx.con, ctx.config)
+    st.number_input("Sign out after this many idle minutes", min_value=1.0, step=5.0,
+                    value=limit.total_seconds() / 60, key="idle_minutes", on_change=_idle,
+                    disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
+                    help=f"{accounts.IDLE_ENV}, when set, wins over this setting.")
+    st.toggle("Viewers may download phone numbers", key="viewer_exports",
+              value=store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, "false") == "true",
+              on_change=_viewer_exports)
+
+
+def _guarded(action) -> None:  # noqa: ANN001 - a callable doing one account change
+    who = auth.permit("users")
+    if who is None:
+        return
+    try:
+        action(setup.cursor(), who.actor)
+    except ValueError as exc:
+        st.session_state["_users_problem"] = str(exc)
+
+
+def _add() -> None:
+    email, role = st.session_state.get("user_email", ""), st.session_state.get("user_role")
+    password = st.session_state.get("user_password") or None
+    st.session_state["user_password"] = ""
+    _guarded(lambda con, actor: accounts.add_user(con, email, role, password, actor))
+
+
+def _set_role(email: str) -> None:
+    role = st.session_state.get("user_new_role")
+    _guarded(lambda con, actor: accounts.set_role(con, email, role, actor))
+
+
+def _disable(email: str, disabled: bool) -> None:
+    _guarded(lambda con, actor: accounts.set_disabled(con, email, disabled, actor))
+
+
+def _viewer_exports() -> None:
+    value = "true" if st.session_state.get("viewer_exports") else "false"
+
+    def change(con, actor) -> None:  # noqa: ANN001
+        store.set_setting(con, accounts.VIEWER_EXPORTS, value)
+        from smscore import audit  # noqa: PLC0415
+        audit.record(con, actor, "settings.change", accounts.VIEWER_EXPORTS, {"value": value})
+    _guarded(change)
+
+
+def _idle() -> None:
+    minutes = float(st.session_state.get("idle_minutes") or 0)
+    _guarded(lambda con, actor: accounts.set_idle_minutes(con, minutes, actor))
