@@ -5,12 +5,15 @@ which bench/bench_import.py leaves behind). Each page runs under Streamlit's App
 script a browser session runs; the figure is the script's wall time for the first load (cold
 caches), a rerun, and a change of page in the contacts table. Issue 4 asks the Contacts page
 to load in under 2 s with 1,000,000 contacts without shipping the table to the browser.
+Reruns are the median of REPEAT runs (environment variable, default 7): on a shared machine one
+run of ~0.1 s says more about the neighbours than about the page.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,6 +35,13 @@ def timed(at: AppTest) -> float:
     return seconds
 
 
+REPEAT = int(os.environ.get("REPEAT", "7"))
+
+
+def rerun(at: AppTest) -> float:
+    return statistics.median(timed(at) for _ in range(REPEAT))
+
+
 def main() -> None:
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else SOURCE
     if not source.exists():
@@ -44,7 +54,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     contacts = AppTest.from_file(str(ROOT / "pages" / "contacts.py"), default_timeout=120)
     first = timed(contacts)
-    again = timed(contacts)
+    again = rerun(contacts)
     shown = max((len(df.value) for df in contacts.dataframe), default=0)
     print(f"contacts page, first load   {first:6.2f} s  (largest table sent: {shown:,} rows)")
     print(f"contacts page, rerun        {again:6.2f} s")
@@ -54,7 +64,7 @@ def main() -> None:
         print(f"contacts page, next page    {timed(contacts):6.2f} s")
     send = AppTest.from_file(str(ROOT / "pages" / "send.py"), default_timeout=120)
     print(f"send page, first load       {timed(send):6.2f} s  (quote of every contact)")
-    print(f"send page, rerun            {timed(send):6.2f} s")
+    print(f"send page, rerun            {rerun(send):6.2f} s")
 
 
 if __name__ == "__main__":

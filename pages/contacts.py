@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import phonenumbers
 import streamlit as st
 
@@ -40,6 +41,9 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
     except (csvsource.CsvImportError, ValueError) as exc:
         st.session_state.import_result = {"error": str(exc)}
         return
+    except duckdb.Error as exc:  # e.g. out of memory or disk: one sentence, never a traceback
+        st.session_state.import_result = {"error": _first_line(exc)}
+        return
     audit.record(setup.cursor(), ctx.principal.actor, "import", name,
                  {"imported": report.imported, "updated": report.updated,
                   "rejected": report.rejected})
@@ -48,6 +52,10 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
         "categories_created": list(report.categories_created),
         "rejects": report.rejects,
     }
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _import_tab() -> None:

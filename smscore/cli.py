@@ -3,6 +3,9 @@
 Each command is a `configure(parser)` plus a `run(args, con) -> int` pair registered in
 COMMANDS. Errors reach the user as one sentence on stderr with a non-zero exit, never a
 traceback: the core raises exceptions that name the bad value, and `main` prints them.
+A command runs as one unit of work on the shared workspace (store.Workspace), so the console
+and notebooks on the same file wait only while it runs; the sending commands instead take the
+workspace itself and borrow it per round.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ class CliError(Exception):
 # --- import -----------------------------------------------------------------------------------
 
 def _configure_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8 or Latin-1)")
+    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8, UTF-16 or Latin-1; "
+                                "up to 500 MB and 1,000 columns: README, 'Import limits')")
     p.add_argument("--default-country", default="BR", metavar="ISO",
                    help="country of numbers written without +country code (default: BR)")
     p.add_argument("--category", help="put every imported contact in this category")
@@ -69,7 +73,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
     if report.rejected:
-        reasons = report.rejects["reason"].astype(str).str.split(":").str[0].value_counts()
+        # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
+        # when a re-imported file rejects every row.
+        reasons = report.rejects["reason"].str.replace(r"(?s):.*", "", regex=True).value_counts()
         for reason, n in reasons.items():
             print(f"  {n} rejected: {reason}")
     if args.rejects:
@@ -386,7 +392,18 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
-def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
+    with ws.unit() as con:
+        priced = _price(args, con)
+    if isinstance(priced, int):
+        return priced
+    quote, sender, mode = priced
+    return _confirm_and_send(ws, quote, sender, mode, args)
+
+
+def _price(args: argparse.Namespace,
+           con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
+    """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
     check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
@@ -405,7 +422,8 @@ def run_send(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         args.send_at = _send_time(args.send_at, sender)
     if args.hours:
         quote = _with_hours(quote, args.hours, args.days, sender)
-    return _confirm_and_send(con, gateway, quote, sender, args)
+    refused = _gate(quote, gateway)
+    return refused if refused is not None else (quote, sender, gateway.mode)
 
 
 def _with_hours(quote: Quote, hours: str, days: str, sender: str) -> Quote:
@@ -438,11 +456,8 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
     return check(moment, sender)
 
 
-def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Quote,
-                      sender: str, args: argparse.Namespace) -> int:
-    """Show the quote, refuse what cannot go, gate on the balance, confirm, freeze and send."""
-    from smscore import approvals, audit, ledger
-    from smscore.audit import Actor
+def _gate(quote: Quote, gateway: object) -> int | None:
+    """Show the quote and refuse what cannot go: too long, nobody, or a short balance."""
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -456,23 +471,37 @@ def _confirm_and_send(con: duckdb.DuckDBPyConnection, gateway: object, quote: Qu
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
+    return None
+
+
+def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
+                      args: argparse.Namespace) -> int:
+    """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
+    from smscore import approvals, audit, ledger
+    from smscore.audit import Actor
+    from smscore.money import Money
+
     send_at = getattr(args, "send_at", None)
     when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    # Asked outside any unit of work: the console must not wait on the operator's answer.
     if not args.yes and input(f"send {quote.n_recipients} messages from {sender}{when}? [y/N] ")\
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
     actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
-    approvals.check_limits(con, actor.name, maximum)
-    batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=gateway.mode, send_at=send_at)
-    audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max, quote.currency)
+    with ws.unit() as con:
+        approvals.check_limits(con, actor.name, maximum)
+        batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode, send_at=send_at)
+        audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
+                            quote.currency)
+        held = approvals.hold_if_needed(con, batch_id, maximum)
     print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
-    if approvals.hold_if_needed(con, batch_id, maximum):
+    if held:
         print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
               f"another admin approves it on the console or with `python -m smscore approve "
               f"{batch_id}`")
         return 0
-    return _send_batch(con, gateway, batch_id, args)
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
 def _configure_send_again(p: argparse.ArgumentParser) -> None:
@@ -486,29 +515,45 @@ def _configure_send_again(p: argparse.ArgumentParser) -> None:
 @command("send-again", "a new batch to the recipients of a batch whose failure was transient "
                        "(never opt-outs or permanent failures), priced and confirmed",
          _configure_send_again)
-def run_send_again(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import ledger, resend
 
-    plan = resend.plan(con, args.batch)
-    if plan.left_out:
-        print(f"left out: {resend.describe_left_out(plan.left_out)}")
-    gateway, default_sender = open_gateway(con)
-    sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
-    quote = resend.quote(con, plan)
-    return _confirm_and_send(con, gateway, quote, sender, args)
+    with ws.unit() as con:
+        plan = resend.plan(con, args.batch)
+        if plan.left_out:
+            print(f"left out: {resend.describe_left_out(plan.left_out)}")
+        gateway, default_sender = open_gateway(con)
+        sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
+        quote = resend.quote(con, plan)
+        refused = _gate(quote, gateway)
+        mode = gateway.mode
+    if refused is not None:
+        return refused
+    return _confirm_and_send(ws, quote, sender, mode, args)
 
 
-def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
+def _gateway_for(ws: store.Workspace) -> object:
+    """The gateway for a send: a sandbox borrows the workspace per request, like the sender."""
+    import os
+
+    from smscore import gateway as gateways
+
+    return gateways.open_gateway(ws, os.environ)
+
+
+def _send_batch(ws: store.Workspace, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
     from smscore import ledger
     from smscore.sender import run_batch
 
     # A damaged batch raises ledger.DamagedBatch here: one sentence saying how to repair it.
-    progress = run_batch(con, gateway, batch_id, concurrency=args.concurrency,
+    progress = run_batch(ws, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
-    scheduled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? AND state = 'sent'"
-                            " AND twilio_status = 'scheduled'", [batch_id]).fetchone()[0]
+    with ws.unit() as con:
+        scheduled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? AND "
+                                "state = 'sent' AND twilio_status = 'scheduled'",
+                                [batch_id]).fetchone()[0]
     result = judge(progress.status, sent=progress.sent, failed=progress.failed,
                    unknown=progress.unknown, pending=progress.queued + progress.claimed,
                    scheduled=int(scheduled))
@@ -518,13 +563,14 @@ def _send_batch(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str,
     print(f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
-    _print_reasons(con, batch_id)
-    notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
-    if notice:  # fresher than the stored reason: it counts the seconds left from now
-        print(notice, file=sys.stderr)
-    elif progress.reason:
-        print(f"reason: {progress.reason}", file=sys.stderr)
-    _notice_after_batch(con, gateway)
+    with ws.unit() as con:
+        _print_reasons(con, batch_id)
+        notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
+        if notice:  # fresher than the stored reason: it counts the seconds left from now
+            print(notice, file=sys.stderr)
+        elif progress.reason:
+            print(f"reason: {progress.reason}", file=sys.stderr)
+        _notice_after_batch(con, gateway)
     return 0 if result.kind in (SENT, SENT_WITH_FAILURES, SCHEDULED) else 1
 
 
@@ -607,12 +653,17 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 
 
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
-def run_batch_resume(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.audit import Actor, record
 
-    gateway, _ = open_gateway(con)
-    record(con, Actor.cli(), "batch.resume", args.batch)
-    return _send_batch(con, gateway, args.batch, args)
+    with ws.unit() as con:
+        record(con, Actor.cli(), "batch.resume", args.batch)
+    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+
+
+# Commands that borrow the workspace in units themselves: so others get in while they send, and
+# nobody waits while an operator types a password.
+LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -699,17 +750,17 @@ def _configure_approve(p: argparse.ArgumentParser) -> None:
 
 @command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
          _configure_approve)
-def run_approve(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
     from smscore.audit import Actor
 
     actor = Actor.cli()
-    approvals.approve(con, args.batch, actor)
+    with ws.unit() as con:
+        approvals.approve(con, args.batch, actor)
     print(f"batch {args.batch} approved by {actor.name}")
     if args.no_send:
         return 0
-    gateway, _ = open_gateway(con)
-    return _send_batch(con, gateway, args.batch, args)
+    return _send_batch(ws, _gateway_for(ws), args.batch, args)
 
 
 def _configure_reject(p: argparse.ArgumentParser) -> None:
@@ -765,30 +816,37 @@ def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin
 
 
 @command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
-def run_user(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
+    """Passwords are asked outside any unit of work: the console must not wait on the typing."""
     from smscore import accounts
     from smscore.audit import Actor
 
     actor = Actor.cli()
     action = args.user_command
     if action == "list":
+        with ws.unit() as con:
+            users = accounts.list_users(con)
         _table(("email", "role", "state", "sign-in"),
                [(u.email, u.role, "disabled" if u.disabled else
                  (f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else "active"),
                  "password" if u.has_password else "identity provider")
-                for u in accounts.list_users(con)])
+                for u in users])
         return 0
-    if action == "add":
-        password = None if args.oidc_only else read_password()
-        user = accounts.add_user(con, args.email, args.role, password, actor)
-    elif action == "set-role":
-        user = accounts.set_role(con, args.email, args.role, actor)
-    elif action == "disable":
-        user = accounts.set_disabled(con, args.email, not args.enable, actor)
-    else:
-        if accounts.get_user(con, accounts.normal_email(args.email)) is None:
-            raise CliError(f"no account for {args.email}")  # before asking for a password
-        user = accounts.reset_password(con, args.email, read_password(), actor)
+    if action == "reset-password":
+        with ws.unit() as con:
+            if accounts.get_user(con, accounts.normal_email(args.email)) is None:
+                raise CliError(f"no account for {args.email}")  # before asking for a password
+    password = (read_password() if action == "reset-password"
+                or (action == "add" and not args.oidc_only) else None)
+    with ws.unit() as con:
+        if action == "add":
+            user = accounts.add_user(con, args.email, args.role, password, actor)
+        elif action == "set-role":
+            user = accounts.set_role(con, args.email, args.role, actor)
+        elif action == "disable":
+            user = accounts.set_disabled(con, args.email, not args.enable, actor)
+        else:
+            user = accounts.reset_password(con, args.email, password, actor)
     state = "disabled" if user.disabled else "active"
     print(f"{user.email}: {user.role}, {state} (recorded in the audit trail as {actor.name})")
     return 0
@@ -802,9 +860,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="smsconsole core: import contacts, price and send SMS batches via Twilio.")
     parser.add_argument("--db", metavar="PATH",
                         help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)")
+    parser.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="how long to wait while the console or another command holds the "
+                             f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, configure, _) in COMMANDS.items():
-        configure(sub.add_parser(name, help=help_text, description=help_text))
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        configure(command_parser)
+        # Also accepted after the command's name, where people tend to write it.
+        command_parser.add_argument("--wait", type=float, metavar="SECONDS",
+                                    default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -812,18 +877,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        con = store.connect(store.resolve_db_path(args.db))
-    except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
-        return _fail(exc)
-    try:
-        return COMMANDS[args.command][2](args, con)
+        ws = store.Workspace(store.resolve_db_path(args.db), kind="cli", detail=args.command,
+                             wait=args.wait, linger=0, notify=_notice)
+        run = COMMANDS[args.command][2]
+        if args.command in LENDING:
+            return run(args, ws)
+        with ws.unit() as con:
+            return run(args, con)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
         return _fail(exc)
-    finally:
-        con.close()
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _fail(exc: BaseException) -> int:

@@ -7,19 +7,25 @@ Portuguese headers), and loads the rows into DuckDB keeping each record's line i
 rejected row can be reported where the operator will find it.
 
 Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
-stray quotes, whitespace-only lines) is parsed with Python's csv module instead.
+stray quotes, whitespace-only lines) is parsed with Python's csv module instead. A file over
+the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole, and
+the text is held once, as UTF-8 bytes, so memory stays a small multiple of the file's size.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import tempfile
 import unicodedata
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -27,10 +33,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from smscore import csvlimits
+
 DELIMITERS = (",", ";", "\t")
 ROLES = ("phone", "name", "category")
 PREVIEW_ROWS = 20
 _SAMPLE = 64 * 1024
+_CHUNK = 16 * 2**20      # bytes decoded or scanned at a time
+_BATCH_ROWS = 100_000    # records parsed by Python per Arrow batch
 
 # Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
 # mobile. Compared after lower-casing, removing accents and anything not a letter or digit.
@@ -67,91 +77,156 @@ class CsvPreview:
 
 @dataclass(frozen=True)
 class CsvFile:
-    """A decoded CSV: its dialect, header, and UTF-8 text ready for a parser."""
+    """A decoded CSV: its dialect, header, and its text as UTF-8 bytes ready for a parser.
+
+    The text is kept as UTF-8 bytes only, never as one Python str: a str of a 500 MB file with
+    one accent in it takes 1 GB (two bytes a character), on top of the bytes.
+    """
 
     encoding: str
     delimiter: str
     columns: list[str]       # header names as written (or column1.. when there is no header)
     has_header: bool
-    text: str                # decoded, without BOM
     path: Path | None        # the original file when it is plain UTF-8 (DuckDB can read it as is)
-    data: bytes = field(default=b"", repr=False)  # `text` as UTF-8 (for the line scan)
+    data: bytes = field(default=b"", repr=False)  # the text as UTF-8, without BOM
+
+    def text(self) -> io.TextIOBase:
+        """The text as a stream, decoded as it is read (BytesIO shares the bytes, no copy)."""
+        return io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8", newline="")
 
 
 def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = None) -> CsvPreview:
     """Guess the dialect and the role of each column; `mapping` overrides the guess per role."""
     csv_file = open_csv(source)
-    rows = _python_records(csv_file, limit=PREVIEW_ROWS)
+    rows = list(_python_records(csv_file, limit=PREVIEW_ROWS))
     frame = pd.DataFrame([r[2] for r in rows], columns=csv_file.columns, dtype=object)
     return CsvPreview(csv_file.encoding, csv_file.delimiter, list(csv_file.columns),
                       resolve_mapping(csv_file, mapping), frame.fillna(""))
 
 
 def open_csv(source: str | Path | bytes) -> CsvFile:
-    """Read and decode a file, sniff its delimiter and header. Raises CsvImportError."""
+    """Read and decode a file, sniff its delimiter and header. Raises CsvImportError.
+
+    Only the header is parsed here, and only from the file's first bytes, so a file over the
+    size, header or column limits is refused before anything reads it whole.
+    """
     data, path = _read(source)
-    encoding, text = decode(data)
-    if not text.strip():
+    encoding, utf8 = to_utf8(data)
+    del data  # a transcoded file's original bytes are not needed any more
+    if re.search(rb"\S", utf8) is None:
         raise CsvImportError("the file is empty")
-    delimiter = sniff_delimiter(text[:_SAMPLE])
-    first = next((r for r in csv.reader(io.StringIO(text[:_SAMPLE], newline=""),
-                                        delimiter=delimiter) if any(c.strip() for c in r)), [])
+    head = utf8[:csvlimits.MAX_HEADER_BYTES + 1].decode("utf-8", "ignore")  # may cut a character
+    delimiter = sniff_delimiter(head[:_SAMPLE])
+    first = _header_record(head, delimiter, whole=len(utf8) <= csvlimits.MAX_HEADER_BYTES)
     has_header = not any(_PHONE_LIKE.fullmatch(cell) for cell in first)
     if has_header:
         columns = _unique([c.strip() or f"column{i + 1}" for i, c in enumerate(first)])
     else:
         columns = [f"column{i + 1}" for i in range(len(first))]
-    return CsvFile(encoding, delimiter, columns, has_header, text,
-                   path if encoding == "utf-8" else None, _utf8_bytes(data, encoding, text))
+    return CsvFile(encoding, delimiter, columns, has_header,
+                   path if encoding == "utf-8" else None, utf8)
 
 
-def _utf8_bytes(data: bytes, encoding: str, text: str) -> bytes:
-    """The text as UTF-8, reusing the file's bytes when they are UTF-8 already (no 70 MB copy)."""
-    if encoding == "utf-8":
-        return data
-    if encoding == "utf-8-sig":
-        return data[3:]
-    return text.encode("utf-8")
+def _header_record(head: str, delimiter: str, whole: bool) -> list[str]:
+    """The first non-blank record of `head` (the file's first bytes, or all of it if `whole`).
+
+    It must end inside `head` (another record, or a line break, follows it): a header that does
+    not would be cut, and its columns silently lost.
+    """
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    try:
+        first = next((r for r in reader if any(c.strip() for c in r)), [])
+        ended = whole or head.endswith(("\n", "\r")) or next(reader, None) is not None
+    except csv.Error:  # a cell beyond csv's own limit (128 KB) inside the header
+        raise CsvImportError(csvlimits.header_too_long()) from None
+    if len(first) > csvlimits.MAX_COLUMNS:
+        raise CsvImportError(csvlimits.too_many_columns(len(first), exact=ended))
+    if not ended:
+        raise CsvImportError(csvlimits.header_too_long())
+    return first
 
 
 def _read(source: str | Path | bytes) -> tuple[bytes, Path | None]:
+    """The file's bytes, refused by its size before it is read."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), None
+        data = bytes(source)
+        _check_size(len(data))
+        return data, None
     path = Path(source)
     try:
+        _check_size(path.stat().st_size)
         return path.read_bytes(), path
     except OSError as exc:
         raise CsvImportError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """(encoding name, text): UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252."""
+def _check_size(size: int) -> None:
+    if size > csvlimits.MAX_FILE_BYTES:
+        raise CsvImportError(csvlimits.file_too_big(size))
+
+
+def to_utf8(data: bytes) -> tuple[str, bytes]:
+    """(encoding name, the text as UTF-8 without BOM): UTF-8 with or without BOM, UTF-16 with
+    BOM, else Windows-1252. UTF-8 input is validated in chunks and returned as is (no copy)."""
     head = data[:4096]
     if head.startswith(b"PK\x03\x04"):
         raise CsvImportError("this is a zip or Excel .xlsx file, not a CSV; in Excel use "
                              "File > Save As > CSV")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", data.decode("utf-16")
+        return "utf-16", _from_utf16(data)
     if b"\x00" in head:
         raise CsvImportError("the file holds binary data (NUL bytes), not CSV text")
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", _utf8(data[3:])
+        body = data[3:]
+        bad = _utf8_error(body)
+        if bad is not None:
+            raise CsvImportError(f"the file starts with a UTF-8 mark but byte {bad + 3:,} is "
+                                 "not UTF-8")
+        return "utf-8-sig", body
+    if _utf8_error(data) is None:
+        return "utf-8", data
     try:
-        return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return "windows-1252", data.decode("cp1252")
+        return "windows-1252", _transcode(data, "cp1252")
     except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8d ...): Latin-1
-        return "latin-1", data.decode("latin-1")
+        return "latin-1", _transcode(data, "latin-1")
 
 
-def _utf8(data: bytes) -> str:
+def _from_utf16(data: bytes) -> bytes:
+    """UTF-16 text behind its BOM, as UTF-8. CSV text in UTF-16 has NUL bytes (the high byte of
+    every delimiter, digit and line break); a BOM in front of 8-bit text has none, and decoding
+    it would turn the file into CJK-looking garbage with no phone column."""
+    if b"\x00" not in data[2:4096]:
+        raise CsvImportError("the file starts with a UTF-16 mark but its text is not UTF-16; "
+                             "save it again as UTF-8")
     try:
-        return data.decode("utf-8")
+        return _transcode(data, "utf-16")
     except UnicodeDecodeError as exc:
-        raise CsvImportError(f"the file starts with a UTF-8 mark but byte {exc.start} is not "
-                             "UTF-8") from exc
+        raise CsvImportError(f"the file starts with a UTF-16 mark but is not valid UTF-16 "
+                             f"near byte {exc.start:,}; save it again as UTF-8") from None
+
+
+def _utf8_error(data: bytes) -> int | None:
+    """Offset of the first byte that is not UTF-8, or None; decodes in chunks (no file-sized
+    str), and pure ASCII (most contact files) not at all."""
+    if data.isascii():
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        try:
+            decoder.decode(view[start:start + _CHUNK], final=start + _CHUNK >= len(data))
+        except UnicodeDecodeError as exc:
+            return max(0, start + exc.start - len(decoder.getstate()[0]))
+    return None
+
+
+def _transcode(data: bytes, encoding: str) -> bytes:
+    """`data` decoded from `encoding` and encoded as UTF-8, a chunk at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    parts = [decoder.decode(view[start:start + _CHUNK], final=start + _CHUNK >= len(data))
+             .encode("utf-8") for start in range(0, len(data), _CHUNK)]
+    return b"".join(parts)
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -226,7 +301,7 @@ def resolve_mapping(csv_file: CsvFile, mapping: dict[str, str] | None) -> dict[s
 def _headerless_phone(csv_file: CsvFile) -> str | None:
     if csv_file.has_header:
         return None
-    first = _python_records(csv_file, limit=1)
+    first = list(_python_records(csv_file, limit=1))
     for column, cell in zip(csv_file.columns, first[0][2] if first else []):
         if _PHONE_LIKE.fullmatch(cell or ""):
             return column
@@ -272,26 +347,45 @@ def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def _record_starts(utf8: bytes, has_header: bool) -> np.ndarray:
-    """1-based start lines of the records, by a quote-aware newline scan (vectorised).
+    """1-based start lines of the non-blank records, by a quote-aware newline scan (vectorised).
 
     A newline is a record boundary when an even number of quotes precede it; empty lines are
-    skipped, as DuckDB skips them.
+    skipped, as DuckDB skips them. The scan goes 16 MB at a time and keeps only the non-blank
+    records' lines: a header and 500 MB of empty lines would otherwise need 8 GB of positions.
     """
     data = np.frombuffer(utf8, dtype=np.uint8)
-    newlines = np.flatnonzero(data == 10)
-    if b'"' in utf8:  # a memchr: files without quotes skip the second scan
-        quotes = np.flatnonzero(data == 34)
-        outside = (np.searchsorted(quotes, newlines) % 2) == 0
-    else:
-        outside = np.ones(len(newlines), dtype=bool)
-    ends = np.append(newlines[outside], len(data))
-    starts = np.append(0, newlines[outside] + 1)
-    lengths = ends - starts
-    cr = data[np.maximum(ends - 1, 0)] == 13
-    blank = (lengths == 0) | ((lengths == 1) & cr)
-    start_lines = np.append(0, np.flatnonzero(outside) + 1) + 1
-    lines = start_lines[~blank]
+    quoted = b'"' in utf8  # a memchr: files without quotes skip the second scan
+    found = []
+    last_end, last_index = -1, -1  # the boundary before the current record (none yet)
+    quotes_before = newlines_before = 0
+    for start in range(0, len(data), _CHUNK):
+        chunk = data[start:start + _CHUNK]
+        newlines = np.flatnonzero(chunk == 10)
+        if quoted:
+            quotes = np.flatnonzero(chunk == 34)
+            outside = ((np.searchsorted(quotes, newlines) + quotes_before) % 2) == 0
+            quotes_before += len(quotes)
+        else:
+            outside = np.ones(len(newlines), dtype=bool)
+        ends = np.append(last_end, newlines[outside] + start)
+        indexes = np.append(last_index, np.flatnonzero(outside) + newlines_before)
+        found.append(_non_blank(data, ends, indexes))
+        last_end, last_index = int(ends[-1]), int(indexes[-1])
+        newlines_before += len(newlines)
+    found.append(_non_blank(data, np.array([last_end, len(data)]), np.array([last_index, -1])))
+    lines = np.concatenate(found)
     return lines[1:] if has_header else lines
+
+
+def _non_blank(data: np.ndarray, ends: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """Start lines of the records between consecutive boundaries `ends` (the newline before
+    each record, -1 for the file's start, or the file's end), blank ones (nothing, or a lone
+    CR) left out. `indexes` are the boundaries' newline numbers: a record after newline n
+    starts on line n + 2."""
+    lengths = ends[1:] - ends[:-1] - 1
+    cr = data[np.maximum(ends[1:] - 1, 0)] == 13 if len(data) else np.zeros(len(lengths), bool)
+    blank = (lengths <= 0) | ((lengths == 1) & cr)
+    return (indexes[:-1] + 2)[~blank]
 
 
 def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
@@ -302,15 +396,27 @@ def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
     reader leaves a core partly idle): ~0.15 s less per 1M rows.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_record_starts, csv_file.data or csv_file.text.encode("utf-8"),
-                           csv_file.has_header)
+        scan = pool.submit(_record_starts, csv_file.data, csv_file.has_header)
         created = _read_with_duckdb(con, csv_file, table)
         lines = scan.result()
     if not created:
         return None
     if con.execute(f"SELECT count(*) FROM {table}_data").fetchall()[0][0] != len(lines):
         return None
+    _check_field_sizes(con, table, len(csv_file.columns), lines)
     return lines
+
+
+def _check_field_sizes(con: duckdb.DuckDBPyConnection, table: str, width: int,
+                       lines: np.ndarray) -> None:
+    """Refuse a cell over the limit, which DuckDB's reader accepts up to 2 MB a line. strlen
+    (bytes, stored with the string) is free and never less than length (characters)."""
+    limit = csvlimits.MAX_FIELD_CHARS
+    longer = " OR ".join(f"(strlen(c{i}) > {limit} AND length(c{i}) > {limit})"
+                         for i in range(width))
+    first = con.execute(f"SELECT min(rowid) FROM {table}_data WHERE {longer}").fetchall()[0][0]
+    if first is not None:
+        raise CsvImportError(csvlimits.field_too_long(int(lines[first])))
 
 
 def _read_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> bool:
@@ -323,7 +429,7 @@ def _read_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: 
         if path is None:
             tmp = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
             with tmp:
-                tmp.write(csv_file.data or csv_file.text.encode("utf-8"))
+                tmp.write(csv_file.data)
             path = Path(tmp.name)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {table}_data AS
             SELECT *, NULL::VARCHAR AS extra
@@ -338,41 +444,60 @@ def _read_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: 
     return True
 
 
-def _python_records(csv_file: CsvFile, limit: int | None = None) -> list[tuple[int, str | None, list]]:
-    """(line, extra, fields padded to the header's width) per non-blank record."""
-    reader = csv.reader(io.StringIO(csv_file.text, newline=""), delimiter=csv_file.delimiter)
+Record = tuple[int, str | None, list[str]]
+
+
+def _python_records(csv_file: CsvFile, limit: int | None = None) -> Iterator[Record]:
+    """(line, extra, fields padded to the header's width) per non-blank record, as the file is
+    read. A cell over the limit, or text csv cannot parse, raises CsvImportError naming the
+    line (csv's own error, `_csv.Error`, once reached the console as a traceback)."""
+    reader = csv.reader(csv_file.text(), delimiter=csv_file.delimiter)
     width = len(csv_file.columns)
-    out: list[tuple[int, str | None, list]] = []
     skip_header = csv_file.has_header
-    line = 1
-    for fields in reader:
-        start, line = line, reader.line_num + 1
-        if not any(f.strip() for f in fields):
-            continue
-        if skip_header:
-            skip_header = False
-            continue
-        extra = [f for f in fields[width:] if f.strip()]
-        padded = fields[:width] + [""] * (width - len(fields))
-        out.append((start, csv_file.delimiter.join(extra) if extra else None, padded))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+    line, count = 1, 0
+    try:
+        for fields in reader:
+            start, line = line, reader.line_num + 1
+            if not any(f.strip() for f in fields):
+                continue
+            if skip_header:
+                skip_header = False
+                continue
+            if max(map(len, fields)) > csvlimits.MAX_FIELD_CHARS:
+                raise CsvImportError(csvlimits.field_too_long(start))
+            extra = [f for f in fields[width:] if f.strip()]
+            padded = fields[:width] + [""] * (width - len(fields))
+            yield start, csv_file.delimiter.join(extra) if extra else None, padded
+            count += 1
+            if limit is not None and count >= limit:
+                return
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise CsvImportError(csvlimits.field_too_long(line)) from None
+        raise CsvImportError(f"cannot parse line {line:,} as CSV: {exc}") from None
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _load_with_python(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
                       table: str) -> np.ndarray:
-    try:
-        records = _python_records(csv_file)
-    except csv.Error as exc:
-        raise CsvImportError(f"cannot parse the file as CSV: {exc}") from exc
-    data = {}
-    for i in range(len(csv_file.columns)):
-        data[f"c{i}"] = pa.array([r[2][i] for r in records], pa.string())
-    data["extra"] = pa.array([r[1] for r in records], pa.string())
-    con.register(f"{table}_py", pa.table(data))
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_data AS SELECT * FROM {table}_py")
-    finally:
-        con.unregister(f"{table}_py")
-    return np.array([r[0] for r in records], dtype=np.int64)
+    """The records into `table`_data a batch at a time, so memory holds one batch of Python
+    strings, not the whole file's (GBs for a 500 MB file)."""
+    width = len(csv_file.columns)
+    columns = ", ".join(f"c{i} VARCHAR" for i in range(width))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_data ({columns}, extra VARCHAR)")
+    lines = array("q")
+    for batch in _batches(_python_records(csv_file), _BATCH_ROWS):
+        data = {f"c{i}": pa.array([r[2][i] for r in batch], pa.string()) for i in range(width)}
+        data["extra"] = pa.array([r[1] for r in batch], pa.string())
+        con.register(f"{table}_py", pa.table(data))
+        try:
+            con.execute(f"INSERT INTO {table}_data SELECT * FROM {table}_py")
+        finally:
+            con.unregister(f"{table}_py")
+        lines.extend(r[0] for r in batch)
+    return np.frombuffer(lines, dtype=np.int64) if lines else np.zeros(0, dtype=np.int64)

@@ -12,20 +12,28 @@ other: they are contacts, and the quote leaves them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from smscore import csvsource, phones
+from smscore import csvlimits, csvsource, phones
 from smscore.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
 _TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
+# DuckDB may use this many bytes per byte of file during an import (and at least the floor),
+# spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
+MEMORY_PER_FILE_BYTE = 1.0
+MEMORY_FLOOR = 256 * 2**20
+_IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
@@ -74,20 +82,59 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
     category = (category or "").strip() or None
-    try:
-        # Reading happens before the transaction: a file DuckDB's strict reader refuses is
-        # retried with Python's csv module, and a failed statement would abort the transaction.
-        lines = csvsource.load(con, csv_file, "_imp_raw")
-        con.execute("BEGIN TRANSACTION")
+    with _IMPORTING, _memory_cap(con, len(csv_file.data)):
         try:
-            report = _import(con, csv_file, lines, roles, region, category, on_duplicate)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        _drop_temp(con)
+            # Reading happens before the transaction: a file DuckDB's strict reader refuses is
+            # retried with Python's csv module, and a failed statement would abort it.
+            lines = csvsource.load(con, csv_file, "_imp_raw")
+            csv_file = replace(csv_file, data=b"")  # in DuckDB now: the file's bytes can go
+            _check_categories_per_row(con, csv_file, roles, lines)
+            return _in_transaction(con, csv_file, lines, roles, region, category, on_duplicate)
+        finally:
+            _drop_temp(con)
+
+
+@contextmanager
+def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[None]:
+    """DuckDB's memory limit held to a multiple of the file's size for the import, then put
+    back as it was (the setting is the database's, shared by every page)."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    cap = max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE))
+    con.execute(f"SET memory_limit = '{cap // 2**20}MiB'")
+    try:
+        yield
+    finally:  # '18.8 GiB' read back and set again rounds down, so RESET when it was the default
+        con.execute("RESET memory_limit")
+        if con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != before:
+            con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, not user input
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
+                    roles: dict[str, str], region: str, category: str | None,
+                    on_duplicate: str) -> ImportReport:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        report = _import(con, csv_file, lines, roles, region, category, on_duplicate)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return report
+
+
+def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+                              roles: dict[str, str], lines: np.ndarray) -> None:
+    """Refuse a cell of more categories than the limit before they are split into rows (one
+    cell of 20,000 took 20 s); counted as separators, no split."""
+    if "category" not in roles:
+        return
+    cell = f"c{csv_file.columns.index(roles['category'])}"
+    count = f"length({cell}) - length(replace({cell}, '{CATEGORY_SEPARATOR}', '')) + 1"
+    row = con.execute(f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key "
+                      "LIMIT 1", [csvlimits.MAX_CATEGORIES_PER_ROW]).fetchall()
+    if row:
+        raise CsvImportError(csvlimits.too_many_categories(int(lines[row[0][0] - 1]),
+                                                           row[0][1]))
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -198,8 +245,8 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     existing = {r[0] for r in con.execute(
         "SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()}
     created = sorted(set(names) - existing)
-    for name in created:
-        con.execute("INSERT INTO categories (name) VALUES (?)", [name])
+    if created:  # one statement: a file of 20,000 new categories is not 20,000 round trips
+        con.execute("INSERT INTO categories (name) SELECT unnest(?::VARCHAR[])", [created])
     return created
 
 
@@ -249,11 +296,13 @@ def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> No
 def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
              lines: np.ndarray) -> pd.DataFrame:
     """Rejected rows with the line each starts on; an in-file duplicate names the line of the
-    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python."""
+    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
+    Streamed through Arrow, not .df(): a re-imported 1M-row file (every row a duplicate, so a
+    reject) peaked ~400 MB lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
-    frame = con.execute(f"""
+    frame = con.sql(f"""
         SELECT r.key, r.reason, r.dup_of, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
-        WHERE r.status = 'reject' ORDER BY r.key""").df()
+        WHERE r.status = 'reject' ORDER BY r.key""").to_arrow_reader(100_000).read_all().to_pandas()
     keys = frame.pop("key").to_numpy(dtype=np.int64)
     dup_of = frame.pop("dup_of")
     is_dup = dup_of.notna().to_numpy()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from contextlib import ExitStack
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
 from smscore.money import Money, to_decimal
 from smscore.schedule import MAX_LEAD, MIN_LEAD
 from smscore.segments import segments_of
-from smscore.store import get_setting, set_setting
+from smscore.store import Workspace, get_setting, set_setting
 
 _VERIFIED_KEY = "sandbox_verified_numbers"  # a JSON list, kept with the console settings
 SANDBOX_SENDER = "+15005550006"  # Twilio's test-credentials "From" number that always passes
@@ -59,16 +60,37 @@ class SandboxGateway:
 
     mode = "sandbox"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con.cursor()  # our own handle: the caller's may be busy on another thread
+    def __init__(self, con: duckdb.DuckDBPyConnection | Workspace) -> None:
+        # A shared Workspace is borrowed per call (a sender lets other processes in between
+        # its requests); a plain connection gets our own cursor, since the caller's may be busy
+        # on another thread.
+        self._workspace = con if isinstance(con, Workspace) else None
+        self._con: duckdb.DuckDBPyConnection | None = None if self._workspace else con.cursor()
         self._lock = threading.Lock()
         self._prices: dict[tuple[int, str], tuple] = {}  # (list id, ISO) -> price row
-        if self._con.execute("SELECT count(*) FROM sandbox_account").fetchone()[0]:
-            return  # the usual case: no write on every page run
-        self._con.execute(
-            "INSERT OR IGNORE INTO sandbox_account (id, sid, type, status, balance, currency) "
-            "VALUES (1, ?, 'Full', 'active', ?, ?)",
-            ["AC" + uuid.uuid4().hex, STARTING_BALANCE.amount, STARTING_BALANCE.currency])
+        with self._use():
+            if self._con.execute("SELECT count(*) FROM sandbox_account").fetchone()[0]:
+                return  # the usual case: no write on every page run
+            self._con.execute(
+                "INSERT OR IGNORE INTO sandbox_account (id, sid, type, status, balance, currency) "
+                "VALUES (1, ?, 'Full', 'active', ?, ?)",
+                ["AC" + uuid.uuid4().hex, STARTING_BALANCE.amount, STARTING_BALANCE.currency])
+
+    def _use(self) -> ExitStack:
+        """Hold `self._con` for one call: the lock, and a unit of work when the file is shared.
+
+        The unit is taken before the lock, as the sender takes its round before asking the
+        balance: one order everywhere, so no two threads wait on each other.
+        """
+        stack = ExitStack()
+        if self._workspace is None:
+            stack.enter_context(self._lock)
+            return stack
+        con = stack.enter_context(self._workspace.unit())
+        stack.enter_context(self._lock)
+        self._con = con
+        stack.callback(setattr, self, "_con", None)
+        return stack
 
     def __repr__(self) -> str:
         return "SandboxGateway()"
@@ -110,11 +132,11 @@ class SandboxGateway:
     def verify(self, number: str) -> None:
         """Add a verified caller ID, as a trial account owner does in Twilio's console."""
         numbers = self.verified_numbers() | {number}
-        with self._lock:  # the sender's threads share this connection
+        with self._use():  # the sender's threads share this connection
             set_setting(self._con, _VERIFIED_KEY, json.dumps(sorted(numbers)))
 
     def verified_numbers(self) -> frozenset[str]:
-        with self._lock:
+        with self._use():
             stored = get_setting(self._con, _VERIFIED_KEY, "[]")
         return frozenset(json.loads(stored or "[]"))
 
@@ -151,7 +173,7 @@ class SandboxGateway:
                      account.balance.currency)
         now = utcnow()
         sid = "SM" + uuid.uuid4().hex
-        with self._lock:
+        with self._use():
             self._con.execute("BEGIN TRANSACTION")
             try:
                 paid = self._con.execute(
@@ -183,7 +205,7 @@ class SandboxGateway:
 
     def cancel(self, sid: str) -> MessageResult:
         """Cancel a scheduled message and give its price back (Twilio charges when it sends)."""
-        with self._lock:
+        with self._use():
             row = self._con.execute("SELECT status, price FROM sandbox_messages WHERE sid = ?",
                                     [sid]).fetchone()
             if row is None or row[0] != "scheduled":
@@ -199,7 +221,7 @@ class SandboxGateway:
 
     def fetch(self, sid: str) -> MessageResult:
         """The message one step further along: queued -> sent -> delivered."""
-        with self._lock:
+        with self._use():
             row = self._con.execute("SELECT status FROM sandbox_messages WHERE sid = ?",
                                     [sid]).fetchone()
             if row is None:
@@ -261,22 +283,22 @@ class SandboxGateway:
             return int(list_id)
         from smscore.prices import ensure_prices  # the embedded default price list
 
-        with self._lock:
+        with self._use():
             return ensure_prices(self._con).id
 
     def _row(self, sql: str, params: list[object] | None = None) -> tuple:
-        with self._lock:
+        with self._use():
             row = self._con.execute(sql, params or []).fetchone()
         if row is None:
             raise RuntimeError(f"the sandbox account is missing from the database: {sql}")
         return row
 
     def _all(self, sql: str, params: list[object] | None = None) -> list[tuple]:
-        with self._lock:
+        with self._use():
             return self._con.execute(sql, params or []).fetchall()
 
     def _write(self, sql: str, params: list[object]) -> None:
-        with self._lock:
+        with self._use():
             self._con.execute(sql, params)
 
 

@@ -25,12 +25,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from smscore import approvals, ledger, ownership
+from smscore import approvals, ledger, ownership, store
 from smscore.balance import judge
 from smscore.clock import aware_utc
 from smscore.gateway import Gateway, GatewayError, MessageResult
@@ -144,6 +145,7 @@ class _Run:
     halt_status: str | None = None
     halt_reason: str | None = None
     settled: int = 0
+    lend: Callable[[], AbstractContextManager[Cursor]] = field(default=lambda: nullcontext())
 
     def stop(self, status: str, reason: str) -> None:
         # The first reason wins: an auth failure is not downgraded by a later pause.
@@ -152,8 +154,8 @@ class _Run:
             self.halt_status, self.halt_reason = status, reason
 
 
-def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int = 4,
-              rate_segments_per_second: float | None = None,
+def run_batch(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
+              concurrency: int = 4, rate_segments_per_second: float | None = None,
               on_progress: Callable[[Progress], None] | None = None,
               stop_event: threading.Event | None = None, retry: RetryPolicy = RetryPolicy(),
               reserve: Decimal = Decimal("0"), balance_every: int = 500,
@@ -163,8 +165,10 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
               now: Callable[[], datetime] = ledger.utcnow) -> Progress:
     """Send (or resume) a frozen batch and return its progress when this run ends.
 
-    Safe to call again at any time and from several threads at once: only rows still queued in
-    the ledger are sent, each by whichever run claims it first.
+    Safe to call again at any time and from several threads or processes at once: only rows
+    still queued in the ledger are sent, each by whichever run claims it first. `con` is a
+    connection, kept for the whole run, or a store.Workspace, borrowed for each round and
+    released in between so other processes get the file while requests are in flight.
 
     Args:
         rate_segments_per_second: pacing; defaults to Twilio's MPS for the batch's sender.
@@ -174,41 +178,55 @@ def run_batch(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int 
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1; got {concurrency!r}")
-    cur = con.cursor()
-    approvals.ensure_sendable(cur, batch_id)  # held for approval or rejected: never sent
-    info = ledger.batch_info(cur, batch_id)
-    broken = ledger.damage(cur, batch_id, now().date())
-    if broken:
-        raise ledger.DamagedBatch(broken)
-    if info["status"] == CANCELLED:
-        raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new batch")
-    rate = rate_segments_per_second or default_rate(info["sender"] or "")
+    lend = store.lender(con)
     token = uuid.uuid4().hex
-    run = _Run(cur, batch_id, token, now)
-    with _LIVE_LOCK:
-        ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
-        _LIVE_RUNS.add(token)
-    try:
-        if ledger.counts(cur, batch_id)[ledger.UNKNOWN]:
-            reconcile(con, gateway, batch_id, settle=reconcile_settle, now=now)
-        ledger.skip_suppressed(cur, batch_id, now())
-        if ledger.counts(cur, batch_id)[ledger.QUEUED]:
-            _gate_balance(run, gateway, reserve)
-            if run.halt_status is None:
-                ledger.set_status(cur, batch_id, ledger.SENDING, None, now())
-                _send_loop(run, gateway, info["sender"] or "", concurrency,
-                           SegmentRate(rate), retry, balance_every, reserve,
-                           on_progress, stop_event, progress_every, sleep)
-    finally:
+    with lend() as cur:
+        approvals.ensure_sendable(cur, batch_id)  # held for approval or rejected: never sent
+        info = ledger.batch_info(cur, batch_id)
+        broken = ledger.damage(cur, batch_id, now().date())
+        if broken:
+            raise ledger.DamagedBatch(broken)
+        if info["status"] == CANCELLED:
+            raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new "
+                             "batch")
+        path = store.database_path(cur)
         with _LIVE_LOCK:
+            ledger.expire_claims(cur, batch_id, _live_tokens(path), now())
+            _LIVE_RUNS.add(token)
+            store.publish_runs(path, _LIVE_RUNS)
+    rate = rate_segments_per_second or default_rate(info["sender"] or "")
+    run = _Run(None, batch_id, token, now, lend=lend)  # type: ignore[arg-type]
+    try:
+        with lend() as run.cur:
+            if ledger.counts(run.cur, batch_id)[ledger.UNKNOWN]:
+                reconcile(run.cur, gateway, batch_id, settle=reconcile_settle, now=now)
+            ledger.skip_suppressed(run.cur, batch_id, now())
+            queued = ledger.counts(run.cur, batch_id)[ledger.QUEUED]
+            if queued:
+                _gate_balance(run, gateway, reserve)
+                if run.halt_status is None:
+                    ledger.set_status(run.cur, batch_id, ledger.SENDING, None, now())
+        if queued and run.halt_status is None:
+            _send_loop(run, gateway, info["sender"] or "", concurrency,
+                       SegmentRate(rate), retry, balance_every, reserve,
+                       on_progress, stop_event, progress_every, sleep)
+    finally:
+        with lend() as run.cur, _LIVE_LOCK:
             _LIVE_RUNS.discard(token)
+            store.publish_runs(path, _LIVE_RUNS)
             # Anything this run still holds had its request made or about to be: unknown.
-            ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
-    _close(run)
-    progress = ledger.batch_progress(con, batch_id, now())
+            ledger.expire_claims(run.cur, batch_id, _live_tokens(path), now())
+    with lend() as run.cur:
+        _close(run)
+        progress = ledger.batch_progress(run.cur, batch_id, now())
     if on_progress:
         on_progress(progress)
     return progress
+
+
+def _live_tokens(path: object) -> set[str]:
+    """Runs alive anywhere: this process's and those other processes publish beside the file."""
+    return set(_LIVE_RUNS) | store.other_runs(path)  # type: ignore[arg-type]
 
 
 def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limiter: SegmentRate,
@@ -234,23 +252,24 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
             if run.halt_status is not None:
                 halt.set()
             free = 0 if run.halt_status is not None else window - len(in_flight)
-            # Without Twilio's scheduler (no Messaging Service) the sender holds messages whose
-            # sending hours have not come; with it, Twilio holds them (smscore.schedule).
-            due_by = None if sender.startswith("MG") else run.now()
-            claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
-                                             after_seq=after_seq, limit=free, now=run.now(),
-                                             due_by=due_by)
-            _suppress_opted_out(run, outcomes)
-            run.settled += len(outcomes)
-            for claim in claims:
-                in_flight[pool.submit(worker, claim)] = claim
-                after_seq = max(after_seq, claim.seq)
-            if run.settled >= next_balance_check and run.halt_status is None:
-                next_balance_check += balance_every
-                _gate_balance(run, gateway, reserve)
-            if on_progress and time.monotonic() - last_report >= progress_every:
-                last_report = time.monotonic()
-                on_progress(ledger.batch_progress(run.cur, run.batch_id, run.now()))
+            with run.lend() as run.cur:  # one unit of work per round: others get in between
+                # Without Twilio's scheduler (no Messaging Service) the sender holds messages
+                # whose sending hours have not come; with it, Twilio holds them (schedule).
+                due_by = None if sender.startswith("MG") else run.now()
+                claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
+                                                 after_seq=after_seq, limit=free, now=run.now(),
+                                                 due_by=due_by)
+                _suppress_opted_out(run, outcomes)
+                run.settled += len(outcomes)
+                for claim in claims:
+                    in_flight[pool.submit(worker, claim)] = claim
+                    after_seq = max(after_seq, claim.seq)
+                if run.settled >= next_balance_check and run.halt_status is None:
+                    next_balance_check += balance_every
+                    _gate_balance(run, gateway, reserve)
+                if on_progress and time.monotonic() - last_report >= progress_every:
+                    last_report = time.monotonic()
+                    on_progress(ledger.batch_progress(run.cur, run.batch_id, run.now()))
             if not in_flight:
                 break
             done, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -377,7 +396,7 @@ def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
     cur = con.cursor()
     info = ledger.batch_info(cur, batch_id)
     with _LIVE_LOCK:
-        ledger.expire_claims(cur, batch_id, _LIVE_RUNS, now())
+        ledger.expire_claims(cur, batch_id, _live_tokens(store.database_path(cur)), now())
     sender = info["sender"] or ""
     rows = ledger.unknown_rows(cur, batch_id, claimed_before=now() - timedelta(seconds=settle))
     tally = {ownership.OURS: 0, ownership.ABSENT: 0, ownership.AMBIGUOUS: 0}

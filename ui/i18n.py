@@ -77,6 +77,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The workspace is open in another smsconsole process (the command line or another console server); close it, then reload this page.",
         "O espaço de trabalho está aberto em outro processo do smsconsole (a linha de comando ou outro servidor do console); feche-o e recarregue esta página.",
     ),
+    "store.busy": (
+        "The workspace is busy: {holder} has held it for longer than this page waits ({seconds} s); reload the page to wait again.",
+        "O espaço de trabalho está ocupado: {holder} o mantém há mais tempo do que esta página espera ({seconds} s); recarregue a página para esperar de novo.",
+    ),
     "store.too_new": (
         "The workspace was written by a newer smsconsole; upgrade this one to open it.",
         "O espaço de trabalho foi gravado por um smsconsole mais novo; atualize este para abri-lo.",

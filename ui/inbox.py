@@ -22,14 +22,15 @@ def _simulator(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
         left.text_input(t("inbox.sim_from"), key="sim_from", placeholder="+5511987654321")
         right.text_input(t("inbox.sim_body"), key="sim_body", placeholder="STOP")
         a, b = st.columns(2)
-        a.button(t("inbox.sim_reply"), key="sim_reply", on_click=_reply, args=(con, cfg))
-        b.button(t("inbox.sim_callbacks"), key="sim_callbacks", on_click=_callbacks,
-                 args=(con,))
+        a.button(t("inbox.sim_reply"), key="sim_reply", on_click=_reply, args=(cfg,))
+        b.button(t("inbox.sim_callbacks"), key="sim_callbacks", on_click=_callbacks)
 
 
-def _reply(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
+def _reply(cfg: Mapping[str, str]) -> None:
+    from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
+
     try:
-        result = simulate.reply(con, st.session_state.sim_from or "",
+        result = simulate.reply(cursor(), st.session_state.sim_from or "",
                                 st.session_state.sim_body or "", webhooks.extra_stop_words(cfg))
     except ValueError as exc:
         st.session_state["simulated"] = md(str(exc))  # it quotes what was typed
@@ -37,8 +38,10 @@ def _reply(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
     st.session_state["simulated"] = t("inbox.sim_done", what=result.detail)
 
 
-def _callbacks(con: duckdb.DuckDBPyConnection) -> None:
-    st.session_state["simulated"] = t("inbox.sim_moved", n=simulate.status_callbacks(con))
+def _callbacks() -> None:
+    from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
+
+    st.session_state["simulated"] = t("inbox.sim_moved", n=simulate.status_callbacks(cursor()))
 
 
 def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: bool = False) -> None:

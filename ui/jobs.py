@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import duckdb
 import streamlit as st
+
+from smscore.store import Workspace
 
 
 @dataclass
@@ -38,7 +39,7 @@ class SendOptions:
     reserve: Decimal
 
 
-def start(root: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], batch_id: str,
+def start(root: Workspace, cfg: Mapping[str, str], batch_id: str,
           options: SendOptions) -> bool:
     """Start sending (or resuming) `batch_id` unless a thread already does; True if started."""
     reg = _registry()
@@ -56,28 +57,29 @@ def start(root: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], batch_id: str
     return True
 
 
-def _work(reg: _Registry, root: duckdb.DuckDBPyConnection, cfg: dict[str, str], batch_id: str,
+def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
           options: SendOptions, stop: threading.Event) -> None:
     from smscore import sender  # noqa: PLC0415
     from smscore.gateway import open_gateway  # noqa: PLC0415
 
-    cur = root.cursor()  # this thread's own handle: DuckDB connections are not thread-safe
     try:
-        gateway = open_gateway(cur, cfg)
+        # The workspace, not a cursor: the sender borrows it per round (and a sandbox per
+        # request), so the CLI and notebooks get the file while the batch sends or waits.
+        gateway = open_gateway(root, cfg)
 
         def run() -> None:
-            sender.run_batch(cur, gateway, batch_id, concurrency=options.concurrency,
+            sender.run_batch(root, gateway, batch_id, concurrency=options.concurrency,
                              rate_segments_per_second=options.rate, reserve=options.reserve,
                              stop_event=stop)
 
         run()
-        _reconcile_when_due(cur, batch_id, stop, run)
-        _send_held_when_due(cur, batch_id, stop, run)
-        sender.poll_statuses(cur, gateway, batch_id, concurrency=options.concurrency)
+        _reconcile_when_due(root, batch_id, stop, run)
+        _send_held_when_due(root, batch_id, stop, run)
+        with root.unit() as cur:  # a gateway of its own: poll's fetches run on a thread pool
+            sender.poll_statuses(cur, open_gateway(cur, cfg), batch_id,
+                                 concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
         reg.errors[batch_id] = str(exc)
-    finally:
-        cur.close()
 
 
 # Rounds of waiting for unknown outcomes; a lookup that keeps failing (Twilio unreachable) stops
@@ -85,7 +87,7 @@ def _work(reg: _Registry, root: duckdb.DuckDBPyConnection, cfg: dict[str, str], 
 _RECONCILE_ROUNDS = 3
 
 
-def _reconcile_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: threading.Event,
+def _reconcile_when_due(root: Workspace, batch_id: str, stop: threading.Event,
                         run: Callable[[], None]) -> None:
     """Wait until unknown outcomes may be looked up in Twilio, then run the batch again.
 
@@ -96,13 +98,14 @@ def _reconcile_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: thr
     from smscore import ledger  # noqa: PLC0415
 
     for _ in range(_RECONCILE_ROUNDS):
-        wait = ledger.unknown_wait(cur, batch_id)
+        with root.unit() as cur:  # not held while waiting: others get the file meanwhile
+            wait = ledger.unknown_wait(cur, batch_id)
         if not wait.pending or stop.wait(wait.seconds_left(ledger.utcnow()) + 0.5):
             return
         run()
 
 
-def _send_held_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: threading.Event,
+def _send_held_when_due(root: Workspace, batch_id: str, stop: threading.Event,
                         run: Callable[[], None]) -> None:
     """Wait for messages held for their recipients' sending hours, and send each when due.
 
@@ -111,14 +114,18 @@ def _send_held_when_due(cur: duckdb.DuckDBPyConnection, batch_id: str, stop: thr
     """
     from smscore import ledger  # noqa: PLC0415
 
+    def held() -> tuple[int, object]:
+        with root.unit() as cur:  # not held while waiting: others get the file meanwhile
+            return ledger.next_held(cur, batch_id)
+
     while True:
-        held, first = ledger.next_held(cur, batch_id)
-        if not held or first is None:
+        waiting, first = held()
+        if not waiting or first is None:
             return
         if stop.wait(max(0.0, (first - ledger.utcnow()).total_seconds()) + 0.5):
             return
         run()
-        if ledger.next_held(cur, batch_id) == (held, first):
+        if held() == (waiting, first):
             return  # nothing moved (paused for balance, say): leave it to the operator
 
 

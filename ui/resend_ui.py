@@ -34,13 +34,15 @@ def show_finished(con: duckdb.DuckDBPyConnection, batch_id: str, p: ledger.Progr
                      missing=plan.left_out.get("no contact", 0)))
     if not plan.empty:
         st.button(t("outcome.again", n=len(plan.contact_ids)), key="send_again",
-                  help=t("outcome.again_help"), on_click=_prepare, args=(con, plan))
+                  help=t("outcome.again_help"), on_click=_prepare, args=(plan,))
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, plan: resend.ResendPlan) -> None:
+def _prepare(plan: resend.ResendPlan) -> None:
     """Fill the composer with the batch's template and the contacts to try again."""
+    from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
+
     ids = list(plan.contact_ids)
-    rows = con.execute("SELECT id, name, phone FROM contacts WHERE list_contains(?, id)",
+    rows = cursor().execute("SELECT id, name, phone FROM contacts WHERE list_contains(?, id)",
                        [ids]).fetchall()
     labels = st.session_state.setdefault("pick_labels", {})
     labels.update({int(i): f"{n or '—'} ({p})" for i, n, p in rows})

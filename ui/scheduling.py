@@ -47,10 +47,12 @@ def show_cancel(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str) 
     st.info(t("schedule.held", n=held, at=f"{first:%Y-%m-%d %H:%M}" if first else "?"),
             icon=":material/schedule:")
     st.button(t("schedule.cancel"), key="cancel_scheduled", on_click=_cancel,
-              args=(con, gateway, batch_id))
+              args=(gateway, batch_id))
 
 
-def _cancel(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str) -> None:
-    result = schedule.cancel_batch(con, gateway, batch_id)
+def _cancel(gateway: object, batch_id: str) -> None:
+    from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
+
+    result = schedule.cancel_batch(cursor(), gateway, batch_id)
     st.session_state["cancel_result"] = t("schedule.cancelled", cancelled=result.cancelled,
                                           late=result.too_late, unsent=result.unsent)

@@ -2,17 +2,21 @@
 
 Streamlit may run a page file directly (a deep link on a fresh server skips console.py), so
 everything a page needs is built here, idempotently, on every run. Only the UI layer caches:
-one DuckDB root connection per file per server process, and a cursor per script run, since a
-DuckDB connection is not thread-safe and reruns happen on different threads.
+one shared store.Workspace per file per server process, and a cursor per script run, held as
+one unit of work until the run's thread ends (so the CLI and notebooks get the file between
+runs), since a DuckDB connection is not thread-safe and reruns happen on different threads.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NoReturn
 from pathlib import Path
 
 import duckdb
@@ -39,9 +43,8 @@ PAGE_RIGHTS = {"nav.send": "send", "nav.settings": "settings", "nav.audit": "aud
 
 @dataclass
 class Context:
-    """What a page gets from `page()`: a cursor for this run and everything around it."""
+    """What a page gets from `page()`: the database for this run and everything around it."""
 
-    con: duckdb.DuckDBPyConnection
     db_path: Path
     settings: Settings
     config: Mapping[str, str]  # environment overlaid with Streamlit secrets
@@ -50,6 +53,15 @@ class Context:
     account: object | None  # smscore.gateway.Account
     problem: str | None  # why the gateway or account is unavailable, for the operator
     principal: Principal = accounts.LOCAL_MODE  # who this run acts as (ui.auth)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The cursor of the run asking, not of the run that built this context.
+
+        A dialog, a fragment or a callback runs later, in a run of its own, and by then the
+        workspace may have been handed to another process and this page's cursor closed.
+        """
+        return cursor(self.config)
 
     @property
     def balance(self) -> Money | None:
@@ -79,24 +91,72 @@ def config() -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False)
-def _root(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
-    seed_if_empty(con)
-    return con
+def _workspace(path: str, wait: float) -> store.Workspace:
+    ws = store.Workspace(path, kind="console", wait=wait)
+    ws.on_first_open(seed_if_empty)
+    return ws
 
 
 def db_path(cfg: Mapping[str, str] | None = None) -> Path:
     return store.resolve_db_path(None, cfg if cfg is not None else config())
 
 
-def root(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """The process-wide connection to the database file; hand out cursors, never this."""
-    return _root(str(db_path(cfg)))
+def root(cfg: Mapping[str, str] | None = None) -> store.Workspace:
+    """The process-wide workspace on the database file: background work borrows it per unit."""
+    cfg = cfg if cfg is not None else config()
+    return _workspace(str(db_path(cfg)), store.wait_seconds(None, cfg))
 
 
 def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """A fresh DuckDB handle on the shared root: one per script run or worker thread."""
-    return root(cfg).cursor()
+    """This script run's DuckDB handle: one unit of work, given back when the run's thread ends.
+
+    While another process (a CLI import, a notebook) holds the file, the page says who and
+    waits; past the wait it shows one sentence instead of the page.
+    """
+    try:
+        ws = root(cfg)
+    except store.StoreError as exc:  # e.g. SMSCONSOLE_WAIT is not a number
+        _stop_with(exc)
+    held = ws.held()
+    if held is not None:  # the common case: this run already has its unit
+        return held
+    notice = st.empty()
+    try:
+        con = ws.hold_for_thread(
+            lambda message: notice.info(message, icon=":material/hourglass_top:"))
+    except store.StoreError as exc:
+        notice.empty()
+        _stop_with(exc)
+    notice.empty()
+    _give_back_after_run(ws)
+    return con
+
+
+_RUN_ENDS = frozenset({"SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
+                       "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN"})
+_HOOKED: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def _give_back_after_run(ws: store.Workspace) -> None:
+    """Give the run's unit back as soon as the run (or fragment run) ends.
+
+    The script thread outlives one run (a `run_every` fragment keeps it busy for good), so
+    its end is too late. Streamlit has no public "run ended" hook; its ScriptRunner, the
+    thread's target, signals every run's end on `on_event`. If that ever changes, the unit
+    is still given back when the thread ends.
+    """
+    thread = threading.current_thread()
+    runner = getattr(getattr(thread, "_target", None), "__self__", None)
+    signal = getattr(runner, "on_event", None)
+    if signal is None or runner in _HOOKED:
+        return
+
+    def ended(_sender: object, event: object = None, **_kwargs: object) -> None:
+        if getattr(event, "value", None) in _RUN_ENDS:
+            ws.release_held(thread)
+
+    signal.connect(ended, weak=False)
+    _HOOKED.add(runner)
 
 
 def language() -> str:
@@ -138,10 +198,20 @@ def _open_or_stop(cfg: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
     try:
         return cursor(cfg)
     except store.StoreError as exc:
-        _log.warning("workspace unavailable: %s", exc)
-        st.error(t(store_problem_key(exc)), icon=":material/lock:")
-        st.stop()
+        _stop_with(exc)
         raise  # not reached: st.stop() raises; tells type checkers this never falls off
+
+
+def _stop_with(exc: store.StoreError) -> NoReturn:
+    """One sentence on the page instead of the rest of the run (the details go to the log)."""
+    _log.warning("workspace unavailable: %s", exc)
+    if isinstance(exc, store.WorkspaceBusy):  # who holds it, as the issue asks; not the path
+        text = t("store.busy", holder=exc.holder, seconds=f"{exc.waited:g}")
+    else:
+        text = t(store_problem_key(exc))
+    st.error(text, icon=":material/lock:")
+    st.stop()
+    raise exc  # not reached: st.stop() raises
 
 
 def store_problem_key(exc: store.StoreError) -> str:
@@ -165,7 +235,10 @@ def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> N
 def who() -> Principal | None:
     """Who this session acts as (None before sign-in); draws nothing, for console.py."""
     cfg = config()
-    return auth.principal(cursor(cfg), cfg)
+    try:
+        return auth.principal(cursor(cfg), cfg)
+    except store.StoreError:  # the page's own setup call says why, in one sentence
+        return None
 
 
 def can(right: str) -> bool:
@@ -180,15 +253,15 @@ def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: S
     try:
         creds = Credentials.from_mapping(cfg)
     except ValueError as exc:  # half-configured credentials: say so rather than go sandbox
-        return Context(con, path, settings, cfg, "live", None, None, str(exc))
+        return Context(path, settings, cfg, "live", None, None, str(exc))
     mode = "live" if creds else "sandbox"
     try:
-        gateway = open_gateway(con, cfg)
+        gateway = open_gateway(root(cfg), cfg)  # a sandbox borrows the workspace per call
         mode = getattr(gateway, "mode", mode)
         account = _account(gateway)
     except Exception as exc:  # noqa: BLE001 - network, auth: shown to the operator, not raised
-        return Context(con, path, settings, cfg, mode, None, None, str(exc))
-    return Context(con, path, settings, cfg, mode, gateway, account, None)
+        return Context(path, settings, cfg, mode, None, None, str(exc))
+    return Context(path, settings, cfg, mode, gateway, account, None)
 
 
 def _account(gateway: object) -> object:

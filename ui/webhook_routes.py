@@ -30,10 +30,10 @@ def _config() -> dict[str, str]:
     return config()
 
 
-def _cursor(cfg: Mapping[str, str]):  # noqa: ANN202 - a DuckDB cursor on the console's file
-    from ui.setup import root  # noqa: PLC0415 - the same connection the pages use
+def _unit(cfg: Mapping[str, str]):  # noqa: ANN202 - one unit of work on the console's file
+    from ui.setup import root  # noqa: PLC0415 - the same workspace the pages use
 
-    return root(cfg).cursor()
+    return root(cfg).unit()
 
 
 async def _verified(request: Request) -> tuple[dict[str, str], dict[str, str]] | None:
@@ -72,19 +72,13 @@ def _endpoint(apply: Callable[[dict[str, str], dict[str, str], str | None], webh
 
 
 def _status(params: dict[str, str], cfg: dict[str, str], token: str | None) -> webhooks.Result:
-    cur = _cursor(cfg)
-    try:
+    with _unit(cfg) as cur:
         return webhooks.handle_status(cur, params, token)
-    finally:
-        cur.close()
 
 
 def _inbound(params: dict[str, str], cfg: dict[str, str], token: str | None) -> webhooks.Result:
-    cur = _cursor(cfg)
-    try:
+    with _unit(cfg) as cur:
         return webhooks.handle_inbound(cur, params, token, webhooks.extra_stop_words(cfg))
-    finally:
-        cur.close()
 
 
 ROUTES = [
