@@ -1,6 +1,7 @@
 """smsconsole: `streamlit run console.py`.
 
-The entrypoint only registers the pages and draws Home. Everything a page needs comes from
+The entrypoint only registers the pages and draws Home, and (as an `st.App`) adds Twilio's
+webhook routes to the same server. Everything a page needs comes from
 ui.setup.page(), because Streamlit may run a file in pages/ directly, without this one.
 """
 
@@ -43,4 +44,9 @@ def main() -> None:
     st.navigation(pages).run()
 
 
-main()
+if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
+    main()
+else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
+    from ui.webhook_routes import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import audit, export, reports, sender
-from ui import auth, formats, setup, vocab
+from ui import auth, formats, inbox, outcomes, setup, vocab
 from ui.i18n import current_language, t, tn, translate
+from ui.outcomes import explained
 from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns, shown
 
 ctx = setup.page("nav.reports")
@@ -18,6 +19,7 @@ if ctx.sandbox:
 all_batches = reports.batches(ctx.con)
 if all_batches.empty:
     st.info(t("reports.empty"))
+    inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)
     st.stop()
 
 st.subheader(t("reports.batches"))
@@ -76,9 +78,11 @@ def _send_log(batch_id: str | None) -> None:
                          format_func=lambda s: translate("reports.log_all", lang) if s is None
                          else vocab.word("state", s, lang))
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
+    page = explained(page)
     st.dataframe(shown(page, ctx.settings.time_zone), hide_index=True, width="stretch",
                  column_config={
         **vocab.column_labels(page, lang),
+        "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action"),
         "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),
         "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
         "error_message": t("reports.col_error"), **money_columns(page)})
@@ -96,3 +100,7 @@ def _send_log(batch_id: str | None) -> None:
 LOG_ROWS = 1000
 with tabs[4]:
     _send_log(choice)
+    if choice is not None:
+        outcomes.show_reasons(ctx.con, choice)
+
+inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)

@@ -14,12 +14,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import approvals, audit, balance, contacts, ledger, reports, store
+from smscore import approvals, audit, balance, contacts, ledger, outcome, reports, schedule, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
-from smscore.money import Money
+from smscore.money import Money, format_money
+from smscore.limits import over_limit
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import auth, batchname, batchnotes, formats, jobs, quotes, setup, vocab
+from ui import (auth, batchname, batchnotes, formats, jobs, outcomes, quotes, resend_ui,
+                scheduling, sendhours_ui, setup, vocab)
 from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
@@ -85,10 +87,11 @@ def _progress() -> None:
             job["state"] = "done"
             setup.forget_account()
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
-        if p.status == ledger.DONE:
-            st.success(t("send.done", sent=formats.number(p.sent, lang),
-                         failed=formats.number(p.failed, lang),
-                         cost=formats.cost(p.cost_so_far, lang)))
+        if p.status in (ledger.DONE, schedule.CANCELLED):
+            if note := st.session_state.pop("cancel_result", None):
+                st.success(note)
+            resend_ui.show_finished(ctx.con, batch_id, p)
+            scheduling.show_cancel(ctx.con, ctx.gateway, batch_id)
         elif p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
@@ -233,6 +236,8 @@ m[0].metric(t("send.encoding"), counted.encoding)
 m[1].metric(t("send.segments"), formats.number(counted.segments if body else 0, lang))
 m[2].metric(t("send.characters"), formats.number(counted.characters, lang))
 m[3].metric(t("send.remaining"), formats.number(counted.remaining, lang))
+if over_limit(body):
+    st.error(t("send.body_over", count=formats.number(len(body), lang)), icon=":material/block:")
 if body and counted.encoding == UCS2:
     st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
@@ -369,6 +374,9 @@ def _existing_batch() -> dict | None:
         return None
     if ledger.damage(ctx.con, info["id"]):
         info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    n = ledger.counts(ctx.con, info["id"])
+    info["outcome"] = outcome.judge(info["status"], sent=n["sent"], failed=n["failed"],
+                                    unknown=n["unknown"], pending=n["queued"] + n["claimed"]).kind
     return info
 
 
@@ -455,7 +463,8 @@ def _start(q: object) -> None:
         st.session_state.send_notice = t("send.not_sent", reason=str(exc))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
-                                   name=st.session_state.get("batch_name"))
+                                   name=st.session_state.get("batch_name"),
+                                   send_at=st.session_state.get("_send_at"))
     audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
     try:
         if approvals.hold_if_needed(ctx.con, batch_id, maximum):
@@ -486,8 +495,18 @@ if quote is not None:
     st.subheader(t("send.step_send"))
     _name_input()
     ok, why = _balance_gate(quote)
+    length = quote.length_check()
+    if length.long_warning:
+        st.warning(t("send.long_warning", segments=length.max_segments), icon=":material/warning:")
+    if length.over_limit and not length.refused:
+        st.warning(t("send.too_long_some", n=length.over_limit), icon=":material/content_cut:")
     if quote.n_recipients == 0:
-        ok, why = False, t("send.nobody")
+        ok, why = False, t("send.too_long") if length.refused else t("send.nobody")
+    send_at, not_schedulable = scheduling.choose(_sender())
+    st.session_state["_send_at"] = send_at
+    quote, bad_hours = sendhours_ui.apply(quote, _sender(), send_at)
+    if not_schedulable or bad_hours:
+        ok, why = False, not_schedulable or bad_hours
     if not ctx.sandbox and not _sender():
         ok, why = False, t("send.no_sender")
     if why:
@@ -497,8 +516,8 @@ if quote is not None:
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, lang)),
                    icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12], status=md(vocab.word("status", existing["status"], lang))),
-                icon=":material/history:")
+        st.info(t("send.already", batch=existing["id"][:12],
+                  status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
     st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running or not setup.can("send"), on_click=_open_confirm)
     if job_running:

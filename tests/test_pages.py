@@ -245,7 +245,7 @@ def send_batch(db: Path) -> str:
 
     assert jobs.wait(batch, timeout=30)
     at.run()
-    assert "Done: 3 sent, 0 failed" in texts(ok(at))
+    assert "Sent: all 3 messages went out" in texts(ok(at))
     con = duckdb.connect(str(db))
     rows = con.execute("SELECT phone, state FROM messages WHERE batch_id = ?", [batch]).fetchall()
     assert sorted(state for _, state in rows) == ["sent"] * 3

@@ -59,13 +59,17 @@ def batches_table(frame: pd.DataFrame, zone: str) -> None:
     if "name" in frame:
         table["name"] = [n if isinstance(n, str) else b[:12]
                          for n, b in zip(frame["name"], frame["batch_id"])]
-    order = ["name", "batch_id", "created_at", "mode", "status", "recipients", "sent", "failed",
+    if "outcome" in frame:  # what happened, in the words and colours of smscore.outcome
+        from ui.outcomes import label  # noqa: PLC0415
+
+        table["outcome"] = frame["outcome"].map(label)
+    order = ["name", "batch_id", "created_at", "mode", "outcome", "recipients", "sent", "failed",
              "pending", "segments", "estimate_min", "estimate_max", "actual", "currency"]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_order=[c for c in order if c in table], column_config={
         "name": t("reports.col_name"), "batch_id": t("reports.col_batch"),
         "created_at": t("reports.col_created"),
-        "mode": t("reports.col_mode"), "status": t("reports.col_status"),
+        "mode": t("reports.col_mode"), "outcome": t("reports.col_status"),
         "recipients": t("send.recipients"), "segments": t("send.segments"),
         "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
         "currency": t("prices.col_currency"), **money_columns(frame)})
