@@ -1,6 +1,7 @@
 """smsconsole: `streamlit run console.py`.
 
-The entrypoint only registers the pages and draws Home. Everything a page needs comes from
+The entrypoint only registers the pages and draws Home, and (as an `st.App`) adds Twilio's
+webhook routes to the same server. Everything a page needs comes from
 ui.setup.page(), because Streamlit may run a file in pages/ directly, without this one.
 """
 
@@ -13,6 +14,7 @@ from ui import setup
 from ui.i18n import t
 
 PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit")
+HIDDEN = ("home",)  # reachable by URL, not listed in the navigation
 _ICONS = {
     "contacts": ":material/contacts:", "send": ":material/send:", "prices": ":material/sell:",
     "reports": ":material/monitoring:", "topup": ":material/add_card:",
@@ -29,8 +31,11 @@ def home() -> None:
 
 def main() -> None:
     setup.language()  # page titles below are translated
-    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="home",
-                     default=True)]
+    pages = [st.Page(home, title=t("nav.home"), icon=":material/home:", url_path="start",
+                     default=True),
+             # /home as an address too (pages/home.py), hidden so Home is listed once
+             *[st.Page(f"pages/{stem}.py", title=t("nav.home"), icon=":material/home:",
+                       url_path=stem, visibility="hidden") for stem in HIDDEN]]
     who = setup.who()
     if who is not None:  # before sign-in only Home exists: any other URL lands on the sign-in
         pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
@@ -39,4 +44,9 @@ def main() -> None:
     st.navigation(pages).run()
 
 
-main()
+if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
+    main()
+else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
+    from ui.webhook_routes import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)

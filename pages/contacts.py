@@ -7,11 +7,12 @@ import phonenumbers
 import streamlit as st
 
 from smscore import audit, contacts, csvsource, export, importer
-from ui import auth, setup
-from ui.i18n import t
+from ui import auth, formats, setup, vocab
+from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
 ctx = setup.page("nav.contacts")
+lang = current_language()
 st.title(t("contacts.title"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 ROLES = ("phone", "name", "category")
@@ -47,10 +48,14 @@ def _import(data: bytes, mapping: dict[str, str], country: str, category: str,
     audit.record(setup.cursor(), ctx.principal.actor, "import", name,
                  {"imported": report.imported, "updated": report.updated,
                   "rejected": report.rejected})
+    # Numbers already in the workspace are not faults in the file: counted apart, not listed
+    # among the rows to fix.
+    already = report.rejects["reason"].map(vocab.is_already_a_contact).astype(bool)
     st.session_state.import_result = {
-        "imported": report.imported, "updated": report.updated, "rejected": report.rejected,
+        "imported": report.imported, "updated": report.updated,
+        "already": int(already.sum()), "rejected": int((~already).sum()),
         "categories_created": list(report.categories_created),
-        "rejects": report.rejects,
+        "rejects": report.rejects[~already],
     }
 
 
@@ -89,15 +94,20 @@ def _import_tab() -> None:
         c1, c2, c3 = st.columns(3)
         country = c1.selectbox(t("contacts.default_country"), REGIONS, key="import_country",
                                index=REGIONS.index(ctx.settings.default_country)
-                               if ctx.settings.default_country in REGIONS else 0)
+                               if ctx.settings.default_country in REGIONS else 0,
+                               format_func=_region_label)
         category = c2.text_input(t("contacts.target_category"), key="import_category",
                                  help=t("contacts.target_category_help"))
         policy = c3.radio(t("contacts.duplicates"), ("skip", "update"), key="import_policy",
-                          format_func=lambda p: t(f"contacts.dup_{p}"), horizontal=True)
+                          format_func=lambda p: translate(f"contacts.dup_{p}", lang), horizontal=True)
         mapping = {r: c for r, c in preview.mapping.items() if c in columns}
         st.button(t("contacts.import"), type="primary", key="import", on_click=_import,
                   args=(data, mapping, country, category, policy, upload.name))
     _import_report()
+
+
+def _region_label(iso: str) -> str:
+    return f"{formats.country_name(iso, lang)} ({iso})"
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -112,17 +122,21 @@ def _import_report() -> None:
     if "error" in result:
         st.error(t("contacts.import_failed", problem=md(result["error"])))
         return
-    c = st.columns(3)
-    c[0].metric(t("contacts.imported"), f"{result['imported']:,}")
-    c[1].metric(t("contacts.updated"), f"{result['updated']:,}")
-    c[2].metric(t("contacts.rejected"), f"{result['rejected']:,}")
+    c = st.columns(4)
+    c[0].metric(t("contacts.imported"), formats.number(result["imported"], lang))
+    c[1].metric(t("contacts.updated"), formats.number(result["updated"], lang))
+    c[2].metric(t("contacts.already"), formats.number(result["already"], lang),
+                help=t("contacts.already_help"))
+    c[3].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
     if result["categories_created"]:
         st.caption(t("contacts.categories_created",
                      names=md(", ".join(result["categories_created"]))))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
-        st.dataframe(rejects.head(1000), hide_index=True, width="stretch",
+        shown = rejects.head(1000)
+        shown = shown.assign(reason=[vocab.reason(r, lang) for r in shown["reason"]])
+        st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"line": t("contacts.col_line"),
                                     "reason": t("contacts.col_reason")})
         st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
@@ -150,16 +164,16 @@ def _browse_tab() -> None:
                            placeholder=t("contacts.search_hint"))
     category = c2.selectbox(t("contacts.filter_category"), [None, *categories["name"]],
                             key="browse_category", on_change=_first_page,
-                            format_func=lambda c: t("contacts.all") if c is None else c)
+                            format_func=lambda c: translate("contacts.all", lang) if c is None else c)
     country = c3.selectbox(t("contacts.filter_country"), [None, *countries["country"]],
                            key="browse_country", on_change=_first_page,
-                           format_func=lambda c: t("contacts.all") if c is None else c)
+                           format_func=lambda c: translate("contacts.all", lang) if c is None else _region_label(c))
     size = st.session_state.get("browse_size", PAGE_SIZES[0])
     number = st.session_state.get("browse_page", 1)
     frame, total = contacts.browse(ctx.con, search=search or None, category=category,
                                    country=country, limit=size, offset=(number - 1) * size)
     pages = max(1, -(-total // size))
-    st.dataframe(frame, hide_index=True, width="stretch",
+    st.dataframe(vocab.localized(frame, lang), hide_index=True, width="stretch",
                  column_config={"id": None, "phone": t("contacts.col_phone"),
                                 "name": t("contacts.col_name"),
                                 "country": t("contacts.col_country"),
@@ -168,8 +182,9 @@ def _browse_tab() -> None:
     p1.number_input(t("contacts.page"), min_value=1, max_value=pages, step=1, key="browse_page")
     p2.selectbox(t("contacts.page_size"), PAGE_SIZES, key="browse_size", on_change=_first_page)
     first = (number - 1) * size + 1 if total else 0
-    p3.caption(t("contacts.showing", first=first, last=min(number * size, total), total=total,
-                 pages=pages))
+    p3.caption(t("contacts.showing", first=formats.number(first, lang),
+                 last=formats.number(min(number * size, total), lang),
+                 total=formats.number(total, lang), pages=tn("contacts.pages_n", pages)))
 
 
 with tab_browse:
@@ -186,10 +201,44 @@ def _add_category() -> None:
         st.session_state.new_category = ""
 
 
-def _remove_category(name: str) -> None:
-    if auth.permit("categories"):
-        contacts.remove_category(setup.cursor(), name)
-        audit.record(setup.cursor(), ctx.principal.actor, "category.remove", name)
+def _ask(kind: str, value: str) -> None:
+    st.session_state.pending_removal = (kind, value)
+
+
+def _cancel_removal() -> None:
+    st.session_state.pending_removal = None
+
+
+def _confirm_removal() -> None:
+    """Do the removal the operator confirmed, and keep one sentence saying what happened."""
+    kind, value = st.session_state.pending_removal
+    st.session_state.pending_removal = None
+    if kind == "category":
+        if not auth.permit("categories"):
+            return
+        unlinked = contacts.remove_category(setup.cursor(), value)
+        audit.record(setup.cursor(), ctx.principal.actor, "category.remove", value)
+        st.session_state.removal_done = t("contacts.category_removed", name=md(value),
+                                          n=formats.number(unlinked, lang))
+    else:
+        if not auth.permit("optouts"):
+            return
+        contacts.unsuppress(setup.cursor(), value)
+        audit.record(setup.cursor(), ctx.principal.actor, "opt-out.remove", value)
+        st.session_state.removal_done = t("contacts.optout_removed", phone=md(value))
+
+
+def _removal_prompt(kind: str, question: str) -> None:
+    """Confirm and Cancel for a pending removal of this kind; then what was done."""
+    pending = st.session_state.get("pending_removal")
+    if pending and pending[0] == kind:
+        st.warning(question, icon=":material/warning:")
+        with st.container(horizontal=True):
+            st.button(t("contacts.confirm_remove"), type="primary", key=f"confirm_remove_{kind}",
+                      on_click=_confirm_removal)
+            st.button(t("send.cancel"), key=f"cancel_remove_{kind}", on_click=_cancel_removal)
+    elif done := st.session_state.pop("removal_done", None):
+        st.success(done, icon=":material/check:")
 
 
 def _categories_tab() -> None:
@@ -205,9 +254,14 @@ def _categories_tab() -> None:
         if len(frame):
             victim = st.selectbox(t("contacts.remove_category"), list(frame["name"]),
                                   key="category_to_remove")
-            st.button(t("contacts.remove"), key="remove_category", on_click=_remove_category,
-                      args=(victim,), help=t("contacts.remove_category_help"),
+            st.button(t("contacts.remove"), key="remove_category", on_click=_ask,
+                      args=("category", victim), help=t("contacts.remove_category_help"),
                       disabled=not setup.can("categories"))
+            pending = st.session_state.get("pending_removal") or ("", "")
+            members = frame.loc[frame["name"] == pending[1], "contacts"]
+            _removal_prompt("category", t(
+                "contacts.confirm_remove_category", name=md(pending[1]),
+                n=formats.number(int(members.iloc[0]) if len(members) else 0, lang)))
 
 
 def _add_optout() -> None:
@@ -225,29 +279,29 @@ def _add_optout() -> None:
         audit.record(setup.cursor(), ctx.principal.actor, "opt-out.add", raw)
 
 
-def _remove_optout(phone: str) -> None:
-    if auth.permit("optouts"):
-        contacts.unsuppress(setup.cursor(), phone)
-        audit.record(setup.cursor(), ctx.principal.actor, "opt-out.remove", phone)
-
-
 def _optout_tab() -> None:
     st.caption(t("contacts.optout_help"))
     frame = contacts.list_suppressions(ctx.con)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    shown = vocab.localized(frame, lang).assign(
+        created_at=[formats.when(v, lang, ctx.settings.time_zone) for v in frame["created_at"]],
+        reason=[vocab.word("reason", v, lang) for v in frame["reason"]])
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config=vocab.column_labels(frame, lang))
     c1, c2 = st.columns(2)
     with c1:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")
         st.button(t("contacts.optout_add"), key="optout_add", on_click=_add_optout,
                   disabled=not setup.can("optouts"))
         if st.session_state.get("optout_error"):
-            st.error(md(st.session_state.optout_error))
+            st.error(md(vocab.reason(st.session_state.optout_error, lang)))
     with c2:
         if len(frame):
             phone = st.selectbox(t("contacts.optout_remove"), list(frame["phone"]),
                                  key="optout_to_remove")
-            st.button(t("contacts.remove"), key="optout_remove", on_click=_remove_optout,
-                      args=(phone,), disabled=not setup.can("optouts"))
+            st.button(t("contacts.remove"), key="optout_remove", on_click=_ask,
+                      args=("optout", phone), disabled=not setup.can("optouts"))
+            pending = st.session_state.get("pending_removal") or ("", "")
+            _removal_prompt("optout", t("contacts.confirm_remove_optout", phone=md(pending[1])))
 
 
 with tab_categories:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import audit, export, reports, sender
-from ui import auth, setup
-from ui.i18n import t
-from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns
+from ui import auth, formats, inbox, outcomes, setup, vocab
+from ui.i18n import current_language, t, tn, translate
+from ui.outcomes import explained
+from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns, shown
 
 ctx = setup.page("nav.reports")
+lang = current_language()
 st.title(t("reports.title"))
 if ctx.sandbox:
     st.caption(t("reports.sandbox_note"))
@@ -17,10 +19,11 @@ if ctx.sandbox:
 all_batches = reports.batches(ctx.con)
 if all_batches.empty:
     st.info(t("reports.empty"))
+    inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)
     st.stop()
 
 st.subheader(t("reports.batches"))
-batches_table(all_batches)
+batches_table(all_batches, ctx.settings.time_zone)
 st.caption(t("reports.estimate_note"))
 def _exported(name: str, rows: int) -> None:
     """Record a download in the audit trail (the file left the console)."""
@@ -44,17 +47,17 @@ if ctx.gateway is not None:
     st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"),
               disabled=not setup.can("poll"))
 
-labels = {b: f"{b[:12]} · {c:%Y-%m-%d %H:%M}" for b, c in
-          zip(all_batches["batch_id"], all_batches["created_at"])}
+labels = {b: f"{n if isinstance(n, str) else b[:12]} · {formats.when(c, lang, ctx.settings.time_zone)}"
+          for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])}
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
-                      format_func=lambda b: t("reports.all_batches") if b is None else labels[b])
+                      format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
 
 tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
                t("reports.by_operator"), t("reports.log")])
 for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
-        st.dataframe(frame, hide_index=True, width="stretch",
+        st.dataframe(shown(frame, ctx.settings.time_zone), hide_index=True, width="stretch",
                      column_order=[by, *REPORT_ORDER], column_config={
             by: t(f"reports.by_{by}"), "messages": t("reports.col_messages"),
             "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
@@ -72,15 +75,21 @@ def _send_log(batch_id: str | None) -> None:
         st.caption(t("reports.log_pick"))
         return
     state = st.selectbox(t("reports.log_state"), [None, *reports.LOG_STATES], key="log_state",
-                         format_func=lambda s: t("reports.log_all") if s is None else s)
+                         format_func=lambda s: translate("reports.log_all", lang) if s is None
+                         else vocab.word("state", s, lang))
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
-    st.dataframe(page, hide_index=True, width="stretch", column_config={
+    page = explained(page)
+    st.dataframe(shown(page, ctx.settings.time_zone), hide_index=True, width="stretch",
+                 column_config={
+        **vocab.column_labels(page, lang),
+        "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action"),
         "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),
         "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
         "error_message": t("reports.col_error"), **money_columns(page)})
-    st.caption(t("reports.log_shown", shown=len(page), total=total))
+    st.caption(t("reports.log_shown", shown=formats.number(len(page), lang),
+                 total=formats.number(total, lang)))
     if not setup.can("export_phones"):  # the CSV is built now, so a viewer never receives it
-        st.caption("Downloading phone numbers is for operators; an admin can allow viewers.")
+        st.caption(t("reports.export_phones_forbidden"))
         return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
     st.download_button(t("common.download_csv"), export.csv_bytes(everything),
@@ -91,3 +100,7 @@ def _send_log(batch_id: str | None) -> None:
 LOG_ROWS = 1000
 with tabs[4]:
     _send_log(choice)
+    if choice is not None:
+        outcomes.show_reasons(ctx.con, choice)
+
+inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)

@@ -9,22 +9,24 @@ ledger before its request.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from smscore import approvals, audit, balance, contacts, ledger, reports, store
+from smscore import approvals, audit, balance, contacts, ledger, outcome, reports, schedule, store
 from smscore import quote as quote_mod
 from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
+from smscore.limits import over_limit
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import auth, batchnotes, jobs, quotes, setup
-from ui.i18n import t
+from ui import (auth, batchname, batchnotes, formats, jobs, outcomes, quotes, resend_ui,
+                scheduling, sendhours_ui, setup, vocab)
+from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
 ctx = setup.page("nav.send")
+lang = current_language()
 st.title(t("send.title"))
 # Streamlit drops a widget's state when a run does not draw it (another page): keep a copy.
 KEPT = {"body": "", "audience": "everyone", "send_categories": [], "picked_ids": []}
@@ -57,14 +59,16 @@ def _progress() -> None:
     p = ledger.batch_progress(setup.cursor(), job["batch_id"])
     finished = p.accounted - p.queued - p.claimed
     st.progress(finished / p.total if p.total else 1.0,
-                text=t("send.progress", done=finished, total=p.total))
+                text=t("send.progress", done=formats.number(finished, lang),
+                       total=formats.number(p.total, lang)))
     c = st.columns(5)
     c[0].metric(t("send.sent"), p.sent)
     c[1].metric(t("send.failed"), p.failed)
     c[2].metric(t("send.unknown"), p.unknown)
     c[3].metric(t("send.queued"), p.queued + p.claimed)
-    c[4].metric(t("send.cost_so_far") + suffix(), str(p.cost_so_far),
-                help=t("send.cost_so_far_help", estimate=str(p.estimate_max)))
+    c[4].metric(t("send.cost_so_far") + suffix(), formats.cost(p.cost_so_far, lang),
+                help=t("send.cost_so_far_help", estimate=formats.cost(p.estimate_max, lang))
+                + " " + t("common.exact", amount=formats.exact(p.cost_so_far, lang)))
     batch_id = job["batch_id"]
     if p.status == ledger.DAMAGED:
         info = ledger.batch_info(setup.cursor(), batch_id)
@@ -83,16 +87,19 @@ def _progress() -> None:
             job["state"] = "done"
             setup.forget_account()
             st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
-        if p.status == ledger.DONE:
-            st.success(t("send.done", sent=p.sent, failed=p.failed, cost=str(p.cost_so_far)))
+        if p.status in (ledger.DONE, schedule.CANCELLED):
+            if note := st.session_state.pop("cancel_result", None):
+                st.success(note)
+            resend_ui.show_finished(ctx.con, batch_id, p)
+            scheduling.show_cancel(ctx.con, ctx.gateway, batch_id)
         elif p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
                 st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
-            st.warning(t("send.status", status=md(p.status), reason=md(p.reason or "")))
+            st.warning(t("send.status", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
     else:
-        st.warning(t("send.interrupted", status=md(p.status), reason=md(p.reason or "")))
+        st.warning(t("send.interrupted", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
         batchnotes.show_unknown(wait, running=False)
         st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
@@ -115,7 +122,9 @@ def suffix() -> str:
 _adopt_running_batch()
 job_running = bool(st.session_state.job) and st.session_state.job["state"] == "running"
 if st.session_state.job:
-    st.subheader(t("send.batch_title", batch=st.session_state.job["batch_id"][:12]))
+    _job_id = st.session_state.job["batch_id"]
+    _job_name = ledger.batch_info(setup.cursor(), _job_id).get("name") if _job_id else None
+    st.subheader(t("send.batch_title", batch=md(_job_name or _job_id[:12])))
     if job_running:
         _live_progress()
     else:
@@ -123,6 +132,10 @@ if st.session_state.job:
     if not job_running:
         st.button(t("send.new_batch"), key="new_batch",
                   on_click=lambda: st.session_state.update(job=None))
+    else:
+        # While a batch sends, its progress is the page: the compose and cost sections below
+        # would leave the view on a disabled Send button, far from the figures that move.
+        st.stop()
 
 
 def _interrupted() -> None:
@@ -137,7 +150,7 @@ def _interrupted() -> None:
         if row.status != ledger.DAMAGED:
             st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
                          pending=row.pending + row.unknown, total=row.recipients,
-                         status=md(row.status)))
+                         status=md(vocab.word("status", row.status, lang))))
         batchnotes.show_for_row(row, running=False)
         if row.status != ledger.DAMAGED:
             st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=_resume,
@@ -170,7 +183,7 @@ def _selection() -> object | None:
 st.subheader(t("send.step_recipients"))
 audiences = ("everyone", "categories", "picked")
 st.radio(t("send.audience"), audiences, key="audience", horizontal=True,
-         format_func=lambda a: t(f"send.audience_{a}"))
+         format_func=lambda a: translate(f"send.audience_{a}", lang))
 categories = contacts.list_categories(ctx.con)
 if st.session_state.audience == "categories":
     st.multiselect(t("send.categories"), list(categories["name"]), key="send_categories",
@@ -215,11 +228,16 @@ except BodyError as exc:  # refused here, not as a codec error once the batch se
     st.error(t("send.body_invalid", problem=md(exc)), icon=":material/block:")
     body_ok = False
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
-m = st.columns(4)
+# A row that wraps instead of columns that stack: on a phone the four figures take two lines,
+# not four screens' worth of one-metric rows.
+m = [st.container(horizontal=True, gap="medium")] * 4
 m[0].metric(t("send.encoding"), counted.encoding)
-m[1].metric(t("send.segments"), counted.segments)
-m[2].metric(t("send.characters"), counted.characters)
-m[3].metric(t("send.remaining"), counted.remaining)
+# An empty box is no message at all: 0 segments, not the 1 an empty SMS would take.
+m[1].metric(t("send.segments"), formats.number(counted.segments if body else 0, lang))
+m[2].metric(t("send.characters"), formats.number(counted.characters, lang))
+m[3].metric(t("send.remaining"), formats.number(counted.remaining, lang))
+if over_limit(body):
+    st.error(t("send.body_over", count=formats.number(len(body), lang)), icon=":material/block:")
 if body and counted.encoding == UCS2:
     st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
                  per=counted.per_segment), icon=":material/translate:")
@@ -228,8 +246,10 @@ if body and counted.encoding == UCS2:
         pairs = ", ".join(f"{md(k)}→{md(v)}" for k, v in suggestion.replacements.items())
         saves = suggestion.after.segments < suggestion.before.segments
         st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
-                  before=suggestion.before.segments, after=suggestion.after.segments,
-                  encoding=suggestion.after.encoding, room=suggestion.after.remaining))
+                  before=formats.number(suggestion.before.segments, lang),
+                  after=tn("common.segments_n", suggestion.after.segments),
+                  encoding=suggestion.after.encoding,
+                  room=formats.number(suggestion.after.remaining, lang)))
         st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
                   args=(suggestion.text,))
     if suggestion.unreplaceable:
@@ -281,19 +301,21 @@ def _show_quote(q: object) -> None:
     st.subheader(t("send.step_cost"))
     if prefix_note := q.prefix:
         st.caption(t("send.trial_prefix", prefix=prefix_note.strip()))
-    c = st.columns(4)
-    c[0].metric(t("send.recipients"), f"{q.n_recipients:,}")
-    c[1].metric(t("send.total_segments"), f"{q.segments:,}")
-    c[2].metric(t("send.total_min") + suffix(), format_money(q.total_min, cur))
-    c[3].metric(t("send.total_max") + suffix(), format_money(q.total_max, cur))
-    st.caption(t("common.as_of", date=str(q.price_list_as_of)) + " · " + t("send.range_note"))
+    c = [st.container(horizontal=True, gap="medium")] * 4
+    c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
+    c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
+    for col, label, amount in ((c[2], "send.total_min", q.total_min),
+                               (c[3], "send.total_max", q.total_max)):
+        col.metric(t(label) + suffix(), formats.cost(amount, lang, cur),
+                   help=t("common.exact", amount=formats.exact(amount, lang, cur)))
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
+               + t("send.range_note"))
     table = q.by_country.copy()
     money_cols = ["unit_price_min", "unit_price_max", "subtotal_min", "subtotal_max"]
-    st.dataframe(table, hide_index=True, column_config={
+    st.dataframe(_country_table(table), hide_index=True, column_config={
         "iso": t("send.col_country"), "recipients": t("send.recipients"),
         "segments": t("send.segments"),
-        **{col: st.column_config.NumberColumn(f"{t('send.col_' + col)} ({cur})", format="%.5f")
-           for col in money_cols}})
+        **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols}})
     chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
     bars = alt.Chart(chart).mark_bar().encode(
         x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
@@ -301,13 +323,31 @@ def _show_quote(q: object) -> None:
         tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"])
     ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(
         x="iso:N", y="subtotal_min:Q")
-    st.altair_chart(bars + ticks, width="stretch")
+    st.altair_chart((bars + ticks).properties(height=200), width="stretch")
     if len(q.excluded):
-        with st.expander(t("send.excluded", n=len(q.excluded))):
-            st.dataframe(q.excluded.head(1000), hide_index=True)
-    with st.expander(t("send.preview"), expanded=True):
+        with st.expander(tn("send.excluded_n", len(q.excluded))):
+            excluded = q.excluded.head(1000)
+            st.dataframe(vocab.localized(excluded, lang), hide_index=True,
+                         column_config={"contact_id": None,
+                                        **vocab.column_labels(excluded, lang)})
+    # Closed by default: the confirm dialog shows the message as sent, and a phone saves a screen.
+    with st.expander(t("send.preview")):
         sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
-        st.dataframe(sample, hide_index=True)
+        st.dataframe(vocab.localized(sample, lang), hide_index=True,
+                     column_config=vocab.column_labels(sample, lang))
+
+
+def _country_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per-country quote for display: names, counts and money in the operator's notation;
+    unit prices keep every digit, subtotals are costs (to the cent, rounded up)."""
+    return table.assign(
+        iso=[formats.country_name(i, lang) for i in table["iso"]],
+        recipients=[formats.number(v, lang) for v in table["recipients"]],
+        segments=[formats.number(v, lang) for v in table["segments"]],
+        **{c: [formats.decimal_text(v, lang) for v in table[c]]
+           for c in ("unit_price_min", "unit_price_max")},
+        **{c: [formats.cents_up(v, lang) for v in table[c]]
+           for c in ("subtotal_min", "subtotal_max")})
 
 
 def _balance_gate(q: object) -> tuple[bool, str | None]:
@@ -320,9 +360,10 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
         return True, None
     if check.shortfall is None:  # currencies differ, or a subaccount without a balance
         return False, md(check.message)
-    return False, t("send.short", needed=str(check.needed), balance=str(check.balance),
-                    shortfall=str(check.shortfall),
-                    reserve=format_money(ctx.settings.balance_reserve, q.currency))
+    return False, t("send.short", needed=formats.cost(check.needed, lang),
+                    balance=formats.balance(check.balance, lang),
+                    shortfall=formats.cost(check.shortfall, lang),
+                    reserve=formats.plain(ctx.settings.balance_reserve, lang, q.currency))
 
 
 def _existing_batch() -> dict | None:
@@ -333,6 +374,9 @@ def _existing_batch() -> dict | None:
         return None
     if ledger.damage(ctx.con, info["id"]):
         info["status"] = ledger.DAMAGED  # Confirm repairs it: freezing adds the missing rows
+    n = ledger.counts(ctx.con, info["id"])
+    info["outcome"] = outcome.judge(info["status"], sent=n["sent"], failed=n["failed"],
+                                    unknown=n["unknown"], pending=n["queued"] + n["claimed"]).kind
     return info
 
 
@@ -350,31 +394,61 @@ def _sender() -> str:
 @st.dialog(t("send.confirm_title"), width="large",
            on_dismiss=lambda: st.session_state.update(confirm_open=False))
 def _confirm(q: object) -> None:
+    """What is about to happen, all of it: the text, who gets it, the worst-case cost and what
+    the balance will be afterwards; Confirm and Cancel next to each other."""
     cur = q.currency
-    per = q.by_country[["iso", "recipients", "unit_price_min", "unit_price_max", "subtotal_max"]]
-    st.markdown(t("send.confirm_intro", n=q.n_recipients, segments=q.segments,
+    st.markdown(t("send.confirm_intro", n=formats.number(q.n_recipients, lang),
+                  segments=formats.number(q.segments, lang),
                   mode=t("mode.sandbox") if ctx.sandbox else t("mode.live")))
-    st.dataframe(per, hide_index=True, column_config={
+    if len(q.recipients):
+        first = q.recipients.iloc[0]
+        body_sent = first["body"] if isinstance(first["body"], str) else q.body
+        st.caption(t("send.confirm_first", phone=md(first["phone"])))
+        st.text(f"{q.prefix}{body_sent}")  # plain text: never Markdown, whatever it holds
+    per = q.by_country[["iso", "recipients", "segments", "subtotal_max"]]
+    shown = per.assign(iso=[formats.country_name(i, lang) for i in per["iso"]],
+                       recipients=[formats.number(v, lang) for v in per["recipients"]],
+                       segments=[formats.number(v, lang) for v in per["segments"]],
+                       subtotal_max=[formats.cents_up(v, lang) for v in per["subtotal_max"]])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "iso": t("send.col_country"), "recipients": t("send.recipients"),
-        "unit_price_min": st.column_config.NumberColumn(
-            f"{t('send.col_per_message_min')} ({cur})", format="%.5f"),
-        "unit_price_max": st.column_config.NumberColumn(
-            f"{t('send.col_per_message_max')} ({cur})", format="%.5f"),
-        "subtotal_max": st.column_config.NumberColumn(
-            f"{t('send.col_subtotal_max')} ({cur})", format="%.4f")})
-    average = (q.total_max / q.n_recipients) if q.n_recipients else Decimal(0)
-    st.markdown(t("send.confirm_total", per=format_money(average, cur),
-                  low=format_money(q.total_min, cur), high=format_money(q.total_max, cur))
-                + suffix())
-    st.caption(t("common.as_of", date=str(q.price_list_as_of)))
-    yes, no = st.columns(2)
-    if yes.button(t("send.confirm"), type="primary", key="send_confirm"):
+        "segments": t("send.segments"),
+        "subtotal_max": f"{t('send.col_subtotal_max')} ({cur})"})
+    worst = Money(q.total_max, cur)
+    c = st.columns(3)
+    c[0].metric(t("send.confirm_max") + suffix(), formats.cost(worst, lang),
+                help=t("common.exact", amount=formats.exact(worst, lang)))
+    if ctx.balance is not None and ctx.balance.currency == cur:
+        c[1].metric(t("send.confirm_balance_before"), formats.balance(ctx.balance, lang),
+                    help=t("common.exact", amount=formats.exact(ctx.balance, lang)))
+        after = ctx.balance - worst
+        c[2].metric(t("send.confirm_balance_after"), formats.balance(after, lang),
+                    help=t("common.exact", amount=formats.exact(after, lang)))
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
+               + t("send.range_note"))
+    with st.container(horizontal=True):
+        confirmed = st.button(t("send.confirm"), type="primary", key="send_confirm")
+        cancelled = st.button(t("send.cancel"), key="send_cancel")
+    if confirmed:
         _start(q)
         st.session_state.confirm_open = False
+        st.session_state.show_progress = True
         st.rerun()
-    if no.button(t("send.cancel"), key="send_cancel"):
+    if cancelled:
         st.session_state.confirm_open = False
         st.rerun()
+
+
+def _name_input() -> None:
+    """The batch name, prefilled from the message and the audience until the operator edits it."""
+    default = batchname.default_name(body, st.session_state.audience,
+                                     st.session_state.send_categories,
+                                     len(st.session_state.picked_ids), lang)
+    if st.session_state.get("batch_name") in (None, st.session_state.get("_batch_name_auto")):
+        st.session_state.batch_name = default
+    st.session_state._batch_name_auto = default
+    st.text_input(t("send.batch_name"), key="batch_name", max_chars=ledger.NAME_MAX,
+                  help=t("send.batch_name_help"))
 
 
 def _start(q: object) -> None:
@@ -386,15 +460,17 @@ def _start(q: object) -> None:
     try:
         approvals.check_limits(ctx.con, who.name, maximum)
     except approvals.LimitExceeded as exc:
-        st.session_state.send_notice = f"Not sent: {exc}."
+        st.session_state.send_notice = t("send.not_sent", reason=str(exc))
         return
-    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode)
+    batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
+                                   name=st.session_state.get("batch_name"),
+                                   send_at=st.session_state.get("_send_at"))
     audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
     try:
         if approvals.hold_if_needed(ctx.con, batch_id, maximum):
-            raise approvals.ApprovalError(f"batch {batch_id[:12]} may cost up to {maximum}, over "
-                                          "the approval threshold: it awaits approval by "
-                                          "another admin")
+            st.session_state.send_notice = t("send.awaits_approval", batch=batch_id[:12],
+                                             maximum=str(maximum))
+            return
         approvals.ensure_sendable(ctx.con, batch_id)
     except approvals.ApprovalError as exc:
         st.session_state.send_notice = f"{exc}."
@@ -417,20 +493,32 @@ if quote is not None:
     _remember(quote)
     _show_quote(quote)
     st.subheader(t("send.step_send"))
+    _name_input()
     ok, why = _balance_gate(quote)
+    length = quote.length_check()
+    if length.long_warning:
+        st.warning(t("send.long_warning", segments=length.max_segments), icon=":material/warning:")
+    if length.over_limit and not length.refused:
+        st.warning(t("send.too_long_some", n=length.over_limit), icon=":material/content_cut:")
     if quote.n_recipients == 0:
-        ok, why = False, t("send.nobody")
+        ok, why = False, t("send.too_long") if length.refused else t("send.nobody")
+    send_at, not_schedulable = scheduling.choose(_sender())
+    st.session_state["_send_at"] = send_at
+    quote, bad_hours = sendhours_ui.apply(quote, _sender(), send_at)
+    if not_schedulable or bad_hours:
+        ok, why = False, not_schedulable or bad_hours
     if not ctx.sandbox and not _sender():
         ok, why = False, t("send.no_sender")
     if why:
         st.error(why, icon=":material/block:")
         setup.link("topup", t("nav.topup"), ":material/add_card:")
     elif ctx.balance is not None:
-        st.success(t("send.balance_ok", balance=str(ctx.balance)), icon=":material/check:")
+        st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, lang)),
+                   icon=":material/check:")
     if (existing := _existing_batch()) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12], status=md(existing["status"])),
-                icon=":material/history:")
-    st.button(t("send.send", n=quote.n_recipients), type="primary", key="send_open",
+        st.info(t("send.already", batch=existing["id"][:12],
+                  status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
+    st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running or not setup.can("send"), on_click=_open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))

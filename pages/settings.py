@@ -9,13 +9,16 @@ import streamlit as st
 
 from smscore import audit
 from smscore.credentials import Credentials
-from smscore.money import format_money
+from zoneinfo import available_timezones
+
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import i18n, limits, setup, users
-from ui.i18n import t
+from ui import formats, i18n, limits, setup, users, vocab
+from ui.i18n import current_language, t
 from ui.untrusted import md
 
 ctx = setup.page("nav.settings")
+lang = current_language()
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 st.title(t("settings.title"))
 s = ctx.settings
 
@@ -43,14 +46,19 @@ currency = ctx.balance.currency if ctx.balance is not None else "USD"
 with st.form("settings_form", enter_to_submit=False):
     sender = st.text_input(t("settings.sender"), key="set_sender", value=s.sender, help=t("settings.sender_help"))
     sender_type = st.selectbox(t("settings.sender_type"), SENDER_TYPES,
-                               index=SENDER_TYPES.index(s.sender_type))
+                               index=SENDER_TYPES.index(s.sender_type),
+                               format_func=lambda v: vocab.word("sender_type", v, lang))
     threshold = st.number_input(f"{t('settings.threshold')} ({currency})", key="set_threshold", min_value=0.0, step=1.0,
                                 value=float(s.low_balance_threshold), format="%.2f")
     reserve = st.number_input(f"{t('settings.reserve')} ({currency})", min_value=0.0, step=1.0,
                               value=float(s.balance_reserve), format="%.2f",
                               help=t("settings.reserve_help"))
     country = st.selectbox(t("settings.default_country"), regions,
-                           index=regions.index(s.default_country) if s.default_country in regions else 0)
+                           index=regions.index(s.default_country) if s.default_country in regions else 0,
+                           format_func=lambda i: f"{formats.country_name(i, lang)} ({i})")
+    zone = st.selectbox(t("settings.time_zone"), ZONES, key="set_time_zone",
+                        index=ZONES.index(s.time_zone) if s.time_zone in ZONES else 0,
+                        help=t("settings.time_zone_help"))
     rate = st.number_input(t("settings.send_rate"), min_value=0.1, step=1.0,
                            value=float(s.send_rate), help=t("settings.send_rate_help"))
     concurrency = st.number_input(t("settings.concurrency"), min_value=1, max_value=64, step=1,
@@ -66,7 +74,8 @@ if saved:
                         low_balance_threshold=Decimal(str(threshold)).quantize(Decimal("0.01")),
                         balance_reserve=Decimal(str(reserve)).quantize(Decimal("0.01")),
                         default_country=country, send_rate=Decimal(str(rate)),
-                        concurrency=int(concurrency), smart_encoding=smart, language=language)
+                        concurrency=int(concurrency), smart_encoding=smart, language=language,
+                        time_zone=zone)
     except ValueError as exc:
         st.error(t("settings.invalid", problem=md(exc)))
     else:
@@ -92,8 +101,7 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
         audit.record(ctx.con, ctx.principal.actor, "sandbox.set-balance", None, {"amount": amount})
         st.rerun()
     if ctx.balance is not None:
-        st.caption(t("settings.sandbox_now", balance=format_money(ctx.balance.amount,
-                                                                  ctx.balance.currency)))
+        st.caption(t("settings.sandbox_now", balance=formats.balance(ctx.balance, lang)))
 
 limits.render(ctx)
 users.render(ctx)

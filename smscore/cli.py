@@ -22,6 +22,7 @@ import pandas as pd
 
 from smscore import prices, store
 from smscore.money import decimal_str, format_money
+from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
 from smscore.segments import check_body, count_segments, gsm_suggestion
 
@@ -138,6 +139,9 @@ def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         print(json.dumps(quote_json(quote), ensure_ascii=False))
     else:
         print_quote(quote)
+    if refusal := quote.length_check().refusal():
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -197,6 +201,8 @@ def print_quote(quote: Quote) -> None:
         print(f"excluded: {len(quote.excluded)}")
         for reason, n in reasons.items():
             print(f"  {n}: {reason}")
+    if warning := quote.length_check().warning():
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _range(low: Decimal, high: Decimal) -> str:
@@ -353,6 +359,15 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
                    help="phone number or Messaging Service SID (default: TWILIO_FROM / "
                         "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)")
     p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    p.add_argument("--send-at", metavar="TIME",
+                   help="schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
+                        "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
+                        "sender, 5 minutes to 35 days ahead")
+    p.add_argument("--hours", metavar="HH:MM-HH:MM",
+                   help="sending hours in each recipient's local time, e.g. 09:00-20:00: "
+                        "the others wait for their next opening")
+    p.add_argument("--days", default="mon-sun", metavar="DAYS",
+                   help="days of the sending hours, e.g. mon-fri (default: every day)")
     _configure_pacing(p)
 
 
@@ -378,42 +393,17 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore import approvals, audit, ledger
-    from smscore.audit import Actor
-    from smscore.money import Money
-
     with ws.unit() as con:
         priced = _price(args, con)
     if isinstance(priced, int):
         return priced
     quote, sender, mode = priced
-    # Asked outside any unit of work: the console must not wait on the operator's answer.
-    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}? [y/N] ")\
-            .strip().lower() not in ("y", "yes"):
-        print("not sent")
-        return 1
-    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
-    with ws.unit() as con:
-        approvals.check_limits(con, actor.name, maximum)
-        batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode)
-        audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
-                            quote.currency)
-        held = approvals.hold_if_needed(con, batch_id, maximum)
-    print(f"batch {batch_id} (confirmed by {actor.name})")
-    if held:
-        print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
-              f"another admin approves it on the console or with `python -m smscore approve "
-              f"{batch_id}`")
-        return 0
-    return _send_batch(ws, _gateway_for(ws), batch_id, args)
+    return _confirm_and_send(ws, quote, sender, mode, args)
 
 
 def _price(args: argparse.Namespace,
            con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
     """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
-    from smscore.balance import check_balance
-    from smscore.money import Money
-
     check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
@@ -428,7 +418,52 @@ def _price(args: argparse.Namespace,
               f"and sends only to its {len(verified)} verified number(s)")
         args.trial = True
     quote = quote_from_args(args, con, only_to=verified)
+    if args.send_at:
+        args.send_at = _send_time(args.send_at, sender)
+    if args.hours:
+        quote = _with_hours(quote, args.hours, args.days, sender)
+    refused = _gate(quote, gateway)
+    return refused if refused is not None else (quote, sender, gateway.mode)
+
+
+def _with_hours(quote: Quote, hours: str, days: str, sender: str) -> Quote:
+    """The quote timed by sending hours, saying how many go now and when the rest go."""
+    from smscore.clock import utcnow
+    from smscore.sendhours import parse_window, with_hours
+
+    window = parse_window(hours, days)
+    timed, result = with_hours(quote, window, utcnow())
+    how = "scheduled at Twilio" if sender.startswith("MG") else "held by the sender"
+    print(f"sending hours {window.describe()} (each recipient's local time): "
+          f"{result.now} now" + "".join(f"; {n} at {at:%Y-%m-%d %H:%M} UTC"
+                                         for at, n in result.later()) + f" ({how})")
+    return timed
+
+
+def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
+    """The --send-at time, checked against Twilio's scheduling rules."""
+    from datetime import datetime, timezone
+
+    from smscore.schedule import check
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--send-at takes an ISO 8601 time like 2026-12-24T09:00-03:00; "
+                       f"got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return check(moment, sender)
+
+
+def _gate(quote: Quote, gateway: object) -> int | None:
+    """Show the quote and refuse what cannot go: too long, nobody, or a short balance."""
+    from smscore.balance import check_balance
+    from smscore.money import Money
+
     print_quote(quote)
+    if refusal := quote.length_check().refusal():
+        raise CliError(refusal)
     if quote.n_recipients == 0:
         raise CliError("nobody to send to: the selection has no sendable contacts")
     check = check_balance(gateway, Money(quote.total_max, quote.currency))
@@ -436,7 +471,65 @@ def _price(args: argparse.Namespace,
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
-    return quote, sender, gateway.mode
+    return None
+
+
+def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
+                      args: argparse.Namespace) -> int:
+    """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
+    from smscore import approvals, audit, ledger
+    from smscore.audit import Actor
+    from smscore.money import Money
+
+    send_at = getattr(args, "send_at", None)
+    when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    # Asked outside any unit of work: the console must not wait on the operator's answer.
+    if not args.yes and input(f"send {quote.n_recipients} messages from {sender}{when}? [y/N] ")\
+            .strip().lower() not in ("y", "yes"):
+        print("not sent")
+        return 1
+    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
+    with ws.unit() as con:
+        approvals.check_limits(con, actor.name, maximum)
+        batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode, send_at=send_at)
+        audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
+                            quote.currency)
+        held = approvals.hold_if_needed(con, batch_id, maximum)
+    print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
+    if held:
+        print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
+              f"another admin approves it on the console or with `python -m smscore approve "
+              f"{batch_id}`")
+        return 0
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
+
+
+def _configure_send_again(p: argparse.ArgumentParser) -> None:
+    _configure_batch_id(p)
+    p.add_argument("--from", dest="sender", metavar="SENDER",
+                   help="phone number or Messaging Service SID (default: the first batch's)")
+    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    _configure_pacing(p)
+
+
+@command("send-again", "a new batch to the recipients of a batch whose failure was transient "
+                       "(never opt-outs or permanent failures), priced and confirmed",
+         _configure_send_again)
+def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
+    from smscore import ledger, resend
+
+    with ws.unit() as con:
+        plan = resend.plan(con, args.batch)
+        if plan.left_out:
+            print(f"left out: {resend.describe_left_out(plan.left_out)}")
+        gateway, default_sender = open_gateway(con)
+        sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
+        quote = resend.quote(con, plan)
+        refused = _gate(quote, gateway)
+        mode = gateway.mode
+    if refused is not None:
+        return refused
+    return _confirm_and_send(ws, quote, sender, mode, args)
 
 
 def _gateway_for(ws: store.Workspace) -> object:
@@ -457,17 +550,48 @@ def _send_batch(ws: store.Workspace, gateway: object, batch_id: str,
     progress = run_batch(ws, gateway, batch_id, concurrency=args.concurrency,
                          rate_segments_per_second=args.rate, on_progress=_print_progress)
     print()
-    print(f"{progress.status}: sent {progress.sent}, failed {progress.failed}, "
+    with ws.unit() as con:
+        scheduled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? AND "
+                                "state = 'sent' AND twilio_status = 'scheduled'",
+                                [batch_id]).fetchone()[0]
+    result = judge(progress.status, sent=progress.sent, failed=progress.failed,
+                   unknown=progress.unknown, pending=progress.queued + progress.claimed,
+                   scheduled=int(scheduled))
+    # A pause says why in the sender's own words: needs reconcile, stopped: auth, ...
+    detail = (f" ({progress.status})" if result.kind == "paused"
+              and progress.status != ledger.PAUSED else "")
+    print(f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
           f"unknown {progress.unknown}, queued {progress.queued}; "
           f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
     with ws.unit() as con:
+        _print_reasons(con, batch_id)
         notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
         if notice:  # fresher than the stored reason: it counts the seconds left from now
             print(notice, file=sys.stderr)
         elif progress.reason:
             print(f"reason: {progress.reason}", file=sys.stderr)
         _notice_after_batch(con, gateway)
-    return 0 if progress.status == "done" else 1
+    return 0 if result.kind in (SENT, SENT_WITH_FAILURES, SCHEDULED) else 1
+
+
+_ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",
+         "violet": "35"}
+
+
+def _coloured(result: Outcome) -> str:
+    """The outcome word in its colour (the console's), when printing to a terminal."""
+    if not sys.stdout.isatty():
+        return result.kind
+    return f"\033[{_ANSI[result.colour]}m{result.kind}\033[0m"
+
+
+def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """The commonest failure causes, each with Twilio's meaning and what to do."""
+    from smscore.errors import explain
+    from smscore.outcome import top_reasons
+
+    for reason in top_reasons(con, batch_id):
+        print(f"  {reason.count} failed: {explain(reason.code, 'en', reason.message).line()}")
 
 
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
@@ -497,9 +621,9 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
     if frame.empty:
         print("no batches yet")
         return 0
-    _table(("batch", "created", "mode", "status", "recipients", "sent", "failed", "unknown",
+    _table(("batch", "created", "mode", "outcome", "recipients", "sent", "failed", "unknown",
             "pending", "estimate", "actual"),
-           [(r.batch_id, str(r.created_at)[:16], r.mode, r.status, r.recipients, r.sent, r.failed,
+           [(r.batch_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])
@@ -539,7 +663,7 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "batch-resume", "approve", "user"})
+LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -559,6 +683,22 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
+
+
+@command("cancel", "cancel a scheduled batch: its messages still scheduled at Twilio and any "
+                   "not yet sent", _configure_batch_id)
+def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+    from smscore.schedule import cancel_batch
+
+    gateway, _ = open_gateway(con)
+    result = cancel_batch(con, gateway, args.batch)
+    print(f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
+          f"already gone out {result.too_late}")
+    if result.errors:
+        print(f"error: {result.errors} message(s) could not be cancelled now; run the command "
+              "again", file=sys.stderr)
+        return 1
+    return 0
 
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)

@@ -102,11 +102,16 @@ class Gateway(Protocol):
     def country_prices(self, iso: str) -> list[CarrierPrice]:
         """Outbound SMS prices of one country, per carrier and number type."""
 
-    def send(self, to: str, body: str, sender: str) -> MessageResult:
+    def send(self, to: str, body: str, sender: str,
+             send_at: datetime | None = None) -> MessageResult:
         """Create one message. `sender` is a phone number or a Messaging Service SID (MG...).
 
-        Raises GatewayError on any failure.
+        With `send_at` (aware UTC) the message is scheduled (Messaging Service only) and comes
+        back with status `scheduled`. Raises GatewayError on any failure.
         """
+
+    def cancel(self, sid: str) -> MessageResult:
+        """Cancel a scheduled message (Status=canceled); GatewayError 30409 when too late."""
 
     def fetch(self, sid: str) -> MessageResult:
         """The current status, error code and price of a message."""
@@ -135,5 +140,6 @@ def open_gateway(con: object, environ_or_secrets: Mapping[str, str]) -> Gateway:
 
         return SandboxGateway(con)  # type: ignore[arg-type]
     from smscore.twilio_gateway import TwilioGateway
+    from smscore.webhooks import status_callback_url
 
-    return TwilioGateway(credentials)
+    return TwilioGateway(credentials, status_callback=status_callback_url(environ_or_secrets))

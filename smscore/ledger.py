@@ -57,13 +57,20 @@ T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
 
-def batch_key(body: str, phones: Iterable[str], day: date) -> str:
-    """The batch id: the same body to the same recipients on the same UTC day is the same batch."""
+def batch_key(body: str, phones: Iterable[str], day: date,
+              send_at: datetime | None = None) -> str:
+    """The batch id: the same body to the same recipients on the same UTC day is the same batch.
+
+    A scheduled batch is also keyed by its time, so scheduling it again for another time (after
+    a cancel, say) is a new batch rather than the cancelled one.
+    """
     digest = hashlib.sha256()
     digest.update(body.encode("utf-8"))
     digest.update(b"\x00")
     digest.update("\n".join(sorted(set(phones))).encode("ascii"))
     digest.update(b"\x00" + day.isoformat().encode("ascii"))
+    if send_at is not None:
+        digest.update(b"\x00" + send_at.isoformat().encode("ascii"))
     return "b-" + digest.hexdigest()[:24]
 
 
@@ -90,7 +97,8 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 50) -> T:
 # -- freezing ----------------------------------------------------------------------------------
 
 def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
-                 now: datetime | None = None) -> str:
+                 now: datetime | None = None, send_at: datetime | None = None,
+                 name: str | None = None) -> str:
     """Store a quote as a batch and its recipients as queued ledger rows; return the batch id.
 
     The batch row and its message rows are written in one transaction: a crash while freezing
@@ -98,18 +106,21 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
     missing. Freezing the same batch again (same body, recipients and day) adds only the rows
     it lacks and returns the same id, which is what makes a second press of Send a resume and
     what repairs a batch damaged by an older version that committed the two apart.
+
+    `send_at` (naive UTC) schedules the whole batch; a `send_at` column in the quote's
+    recipients (sending hours) schedules each message, and wins.
     """
     now = now or utcnow()
     con = con.cursor()  # its own cursor: register() refuses a connection with a pending result
     recipients = quote.recipients.drop_duplicates(subset="phone", keep="first")
     if recipients.empty:
         raise ValueError("a batch needs at least one recipient; the quote has none")
-    batch_id = batch_key(quote.body, recipients["phone"], now.date())
+    batch_id = batch_key(quote.body, recipients["phone"], now.date(), send_at)
     batch_row = [batch_id, now, quote.body, json.dumps(_selection_dict(quote.selection)), sender,
                  mode, FROZEN, quote.currency.upper(), len(recipients),
                  int(recipients["segments"].sum()), quote.total_min, quote.total_max,
-                 quote.price_list_id]
-    rows = _arrow_rows(recipients)
+                 quote.price_list_id, send_at, clean_name(name)]
+    rows = _arrow_rows(recipients, send_at)
     con.register("_frozen_rows", rows)
     try:
         with_retry(lambda: _freeze_or_yield(con, batch_id, batch_row, len(recipients), now))
@@ -120,9 +131,9 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
 
 _INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, country, category, body,
                                         encoding, segments, price_min, price_max, state,
-                                        updated_at)
+                                        updated_at, send_at)
                   SELECT ?, seq, phone, contact_id, country, category, body, encoding, segments,
-                         cost_min, cost_max, 'queued', ?
+                         cost_min, cost_max, 'queued', ?, send_at
                   FROM _frozen_rows"""
 
 
@@ -151,8 +162,8 @@ def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datet
         con.execute(
             """INSERT INTO batches (id, created_at, body, selection, sender, mode, status,
                                     currency, recipients, segments, estimate_min, estimate_max,
-                                    price_list_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                                    price_list_id, send_at, name)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
             batch_row)
         stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
                              [batch_id]).fetchall()[0][0]
@@ -177,13 +188,17 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _arrow_rows(recipients: pd.DataFrame) -> pa.Table:
+def _arrow_rows(recipients: pd.DataFrame, send_at: datetime | None = None) -> pa.Table:
     """The quote's recipients as Arrow with exact DECIMAL(18, 6) prices, for one bulk INSERT."""
     n = len(recipients)
+    if "send_at" not in recipients:
+        recipients = recipients.assign(send_at=pd.Series([send_at] * n, dtype="datetime64[us]",
+                                                         index=recipients.index))
     money = pa.decimal128(18, 6)
     types = {"phone": pa.string(), "contact_id": pa.int64(), "country": pa.string(),
              "category": pa.string(), "body": pa.string(), "encoding": pa.string(),
-             "segments": pa.int32(), "cost_min": money, "cost_max": money}
+             "segments": pa.int32(), "cost_min": money, "cost_max": money,
+             "send_at": pa.timestamp("us")}
     columns = {"seq": pa.array(range(1, n + 1), type=pa.int64())}
     for name, kind in types.items():
         if name not in recipients:
@@ -211,6 +226,7 @@ class Claim:
     phone: str
     body: str
     segments: int
+    send_at: datetime | None = None  # naive UTC; None: at once
 
 
 def claim(cur: Cursor, batch_id: str, token: str, *, after_seq: int, limit: int,
@@ -224,20 +240,27 @@ def claim(cur: Cursor, batch_id: str, token: str, *, after_seq: int, limit: int,
 
 
 def _claim(cur: Cursor, batch_id: str, token: str, after_seq: int, limit: int,
-           now: datetime) -> list[Claim]:
+           now: datetime, due_by: datetime | None = None) -> list[Claim]:
+    due = "" if due_by is None else "AND (send_at IS NULL OR send_at <= ?)"
     rows = cur.execute(
-        """UPDATE messages SET state = 'claimed', claim_token = ?, claimed_at = ?, updated_at = ?
+        f"""UPDATE messages SET state = 'claimed', claim_token = ?, claimed_at = ?, updated_at = ?
            WHERE batch_id = ? AND state = 'queued' AND seq IN (
                SELECT seq FROM messages WHERE batch_id = ? AND state = 'queued' AND seq > ?
-               ORDER BY seq LIMIT ?)
-           RETURNING seq, phone, body, segments""",
-        [token, now, now, batch_id, batch_id, after_seq, limit]).fetchall()
-    return sorted((Claim(int(s), p, b, int(n)) for s, p, b, n in rows), key=lambda c: c.seq)
+               {due} ORDER BY seq LIMIT ?)
+           RETURNING seq, phone, body, segments, send_at""",
+        [token, now, now, batch_id, batch_id, after_seq,
+         *([due_by] if due_by is not None else []), limit]).fetchall()
+    return sorted((Claim(int(s), p, b, int(n), at) for s, p, b, n, at in rows),
+                  key=lambda c: c.seq)
 
 
 def settle_and_claim(cur: Cursor, batch_id: str, token: str, settlements: Sequence[Settlement],
-                     *, after_seq: int, limit: int, now: datetime | None = None) -> list[Claim]:
+                     *, after_seq: int, limit: int, now: datetime | None = None,
+                     due_by: datetime | None = None) -> list[Claim]:
     """Settle finished claims and claim the next rows in one transaction.
+
+    With `due_by`, only rows whose `send_at` has come by then are claimed: a sender without
+    Twilio's scheduler holds the others (sending hours) until a later run.
 
     One commit per round instead of two: on a DuckDB file each commit is a WAL flush, the
     sender's main cost. The claims are committed before this returns, so still before any of
@@ -249,7 +272,8 @@ def settle_and_claim(cur: Cursor, batch_id: str, token: str, settlements: Sequen
         cur.execute("BEGIN TRANSACTION")
         try:
             _settle(cur, batch_id, token, settlements, now)
-            claims = _claim(cur, batch_id, token, after_seq, limit, now) if limit > 0 else []
+            claims = (_claim(cur, batch_id, token, after_seq, limit, now, due_by)
+                      if limit > 0 else [])
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -508,7 +532,7 @@ def set_status(cur: Cursor, batch_id: str, status: str, reason: str | None = Non
                now: datetime | None = None) -> None:
     """Record where a batch stands and, when it is not simply running or done, why."""
     now = now or utcnow()
-    finished = now if status in (DONE, NEEDS_RECONCILE) else None
+    finished = now if status in (DONE, NEEDS_RECONCILE, "cancelled") else None
     with_retry(lambda: cur.execute(
         """UPDATE batches SET status = ?, status_reason = ?,
                   started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?)
@@ -525,6 +549,14 @@ def counts(cur: Cursor, batch_id: str) -> dict[str, int]:
     return {state: found.get(state, 0) for state in STATES}
 
 
+def next_held(cur: Cursor, batch_id: str) -> tuple[int, datetime | None]:
+    """Queued rows waiting for their send time (sending hours), and the earliest such time."""
+    n, first = cur.execute("""SELECT count(*), min(send_at) FROM messages
+                              WHERE batch_id = ? AND state = 'queued' AND send_at IS NOT NULL""",
+                           [batch_id]).fetchone()
+    return int(n), first
+
+
 def remaining_max(cur: Cursor, batch_id: str) -> Money:
     """The most the rows not yet sent can still cost (queued, claimed and unknown rows)."""
     amount, currency = cur.execute(
@@ -535,6 +567,21 @@ def remaining_max(cur: Cursor, batch_id: str) -> Money:
     if currency is None:
         raise KeyError(f"no batch {batch_id!r} in the ledger")
     return Money(Decimal(amount), currency)
+
+
+NAME_MAX = 80
+
+
+def clean_name(name: str | None) -> str | None:
+    """A batch name on one line, at most NAME_MAX characters; None when blank."""
+    text = " ".join((name or "").split())[:NAME_MAX].strip()
+    return text or None
+
+
+def rename_batch(cur: Cursor, batch_id: str, name: str | None) -> None:
+    """Give a batch another name (blank clears it); KeyError naming the id when there is none."""
+    batch_info(cur, batch_id)
+    cur.execute("UPDATE batches SET name = ? WHERE id = ?", [clean_name(name), batch_id])
 
 
 def batch_info(cur: Cursor, batch_id: str) -> dict[str, Any]:
@@ -617,7 +664,8 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
     sent_segments, left_segments, cost, recent = cur.execute(
         """SELECT coalesce(sum(segments) FILTER (WHERE state = 'sent'), 0),
                   coalesce(sum(segments) FILTER (WHERE state IN ('queued', 'claimed')), 0),
-                  coalesce(sum(coalesce(actual_price, price_max)) FILTER (WHERE state = 'sent'), 0),
+                  coalesce(sum(coalesce(actual_price, price_max)) FILTER (
+                      WHERE state = 'sent' AND twilio_status IS DISTINCT FROM 'canceled'), 0),
                   coalesce(sum(segments) FILTER (WHERE state = 'sent' AND sent_at >= ?), 0)
            FROM messages WHERE batch_id = ?""", [window_start, batch_id]).fetchone()
     elapsed = (now - window_start).total_seconds()

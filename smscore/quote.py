@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from smscore import prices
 from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
+from smscore.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
 from smscore.segments import BodyError, check_body, encoding_and_segments
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -66,6 +67,14 @@ class Quote:
     @property
     def n_recipients(self) -> int:
         return len(self.recipients)
+
+    def length_check(self) -> LengthCheck:
+        """Who is left out for a body over Twilio's limit, and the longest message left."""
+        excluded = 0
+        if len(self.excluded):
+            excluded = int((self.excluded["reason"] == OVER_LIMIT_REASON).sum())
+        longest = int(self.recipients["segments"].max()) if self.n_recipients else 0
+        return LengthCheck(excluded, self.n_recipients, longest)
 
 
 class QuoteError(ValueError):
@@ -175,6 +184,11 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     where, params = _selection_sql(con, selection)
     body_sql, body_params, missing_sql = _render_sql(template, known)
     body_col = "NULL::VARCHAR" if template.is_fixed else body_sql
+    fixed_text = render(template, {}) if template.is_fixed else None
+    # Twilio refuses a body over 1,600 characters (21617): such recipients are excluded here.
+    # `body` is the rendered column just above in the same SELECT (DuckDB reuses the alias).
+    too_long = (("TRUE" if over_limit(fixed_text) else "FALSE") if fixed_text is not None
+                else f"length(body) > {MAX_BODY_CHARS}")
     cur = con.cursor()
     try:
         cur.register("_unit_prices", _unit_arrow(units))
@@ -188,6 +202,7 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
                         WHEN NOT ({reachable}) THEN 'not a verified number (trial account)'
                         WHEN c.country IS NULL THEN 'unknown country'
                         {missing_sql}
+                        WHEN {too_long} THEN '{OVER_LIMIT_REASON}'
                         WHEN u.iso IS NULL THEN 'no price for ' || c.country ||
                              ' in the price list of {plist.as_of}'
                    END AS reason,
@@ -201,7 +216,6 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
             WHERE {where}""", params=(body_params if not template.is_fixed else []) + params
         ).to_arrow_table()
         cur.register("_quote_rows", rows)
-        fixed_text = render(template, {}) if template.is_fixed else None
         cur.register("_body_counts",
                      _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix))
         return _assemble(cur, body, selection, currency, plist, prefix, smart_encoding,
@@ -269,7 +283,9 @@ def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
     Twilio itself prepends the trial prefix, so bodies are stored without it but paid with it.
     """
     if fixed_text is not None:
-        encoding, segments = encoding_and_segments(prefix + fixed_text, smart_encoding)
+        # A body over the limit reaches nobody: counting a huge one would only cost time.
+        counted = fixed_text if not over_limit(fixed_text) else ""
+        encoding, segments = encoding_and_segments(prefix + counted, smart_encoding)
         return pa.table({"body": pa.array([None], pa.string()),
                          "segments": pa.array([segments], pa.int32()),
                          "encoding": pa.array([encoding], pa.string())})

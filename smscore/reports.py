@@ -16,6 +16,7 @@ import pandas as pd
 
 from smscore.clock import utcnow
 from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
+from smscore.outcome import judge
 from smscore.store import query_df
 
 GROUPINGS = ("batch", "country", "category", "day", "operator")
@@ -78,17 +79,23 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
     `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
     Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
     `undecided` ones it could not tell apart from other messages; `priced`
-    those whose actual price is in. A batch whose rows do not add up to its recipients shows
+    those whose actual price is in; `undelivered` those Twilio accepted and later reported failed
+    or undelivered; `outcome` what the operator got (smscore.outcome). A batch whose rows do not add up to its recipients shows
     status `damaged` with what to do in `status_reason`, whatever its stored status says.
     """
     frame = query_df(con, """
-        SELECT b.id AS batch_id, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
+        SELECT b.id AS batch_id, b.name, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
                b.segments, b.estimate_min, b.estimate_max, b.currency,
                count(m.batch_id) AS rows,
                count(*) FILTER (WHERE m.state = 'sent') AS sent,
                count(*) FILTER (WHERE m.state = 'failed') AS failed,
                count(*) FILTER (WHERE m.state = 'unknown') AS unknown,
                count(*) FILTER (WHERE m.state IN ('queued', 'claimed')) AS pending,
+               count(*) FILTER (WHERE m.state = 'sent'
+                                    AND m.twilio_status IN ('failed', 'undelivered', 'canceled'))
+                   AS undelivered,
+               count(*) FILTER (WHERE m.state = 'sent' AND m.twilio_status = 'scheduled')
+                   AS scheduled,
                count(*) FILTER (WHERE m.state = 'unknown'
                                     AND starts_with(m.error_message, ?)) AS undecided,
                max(coalesce(m.claimed_at, m.updated_at)) FILTER (
@@ -106,6 +113,11 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
         if broken:
             frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
+    frame["outcome"] = [judge(r.status, sent=int(r.sent), failed=int(r.failed),
+                              unknown=int(r.unknown), pending=int(r.pending),
+                              undelivered=int(r.undelivered),
+                              scheduled=int(r.scheduled)).kind
+                        for r in frame.itertuples()]
     return frame
 
 
@@ -142,10 +154,11 @@ def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None
         params.append(state)
     total = con.execute(f"SELECT count(*) FROM messages m {where}", params).fetchall()[0][0]
     page = query_df(con, f"""
-        SELECT m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
+        SELECT c.name, m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
                m.error_message, m.segments, m.price_max AS estimate, m.actual_price AS actual,
                b.currency, m.attempts, m.sid, m.sent_at
-        FROM messages m JOIN batches b ON b.id = m.batch_id {where}
+        FROM messages m JOIN batches b ON b.id = m.batch_id
+        LEFT JOIN contacts c ON c.id = m.contact_id {where}
         ORDER BY m.state = 'sent', m.state, m.phone
         LIMIT ? OFFSET ?""", [*params, int(limit), int(offset)])
     return page, int(total)

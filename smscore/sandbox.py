@@ -24,6 +24,7 @@ from smscore.balance import TRIAL_PREFIX
 from smscore.clock import aware_utc, naive_utc, utcnow
 from smscore.gateway import Account, CarrierPrice, GatewayError, MessageResult
 from smscore.money import Money, to_decimal
+from smscore.schedule import MAX_LEAD, MIN_LEAD
 from smscore.segments import segments_of
 from smscore.store import Workspace, get_setting, set_setting
 
@@ -51,6 +52,7 @@ BALANCE_EXHAUSTED_CODE = 20005
 BALANCE_EXHAUSTED_STATUS = 401
 
 _NEXT_STATUS = {"queued": "sent", "sent": "delivered"}
+_UNPRICED = ("queued", "scheduled", "canceled")  # Twilio prices a message once it has gone
 
 
 class SandboxGateway:
@@ -156,8 +158,10 @@ class SandboxGateway:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def send(self, to: str, body: str, sender: str) -> MessageResult:
+    def send(self, to: str, body: str, sender: str,
+             send_at: datetime | None = None) -> MessageResult:
         _refuse_bad_request(to, body, sender)
+        when = _scheduled_time(sender, send_at)
         account = self.account()
         if account.is_trial:
             if to not in self.verified_numbers():
@@ -183,9 +187,10 @@ class SandboxGateway:
                     raise _exhausted(cost, Money(*left))
                 self._con.execute(
                     "INSERT INTO sandbox_messages (sid, to_number, sender, body, status, "
-                    "num_segments, price, price_unit, date_created, date_updated) "
-                    "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
-                    [sid, to, sender, body, segments, cost.amount, cost.currency, now, now])
+                    "num_segments, price, price_unit, date_created, date_updated, send_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [sid, to, sender, body, "queued" if when is None else "scheduled",
+                     segments, cost.amount, cost.currency, now, now, when])
                 self._con.execute("COMMIT")
                 crashpoints.committed()  # "Twilio" has the message; our ledger does not yet
             except GatewayError:
@@ -194,8 +199,25 @@ class SandboxGateway:
                 self._con.execute("ROLLBACK")
                 raise
         # Like Twilio at create time: queued, segments known, price not yet reported.
-        return MessageResult(sid=sid, to=to, status="queued", num_segments=segments,
-                             price=None, price_unit=None, date_created=aware_utc(now))
+        return MessageResult(sid=sid, to=to, status="queued" if when is None else "scheduled",
+                             num_segments=segments, price=None, price_unit=None,
+                             date_created=aware_utc(now))
+
+    def cancel(self, sid: str) -> MessageResult:
+        """Cancel a scheduled message and give its price back (Twilio charges when it sends)."""
+        with self._use():
+            row = self._con.execute("SELECT status, price FROM sandbox_messages WHERE sid = ?",
+                                    [sid]).fetchone()
+            if row is None or row[0] != "scheduled":
+                raise GatewayError(f"This message cannot be canceled ({sid} is "
+                                   f"{row[0] if row else 'unknown'})", code=30409, status=400)
+            self._con.execute("BEGIN TRANSACTION")
+            self._con.execute("UPDATE sandbox_messages SET status = 'canceled', date_updated = ? "
+                              "WHERE sid = ?", [utcnow(), sid])
+            self._con.execute("UPDATE sandbox_account SET balance = balance + ? WHERE id = 1",
+                              [row[1]])
+            self._con.execute("COMMIT")
+        return self._messages("WHERE sid = ?", [sid])[0]
 
     def fetch(self, sid: str) -> MessageResult:
         """The message one step further along: queued -> sent -> delivered."""
@@ -205,7 +227,10 @@ class SandboxGateway:
             if row is None:
                 raise GatewayError(f"The requested resource /Messages/{sid}.json was not found",
                                    code=20404, status=404, sent=True)
-            if row[0] in _NEXT_STATUS:
+            if row[0] == "scheduled":
+                self._con.execute("UPDATE sandbox_messages SET status = 'queued', date_updated = ?"
+                                  " WHERE sid = ? AND send_at <= ?", [utcnow(), sid, utcnow()])
+            elif row[0] in _NEXT_STATUS:
                 self._con.execute("UPDATE sandbox_messages SET status = ?, date_updated = ? "
                                   "WHERE sid = ?", [_NEXT_STATUS[row[0]], utcnow(), sid])
         return self._messages("WHERE sid = ?", [sid])[0]
@@ -225,8 +250,8 @@ class SandboxGateway:
                          "error_code, error_message, date_created, body, sender "
                          f"FROM sandbox_messages {where}", params)
         return [MessageResult(sid=sid, to=to, status=status, num_segments=segments,
-                              price=price if status != "queued" else None,
-                              price_unit=unit if status != "queued" else None,
+                              price=price if status not in _UNPRICED else None,
+                              price_unit=unit if status not in _UNPRICED else None,
                               error_code=code, error_message=message,
                               date_created=aware_utc(created), body=body, **_origin(sender))
                 for sid, to, status, segments, price, unit, code, message, created, body, sender
@@ -300,6 +325,20 @@ def _refuse_bad_request(to: str, body: str, sender: str) -> None:
     if not _iso_of(to):
         raise GatewayError(f"The 'To' number {to} is not a valid phone number.",
                            code=21211, status=400)
+
+
+def _scheduled_time(sender: str, send_at: datetime | None) -> datetime | None:
+    """Twilio's scheduling rules: a Messaging Service, more than 300 s and at most 35 days."""
+    if send_at is None:
+        return None
+    when, now = naive_utc(send_at), utcnow()
+    if not sender.startswith("MG"):
+        raise GatewayError("MessagingServiceSid is required to schedule a message",
+                           code=35118, status=400)
+    if not now + MIN_LEAD < when <= now + MAX_LEAD:
+        raise GatewayError("SendAt must be more than 300 seconds and at most 35 days ahead",
+                           code=35114, status=400)
+    return when
 
 
 def _exhausted(cost: Money, balance: Money) -> GatewayError:

@@ -38,6 +38,7 @@ from smscore.gateway import Gateway, GatewayError, MessageResult
 from smscore.ledger import Claim, Cursor, Progress
 from smscore.money import Money
 from smscore.ratelimit import SegmentRate, default_rate
+from smscore.schedule import CANCELLED, schedule_now
 
 AUTH_CODES = frozenset({20003})
 BALANCE_CODES = frozenset({10001, 20005})  # "account not active": Twilio's answer to no funds
@@ -110,8 +111,7 @@ class _Worker:
                 return Outcome(claim, "halted", attempt)
             attempt += 1
             try:
-                return Outcome(claim, "sent", attempt,
-                               result=self.gateway.send(claim.phone, claim.body, self.sender))
+                return Outcome(claim, "sent", attempt, result=self._send(claim))
             except GatewayError as exc:
                 action = classify(exc)
                 if action in ("auth", "balance"):
@@ -124,6 +124,14 @@ class _Worker:
             except Exception as exc:  # noqa: BLE001 - a bug or an SDK surprise after the request
                 return Outcome(claim, "unknown", attempt,
                                error=GatewayError(f"unexpected {type(exc).__name__}: {exc}"))
+
+    def _send(self, claim: Claim) -> MessageResult:
+        """Create the message; scheduled at Twilio when its time is far enough ahead."""
+        send_at = schedule_now(claim.send_at, ledger.utcnow())
+        if send_at is None:
+            return self.gateway.send(claim.phone, claim.body, self.sender)
+        return self.gateway.send(claim.phone, claim.body, self.sender,
+                                 send_at=aware_utc(send_at))
 
 
 @dataclass
@@ -178,6 +186,9 @@ def run_batch(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
         broken = ledger.damage(cur, batch_id, now().date())
         if broken:
             raise ledger.DamagedBatch(broken)
+        if info["status"] == CANCELLED:
+            raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new "
+                             "batch")
         path = store.database_path(cur)
         with _LIVE_LOCK:
             ledger.expire_claims(cur, batch_id, _live_tokens(path), now())
@@ -242,8 +253,12 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
                 halt.set()
             free = 0 if run.halt_status is not None else window - len(in_flight)
             with run.lend() as run.cur:  # one unit of work per round: others get in between
+                # Without Twilio's scheduler (no Messaging Service) the sender holds messages
+                # whose sending hours have not come; with it, Twilio holds them (schedule).
+                due_by = None if sender.startswith("MG") else run.now()
                 claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
-                                                 after_seq=after_seq, limit=free, now=run.now())
+                                                 after_seq=after_seq, limit=free, now=run.now(),
+                                                 due_by=due_by)
                 _suppress_opted_out(run, outcomes)
                 run.settled += len(outcomes)
                 for claim in claims:
@@ -317,6 +332,11 @@ def _close(run: _Run) -> None:
         ledger.set_status(run.cur, run.batch_id, run.halt_status, run.halt_reason, run.now())
         return
     by_state = ledger.counts(run.cur, run.batch_id)
+    held, first = ledger.next_held(run.cur, run.batch_id)
+    if by_state[ledger.QUEUED] and not by_state[ledger.CLAIMED] and held == by_state[ledger.QUEUED]:
+        ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, held_reason(held, first,
+                                                                            run.batch_id), run.now())
+        return
     if by_state[ledger.QUEUED] or by_state[ledger.CLAIMED]:
         # Another live run still holds rows, or rows were requeued after this run passed them.
         status = ledger.batch_info(run.cur, run.batch_id)["status"]
@@ -332,6 +352,17 @@ def _close(run: _Run) -> None:
                           f"{run.batch_id}` then", run.now())
     else:
         ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
+
+
+HELD_PREFIX = "held:"
+
+
+def held_reason(held: int, first: datetime | None, batch_id: str) -> str:
+    """Why a batch waits: messages held for their recipients' sending hours, and until when."""
+    at = f"{first:%Y-%m-%d %H:%M} UTC" if first else "later"
+    return (f"{HELD_PREFIX} {held} message{'s' if held != 1 else ''} wait for their recipients' "
+            f"sending hours, the first at {at}; they go out when the batch runs then (the "
+            f"console resumes it by itself; or run `python -m smscore batch-resume {batch_id}`)")
 
 
 # -- after an interruption, and after sending ----------------------------------------------------

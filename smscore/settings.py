@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
+from functools import cache
+from zoneinfo import available_timezones
 
 import duckdb
 
@@ -32,6 +34,9 @@ class Settings:
     concurrency: int = 4
     smart_encoding: bool = False
     language: str = "en"
+    # IANA zone the console shows dates and times in (stored times stay UTC); Brazil's main
+    # zone by default, like default_country.
+    time_zone: str = "America/Sao_Paulo"
 
     def validated(self) -> Settings:
         """Raise ValueError naming the bad value; return self when all is well."""
@@ -49,9 +54,16 @@ class Settings:
             raise ValueError(f"concurrency must be between 1 and 64; got {self.concurrency}")
         if self.language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {self.language!r}")
+        if self.time_zone not in _zones():
+            raise ValueError(f"time zone must be an IANA name like America/Sao_Paulo; got {self.time_zone!r}")
         if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):
             raise ValueError(f"sender must be an E.164 number or a Messaging Service SID; got {self.sender!r}")
         return self
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 _PARSERS = {

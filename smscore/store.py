@@ -218,6 +218,40 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE batches ADD COLUMN approved_by VARCHAR",
         ),
     ),
+    (
+        7,  # 5 and 6 were left unused by parallel work; versions only need to grow
+        (
+            # Twilio's webhooks (smscore.webhooks): each event applied once, by Twilio's
+            # I-Twilio-Idempotency-Token or, without one, by what the event is.
+            """CREATE TABLE webhook_events (
+                key VARCHAR PRIMARY KEY,
+                kind VARCHAR NOT NULL,              -- 'status' or 'inbound'
+                received_at TIMESTAMP NOT NULL
+            )""",
+            # Replies from recipients: the inbox on Reports, and where opt-outs came from.
+            """CREATE TABLE inbound_messages (
+                sid VARCHAR PRIMARY KEY,            -- Twilio's MessageSid (SM...)
+                from_number VARCHAR NOT NULL,
+                to_number VARCHAR,
+                body VARCHAR NOT NULL,
+                keyword VARCHAR,                    -- 'stop', 'start', 'help' or NULL (a reply)
+                received_at TIMESTAMP NOT NULL
+            )""",
+            # Scheduling (smscore.schedule): when a batch, and each of its messages, is to go
+            # out (naive UTC); NULL means at once. Twilio's scheduler holds them until then.
+            "ALTER TABLE batches ADD COLUMN send_at TIMESTAMP",
+            "ALTER TABLE messages ADD COLUMN send_at TIMESTAMP",
+            "ALTER TABLE sandbox_messages ADD COLUMN send_at TIMESTAMP",
+        ),
+    ),
+    (
+        8,
+        (
+            # What the operator calls a batch ("Promoção de verão · clientes"); the id stays
+            # the key. NULL for batches frozen before names existed: shown by their id.
+            "ALTER TABLE batches ADD COLUMN name VARCHAR",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -73,9 +73,11 @@ class TwilioGateway:
 
     def __init__(self, credentials: Credentials, *, api_url: str | None = None,
                  pricing_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 pool_size: int = DEFAULT_POOL) -> None:
+                 pool_size: int = DEFAULT_POOL, status_callback: str | None = None) -> None:
         self.credentials = credentials
         self.timeout = timeout
+        # Where Twilio posts each message's status changes (smscore.webhooks); None: polling.
+        self.status_callback = status_callback
         host_map = {}
         if api_url or credentials.api_url:
             host_map[API_HOST] = api_url or credentials.api_url or ""
@@ -122,13 +124,22 @@ class TwilioGateway:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def send(self, to: str, body: str, sender: str) -> MessageResult:
-        origin = ({"messaging_service_sid": sender} if sender.startswith("MG")
-                  else {"from_": sender})
+    def send(self, to: str, body: str, sender: str,
+             send_at: datetime | None = None) -> MessageResult:
+        options: dict[str, Any] = ({"messaging_service_sid": sender} if sender.startswith("MG")
+                                   else {"from_": sender})
+        if self.status_callback:
+            options["status_callback"] = self.status_callback
+        if send_at is not None:  # Twilio's scheduler: a Messaging Service and a fixed time
+            options.update(schedule_type="fixed", send_at=send_at)
         record = self._call(f"send to {to}",
-                            lambda: self._client.messages.create(to=to, body=body, **origin),
+                            lambda: self._client.messages.create(to=to, body=body, **options),
                             creates=True)
         return _message(record)
+
+    def cancel(self, sid: str) -> MessageResult:
+        return _message(self._call(f"cancel message {sid}",
+                                   lambda: self._client.messages(sid).update(status="canceled")))
 
     def fetch(self, sid: str) -> MessageResult:
         return _message(self._call(f"fetch message {sid}",

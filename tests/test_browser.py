@@ -33,7 +33,8 @@ UPLOAD = ("nome;telefone;categoria\n"
           "Conceição Brandão;(11) 98765-0000;clientes\n"
           "Sem Número;;clientes\n"
           "Número Curto;12345;clientes\n").encode("cp1252")
-PAGE_URLS = ["", "contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit"]
+PAGE_URLS = ["", "home", "contacts", "send", "prices", "reports", "topup", "settings", "approvals",
+             "audit"]
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +83,7 @@ def test_every_page_opens_by_its_url_on_a_fresh_server(url_path, page, tmp_path)
     with streamlit_server(db, tmp_path / "server.log") as url:
         open_page(page, f"{url}/{url_path}")
         expect(page.get_by_text("SANDBOX").first).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)  # Streamlit's, in English
         expect(page.locator("h1").first).to_be_visible()
         screenshot(page, url_path or "home")
 
@@ -122,7 +124,7 @@ def test_send_button_disabled_when_sandbox_balance_short(page, tmp_path):
     with streamlit_server(db, tmp_path / "server.log") as url:
         open_via_nav(page, url, "Send")
         compose(page, "Olá {name}!")
-        expect(page.get_by_text("Short by USD").first).to_be_visible()
+        expect(page.get_by_text("Short by $").first).to_be_visible()
         expect(button(page, "Send to 5 recipients")).to_be_disabled()
         screenshot(page, "send-balance-short")
 
@@ -145,7 +147,7 @@ def test_confirmed_send_reaches_each_recipient_once_despite_double_click_and_pag
         page.wait_for_timeout(700)
         nav_link(page, "Send").click()
         wait_for_run(page)
-        expect(page.get_by_text("Done: 5 sent, 0 failed")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Sent: all 5 messages went out")).to_be_visible(timeout=30_000)
         screenshot(page, "send-done")
     con = duckdb.connect(str(db))  # the server has stopped: its lock on the file is gone
     batches = con.execute("SELECT count(*) FROM batches").fetchone()[0]

@@ -89,7 +89,7 @@ def texts(at: AppTest) -> str:
                  "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("\\$", "$")  # money signs are escaped for Markdown
 
 
 def ok(at: AppTest) -> AppTest:
@@ -101,8 +101,9 @@ def ok(at: AppTest) -> AppTest:
 
 def test_every_page_file_is_registered_in_navigation():
     tree = ast.parse((ROOT / "console.py").read_text())
-    registered = next(ast.literal_eval(node.value) for node in tree.body
-                      if isinstance(node, ast.Assign) and node.targets[0].id == "PAGES")
+    registered = [name for node in tree.body
+                  if isinstance(node, ast.Assign) and node.targets[0].id in ("PAGES", "HIDDEN")
+                  for name in ast.literal_eval(node.value)]
     assert sorted(registered) == PAGES
 
 
@@ -122,7 +123,7 @@ def test_page_renders_when_run_directly(db, page):
 def test_home_shows_mode_balance_account_and_counts(db):
     shown = texts(ok(app()))
     assert "Mode: Sandbox" in shown
-    assert "Sandbox balance: USD 20.00" in shown
+    assert "Sandbox balance: $20.00" in shown
     assert "Account type: Full" in shown
     assert "Contacts: 3" in shown
     assert "Categories: 1" in shown
@@ -131,7 +132,7 @@ def test_home_shows_mode_balance_account_and_counts(db):
 def test_low_balance_warning_links_to_topup_guide(db):
     set_sandbox_balance(db, "1.50")
     at = ok(app())
-    assert any("Low balance: USD 1.50, below the threshold of USD 2.00" in w.value
+    assert any(r"Low balance: \$1.50, below the threshold of \$2.00" in w.value
                for w in at.warning)
     assert any("Top-up guide" in str(link.proto) for link in at.get("page_link"))
 
@@ -155,9 +156,9 @@ def test_topup_guide_shows_balance_last_need_and_threshold(db):
     at.text_area(key="body").set_value("Olá {name}, promoção de verão!").run()
     at.switch_page("pages/topup.py").run()
     shown = texts(ok(at))
-    assert "Sandbox balance: USD 20.00" in shown
-    assert re.search(r"Last quoted batch needs: USD 0\.\d+", shown)
-    assert "Low-balance threshold: USD 2.00" in shown
+    assert "Sandbox balance: $20.00" in shown
+    assert re.search(r"Last quoted batch needs: \$0\.\d\d\n", shown)
+    assert "Low-balance threshold: $2.00" in shown
     assert "$20 and $2000" in shown
 
 
@@ -212,8 +213,8 @@ def test_quote_shows_cost_per_country_with_price_date(db):
     shown = texts(at)
     assert "Encoding: UCS-2" in shown
     assert "Recipients: 3" in shown
-    assert "Prices as of 2023-09-19" in shown
-    assert re.search(r"Total at most \(sandbox\): USD \d+\.\d+", shown)
+    assert "Prices as of Sep 19, 2023" in shown
+    assert re.search(r"Total at most \(sandbox\): \$\d+\.\d\d\n", shown)
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
 
 
@@ -228,7 +229,7 @@ def test_send_refused_when_balance_short(db):
     set_sandbox_balance(db, "0.01")
     at = compose(ok(app("send")))
     shown = texts(at)
-    assert "Balance too low" in shown and "Short by USD" in shown
+    assert "Balance too low" in shown and "Short by $0.16" in shown
     assert at.button(key="send_open").disabled
 
 
@@ -244,7 +245,7 @@ def send_batch(db: Path) -> str:
 
     assert jobs.wait(batch, timeout=30)
     at.run()
-    assert "Done: 3 sent, 0 failed" in texts(ok(at))
+    assert "Sent: all 3 messages went out" in texts(ok(at))
     con = duckdb.connect(str(db))
     rows = con.execute("SELECT phone, state FROM messages WHERE batch_id = ?", [batch]).fetchall()
     assert sorted(state for _, state in rows) == ["sent"] * 3
@@ -285,7 +286,11 @@ def test_categories_are_created_and_removed_keeping_the_contacts(db):
     assert ("promo de natal",) in _db_rows(db, "SELECT name FROM categories")
     at.selectbox(key="category_to_remove").select("equipe")
     ok(at.button(key="remove_category").click().run())
+    assert ("equipe",) in _db_rows(db, "SELECT name FROM categories"), "asks first"
+    assert any("Remove the category “equipe”? Its 3 contacts stay" in w.value for w in at.warning)
+    ok(at.button(key="confirm_remove_category").click().run())
     assert ("equipe",) not in _db_rows(db, "SELECT name FROM categories")
+    assert any("Category “equipe” removed; 3 contacts left it" in s.value for s in at.success)
     assert _db_rows(db, "SELECT count(*) FROM contacts") == [(3,)]
 
 
@@ -304,7 +309,13 @@ def test_opt_out_list_takes_local_numbers_refuses_bad_ones_and_excludes_from_quo
     contacts_page = ok(app("contacts"))
     contacts_page.selectbox(key="optout_to_remove").select("+5511987654321")
     ok(contacts_page.button(key="optout_remove").click().run())
+    assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(1,)], "asks first"
+    ok(contacts_page.button(key="cancel_remove_optout").click().run())
+    assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(1,)], "cancel keeps it"
+    ok(contacts_page.button(key="optout_remove").click().run())
+    ok(contacts_page.button(key="confirm_remove_optout").click().run())
     assert _db_rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
+    assert any("is off the opt-out list" in s.value for s in contacts_page.success)
 
 
 def test_send_to_picked_contacts_prices_only_them(db):
@@ -330,7 +341,7 @@ def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_pr
     at = ok(app())
     shown = texts(at)
     assert "Mode: Live" in shown and "Sandbox" not in shown
-    assert "USD 0.05" in shown  # the balance Twilio's Balance.json example answers
+    assert "$0.05" in shown  # the balance Twilio's Balance.json example answers
     assert any("Low balance" in w.value for w in at.warning)
     assert "/Balance.json" in " ".join(r.path for r in fault_proxy.requests)
     assert AUTH_TOKEN not in shown

@@ -262,12 +262,13 @@ def test_cli_send_sends_once_and_batches_lists_it(contacts_db, capsys):
     args = ["--db", str(contacts_db), "send", "--body", "Hi {name}", "--yes", "--rate", "100"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "done: sent 3, failed 0, unknown 0, queued 0" in out
+    assert "sent: sent 3, failed 0, unknown 0, queued 0" in out  # the outcome, then counts
     assert main(args) == 0  # the same batch again: resumed, nothing new sent
-    assert "done: sent 3" in capsys.readouterr().out
+    assert "sent: sent 3" in capsys.readouterr().out
     assert main(["--db", str(contacts_db), "batches"]) == 0
     listed = capsys.readouterr().out
-    assert listed.count("done") == 1 and "sandbox" in listed
+    assert len([line for line in listed.splitlines() if "  sandbox  " in line]) == 1
+    assert "  sent  " in listed  # the batch's outcome
     con = store.connect(contacts_db)
     assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
         .fetchone() == (3, 3)
@@ -470,7 +471,7 @@ def test_cli_send_killed_at_every_commit_then_resumed_sends_each_once(tmp_path):
         pytest.fail("the send never finished within 60 commits")
     print(f"killed at {kills} commit boundaries")
     assert kills >= 6  # freeze, run start, claims, each of 3 sends, settlements, close
-    assert "done: sent 3" in run.stdout
+    assert "sent: sent 3" in run.stdout
 
 
 def _frozen_like_the_cli(path, body="Hi {name}"):
@@ -503,7 +504,7 @@ def test_cli_batch_resume_refuses_a_damaged_batch_and_send_repairs_it(contacts_d
     assert "send the same message to the same recipients again today" in err
     assert main([*db, "send", "--body", "Hi {name}", "--yes", "--rate", "100"]) == 0
     out = capsys.readouterr().out
-    assert f"batch {batch_id}" in out and "done: sent 3, failed 0, unknown 0" in out
+    assert f"batch {batch_id}" in out and "sent: sent 3, failed 0, unknown 0" in out
     con = store.connect(contacts_db)
     assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
         .fetchone() == (3, 3)
@@ -537,7 +538,7 @@ def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
     assert "still unknown 2" in out and notice.search(err)
     assert main([*db, "batch-resume", batch_id, "--rate", "100"]) == 1  # sends the third only
     out, err = capsys.readouterr()
-    assert "needs reconcile: sent 1" in out and notice.search(err)
+    assert "paused (needs reconcile): sent 1" in out and notice.search(err)
 
     con = store.connect(contacts_db)
     con.execute("UPDATE messages SET claimed_at = claimed_at - INTERVAL 2 MINUTE "
@@ -551,4 +552,4 @@ def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
     assert "queued again 2, still unknown 0" in out
     assert f"run `python -m smscore batch-resume {batch_id}`" in out
     assert main([*db, "batch-resume", batch_id, "--rate", "100"]) == 0
-    assert "done: sent 3" in capsys.readouterr().out
+    assert "sent: sent 3" in capsys.readouterr().out

@@ -6,21 +6,23 @@ import streamlit as st
 
 from smscore import contacts, reports
 from smscore.money import format_money
-from ui import batchnotes, jobs
-from ui.i18n import t
+from ui import batchnotes, formats, jobs
+from ui.i18n import current_language, t
 from ui.setup import Context, can, link
 from ui.tables import batches_table
 from ui.untrusted import md
 
 
 def render(ctx: Context) -> None:
+    lang = current_language()
     st.title(t("home.title"))
     st.caption(t("home.caption_sandbox") if ctx.sandbox else t("home.caption_live"))
     mode, balance, account = st.columns(3)
     mode.metric(t("home.mode"), t("mode.sandbox") if ctx.sandbox else t("mode.live"))
     if ctx.balance is not None:
         label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-        balance.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
+        balance.metric(label, formats.balance(ctx.balance, lang),
+                       help=t("common.exact", amount=formats.exact(ctx.balance, lang)))
     else:
         balance.metric(t("sidebar.balance"), "—")
     if ctx.account is not None:
@@ -43,14 +45,15 @@ def render(ctx: Context) -> None:
 
 def _threshold(ctx: Context) -> str:
     currency = ctx.balance.currency if ctx.balance is not None else "USD"
-    return format_money(ctx.settings.low_balance_threshold, currency)
+    return formats.plain(ctx.settings.low_balance_threshold, current_language(), currency)
 
 
 def _counts(ctx: Context) -> None:
+    lang = current_language()
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("home.contacts"), f"{contacts.count_contacts(ctx.con):,}")
-    c2.metric(t("home.categories"), f"{contacts.count_categories(ctx.con):,}")
-    c3.metric(t("home.opted_out"), f"{len(contacts.list_suppressions(ctx.con)):,}")
+    c1.metric(t("home.contacts"), formats.number(contacts.count_contacts(ctx.con), lang))
+    c2.metric(t("home.categories"), formats.number(contacts.count_categories(ctx.con), lang))
+    c3.metric(t("home.opted_out"), formats.number(len(contacts.list_suppressions(ctx.con)), lang))
 
 
 def _last_batches(ctx: Context) -> None:
@@ -59,7 +62,7 @@ def _last_batches(ctx: Context) -> None:
     if frame.empty:
         st.caption(t("home.no_batches"))
     else:
-        batches_table(frame)
+        batches_table(frame, ctx.settings.time_zone)
         running = set(jobs.running_batches())
         for row in frame.itertuples():
             batchnotes.show_for_row(row, running=row.batch_id in running)

@@ -1,464 +1,68 @@
-"""Every string the console shows, in English and Brazilian Portuguese.
+"""Every string the console shows, in English and Brazilian Portuguese, from gettext catalogs.
 
 `t(key, **kw)` translates into the session's language (set by ui.setup.page from the settings);
-`translate(key, lang, **kw)` is the pure form the tests use. A key missing from a language is a
-bug that tests/test_i18n.py catches, so the lookup fails loudly instead of showing the key.
+`translate(key, lang, **kw)` is the pure form the tests use; `tn`/`translate_n` pick the plural
+form for a count. The texts live in `locale/<lang>/LC_MESSAGES/messages.po` (msgid = the key),
+edited with any gettext tool and compiled to `.mo` by scripts/i18n_compile.py (docs/i18n.md).
+A key missing from English is a bug that fails loudly (KeyError) instead of showing the key; a
+key missing only from Portuguese falls back to English at run time and fails tests/test_i18n.py.
 """
 
 from __future__ import annotations
 
+import gettext
+from functools import cache
+
+from ui.catalogs import DOMAIN, GNU_CODES, LOCALE_DIR, SOURCE
+from ui.formats import number
+
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 
-# key: (English, Português do Brasil). Placeholders use str.format names.
-_STRINGS: dict[str, tuple[str, str]] = {
-    # navigation
-    "nav.home": ("Home", "Início"),
-    "nav.contacts": ("Contacts", "Contatos"),
-    "nav.send": ("Send", "Enviar"),
-    "nav.prices": ("Prices", "Preços"),
-    "nav.reports": ("Reports", "Relatórios"),
-    "nav.topup": ("Top-up guide", "Guia de recarga"),
-    "nav.settings": ("Settings", "Configurações"),
-    "nav.audit": ("Audit", "Auditoria"),
-    "nav.approvals": ("Approvals", "Aprovações"),
-    # sign-in and access (ui/auth.py)
-    "auth.signin_title": ("Sign in to smsconsole", "Entrar no smsconsole"),
-    "auth.email": ("E-mail", "E-mail"),
-    "auth.password": ("Password", "Senha"),
-    "auth.submit": ("Sign in", "Entrar"),
-    "auth.oidc_signin": ("Sign in with your identity provider", "Entrar com o seu provedor de identidade"),
-    "auth.oidc_signout": ("Sign out of the identity provider", "Sair do provedor de identidade"),
-    "auth.sign_out": ("Sign out", "Sair"),
-    "auth.local_mode": ("Local mode: only this computer can open it.",
-                        "Modo local: só este computador pode abri-lo."),
-    "auth.expired": ("Your session expired after being idle; please sign in again.",
-                     "Sua sessão expirou por inatividade; entre novamente."),
-    "auth.no_role": ("No role in this workspace for {email}; ask an admin.",
-                     "Nenhum papel neste espaço de trabalho para {email}; peça a um administrador."),
-    "auth.page_refused": ("The {role} role may not open this page; ask an admin.",
-                          "O papel {role} não pode abrir esta página; peça a um administrador."),
-    "auth.refused_title": ("Sign-in required on this address", "Login obrigatório neste endereço"),
-    "auth.refused_why": (
-        "Other computers can reach this console (it listens on a network address or sits behind "
-        "a proxy) and no sign-in is configured, so it shows nothing.",
-        "Outros computadores alcançam este console (ele escuta num endereço de rede ou está atrás "
-        "de um proxy) e nenhum login está configurado, então ele não mostra nada."),
-    "auth.refused_how": (
-        "To open it for a team, create an admin account on the server:\n"
-        "    python -m smscore user add you@example.com --role admin\n"
-        "or configure OpenID Connect in .streamlit/secrets.toml ([auth]).\n"
-        "To use it on this computer only, start it with --server.address 127.0.0.1.",
-        "Para abri-lo para uma equipe, crie uma conta de administrador no servidor:\n"
-        "    python -m smscore user add voce@example.com --role admin\n"
-        "ou configure o OpenID Connect em .streamlit/secrets.toml ([auth]).\n"
-        "Para usá-lo só neste computador, inicie-o com --server.address 127.0.0.1."),
-    # shared frame
-    "mode.sandbox": ("Sandbox", "Sandbox"),
-    "mode.live": ("Live", "Ao vivo"),
-    "mode.sandbox_badge": ("SANDBOX", "SANDBOX"),
-    "mode.live_badge": ("LIVE · Twilio", "AO VIVO · Twilio"),
-    "sidebar.balance": ("Balance", "Saldo"),
-    "sidebar.balance_sandbox": ("Sandbox balance", "Saldo do sandbox"),
-    "sidebar.account": ("{kind} account …{last4}", "Conta {kind} …{last4}"),
-    "sidebar.account_problem": ("Account unavailable: {problem}", "Conta indisponível: {problem}"),
-    "sidebar.language": ("Language", "Idioma"),
-    "account.trial": ("Trial", "de teste (trial)"),
-    "account.full": ("Full", "completa"),
-    "notice.low_balance": (
-        "Low balance: {balance}, below the threshold of {threshold}. Add credit before the next batch.",
-        "Saldo baixo: {balance}, abaixo do limite de {threshold}. Adicione crédito antes do próximo envio.",
-    ),
-    "common.sandbox_suffix": (" (sandbox)", " (sandbox)"),
-    "common.as_of": ("Prices as of {date}", "Preços de {date}"),
-    "common.download_csv": ("Download CSV", "Baixar CSV"),
-    "common.none": ("(none)", "(nenhuma)"),
-    # the workspace (DuckDB file) cannot be opened: one sentence, never the path or a traceback
-    "store.in_use": (
-        "The workspace is open in another smsconsole process (the command line or another console server); close it, then reload this page.",
-        "O espaço de trabalho está aberto em outro processo do smsconsole (a linha de comando ou outro servidor do console); feche-o e recarregue esta página.",
-    ),
-    "store.busy": (
-        "The workspace is busy: {holder} has held it for longer than this page waits ({seconds} s); reload the page to wait again.",
-        "O espaço de trabalho está ocupado: {holder} o mantém há mais tempo do que esta página espera ({seconds} s); recarregue a página para esperar de novo.",
-    ),
-    "store.too_new": (
-        "The workspace was written by a newer smsconsole; upgrade this one to open it.",
-        "O espaço de trabalho foi gravado por um smsconsole mais novo; atualize este para abri-lo.",
-    ),
-    "store.unreadable": (
-        "The workspace file cannot be opened (unreadable or damaged); the server log says why.",
-        "O arquivo do espaço de trabalho não pode ser aberto (ilegível ou danificado); o log do servidor diz o motivo.",
-    ),
-    # home
-    "home.title": ("SMS operator console", "Console de SMS"),
-    "home.caption_sandbox": (
-        "Sandbox mode: a simulated Twilio account kept in the database. Nothing reaches a phone and no money is spent.",
-        "Modo sandbox: uma conta Twilio simulada guardada no banco de dados. Nada chega a um telefone e nenhum dinheiro é gasto.",
-    ),
-    "home.caption_live": (
-        "Live mode: messages go out through your Twilio account and cost real money.",
-        "Modo ao vivo: as mensagens saem pela sua conta Twilio e custam dinheiro de verdade.",
-    ),
-    "home.mode": ("Mode", "Modo"),
-    "home.account_type": ("Account type", "Tipo de conta"),
-    "home.gateway_problem": ("The Twilio account cannot be reached: {problem}",
-                             "Não foi possível acessar a conta Twilio: {problem}"),
-    "home.threshold": ("The console warns when the balance falls below {threshold}.",
-                       "O console avisa quando o saldo fica abaixo de {threshold}."),
-    "home.contacts": ("Contacts", "Contatos"),
-    "home.categories": ("Categories", "Categorias"),
-    "home.opted_out": ("Opted out", "Descadastrados"),
-    "home.last_batches": ("Last batches", "Últimos envios"),
-    "home.no_batches": ("No batch sent yet.", "Nenhum envio ainda."),
-    # top-up guide
-    "topup.title": ("Top-up guide: add credit to Twilio", "Guia de recarga: adicione crédito na Twilio"),
-    "topup.sandbox_note": (
-        "You are in sandbox mode: the balance below is simulated. Top up the sandbox in Settings; follow these steps for a real Twilio account.",
-        "Você está no modo sandbox: o saldo abaixo é simulado. Recarregue o sandbox em Configurações; siga estes passos para uma conta Twilio real.",
-    ),
-    "topup.last_need": ("Last quoted batch needs", "Último orçamento precisa de"),
-    "topup.last_need_help": ("Maximum estimate for {recipients} recipients.",
-                             "Estimativa máxima para {recipients} destinatários."),
-    "topup.no_quote": ("No batch quoted yet: compose one on the Send page.",
-                       "Nenhum orçamento ainda: escreva uma mensagem na página Enviar."),
-    "topup.threshold": ("Low-balance threshold", "Limite de saldo baixo"),
-    "topup.threshold_reminder": (
-        "The console warns on every page when the balance falls below {threshold} (change it in Settings).",
-        "O console avisa em todas as páginas quando o saldo fica abaixo de {threshold} (altere em Configurações).",
-    ),
-    "topup.steps_title": ("Steps", "Passo a passo"),
-    "topup.step1": ("Log in at [twilio.com](https://www.twilio.com/login).",
-                    "Entre em [twilio.com](https://www.twilio.com/login)."),
-    "topup.step2": ("Enter your e-mail and password.", "Informe seu e-mail e sua senha."),
-    "topup.step3": ('On the two-factor screen, choose **"Set up later"**.',
-                    'Na tela de autenticação em dois fatores, escolha **"Set up later"** (configurar depois).'),
-    "topup.step4": (
-        'Click **"Upgrade your account"**. The same screen shows the **Account SID** and **Auth Token** the console needs (put them in Streamlit secrets or the environment, never in a chat or a file you share).',
-        'Clique em **"Upgrade your account"** (atualizar a conta). A mesma tela mostra o **Account SID** e o **Auth Token** de que o console precisa (coloque-os nos secrets do Streamlit ou no ambiente, nunca num chat ou num arquivo compartilhado).',
-    ),
-    "topup.step5": ('On **"Main Address"**, continue.', 'Em **"Main Address"** (endereço principal), continue.'),
-    "topup.step6": ('On **"Tax Information"**, tick **"No, I cannot provide a tax number"** and continue.',
-                    'Em **"Tax Information"** (dados fiscais), marque **"No, I cannot provide a tax number"** (não posso informar um número fiscal) e continue.'),
-    "topup.step7": ('On **"Fund your account"**, enter an amount between **$20 and $2000**.',
-                    'Em **"Fund your account"** (adicionar saldo), informe um valor entre **US$ 20 e US$ 2000**.'),
-    "topup.step8": ('On **"Payment Method"**, enter the card and confirm.',
-                    'Em **"Payment Method"** (forma de pagamento), informe o cartão e confirme.'),
-    "topup.after": ("After paying, the sidebar shows the new balance: the console re-reads it from Twilio every 30 seconds.",
-                    "Depois do pagamento, a barra lateral mostra o novo saldo: o console o relê na Twilio a cada 30 segundos."),
-    # settings
-    "settings.title": ("Settings", "Configurações"),
-    "settings.mode_title": ("Mode and credentials", "Modo e credenciais"),
-    "settings.creds_invalid": ("The Twilio credentials are incomplete or malformed: {problem}",
-                               "As credenciais da Twilio estão incompletas ou inválidas: {problem}"),
-    "settings.sandbox_mode": (
-        "Sandbox mode: no Twilio credentials are set. The console uses a simulated account kept in the database.",
-        "Modo sandbox: nenhuma credencial da Twilio configurada. O console usa uma conta simulada guardada no banco de dados.",
-    ),
-    "settings.live_mode": ("Live mode: Twilio credentials are set.", "Modo ao vivo: credenciais da Twilio configuradas."),
-    "settings.creds_status": (
-        "Account SID …**{last4}** · {auth}: **set** (never displayed) · sender from credentials: {sender}",
-        "Account SID …**{last4}** · {auth}: **configurado** (nunca exibido) · remetente das credenciais: {sender}",
-    ),
-    "settings.creds_help": (
-        "Credentials come from Streamlit secrets (.streamlit/secrets.toml) or the environment: TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET), TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID. Restart the console after changing them.",
-        "As credenciais vêm dos secrets do Streamlit (.streamlit/secrets.toml) ou do ambiente: TWILIO_ACCOUNT_SID com TWILIO_AUTH_TOKEN (ou TWILIO_API_KEY e TWILIO_API_SECRET), TWILIO_FROM ou TWILIO_MESSAGING_SERVICE_SID. Reinicie o console depois de alterá-las.",
-    ),
-    "settings.db_path": ("Database: {path}", "Banco de dados: {path}"),
-    "settings.console_title": ("Console settings", "Configurações do console"),
-    "settings.sender": ("Sender number or Messaging Service SID", "Número remetente ou Messaging Service SID"),
-    "settings.sender_help": ("An E.164 number like +15017122661 or a Messaging Service SID (MG…).",
-                             "Um número E.164 como +15017122661 ou um Messaging Service SID (MG…)."),
-    "settings.sender_type": ("Sender type (for prices)", "Tipo de remetente (para os preços)"),
-    "settings.threshold": ("Low-balance threshold", "Limite de saldo baixo"),
-    "settings.reserve": ("Balance reserve", "Reserva de saldo"),
-    "settings.reserve_help": ("Kept aside: a batch must fit in the balance minus this reserve.",
-                              "Valor guardado: um envio precisa caber no saldo menos esta reserva."),
-    "settings.default_country": ("Default country for numbers without a country code",
-                                 "País padrão para números sem código do país"),
-    "settings.send_rate": ("Send rate (segments per second)", "Taxa de envio (segmentos por segundo)"),
-    "settings.send_rate_help": ("Twilio queues by segment; a long code sends about 1 per second in the US/Canada and 10 elsewhere.",
-                                "A Twilio enfileira por segmento; um número comum envia cerca de 1 por segundo nos EUA/Canadá e 10 nos outros países."),
-    "settings.concurrency": ("Parallel requests", "Requisições em paralelo"),
-    "settings.smart_encoding": ("Smart encoding (replace look-alike characters)",
-                                "Smart encoding (substituir caracteres parecidos)"),
-    "settings.smart_encoding_help": ("Twilio replaces curly quotes, long dashes and similar characters with GSM-7 ones.",
-                                     "A Twilio troca aspas curvas, travessões e caracteres parecidos por equivalentes GSM-7."),
-    "settings.language": ("Language", "Idioma"),
-    "settings.save": ("Save settings", "Salvar configurações"),
-    "settings.saved": ("Settings saved.", "Configurações salvas."),
-    "settings.invalid": ("Not saved: {problem}", "Não salvo: {problem}"),
-    "settings.sandbox_title": ("Sandbox account", "Conta sandbox"),
-    "settings.sandbox_help": ("Simulated credit for trying the console; no real money.",
-                              "Crédito simulado para experimentar o console; sem dinheiro de verdade."),
-    "settings.sandbox_amount": ("Amount ({currency}, sandbox)", "Valor ({currency}, sandbox)"),
-    "settings.sandbox_topup": ("Add to sandbox balance", "Adicionar ao saldo do sandbox"),
-    "settings.sandbox_set": ("Set sandbox balance", "Definir saldo do sandbox"),
-    "settings.sandbox_now": ("Sandbox balance now: {balance}", "Saldo do sandbox agora: {balance}"),
-    # send
-    "send.title": ("Send a batch", "Enviar um lote"),
-    "send.step_recipients": ("1. Recipients", "1. Destinatários"),
-    "send.audience": ("Send to", "Enviar para"),
-    "send.audience_everyone": ("Everyone", "Todos"),
-    "send.audience_categories": ("Categories", "Categorias"),
-    "send.audience_picked": ("Picked contacts", "Contatos escolhidos"),
-    "send.categories": ("Categories", "Categorias"),
-    "send.pick_search": ("Search contacts by name or number", "Buscar contatos por nome ou número"),
-    "send.picked": ("Contacts", "Contatos"),
-    "send.step_compose": ("2. Message", "2. Mensagem"),
-    "send.placeholder": ("Field", "Campo"),
-    "send.insert": ("Insert field", "Inserir campo"),
-    "send.body": ("Message", "Mensagem"),
-    "send.body_placeholder": ("Hello {name}, …", "Olá {name}, …"),
-    "send.encoding": ("Encoding", "Codificação"),
-    "send.segments": ("Segments", "Segmentos"),
-    "send.characters": ("Characters", "Caracteres"),
-    "send.remaining": ("Left in last segment", "Restam no último segmento"),
-    "send.ucs2": (
-        "UCS-2: these characters are not in the GSM-7 alphabet, so each segment holds {per} characters instead of 153–160: {chars}",
-        "UCS-2: estes caracteres não existem no alfabeto GSM-7, então cada segmento comporta {per} caracteres em vez de 153–160: {chars}",
-    ),
-    "send.replace_saves": (
-        "Replacing {pairs} makes it {encoding}: {after} segment(s) per message instead of {before}.",
-        "Trocando {pairs} a mensagem fica em {encoding}: {after} segmento(s) por mensagem em vez de {before}.",
-    ),
-    "send.replace_room": (
-        "Replacing {pairs} makes it {encoding}: still {after} segment(s) per message, with room for {room} more characters.",
-        "Trocando {pairs} a mensagem fica em {encoding}: continua com {after} segmento(s) por mensagem, com espaço para mais {room} caracteres.",
-    ),
-    "send.already": (
-        "This exact batch (same message, same recipients, today) exists already as {batch} ({status}). Sending resumes it: nobody who already got it receives it again.",
-        "Este lote exato (mesma mensagem, mesmos destinatários, hoje) já existe como {batch} ({status}). Enviar retoma o lote: quem já recebeu não recebe de novo.",
-    ),
-    "send.replace": ("Replace these characters", "Trocar estes caracteres"),
-    "send.unreplaceable": ("No GSM-7 stand-in for: {chars}", "Sem equivalente GSM-7 para: {chars}"),
-    "send.counter_note": (
-        "The counter is for the text as typed; fields like {name} are counted per recipient in the cost below. Press Ctrl+Enter or click outside the box to update.",
-        "O contador vale para o texto digitado; campos como {name} são contados por destinatário no custo abaixo. Pressione Ctrl+Enter ou clique fora da caixa para atualizar.",
-    ),
-    "send.need_body": ("Write a message to see its cost.", "Escreva uma mensagem para ver o custo."),
-    "send.need_recipients": ("Choose the recipients to see the cost.", "Escolha os destinatários para ver o custo."),
-    "send.body_invalid": ("This message cannot be sent: {problem}", "Esta mensagem não pode ser enviada: {problem}"),
-    "send.quote_error": ("Cannot price this batch: {problem}", "Não foi possível orçar este lote: {problem}"),
-    "send.step_cost": ("3. Cost", "3. Custo"),
-    "send.trial_prefix": ('Trial account: Twilio adds "{prefix}" to every message; it is counted.',
-                          'Conta de teste: a Twilio acrescenta "{prefix}" a cada mensagem; isso está contado.'),
-    "send.recipients": ("Recipients", "Destinatários"),
-    "send.total_segments": ("Segments", "Segmentos"),
-    "send.total_min": ("Total at least", "Total mínimo"),
-    "send.total_max": ("Total at most", "Total máximo"),
-    "send.range_note": ("Prices vary by carrier: the range goes from the cheapest to the dearest; the balance check uses the maximum.",
-                        "Os preços variam por operadora: a faixa vai da mais barata à mais cara; a verificação de saldo usa o máximo."),
-    "send.col_country": ("Country", "País"),
-    "send.col_unit_price_min": ("Price/segment min", "Preço/segmento mín."),
-    "send.col_unit_price_max": ("Price/segment max", "Preço/segmento máx."),
-    "send.col_subtotal_min": ("Subtotal min", "Subtotal mín."),
-    "send.col_subtotal_max": ("Subtotal max", "Subtotal máx."),
-    "send.col_per_message_min": ("Per segment min", "Por segmento mín."),
-    "send.col_per_message_max": ("Per segment max", "Por segmento máx."),
-    "send.excluded": ("{n} contacts excluded (opted out, no price, …)", "{n} contatos excluídos (descadastrados, sem preço, …)"),
-    "send.preview": ("Preview per recipient", "Prévia por destinatário"),
-    "send.step_send": ("4. Send", "4. Enviar"),
-    "send.no_gateway": ("The account is unavailable, so nothing can be sent: {problem}",
-                        "A conta está indisponível, então nada pode ser enviado: {problem}"),
-    "send.short": (
-        "Balance too low: this batch needs up to {needed} (reserve of {reserve} included) and the balance is {balance}. Short by {shortfall}.",
-        "Saldo insuficiente: este lote precisa de até {needed} (incluída a reserva de {reserve}) e o saldo é {balance}. Faltam {shortfall}.",
-    ),
-    "send.nobody": ("Nobody to send to: every selected contact is excluded.", "Ninguém para receber: todos os contatos escolhidos foram excluídos."),
-    "send.no_sender": ("Set a sender number or Messaging Service SID in Settings first.",
-                       "Defina primeiro um número remetente ou Messaging Service SID em Configurações."),
-    "send.balance_ok": ("The balance ({balance}) covers this batch.", "O saldo ({balance}) cobre este lote."),
-    "send.send": ("Send to {n} recipients…", "Enviar para {n} destinatários…"),
-    "send.wait_running": ("A batch is sending; wait for it to finish.", "Um lote está sendo enviado; aguarde o fim."),
-    "send.confirm_title": ("Confirm the send", "Confirmar o envio"),
-    "send.confirm_intro": ("**{n}** messages, **{segments}** segments, {mode} mode. Cost per message:",
-                           "**{n}** mensagens, **{segments}** segmentos, modo {mode}. Custo por mensagem:"),
-    "send.confirm_total": ("About {per} per message at most; total between **{low}** and **{high}**",
-                           "Cerca de {per} por mensagem no máximo; total entre **{low}** e **{high}**"),
-    "send.confirm": ("Confirm and send", "Confirmar e enviar"),
-    "send.cancel": ("Cancel", "Cancelar"),
-    "send.batch_title": ("Batch {batch}", "Lote {batch}"),
-    "send.progress": ("{done} of {total} messages handled", "{done} de {total} mensagens processadas"),
-    "send.sent": ("Sent", "Enviadas"),
-    "send.failed": ("Failed", "Falharam"),
-    "send.unknown": ("Unknown", "Incertas"),
-    "send.queued": ("Waiting", "Aguardando"),
-    "send.cost_so_far": ("Cost so far", "Custo até agora"),
-    "send.cost_so_far_help": ("Estimate at most {estimate} for the whole batch.", "Estimativa máxima de {estimate} para o lote inteiro."),
-    "send.sending_note": ("Sending in the background: you may switch pages or reload; nothing is sent twice.",
-                          "Enviando em segundo plano: você pode trocar de página ou recarregar; nada é enviado duas vezes."),
-    "send.batch_error": ("The sender stopped: {problem}", "O envio parou: {problem}"),
-    "send.done": ("Done: {sent} sent, {failed} failed, cost {cost}.", "Concluído: {sent} enviadas, {failed} falharam, custo {cost}."),
-    "send.status": ("Batch {status}. {reason}", "Lote {status}. {reason}"),
-    "send.interrupted": ("This batch is not sending now ({status}). {reason} Resume it to send the rest; nothing already sent goes out again.",
-                         "Este lote não está sendo enviado agora ({status}). {reason} Retome para enviar o restante; nada já enviado sai de novo."),
-    "send.interrupted_batch": ("Batch {batch} was interrupted ({status}): {pending} of {total} messages still to send.",
-                               "O lote {batch} foi interrompido ({status}): faltam {pending} de {total} mensagens."),
-    "send.resume": ("Resume sending", "Retomar o envio"),
-    # batch notes (ui.batchnotes)
-    "batch.unknown_auto": (
-        "Outcome unknown for {n} messages: Twilio may still be answering. The console looks them up in Twilio from {at} UTC (in {seconds} s), then sends whatever Twilio never got.",
-        "Resultado incerto para {n} mensagens: o Twilio ainda pode estar respondendo. O console as consulta no Twilio a partir de {at} UTC (em {seconds} s) e depois envia o que o Twilio não recebeu."),
-    "batch.unknown_auto_now": (
-        "Outcome unknown for {n} messages: the console is looking them up in Twilio now, then sends whatever Twilio never got.",
-        "Resultado incerto para {n} mensagens: o console as está consultando no Twilio agora e depois envia o que o Twilio não recebeu."),
-    "batch.unknown_resume": (
-        "Outcome unknown for {n} messages: they can be looked up in Twilio from {at} UTC (in {seconds} s). Resume sending does it then by itself, and sends only what Twilio never got.",
-        "Resultado incerto para {n} mensagens: elas podem ser consultadas no Twilio a partir de {at} UTC (em {seconds} s). Retomar o envio faz isso sozinho nessa hora e envia só o que o Twilio não recebeu."),
-    "batch.unknown_resume_now": (
-        "Outcome unknown for {n} messages: they can be looked up in Twilio now. Resume sending looks them up first, and sends only what Twilio never got.",
-        "Resultado incerto para {n} mensagens: elas já podem ser consultadas no Twilio. Retomar o envio as consulta primeiro e envia só o que o Twilio não recebeu."),
-    "batch.undecided": (
-        "{n} messages could not be told apart from other messages in Twilio, so they are neither marked sent nor sent again: check them in the Twilio Console (Reports, send log, state unknown, lists them).",
-        "{n} mensagens não puderam ser distinguidas de outras mensagens no Twilio, então não são marcadas como enviadas nem reenviadas: confira no Console do Twilio (Relatórios, registro de envio, estado unknown, as lista)."),
-    "batch.damaged_today": (
-        "Batch {batch} is damaged: it has {rows} of its {total} messages (it was interrupted while being stored), so it cannot be sent or resumed. Send the same message to the same recipients again today to repair and send it.",
-        "O lote {batch} está danificado: tem {rows} de suas {total} mensagens (foi interrompido enquanto era gravado), então não pode ser enviado nem retomado. Envie a mesma mensagem aos mesmos destinatários hoje de novo para repará-lo e enviá-lo."),
-    "batch.damaged_old": (
-        "Batch {batch} is damaged: it has {rows} of its {total} messages (it was interrupted while being stored), so it cannot be sent or resumed. Send the message again as a new batch; recipients it has no message for were sent nothing.",
-        "O lote {batch} está danificado: tem {rows} de suas {total} mensagens (foi interrompido enquanto era gravado), então não pode ser enviado nem retomado. Envie a mensagem de novo como um novo lote; destinatários sem mensagem no lote não receberam nada."),
-    "send.new_batch": ("Compose a new batch", "Escrever um novo lote"),
-    # prices
-    "prices.title": ("Prices per country", "Preços por país"),
-    "prices.source": ("Price list as of {date} · {source} · loaded {loaded}", "Tabela de preços de {date} · {source} · carregada em {loaded}"),
-    "prices.search": ("Search a country", "Buscar um país"),
-    "prices.search_hint": ("Brazil, BR, Portugal…", "Brasil, BR, Portugal…"),
-    "prices.col_iso": ("ISO", "ISO"),
-    "prices.col_country": ("Country", "País"),
-    "prices.col_carriers": ("Carriers", "Operadoras"),
-    "prices.col_currency": ("Currency", "Moeda"),
-    "prices.col_as_of": ("As of", "Data"),
-    "prices.col_unit_min": ("Per segment min", "Por segmento mín."),
-    "prices.col_unit_max": ("Per segment max", "Por segmento máx."),
-    "prices.col_price_min": ("Twilio min", "Twilio mín."),
-    "prices.col_price_max": ("Twilio max", "Twilio máx."),
-    "prices.col_fee_min": ("Carrier fee min", "Taxa operadora mín."),
-    "prices.col_fee_max": ("Carrier fee max", "Taxa operadora máx."),
-    "prices.col_current": ("Price", "Preço"),
-    "prices.col_base": ("Base price", "Preço base"),
-    "prices.note": ("{n} countries, priced for a {sender_type} sender (change it in Settings). Per segment = Twilio price + carrier fee.",
-                    "{n} países, com preços para remetente {sender_type} (altere em Configurações). Por segmento = preço Twilio + taxa da operadora."),
-    "prices.carriers_title": ("Carriers of a country", "Operadoras de um país"),
-    "prices.country": ("Country", "País"),
-    "prices.refresh_title": ("Refresh from Twilio", "Atualizar pela Twilio"),
-    "prices.refresh_sandbox": ("Sandbox mode: prices come from the embedded list. With Twilio credentials you can refresh them from Twilio's Pricing API.",
-                               "Modo sandbox: os preços vêm da tabela embutida. Com credenciais da Twilio você pode atualizá-los pela Pricing API da Twilio."),
-    "prices.refresh": ("Refresh prices from Twilio", "Atualizar preços pela Twilio"),
-    "prices.refreshing": ("Fetching every country's prices…", "Buscando os preços de todos os países…"),
-    "prices.refresh_failed": ("Refresh failed; the previous list stays: {problem}", "A atualização falhou; a tabela anterior continua: {problem}"),
-    "prices.refreshed": ("Prices refreshed, as of {date}.", "Preços atualizados, de {date}."),
-    # reports
-    "reports.title": ("Reports", "Relatórios"),
-    "reports.sandbox_note": ("Sandbox batches are listed with mode “sandbox”: their costs are simulated.",
-                             "Lotes do sandbox aparecem com modo “sandbox”: seus custos são simulados."),
-    "reports.empty": ("No batch yet: send one from the Send page.", "Nenhum lote ainda: envie um pela página Enviar."),
-    "reports.batches": ("Batches: estimate vs actual", "Lotes: estimativa x real"),
-    "reports.estimate_note": (
-        "Estimate: the quoted range. Actual: what Twilio charged, filled in once Twilio prices each message (it can take a while); 'Priced' counts those.",
-        "Estimativa: a faixa orçada. Real: o que a Twilio cobrou, preenchido quando a Twilio precifica cada mensagem (pode demorar); 'Precificadas' conta essas.",
-    ),
-    "reports.poll": ("Fetch statuses and actual prices", "Buscar status e preços reais"),
-    "reports.poll_help": ("Asks Twilio (or the sandbox) for every sent message not yet final.",
-                          "Pergunta à Twilio (ou ao sandbox) por cada mensagem enviada ainda não finalizada."),
-    "reports.batch_filter": ("Batch", "Lote"),
-    "reports.all_batches": ("All batches", "Todos os lotes"),
-    "reports.by_country": ("Country", "País"),
-    "reports.by_category": ("Category", "Categoria"),
-    "reports.by_day": ("Day", "Dia"),
-    "reports.by_operator": ("Operator", "Operador"),
-    "reports.by_batch": ("Batch", "Lote"),
-    "reports.cost": ("Cost", "Custo"),
-    "reports.col_batch": ("Batch", "Lote"),
-    "reports.col_created": ("Created", "Criado em"),
-    "reports.col_mode": ("Mode", "Modo"),
-    "reports.col_status": ("Status", "Situação"),
-    "reports.col_messages": ("Messages", "Mensagens"),
-    "reports.col_priced": ("Priced", "Precificadas"),
-    "reports.col_estimate_min": ("Estimate min", "Estimativa mín."),
-    "reports.col_estimate_max": ("Estimate max", "Estimativa máx."),
-    "reports.col_actual": ("Actual", "Real"),
-    "reports.col_variance": ("Actual − estimate", "Real − estimativa"),
-    "reports.log": ("Send log", "Registro de envio"),
-    "reports.log_pick": ("Choose a batch above to see each message's status and error code.",
-                         "Escolha um lote acima para ver o status e o código de erro de cada mensagem."),
-    "reports.log_state": ("Messages", "Mensagens"),
-    "reports.log_all": ("All", "Todas"),
-    "reports.log_shown": ("{shown} of {total} messages; failures first. The CSV has them all.",
-                          "{shown} de {total} mensagens; falhas primeiro. O CSV tem todas."),
-    "reports.col_state": ("State", "Estado"),
-    "reports.col_twilio_status": ("Twilio status", "Status na Twilio"),
-    "reports.col_error_code": ("Error code", "Código de erro"),
-    "reports.col_error": ("Error", "Erro"),
-    # contacts
-    "contacts.title": ("Contacts", "Contatos"),
-    "contacts.tab_import": ("Import CSV", "Importar CSV"),
-    "contacts.tab_browse": ("Browse", "Consultar"),
-    "contacts.tab_categories": ("Categories", "Categorias"),
-    "contacts.tab_optout": ("Opt-out list", "Lista de descadastro"),
-    "contacts.upload": ("CSV file", "Arquivo CSV"),
-    "contacts.upload_help": ("Comma, semicolon or tab; UTF-8 or Windows-1252 (Excel); headers in English or Portuguese.",
-                             "Vírgula, ponto e vírgula ou tab; UTF-8 ou Windows-1252 (Excel); cabeçalhos em inglês ou português."),
-    "contacts.upload_hint": ("Upload a CSV exported from Excel or any other tool: it is previewed before anything is imported.",
-                             "Envie um CSV exportado do Excel ou de outra ferramenta: ele é exibido antes de qualquer importação."),
-    "contacts.unreadable": ("This file cannot be imported: {problem}", "Este arquivo não pode ser importado: {problem}"),
-    "contacts.detected": ("Detected: encoding **{encoding}**, delimiter **{delimiter}**, {n} columns. Check the column mapping:",
-                          "Detectado: codificação **{encoding}**, delimitador **{delimiter}**, {n} colunas. Confira o mapeamento das colunas:"),
-    "contacts.delim_comma": ("comma (,)", "vírgula (,)"),
-    "contacts.delim_semicolon": ("semicolon (;)", "ponto e vírgula (;)"),
-    "contacts.delim_tab": ("tab", "tab"),
-    "contacts.role_phone": ("Phone column", "Coluna do telefone"),
-    "contacts.role_name": ("Name column", "Coluna do nome"),
-    "contacts.role_category": ("Category column", "Coluna da categoria"),
-    "contacts.default_country": ("Default country (numbers without +code)", "País padrão (números sem +código)"),
-    "contacts.target_category": ("Add every row to category", "Adicionar todas as linhas à categoria"),
-    "contacts.target_category_help": ("Optional; created if it does not exist.", "Opcional; criada se não existir."),
-    "contacts.duplicates": ("Numbers already in the contacts", "Números que já estão nos contatos"),
-    "contacts.dup_skip": ("skip", "ignorar"),
-    "contacts.dup_update": ("update", "atualizar"),
-    "contacts.import": ("Import contacts", "Importar contatos"),
-    "contacts.import_failed": ("Nothing was imported: {problem}", "Nada foi importado: {problem}"),
-    "contacts.imported": ("Imported", "Importados"),
-    "contacts.updated": ("Updated", "Atualizados"),
-    "contacts.rejected": ("Rejected", "Rejeitados"),
-    "contacts.categories_created": ("Categories created: {names}", "Categorias criadas: {names}"),
-    "contacts.rejects_title": ("**Rejected rows** (line in the file and reason):", "**Linhas rejeitadas** (linha no arquivo e motivo):"),
-    "contacts.col_line": ("Line", "Linha"),
-    "contacts.col_reason": ("Reason", "Motivo"),
-    "contacts.download_rejects": ("Download rejected rows (CSV)", "Baixar linhas rejeitadas (CSV)"),
-    "contacts.search": ("Search", "Buscar"),
-    "contacts.search_hint": ("name or number", "nome ou número"),
-    "contacts.filter_category": ("Category", "Categoria"),
-    "contacts.filter_country": ("Country", "País"),
-    "contacts.all": ("All", "Todos"),
-    "contacts.col_phone": ("Phone", "Telefone"),
-    "contacts.col_name": ("Name", "Nome"),
-    "contacts.col_country": ("Country", "País"),
-    "contacts.col_categories": ("Categories", "Categorias"),
-    "contacts.col_category": ("Category", "Categoria"),
-    "contacts.page": ("Page", "Página"),
-    "contacts.page_size": ("Per page", "Por página"),
-    "contacts.showing": ("Showing {first:,}–{last:,} of {total:,} ({pages:,} pages)",
-                         "Exibindo {first:,}–{last:,} de {total:,} ({pages:,} páginas)"),
-    "contacts.new_category": ("New category", "Nova categoria"),
-    "contacts.add_category": ("Add category", "Adicionar categoria"),
-    "contacts.remove_category": ("Category to remove", "Categoria a remover"),
-    "contacts.remove_category_help": ("Removes the category only; its contacts stay.",
-                                      "Remove só a categoria; os contatos continuam."),
-    "contacts.remove": ("Remove", "Remover"),
-    "contacts.optout_help": ("Numbers on this list never receive a message, whatever the selection.",
-                             "Números nesta lista nunca recebem mensagens, qualquer que seja a seleção."),
-    "contacts.optout_phone": ("Number to opt out", "Número a descadastrar"),
-    "contacts.optout_add": ("Add to opt-out list", "Adicionar à lista de descadastro"),
-    "contacts.optout_remove": ("Number to take off the list", "Número a retirar da lista"),
-}
+# Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
+# form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
+# and empties this dict (tests/test_i18n.py fails while it holds anything).
+_STRINGS: dict[str, tuple[str, str]] = {}
 
 _INDEX = {"en": 0, "pt-BR": 1}
 
 
+class _Missing(gettext.NullTranslations):
+    """The end of every fallback chain: an unknown key raises instead of showing itself."""
+
+    def gettext(self, message: str) -> str:
+        raise KeyError(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        raise KeyError(msgid1)
+
+
+@cache
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of `lang`, falling back to English, then to KeyError."""
+    english = gettext.translation(DOMAIN, LOCALE_DIR, [GNU_CODES[SOURCE]])
+    english.add_fallback(_Missing())
+    if lang == SOURCE or lang not in GNU_CODES:
+        return english
+    chosen = gettext.translation(DOMAIN, LOCALE_DIR, [GNU_CODES[lang]])
+    chosen.add_fallback(english)
+    return chosen
+
+
+def _format(text: str, kw: dict[str, object]) -> str:
+    return text.format(**kw) if kw else text
+
+
 def translate(key: str, lang: str = "en", **kw: object) -> str:
     """The string for `key` in `lang`, formatted with `kw`. Raises KeyError for an unknown key."""
-    text = _STRINGS[key][_INDEX.get(lang, 0)]
-    return text.format(**kw) if kw else text
+    if key in _STRINGS:
+        return _format(_STRINGS[key][_INDEX.get(lang, 0)], kw)
+    return _format(catalog(lang).gettext(key), kw)
+
+
+def translate_n(key: str, n: int, lang: str = "en", **kw: object) -> str:
+    """The plural form of `key` that fits the count `n` in `lang`; `{n}` shows `n` written the
+    language's way (7.980 in pt-BR)."""
+    return _format(catalog(lang).ngettext(key, key, n), {"n": number(n, lang), **kw})
 
 
 def current_language() -> str:
@@ -475,5 +79,13 @@ def t(key: str, **kw: object) -> str:
     return translate(key, current_language(), **kw)
 
 
+def tn(key: str, n: int, **kw: object) -> str:
+    """The plural form of `key` for `n`, in the session's language."""
+    return translate_n(key, n, current_language(), **kw)
+
+
 def keys() -> list[str]:
-    return list(_STRINGS)
+    """Every key of the English (source) catalog, plus any not merged yet."""
+    english = catalog(SOURCE)
+    found = {k if isinstance(k, str) else k[0] for k in english._catalog if k}  # noqa: SLF001
+    return sorted(found | set(_STRINGS))

@@ -74,6 +74,7 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
 
         run()
         _reconcile_when_due(root, batch_id, stop, run)
+        _send_held_when_due(root, batch_id, stop, run)
         with root.unit() as cur:  # a gateway of its own: poll's fetches run on a thread pool
             sender.poll_statuses(cur, open_gateway(cur, cfg), batch_id,
                                  concurrency=options.concurrency)
@@ -102,6 +103,30 @@ def _reconcile_when_due(root: Workspace, batch_id: str, stop: threading.Event,
         if not wait.pending or stop.wait(wait.seconds_left(ledger.utcnow()) + 0.5):
             return
         run()
+
+
+def _send_held_when_due(root: Workspace, batch_id: str, stop: threading.Event,
+                        run: Callable[[], None]) -> None:
+    """Wait for messages held for their recipients' sending hours, and send each when due.
+
+    Only a sender without Twilio's scheduler holds messages; the thread sleeps until the next
+    one's time (a stop request or a server restart ends the wait; Resume picks it up again).
+    """
+    from smscore import ledger  # noqa: PLC0415
+
+    def held() -> tuple[int, object]:
+        with root.unit() as cur:  # not held while waiting: others get the file meanwhile
+            return ledger.next_held(cur, batch_id)
+
+    while True:
+        waiting, first = held()
+        if not waiting or first is None:
+            return
+        if stop.wait(max(0.0, (first - ledger.utcnow()).total_seconds()) + 0.5):
+            return
+        run()
+        if held() == (waiting, first):
+            return  # nothing moved (paused for balance, say): leave it to the operator
 
 
 def is_running(batch_id: str) -> bool:

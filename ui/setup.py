@@ -28,7 +28,7 @@ from smscore.credentials import Credentials
 from smscore.gateway import open_gateway
 from smscore.money import Money, format_money
 from smscore.settings import Settings, load_settings, update_settings
-from ui import auth, i18n
+from ui import auth, formats, i18n
 from ui.i18n import t
 from ui.seed import seed_if_empty
 from ui.untrusted import md
@@ -184,6 +184,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     ctx.principal = who
     if sidebar:
         _sidebar(ctx)
+        _narrow_balance(ctx)
     auth.denial_notice()
     _low_balance_notice(ctx)
     return ctx
@@ -289,7 +290,9 @@ def _sidebar(ctx: Context) -> None:
             st.badge(t("mode.live_badge"), icon=":material/bolt:", color="green")
         if ctx.balance is not None:
             label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-            st.metric(label, format_money(ctx.balance.amount, ctx.balance.currency))
+            st.metric(label, formats.balance(ctx.balance, i18n.current_language()),
+                      help=t("common.exact", amount=formats.exact(ctx.balance,
+                                                                  i18n.current_language())))
         elif ctx.problem:
             st.caption(t("sidebar.account_problem", problem=md(ctx.problem)))
         if ctx.account is not None:
@@ -299,6 +302,21 @@ def _sidebar(ctx: Context) -> None:
         st.selectbox(t("sidebar.language"), choices, index=choices.index(st.session_state["lang"]),
                      format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
                      on_change=_language_changed)
+
+
+# On a phone the sidebar starts collapsed, and the balance with it: repeat it above the page
+# there (Streamlit collapses the sidebar below 768 px), and only there.
+_NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-narrow_balance { display: none; } }</style>"
+
+
+def _narrow_balance(ctx: Context) -> None:
+    if ctx.balance is None:
+        return
+    lang = i18n.current_language()
+    label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+    with st.container(key="narrow_balance"):
+        st.html(_NARROW_ONLY)
+        st.caption(f"{label}: **{formats.balance(ctx.balance, lang)}**")
 
 
 def _language_changed() -> None:
@@ -319,8 +337,9 @@ def is_low(ctx: Context) -> bool:
 def _low_balance_notice(ctx: Context) -> None:
     if not is_low(ctx):
         return
-    threshold = format_money(ctx.settings.low_balance_threshold, ctx.balance.currency)
-    text = t("notice.low_balance", balance=str(ctx.balance), threshold=threshold)
+    lang = i18n.current_language()
+    threshold = formats.plain(ctx.settings.low_balance_threshold, lang, ctx.balance.currency)
+    text = t("notice.low_balance", balance=formats.balance(ctx.balance, lang), threshold=threshold)
     st.warning(text, icon=":material/savings:")
     link("topup", t("nav.topup"), icon=":material/add_card:")
     if not st.session_state.get("low_balance_toasted"):

@@ -1,4 +1,8 @@
-"""Tables and charts shared by pages: money columns always carry their currency."""
+"""Tables and charts shared by pages: money columns always carry their currency.
+
+Tables show figures the way the operator's language writes them, costs to the cent rounded up
+(never less than Twilio may charge); the CSV exports keep every digit and the stored codes.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.i18n import t
+from ui import formats, vocab
+from ui.i18n import current_language, t
 
-_MONEY = ("estimate_min", "estimate_max", "actual", "variance")
+_MONEY = ("estimate_min", "estimate_max", "actual", "variance", "estimate")
+_COUNTS = ("messages", "sent", "failed", "pending", "segments", "priced", "recipients",
+           "attempts", "unknown")
 
 
 def _currency(frame: pd.DataFrame) -> str:
@@ -18,24 +25,51 @@ def _currency(frame: pd.DataFrame) -> str:
 
 def money_columns(frame: pd.DataFrame) -> dict[str, object]:
     cur = _currency(frame)
-    return {col: st.column_config.NumberColumn(f"{t('reports.col_' + col)} ({cur})",
-                                               format="%.4f")
-            for col in _MONEY if col in frame}
+    return {col: f"{t(_money_key(col))} ({cur})" for col in _MONEY if col in frame}
+
+
+def _money_key(col: str) -> str:
+    return "col.estimate" if col == "estimate" else f"reports.col_{col}"
+
+
+def shown(frame: pd.DataFrame, zone: str, lang: str | None = None) -> pd.DataFrame:
+    """`frame` for display: codes as words, countries by name, counts and money in the
+    language's notation (costs to the cent, rounded up), times in the operator's zone."""
+    lang = lang or current_language()
+    out = vocab.localized(frame, lang)
+    for col in frame.columns:
+        if col in _MONEY:
+            out[col] = [formats.cents_up(v, lang) for v in frame[col]]
+        elif col in _COUNTS:
+            out[col] = [formats.number(int(v), lang) if pd.notna(v) else "—" for v in frame[col]]
+        elif col in ("created_at", "sent_at"):
+            out[col] = [formats.when(v if pd.notna(v) else None, lang, zone) for v in frame[col]]
+        elif col == "day":
+            out[col] = [formats.day(v, lang) if pd.notna(v) else "—" for v in frame[col]]
+    return out
 
 
 REPORT_ORDER = ("messages", "sent", "failed", "pending", "segments", "estimate_min",
                 "estimate_max", "actual", "variance", "priced", "currency")
 
 
-def batches_table(frame: pd.DataFrame) -> None:
+def batches_table(frame: pd.DataFrame, zone: str) -> None:
     """Batches with estimate vs actual; one row per batch."""
-    shown = frame.assign(batch_id=frame["batch_id"].str[:12])
-    order = ["batch_id", "created_at", "mode", "status", "recipients", "sent", "failed",
+    table = shown(frame, zone).assign(batch_id=frame["batch_id"].str[:12])
+    if "name" in frame:
+        table["name"] = [n if isinstance(n, str) else b[:12]
+                         for n, b in zip(frame["name"], frame["batch_id"])]
+    if "outcome" in frame:  # what happened, in the words and colours of smscore.outcome
+        from ui.outcomes import label  # noqa: PLC0415
+
+        table["outcome"] = frame["outcome"].map(label)
+    order = ["name", "batch_id", "created_at", "mode", "outcome", "recipients", "sent", "failed",
              "pending", "segments", "estimate_min", "estimate_max", "actual", "currency"]
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_order=[c for c in order if c in shown], column_config={
-        "batch_id": t("reports.col_batch"), "created_at": t("reports.col_created"),
-        "mode": t("reports.col_mode"), "status": t("reports.col_status"),
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_order=[c for c in order if c in table], column_config={
+        "name": t("reports.col_name"), "batch_id": t("reports.col_batch"),
+        "created_at": t("reports.col_created"),
+        "mode": t("reports.col_mode"), "outcome": t("reports.col_status"),
         "recipients": t("send.recipients"), "segments": t("send.segments"),
         "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
         "currency": t("prices.col_currency"), **money_columns(frame)})

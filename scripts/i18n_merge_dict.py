@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Fold strings still written as `_STRINGS = {key: (English, Portuguese)}` into the catalogs.
+
+Branches started before the gettext catalogs add their strings to ui/i18n.py's `_STRINGS`
+dict. After merging such a branch, run (from the repository root):
+
+    python3 scripts/i18n_merge_dict.py                 # ui/i18n.py's _STRINGS
+    python3 scripts/i18n_merge_dict.py old_i18n.py     # any file with a _STRINGS dict
+
+Each key missing from locale/*/LC_MESSAGES/messages.po is added to the English and the
+Portuguese catalogs, and the .mo files are recompiled. A key the catalogs already hold is left
+as it is (listed, with --replace to overwrite it). When the file is ui/i18n.py itself, its
+`_STRINGS` literal is emptied afterwards, so the strings live in one place. See docs/i18n.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ui import catalogs  # noqa: E402 - after the path fix above
+
+I18N = ROOT / "ui" / "i18n.py"
+_EMPTY = "_STRINGS: dict[str, tuple[str, str]] = {}\n"
+
+
+def _strings_node(tree: ast.Module) -> ast.AST | None:
+    for node in tree.body:
+        target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+        if isinstance(target, ast.Name) and target.id == "_STRINGS":
+            return node
+    return None
+
+
+def read_strings(path: Path) -> dict[str, tuple[str, str]]:
+    """The `_STRINGS` dict literal of a Python file, read without running the file."""
+    node = _strings_node(ast.parse(path.read_text(encoding="utf-8")))
+    if node is None:
+        raise SystemExit(f"{path}: no _STRINGS = {{...}} assignment found")
+    value = ast.literal_eval(node.value)
+    bad = [k for k, v in value.items() if not (isinstance(v, tuple) and len(v) == 2)]
+    if bad:
+        raise SystemExit(f"{path}: entries must be (English, Portuguese) pairs; not: {bad[:5]}")
+    return value
+
+
+def empty_strings(path: Path) -> None:
+    """Replace the `_STRINGS` literal of `path` with an empty dict, leaving the rest as is."""
+    text = path.read_text(encoding="utf-8")
+    node = _strings_node(ast.parse(text))
+    lines = text.splitlines(keepends=True)
+    head, tail = lines[: node.lineno - 1], lines[node.end_lineno:]
+    path.write_text("".join([*head, _EMPTY, *tail]), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, default=[I18N])
+    parser.add_argument("--locale", type=Path, default=catalogs.LOCALE_DIR,
+                        help="the catalogs' folder (default: locale/)")
+    parser.add_argument("--replace", action="store_true",
+                        help="overwrite keys the catalogs already hold")
+    args = parser.parse_args(argv)
+    for path in args.files:
+        strings = read_strings(path)
+        added, kept = catalogs.add_entries(((k, en, pt) for k, (en, pt) in strings.items()),
+                                           replace=args.replace, base=args.locale)
+        print(f"{path}: {len(added)} added, {len(strings) - len(added)} already in the catalogs")
+        for key in kept:
+            print(f"  kept the catalog's text for {key} (differs; --replace to overwrite)")
+        if path.resolve() == I18N.resolve() and strings:
+            empty_strings(path)
+            print(f"{path}: _STRINGS emptied")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Twilio's webhooks as pure steps: verify, then apply once to the ledger and the opt-out list.
+
+Twilio posts form-encoded requests to two routes of the console's own server (ui/webhook_routes
+adapts them): message status callbacks and incoming messages. Each request is trusted only if
+its X-Twilio-Signature is Twilio's HMAC of the public URL it called and its parameters, keyed
+by the account's auth token, so the public base URL must be configured exactly as Twilio sees
+it (scheme, host, port). Twilio may repeat a callback (same I-Twilio-Idempotency-Token) or
+deliver them out of order, so an event is recorded under a key in the same transaction that
+applies it, and a status only ever moves forward: `delivered` is never overwritten by a late
+`sent`.
+
+Incoming STOP-family keywords (Twilio's defaults, the Portuguese PARAR, SAIR and CANCELAR, and
+any configured) put the sender on the opt-out list at once; START, YES, UNSTOP and VOLTAR take
+it off (as Twilio itself re-subscribes them); HELP is recorded. Every reply is kept for the
+inbox. A keyword is the whole message, trimmed, in any case, as Twilio matches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import duckdb
+import pandas as pd
+from twilio.request_validator import RequestValidator
+
+from smscore import ledger
+from smscore.clock import utcnow
+from smscore.store import query_df
+from smscore.twilio_gateway import cost_of
+
+STATUS_PATH = "/twilio/status"
+INBOUND_PATH = "/twilio/inbound"
+PUBLIC_URL = "SMSCONSOLE_PUBLIC_URL"  # e.g. https://sms.example.com, as Twilio reaches it
+KEYWORDS_SETTING = "SMSCONSOLE_OPT_OUT_KEYWORDS"  # extra STOP words, comma-separated
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
+                        "PARAR", "SAIR", "CANCELAR"})
+START_WORDS = frozenset({"START", "YES", "UNSTOP", "VOLTAR"})
+HELP_WORDS = frozenset({"HELP", "INFO", "AJUDA"})
+STOP, START, HELP = "stop", "start", "help"
+
+# How far along a message is; a callback may only move it to a higher rank. Final states
+# share a rank so a late `failed` cannot overwrite `delivered` (nor the other way round);
+# `read` comes after `delivered` (WhatsApp, RCS).
+_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+         "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4,
+         "partially_delivered": 4, "read": 5}
+
+APPLIED, REPEAT, IGNORED = "applied", "repeat", "ignored"
+
+
+class WebhookConfigError(ValueError):
+    """The public URL setting cannot be used to verify Twilio's signatures."""
+
+
+def public_url(cfg: Mapping[str, str]) -> str | None:
+    """The configured public base URL without a trailing slash; None when not configured."""
+    raw = (cfg.get(PUBLIC_URL) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise WebhookConfigError(f"{PUBLIC_URL} must be a base URL like https://sms.example.com;"
+                                 f" got {raw!r}")
+    return raw.rstrip("/")
+
+
+def status_callback_url(cfg: Mapping[str, str]) -> str | None:
+    """What the sender passes as StatusCallback on every create, when a public URL is set."""
+    base = public_url(cfg)
+    return None if base is None else base + STATUS_PATH
+
+
+def extra_stop_words(cfg: Mapping[str, str]) -> frozenset[str]:
+    return frozenset(w.strip().upper() for w in (cfg.get(KEYWORDS_SETTING) or "").split(",")
+                     if w.strip())
+
+
+def verify(token: str | None, url: str, params: Mapping[str, str], signature: str | None) -> bool:
+    """True only for a request signed with `token` over exactly this URL and these params."""
+    if not token or not signature:
+        return False
+    return bool(RequestValidator(token).validate(url, dict(params), signature))
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a webhook did: applied, a repeat of one already applied, or ignored (and why)."""
+
+    outcome: str
+    detail: str = ""
+
+
+def _claim_event(con: duckdb.DuckDBPyConnection, key: str, kind: str, now: datetime) -> bool:
+    """Record the event's key; False when it was recorded before (a repeat)."""
+    rows = con.execute("""INSERT INTO webhook_events (key, kind, received_at) VALUES (?, ?, ?)
+                          ON CONFLICT DO NOTHING RETURNING key""", [key, kind, now]).fetchall()
+    return bool(rows)
+
+
+def _once(con: duckdb.DuckDBPyConnection, key: str, kind: str, apply, now: datetime) -> Result:
+    """Apply an event in the transaction that records it, so it is applied exactly once."""
+    cur = con.cursor()
+
+    def transaction() -> Result:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            result = apply(cur) if _claim_event(cur, key, kind, now) else Result(REPEAT)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return result
+
+    try:
+        return ledger.with_retry(transaction)
+    finally:
+        cur.close()
+
+
+def handle_status(con: duckdb.DuckDBPyConnection, params: Mapping[str, str],
+                  idempotency_token: str | None = None, now: datetime | None = None) -> Result:
+    """A status callback: the message's status, error code and price, never moving back."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    if not sid or status not in _RANK:
+        return Result(IGNORED, f"no MessageSid or an unknown status {status!r}")
+    code = _int(params.get("ErrorCode"))
+    price = cost_of(params.get("Price"))
+    key = (f"token:{idempotency_token}" if idempotency_token
+           else f"status:{sid}:{status}:{code or ''}")
+    return _once(con, key, "status",
+                 lambda cur: _apply_status(cur, sid, status, code, price,
+                                           params.get("PriceUnit"), now or utcnow()),
+                 now or utcnow())
+
+
+def _apply_status(cur: duckdb.DuckDBPyConnection, sid: str, status: str, code: int | None,
+                  price: Decimal | None, unit: str | None, now: datetime) -> Result:
+    rank_sql = "CASE twilio_status " + " ".join(
+        f"WHEN '{name}' THEN {rank}" for name, rank in _RANK.items()) + " ELSE -1 END"
+    moved = cur.execute(
+        f"""UPDATE messages SET twilio_status = ?, error_code = coalesce(?, error_code),
+                   updated_at = ?
+            WHERE sid = ? AND (twilio_status IS NULL OR {rank_sql} < ?)
+            RETURNING batch_id""", [status, code, now, sid, _RANK[status]]).fetchall()
+    if price is not None:
+        cur.execute("""UPDATE messages SET actual_price = ?, price_unit = coalesce(?, price_unit)
+                       WHERE sid = ? AND actual_price IS NULL""", [price, unit, sid])
+    if moved:
+        return Result(APPLIED, status)
+    known = cur.execute("SELECT count(*) FROM messages WHERE sid = ?", [sid]).fetchone()[0]
+    return Result(IGNORED, "already further along" if known else "not a message of ours")
+
+
+def keyword_of(body: str, extra_stop: frozenset[str] = frozenset()) -> str | None:
+    """stop, start, help or None, for a whole-message keyword in any case."""
+    word = body.strip().strip(".!").strip().upper()
+    if word in STOP_WORDS or word in extra_stop:
+        return STOP
+    if word in START_WORDS:
+        return START
+    return HELP if word in HELP_WORDS else None
+
+
+def handle_inbound(con: duckdb.DuckDBPyConnection, params: Mapping[str, str],
+                   idempotency_token: str | None = None,
+                   extra_stop: frozenset[str] = frozenset(),
+                   now: datetime | None = None) -> Result:
+    """An incoming message: kept for the inbox; STOP opts the number out, START back in."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sender = (params.get("From") or "").strip()
+    if not sid or not sender:
+        return Result(IGNORED, "no MessageSid or From")
+    body = params.get("Body") or ""
+    keyword = keyword_of(body, extra_stop)
+    now = now or utcnow()
+    key = f"token:{idempotency_token}" if idempotency_token else f"inbound:{sid}"
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> Result:
+        cur.execute("""INSERT INTO inbound_messages (sid, from_number, to_number, body, keyword,
+                                                      received_at)
+                       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                    [sid, sender, params.get("To"), body, keyword, now])
+        if keyword == STOP:
+            cur.execute("""INSERT INTO suppressions (phone, reason, source) VALUES (?, ?, ?)
+                           ON CONFLICT DO NOTHING""",
+                        [sender, f"replied {body.strip().upper()[:20]}", f"inbound {sid}"])
+        elif keyword == START:
+            cur.execute("DELETE FROM suppressions WHERE phone = ?", [sender])
+        return Result(APPLIED, keyword or "reply")
+
+    return _once(con, key, "inbound", apply, now)
+
+
+def inbox(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """Replies, newest first, with the keyword Twilio's rules found in them."""
+    return query_df(con, """SELECT received_at, from_number, body, keyword, to_number
+                            FROM inbound_messages ORDER BY received_at DESC, sid LIMIT ?""",
+                    [int(limit)])
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None

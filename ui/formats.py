@@ -1,0 +1,147 @@
+"""Numbers, money, dates and country names the way the operator's language writes them (CLDR).
+
+Babel carries CLDR's data, so pt-BR gets `7.980` and `US$ 20,00` while English gets `7,980` and
+`$20.00`. Money has three faces, for three questions:
+- `cost`: what a batch may cost, to the cent and rounded UP, so the figure shown is never below
+  what Twilio can charge;
+- `balance`: what the account holds, to the cent and rounded DOWN, so the operator never counts
+  on money that is not there;
+- `exact`/`unit_price`: every stored digit, for hover help, exports and per-segment prices
+  (Twilio prices have up to 5 decimals, and rounding them would misstate every subtotal).
+Amounts with a currency sign come Markdown-escaped (`\\$`), since Streamlit renders them as
+Markdown. The database keeps naive UTC timestamps (smscore.clock); `when` shows them in the operator's zone.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timezone
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from smscore.money import Money, to_decimal
+
+_LOCALES = {"en": "en_US", "pt-BR": "pt_BR"}
+CENT = Decimal("0.01")
+
+
+def locale_of(lang: str) -> str:
+    return _LOCALES.get(lang, "en_US")
+
+
+def number(value: int | float | Decimal, lang: str) -> str:
+    """A count or quantity with the language's grouping and decimal signs."""
+    return format_decimal(value, locale=locale_of(lang))
+
+
+def decimal_text(value: Decimal | float | None, lang: str) -> str:
+    """An amount without its currency (a table whose header names it), every digit kept."""
+    if value is None or value != value:  # None or NaN: no figure
+        return "—"
+    amount = to_decimal(value)
+    shown = _at_least_cents(amount)
+    return format_decimal(shown, format="#,##0.00####", locale=locale_of(lang))
+
+
+def cents_up(value: Decimal | float | None, lang: str) -> str:
+    """A cost without its currency, to the cent rounded up (table cells)."""
+    if value is None or value != value:
+        return "—"
+    amount = to_decimal(value).quantize(CENT, rounding=ROUND_CEILING)
+    return format_decimal(amount, format="#,##0.00", locale=locale_of(lang))
+
+
+def _money(amount: Decimal, currency: str, lang: str) -> str:
+    # Every place money is shown with its sign (messages, metrics, help) renders Markdown, where
+    # two dollar signs in a line ("US$ 1,50 … US$ 2,00") would open a formula: escape them.
+    text = format_currency(amount, currency, locale=locale_of(lang), currency_digits=False,
+                           decimal_quantization=False)
+    return text.replace("$", "\\$")
+
+
+def cost(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
+    """A cost to the cent, rounded up: `US$ 1,40` for 1.3998."""
+    amount, cur = _parts(value, currency)
+    return _money(amount.quantize(CENT, rounding=ROUND_CEILING), cur, lang)
+
+
+def balance(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
+    """A balance to the cent, rounded down: `US$ 18,60` for 18.6099."""
+    amount, cur = _parts(value, currency)
+    return _money(amount.quantize(CENT, rounding=ROUND_FLOOR), cur, lang)
+
+
+def plain(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
+    """An amount the operator typed or set (threshold, reserve): to the cent, half-even."""
+    amount, cur = _parts(value, currency)
+    return _money(amount.quantize(CENT, rounding=ROUND_HALF_EVEN), cur, lang)
+
+
+def exact(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
+    """Every stored digit (at least two decimals): the figure behind a rounded one."""
+    amount, cur = _parts(value, currency)
+    shown = _at_least_cents(amount)
+    return _money(shown, cur, lang)
+
+
+unit_price = exact  # per-segment prices keep their precision
+
+
+def _at_least_cents(amount: Decimal) -> Decimal:
+    """Every significant digit, and never fewer than two decimals (20 -> 20.00, 0.0599)."""
+    trimmed = amount.normalize()
+    return amount.quantize(CENT) if trimmed.as_tuple().exponent >= -2 else trimmed
+
+
+def _parts(value: Money | Decimal, currency: str | None) -> tuple[Decimal, str]:
+    if isinstance(value, Money):
+        return value.amount, value.currency
+    if currency is None:
+        raise ValueError("a currency is required with a bare amount")
+    return to_decimal(value), currency
+
+
+def when(moment: datetime | None, lang: str, zone: str) -> str:
+    """A stored (naive UTC) timestamp as the operator's local date and time."""
+    if moment is None:
+        return "—"
+    aware = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return format_datetime(aware, "short", tzinfo=ZoneInfo(zone), locale=locale_of(lang))
+
+
+def day(value: date | None, lang: str) -> str:
+    return "—" if value is None else format_date(value, "medium", locale=locale_of(lang))
+
+
+@cache
+def _territories(lang: str) -> dict[str, str]:
+    return dict(Locale.parse(locale_of(lang)).territories)
+
+
+def country_name(iso: str | None, lang: str) -> str:
+    """The country's name in `lang` (`Alemanha` for DE in pt-BR); the code itself if unknown."""
+    if not iso:
+        return "—"
+    return _territories(lang).get(str(iso).upper(), str(iso))
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, so `Alemanha`, `alemanha` and `ALEMANHA` compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def country_matches(iso: str, needle: str) -> bool:
+    """Does a search text name this country: its ISO code, or part of its English or
+    Portuguese name (accents and case ignored)?"""
+    wanted = _folded(needle.strip())
+    if not wanted:
+        return True
+    if wanted == iso.casefold():
+        return True
+    return any(wanted in _folded(country_name(iso, lang)) for lang in _LOCALES)

@@ -1,0 +1,58 @@
+"""Scheduling on the Send page: the 'send later' choice, and cancelling a scheduled batch.
+
+The rules are smscore.schedule's (a Messaging Service sender, 5 minutes to 35 days ahead);
+times are entered and shown in UTC, so nobody's browser clock decides when messages go.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import duckdb
+import streamlit as st
+
+from smscore import schedule
+from smscore.clock import utcnow
+from ui.i18n import t
+from ui.untrusted import md
+
+
+def choose(sender: str) -> tuple[datetime | None, str | None]:
+    """(send_at, problem): the time chosen for the batch, or why it cannot be scheduled."""
+    if not sender.startswith("MG"):
+        st.caption(t("schedule.needs_service"))
+        return None, None
+    if not st.checkbox(t("schedule.later"), key="schedule_on"):
+        return None, None
+    soon = utcnow() + timedelta(hours=1)
+    day, clock = st.columns(2)
+    chosen_day = day.date_input(t("schedule.day"), value=soon.date(), key="schedule_day")
+    chosen_time = clock.time_input(t("schedule.time"), value=time(soon.hour, 0),
+                                   key="schedule_time", step=timedelta(minutes=5))
+    try:
+        send_at = schedule.check(datetime.combine(chosen_day, chosen_time), sender)
+    except schedule.ScheduleError as exc:
+        return None, md(str(exc))  # it quotes the sender setting
+    st.info(t("schedule.note", at=f"{send_at:%Y-%m-%d %H:%M}"), icon=":material/schedule:")
+    return send_at, None
+
+
+def show_cancel(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str) -> None:
+    """For a batch with messages still scheduled at Twilio: when, and a Cancel button."""
+    held, first = con.execute(
+        """SELECT count(*), min(send_at) FROM messages WHERE batch_id = ? AND state = 'sent'
+           AND twilio_status = 'scheduled'""", [batch_id]).fetchone()
+    if not held:
+        return
+    st.info(t("schedule.held", n=held, at=f"{first:%Y-%m-%d %H:%M}" if first else "?"),
+            icon=":material/schedule:")
+    st.button(t("schedule.cancel"), key="cancel_scheduled", on_click=_cancel,
+              args=(gateway, batch_id))
+
+
+def _cancel(gateway: object, batch_id: str) -> None:
+    from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
+
+    result = schedule.cancel_batch(cursor(), gateway, batch_id)
+    st.session_state["cancel_result"] = t("schedule.cancelled", cancelled=result.cancelled,
+                                          late=result.too_late, unsent=result.unsent)
