@@ -460,7 +460,7 @@ def _start(q: object) -> None:
     try:
         approvals.check_limits(ctx.con, who.name, maximum)
     except approvals.LimitExceeded as exc:
-        st.session_state.send_notice = t("send.not_sent", reason=str(exc))
+        st.session_state.send_notice = t("send.not_sent", reason=md(str(exc)))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
                                    name=st.session_state.get("batch_name"),

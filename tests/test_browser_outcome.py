@@ -98,7 +98,7 @@ def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path
             assert response.status == 200
         compose(page, "Olá {name}, de novo!")
         expect(recipients).to_contain_text("4")
-        expect(page.get_by_text("1 contacts excluded").first).to_be_visible()
+        expect(page.get_by_text("1 contact excluded").first).to_be_visible()
         screenshot(page, "send-after-stop")
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reports").click()
         wait_for_run(page)
