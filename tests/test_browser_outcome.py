@@ -7,9 +7,12 @@ from pathlib import Path
 
 import duckdb
 
+import smscore
+
 import pytest
 from playwright.sync_api import Page, expect
 
+import smscore
 from smscore import store
 from smscore.settings import update_settings
 from browser import button, screenshot, streamlit_server, wait_for_run
@@ -127,6 +130,13 @@ def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Pat
         expect(page.get_by_text("5 messages scheduled at Twilio")).to_be_visible()
         screenshot(page, "send-scheduled")
         button(page, "Cancel the scheduled batch").click()
+        wait_for_run(page)
+        # destructive: asked first, and nothing is cancelled until the operator confirms
+        expect(page.get_by_text("Cancel the 5 messages still scheduled at Twilio?")).to_be_visible()
+        with smscore.workspace(db) as ws:  # the console holds the file: borrow it in turn
+            held = ws.sql("SELECT DISTINCT status FROM sandbox_messages")["status"].tolist()
+        assert held == ["scheduled"]
+        button(page, "Yes, cancel them").click()
         wait_for_run(page)
         expect(page.get_by_text("Cancelled: 5 at Twilio, 0 never sent, 0 had already gone out.")
                ).to_be_visible()

@@ -46,13 +46,32 @@ def show_cancel(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str) 
         return
     st.info(t("schedule.held", n=held, at=f"{first:%Y-%m-%d %H:%M}" if first else "?"),
             icon=":material/schedule:")
-    st.button(t("schedule.cancel"), key="cancel_scheduled", on_click=_cancel,
-              args=(gateway, batch_id))
+    if st.session_state.get("cancel_pending") == batch_id:  # destructive: asked first
+        st.warning(t("schedule.cancel_confirm", n=held), icon=":material/warning:")
+        with st.container(horizontal=True):
+            st.button(t("schedule.cancel_yes"), type="primary", key="cancel_scheduled_yes",
+                      on_click=_cancel, args=(gateway, batch_id))
+            st.button(t("schedule.cancel_no"), key="cancel_scheduled_no", on_click=_ask,
+                      args=(None,))
+        return
+    st.button(t("schedule.cancel"), key="cancel_scheduled", on_click=_ask, args=(batch_id,))
+
+
+def _ask(batch_id: str | None) -> None:
+    st.session_state["cancel_pending"] = batch_id
 
 
 def _cancel(gateway: object, batch_id: str) -> None:
+    from smscore import audit  # noqa: PLC0415
+    from ui import auth  # noqa: PLC0415
     from ui.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
 
+    st.session_state["cancel_pending"] = None
+    who = auth.permit("send")  # checked at the action: a lowered role cannot cancel
+    if who is None:
+        return
     result = schedule.cancel_batch(cursor(), gateway, batch_id)
+    audit.record(cursor(), who.actor, "batch.cancel", batch_id,
+                 {"cancelled": result.cancelled, "too_late": result.too_late})
     st.session_state["cancel_result"] = t("schedule.cancelled", cancelled=result.cancelled,
                                           late=result.too_late, unsent=result.unsent)
