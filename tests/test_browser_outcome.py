@@ -6,9 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-
-import smscore
-
 import pytest
 from playwright.sync_api import Page, expect
 
