@@ -7,6 +7,7 @@ import streamlit as st
 from smscore import approvals
 from ui import access_words, auth, formats, jobs, setup, vocab
 from ui.i18n import current_language, t, tn
+from ui.untrusted import md
 
 ctx = setup.page("nav.approvals")  # admins only: setup.page refuses every other role
 lang = current_language()
@@ -23,8 +24,8 @@ def _approve(batch_id: str) -> None:
     try:
         approvals.approve(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = t(
-            "approvals.not_approved", reason=access_words.refusal(str(exc), current_language()))
+        why = access_words.refusal(str(exc), current_language())
+        st.session_state.approval_notice = t("approvals.not_approved", reason=md(why))
         return
     s = ctx.settings
     jobs.start(setup.root(ctx.config), ctx.config, batch_id,
@@ -40,8 +41,8 @@ def _reject(batch_id: str) -> None:
     try:
         approvals.reject(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = t(
-            "approvals.not_rejected", reason=access_words.refusal(str(exc), current_language()))
+        why = access_words.refusal(str(exc), current_language())
+        st.session_state.approval_notice = t("approvals.not_rejected", reason=md(why))
         return
     st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
 

@@ -452,8 +452,8 @@ def _start(q: object) -> None:
     try:
         approvals.check_limits(ctx.con, who.name, maximum)
     except approvals.LimitExceeded as exc:
-        st.session_state.send_notice = t("send.not_sent", reason=access_words.refusal(
-            str(exc), current_language()))
+        st.session_state.send_notice = t("send.not_sent", reason=md(access_words.refusal(
+            str(exc), current_language())))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
                                    name=st.session_state.get("batch_name"))
@@ -465,7 +465,7 @@ def _start(q: object) -> None:
             return
         approvals.ensure_sendable(ctx.con, batch_id)
     except approvals.ApprovalError as exc:
-        st.session_state.send_notice = f"{access_words.refusal(str(exc), current_language())}."
+        st.session_state.send_notice = f"{md(access_words.refusal(str(exc), current_language()))}."
         return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())

@@ -62,11 +62,11 @@ _LIMIT_NAMES = {"per batch": "limits.per_batch", "per day": "limits.per_day",
 
 
 def _money(text: str, lang: str) -> str:
-    """`USD 0.1671` (smscore.money.format_money) written the language's way, every digit kept
-    (Markdown-escaped like every amount from ui.formats: refusals are shown in notices)."""
+    """`USD 0.1671` (smscore.money.format_money) written the language's way, every digit kept;
+    plain text like the whole refusal, which a Markdown notice wraps in ui.untrusted.md."""
     if m := _MONEY.match(text):
         return formats.exact(to_decimal(m.group("amount")), lang,
-                             m.group("cur"))  # `\$`: notices render Markdown
+                             m.group("cur")).replace("\\$", "$")
     return text
 
 
