@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals
-from smscore.money import format_money
-from ui import auth, jobs, setup
+from ui import access_words, auth, formats, jobs, setup, vocab
+from ui.i18n import current_language, t, tn
+from ui.untrusted import md
 
 ctx = setup.page("nav.approvals")  # admins only: setup.page refuses every other role
-st.title("Approvals")
-st.caption("A batch whose maximum cost is over the approval threshold waits here. Another admin "
-           "than the one who confirmed it approves it (it then sends) or rejects it (it never "
-           "sends).")
+lang = current_language()
+st.title(t("approvals.title"))
+st.caption(t("approvals.caption"))
 if notice := st.session_state.pop("approval_notice", None):
     st.warning(notice, icon=":material/gavel:")
 
@@ -24,13 +24,14 @@ def _approve(batch_id: str) -> None:
     try:
         approvals.approve(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = f"Not approved: {exc}."
+        why = access_words.refusal(str(exc), current_language())
+        st.session_state.approval_notice = t("approvals.not_approved", reason=md(why))
         return
     s = ctx.settings
     jobs.start(setup.root(ctx.config), ctx.config, batch_id,
                jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate),
                                 reserve=s.balance_reserve))
-    st.session_state.approval_notice = f"Batch {batch_id[:12]} approved: sending."
+    st.session_state.approval_notice = t("approvals.approved", batch=batch_id[:12])
 
 
 def _reject(batch_id: str) -> None:
@@ -40,24 +41,37 @@ def _reject(batch_id: str) -> None:
     try:
         approvals.reject(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = f"Not rejected: {exc}."
+        why = access_words.refusal(str(exc), current_language())
+        st.session_state.approval_notice = t("approvals.not_rejected", reason=md(why))
         return
-    st.session_state.approval_notice = f"Batch {batch_id[:12]} rejected: it will not send."
+    st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
+
+
+def _summary(row) -> str:  # noqa: ANN001 - a row of approvals.pending
+    """Who confirmed the batch, when (operator's zone), and what it may cost, as plain text
+    (st.text: the confirmer's e-mail is never read as Markdown, so no `\\$` escape either)."""
+    return t("approvals.summary", who=row.confirmed_by,
+             when=formats.when(row.created_at, lang, ctx.settings.time_zone),
+             mode=vocab.word("mode", row.mode, lang),
+             recipients=tn("approvals.recipients_n", int(row.recipients)),
+             segments=tn("common.segments_n", int(row.segments)),
+             maximum=formats.cost(row.estimate_max, lang, row.currency).replace("\\$", "$"))
 
 
 waiting = approvals.pending(ctx.con)
 if waiting.empty:
-    st.info("No batch awaits approval.")
+    st.info(t("approvals.none"))
 for row in waiting.itertuples():
     with st.container(border=True):
-        st.subheader(f"Batch {row.batch_id[:12]}")
-        st.text(f"Confirmed by {row.confirmed_by} at {row.created_at:%Y-%m-%d %H:%M} UTC, "
-                f"{row.mode} mode: {row.recipients} recipients, {row.segments} segments, "
-                f"up to {format_money(row.estimate_max, row.currency)}.")
+        st.subheader(t("approvals.batch", batch=row.batch_id[:12]))
+        st.text(_summary(row))
         st.text(row.body)  # the message as typed: never rendered as Markdown
-        st.dataframe(approvals.by_country(ctx.con, row.batch_id), hide_index=True)
+        countries = approvals.by_country(ctx.con, row.batch_id)
+        shown = vocab.localized(countries, lang)
+        shown["maximum"] = [formats.cents_up(v, lang) for v in countries["maximum"]]
+        st.dataframe(shown, hide_index=True, column_config=vocab.column_labels(countries, lang))
         left, right = st.columns(2)
-        left.button("Approve and send", key=f"approve_{row.batch_id}", type="primary",
+        left.button(t("approvals.approve"), key=f"approve_{row.batch_id}", type="primary",
                     on_click=_approve, args=(row.batch_id,))
-        right.button("Reject", key=f"reject_{row.batch_id}", on_click=_reject,
+        right.button(t("approvals.reject"), key=f"reject_{row.batch_id}", on_click=_reject,
                      args=(row.batch_id,))

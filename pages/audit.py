@@ -1,4 +1,8 @@
-"""Audit (admin): who did what and when, filtered, and as spreadsheet-safe CSV."""
+"""Audit (admin): who did what and when, filtered, and as spreadsheet-safe CSV.
+
+Actions are shown in the operator's language; the CSV keeps the stored codes, so an export
+reads the same whatever language the console speaks.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +11,38 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from smscore import audit, export
-from ui import auth, setup
+from ui import access_words, auth, formats, setup, vocab
+from ui.i18n import current_language, t, tn
+
+LIMIT = 5000
 
 ctx = setup.page("nav.audit")  # admins only: setup.page refuses every other role
-st.title("Audit trail")
-st.caption("Every sign-in, import, send confirmation, approval, setting and user change, "
-           "newest first. Rows are only ever added.")
+lang = current_language()
+st.title(t("audit.title"))
+st.caption(t("audit.caption"))
 
 left, middle, right = st.columns(3)
-actor = left.selectbox("Who", [None, *audit.actors(ctx.con)], key="audit_actor",
-                       format_func=lambda v: "everyone" if v is None else v)
-action = middle.selectbox("Action", [None, *audit.actions(ctx.con)], key="audit_action",
-                          format_func=lambda v: "every action" if v is None else v)
-days = right.date_input("Between", value=(), key="audit_days")
+actor = left.selectbox(t("audit.who"), [None, *audit.actors(ctx.con)], key="audit_actor",
+                       format_func=lambda v: t("audit.everyone") if v is None else v)
+action = middle.selectbox(t("audit.action"), [None, *audit.actions(ctx.con)], key="audit_action",
+                          format_func=lambda v: t("audit.every_action") if v is None
+                          else access_words.action(v, lang))
+days = right.date_input(t("audit.between"), value=(), key="audit_days")
 since = until = None
 if isinstance(days, tuple) and len(days) == 2:
     since = datetime.combine(days[0], time.min)
     until = datetime.combine(days[1], time.min) + timedelta(days=1)
 
-frame = audit.trail(ctx.con, actor=actor, action=action, since=since, until=until, limit=5000)
-st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={c: st.column_config.TextColumn(c) for c in
-                            ("actor", "via", "action", "target", "detail")})
-st.caption(f"{len(frame)} rows shown (at most 5000); times are UTC.")
+frame = audit.trail(ctx.con, actor=actor, action=action, since=since, until=until, limit=LIMIT)
+shown = frame.copy()
+shown["action"] = [access_words.action(v, lang) for v in frame["action"]]
+labels = vocab.column_labels(frame, lang)
+st.dataframe(shown, hide_index=True, width="stretch",
+             column_config={c: st.column_config.TextColumn(labels.get(c, c)) for c in
+                            ("actor", "via", "action", "target", "detail")}
+             | {c: labels[c] for c in frame.columns if c in labels and c not in
+                ("actor", "via", "action", "target", "detail")})
+st.caption(tn("audit.rows_n", len(frame), limit=formats.number(LIMIT, lang)))
 
 
 def _exported() -> None:
@@ -38,5 +51,5 @@ def _exported() -> None:
                      {"rows": len(frame)})
 
 
-st.download_button("Download CSV", export.csv_bytes(frame), "audit.csv", "text/csv",
+st.download_button(t("common.download_csv"), export.csv_bytes(frame), "audit.csv", "text/csv",
                    key="export_audit", on_click=_exported)

@@ -20,8 +20,8 @@ from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.limits import over_limit
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import (auth, batchname, batchnotes, formats, jobs, outcomes, quotes, resend_ui,
-                scheduling, sendhours_ui, setup, vocab)
+from ui import (access_words, auth, batchname, batchnotes, formats, jobs, outcomes, quotes,
+                resend_ui, scheduling, sendhours_ui, setup, vocab)
 from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
 
@@ -460,7 +460,8 @@ def _start(q: object) -> None:
     try:
         approvals.check_limits(ctx.con, who.name, maximum)
     except approvals.LimitExceeded as exc:
-        st.session_state.send_notice = t("send.not_sent", reason=md(str(exc)))
+        st.session_state.send_notice = t("send.not_sent", reason=md(access_words.refusal(
+            str(exc), current_language())))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
                                    name=st.session_state.get("batch_name"),
@@ -469,11 +470,11 @@ def _start(q: object) -> None:
     try:
         if approvals.hold_if_needed(ctx.con, batch_id, maximum):
             st.session_state.send_notice = t("send.awaits_approval", batch=batch_id[:12],
-                                             maximum=str(maximum))
+                                             maximum=formats.cost(maximum, current_language()))
             return
         approvals.ensure_sendable(ctx.con, batch_id)
     except approvals.ApprovalError as exc:
-        st.session_state.send_notice = f"{exc}."
+        st.session_state.send_notice = f"{md(access_words.refusal(str(exc), current_language()))}."
         return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())

@@ -282,7 +282,7 @@ def test_operator_cannot_exceed_the_per_batch_limit(db):
     set_limits(db, per_batch="0.10")
     add_account(db, "op@example.com", "operator")
     at = confirm_send(sign_in(ok(app()), "op@example.com"))
-    shown = texts(at).replace("\\", "")  # the reason is shown as text: Markdown-escaped
+    shown = texts(at).replace("\\", "")  # smscore's reason is Markdown-escaped (ui.untrusted.md)
     assert "Not sent: this batch may cost up to USD 0.1671, over the per-batch limit of USD 0.10" \
         in shown
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]

@@ -106,5 +106,56 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
                     page.get_by_role("tab", name=tab).click()
                     wait_for_run(page)
                     seen[f"contacts/{tab}"] = english_on(page, words)
+        _walk_access_pages(page, words, seen)
     left = {k: v for k, v in seen.items() if v}
     assert not left, left
+
+
+def _walk_access_pages(page: Page, words: set[str], seen: dict[str, list[str]]) -> None:
+    """Limits and users (Settings), a batch held for approval, its rejection, the audit trail:
+    as the local-mode admin, each screen scanned for English."""
+    nav_link(page, "Configurações").click()
+    wait_for_run(page)
+    expect(page.get_by_role("heading", name="Limites de gasto")).to_be_visible()
+    expect(page.get_by_role("heading", name="Usuários")).to_be_visible()
+    page.get_by_label("Aprovação exigida acima de").fill("0,01")  # the decimal comma
+    page.get_by_role("button", name="Salvar limites").click()
+    wait_for_run(page)
+    expect(page.get_by_label("Aprovação exigida acima de")).to_have_value("0,01")
+    seen["settings/limits"] = english_on(page, words)
+    screenshot(page, "pt-settings-access")
+    nav_link(page, "Aprovações").click()
+    wait_for_run(page)
+    expect(page.get_by_text("Nenhum lote aguarda aprovação.")).to_be_visible()
+    seen["approvals/empty"] = english_on(page, words)
+    nav_link(page, "Enviar").click()
+    wait_for_run(page)
+    compose(page, "Olá {name}, segunda promoção!")
+    button(page, "Enviar para 5 destinatários").click()
+    page.get_by_test_id("stDialog").get_by_role("button", name="Confirmar e enviar").click()
+    wait_for_run(page)
+    expect(page.get_by_text("aguarda a aprovação de outro administrador").first).to_be_visible()
+    seen["send/awaiting"] = english_on(page, words)
+    nav_link(page, "Aprovações").click()
+    wait_for_run(page)
+    expect(page.get_by_text("Olá {name}, segunda promoção!")).to_be_visible()
+    expect(page.get_by_text("Confirmado por local em").first).to_be_visible()
+    seen["approvals"] = english_on(page, words)
+    screenshot(page, "pt-approvals")
+    button(page, "Aprovar e enviar").click()  # the admin who confirmed it may not
+    wait_for_run(page)
+    expect(page.get_by_text("Não aprovado: o administrador que confirmou").first).to_be_visible()
+    seen["approvals/refused"] = english_on(page, words)
+    button(page, "Rejeitar").click()
+    wait_for_run(page)
+    expect(page.get_by_text("rejeitado: não será enviado").first).to_be_visible()
+    seen["approvals/rejected"] = english_on(page, words)
+    nav_link(page, "Auditoria").click()
+    wait_for_run(page)
+    expect(page.get_by_role("heading", name="Trilha de auditoria")).to_be_visible()
+    page.get_by_test_id("stSelectbox").filter(has_text="Ação").click()  # actions, as words
+    expect(page.get_by_role("option", name="lote rejeitado")).to_be_visible()
+    seen["audit/actions"] = english_on(page, words)
+    page.keyboard.press("Escape")
+    seen["audit"] = english_on(page, words)
+    screenshot(page, "pt-audit")

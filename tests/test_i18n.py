@@ -108,15 +108,15 @@ def test_merge_script_folds_old_style_strings_into_the_catalogs(tmp_path):
     shutil.copytree(catalogs.LOCALE_DIR, locale)
     old = tmp_path / "old_i18n.py"
     old.write_text('_STRINGS: dict[str, tuple[str, str]] = {\n'
-                   '    "audit.title": ("Audit log of {who}", "Registro de auditoria de {who}"),\n'
+                   '    "sample.title": ("Audit log of {who}", "Registro de auditoria de {who}"),\n'
                    '    "send.title": ("Changed elsewhere", "Mudado em outro lugar"),\n}\n')
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n_merge_dict.py"),
                           str(old), "--locale", str(locale)],
                          capture_output=True, text=True, check=True)
     assert "1 added" in run.stdout and "kept the catalog's text for send.title" in run.stdout
     english, portuguese = catalogs.load("en", locale), catalogs.load("pt-BR", locale)
-    assert english.get("audit.title").string == "Audit log of {who}"
-    assert portuguese.get("audit.title").string == "Registro de auditoria de {who}"
+    assert english.get("sample.title").string == "Audit log of {who}"
+    assert portuguese.get("sample.title").string == "Registro de auditoria de {who}"
     assert portuguese.get("send.title").string == "Enviar um lote"
     assert catalogs.mo_path("pt-BR", locale).read_bytes() == catalogs.compiled(
         catalogs.po_path("pt-BR", locale))

@@ -21,7 +21,8 @@ import streamlit as st
 from smscore import accounts, audit
 from smscore.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
-from ui.i18n import t
+from ui import access_words
+from ui.i18n import current_language, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _KEY = "_principal"
@@ -171,7 +172,7 @@ def _submit() -> None:
     try:
         _hold(accounts.sign_in(cursor(), email, password))
     except SignInError as exc:
-        st.session_state["_signin_error"] = str(exc)
+        st.session_state["_signin_error"] = _refusal(str(exc))
 
 
 def sign_out() -> None:
@@ -195,7 +196,7 @@ def permit(right: str) -> Principal | None:
     except AccessDenied as exc:
         actor = who.actor if who else audit.Actor("?", "console")
         audit.record(con, actor, "denied", right)
-        st.session_state[_NOTICE] = str(exc)
+        st.session_state[_NOTICE] = _refusal(str(exc))
         return None
     return who
 
@@ -212,8 +213,16 @@ def sidebar(p: Principal) -> None:
     if p.via == "local":
         st.caption(t("auth.local_mode"))
         return
-    st.text(f"{p.email} ({p.role})")
+    st.text(f"{p.email} ({_role(p.role)})")
     st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", on_click=sign_out)
+
+
+def _refusal(text: str) -> str:
+    return access_words.refusal(text, current_language())
+
+
+def _role(code: str) -> str:
+    return access_words.role(code, current_language())
 
 
 def current() -> Principal | None:

@@ -28,7 +28,7 @@ from smscore.credentials import Credentials
 from smscore.gateway import open_gateway
 from smscore.money import Money, format_money
 from smscore.settings import Settings, load_settings, update_settings
-from ui import auth, formats, i18n
+from ui import access_words, auth, formats, i18n
 from ui.i18n import t
 from ui.seed import seed_if_empty
 from ui.untrusted import md
@@ -229,7 +229,8 @@ def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> N
     if accounts.can(con, who.role, right):
         return
     audit.record(con, who.actor, "denied", right)
-    st.error(t("auth.page_refused", role=who.role), icon=":material/block:")
+    st.error(t("auth.page_refused", role=access_words.role(who.role, i18n.current_language())),
+             icon=":material/block:")
     st.stop()
 
 

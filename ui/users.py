@@ -10,44 +10,54 @@ import pandas as pd
 import streamlit as st
 
 from smscore import accounts, store
-from ui import auth, setup
+from ui import access_words, auth, setup
+from ui.i18n import current_language, t
 
 
 def render(ctx: setup.Context) -> None:
-    st.subheader("Users")
+    st.subheader(t("users.title"))
     users = accounts.list_users(ctx.con)
-    st.dataframe(pd.DataFrame([{"email": u.email, "role": u.role,
-                                "state": "disabled" if u.disabled else "active",
-                                "sign-in": "password" if u.has_password else "identity provider"}
-                               for u in users], columns=["email", "role", "state", "sign-in"]),
-                 hide_index=True, column_config={"email": st.column_config.TextColumn("email")})
+    lang = current_language()
+    st.dataframe(_table(users, lang), hide_index=True,
+                 column_config={c: st.column_config.TextColumn(t(f"users.col_{c}"))
+                                for c in ("email", "role", "state", "signin")})
     with st.form("user_add", clear_on_submit=True):
-        st.text_input("E-mail", key="user_email")
-        st.selectbox("Role", accounts.ROLES, key="user_role")
-        st.text_input("Password (empty: sign-in through the identity provider only)",
-                      type="password", key="user_password")
-        st.form_submit_button("Add user", key="user_add_submit", on_click=_add)
+        st.text_input(t("users.email"), key="user_email")
+        st.selectbox(t("users.role"), accounts.ROLES, key="user_role",
+                     format_func=lambda r: access_words.role(r, lang))
+        st.text_input(t("users.password"), type="password", key="user_password")
+        st.form_submit_button(t("users.add"), key="user_add_submit", on_click=_add)
     if users:
         c1, c2 = st.columns(2)
-        email = c1.selectbox("Account", [u.email for u in users], key="user_pick")
-        c2.selectbox("New role", accounts.ROLES, key="user_new_role")
+        email = c1.selectbox(t("users.account"), [u.email for u in users], key="user_pick")
+        c2.selectbox(t("users.new_role"), accounts.ROLES, key="user_new_role",
+                     format_func=lambda r: access_words.role(r, lang))
         b1, b2, b3 = st.columns(3)
-        b1.button("Change role", key="user_set_role", on_click=_set_role, args=(email,))
-        b2.button("Disable", key="user_disable", on_click=_disable, args=(email, True))
-        b3.button("Enable", key="user_enable", on_click=_disable, args=(email, False))
+        b1.button(t("users.change_role"), key="user_set_role", on_click=_set_role, args=(email,))
+        b2.button(t("users.disable"), key="user_disable", on_click=_disable, args=(email, True))
+        b3.button(t("users.enable"), key="user_enable", on_click=_disable, args=(email, False))
     _policy(ctx)
     problem = st.session_state.pop("_users_problem", None)
     if problem:
         st.error(problem, icon=":material/error:")
 
 
+def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
+    """The accounts as words of the operator's language (the e-mail stays as typed)."""
+    return pd.DataFrame(
+        [{"email": u.email, "role": access_words.role(u.role, lang),
+          "state": t("users.disabled") if u.disabled else t("users.active"),
+          "signin": t("users.via_password") if u.has_password else t("users.via_provider")}
+         for u in users], columns=["email", "role", "state", "signin"])
+
+
 def _policy(ctx: setup.Context) -> None:
     limit = accounts.idle_limit(ctx.con, ctx.config)
-    st.number_input("Sign out after this many idle minutes", min_value=1.0, step=5.0,
+    st.number_input(t("users.idle"), min_value=1.0, step=5.0,
                     value=limit.total_seconds() / 60, key="idle_minutes", on_change=_idle,
                     disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
-                    help=f"{accounts.IDLE_ENV}, when set, wins over this setting.")
-    st.toggle("Viewers may download phone numbers", key="viewer_exports",
+                    help=t("users.idle_help", env=accounts.IDLE_ENV))
+    st.toggle(t("users.viewer_exports"), key="viewer_exports",
               value=store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, "false") == "true",
               on_change=_viewer_exports)
 
@@ -59,7 +69,7 @@ def _guarded(action) -> None:  # noqa: ANN001 - a callable doing one account cha
     try:
         action(setup.cursor(), who.actor)
     except ValueError as exc:
-        st.session_state["_users_problem"] = str(exc)
+        st.session_state["_users_problem"] = access_words.refusal(str(exc), current_language())
 
 
 def _add() -> None:
