@@ -91,7 +91,7 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
         wait_for_run(page)
         # After Confirm the view is on the progress, not on the cost section it came from.
         expect(page.get_by_test_id("stProgress")).to_be_in_viewport()
-        expect(page.get_by_text("Concluído: 5 enviadas").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Enviado: as 5 mensagens saíram.").first).to_be_visible(timeout=30_000)
         assert page.evaluate(_CUT_METRICS) == []  # "Custo até agora" in full at 1366 px
         seen["sent"] = english_on(page, words)
         for label, name in (("Contatos", "contacts"), ("Preços", "prices"),

@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from smscore import errors, outcome
+from smscore.money import Money
+from ui import formats
 from ui.i18n import current_language, t
 
 DOTS = {"green": "🟢", "orange": "🟠", "red": "🔴", "gray": "⚪", "blue": "🔵", "violet": "🟣"}
@@ -22,10 +24,13 @@ def label(kind: str) -> str:
     return f"{DOTS[outcome.COLOURS[kind]]} {t('outcome.' + kind.replace(' ', '_'))}"
 
 
-def show(result: outcome.Outcome, cost: str) -> None:
-    """The outcome sentence in its colour (only numbers and our own words in it)."""
-    text = t("outcome.msg_" + result.kind.replace(" ", "_"), reached=result.reached,
-             failures=result.failures, cost=cost)
+def show(result: outcome.Outcome, cost: Money) -> None:
+    """The outcome sentence in its colour (only numbers and our own words in it), the counts and
+    the cost (to the cent, rounded up) in the operator's notation."""
+    lang = current_language()
+    text = t("outcome.msg_" + result.kind.replace(" ", "_"),
+             reached=formats.number(result.reached, lang),
+             failures=formats.number(result.failures, lang), cost=formats.cost(cost, lang))
     box = {"green": st.success, "orange": st.warning, "red": st.error}.get(result.colour, st.info)
     box(text, icon=":material/flag:")
 

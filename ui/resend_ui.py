@@ -23,7 +23,7 @@ def show_finished(con: duckdb.DuckDBPyConnection, batch_id: str, p: ledger.Progr
     result = outcome.judge(p.status, sent=p.sent, failed=p.failed, unknown=p.unknown,
                            pending=p.queued + p.claimed, undelivered=int(undelivered),
                            scheduled=int(scheduled))
-    outcomes.show(result, str(p.cost_so_far))
+    outcomes.show(result, p.cost_so_far)
     if not result.failures or result.kind == outcome.CANCELLED:
         return
     outcomes.show_reasons(con, batch_id)
