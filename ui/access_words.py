@@ -14,44 +14,23 @@ from collections.abc import Callable
 
 from smscore.money import to_decimal
 from ui import formats
-from ui.i18n import keys, translate
+from ui.i18n import translate
 from ui.vocab import word
-
-
-def _slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
-
-
-def _coded(kind: str, value: str | None, lang: str) -> str:
-    """A code's word from `<kind>.<slug>`; an unknown code is shown as it is."""
-    if value is None:
-        return translate("common.not_set", lang)
-    key = f"{kind}.{_slug(str(value))}"
-    return translate(key, lang) if key in _known() else str(value)
-
-
-_KNOWN: set[str] = set()
-
-
-def _known() -> set[str]:
-    if not _KNOWN:
-        _KNOWN.update(keys())
-    return _KNOWN
 
 
 def role(code: str | None, lang: str) -> str:
     """`admin` -> `administrador`."""
-    return _coded("code.role", code, lang)
+    return word("role", code, lang)
 
 
 def right(code: str | None, lang: str) -> str:
     """`settings` -> `configurações`: the right a refusal names."""
-    return _coded("code.right", code, lang)
+    return word("right", code, lang)
 
 
 def action(code: str | None, lang: str) -> str:
     """An audit action (`user.add`) as words; English keeps the code the CSV carries."""
-    return _coded("code.action", code, lang)
+    return word("action", code, lang)
 
 
 # -- refusals ---------------------------------------------------------------------------------
