@@ -193,11 +193,13 @@ def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[s
         WHERE _imp_norm.key = r.key""")
     existing = ("NULL" if on_duplicate == "update" else
                 "'duplicate of existing contact: id ' || c.id || ' (' || n.e164 || ')'")
+    base = _reserve_ids(con)
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
-        SELECT key, e164, country, contact_id, dup_of, reason,
-               CASE WHEN reason IS NOT NULL OR dup_of IS NOT NULL THEN 'reject'
-                    WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
+        SELECT key, e164, country, dup_of, reason, status,
+               CASE WHEN status = 'new' THEN {base} + key ELSE contact_id END AS contact_id
+        FROM (SELECT *, CASE WHEN reason IS NOT NULL OR dup_of IS NOT NULL THEN 'reject'
+                             WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
         FROM (SELECT n.key, n.e164, n.country, c.id AS contact_id, d.first_key AS dup_of,
                      CASE WHEN n.reason IS NOT NULL THEN n.reason
                           WHEN d.first_key IS NULL AND c.id IS NOT NULL THEN {existing}
@@ -206,23 +208,20 @@ def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[s
               LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
                          WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
                      ON d.e164 = n.e164 AND d.first_key <> n.key
-              LEFT JOIN contacts c ON c.phone = n.e164)""")
-    _number_new_contacts(con)
+              LEFT JOIN contacts c ON c.phone = n.e164))""")
 
 
-def _number_new_contacts(con: duckdb.DuckDBPyConnection) -> None:
-    """Reserve ids for the new contacts from the sequence and give them out in file order, so
-    categories are linked by id rather than by joining a million phone numbers again."""
-    new = con.execute("SELECT count(*) FROM _imp_rows WHERE status = 'new'").fetchall()[0][0]
-    if not new:
-        return
+def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
+    """Take one id from the sequence per record of the file and return the one before them: a
+    new contact's id is that plus its record number, in file order, so categories are linked
+    by id rather than by joining a million phone numbers again. Rejected records leave their
+    ids unused; numbering only the new ones took a window and an UPDATE (0.11 s a million)."""
+    records = con.execute("SELECT max(key) FROM _imp_raw").fetchall()[0][0]
+    if not records:
+        return 0
     last = con.execute("SELECT max(nextval('contact_id_seq')) FROM range(?)",
-                       [new]).fetchall()[0][0]
-    con.execute("""
-        UPDATE _imp_rows SET contact_id = n.id
-        FROM (SELECT key, ? + row_number() OVER (ORDER BY key) AS id
-              FROM _imp_rows WHERE status = 'new') n
-        WHERE _imp_rows.key = n.key""", [last - new])
+                       [records]).fetchall()[0][0]
+    return int(last) - records
 
 
 def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],

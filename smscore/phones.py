@@ -29,13 +29,16 @@ import duckdb
 import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
+from phonenumbers import phonenumberutil as _pnu
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 _GEOGRAPHIC = frozenset(cc for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()
                         if "001" not in regions)
 
-# The SQL path reads only digits, spaces, ( ) . - and a leading +. Anything else (letters,
-# extensions, `,`/`;` dialling pauses, non-ASCII digits) is left to phonenumbers.
+# The SQL path reads only digits, spaces, ( ) . - and a leading +. A text with anything else
+# (letters, extensions, `,`/`;` dialling pauses, non-ASCII digits, odd spaces) is first reduced
+# by phonenumbers' own first parse steps to what they leave (`canonical`), which SQL then reads.
+SIMPLE_TEXT = "\\+?[0-9 ().\\-]{1,40}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,42 @@ def read_00_as_plus(text: str) -> str | None:
     return None
 
 
+def canonical(text: str) -> str | None:
+    """The number phonenumbers' parse reads in `text`, as ASCII digits behind a `+` if written
+    with one; None when the text is not a number or the `00` rule would read it otherwise.
+
+    These are parse's own first steps, by its own functions: the number found in the text
+    (`tel:` URIs, labels before it), the viability test, the extension split off, then digits
+    of any script, spaces and vanity letters normalised. Every later step of parse works on
+    that result alone, so the SQL path decides it as phonenumbers decides `text`: e.g.
+    `Tel: (11) 98765-4321 ramal 12` is `011...` with the letters read as digits, `＋44 ٧٩١١…`
+    is `+447911…`. The `00` rule's second reading must come out the same too (`+` and the
+    digits after the zeros), else the text is left to phonenumbers whole.
+    """
+    first = _first_steps(text)
+    if first is None:
+        return None
+    second = read_00_as_plus(text)
+    sql_second = "+" + first[2:] if first.startswith("00") else None
+    if second is None:
+        return first if sql_second is None else None
+    return first if _first_steps(second) == sql_second else None
+
+
+def _first_steps(text: str) -> str | None:
+    """parse() up to country-code extraction (see `canonical`); None for NOT_A_NUMBER."""
+    if len(text) > _pnu._MAX_INPUT_STRING_LENGTH:
+        return None
+    number = _pnu._build_national_number_for_parsing(text)
+    if not _pnu._is_viable_phone_number(number):
+        return None
+    _, number = _pnu._maybe_strip_extension(number)
+    plus = _pnu._PLUS_CHARS_PATTERN.match(number)
+    if plus:
+        return "+" + _pnu._normalize(number[plus.end():])
+    return _pnu._normalize(number)
+
+
 def _parse(text: str, shown: str, region: str) -> Phone | str:
     try:
         number = phonenumbers.parse(text, region)
@@ -156,8 +195,14 @@ def _why_invalid(number: phonenumbers.PhoneNumber, text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Bulk: SQL first, phonenumbers for the rest.
 
+# A calling code with fewer rows than this is left to phonenumbers: its SQL (patterns of every
+# region under it) costs more to build and compile (~4 ms a code, measured on a 200k-row messy
+# file of 85 codes, 56 of them under 300 rows) than phonenumbers takes for its rows (~35 µs each).
+RARE_CODE_ROWS = 100
+
+
 def normalise_column(con: duckdb.DuckDBPyConnection, source: str, default_country: str,
-                     target: str) -> int:
+                     target: str, rare_code_rows: int = RARE_CODE_ROWS) -> int:
     """Create temp table `target(key, e164, country, reason)` for table `source(key, raw)`.
 
     SQL decides the valid numbers and words the reasons it is sure of; phonenumbers
@@ -166,7 +211,7 @@ def normalise_column(con: duckdb.DuckDBPyConnection, source: str, default_countr
     `target` are identifiers chosen by the caller.
     """
     region = check_region(default_country)
-    normalise_sql(con, source, region, target)
+    normalise_sql(con, source, region, target, rare_code_rows)
     pending = con.execute(f"SELECT DISTINCT raw FROM {target} WHERE status = 'check'").fetchall()
     if pending:
         rows = [(raw, *_as_row(normalise_reason(raw, region))) for (raw,) in pending]
@@ -405,8 +450,8 @@ def _reason_sql(cc: str, col: str, shown: str) -> str:
                   f"WHEN {n} > {lengths[-1]} THEN 'too long for ' || {name} "
                   f"WHEN {n} IN {_ints(lengths)} THEN {unassigned} "
                   f"ELSE 'wrong number of digits for ' || {name} END")
-    # repr() of a text of digits, separators and + is the text in single quotes.
-    return (f"'invalid number: ' || {detail} || ' (''' || {shown} || ''', read as +{cc}' "
+    # `shown`: an SQL expression for the text's repr(), quotes included.
+    return (f"'invalid number: ' || {detail} || ' (' || {shown} || ', read as +{cc}' "
             f"|| {col} || ')'")
 
 
@@ -422,7 +467,7 @@ def _digits_sql(col: str) -> str:
 
 
 def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: str,
-                  target: str) -> None:
+                  target: str, rare_code_rows: int = RARE_CODE_ROWS) -> None:
     """Decide the numbers of table `source(key, raw)` into temp table `target`.
 
     `target` gets (key, raw, e164, country, reason, status): status 'valid' (e164 and country
@@ -431,22 +476,61 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
     trim() left it: DuckDB trims only what Python's strip() does, so the answer is the same,
     and the reading pass writes and sorts one text column less).
     Two passes: reading (calling code and national number, as written and with `00` read as
-    +), then deciding, with SQL for the calling codes present only. Each pass nests its steps
-    as subqueries, so every expression runs once per row and nothing else is materialised.
+    +; texts it cannot read are read again in their `canonical` form), then deciding, with
+    SQL for the calling codes present in `rare_code_rows` rows or more. Each pass nests its
+    steps as subqueries, so every expression runs once per row and nothing else is
+    materialised.
     """
     rules = region_rules(check_region(default_country))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {target}_c AS {_reading_sql(source, rules)}")
+    read = f"{target}_c"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {read} AS "
+                f"{_reading_sql(_plain_source(source), rules)}")
     try:
-        present = sorted(r[0] for r in con.execute(
-            f"SELECT cc0 FROM {target}_c WHERE cc0 IS NOT NULL UNION "
-            f"SELECT cc1 FROM {target}_c WHERE cc1 IS NOT NULL").fetchall())
+        _read_canonical_forms(con, read, rules)
+        counts = con.execute(f"""
+            SELECT cc, count(*) FROM (SELECT cc0 AS cc FROM {read}
+                                      UNION ALL SELECT cc1 FROM {read} WHERE has1)
+            WHERE cc IS NOT NULL GROUP BY cc""").fetchall()
+        present = sorted(cc for cc, n in counts if n >= rare_code_rows)
+        rare = sorted(cc for cc, n in counts if n < rare_code_rows and cc in calling_codes())
         # Rows sorted by calling code: the deciding CASE then sees chunks of one code, which
         # halves its cost (measured: 2.8 s -> 1.2 s per 1M rows). Sorting inside the deciding
         # statement rather than into a table of its own saves writing 1M rows (0.5 s).
         con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS "
-                    f"{_deciding_sql(f'(SELECT * FROM {target}_c ORDER BY cc0)', present, rules)}")
+                    f"{_deciding_sql(f'(SELECT * FROM {read} ORDER BY cc0)', present, rules, rare)}")
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {target}_c")
+        con.execute(f"DROP TABLE IF EXISTS {read}")
+
+
+def _plain_source(source: str) -> str:
+    """`source(key, raw)` as the reading pass takes it: (key, t, canon, shown)."""
+    return (f"(SELECT key, trim(raw) AS t, NULL::VARCHAR AS canon, NULL::VARCHAR AS shown "
+            f"FROM {source})")
+
+
+def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
+                          rules: RegionRules) -> None:
+    """Read again, in their `canonical` form, the rows whose text the reading pass could not
+    read (letters, extensions, digits of other scripts ...): once per distinct text, in
+    Python, then in SQL like any other text. A clean file has few such rows, so this costs
+    it one small scan."""
+    texts = con.execute(f"SELECT DISTINCT t FROM {read} "
+                        "WHERE dlen IS NULL AND t <> ''").fetchall()
+    rows = [(t, form, repr(t.strip())) for (t,) in texts
+            if (form := canonical(t.strip())) is not None]
+    if not rows:
+        return
+    name = f"{read}_canon"
+    con.register(name, pd.DataFrame(rows, columns=["t", "canon", "shown"], dtype=object))
+    try:
+        source = (f"(SELECT r.key, r.t, k.canon::VARCHAR AS canon, k.shown::VARCHAR AS shown "
+                  f"FROM {read} r JOIN {name} k USING (t) WHERE r.dlen IS NULL)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {read}_2 AS {_reading_sql(source, rules)}")
+        con.execute(f"DELETE FROM {read} WHERE dlen IS NULL AND t IN (SELECT t FROM {name})")
+        con.execute(f"INSERT INTO {read} SELECT * FROM {read}_2")
+    finally:
+        con.unregister(name)
+        con.execute(f"DROP TABLE IF EXISTS {read}_2")
 
 
 def _reading_sql(source: str, rules: RegionRules) -> str:
@@ -461,9 +545,9 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
     idd = (f"regexp_extract(d, {_lit('^(?:' + rules.idd + ')')}, 0)" if rules.idd else "''")
     pattern = rules.general.pattern
     national = _strip_sql(f"substr(d, {len(cc_default) + 1})", rules)
-    simple = "regexp_full_match(t, '\\+?[0-9 ().\\-]{1,40}')"
+    simple = f"regexp_full_match(x, {_lit(SIMPLE_TEXT)})"
     return f"""
-        SELECT key, t, length(d) AS dlen, intl1 IS NOT NULL AS has1,
+        SELECT key, t, shown, length(d) AS dlen, intl1 IS NOT NULL AS has1,
                CASE WHEN d IS NULL THEN NULL WHEN intl0 IS NULL THEN {_lit(cc_default)}
                     WHEN length(intl0) > 2 THEN icc0 END AS cc0,
                CASE WHEN intl0 IS NOT NULL THEN substr(intl0, length(icc0) + 1)
@@ -484,9 +568,10 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
                               CASE WHEN NOT plus AND starts_with(d, '00') THEN substr(d, 3)
                                    END AS intl1
                     FROM (SELECT *, CASE WHEN plus THEN '' ELSE {idd} END AS i
-                          FROM (SELECT key, raw, t, starts_with(t, '+') AS plus,
-                                       CASE WHEN {simple} THEN {_digits_sql('t')} END AS d
-                                FROM (SELECT key, raw, trim(raw) AS t FROM {source})))))"""
+                          FROM (SELECT key, t, shown, starts_with(x, '+') AS plus,
+                                       CASE WHEN {simple} THEN {_digits_sql('x')} END AS d
+                                FROM (SELECT key, t, shown, coalesce(canon, t) AS x
+                                      FROM {source})))))"""
 
 
 def _shares_code(rules: RegionRules) -> bool:
@@ -505,7 +590,8 @@ def _national_sql(rules: RegionRules) -> str:
     return f"(intl0 IS NULL AND (pn IS NULL OR NOT ({took_pn})))"
 
 
-def _deciding_sql(table: str, present: list[str], default: RegionRules) -> str:
+def _deciding_sql(table: str, present: list[str], default: RegionRules,
+                  rare: list[str] = ()) -> str:
     """Validity of both readings of every row, and phonenumbers' reason where SQL is sure.
 
     A number written nationally (national0) is stripped and length-tested with the default
@@ -533,8 +619,13 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules) -> str:
     def country(v: str) -> str:
         return _case(f"cc{v}", {cc: _region_sql(cc, f"nsn{v}") for cc in geo})
 
-    reason = _case("cc0", {cc: _reason_sql(cc, "nsn0", "t") for cc in geo})
+    # repr() of a text of digits, separators and + is the text in single quotes; a text read
+    # through `canonical` brings its repr from Python.
+    shown = "coalesce(shown, '''' || t || '''')"
+    reason = _case("cc0", {cc: _reason_sql(cc, "nsn0", shown) for cc in geo})
     geo0 = f"cc0 IN ({', '.join(map(_lit, geo))})" if geo else "false"
+    rare0, rare1 = (f"cc{v} IN ({', '.join(map(_lit, rare))})" if rare else "false"
+                    for v in "01")
     return f"""
         SELECT key, CASE WHEN status = 'check' THEN t END AS raw,
                CASE WHEN country0 IS NOT NULL THEN '+' || cc0 || nsn0
@@ -548,13 +639,15 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules) -> str:
                status
         FROM (SELECT *,
                      CASE WHEN coalesce(t, '') = '' THEN 'invalid'
-                          WHEN cc0 IS NULL THEN 'check'
+                          WHEN cc0 IS NULL OR {rare0} THEN 'check'
                           WHEN country0 IS NOT NULL OR country1 IS NOT NULL THEN 'valid'
                           -- phonenumbers' parse refuses these before validity, with its words
                           WHEN NOT {geo0} OR dlen < 3 OR length(nsn0) NOT BETWEEN 2 AND 17
                           THEN 'check'
                           -- 00 + an unknown code: phonenumbers retries it as a national number
                           WHEN has1 AND cc1 IS NULL THEN 'check'
+                          -- 00 + a code left to phonenumbers (RARE_CODE_ROWS)
+                          WHEN has1 AND {rare1} THEN 'check'
                           ELSE 'invalid' END AS status
               FROM (SELECT *, {country('0')} AS country0,
                            CASE WHEN has1 AND cc1 IS NOT NULL THEN {country('1')} END AS country1

@@ -24,7 +24,7 @@ def run_sql(raws: list[str | None], default: str) -> list[tuple[str | None, ...]
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
                 "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
-    phones.normalise_sql(con, "src", default, "out")
+    phones.normalise_sql(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
     return [tuple(r) for r in con.execute(
         "SELECT e164, country, status, reason FROM out ORDER BY key").fetchall()]
 
@@ -133,24 +133,63 @@ def test_sql_agrees_with_phonenumbers_on_random_variations(raws: list[str], defa
 def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, '(11) 98765-4321'), "
-                "(2, '123'), (3, NULL), (4, '+44 20 7946 0958 ext. 12')) t(key, raw)")
-    slow = phones.normalise_column(con, "src", "BR", "out")
+                "(2, '123'), (3, NULL), (4, '+44 20 7946 0958 ext. 12'), (5, 'n/a')) t(key, raw)")
+    slow = phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0)
     rows = con.execute("SELECT key, e164, country, reason FROM out ORDER BY key").fetchall()
     assert rows[0] == (1, "+5511987654321", "BR", None)
     assert "too short for BR" in rows[1][3]
     assert rows[2][3] == "missing phone"
-    assert rows[3][1:3] == ("+442079460958", "GB")   # extension: phonenumbers' job, not SQL's
-    assert slow == 1
+    assert rows[3][1:3] == ("+442079460958", "GB")   # the extension split off by `canonical`
+    assert "not a phone number" in rows[4][3]
+    assert slow == 1                                  # only 'n/a' needed phonenumbers whole
 
+
+@pytest.mark.parametrize("raw, form", [
+    ("+44 20 7946 0958 ext. 12", "+442079460958"),
+    ("0055 3004-7544,,12", "005530047544"),            # pause: an extension, not digits
+    ("Tel: (11) 98765-4321", "11987654321"),
+    ("\uff0b44 \u0667\u0669\u0661\u0661 034496", "+447911034496"),  # fullwidth plus, Arabic-Indic
+    ("11\u00a098765\u20094321", None),                # thin space: not phonenumbers punctuation
+    ("0800 FLOWERS", "08003569377"),                  # vanity letters read as digits
+    ("n/a", None),
+    ("tel:+00 44 20 7946 0958", "+00442079460958"),    # a written plus: no 00 rule after it
+])
+def test_canonical_is_what_phonenumbers_parse_reads_in_the_text(raw: str, form: str | None) -> None:
+    assert phones.canonical(raw) == form
+
+
+def test_texts_read_through_canonical_get_phonenumbers_answer_and_words() -> None:
+    raws = ["0055 3004-7544,,12", "(11) 98765-4321 (cel)", "0049 16432687 anexo 92670",
+            "\u0660\u0660\u0664\u0664 \u0667\u0669\u0661\u0661\u0660\u0663\u0664\u0664\u0669\u0666",
+            "11 9876-432 ramal 5", "\uff10\uff11\uff11 9876 54321", "Tel: 9999 x12", "+44 20 7946 09 ext 3",
+            "'0xx11 98765-4321", "00 351 948088290 - trabalho"]
+    decided, total = assert_sql_agrees(raws, "BR")
+    # All but the last: its labels read as 22 digits, a parse error phonenumbers words itself.
+    assert decided == total - 1
+
+
+
+def test_rows_of_a_rare_calling_code_are_left_to_phonenumbers() -> None:
+    raws = ["+44 20 7946 0958", "+351 912 345 678", "0044 20 7946 0958", "(11) 98765-4321",
+            "+44 20 7946 095"] + ["(11) 98765-43%02d" % i for i in range(20)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
+                "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
+    slow = phones.normalise_column(con, "src", "BR", "out", rare_code_rows=5)
+    got = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
+    assert slow == 4                      # +44 (three rows, 00 reading included) and +351
+    for raw, (e164, country, reason) in zip(raws, got):
+        expected = phones.normalise_reason(raw, "BR")
+        assert (phones.Phone(e164, country) if e164 else reason) == expected, raw
 
 
 def test_normalise_column_when_sql_decides_no_row() -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, ' +44 20 7946 0958 ext. 12 '), "
+    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, ' +800 1234 5678 x 12 '), "
                 "(2, 'abc')) t(key, raw)")
-    assert phones.normalise_column(con, "src", "BR", "out") == 2
+    assert phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0) == 2
     rows = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
-    assert rows[0] == ("+442079460958", "GB", None)
+    assert rows[0] == (None, None, phones.normalise_reason(" +800 1234 5678 x 12 ", "BR"))
     assert "not a phone number" in rows[1][2]
 
 @pytest.mark.parametrize("raw, reason", [
