@@ -138,6 +138,16 @@ def canonical(text: str) -> str | None:
     return first if _first_steps(second) == sql_second else None
 
 
+def refusal(text: str, region: str) -> str | None:
+    """`normalise_reason`'s answer for a text parse refuses before reading a digit (not a
+    number, or over its 250-character limit) when the `00` rule cannot apply to it; None
+    otherwise. E.g. `-`, `n/a`, Excel's `5.511987654321E+12`, digits apart by thin spaces."""
+    if _first_steps(text) is not None or read_00_as_plus(text) is not None:
+        return None
+    result = _parse(text, text, region)
+    return result if isinstance(result, str) else None
+
+
 def _first_steps(text: str) -> str | None:
     """parse() up to country-code extraction (see `canonical`); None for NOT_A_NUMBER."""
     if len(text) > _pnu._MAX_INPUT_STRING_LENGTH:
@@ -503,27 +513,35 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
 
 
 def _plain_source(source: str) -> str:
-    """`source(key, raw)` as the reading pass takes it: (key, t, canon, shown)."""
-    return (f"(SELECT key, trim(raw) AS t, NULL::VARCHAR AS canon, NULL::VARCHAR AS shown "
-            f"FROM {source})")
+    """`source(key, raw)` as the reading pass takes it: (key, t, canon, shown, verdict)."""
+    return (f"(SELECT key, trim(raw) AS t, NULL::VARCHAR AS canon, NULL::VARCHAR AS shown, "
+            f"NULL::VARCHAR AS verdict FROM {source})")
 
 
 def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
                           rules: RegionRules) -> None:
     """Read again, in their `canonical` form, the rows whose text the reading pass could not
     read (letters, extensions, digits of other scripts ...): once per distinct text, in
-    Python, then in SQL like any other text. A clean file has few such rows, so this costs
-    it one small scan."""
+    Python, then in SQL like any other text; a text parse refuses outright gets its
+    `refusal` as the verdict. A clean file has few such rows, so this costs it one small
+    scan."""
     texts = con.execute(f"SELECT DISTINCT t FROM {read} "
                         "WHERE dlen IS NULL AND t <> ''").fetchall()
-    rows = [(t, form, repr(t.strip())) for (t,) in texts
-            if (form := canonical(t.strip())) is not None]
+    rows = []
+    for (t,) in texts:
+        text = t.strip()
+        form = canonical(text)
+        verdict = None if form else refusal(text, rules.region)
+        if form or verdict:
+            rows.append((t, form, repr(text), verdict))
     if not rows:
         return
     name = f"{read}_canon"
-    con.register(name, pd.DataFrame(rows, columns=["t", "canon", "shown"], dtype=object))
+    con.register(name, pd.DataFrame(rows, columns=["t", "canon", "shown", "verdict"],
+                                    dtype=object))
     try:
-        source = (f"(SELECT r.key, r.t, k.canon::VARCHAR AS canon, k.shown::VARCHAR AS shown "
+        source = (f"(SELECT r.key, r.t, k.canon::VARCHAR AS canon, k.shown::VARCHAR AS shown, "
+                  f"k.verdict::VARCHAR AS verdict "
                   f"FROM {read} r JOIN {name} k USING (t) WHERE r.dlen IS NULL)")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {read}_2 AS {_reading_sql(source, rules)}")
         con.execute(f"DELETE FROM {read} WHERE dlen IS NULL AND t IN (SELECT t FROM {name})")
@@ -547,7 +565,7 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
     national = _strip_sql(f"substr(d, {len(cc_default) + 1})", rules)
     simple = f"regexp_full_match(x, {_lit(SIMPLE_TEXT)})"
     return f"""
-        SELECT key, t, shown, length(d) AS dlen, intl1 IS NOT NULL AS has1,
+        SELECT key, t, shown, verdict, length(d) AS dlen, intl1 IS NOT NULL AS has1,
                CASE WHEN d IS NULL THEN NULL WHEN intl0 IS NULL THEN {_lit(cc_default)}
                     WHEN length(intl0) > 2 THEN icc0 END AS cc0,
                CASE WHEN intl0 IS NOT NULL THEN substr(intl0, length(icc0) + 1)
@@ -568,9 +586,9 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
                               CASE WHEN NOT plus AND starts_with(d, '00') THEN substr(d, 3)
                                    END AS intl1
                     FROM (SELECT *, CASE WHEN plus THEN '' ELSE {idd} END AS i
-                          FROM (SELECT key, t, shown, starts_with(x, '+') AS plus,
+                          FROM (SELECT key, t, shown, verdict, starts_with(x, '+') AS plus,
                                        CASE WHEN {simple} THEN {_digits_sql('x')} END AS d
-                                FROM (SELECT key, t, shown, coalesce(canon, t) AS x
+                                FROM (SELECT key, t, shown, verdict, coalesce(canon, t) AS x
                                       FROM {source})))))"""
 
 
@@ -634,20 +652,22 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules,
                CASE WHEN status = 'valid' THEN coalesce(country0, country1)
                     END::VARCHAR AS country,
                CASE WHEN status <> 'invalid' THEN NULL
-                    WHEN coalesce(t, '') = '' THEN 'missing phone' ELSE {reason}
-                    END::VARCHAR AS reason,
+                    WHEN coalesce(t, '') = '' THEN 'missing phone'
+                    WHEN verdict IS NOT NULL THEN verdict
+                    WHEN length(nsn0) > 17 THEN 'invalid number: too long (' || {shown} || ')'
+                    ELSE {reason} END::VARCHAR AS reason,
                status
         FROM (SELECT *,
-                     CASE WHEN coalesce(t, '') = '' THEN 'invalid'
+                     CASE WHEN coalesce(t, '') = '' OR verdict IS NOT NULL THEN 'invalid'
                           WHEN cc0 IS NULL OR {rare0} THEN 'check'
                           WHEN country0 IS NOT NULL OR country1 IS NOT NULL THEN 'valid'
                           -- phonenumbers' parse refuses these before validity, with its words
-                          WHEN NOT {geo0} OR dlen < 3 OR length(nsn0) NOT BETWEEN 2 AND 17
-                          THEN 'check'
+                          WHEN NOT {geo0} OR dlen < 3 OR length(nsn0) < 2 THEN 'check'
                           -- 00 + an unknown code: phonenumbers retries it as a national number
                           WHEN has1 AND cc1 IS NULL THEN 'check'
                           -- 00 + a code left to phonenumbers (RARE_CODE_ROWS)
                           WHEN has1 AND {rare1} THEN 'check'
+                          -- longer than 17 digits: parse's TOO_LONG, worded above
                           ELSE 'invalid' END AS status
               FROM (SELECT *, {country('0')} AS country0,
                            CASE WHEN has1 AND cc1 IS NOT NULL THEN {country('1')} END AS country1

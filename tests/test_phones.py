@@ -140,8 +140,19 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
     assert "too short for BR" in rows[1][3]
     assert rows[2][3] == "missing phone"
     assert rows[3][1:3] == ("+442079460958", "GB")   # the extension split off by `canonical`
-    assert "not a phone number" in rows[4][3]
-    assert slow == 1                                  # only 'n/a' needed phonenumbers whole
+    assert "not a phone number" in rows[4][3]        # parse refuses it outright: `refusal`
+    assert slow == 0
+
+
+@pytest.mark.parametrize("raw", ["-", "n/a", "5.511987654321E+12", "+55\u202f11\u202f96123-8041",
+                                 "x" * 251])
+def test_text_parse_refuses_outright_gets_phonenumbers_words_without_a_parse(raw: str) -> None:
+    assert phones.refusal(raw, "BR") == phones.normalise_reason(raw, "BR")
+
+
+def test_no_refusal_where_the_00_rule_may_still_read_a_number() -> None:
+    assert phones.refusal("00\u202f55\u202f112303-0633", "BR") is None
+    assert phones.refusal("(11) 98765-4321", "BR") is None
 
 
 @pytest.mark.parametrize("raw, form", [
@@ -164,8 +175,7 @@ def test_texts_read_through_canonical_get_phonenumbers_answer_and_words() -> Non
             "11 9876-432 ramal 5", "\uff10\uff11\uff11 9876 54321", "Tel: 9999 x12", "+44 20 7946 09 ext 3",
             "'0xx11 98765-4321", "00 351 948088290 - trabalho"]
     decided, total = assert_sql_agrees(raws, "BR")
-    # All but the last: its labels read as 22 digits, a parse error phonenumbers words itself.
-    assert decided == total - 1
+    assert decided == total   # the last one's labels read as 22 digits: parse's "too long"
 
 
 
@@ -187,7 +197,7 @@ def test_normalise_column_when_sql_decides_no_row() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, ' +800 1234 5678 x 12 '), "
                 "(2, 'abc')) t(key, raw)")
-    assert phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0) == 2
+    assert phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0) == 1
     rows = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
     assert rows[0] == (None, None, phones.normalise_reason(" +800 1234 5678 x 12 ", "BR"))
     assert "not a phone number" in rows[1][2]
