@@ -4,9 +4,14 @@
 import. So the bulk of a column is decided in DuckDB by SQL generated from the installed
 phonenumbers metadata (international prefix, national-prefix rules, calling codes, and the
 per-region validation patterns with their possible lengths). SQL also words the reason of an
-invalid number when it is sure of phonenumbers' words (too short/long, not an assigned range);
-only the rows SQL cannot decide (letters, extensions, unknown codes) go through phonenumbers.
-The SQL follows phonenumbers' parse steps one by one; tests compare the two, reasons included.
+invalid number when it is sure of phonenumbers' words (too short/long, not an assigned range).
+A text SQL cannot read as written (letters, extensions, labels, digits of other scripts, odd
+spaces) is first reduced, once per distinct text, by phonenumbers' own first parse steps to
+the digits they leave (`canonical`, ~12 µs against ~35 µs for a whole parse), which SQL reads
+like any other. Only what is left (unknown or rare calling codes, a `00` followed by no code)
+goes through phonenumbers whole. The SQL follows phonenumbers' parse steps one by one; tests
+compare the two, reasons included, and a differential test over messy numbers of many default
+countries finds no row where they differ.
 
 One documented addition to phonenumbers' semantics: a number written with a leading `00` (its
 first two digits, in any script, with no plus sign before them) that is invalid for the default
