@@ -134,23 +134,31 @@ def canonical(text: str) -> str | None:
     digits after the zeros), else the text is left to phonenumbers whole.
     """
     first = _first_steps(text)
-    if first is None:
-        return None
+    return None if first is None else _with_00_rule(text, first)
+
+
+def read_text(text: str, region: str) -> tuple[str | None, str | None]:
+    """(`canonical` form, refusal) of a text SQL cannot read as written, parse's first steps
+    run once for both. The refusal is `normalise_reason`'s answer for a text parse refuses
+    before reading a digit (not a number, or over its 250-character limit: `-`, `n/a`,
+    Excel's `5.511987654321E+12`, digits apart by thin spaces) when the `00` rule cannot
+    apply to it. (None, None): phonenumbers must read it whole."""
+    first = _first_steps(text)
+    if first is not None:
+        return _with_00_rule(text, first), None
+    if read_00_as_plus(text) is not None:
+        return None, None
+    result = _parse(text, text, region)
+    return None, result if isinstance(result, str) else None
+
+
+def _with_00_rule(text: str, first: str) -> str | None:
+    """`first` (the text's first steps) when the SQL's `00` reading of it is phonenumbers'."""
     second = read_00_as_plus(text)
     sql_second = "+" + first[2:] if first.startswith("00") else None
     if second is None:
         return first if sql_second is None else None
     return first if _first_steps(second) == sql_second else None
-
-
-def refusal(text: str, region: str) -> str | None:
-    """`normalise_reason`'s answer for a text parse refuses before reading a digit (not a
-    number, or over its 250-character limit) when the `00` rule cannot apply to it; None
-    otherwise. E.g. `-`, `n/a`, Excel's `5.511987654321E+12`, digits apart by thin spaces."""
-    if _first_steps(text) is not None or read_00_as_plus(text) is not None:
-        return None
-    result = _parse(text, text, region)
-    return result if isinstance(result, str) else None
 
 
 def _first_steps(text: str) -> str | None:
@@ -528,17 +536,15 @@ def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
     """Read again, in their `canonical` form, the rows whose text the reading pass could not
     read (letters, extensions, digits of other scripts ...): once per distinct text, in
     Python, then in SQL like any other text; a text parse refuses outright gets its
-    `refusal` as the verdict. A clean file has few such rows, so this costs it one small
-    scan."""
+    refusal (`read_text`) as the verdict. A clean file has few such rows, so this costs it
+    one small scan."""
     texts = con.execute(f"SELECT DISTINCT t FROM {read} "
                         "WHERE dlen IS NULL AND t <> ''").fetchall()
     rows = []
     for (t,) in texts:
-        text = t.strip()
-        form = canonical(text)
-        verdict = None if form else refusal(text, rules.region)
+        form, verdict = read_text(t.strip(), rules.region)
         if form or verdict:
-            rows.append((t, form, repr(text), verdict))
+            rows.append((t, form, repr(t.strip()), verdict))
     if not rows:
         return
     name = f"{read}_canon"
