@@ -533,7 +533,7 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 
 def _gateway_for(ws: store.Workspace) -> object:
-    """The gateway for a send: a sandbox borrows the workspace per request, like the sender."""
+    """The gateway for a send or a poll: a sandbox borrows the workspace per request."""
     import os
 
     from smscore import gateway as gateways
@@ -663,7 +663,7 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user"})
+LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user", "poll"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -702,11 +702,10 @@ def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)
-def run_poll(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.sender import poll_statuses
 
-    gateway, _ = open_gateway(con)
-    print(f"updated {poll_statuses(con, gateway, args.batch)} messages")
+    print(f"updated {poll_statuses(ws, _gateway_for(ws), args.batch)} messages")
     return 0
 
 

@@ -422,27 +422,44 @@ def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
 
 
-def poll_statuses(con: Cursor, gateway: Gateway, batch_id: str, *, concurrency: int = 4,
-                  now: Callable[[], datetime] = ledger.utcnow) -> int:
+def poll_statuses(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
+                  concurrency: int = 4, now: Callable[[], datetime] = ledger.utcnow) -> int:
     """Fetch status and actual price of every sent message not yet final and priced.
 
     Twilio fills `price` only after the message leaves its queue (it may take hours), so this is
-    meant to be called again later; it returns how many messages it updated.
+    meant to be called again later; it returns how many messages it updated. Given the
+    Workspace, it holds it only to read what to fetch and to record each round of answers,
+    never while Twilio answers: a poll of a large batch takes minutes, which the CLI and
+    notebooks would otherwise spend waiting.
     """
-    cur = con.cursor()
-    rows = cur.execute(
-        """SELECT phone, sid FROM messages WHERE batch_id = ? AND state = 'sent' AND sid IS NOT NULL
-           AND (actual_price IS NULL OR twilio_status IS NULL
-                OR twilio_status NOT IN (SELECT unnest(?::VARCHAR[])))
-           ORDER BY seq""", [batch_id, sorted(FINAL_STATUSES)]).fetchall()
+    lend = store.lender(con)
+    with lend() as cur:
+        rows = cur.execute(
+            """SELECT phone, sid FROM messages WHERE batch_id = ? AND state = 'sent'
+               AND sid IS NOT NULL AND (actual_price IS NULL OR twilio_status IS NULL
+                    OR twilio_status NOT IN (SELECT unnest(?::VARCHAR[])))
+               ORDER BY seq""", [batch_id, sorted(FINAL_STATUSES)]).fetchall()
     updated = 0
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = {pool.submit(gateway.fetch, sid): phone for phone, sid in rows}
-        for future in futures:
-            try:
-                result = future.result()
-            except GatewayError:
-                continue  # left as it was; the next poll tries again
-            ledger.record_status(cur, batch_id, futures[future], result, now())
-            updated += 1
+        for start in range(0, len(rows), _POLL_ROUND):
+            chunk = rows[start:start + _POLL_ROUND]
+            answers = [(phone, pool.submit(gateway.fetch, sid)) for phone, sid in chunk]
+            fetched = [(phone, result) for phone, future in answers
+                       if (result := _answer(future)) is not None]
+            with lend() as cur:
+                for phone, result in fetched:
+                    ledger.record_status(cur, batch_id, phone, result, now())
+            updated += len(fetched)
     return updated
+
+
+# Answers recorded per unit of work when polling: a round is a few seconds of Twilio's time.
+_POLL_ROUND = 50
+
+
+def _answer(future: Future) -> MessageResult | None:
+    """A fetch's answer; None when it failed (left as it was: the next poll tries again)."""
+    try:
+        return future.result()
+    except GatewayError:
+        return None

@@ -271,9 +271,11 @@ class FaultProxy:
         return self._add(Rule("error", to, method, path, times, code=code))
 
     def delay(self, seconds: float, *, to: str | None = None, times: int | None = None,
-              after_forward: bool = True) -> Rule:
-        """Hold the answer back (after Prism has seen the request, by default)."""
-        return self._add(Rule("delay", to, times=times, seconds=seconds,
+              after_forward: bool = True, method: str | None = "POST",
+              path: str | None = "/Messages.json") -> Rule:
+        """Hold the answer back (after Prism has seen the request, by default); message
+        creates unless told otherwise (`method="GET", path=".json"`: message fetches)."""
+        return self._add(Rule("delay", to, method, path, times, seconds=seconds,
                               after_forward=after_forward))
 
     def drop(self, *, to: str | None = None, times: int | None = None,

@@ -176,6 +176,46 @@ def test_two_senders_in_two_processes_send_each_message_once(tmp_path, fault_pro
     assert states == {"sent": 80} and attempts == 80
 
 
+def test_poll_lets_the_cli_in_while_twilio_answers(tmp_path, fault_proxy):
+    """`poll` holds the workspace to read what to fetch and to record the answers, never while
+    Twilio answers: a CLI command gets in while the fetches are on their way."""
+    from peer import ACCOUNT_SID, AUTH_TOKEN
+    from sendkit import make_quote, phones
+
+    db = tmp_path / "ws.duckdb"
+    numbers = phones(24)
+    con = store.connect(db)
+    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661",
+                                mode="live")
+    con.close()
+    env = _env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+               TWILIO_FROM="+15017122661", SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
+               SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url, NO_PROXY="127.0.0.1,localhost")
+    assert cli(db, "batch-resume", batch, "--rate", "100", env=env).returncode == 0
+    fault_proxy.delay(1.0, method="GET", path=".json")   # each fetch: a slow Twilio
+    poll = subprocess.Popen([sys.executable, "-m", "smscore", "--db", str(db), "poll", batch],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r.method == "GET" and "/Messages/" in r.path for r in fault_proxy.requests):
+            assert poll.poll() is None and time.monotonic() < deadline, poll.stderr.read()
+            time.sleep(0.05)
+        meanwhile = cli(db, "--wait", "0.5", "batches", env=env)
+        still_polling = poll.poll() is None
+        out, err = poll.communicate(timeout=120)
+    finally:
+        poll.kill()
+    assert meanwhile.returncode == 0, meanwhile.stderr
+    assert batch in meanwhile.stdout and still_polling
+    assert poll.returncode == 0 and "updated 24 messages" in out, err
+    con = store.connect(db)
+    polled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? "
+                         "AND twilio_status IS NOT NULL", [batch]).fetchone()[0]
+    con.close()
+    assert polled == 24
+
+
 # --- the console sending while others use the workspace -------------------------------------------
 
 @pytest.fixture(scope="session")

@@ -75,9 +75,8 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
         run()
         _reconcile_when_due(root, batch_id, stop, run)
         _send_held_when_due(root, batch_id, stop, run)
-        with root.unit() as cur:  # a gateway of its own: poll's fetches run on a thread pool
-            sender.poll_statuses(cur, open_gateway(cur, cfg), batch_id,
-                                 concurrency=options.concurrency)
+        # The workspace again: poll holds it only to record each round of Twilio's answers.
+        sender.poll_statuses(root, gateway, batch_id, concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
         reg.errors[batch_id] = str(exc)
 
