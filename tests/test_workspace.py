@@ -57,6 +57,23 @@ def contacts_csv(path: Path, n: int, area: str = "11") -> Path:
     return path
 
 
+def live_batch(db: Path, numbers: list[str],
+               fault_proxy) -> tuple[str, dict[str, str]]:  # noqa: ANN001
+    """A frozen live batch to `numbers` in a new workspace, and a CLI environment that sends it
+    through the fault proxy to the Prism peer."""
+    from peer import ACCOUNT_SID, AUTH_TOKEN
+    from sendkit import make_quote
+
+    con = store.connect(db)
+    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661",
+                                mode="live")
+    con.close()
+    return batch, _env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                       TWILIO_FROM="+15017122661", SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
+                       SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url,
+                       NO_PROXY="127.0.0.1,localhost")
+
+
 def test_waiting_message_names_the_holder(tmp_path):
     db = tmp_path / "ws.duckdb"
     store.connect(db).close()
@@ -146,18 +163,11 @@ def test_notebook_cost_report_has_exact_decimals(tmp_path):
 # --- two senders, two processes, one batch -------------------------------------------------------
 
 def test_two_senders_in_two_processes_send_each_message_once(tmp_path, fault_proxy):
-    from peer import ACCOUNT_SID, AUTH_TOKEN
-    from sendkit import make_quote, phones
+    from sendkit import phones
 
     db = tmp_path / "ws.duckdb"
     numbers = phones(80)
-    con = store.connect(db)
-    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661",
-                                mode="live")
-    con.close()
-    env = _env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               TWILIO_FROM="+15017122661", SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
-               SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url, NO_PROXY="127.0.0.1,localhost")
+    batch, env = live_batch(db, numbers, fault_proxy)
     fault_proxy.delay(0.05)  # a round trip like Twilio's, so the two runs overlap
     args = [sys.executable, "-m", "smscore", "--db", str(db), "batch-resume", batch,
             "--rate", "40", "--concurrency", "4"]
@@ -179,18 +189,10 @@ def test_two_senders_in_two_processes_send_each_message_once(tmp_path, fault_pro
 def test_poll_lets_the_cli_in_while_twilio_answers(tmp_path, fault_proxy):
     """`poll` holds the workspace to read what to fetch and to record the answers, never while
     Twilio answers: a CLI command gets in while the fetches are on their way."""
-    from peer import ACCOUNT_SID, AUTH_TOKEN
-    from sendkit import make_quote, phones
+    from sendkit import phones
 
     db = tmp_path / "ws.duckdb"
-    numbers = phones(24)
-    con = store.connect(db)
-    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661",
-                                mode="live")
-    con.close()
-    env = _env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               TWILIO_FROM="+15017122661", SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
-               SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url, NO_PROXY="127.0.0.1,localhost")
+    batch, env = live_batch(db, phones(24), fault_proxy)
     assert cli(db, "batch-resume", batch, "--rate", "100", env=env).returncode == 0
     fault_proxy.delay(1.0, method="GET", path=".json")   # each fetch: a slow Twilio
     poll = subprocess.Popen([sys.executable, "-m", "smscore", "--db", str(db), "poll", batch],
