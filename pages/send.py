@@ -20,7 +20,7 @@ from smscore.sandbox import SANDBOX_SENDER
 from smscore.money import Money, format_money
 from smscore.limits import over_limit
 from smscore.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui import (access_words, auth, batchname, batchnotes, formats, jobs, outcomes, quotes,
+from ui import (auth, batchname, batchnotes, formats, jobs, outcomes, problem_words, quotes,
                 resend_ui, scheduling, sendhours_ui, setup, vocab)
 from ui.i18n import current_language, t, tn, translate
 from ui.untrusted import md
@@ -97,9 +97,11 @@ def _progress() -> None:
             if wait.pending:
                 st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
         else:
-            st.warning(t("send.status", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
+            st.warning(t("send.status", status=md(vocab.word("status", p.status, lang)),
+                         reason=md(problem_words.told_reason(p.problem, p.reason))))
     else:
-        st.warning(t("send.interrupted", status=md(vocab.word("status", p.status, lang)), reason=md(p.reason or "")))
+        st.warning(t("send.interrupted", status=md(vocab.word("status", p.status, lang)),
+                     reason=md(problem_words.told_reason(p.problem, p.reason))))
         batchnotes.show_unknown(wait, running=False)
         st.button(t("send.resume"), key="resume_job", on_click=_resume, args=(batch_id,))
 
@@ -225,7 +227,7 @@ try:
     check_body(body)
     body_ok = True
 except BodyError as exc:  # refused here, not as a codec error once the batch sends
-    st.error(t("send.body_invalid", problem=md(exc)), icon=":material/block:")
+    st.error(t("send.body_invalid", problem=md(problem_words.told(exc))), icon=":material/block:")
     body_ok = False
 counted = count_segments(body, smart_encoding=ctx.settings.smart_encoding)
 # A row that wraps instead of columns that stack: on a phone the four figures take two lines,
@@ -285,7 +287,7 @@ elif body_ok:  # otherwise the compose box already says why
                               sender_type=ctx.settings.sender_type, only_to=verified)
         quote = batch.quote
     except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
-        st.error(t("send.quote_error", problem=md(exc)))
+        st.error(t("send.quote_error", problem=md(problem_words.told(exc))))
 
 
 def _remember(q: object) -> None:
@@ -359,7 +361,7 @@ def _balance_gate(q: object) -> tuple[bool, str | None]:
     if check.ok:
         return True, None
     if check.shortfall is None:  # currencies differ, or a subaccount without a balance
-        return False, md(check.message)
+        return False, md(problem_words.told_problem(check.problem))
     return False, t("send.short", needed=formats.cost(check.needed, lang),
                     balance=formats.balance(check.balance, lang),
                     shortfall=formats.cost(check.shortfall, lang),
@@ -460,8 +462,7 @@ def _start(q: object) -> None:
     try:
         approvals.check_limits(ctx.con, who.name, maximum)
     except approvals.LimitExceeded as exc:
-        st.session_state.send_notice = t("send.not_sent", reason=md(access_words.refusal(
-            str(exc), current_language())))
+        st.session_state.send_notice = t("send.not_sent", reason=md(problem_words.told(exc)))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=_sender(), mode=ctx.mode,
                                    name=st.session_state.get("batch_name"),
@@ -474,7 +475,7 @@ def _start(q: object) -> None:
             return
         approvals.ensure_sendable(ctx.con, batch_id)
     except approvals.ApprovalError as exc:
-        st.session_state.send_notice = f"{md(access_words.refusal(str(exc), current_language()))}."
+        st.session_state.send_notice = f"{md(problem_words.told(exc))}."
         return
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, _options())

@@ -50,7 +50,7 @@ class Limits:
         for name in ("per_batch", "per_day", "approval_over"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise coded(ValueError, "limits.negative", name=name.replace("_", " "), got=value)
+                raise coded(ValueError, "limits.negative", which=name.replace("_", " "), got=value)
         Money(Decimal(0), self.currency)  # raises on a malformed currency code
         return self
 

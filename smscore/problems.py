@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
     "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; "
                             "got {got!r}"),
     # spending limits and approvals (smscore.approvals)
-    "limits.negative": "the {name} limit cannot be negative; got {got}",
+    "limits.negative": "the {which} limit cannot be negative; got {got}",
     "limits.other_currency": ("spending limits are in {limits}; this batch is priced in {batch}, "
                               "so it cannot be checked; ask an admin"),
     "limits.over_per_batch": ("this batch may cost up to {maximum}, over the per-batch limit of "
@@ -100,8 +100,8 @@ MESSAGES: dict[str, str] = {
     "batch.throttled": ("still throttled after {attempts} attempts: {error}; resume later or "
                         "lower the rate"),
     "batch.balance_unreadable": "could not read the balance: {error}",
-    "batch.held_one": ("held: 1 message wait for their recipients' sending hours, the first at "
-                       "{at:%Y-%m-%d %H:%M} UTC; they go out when the batch runs then (the console "
+    "batch.held_one": ("held: 1 message waits for its recipient's sending hours, at "
+                       "{at:%Y-%m-%d %H:%M} UTC; it goes out when the batch runs then (the console "
                        "resumes it by itself; or run `python -m smscore batch-resume {batch}`)"),
     "batch.held": ("held: {count} messages wait for their recipients' sending hours, the first "
                    "at {at:%Y-%m-%d %H:%M} UTC; they go out when the batch runs then (the console "
