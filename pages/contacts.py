@@ -218,14 +218,20 @@ def _confirm_removal() -> None:
             return
         unlinked = contacts.remove_category(setup.cursor(), value)
         audit.record(setup.cursor(), ctx.principal.actor, "category.remove", value)
-        st.session_state.removal_done = t("contacts.category_removed", name=md(value),
-                                          n=formats.number(unlinked, lang))
+        st.session_state.removal_done = (kind, t("contacts.category_removed", name=md(value),
+                                                 n=formats.number(unlinked, lang)))
+    elif kind == "optout_clear":
+        who = auth.permit("optouts")  # the same right as taking one number off
+        if who is None:
+            return
+        removed = contacts.clear_suppressions(setup.cursor(), who.actor)
+        st.session_state.removal_done = (kind, tn("contacts.optouts_cleared", removed))
     else:
         if not auth.permit("optouts"):
             return
         contacts.unsuppress(setup.cursor(), value)
         audit.record(setup.cursor(), ctx.principal.actor, "opt-out.remove", value)
-        st.session_state.removal_done = t("contacts.optout_removed", phone=md(value))
+        st.session_state.removal_done = (kind, t("contacts.optout_removed", phone=md(value)))
 
 
 def _removal_prompt(kind: str, question: str) -> None:
@@ -237,8 +243,9 @@ def _removal_prompt(kind: str, question: str) -> None:
             st.button(t("contacts.confirm_remove"), type="primary", key=f"confirm_remove_{kind}",
                       on_click=_confirm_removal)
             st.button(t("send.cancel"), key=f"cancel_remove_{kind}", on_click=_cancel_removal)
-    elif done := st.session_state.pop("removal_done", None):
-        st.success(done, icon=":material/check:")
+    elif (done := st.session_state.get("removal_done")) and done[0] == kind:  # in its own tab
+        st.session_state.removal_done = None
+        st.success(done[1], icon=":material/check:")
 
 
 def _categories_tab() -> None:
@@ -257,11 +264,11 @@ def _categories_tab() -> None:
             st.button(t("contacts.remove"), key="remove_category", on_click=_ask,
                       args=("category", victim), help=t("contacts.remove_category_help"),
                       disabled=not setup.can("categories"))
-            pending = st.session_state.get("pending_removal") or ("", "")
-            members = frame.loc[frame["name"] == pending[1], "contacts"]
-            _removal_prompt("category", t(
-                "contacts.confirm_remove_category", name=md(pending[1]),
-                n=formats.number(int(members.iloc[0]) if len(members) else 0, lang)))
+        pending = st.session_state.get("pending_removal") or ("", "")
+        members = frame.loc[frame["name"] == pending[1], "contacts"]
+        _removal_prompt("category", t(
+            "contacts.confirm_remove_category", name=md(pending[1]),
+            n=formats.number(int(members.iloc[0]) if len(members) else 0, lang)))
 
 
 def _add_optout() -> None:
@@ -300,8 +307,12 @@ def _optout_tab() -> None:
                                  key="optout_to_remove")
             st.button(t("contacts.remove"), key="optout_remove", on_click=_ask,
                       args=("optout", phone), disabled=not setup.can("optouts"))
-            pending = st.session_state.get("pending_removal") or ("", "")
-            _removal_prompt("optout", t("contacts.confirm_remove_optout", phone=md(pending[1])))
+            st.button(t("contacts.optout_clear"), key="optout_clear", on_click=_ask,
+                      args=("optout_clear", ""), disabled=not setup.can("optouts"))
+        # After the last number leaves, the list is empty but what happened is still said.
+        pending = st.session_state.get("pending_removal") or ("", "")
+        _removal_prompt("optout", t("contacts.confirm_remove_optout", phone=md(pending[1])))
+        _removal_prompt("optout_clear", tn("contacts.confirm_clear_optouts", len(frame)))
 
 
 with tab_categories:
