@@ -21,7 +21,9 @@ from ui.i18n import current_language, translate
 from ui.vocab import word
 
 CATALOG_PREFIX = "problem."
-_BALANCES = {"balance"}  # what the account holds: rounded down; every other amount is a cost
+_BALANCES = {"balance"}  # what the account holds: to the cent, rounded down
+_SET_AMOUNTS = {"limit", "reserve"}  # amounts an admin typed: every digit, as set
+# Every other amount is a cost: to the cent, rounded up, never less than can be charged.
 _CODE_WORDS = {"status": "status"}  # parameters that are themselves codes with catalog words
 
 
@@ -32,7 +34,9 @@ def key(code: str) -> str:
 
 def _param(name: str, value: Param, lang: str, zone: str) -> str:
     if isinstance(value, Money):
-        shown = formats.balance(value, lang) if name in _BALANCES else formats.cost(value, lang)
+        face = (formats.balance if name in _BALANCES else
+                formats.exact if name in _SET_AMOUNTS else formats.cost)
+        shown = face(value, lang)
         return shown.replace("\\$", "$")  # plain text: the caller escapes the whole sentence
     if isinstance(value, datetime):
         return formats.when(value, lang, zone)
