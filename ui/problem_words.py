@@ -43,6 +43,8 @@ def _param(name: str, value: Param, lang: str, zone: str) -> str:
     if isinstance(value, str):
         if name in _CODE_WORDS:
             return word(_CODE_WORDS[name], value, lang)
+        if name == "known":  # placeholder names, shown as they are typed: {name}, {phone}
+            return ", ".join(f"{{{field.strip()}}}" for field in value.split(","))
         if name == "which" and lang != "en":  # a spending limit's name, "per batch"
             return translate("limits." + value.replace(" ", "_"), lang)
         return value
