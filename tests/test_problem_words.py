@@ -18,18 +18,11 @@ from smscore.settings import update_settings
 from test_pages import (_apptest_config, _frozen_batch, app, compose, db, ok,  # noqa: F401
                         set_sandbox_balance, texts)
 from test_i18n import ENGLISH, PORTUGUESE, fields, forms
+from test_portuguese_pages import pt  # noqa: F401 - the pt-BR workspace fixture
 from ui import jobs, problem_words, vocab
 
 NBSP = "\xa0"
 SERVICE = "MG" + "0" * 32
-
-
-@pytest.fixture
-def pt(db):
-    con = store.connect(db)
-    update_settings(con, language="pt-BR")
-    con.close()
-    return db
 
 
 def shown(at) -> str:
@@ -116,13 +109,19 @@ def test_sending_hours_that_end_before_they_start_are_refused_in_portuguese(pt):
 
 # -- settings, limits and approvals --------------------------------------------------------------
 
-def test_an_invalid_sender_setting_is_refused_in_portuguese(pt):
+@pytest.mark.parametrize("field, typed, save, portuguese, english", [
+    ("set_sender", "5511999990000", "save_settings",
+     "o remetente precisa ser um número no formato E.164 (+55…)", "sender must be"),
+    ("limit_per_batch", "-5", "limits_save",
+     "o limite “Por lote” não pode ser negativo; foi digitado -5", "cannot be negative"),
+])
+def test_an_invalid_setting_or_limit_is_refused_in_portuguese(pt, field, typed, save, portuguese,
+                                                               english):
     at = ok(app("settings"))
-    at.text_input(key="set_sender").set_value("5511999990000")
-    at.button(key="save_settings").click().run()
+    at.text_input(key=field).set_value(typed)
+    at.button(key=save).click().run()
     text = shown(at)
-    assert "o remetente precisa ser um número no formato E.164 (+55…)" in text
-    assert "sender must be" not in text
+    assert portuguese in text and english not in text
 
 
 def test_a_batch_over_the_per_batch_limit_is_refused_in_portuguese_money(pt):
@@ -149,15 +148,6 @@ def test_approving_a_batch_that_does_not_wait_is_refused_in_portuguese(pt):
     assert str(caught.value) == f"batch {batch[:12]} is frozen, not awaiting approval"
     assert problem_words.error(caught.value, "pt-BR") == \
         f"o lote {batch[:12]} está {vocab.word('status', 'frozen', 'pt-BR')}, não aguarda aprovação"
-
-
-def test_a_negative_spending_limit_is_refused_in_portuguese(pt):
-    at = ok(app("settings"))
-    at.text_input(key="limit_per_batch").input("-5")
-    at.button(key="limits_save").click().run()
-    text = shown(at)
-    assert "o limite “Por lote” não pode ser negativo; foi digitado -5" in text
-    assert "cannot be negative" not in text
 
 
 # -- why a batch stopped: the sender and the balance gate ----------------------------------------
