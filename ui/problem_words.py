@@ -36,21 +36,25 @@ def _param(name: str, value: Param, lang: str, zone: str) -> str:
     if isinstance(value, Money):
         face = (formats.balance if name in _BALANCES else
                 formats.exact if name in _SET_AMOUNTS else formats.cost)
-        shown = face(value, lang)
-        return shown.replace("\\$", "$")  # plain text: the caller escapes the whole sentence
+        return face(value, lang).replace("\\$", "$")  # plain: the caller escapes the sentence
     if isinstance(value, datetime):
         return formats.when(value, lang, zone)
     if isinstance(value, str):
-        if name in _CODE_WORDS:
-            return word(_CODE_WORDS[name], value, lang)
-        if name == "known":  # placeholder names, shown as they are typed: {name}, {phone}
-            return ", ".join(f"{{{field.strip()}}}" for field in value.split(","))
-        if name == "which" and lang != "en":  # a spending limit's name, "per batch"
-            return translate("limits." + value.replace(" ", "_"), lang)
-        return value
+        return _text(name, value, lang)
     if isinstance(value, int | Decimal):
         return formats.number(value, lang)
     return str(value)
+
+
+def _text(name: str, value: str, lang: str) -> str:
+    """A text parameter: a code as its word, placeholder names as typed, else as it is."""
+    if name in _CODE_WORDS:
+        return word(_CODE_WORDS[name], value, lang)
+    if name == "known":  # placeholder names, shown as they are typed: {name}, {phone}
+        return ", ".join(f"{{{field.strip()}}}" for field in value.split(","))
+    if name == "which" and lang != "en":  # a spending limit's name, "per batch"
+        return translate("limits." + value.replace(" ", "_"), lang)
+    return value
 
 
 def say(problem: Problem, lang: str, zone: str = "UTC") -> str:
