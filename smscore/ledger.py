@@ -33,7 +33,7 @@ from smscore import crashpoints
 from smscore.clock import naive_utc, utcnow  # noqa: F401 - ledger.utcnow is the sender's default clock
 from smscore.gateway import MessageResult
 from smscore.money import Money
-from smscore.problems import Problem
+from smscore.problems import Problem, recognise
 
 # Ledger states of one recipient.
 QUEUED, CLAIMED, SENT, FAILED, UNKNOWN = "queued", "claimed", "sent", "failed", "unknown"
@@ -684,7 +684,8 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
     eta = (0.0 if not left_segments else float(left_segments) / rate if rate > 0 else None)
     currency = info["currency"]
     status, reason = info["status"], info["status_reason"]
-    problem = Problem.from_stored(info["status_code"], info["status_params"])
+    problem = (Problem.from_stored(info["status_code"], info["status_params"])
+               or recognise(reason))  # a row stored before codes: read back from its text
     broken = damage_reason(batch_id, info["recipients"], sum(by_state.values()),
                            info["created_at"].date(), now.date())
     if broken:

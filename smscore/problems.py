@@ -15,16 +15,18 @@ values are str, int, Decimal, Money or datetime (naive UTC); templates may use f
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from smscore.money import Money
 
-Param = str | int | Decimal | Money | datetime
+Param = str | int | Decimal | Money | datetime | time  # a time of day: UTC, from old rows
 
 MESSAGES: dict[str, str] = {
     # the body (smscore.segments, smscore.quote)
@@ -163,6 +165,57 @@ def problem_of(error: BaseException) -> Problem | None:
     """The Problem an exception carries, if the core raised it with `coded`."""
     found = getattr(error, "problem", None)
     return found if isinstance(found, Problem) else None
+
+
+def recognise(text: str | None) -> Problem | None:
+    """The Problem an English sentence was made from, for rows stored before codes existed
+    (their batches.status_code is NULL); None when no template fits it word for word."""
+    if not text:
+        return None
+    for code, (pattern, specs) in _readers():
+        if found := pattern.fullmatch(text):
+            params = {name: _read(value, specs.get(name, ""))
+                      for name, value in found.groupdict().items()}
+            return Problem(code, params)
+    return None
+
+
+@cache
+def _readers() -> list[tuple[str, tuple[re.Pattern[str], dict[str, str]]]]:
+    """Each template as a pattern, literal text exact and each field a lazy group; the most
+    literal first, so `rejected by {who}: {why}` is tried before `rejected by {who}`."""
+    readers = {}
+    for code, template in MESSAGES.items():
+        parts, specs = [], {}
+        for literal, name, spec, conversion in string.Formatter().parse(template):
+            parts.append(re.escape(literal))
+            if name is None:
+                continue
+            parts.append(f"(?P={name})" if name in specs else f"(?P<{name}>.+?)")
+            specs[name] = "!r" if conversion == "r" else spec or ""
+        readers[code] = (re.compile("".join(parts), re.DOTALL), specs)
+    literal = {code: sum(len(part[0]) for part in string.Formatter().parse(template))
+               for code, template in MESSAGES.items()}
+    return sorted(readers.items(), key=lambda item: -literal[item[0]])
+
+
+_MONEY_TEXT = re.compile(r"(?P<currency>[A-Z]{3}) (?P<amount>-?\d+(?:\.\d+)?)")
+
+
+def _read(value: str, spec: str) -> Param:
+    """A field read back from its English text: a time by its format, money, a count, or text."""
+    if spec == "!r":
+        return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+    if "%" in spec:
+        try:
+            moment = datetime.strptime(value, spec)
+        except ValueError:
+            return value
+        # A time of day alone (`%H:%M:%S`) has no date to place it in a zone: kept as a time.
+        return moment if "%Y" in spec else moment.time()
+    if money := _MONEY_TEXT.fullmatch(value):
+        return Money(Decimal(money["amount"]), money["currency"])
+    return int(value) if value.isdigit() else value
 
 
 def fields_of(code: str) -> set[str]:

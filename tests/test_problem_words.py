@@ -5,7 +5,7 @@ file and must show the Portuguese sentence and none of the English one."""
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -43,8 +43,6 @@ def test_every_problem_code_the_core_can_emit_has_a_catalog_entry_in_both_langua
 
 
 def test_a_problem_keeps_money_and_times_exact_through_its_stored_form():
-    from datetime import datetime
-
     problem = problems.Problem("batch.unknown_outcomes", {"count": 2, "batch": "b-1",
                                                           "ready": datetime(2026, 12, 1, 9, 5)})
     again = problems.Problem.from_stored(problem.code, problem.params_json())
@@ -54,10 +52,30 @@ def test_a_problem_keeps_money_and_times_exact_through_its_stored_form():
     assert back.params["needed"] == Money(Decimal("0.174975"), "USD")
 
 
-def test_an_older_row_without_a_code_is_shown_as_written():
+OLD_ROWS = [
+    problems.Problem("batch.stopped_by_operator"),
+    problems.Problem("batch.held", {"count": 3, "at": datetime(2026, 12, 1, 9, 5),
+                                    "batch": "b-a7f0406bda"}),
+    problems.Problem("batch.throttled", {"attempts": 5, "error": "HTTP 429: Too Many Requests"}),
+    problems.Problem("balance.short", {"balance": Money("0.01", "USD"),
+                                       "needed": Money("0.174975", "USD"),
+                                       "shortfall": Money("0.164975", "USD")}),
+    problems.Problem("approvals.rejected_by", {"who": "ana@example.com"}),
+    problems.Problem("approvals.rejected_by_because", {"who": "ana@example.com",
+                                                       "why": "too costly: not today"}),
+]
+
+
+@pytest.mark.parametrize("problem", OLD_ROWS, ids=lambda p: p.code)
+def test_a_reason_stored_before_codes_is_read_back_from_its_english_text(problem):
+    assert problems.recognise(problem.text) == problem
+
+
+def test_a_reason_no_template_fits_is_shown_as_written():
     assert problems.Problem.from_stored(None, None) is None
-    assert problem_words.reason(None, "stopped by the operator", "pt-BR") == \
-        "stopped by the operator"
+    assert problems.recognise("paused by a tool we never wrote") is None
+    assert problem_words.reason(None, "paused by a tool we never wrote", "pt-BR") == \
+        "paused by a tool we never wrote"
 
 
 def test_english_pages_say_what_the_cli_says():
@@ -162,6 +180,26 @@ def test_a_batch_paused_by_the_balance_gate_says_why_in_portuguese(pt):
     assert "O saldo de US$ 0,01 não cobre os US$ 0," in text
     assert "Adicione saldo ou envie para menos destinatários." in text
     assert "The balance" not in text and "top up" not in text.lower()
+
+
+def test_a_batch_paused_before_codes_existed_says_why_in_portuguese(pt):
+    batch = _frozen_batch(pt)
+    con = store.connect(pt)
+    ledger.set_status(con, batch, ledger.PAUSED, "stopped by the operator")  # text, no code
+    con.close()
+    assert rows_of(pt, "SELECT status_code FROM batches") == [(None,)]
+    at = ok(app("send"))
+    at.session_state["job"] = {"batch_id": batch, "state": "done"}
+    text = shown(at.run())
+    assert "interrompido pelo operador" in text and "stopped by the operator" not in text
+
+
+def rows_of(db, sql: str) -> list[tuple]:
+    con = store.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def test_a_batch_stopped_by_the_operator_says_so_in_portuguese(pt):

@@ -11,7 +11,7 @@ before codes existed, is shown through the older English-shape readers, else as 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from smscore.money import Money
@@ -39,6 +39,8 @@ def _param(name: str, value: Param, lang: str, zone: str) -> str:
         return face(value, lang).replace("\\$", "$")  # plain: the caller escapes the sentence
     if isinstance(value, datetime):
         return formats.when(value, lang, zone)
+    if isinstance(value, time):  # read back from an older row's text: a UTC time of day
+        return f"{value:%H:%M:%S} UTC"
     if isinstance(value, str):
         return _text(name, value, lang)
     if isinstance(value, int | Decimal):
