@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals
-from ui import access_words, auth, formats, jobs, setup, vocab
+from ui import auth, formats, jobs, problem_words, setup, vocab
 from ui.i18n import current_language, t, tn
 from ui.untrusted import md
 
@@ -24,8 +24,8 @@ def _approve(batch_id: str) -> None:
     try:
         approvals.approve(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        why = access_words.refusal(str(exc), current_language())
-        st.session_state.approval_notice = t("approvals.not_approved", reason=md(why))
+        st.session_state.approval_notice = t("approvals.not_approved",
+                                             reason=md(problem_words.told(exc)))
         return
     s = ctx.settings
     jobs.start(setup.root(ctx.config), ctx.config, batch_id,
@@ -41,8 +41,8 @@ def _reject(batch_id: str) -> None:
     try:
         approvals.reject(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        why = access_words.refusal(str(exc), current_language())
-        st.session_state.approval_notice = t("approvals.not_rejected", reason=md(why))
+        st.session_state.approval_notice = t("approvals.not_rejected",
+                                             reason=md(problem_words.told(exc)))
         return
     st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
 

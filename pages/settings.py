@@ -12,7 +12,7 @@ from smscore.credentials import Credentials
 from zoneinfo import available_timezones
 
 from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import formats, i18n, limits, setup, users, vocab
+from ui import formats, i18n, limits, problem_words, setup, users, vocab
 from ui.i18n import current_language, t
 from ui.untrusted import md
 
@@ -77,7 +77,7 @@ if saved:
                         concurrency=int(concurrency), smart_encoding=smart, language=language,
                         time_zone=zone)
     except ValueError as exc:
-        st.error(t("settings.invalid", problem=md(exc)))
+        st.error(t("settings.invalid", problem=md(problem_words.told(exc))))
     else:
         audit.record(ctx.con, ctx.principal.actor, "settings.change", "settings",
                      {"sender": sender.strip(), "threshold": threshold, "reserve": reserve,

@@ -19,7 +19,8 @@ import pandas as pd
 from smscore import audit
 from smscore.audit import Actor
 from smscore.clock import utcnow
-from smscore.money import Money, format_money, to_decimal
+from smscore.money import Money, to_decimal
+from smscore.problems import Problem, coded
 from smscore.store import get_setting, query_df, set_setting
 
 AWAITING = "awaiting approval"
@@ -49,7 +50,7 @@ class Limits:
         for name in ("per_batch", "per_day", "approval_over"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise ValueError(f"the {name.replace('_', ' ')} limit cannot be negative; got {value}")
+                raise coded(ValueError, "limits.negative", which=name.replace("_", " "), got=value)
         Money(Decimal(0), self.currency)  # raises on a malformed currency code
         return self
 
@@ -85,18 +86,17 @@ def check_limits(con: duckdb.DuckDBPyConnection, who: str, maximum: Money) -> No
     if limits.per_batch is None and limits.per_day is None:
         return
     if maximum.currency != limits.currency:
-        raise LimitExceeded(f"spending limits are in {limits.currency}; this batch is priced in "
-                            f"{maximum.currency}, so it cannot be checked; ask an admin")
+        raise coded(LimitExceeded, "limits.other_currency", limits=limits.currency,
+                    batch=maximum.currency)
     cur = maximum.currency
     if limits.per_batch is not None and maximum.amount > limits.per_batch:
-        raise LimitExceeded(f"this batch may cost up to {format_money(maximum.amount, cur)}, "
-                            f"over the per-batch limit of {format_money(limits.per_batch, cur)}")
+        raise coded(LimitExceeded, "limits.over_per_batch", maximum=maximum,
+                    limit=Money(limits.per_batch, cur))
     if limits.per_day is not None:
         total = spent_today(con, who) + maximum.amount
         if total > limits.per_day:
-            raise LimitExceeded(f"with this batch {who} would confirm up to "
-                                f"{format_money(total, cur)} today, over the per-day limit of "
-                                f"{format_money(limits.per_day, cur)}")
+            raise coded(LimitExceeded, "limits.over_per_day", who=who, total=Money(total, cur),
+                        limit=Money(limits.per_day, cur))
 
 
 def hold_if_needed(con: duckdb.DuckDBPyConnection, batch_id: str, maximum: Money) -> bool:
@@ -106,16 +106,17 @@ def hold_if_needed(con: duckdb.DuckDBPyConnection, batch_id: str, maximum: Money
         return False
     over = maximum.currency != limits.currency or maximum.amount > limits.approval_over
     if over:
-        con.execute("UPDATE batches SET status = ?, status_reason = ? WHERE id = ? "
+        held = Problem("approvals.held")
+        con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ? WHERE id = ? "
                     "AND status = 'frozen' AND approved_by IS NULL",
-                    [AWAITING, "maximum cost over the approval threshold", batch_id])
+                    [AWAITING, held.text, held.code, batch_id])
     return _status(con, batch_id) == AWAITING
 
 
 def _status(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
     rows = con.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchall()
     if not rows:
-        raise ApprovalError(f"no batch {batch_id!r}")
+        raise coded(ApprovalError, "approvals.no_batch", batch=batch_id)
     return rows[0][0]
 
 
@@ -123,16 +124,16 @@ def ensure_sendable(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """Refuse to send a batch that awaits approval or was rejected."""
     status = _status(con, batch_id)
     if status == AWAITING:
-        raise ApprovalError(f"batch {batch_id[:12]} awaits approval by an admin; nothing was sent")
+        raise coded(ApprovalError, "approvals.awaits", batch=batch_id[:12])
     if status == REJECTED:
-        raise ApprovalError(f"batch {batch_id[:12]} was rejected; nothing was sent")
+        raise coded(ApprovalError, "approvals.was_rejected", batch=batch_id[:12])
 
 
 def _awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
     """The batch's confirmer; raise unless it awaits approval."""
     status = _status(con, batch_id)
     if status != AWAITING:
-        raise ApprovalError(f"batch {batch_id[:12]} is {status}, not awaiting approval")
+        raise coded(ApprovalError, "approvals.not_awaiting", batch=batch_id[:12], status=status)
     return con.execute("SELECT confirmed_by FROM batches WHERE id = ?",
                        [batch_id]).fetchall()[0][0]
 
@@ -141,8 +142,9 @@ def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None
     """Let a held batch go; the admin who confirmed it may not approve it."""
     if _awaiting(con, batch_id) == actor.name:
         audit.record(con, actor, "batch.approve-refused", batch_id, {"reason": "same admin"})
-        raise ApprovalError("the admin who confirmed a batch cannot approve it; another admin must")
-    con.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, approved_by = ? "
+        raise coded(ApprovalError, "approvals.same_admin")
+    con.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, status_code = NULL, "
+                "status_params = NULL, approved_by = ? "
                 "WHERE id = ?", [actor.name, batch_id])
     audit.record(con, actor, "batch.approve", batch_id)
 
@@ -150,9 +152,11 @@ def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None
 def reject(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor, reason: str = "") -> None:
     """Cancel a held batch: it never sends."""
     _awaiting(con, batch_id)
-    con.execute("UPDATE batches SET status = ?, status_reason = ? WHERE id = ?",
-                [REJECTED, f"rejected by {actor.name}" + (f": {reason}" if reason else ""),
-                 batch_id])
+    why = (Problem("approvals.rejected_by_because", {"who": actor.name, "why": reason}) if reason
+           else Problem("approvals.rejected_by", {"who": actor.name}))
+    con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ?, "
+                "status_params = ? WHERE id = ?",
+                [REJECTED, why.text, why.code, why.params_json(), batch_id])
     audit.record(con, actor, "batch.reject", batch_id, {"reason": reason} if reason else None)
 
 

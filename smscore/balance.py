@@ -13,6 +13,7 @@ from typing import Any
 
 from smscore.gateway import Gateway
 from smscore.money import Money, decimal_str, format_money
+from smscore.problems import Param, Problem
 
 # Twilio prepends this to every SMS a trial account sends, so the quote counts it in segments.
 # Source: Twilio's trial limitations (help.twilio.com/articles/360036052753); the exact text as it
@@ -24,16 +25,18 @@ DEFAULT_LOW_BALANCE = Decimal("2.00")
 class BalanceRefused(Exception):
     """Sending is refused because the balance cannot be shown to cover the batch."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, problem: Problem | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.problem = problem  # the same refusal as a code the console words in its language
 
 
 class BalanceShort(BalanceRefused):
     """The balance is below what the batch may cost (plus reserve), in the account's currency."""
 
-    def __init__(self, message: str, *, needed: Money, balance: Money, shortfall: Money) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, needed: Money, balance: Money, shortfall: Money,
+                 problem: Problem | None = None) -> None:
+        super().__init__(message, problem)
         self.needed = needed
         self.balance = balance
         self.shortfall = shortfall
@@ -41,13 +44,18 @@ class BalanceShort(BalanceRefused):
 
 @dataclass(frozen=True)
 class BalanceCheck:
-    """The gate's verdict. `needed` already includes the reserve."""
+    """The gate's verdict. `needed` already includes the reserve; `problem` says it as a code."""
 
     ok: bool
     balance: Money | None
     needed: Money
     shortfall: Money | None
-    message: str
+    problem: Problem
+
+    @property
+    def message(self) -> str:
+        """The verdict in English (the CLI prints it)."""
+        return self.problem.text
 
     def raise_if_refused(self) -> BalanceCheck:
         """Return self when sending may go ahead; raise BalanceShort or BalanceRefused otherwise."""
@@ -55,8 +63,8 @@ class BalanceCheck:
             return self
         if self.balance is not None and self.shortfall is not None:
             raise BalanceShort(self.message, needed=self.needed, balance=self.balance,
-                               shortfall=self.shortfall)
-        raise BalanceRefused(self.message)
+                               shortfall=self.shortfall, problem=self.problem)
+        raise BalanceRefused(self.message, self.problem)
 
 
 def check_balance(gateway: Gateway, needed: Money, *, reserve: Money | None = None) -> BalanceCheck:
@@ -73,34 +81,26 @@ def require_balance(gateway: Gateway, needed: Money, *,
 def judge(balance: Money | None, needed: Money, *, reserve: Money | None = None) -> BalanceCheck:
     """The gate without the fetch: compare a known balance with the batch's maximum cost."""
     if reserve is not None and reserve.currency != needed.currency:
-        return BalanceCheck(False, balance, needed, None,
-                            f"The reserve is in {reserve.currency} but the quote is in "
-                            f"{needed.currency}; set the reserve in {needed.currency}.")
-    total = needed + reserve if reserve is not None and reserve.amount else needed
+        return BalanceCheck(False, balance, needed, None, Problem(
+            "balance.reserve_currency", {"reserve": reserve.currency, "quote": needed.currency}))
+    reserved = reserve is not None and bool(reserve.amount)
+    total = needed + reserve if reserved else needed
     if balance is None:
-        return BalanceCheck(False, None, total, None,
-                            "This account reports no balance (Twilio subaccounts have none of "
-                            "their own), so the cost of the batch cannot be checked; sending is "
-                            "refused. Use the parent account's credentials.")
+        return BalanceCheck(False, None, total, None, Problem("balance.none"))
     if balance.currency != total.currency:
-        return BalanceCheck(False, balance, total, None,
-                            f"The account's balance is in {balance.currency} but the prices are in "
-                            f"{total.currency}; refusing to compare amounts in two currencies. "
-                            f"Refresh the price list from this account first.")
+        return BalanceCheck(False, balance, total, None, Problem(
+            "balance.other_currency", {"balance": balance.currency, "prices": total.currency}))
+    amounts: dict[str, Param] = {"balance": balance, "needed": needed}
+    if reserved:
+        amounts.update(total=total, reserve=reserve)
     if balance >= total:
+        code = "balance.covers_with_reserve" if reserved else "balance.covers"
         return BalanceCheck(True, balance, total, Money(Decimal(0), total.currency),
-                            f"The balance {balance} covers up to {_needed_text(needed, reserve)}.")
+                            Problem(code, amounts))
     shortfall = total - balance
+    code = "balance.short_with_reserve" if reserved else "balance.short"
     return BalanceCheck(False, balance, total, shortfall,
-                        f"The balance {balance} is short of the {_needed_text(needed, reserve)} "
-                        f"this batch may cost: {shortfall} more is needed. Top up, or send to "
-                        f"fewer recipients.")
-
-
-def _needed_text(needed: Money, reserve: Money | None) -> str:
-    if reserve is None or not reserve.amount:
-        return str(needed)
-    return f"{needed + reserve} ({needed} for the messages + {reserve} reserve)"
+                        Problem(code, {**amounts, "shortfall": shortfall}))
 
 
 def low_balance_notice(balance: Money | None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from smscore import phones
+from smscore import audit, phones
+from smscore.audit import Actor
 from smscore.store import query_df
 
 BROWSE_COLUMNS = ["id", "phone", "name", "country", "categories"]
@@ -116,6 +117,24 @@ def suppress(con: duckdb.DuckDBPyConnection, raw: str, reason: str = "opt-out",
 def unsuppress(con: duckdb.DuckDBPyConnection, phone: str) -> bool:
     """Take an E.164 number off the opt-out list; False when it was not on it."""
     return con.execute("DELETE FROM suppressions WHERE phone = ?", [phone]).fetchall()[0][0] > 0
+
+
+def clear_suppressions(con: duckdb.DuckDBPyConnection, actor: Actor) -> int:
+    """Empty the opt-out list; returns how many numbers came off it.
+
+    The deletion and its audit row (who, how many) commit together, so the trail never misses a
+    clearing nor records one that did not happen. Numbers that replied STOP stay blocked at
+    Twilio (error 21610) whatever this list says; clearing it only lets the console quote them.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        removed = con.execute("DELETE FROM suppressions").fetchall()[0][0]
+        audit.record(con, actor, "opt-out.clear", None, {"removed": removed})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return int(removed)
 
 
 def list_suppressions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from smscore import crashpoints
 from smscore.clock import naive_utc, utcnow  # noqa: F401 - ledger.utcnow is the sender's default clock
 from smscore.gateway import MessageResult
 from smscore.money import Money
+from smscore.problems import Problem, recognise
 
 # Ledger states of one recipient.
 QUEUED, CLAIMED, SENT, FAILED, UNKNOWN = "queued", "claimed", "sent", "failed", "unknown"
@@ -528,17 +529,26 @@ def record_status(cur: Cursor, batch_id: str, phone: str, result: MessageResult,
 
 # -- batch status --------------------------------------------------------------------------------
 
-def set_status(cur: Cursor, batch_id: str, status: str, reason: str | None = None,
+def set_status(cur: Cursor, batch_id: str, status: str, reason: str | Problem | None = None,
                now: datetime | None = None) -> None:
-    """Record where a batch stands and, when it is not simply running or done, why."""
+    """Record where a batch stands and, when it is not simply running or done, why: a Problem
+    is stored as its English text with its code and parameters beside it (smscore.problems)."""
     now = now or utcnow()
     finished = now if status in (DONE, NEEDS_RECONCILE, "cancelled") else None
+    text, code, params = _reason_columns(reason)
     with_retry(lambda: cur.execute(
-        """UPDATE batches SET status = ?, status_reason = ?,
+        """UPDATE batches SET status = ?, status_reason = ?, status_code = ?, status_params = ?,
                   started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?)
                                     ELSE started_at END,
                   finished_at = ?
-           WHERE id = ?""", [status, reason, status, now, finished, batch_id]))
+           WHERE id = ?""", [status, text, code, params, status, now, finished, batch_id]))
+
+
+def _reason_columns(reason: str | Problem | None) -> tuple[str | None, str | None, str | None]:
+    """(status_reason, status_code, status_params) for a reason given as text or as a Problem."""
+    if isinstance(reason, Problem):
+        return reason.text, reason.code, reason.params_json()
+    return reason, None, None
 
 
 def counts(cur: Cursor, batch_id: str) -> dict[str, int]:
@@ -644,6 +654,7 @@ class Progress:
     estimate_max: Money
     segments_per_second: float  # over the last minute of sending
     eta_seconds: float | None  # None until a rate is known
+    problem: Problem | None = None  # `reason` as a code with parameters (None for older rows)
 
     @property
     def done(self) -> bool:
@@ -673,10 +684,12 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
     eta = (0.0 if not left_segments else float(left_segments) / rate if rate > 0 else None)
     currency = info["currency"]
     status, reason = info["status"], info["status_reason"]
+    problem = (Problem.from_stored(info["status_code"], info["status_params"])
+               or recognise(reason))  # a row stored before codes: read back from its text
     broken = damage_reason(batch_id, info["recipients"], sum(by_state.values()),
                            info["created_at"].date(), now.date())
     if broken:
-        status, reason = DAMAGED, broken
+        status, reason, problem = DAMAGED, broken, None
     return Progress(
         batch_id=batch_id, status=status, reason=reason,
         total=sum(by_state.values()), queued=by_state[QUEUED], claimed=by_state[CLAIMED],
@@ -684,4 +697,4 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
         segments_sent=int(sent_segments), segments_left=int(left_segments),
         cost_so_far=Money(Decimal(cost), currency),
         estimate_max=Money(Decimal(info["estimate_max"]), currency),
-        segments_per_second=rate, eta_seconds=eta)
+        segments_per_second=rate, eta_seconds=eta, problem=problem)

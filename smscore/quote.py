@@ -22,6 +22,7 @@ import pyarrow as pa
 from smscore import prices
 from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
+from smscore.problems import coded
 from smscore.segments import BodyError, check_body, encoding_and_segments
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -131,8 +132,8 @@ def _field_sql(name: str, known: set[str]) -> str:
     if name in _BUILTIN_FIELDS:
         return _BUILTIN_FIELDS[name]
     if name not in known:
-        raise QuoteError(f"unknown placeholder {{{name}}}; contacts have: "
-                         f"{', '.join(sorted(known | set(_BUILTIN_FIELDS)))}")
+        raise coded(QuoteError, "quote.unknown_placeholder", name=name,
+                    known=", ".join(sorted(known | set(_BUILTIN_FIELDS))))
     return f"json_extract_string(c.fields, '$.\"{name}\"')"
 
 
@@ -146,7 +147,7 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
                                            [names]).fetchall()}
         missing = [n for n in names if n not in found]
         if missing:
-            raise QuoteError(f"no category named {missing[0]!r}")
+            raise coded(QuoteError, "quote.no_category", name=missing[0])
         clauses.append("""c.id IN (SELECT cc.contact_id FROM contact_categories cc
                            JOIN categories k ON k.id = cc.category_id WHERE list_contains(?, k.name))""")
         params.append(names)
@@ -154,7 +155,7 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
         clauses.append("list_contains(?, c.id)")
         params.append([int(i) for i in selection.contact_ids])
     if not clauses:
-        raise QuoteError("choose recipients: everyone, one or more categories, or contacts")
+        raise coded(QuoteError, "quote.no_recipients")
     return "(" + " OR ".join(clauses) + ")", params
 
 
@@ -168,16 +169,16 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     is excluded (Twilio would refuse them with error 21608).
     """
     if not body.strip():
-        raise QuoteError("the message body is empty")
+        raise coded(QuoteError, "quote.empty_body")
     try:
         check_body(body)
     except BodyError as exc:
-        raise QuoteError(str(exc)) from exc
+        raise coded(QuoteError, exc.code, **exc.params) from exc
     plist = prices.current_list(con)
     units = prices.unit_prices(con, sender_type, plist.id)
     currencies = set(units["currency"])
     if len(currencies) > 1:
-        raise QuoteError(f"the price list mixes currencies {sorted(currencies)}")
+        raise coded(QuoteError, "quote.mixed_currencies", currencies=str(sorted(currencies)))
     currency = currencies.pop() if currencies else "USD"
     template = parse_template(body)
     known = set(placeholders(con))

@@ -18,6 +18,7 @@ import duckdb
 from smscore import ledger
 from smscore.clock import naive_utc, utcnow
 from smscore.gateway import Gateway, GatewayError
+from smscore.problems import coded
 
 MIN_LEAD = timedelta(seconds=300)  # strictly more than this ahead
 MAX_LEAD = timedelta(days=35)
@@ -34,14 +35,11 @@ def check(send_at: datetime, sender: str, now: datetime | None = None) -> dateti
     now = now or utcnow()
     send_at = naive_utc(send_at)
     if not sender.startswith("MG"):
-        raise ScheduleError("scheduling needs a Messaging Service as the sender (MG…, Twilio "
-                            f"error 35118); got {sender or 'no sender'!r}")
+        raise coded(ScheduleError, "schedule.needs_service", sender=sender or "no sender")
     if send_at <= now + MIN_LEAD:
-        raise ScheduleError(f"the send time must be more than 5 minutes ahead; got "
-                            f"{send_at:%Y-%m-%d %H:%M} UTC, now is {now:%H:%M} UTC")
+        raise coded(ScheduleError, "schedule.too_soon", at=send_at, now=now)
     if send_at > now + MAX_LEAD:
-        raise ScheduleError(f"the send time must be at most 35 days ahead; got "
-                            f"{send_at:%Y-%m-%d %H:%M} UTC")
+        raise coded(ScheduleError, "schedule.too_far", at=send_at)
     return send_at
 
 

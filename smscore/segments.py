@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import regex
 
 from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION, is_gsm7
+from smscore.problems import coded
 from smscore.smart_encoding import apply_smart_encoding
 
 GSM7 = "GSM-7"
@@ -99,10 +100,8 @@ def check_body(text: str) -> None:
         return
     char, position = found.group(), found.start() + 1
     if char == "\x00":
-        raise BodyError(f"the message contains a NUL character (character {position}); "
-                        "remove it")
-    raise BodyError(f"the message contains an unpaired surrogate U+{ord(char):04X} (character "
-                    f"{position}), half of an emoji or symbol; retype that character")
+        raise coded(BodyError, "body.nul", position=position)
+    raise coded(BodyError, "body.surrogate", char=f"U+{ord(char):04X}", position=position)
 
 
 def encoding_and_segments(text: str, smart_encoding: bool = False) -> tuple[str, int]:

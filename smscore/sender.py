@@ -37,6 +37,7 @@ from smscore.clock import aware_utc
 from smscore.gateway import Gateway, GatewayError, MessageResult
 from smscore.ledger import Claim, Cursor, Progress
 from smscore.money import Money
+from smscore.problems import Problem
 from smscore.ratelimit import SegmentRate, default_rate
 from smscore.schedule import CANCELLED, schedule_now
 
@@ -143,11 +144,11 @@ class _Run:
     token: str
     now: Callable[[], datetime]
     halt_status: str | None = None
-    halt_reason: str | None = None
+    halt_reason: str | Problem | None = None
     settled: int = 0
     lend: Callable[[], AbstractContextManager[Cursor]] = field(default=lambda: nullcontext())
 
-    def stop(self, status: str, reason: str) -> None:
+    def stop(self, status: str, reason: str | Problem) -> None:
         # The first reason wins: an auth failure is not downgraded by a later pause.
         if self.halt_status is None or (status == ledger.STOPPED_AUTH
                                         and self.halt_status != ledger.STOPPED_AUTH):
@@ -247,7 +248,7 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="smssend") as pool:
         while True:
             if stop_event is not None and stop_event.is_set():
-                run.stop(ledger.PAUSED, "stopped by the operator")
+                run.stop(ledger.PAUSED, Problem("batch.stopped_by_operator"))
             settlements = [_settlement(run, outcome) for outcome in outcomes]
             if run.halt_status is not None:
                 halt.set()
@@ -292,12 +293,12 @@ def _settlement(run: _Run, outcome: Outcome) -> ledger.Settlement:
                                  error_message=message or "no answer")
     # Not taken by Twilio: the row goes back to the queue, and the run says why it stops.
     if outcome.kind == "auth":
-        run.stop(ledger.STOPPED_AUTH, f"Twilio refused the credentials: {error}")
+        run.stop(ledger.STOPPED_AUTH, Problem("batch.credentials_refused", {"error": str(error)}))
     elif outcome.kind == "balance":
-        run.stop(ledger.PAUSED, f"the account ran out of funds: {error}; top up and resume")
+        run.stop(ledger.PAUSED, Problem("batch.out_of_funds", {"error": str(error)}))
     elif outcome.kind == "throttled":
-        run.stop(ledger.PAUSED, f"still throttled after {attempts} attempts: {error}; "
-                                "resume later or lower the rate")
+        run.stop(ledger.PAUSED, Problem("batch.throttled",
+                                        {"attempts": attempts, "error": str(error)}))
     return ledger.Settlement(phone, ledger.QUEUED, attempts, error_message=message)
 
 
@@ -316,12 +317,12 @@ def _gate_balance(run: _Run, gateway: Gateway, reserve: Decimal) -> None:
         check = judge(gateway.balance(), needed, reserve=Money(reserve, needed.currency))
     except GatewayError as exc:
         if classify(exc) == "auth":
-            run.stop(ledger.STOPPED_AUTH, f"Twilio refused the credentials: {exc}")
+            run.stop(ledger.STOPPED_AUTH, Problem("batch.credentials_refused", {"error": str(exc)}))
         else:
-            run.stop(ledger.PAUSED, f"could not read the balance: {exc}")
+            run.stop(ledger.PAUSED, Problem("batch.balance_unreadable", {"error": str(exc)}))
     else:
         if not check.ok:
-            run.stop(ledger.PAUSED, check.message)
+            run.stop(ledger.PAUSED, check.problem or check.message)
     if run.halt_status is not None:
         ledger.set_status(run.cur, run.batch_id, run.halt_status, run.halt_reason, run.now())
 
@@ -341,28 +342,25 @@ def _close(run: _Run) -> None:
         # Another live run still holds rows, or rows were requeued after this run passed them.
         status = ledger.batch_info(run.cur, run.batch_id)["status"]
         if status == ledger.FROZEN:
-            ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, "not started", run.now())
+            ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, Problem("batch.not_started"),
+                              run.now())
         return
     if by_state[ledger.UNKNOWN]:
         wait = ledger.unknown_wait(run.cur, run.batch_id)
-        ready = f"{wait.ready_at:%H:%M:%S} UTC" if wait.ready_at else "now"
-        ledger.set_status(run.cur, run.batch_id, ledger.NEEDS_RECONCILE,
-                          f"outcome unknown for {wait.count} messages; they can be looked up in "
-                          f"Twilio from {ready}: run `python -m smscore reconcile "
-                          f"{run.batch_id}` then", run.now())
+        count = {"count": wait.count, "batch": run.batch_id}
+        why = (Problem("batch.unknown_outcomes", {**count, "ready": wait.ready_at})
+               if wait.ready_at else Problem("batch.unknown_outcomes_now", count))
+        ledger.set_status(run.cur, run.batch_id, ledger.NEEDS_RECONCILE, why, run.now())
     else:
         ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
 
 
-HELD_PREFIX = "held:"
-
-
-def held_reason(held: int, first: datetime | None, batch_id: str) -> str:
+def held_reason(held: int, first: datetime | None, batch_id: str) -> Problem:
     """Why a batch waits: messages held for their recipients' sending hours, and until when."""
-    at = f"{first:%Y-%m-%d %H:%M} UTC" if first else "later"
-    return (f"{HELD_PREFIX} {held} message{'s' if held != 1 else ''} wait for their recipients' "
-            f"sending hours, the first at {at}; they go out when the batch runs then (the "
-            f"console resumes it by itself; or run `python -m smscore batch-resume {batch_id}`)")
+    at = first or ledger.utcnow()  # never None in practice: held rows always have a time
+    if held == 1:
+        return Problem("batch.held_one", {"at": at, "batch": batch_id})
+    return Problem("batch.held", {"count": held, "at": at, "batch": batch_id})
 
 
 # -- after an interruption, and after sending ----------------------------------------------------

@@ -24,6 +24,7 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
+from smscore.problems import coded
 from smscore.quote import Quote
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,10 +42,10 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.start >= self.end:
-            raise ValueError(f"sending hours must start before they end; got "
-                             f"{self.start:%H:%M}-{self.end:%H:%M}")
+            raise coded(ValueError, "hours.start_after_end", start=f"{self.start:%H:%M}",
+                        end=f"{self.end:%H:%M}")
         if not self.days or not self.days <= set(range(7)):
-            raise ValueError(f"sending days must be some of Monday..Sunday; got {sorted(self.days)}")
+            raise coded(ValueError, "hours.bad_days", days=str(sorted(self.days)))
 
     def contains(self, local: datetime) -> bool:
         return local.weekday() in self.days and self.start <= local.time() < self.end
@@ -58,12 +59,12 @@ def parse_window(hours: str, days: str = "mon-sun") -> Window:
     """`09:00-20:00` and `mon-fri` (or `mon,wed,sat`) as a Window; ValueError naming the bad part."""
     m = _WINDOW.match(hours)
     if not m:
-        raise ValueError(f"sending hours look like 09:00-20:00; got {hours!r}")
+        raise coded(ValueError, "hours.bad_window", got=hours)
     h1, m1, h2, m2 = map(int, m.groups())
     try:
         start, end = time(h1, m1), time(h2, m2) if (h2, m2) != (24, 0) else time.max
     except ValueError:
-        raise ValueError(f"sending hours look like 09:00-20:00; got {hours!r}") from None
+        raise coded(ValueError, "hours.bad_window", got=hours) from None
     return Window(start, end, _parse_days(days))
 
 
@@ -72,7 +73,7 @@ def _parse_days(text: str) -> frozenset[int]:
     for part in text.lower().replace(" ", "").split(","):
         first, _, last = part.partition("-")
         if first not in DAY_NAMES or (last and last not in DAY_NAMES):
-            raise ValueError(f"days look like mon-fri or mon,wed,sat; got {text!r}")
+            raise coded(ValueError, "hours.bad_day_names", got=text)
         a, b = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
         chosen.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
     return frozenset(chosen)

@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 import duckdb
 
 from smscore.money import to_decimal
+from smscore.problems import coded
 from smscore.store import get_setting, set_setting
 
 LANGUAGES = ("en", "pt-BR")
@@ -41,23 +42,25 @@ class Settings:
     def validated(self) -> Settings:
         """Raise ValueError naming the bad value; return self when all is well."""
         if self.low_balance_threshold < 0:
-            raise ValueError(f"the low-balance threshold cannot be negative; got {self.low_balance_threshold}")
+            raise coded(ValueError, "settings.negative_threshold", got=self.low_balance_threshold)
         if self.balance_reserve < 0:
-            raise ValueError(f"the balance reserve cannot be negative; got {self.balance_reserve}")
+            raise coded(ValueError, "settings.negative_reserve", got=self.balance_reserve)
         if len(self.default_country) != 2 or not self.default_country.isalpha():
-            raise ValueError(f"default country must be an ISO 3166 code like BR; got {self.default_country!r}")
+            raise coded(ValueError, "settings.bad_country", got=self.default_country)
         if self.sender_type not in SENDER_TYPES:
-            raise ValueError(f"sender type must be one of {', '.join(SENDER_TYPES)}; got {self.sender_type!r}")
+            raise coded(ValueError, "settings.bad_sender_type", choices=", ".join(SENDER_TYPES),
+                        got=self.sender_type)
         if self.send_rate <= 0:
-            raise ValueError(f"the send rate must be positive; got {self.send_rate}")
+            raise coded(ValueError, "settings.bad_rate", got=self.send_rate)
         if not 1 <= self.concurrency <= 64:
-            raise ValueError(f"concurrency must be between 1 and 64; got {self.concurrency}")
+            raise coded(ValueError, "settings.bad_concurrency", got=self.concurrency)
         if self.language not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {self.language!r}")
+            raise coded(ValueError, "settings.bad_language", choices=", ".join(LANGUAGES),
+                        got=self.language)
         if self.time_zone not in _zones():
-            raise ValueError(f"time zone must be an IANA name like America/Sao_Paulo; got {self.time_zone!r}")
+            raise coded(ValueError, "settings.bad_zone", got=self.time_zone)
         if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):
-            raise ValueError(f"sender must be an E.164 number or a Messaging Service SID; got {self.sender!r}")
+            raise coded(ValueError, "settings.bad_sender", got=self.sender)
         return self
 
 

@@ -252,6 +252,16 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE batches ADD COLUMN name VARCHAR",
         ),
     ),
+    (
+        9,
+        (
+            # Why a batch stopped as a code of smscore.problems with its parameters (JSON), next
+            # to the English status_reason, so the console words it in the operator's language.
+            # NULL for rows written before codes existed: their English text is shown.
+            "ALTER TABLE batches ADD COLUMN status_code VARCHAR",
+            "ALTER TABLE batches ADD COLUMN status_params VARCHAR",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -283,8 +283,8 @@ def test_operator_cannot_exceed_the_per_batch_limit(db):
     add_account(db, "op@example.com", "operator")
     at = confirm_send(sign_in(ok(app()), "op@example.com"))
     shown = texts(at).replace("\\", "")  # smscore's reason is Markdown-escaped (ui.untrusted.md)
-    assert "Not sent: this batch may cost up to USD 0.1671, over the per-batch limit of USD 0.10" \
-        in shown
+    # the cost to the cent rounded up, as everywhere on the page; the CLI keeps USD 0.1671
+    assert "Not sent: this batch may cost up to $0.17, over the per-batch limit of $0.10" in shown
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
 
 

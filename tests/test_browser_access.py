@@ -137,7 +137,7 @@ def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
         open_page(page, url)
         sign_in(page, "operator@example.com")
         confirm_send(page)
-        expect(page.get_by_text("over the per-batch limit of USD 0.05").first).to_be_visible()
+        expect(page.get_by_text("over the per-batch limit of $0.05").first).to_be_visible()
     con = duckdb.connect(str(team_db))
     assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0

@@ -106,9 +106,27 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
                     page.get_by_role("tab", name=tab).click()
                     wait_for_run(page)
                     seen[f"contacts/{tab}"] = english_on(page, words)
+                _clear_optouts(page, words, seen)
         _walk_access_pages(page, words, seen)
     left = {k: v for k, v in seen.items() if v}
     assert not left, left
+
+
+def _clear_optouts(page: Page, words: set[str], seen: dict[str, list[str]]) -> None:
+    """One number on the opt-out list, then clearing it: the question and what happened."""
+    page.get_by_label("Número a descadastrar").fill("+5521987650000")  # not one of the contacts
+    button(page, "Adicionar à lista de descadastro").click()
+    wait_for_run(page)
+    button(page, "Esvaziar a lista de descadastro").click()
+    wait_for_run(page)
+    expect(page.get_by_text("Esvaziar a lista de descadastro? 1 número voltará").first
+           ).to_be_visible()
+    seen["contacts/clear-optouts"] = english_on(page, words)
+    button(page, "Sim, remover").click()
+    wait_for_run(page)
+    expect(page.get_by_text("A lista de descadastro está vazia: 1 número saiu dela.").first
+           ).to_be_visible()
+    seen["contacts/optouts-cleared"] = english_on(page, words)
 
 
 def _walk_access_pages(page: Page, words: set[str], seen: dict[str, list[str]]) -> None:
@@ -130,6 +148,9 @@ def _walk_access_pages(page: Page, words: set[str], seen: dict[str, list[str]]) 
     seen["approvals/empty"] = english_on(page, words)
     nav_link(page, "Enviar").click()
     wait_for_run(page)
+    compose(page, "Olá {apelido}")  # smscore's quote error, worded from its code
+    expect(page.get_by_text("campo desconhecido").first).to_be_visible()
+    seen["send/quote-error"] = english_on(page, words)
     compose(page, "Olá {name}, segunda promoção!")
     button(page, "Enviar para 5 destinatários").click()
     page.get_by_test_id("stDialog").get_by_role("button", name="Confirmar e enviar").click()

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 import streamlit as st
 
 from smscore import approvals
-from ui import access_words, auth, setup
+from ui import auth, problem_words, setup
 from ui.i18n import current_language, t
 
 _FIELDS = (("per_batch", "limits.per_batch"), ("per_day", "limits.per_day"),
@@ -69,4 +69,4 @@ def _save() -> None:
                                   str(st.session_state.get("limit_currency") or "").strip().upper())
         approvals.save_limits(setup.cursor(), limits, who.actor)
     except ValueError as exc:
-        st.session_state.limits_problem = access_words.refusal(str(exc), lang)
+        st.session_state.limits_problem = problem_words.told(exc)

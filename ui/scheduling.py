@@ -13,6 +13,7 @@ import streamlit as st
 
 from smscore import schedule
 from smscore.clock import utcnow
+from ui import problem_words
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -32,7 +33,7 @@ def choose(sender: str) -> tuple[datetime | None, str | None]:
     try:
         send_at = schedule.check(datetime.combine(chosen_day, chosen_time), sender)
     except schedule.ScheduleError as exc:
-        return None, md(str(exc))  # it quotes the sender setting
+        return None, md(problem_words.told(exc))  # it quotes the sender setting
     st.info(t("schedule.note", at=f"{send_at:%Y-%m-%d %H:%M}"), icon=":material/schedule:")
     return send_at, None
 

@@ -14,6 +14,7 @@ import streamlit as st
 from smscore import sendhours
 from smscore.clock import utcnow
 from smscore.quote import Quote
+from ui import problem_words
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -31,7 +32,7 @@ def apply(quote: Quote, sender: str, send_at: datetime | None) -> tuple[Quote, s
     try:
         window = sendhours.Window(*_times(hours), frozenset(days))
     except ValueError as exc:
-        return quote, md(str(exc))  # it quotes what was typed
+        return quote, md(problem_words.told(exc))  # it quotes what was typed
     start = send_at or utcnow()
     timed, result = sendhours.with_hours(quote, window, start)
     if send_at is not None:  # those inside the window go at the scheduled time, not now

@@ -175,6 +175,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     con = _open_or_stop(cfg)
     settings = load_settings(con)
     st.session_state["lang"] = st.session_state.get("lang_override") or settings.language
+    st.session_state["time_zone"] = settings.time_zone  # ui.problem_words writes times in it
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
         st.session_state.setdefault(key, default)
     st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
