@@ -211,3 +211,21 @@ def test_a_batch_stopped_by_the_operator_says_so_in_portuguese(pt):
     at.session_state["job"] = {"batch_id": batch, "state": "done"}  # the batch this session ran
     text = shown(at.run())
     assert "interrompido pelo operador" in text and "stopped by the operator" not in text
+
+
+def test_a_background_send_the_core_refuses_is_worded_in_portuguese(pt):
+    """The worker thread keeps the core's coded refusal itself, so the page words it in the
+    viewer's language; it used to keep only the English sentence."""
+    batch = _frozen_batch(pt)
+    con = store.connect(pt)
+    ledger.set_status(con, batch, approvals.AWAITING, problems.Problem("approvals.held"))
+    con.close()
+    options = jobs.SendOptions(concurrency=1, rate=10.0, reserve=Decimal("0"))
+    assert jobs.start(store.Workspace(pt, kind="console", linger=0), {}, batch, options)
+    assert jobs.wait(batch, timeout=30)
+    assert problems.problem_of(jobs.error(batch)).code == "approvals.awaits"
+    at = ok(app("send"))
+    at.session_state["job"] = {"batch_id": batch, "state": "running"}
+    text = shown(at.run())
+    assert f"o lote {batch[:12]} aguarda aprovação de um administrador; nada foi enviado" in text
+    assert "awaits approval" not in text

@@ -23,7 +23,7 @@ from smscore.store import Workspace
 class _Registry:
     lock: threading.Lock = field(default_factory=threading.Lock)
     threads: dict[str, threading.Thread] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, BaseException] = field(default_factory=dict)  # worded when shown
     stops: dict[str, threading.Event] = field(default_factory=dict)
 
 
@@ -78,7 +78,7 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
         # The workspace again: poll holds it only to record each round of Twilio's answers.
         sender.poll_statuses(root, gateway, batch_id, concurrency=options.concurrency)
     except Exception as exc:  # noqa: BLE001 - shown on the Send page; the ledger keeps the truth
-        reg.errors[batch_id] = str(exc)
+        reg.errors[batch_id] = exc.with_traceback(None)  # its code words it per viewer
 
 
 # Rounds of waiting for unknown outcomes; a lookup that keeps failing (Twilio unreachable) stops
@@ -137,7 +137,9 @@ def running_batches() -> list[str]:
     return [b for b, th in _registry().threads.items() if th.is_alive()]
 
 
-def error(batch_id: str) -> str | None:
+def error(batch_id: str) -> BaseException | None:
+    """Why the batch's thread stopped, if it failed: the exception itself, so each viewer reads
+    it in their own language (`ui.problem_words.told`) when the core gave it a code."""
     return _registry().errors.get(batch_id)
 
 

@@ -57,9 +57,9 @@ def _progress(ctx: Context) -> None:
         st.caption(t("send.sending_note"))
         batchnotes.show_unknown(wait, running=True)  # the job looks them up when due
         return
-    problem = jobs.error(batch_id)
-    if problem:
-        st.error(t("send.batch_error", problem=md(problem)))
+    failed = jobs.error(batch_id)
+    if failed is not None:
+        st.error(t("send.batch_error", problem=md(problem_words.told(failed))))
     if p.done and p.status not in (ledger.SENDING, ledger.FROZEN):
         if job["state"] != "done":
             job["state"] = "done"
