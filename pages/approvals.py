@@ -17,15 +17,22 @@ if notice := st.session_state.pop("approval_notice", None):
     st.warning(notice, icon=":material/gavel:")
 
 
-def _approve(batch_id: str) -> None:
+def _decided(batch_id: str, decide, refused: str) -> bool:  # noqa: ANN001 - approve or reject
+    """An admin's decision on a held batch, checked against the role at the action; a refusal
+    from the core is said in the notice. True when it was taken."""
     who = auth.permit("approve")
     if who is None:
-        return
+        return False
     try:
-        approvals.approve(setup.cursor(), batch_id, who.actor)
+        decide(setup.cursor(), batch_id, who.actor)
     except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = t("approvals.not_approved",
-                                             reason=md(problem_words.told(exc)))
+        st.session_state.approval_notice = t(refused, reason=md(problem_words.told(exc)))
+        return False
+    return True
+
+
+def _approve(batch_id: str) -> None:
+    if not _decided(batch_id, approvals.approve, "approvals.not_approved"):
         return
     s = ctx.settings
     jobs.start(setup.root(ctx.config), ctx.config, batch_id,
@@ -35,16 +42,8 @@ def _approve(batch_id: str) -> None:
 
 
 def _reject(batch_id: str) -> None:
-    who = auth.permit("approve")
-    if who is None:
-        return
-    try:
-        approvals.reject(setup.cursor(), batch_id, who.actor)
-    except approvals.ApprovalError as exc:
-        st.session_state.approval_notice = t("approvals.not_rejected",
-                                             reason=md(problem_words.told(exc)))
-        return
-    st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
+    if _decided(batch_id, approvals.reject, "approvals.not_rejected"):
+        st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
 
 
 def _summary(row) -> str:  # noqa: ANN001 - a row of approvals.pending
