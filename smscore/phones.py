@@ -129,8 +129,9 @@ def canonical(text: str) -> str | None:
     (`tel:` URIs, labels before it), the viability test, the extension split off, then digits
     of any script, spaces and vanity letters normalised. Every later step of parse works on
     that result alone, so the SQL path decides it as phonenumbers decides `text`: e.g.
-    `Tel: (11) 98765-4321 ramal 12` is `011...` with the letters read as digits, `＋44 ٧٩١١…`
-    is `+447911…`. The `00` rule's second reading must come out the same too (`+` and the
+    `Tel: (11) 98765-4321 ramal 12` is `119876543217262512` (three letters or more are vanity
+    letters to phonenumbers, so `ramal` is dialled: too long), `＋44 ٧٩١١ ٠٣٤٤٩٦` is
+    `+447911034496`. The `00` rule's second reading must come out the same too (`+` and the
     digits after the zeros), else the text is left to phonenumbers whole.
     """
     first = _first_steps(text)
@@ -543,9 +544,10 @@ def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
                         "WHERE dlen IS NULL AND t <> ''").fetchall()
     rows = []
     for (t,) in texts:
-        form, verdict = read_text(t.strip(), rules.region)
+        text = t.strip()
+        form, verdict = read_text(text, rules.region)
         if form or verdict:
-            rows.append((t, form, repr(t.strip()), verdict))
+            rows.append((t, form, repr(text), verdict))
     if not rows:
         return
     name = f"{read}_canon"

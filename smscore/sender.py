@@ -420,6 +420,10 @@ def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
 
 
+# Answers recorded per unit of work when polling: a round is a few seconds of Twilio's time.
+_POLL_ROUND = 50
+
+
 def poll_statuses(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
                   concurrency: int = 4, now: Callable[[], datetime] = ledger.utcnow) -> int:
     """Fetch status and actual price of every sent message not yet final and priced.
@@ -449,10 +453,6 @@ def poll_statuses(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str
                     ledger.record_status(cur, batch_id, phone, result, now())
             updated += len(fetched)
     return updated
-
-
-# Answers recorded per unit of work when polling: a round is a few seconds of Twilio's time.
-_POLL_ROUND = 50
 
 
 def _answer(future: Future) -> MessageResult | None:
