@@ -588,12 +588,6 @@ def clean_name(name: str | None) -> str | None:
     return text or None
 
 
-def rename_batch(cur: Cursor, batch_id: str, name: str | None) -> None:
-    """Give a batch another name (blank clears it); KeyError naming the id when there is none."""
-    batch_info(cur, batch_id)
-    cur.execute("UPDATE batches SET name = ? WHERE id = ?", [clean_name(name), batch_id])
-
-
 def batch_info(cur: Cursor, batch_id: str) -> dict[str, Any]:
     """The batch row as a dict; KeyError naming the id when there is none."""
     row = cur.execute("SELECT * FROM batches WHERE id = ?", [batch_id]).fetchone()
