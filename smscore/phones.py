@@ -6,9 +6,9 @@ phonenumbers metadata (international prefix, national-prefix rules, calling code
 per-region validation patterns with their possible lengths). SQL also words the reason of an
 invalid number when it is sure of phonenumbers' words (too short/long, not an assigned range).
 A text SQL cannot read as written (letters, extensions, labels, digits of other scripts, odd
-spaces) is first reduced, once per distinct text, by phonenumbers' own first parse steps to
-the digits they leave (`canonical`, ~12 µs against ~35 µs for a whole parse), which SQL reads
-like any other. Only what is left (unknown or rare calling codes, a `00` followed by no code)
+spaces) is first reduced by phonenumbers' own first parse steps to the digits they leave
+(`canonical`), worked out once per shape of text (`read_texts`: ~2 µs a text against ~35 µs
+for a whole parse), which SQL reads like any other. Only what is left (unknown or rare calling codes, a `00` followed by no code)
 goes through phonenumbers whole. The SQL follows phonenumbers' parse steps one by one; tests
 compare the two, reasons included, and a differential test over messy numbers of many default
 countries finds no row where they differ.
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,35 +138,64 @@ def canonical(text: str) -> str | None:
     return None if first is None else _with_00_rule(text, first)
 
 
-def read_text(text: str, region: str) -> tuple[str | None, str | None]:
+def read_text(text: str) -> tuple[str | None, str | None]:
     """(`canonical` form, refusal) of a text SQL cannot read as written, parse's first steps
     run once for both. The refusal is `normalise_reason`'s answer for a text parse refuses
     before reading a digit (not a number, or over its 250-character limit: `-`, `n/a`,
     Excel's `5.511987654321E+12`, digits apart by thin spaces) when the `00` rule cannot
     apply to it. (None, None): phonenumbers must read it whole."""
-    first = _first_steps(text)
-    if first is not None:
-        return _with_00_rule(text, first), None
-    if read_00_as_plus(text) is not None:
-        return None, None
-    result = _parse(text, text, region)
-    return None, result if isinstance(result, str) else None
+    return read_texts([text])[0]
 
 
-def _with_00_rule(text: str, first: str) -> str | None:
+def read_texts(texts: Iterable[str]) -> list[tuple[str | None, str | None]]:
+    """`read_text` of each text, parse's first steps worked out once per shape of text.
+
+    Those steps never look at a digit's value, only at where digits stand among the other
+    characters (their regexes know digits as a class), so texts alike but for their digits
+    (`(11) 98765-4321 ramal 12`, `(21) 3456-7890 ramal 99`) keep the same span of
+    characters: measured on the messy corpus, 29,804 texts of 2,170 shapes, 16 µs a text
+    whole against about 2 µs shared. Whether the `00` rule applies does depend on digits,
+    so it is decided per text.
+    """
+    steps = _SharedSteps()
+    out: list[tuple[str | None, str | None]] = []
+    for text in texts:
+        first = steps(text)
+        if first is not None:
+            out.append((_with_00_rule(text, first, steps), None))
+        elif read_00_as_plus(text) is not None:
+            out.append((None, None))
+        else:
+            out.append((None, _refused(text)))
+    return out
+
+
+def _refused(text: str) -> str:
+    """`_parse`'s words for a text whose first steps find no number, without a parse: parse
+    refuses such a text as TOO_LONG over its length limit, else as NOT_A_NUMBER."""
+    too_long = len(text) > _pnu._MAX_INPUT_STRING_LENGTH
+    kind = NumberParseException.TOO_LONG if too_long else NumberParseException.NOT_A_NUMBER
+    return f"invalid number: {_PARSE_ERRORS[kind]} ({text!r})"
+
+
+def _with_00_rule(text: str, first: str,
+                  first_steps: Callable[[str], str | None] | None = None) -> str | None:
     """`first` (the text's first steps) when the SQL's `00` reading of it is phonenumbers'."""
     second = read_00_as_plus(text)
     sql_second = "+" + first[2:] if first.startswith("00") else None
     if second is None:
         return first if sql_second is None else None
-    return first if _first_steps(second) == sql_second else None
+    return first if (first_steps or _first_steps)(second) == sql_second else None
 
 
 def _first_steps(text: str) -> str | None:
     """parse() up to country-code extraction (see `canonical`); None for NOT_A_NUMBER."""
     if len(text) > _pnu._MAX_INPUT_STRING_LENGTH:
         return None
-    number = _pnu._build_national_number_for_parsing(text)
+    try:
+        number = _pnu._build_national_number_for_parsing(text)
+    except NumberParseException:  # an invalid `;phone-context=`: parse says NOT_A_NUMBER too
+        return None
     if not _pnu._is_viable_phone_number(number):
         return None
     _, number = _pnu._maybe_strip_extension(number)
@@ -174,6 +203,98 @@ def _first_steps(text: str) -> str | None:
     if plus:
         return "+" + _pnu._normalize(number[plus.end():])
     return _pnu._normalize(number)
+
+
+class _ShapeOf(dict):
+    """str.translate table: ASCII digits to `1`, other decimal digits to `١`, the rest kept.
+    Filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        shape = ("1" if code < 128 else "\u0661") if char.isdecimal() else char
+        self[code] = shape
+        return shape
+
+
+class _DigitsOnly(dict):
+    """str.translate table of phonenumbers' normalize_digits_only: a digit of any script to
+    its ASCII digit (unicodedata.digit, as there), anything else dropped."""
+
+    def __missing__(self, code: int) -> str | None:
+        value = unicodedata.digit(chr(code), -1)
+        digit = None if value == -1 else str(value)
+        self[code] = digit
+        return digit
+
+
+class _Keypad(dict):
+    """str.translate table of phonenumbers' _normalize for vanity numbers: a letter to its
+    keypad digit, an ASCII digit kept, anything else dropped (_ALPHA_PHONE_MAPPINGS of the
+    upper-cased character, as there)."""
+
+    def __missing__(self, code: int) -> str | None:
+        digit = _pnu._ALPHA_PHONE_MAPPINGS.get(chr(code).upper())
+        self[code] = digit
+        return digit
+
+
+_SHAPE_OF, _DIGITS_ONLY, _KEYPAD = _ShapeOf(), _DigitsOnly(), _Keypad()
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What parse's first steps keep of every text of one shape: text[start:end], normalised,
+    behind a `+` when one was written."""
+
+    start: int
+    end: int
+    plus: bool
+    vanity: bool          # three letters or more: _normalize dials them
+
+    def first_steps(self, text: str) -> str:
+        kept = text[self.start:self.end]
+        digits = kept.translate(_KEYPAD if self.vanity else _DIGITS_ONLY)
+        return "+" + digits if self.plus else digits
+
+
+_UNSHARED = "unshared"  # a shape whose texts each take the first steps themselves
+
+
+class _SharedSteps:
+    """`_first_steps` of texts, worked out once per shape (see `read_texts`)."""
+
+    def __init__(self) -> None:
+        self._by_shape: dict[str, _Span | str | None] = {}
+
+    def __call__(self, text: str) -> str | None:
+        shape = text.translate(_SHAPE_OF)
+        span = self._by_shape.get(shape, "")
+        if span == "":
+            span = self._by_shape[shape] = _span_of(text)
+        if span == _UNSHARED:
+            return _first_steps(text)
+        return None if span is None else span.first_steps(text)
+
+
+def _span_of(text: str) -> _Span | str | None:
+    """The span parse's first steps keep of `text` (None: not a number), checked against
+    `_first_steps` itself; `_UNSHARED` when they do not keep one span of it (an RFC 3966
+    phone-context moves its digits to the front)."""
+    first = _first_steps(text)
+    if first is None:
+        return None
+    if _pnu._RFC3966_PHONE_CONTEXT in text:
+        return _UNSHARED
+    number = _pnu._build_national_number_for_parsing(text)
+    start = _pnu._VALID_START_CHAR_PATTERN.search(text).start()
+    _, kept = _pnu._maybe_strip_extension(number)
+    plus = _pnu._PLUS_CHARS_PATTERN.match(kept)
+    skip = plus.end() if plus else 0
+    vanity = _pnu.fullmatch(_pnu._VALID_ALPHA_PHONE_PATTERN, kept[skip:]) is not None
+    span = _Span(start + skip, start + len(kept), plus is not None, vanity)
+    same = (text[start:start + len(number)] == number and number.startswith(kept)
+            and span.first_steps(text) == first)
+    return span if same else _UNSHARED
 
 
 def _parse(text: str, shown: str, region: str) -> Phone | str:
@@ -542,12 +663,11 @@ def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
     one small scan."""
     texts = con.execute(f"SELECT DISTINCT t FROM {read} "
                         "WHERE dlen IS NULL AND t <> ''").fetchall()
-    rows = []
-    for (t,) in texts:
-        text = t.strip()
-        form, verdict = read_text(text, rules.region)
-        if form or verdict:
-            rows.append((t, form, repr(text), verdict))
+    stripped = [t.strip() for (t,) in texts]
+    rows = [(t, form, repr(text), verdict)
+            for (t,), text, (form, verdict) in zip(texts, stripped,
+                                                   read_texts(stripped))
+            if form or verdict]
     if not rows:
         return
     name = f"{read}_canon"

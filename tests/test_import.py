@@ -83,6 +83,19 @@ def test_import_rejects_invalid_number_saying_why(fresh_db) -> None:
     assert "too short for BR" in report.rejects["reason"][0]
 
 
+def test_an_invalid_rfc3966_phone_context_is_a_rejected_row_not_a_failed_import(fresh_db) -> None:
+    # phonenumbers raises on these before reading a digit; the import used to fail with it
+    data = ("phone,name\n"
+            "tel:123;phone-context=,A\n"
+            "+55 11 98765-4321;phone-context=abc!,B\n"
+            "tel:98765-4321;phone-context=+55-11,C\n").encode()
+    report = import_contacts(fresh_db, data)
+    assert contacts(fresh_db) == [("+5511987654321", "BR", "C", None)]
+    assert report.rejects[["line", "reason"]].values.tolist() == [
+        [2, "invalid number: not a phone number ('tel:123;phone-context=')"],
+        [3, "invalid number: not a phone number ('+55 11 98765-4321;phone-context=abc!')"]]
+
+
 def test_import_rejects_duplicate_in_file_naming_the_first_line(fresh_db) -> None:
     report = import_contacts(fresh_db, b"phone,name\n(11) 98765-4321,A\n+5511987654321,B\n")
     assert report.imported == 1

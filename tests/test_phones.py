@@ -147,12 +147,12 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
 @pytest.mark.parametrize("raw", ["-", "n/a", "5.511987654321E+12", "+55\u202f11\u202f96123-8041",
                                  "x" * 251])
 def test_text_parse_refuses_outright_gets_phonenumbers_words_without_a_parse(raw: str) -> None:
-    assert phones.read_text(raw, "BR") == (None, phones.normalise_reason(raw, "BR"))
+    assert phones.read_text(raw) == (None, phones.normalise_reason(raw, "BR"))
 
 
 def test_no_refusal_where_the_00_rule_may_still_read_a_number() -> None:
-    assert phones.read_text("00\u202f55\u202f112303-0633", "BR") == (None, None)
-    assert phones.read_text("(11) 98765-4321", "BR") == ("11987654321", None)
+    assert phones.read_text("00\u202f55\u202f112303-0633") == (None, None)
+    assert phones.read_text("(11) 98765-4321") == ("11987654321", None)
 
 
 @pytest.mark.parametrize("raw, form", [

@@ -135,3 +135,19 @@ def test_messy_corpus_is_seeded_and_holds_every_class() -> None:
     text = "\n".join(r or "" for r in first)
     for mark in ("ramal", ",,", "trabalho", "E+", "xx", "٠", "０", "＋", "\u00a0", "tel:"):
         assert mark in text, mark
+
+
+def test_texts_alike_but_for_their_digits_share_parse_first_steps_and_answers() -> None:
+    """`read_texts` works parse's first steps out once per shape of text; every text of the
+    corpus still gets what `canonical` (no sharing) and phonenumbers give it alone."""
+    texts = sorted({text for default in DEFAULTS for raw in corpus(default, seed=7)
+                    if (text := (raw or "").strip())})
+    shapes = {re.sub(r"\d", "1", text) for text in texts}
+    assert len(shapes) < len(texts) / 2   # the corpus does share shapes
+    answers = phones.read_texts(texts)
+    assert sum(refusal is not None for _, refusal in answers) > 100
+    for text, (form, refusal) in zip(texts, answers):
+        assert form == phones.canonical(text), text
+        assert refusal in (None, phones.normalise_reason(text, "BR")), text
+        if refusal is not None:
+            assert form is None and phones.read_00_as_plus(text) is None, text
