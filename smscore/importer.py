@@ -31,8 +31,11 @@ CATEGORY_SEPARATOR = "|"
 _TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
 # DuckDB may use this many bytes per byte of file during an import (and at least the floor),
 # spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
+# The floor lets a smaller file's temp tables (about five times its size) stay in memory: at
+# 256 MB a 72 MB file spilled ~180 MB and took 0.45 s longer. Files near the 500 MB limit get
+# about as much anyway, so the floor does not raise the largest import's peak.
 MEMORY_PER_FILE_BYTE = 1.0
-MEMORY_FLOOR = 256 * 2**20
+MEMORY_FLOOR = 512 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
@@ -209,6 +212,9 @@ def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[s
                          WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
                      ON d.e164 = n.e164 AND d.first_key <> n.key
               LEFT JOIN contacts c ON c.phone = n.e164))""")
+    # Every later step reads _imp_rows: the decided numbers can go, so the temp tables held
+    # through the insert stay under DuckDB's memory limit rather than spill (see _memory_cap).
+    con.execute("DROP TABLE _imp_norm")
 
 
 def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:

@@ -200,6 +200,6 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
 
     monkeypatch.setattr(importer, "_in_transaction", spy)
     import_contacts(fresh_db, GOOD)
-    assert seen == ["256.0 MiB"]  # the floor: the file is tiny
+    assert seen == ["512.0 MiB"]  # the floor: the file is tiny
     assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
         ("3.0 GiB",)]
