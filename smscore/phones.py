@@ -160,6 +160,9 @@ def read_texts(texts: Iterable[str]) -> list[tuple[str | None, str | None]]:
     steps = _SharedSteps()
     out: list[tuple[str | None, str | None]] = []
     for text in texts:
+        if not text:  # only whitespace DuckDB's trim() keeps (tabs, odd spaces)
+            out.append((None, "missing phone"))
+            continue
         first = steps(text)
         if first is not None:
             out.append((_with_00_rule(text, first, steps), None))

@@ -144,6 +144,15 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
     assert slow == 0
 
 
+@pytest.mark.parametrize("raw", ["\t", " \t ", "\t\u2009", "\u3000"])
+def test_a_cell_of_whitespace_duckdb_does_not_trim_is_a_missing_phone(raw: str) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT 1 AS key, ? AS raw", [raw])
+    phones.normalise_column(con, "src", "BR", "out")
+    assert con.execute("SELECT reason FROM out").fetchall() == [("missing phone",)]
+    assert phones.normalise_reason(raw, "BR") == "missing phone"
+
+
 @pytest.mark.parametrize("raw", ["-", "n/a", "5.511987654321E+12", "+55\u202f11\u202f96123-8041",
                                  "x" * 251])
 def test_text_parse_refuses_outright_gets_phonenumbers_words_without_a_parse(raw: str) -> None:
