@@ -153,9 +153,9 @@ def read_texts(texts: Iterable[str]) -> list[tuple[str | None, str | None]]:
     Those steps never look at a digit's value, only at where digits stand among the other
     characters (their regexes know digits as a class), so texts alike but for their digits
     (`(11) 98765-4321 ramal 12`, `(21) 3456-7890 ramal 99`) keep the same span of
-    characters: measured on the messy corpus, 29,804 texts of 2,170 shapes, 16 µs a text
-    whole against about 2 µs shared. Whether the `00` rule applies does depend on digits,
-    so it is decided per text.
+    characters: measured on the messy corpus, 29,804 texts of 3,916 shapes (their `00`
+    readings included), 0.47 s whole against 0.18 s shared. Whether the `00` rule applies
+    does depend on digits, so it is decided per text.
     """
     steps = _SharedSteps()
     out: list[tuple[str | None, str | None]] = []
@@ -241,9 +241,6 @@ class _Keypad(dict):
         return digit
 
 
-_SHAPE_OF, _DIGITS_ONLY, _KEYPAD = _ShapeOf(), _DigitsOnly(), _Keypad()
-
-
 @dataclass(frozen=True)
 class _Span:
     """What parse's first steps keep of every text of one shape: text[start:end], normalised,
@@ -254,50 +251,53 @@ class _Span:
     plus: bool
     vanity: bool          # three letters or more: _normalize dials them
 
-    def first_steps(self, text: str) -> str:
-        kept = text[self.start:self.end]
-        digits = kept.translate(_KEYPAD if self.vanity else _DIGITS_ONLY)
-        return "+" + digits if self.plus else digits
-
 
 _UNSHARED = "unshared"  # a shape whose texts each take the first steps themselves
 
 
 class _SharedSteps:
-    """`_first_steps` of texts, worked out once per shape (see `read_texts`)."""
+    """`_first_steps` of texts, worked out once per shape (see `read_texts`).
+
+    Its tables hold the characters met, so they live as long as one call of `read_texts`: a
+    file of every Unicode character would otherwise leave them at a million entries each."""
 
     def __init__(self) -> None:
         self._by_shape: dict[str, _Span | str | None] = {}
+        self._shape_of, self._digits, self._keypad = _ShapeOf(), _DigitsOnly(), _Keypad()
 
     def __call__(self, text: str) -> str | None:
-        shape = text.translate(_SHAPE_OF)
+        shape = text.translate(self._shape_of)
         span = self._by_shape.get(shape, "")
         if span == "":
-            span = self._by_shape[shape] = _span_of(text)
+            span = self._by_shape[shape] = self._span_of(text)
         if span == _UNSHARED:
             return _first_steps(text)
-        return None if span is None else span.first_steps(text)
+        return None if span is None else self._cut(span, text)
 
+    def _cut(self, span: _Span, text: str) -> str:
+        kept = text[span.start:span.end]
+        digits = kept.translate(self._keypad if span.vanity else self._digits)
+        return "+" + digits if span.plus else digits
 
-def _span_of(text: str) -> _Span | str | None:
-    """The span parse's first steps keep of `text` (None: not a number), checked against
-    `_first_steps` itself; `_UNSHARED` when they do not keep one span of it (an RFC 3966
-    phone-context moves its digits to the front)."""
-    first = _first_steps(text)
-    if first is None:
-        return None
-    if _pnu._RFC3966_PHONE_CONTEXT in text:
-        return _UNSHARED
-    number = _pnu._build_national_number_for_parsing(text)
-    start = _pnu._VALID_START_CHAR_PATTERN.search(text).start()
-    _, kept = _pnu._maybe_strip_extension(number)
-    plus = _pnu._PLUS_CHARS_PATTERN.match(kept)
-    skip = plus.end() if plus else 0
-    vanity = _pnu.fullmatch(_pnu._VALID_ALPHA_PHONE_PATTERN, kept[skip:]) is not None
-    span = _Span(start + skip, start + len(kept), plus is not None, vanity)
-    same = (text[start:start + len(number)] == number and number.startswith(kept)
-            and span.first_steps(text) == first)
-    return span if same else _UNSHARED
+    def _span_of(self, text: str) -> _Span | str | None:
+        """The span parse's first steps keep of `text` (None: not a number), checked against
+        `_first_steps` itself; `_UNSHARED` when they do not keep one span of it (an RFC 3966
+        phone-context moves its digits to the front)."""
+        first = _first_steps(text)
+        if first is None:
+            return None
+        if _pnu._RFC3966_PHONE_CONTEXT in text:
+            return _UNSHARED
+        number = _pnu._build_national_number_for_parsing(text)
+        start = _pnu._VALID_START_CHAR_PATTERN.search(text).start()
+        _, kept = _pnu._maybe_strip_extension(number)
+        plus = _pnu._PLUS_CHARS_PATTERN.match(kept)
+        skip = plus.end() if plus else 0
+        vanity = _pnu.fullmatch(_pnu._VALID_ALPHA_PHONE_PATTERN, kept[skip:]) is not None
+        span = _Span(start + skip, start + len(kept), plus is not None, vanity)
+        same = (text[start:start + len(number)] == number and number.startswith(kept)
+                and self._cut(span, text) == first)
+        return span if same else _UNSHARED
 
 
 def _parse(text: str, shown: str, region: str) -> Phone | str:

@@ -151,3 +151,28 @@ def test_texts_alike_but_for_their_digits_share_parse_first_steps_and_answers() 
         assert refusal in (None, phones.normalise_reason(text, "BR")), text
         if refusal is not None:
             assert form is None and phones.read_00_as_plus(text) is None, text
+
+
+# Pieces of texts that broke the bulk path before it was fuzzed with them: RFC 3966 URIs and
+# their parameters, whitespace DuckDB's trim() keeps, plus signs, extension and pause marks,
+# digits of other scripts, letters, spreadsheet formulas.
+HOSTILE_PIECES = ["tel:", ";phone-context=", ";isub=", "+55", "+1", "+44", "+", "++", "\uff0b",
+                  "00", "0", "1", "9", "11", "21", "98765", "4321", "3004", "(", ")", "-", ".",
+                  " ", "\t", "\u00a0", "\u2009", "\u3000", "\u200b", "\u0660", "\u0661",
+                  "\uff11", "\u06f5", "\u00b2", "ext", "x", "\uff58", "#", "*", ",", ";", "~",
+                  "/", "\\", "'", '"', "=1+2", "E+", "a", "B", "ramal", "anexo", "example.com"]
+
+
+@pytest.mark.parametrize("default", ["BR", "US", "GB", "DE", "IN", "AG"])
+def test_bulk_path_agrees_with_phonenumbers_on_texts_built_from_hostile_pieces(
+        default: str) -> None:
+    rng = random.Random(f"hostile {default}")
+    raws = ["".join(rng.choice(HOSTILE_PIECES) for _ in range(rng.randint(1, 8)))
+            for _ in range(800)]
+    got = bulk(raws, default)
+    for raw, row in zip(raws, got):
+        answer = phones.normalise_reason(raw, default)
+        expected = ((answer.e164, answer.country, None) if isinstance(answer, phones.Phone)
+                    else (None, None, answer))
+        assert row == expected, raw
+    assert any("phone-context" in raw for raw in raws) and len(set(got)) > 100  # varied
