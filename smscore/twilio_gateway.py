@@ -253,11 +253,24 @@ def _message(record: Any) -> MessageResult:
     )
 
 
+# messages.actual_price is DECIMAL(18, 6): the largest cost the ledger can hold.
+_LARGEST_COST = Decimal("999999999999.999999")
+
+
 def cost_of(price: object) -> Decimal | None:
-    """Twilio reports a debit as a negative string ("-0.00750"); the console stores the cost."""
+    """Twilio reports a debit as a negative string ("-0.00750"); the console stores the cost.
+
+    None (not priced yet) for a price that is no finite amount the ledger can hold (`NaN`,
+    `1e30`, `abc`): Twilio sends none, but a status callback or fetch carrying one must still
+    record the status, where storing the price would fail the whole update, again on every
+    retry."""
     if price is None or price == "":
         return None
-    return abs(to_decimal(price))
+    try:
+        cost = abs(to_decimal(price))
+    except ValueError:
+        return None
+    return cost if cost.is_finite() and cost <= _LARGEST_COST else None
 
 
 def _int_or_none(value: object) -> int | None:

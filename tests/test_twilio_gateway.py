@@ -68,6 +68,12 @@ def test_cost_of_handles_debits_null_and_exact_decimals() -> None:
     assert cost_of(None) is None and cost_of("") is None
 
 
+@pytest.mark.parametrize("price", ["NaN", "-Infinity", "1e30", "abc", "-1000000000000"])
+def test_a_price_the_ledger_cannot_hold_is_not_priced_yet(price: str) -> None:
+    assert cost_of(price) is None
+    assert cost_of("-999999999999.999999") == Decimal("999999999999.999999")
+
+
 def test_messages_to_keeps_only_that_number(peer_gateway) -> None:
     since = datetime(2019, 1, 1, tzinfo=timezone.utc)
     assert peer_gateway.messages_to("+447700900125", since) == []  # Prism's list is for another

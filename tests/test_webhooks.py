@@ -79,6 +79,15 @@ def test_status_callback_updates_status_error_and_price(sent):
     assert (status, code, str(price)) == ("undelivered", 30003, "0.040000")
 
 
+@pytest.mark.parametrize("price", ["NaN", "1e30", "abc"])
+def test_a_callback_whose_price_cannot_be_stored_still_records_the_status(sent, price):
+    con, _ = sent
+    result = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "delivered",
+                                          "Price": price, "PriceUnit": "USD"})
+    assert result.outcome == webhooks.APPLIED
+    assert _status(con, SID) == ("delivered", None, None)
+
+
 def test_repeated_callback_changes_nothing_twice(sent):
     con, _ = sent
     params = {"MessageSid": SID, "MessageStatus": "sent"}
