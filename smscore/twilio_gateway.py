@@ -189,12 +189,13 @@ class TwilioGateway:
         try:
             yield
         except TwilioRestException as exc:
-            code = exc.code if exc.code != exc.status else None  # the SDK repeats the status
+            # the SDK repeats the status when the body has no code; int_of: it lands in the ledger
+            code = int_of(exc.code) if exc.code != exc.status else None
             raise GatewayError(scrub(f"could not {action}: {exc.msg}"), code=code,
                                status=exc.status, sent=True) from None
         except TwilioServiceException as exc:
             raise GatewayError(scrub(f"could not {action}: {exc.title} {exc.detail or ''}".strip()),
-                               code=exc.code, status=exc.status, sent=True) from None
+                               code=int_of(exc.code), status=exc.status, sent=True) from None
         except requests.RequestException as exc:
             left = _request_left(exc)
             outcome = "; the outcome is unknown" if left and creates else ""
@@ -244,9 +245,9 @@ def _carrier_prices(iso: str, country: str | None, carrier: dict[str, Any],
 def _message(record: Any) -> MessageResult:
     return MessageResult(
         sid=record.sid, to=record.to, status=str(record.status or "queued"),
-        num_segments=_int_or_none(record.num_segments),
+        num_segments=int_of(record.num_segments),
         price=cost_of(record.price), price_unit=record.price_unit,
-        error_code=_int_or_none(record.error_code), error_message=record.error_message,
+        error_code=int_of(record.error_code), error_message=record.error_message,
         date_created=record.date_created if isinstance(record.date_created, datetime) else None,
         body=record.body, from_=record.from_,
         messaging_service_sid=record.messaging_service_sid,
@@ -273,9 +274,12 @@ def cost_of(price: object) -> Decimal | None:
     return cost if cost.is_finite() and cost <= _LARGEST_COST else None
 
 
-def _int_or_none(value: object) -> int | None:
+def int_of(value: object) -> int | None:
+    """A count or error code Twilio sends, as the ledger's INTEGER columns hold it; None when
+    missing, not a whole number, or out of their range (a status must never fail on it)."""
     try:
-        return None if value is None else int(str(value))
+        number = None if value is None or value == "" else int(str(value))
     except ValueError:
         return None
+    return number if number is not None and -2**31 <= number < 2**31 else None
 

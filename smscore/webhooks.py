@@ -30,7 +30,7 @@ from twilio.request_validator import RequestValidator
 from smscore import ledger
 from smscore.clock import utcnow
 from smscore.store import query_df
-from smscore.twilio_gateway import cost_of
+from smscore.twilio_gateway import cost_of, int_of
 
 STATUS_PATH = "/twilio/status"
 INBOUND_PATH = "/twilio/inbound"
@@ -129,7 +129,7 @@ def handle_status(con: duckdb.DuckDBPyConnection, params: Mapping[str, str],
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or status not in _RANK:
         return Result(IGNORED, f"no MessageSid or an unknown status {status!r}")
-    code = _int(params.get("ErrorCode"))
+    code = int_of(params.get("ErrorCode"))
     price = cost_of(params.get("Price"))
     key = (f"token:{idempotency_token}" if idempotency_token
            else f"status:{sid}:{status}:{code or ''}")
@@ -202,10 +202,3 @@ def inbox(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     return query_df(con, """SELECT received_at, from_number, body, keyword, to_number
                             FROM inbound_messages ORDER BY received_at DESC, sid LIMIT ?""",
                     [int(limit)])
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None

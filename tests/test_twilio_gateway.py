@@ -11,7 +11,7 @@ from peer import ACCOUNT_SID, AUTH_TOKEN, free_port
 
 from smscore.gateway import GatewayError, open_gateway
 from smscore.money import Money
-from smscore.twilio_gateway import TwilioGateway, cost_of
+from smscore.twilio_gateway import TwilioGateway, cost_of, int_of
 
 FROM = "+15017122661"
 
@@ -72,6 +72,12 @@ def test_cost_of_handles_debits_null_and_exact_decimals() -> None:
 def test_a_price_the_ledger_cannot_hold_is_not_priced_yet(price: str) -> None:
     assert cost_of(price) is None
     assert cost_of("-999999999999.999999") == Decimal("999999999999.999999")
+
+
+def test_counts_and_codes_are_what_an_integer_column_holds_or_none() -> None:
+    assert int_of("30003") == 30003 and int_of(2) == 2 and int_of(" 7 ") == 7
+    assert [int_of(v) for v in (None, "", "1.5", "abc", 2**31, "-2147483649")] == [None] * 6
+    assert int_of(2**31 - 1) == 2**31 - 1 and int_of(-2**31) == -2**31
 
 
 def test_messages_to_keeps_only_that_number(peer_gateway) -> None:

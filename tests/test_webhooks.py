@@ -88,6 +88,15 @@ def test_a_callback_whose_price_cannot_be_stored_still_records_the_status(sent, 
     assert _status(con, SID) == ("delivered", None, None)
 
 
+@pytest.mark.parametrize("code", ["99999999999", "30003.0", "x"])
+def test_a_callback_whose_error_code_cannot_be_stored_still_records_the_status(sent, code):
+    con, _ = sent
+    result = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "undelivered",
+                                          "ErrorCode": code})
+    assert result.outcome == webhooks.APPLIED
+    assert _status(con, SID) == ("undelivered", None, None)
+
+
 def test_repeated_callback_changes_nothing_twice(sent):
     con, _ = sent
     params = {"MessageSid": SID, "MessageStatus": "sent"}
