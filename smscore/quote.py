@@ -24,6 +24,7 @@ from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
 from smscore.problems import coded
 from smscore.segments import BodyError, check_body, encoding_and_segments
+from smscore.sqltext import blank_sql
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BUILTIN_FIELDS = {"name": "c.name", "phone": "c.phone", "country": "c.country"}
@@ -236,7 +237,7 @@ def _render_sql(template: Template, known: set[str]) -> tuple[str, list[object],
         else:
             expr = _field_sql(value, known)
             pieces.append(f"coalesce({expr}, '')")
-            missing.append(f"WHEN nullif(trim({expr}), '') IS NULL THEN "
+            missing.append(f"WHEN {blank_sql(expr)} THEN "
                            f"'no value for {{{value}}}'")
     return "concat(" + ", ".join(pieces) + ")", params, "\n".join(missing)
 

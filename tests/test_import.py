@@ -130,6 +130,17 @@ def test_categories_from_pipe_separated_cells_and_argument_are_created(fresh_db)
     assert again.categories_created == []
 
 
+def test_categories_and_names_lose_every_whitespace_at_their_ends_as_python_strips_it(
+        fresh_db) -> None:
+    # DuckDB's trim() keeps tabs and line breaks: "\tvip" was a second category looking like vip
+    data = ('phone,name,category\n+5511987654321,Ana,vip\n'
+            '+5511987654322,"\tBia\n","vip\t|\u3000clientes\r"\n').encode()
+    report = import_contacts(fresh_db, data)
+    assert report.categories_created == ["clientes", "vip"]
+    assert [name for _, _, name, _ in contacts(fresh_db)] == ["Ana", "Bia"]
+    assert categories_of(fresh_db, "+5511987654322") == ["clientes", "vip"]
+
+
 def test_importing_a_file_twice_with_update_does_not_duplicate_category_links(fresh_db) -> None:
     import_contacts(fresh_db, BR_EXCEL, category="campanha")
     before = fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall()[0][0]

@@ -86,6 +86,13 @@ def test_missing_field_value_excludes_the_recipient(fresh_db, contacts):
     assert q.excluded["reason"].iloc[0] == "no value for {city}"
 
 
+def test_a_field_of_only_tabs_and_line_breaks_is_no_value(fresh_db, contacts):
+    cid = _contact(fresh_db, "+5511988887777", "BR", "Tab", [], city="\t\r\n\u2028")
+    q = build_quote(fresh_db, "Hi {name} from {city}", Selection(contact_ids=(cid,)))
+    assert q.n_recipients == 0
+    assert q.excluded["reason"].iloc[0] == "no value for {city}"
+
+
 def test_unknown_placeholder_is_refused_naming_it(fresh_db, contacts):
     with pytest.raises(QuoteError, match=r"\{nmae\}"):
         build_quote(fresh_db, "Hi {nmae}", Selection(everyone=True))
