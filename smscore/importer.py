@@ -167,10 +167,10 @@ def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray
 
 
 def _plainly_trimmed(con: duckdb.DuckDBPyConnection, columns: list[str]) -> frozenset[str]:
-    """The columns of the file whose values hold none of the
-    whitespace DuckDB's trim() keeps (tabs, line breaks ...), found in one scan: those are
-    stripped by trim() alone, the others pay for trim() with Python's whole list (a regex test
-    per value instead cost 5% of a clean million-row import)."""
+    """The columns of the file whose values hold none of the whitespace DuckDB's trim() keeps
+    (tabs, line breaks ...), found in one scan: those are stripped by trim() alone, the others
+    pay for trim() with Python's whole list (a regex test per value instead cost 5% of a clean
+    million-row import)."""
     if not columns:
         return frozenset()
     tests = ", ".join(f"bool_or({holds_kept_whitespace_sql(c)})" for c in columns)
