@@ -9,17 +9,8 @@ import pytest
 
 from smscore import accounts, approvals, store
 from smscore.audit import Actor
-from smscore.settings import update_settings
-from test_pages import _apptest_config, app, db, ok, texts  # noqa: F401
+from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 from ui import access_words
-
-
-@pytest.fixture
-def pt(db):
-    con = store.connect(db)
-    update_settings(con, language="pt-BR")
-    con.close()
-    return db
 
 
 def saved_limits(db) -> approvals.Limits:

@@ -68,6 +68,15 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture
+def pt(db: Path) -> Path:
+    """`db` with the console in Portuguese (Brasil)."""
+    con = store.connect(db)
+    update_settings(con, language="pt-BR")
+    con.close()
+    return db
+
+
 def set_sandbox_balance(path: Path, amount: str) -> None:
     from smscore.sandbox import SandboxGateway
 

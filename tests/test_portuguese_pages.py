@@ -10,17 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from smscore import store
 from smscore.settings import update_settings
-from test_pages import ROOT, UPLOAD_CSV, _apptest_config, app, compose, db, ok, texts  # noqa: F401
+from test_pages import (  # noqa: F401
+    ROOT, UPLOAD_CSV, _apptest_config, app, compose, db, ok, pt, texts)
 
 NBSP = "\xa0"
-
-
-@pytest.fixture
-def pt(db):
-    con = store.connect(db)
-    update_settings(con, language="pt-BR")
-    con.close()
-    return db
 
 
 def labels(frame_element) -> dict[str, str]:
