@@ -37,16 +37,21 @@ def main() -> None:
              *[st.Page(f"pages/{stem}.py", title=t("nav.home"), icon=":material/home:",
                        url_path=stem, visibility="hidden") for stem in HIDDEN]]
     who = setup.who()
-    if who is not None:  # before sign-in only Home exists: any other URL lands on the sign-in
-        pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
-                          url_path=stem) for stem in PAGES
-                  if accounts.can(None, who.role, setup.PAGE_RIGHTS.get(f"nav.{stem}", "view"))]
+    # Every page has its address whoever asks: before sign-in (or without the right) it is
+    # hidden from the navigation and the page itself shows the sign-in form (or the refusal),
+    # so a typed URL or a reload lands where it was asked, never on "Page not found".
+    pages += [st.Page(f"pages/{stem}.py", title=t(f"nav.{stem}"), icon=_ICONS[stem],
+                      url_path=stem,
+                      visibility="visible" if who is not None and accounts.can(
+                          None, who.role, setup.PAGE_RIGHTS.get(f"nav.{stem}", "view"))
+                      else "hidden")
+              for stem in PAGES]
     st.navigation(pages).run()
 
 
 if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
     main()
 else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
-    from ui.webhook_routes import ROUTES
+    from ui import session_routes, webhook_routes
 
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=[*webhook_routes.ROUTES, *session_routes.ROUTES])

@@ -1,10 +1,13 @@
 """Operator accounts: users, roles, Argon2id passwords, lock-out and idle sessions.
 
 The console spends money, so it must know who is at the keyboard and what they may do. Local
-accounts keep only an Argon2id hash (argon2-cffi, constant-time verify); an unknown e-mail is
-checked against a dummy hash so timing does not tell which accounts exist. Five wrong
-passwords in a row lock an account, each lock-out twice as long as the one before. Rights are
-checked here, in the core, so every caller (page callback, CLI, notebook) asks the same question.
+accounts keep only an Argon2id hash (argon2-cffi, constant-time verify). A refused sign-in says
+the same words whatever the cause (unknown e-mail, wrong password, locked account) and costs the
+same work (an unknown e-mail is checked against a dummy hash), so nobody learns which accounts
+exist or which guess was right. Five wrong passwords in a row lock an account, each lock-out
+twice as long as the one before; every wrong password is counted and audited, even twelve at
+once. The workspace always keeps an active admin. Rights are checked here, in the core, so every
+caller (page callback, CLI, notebook) asks the same question.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from smscore import audit
+from smscore import audit, sessions
 from smscore.audit import Actor
 from smscore.clock import utcnow
 from smscore.store import get_setting, set_setting
+from smscore.writes import write
 
 ROLES = ("viewer", "operator", "admin")
 MAX_FAILURES = 5
@@ -51,6 +55,16 @@ class AccessDenied(PermissionError):
 
 class SignInError(ValueError):
     """A sign-in refused: wrong e-mail or password, disabled, or locked for a while."""
+
+
+class LastAdmin(ValueError):
+    """A change that would leave the workspace without an active admin."""
+
+
+# One sentence for every refused sign-in (unknown e-mail, wrong password, locked account), so
+# the answer never tells whether an account exists or which of many guesses was right.
+REFUSED = ("wrong e-mail or password (after 5 failed tries sign-in pauses for a while: "
+           "wait a minute and try again)")
 
 
 @dataclass(frozen=True)
@@ -130,9 +144,14 @@ def add_user(con: duckdb.DuckDBPyConnection, email: str, role: str, password: st
     if get_user(con, email) is not None:
         raise ValueError(f"an account for {email} already exists")
     hashed = _HASHER.hash(_check_password(password)) if password is not None else None
-    con.execute("INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)",
-                [email, role, hashed])
-    audit.record(con, actor, "user.add", email, {"role": role, "sign_in": "local" if hashed else "identity provider"})
+
+    def add(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)",
+                  [email, role, hashed])
+        audit.record(c, actor, "user.add", email,
+                     {"role": role, "sign_in": "local" if hashed else "identity provider"})
+
+    write(con, add)
     return get_user(con, email)
 
 
@@ -156,64 +175,141 @@ def _existing(con: duckdb.DuckDBPyConnection, email: str) -> str:
 
 
 def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, actor: Actor) -> User:
+    """Change a role; ends the person's sessions, so the new role applies from their next sign-in."""
     email, role = _existing(con, email), check_role(role)
-    con.execute("UPDATE users SET role = ?, updated_at = ? WHERE email = ?", [role, utcnow(), email])
-    audit.record(con, actor, "user.set-role", email, {"role": role})
+
+    def change(c: duckdb.DuckDBPyConnection) -> None:
+        if role != "admin":
+            _keep_an_admin(c, email, actor, "user.set-role", role)
+        c.execute("UPDATE users SET role = ?, updated_at = ? WHERE email = ?",
+                  [role, utcnow(), email])
+        audit.record(c, actor, "user.set-role", email, {"role": role})
+        sessions.revoke_all(c, email, "role change")
+
+    _apply(con, change)
     return get_user(con, email)
 
 
 def set_disabled(con: duckdb.DuckDBPyConnection, email: str, disabled: bool, actor: Actor) -> User:
     email = _existing(con, email)
-    con.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE email = ?",
-                [disabled, utcnow(), email])
-    audit.record(con, actor, "user.disable" if disabled else "user.enable", email)
+
+    def change(c: duckdb.DuckDBPyConnection) -> None:
+        if disabled:
+            _keep_an_admin(c, email, actor, "user.disable", None)
+        c.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE email = ?",
+                  [disabled, utcnow(), email])
+        audit.record(c, actor, "user.disable" if disabled else "user.enable", email)
+        if disabled:
+            sessions.revoke_all(c, email, "disabled")
+
+    _apply(con, change)
     return get_user(con, email)
 
 
 def reset_password(con: duckdb.DuckDBPyConnection, email: str, password: str,
                    actor: Actor) -> User:
-    """Set a new password and lift any lock-out."""
+    """Set a new password, lift any lock-out and end the account's sessions."""
     email = _existing(con, email)
-    hashed = _HASHER.hash(_check_password(password))
-    con.execute("UPDATE users SET password_hash = ?, failures = 0, lockouts = 0, "
-                "locked_until = NULL, updated_at = ? WHERE email = ?", [hashed, utcnow(), email])
-    audit.record(con, actor, "user.reset-password", email)
+    hashed = _HASHER.hash(_check_password(password))  # the slow part, before the unit
+
+    def change(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("UPDATE users SET password_hash = ?, failures = 0, lockouts = 0, "
+                  "locked_until = NULL, updated_at = ? WHERE email = ?", [hashed, utcnow(), email])
+        audit.record(c, actor, "user.reset-password", email)
+        sessions.revoke_all(c, email, "password reset")
+
+    write(con, change)
     return get_user(con, email)
+
+
+def active_admins(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT email FROM users WHERE role = 'admin' "
+                                      "AND NOT disabled ORDER BY email").fetchall()]
+
+
+def _keep_an_admin(con: duckdb.DuckDBPyConnection, email: str, actor: Actor, action: str,
+                   role: str | None) -> None:
+    """Refuse (and audit) a change that would leave no active admin: nobody could undo it."""
+    others = [a for a in active_admins(con) if a != email]
+    user = get_user(con, email)
+    if others or user is None or user.role != "admin" or user.disabled:
+        return
+    audit.record(con, actor, f"{action}-refused", email,
+                 {"reason": "last active admin", **({"role": role} if role else {})})
+    raise LastAdmin(f"{email} is the last active admin; make another account admin first")
+
+
+def _apply(con: duckdb.DuckDBPyConnection, change) -> None:  # noqa: ANN001 - a unit of work
+    """Run an account change as one unit; a refusal raised inside still commits its audit row."""
+    refusal: list[LastAdmin] = []
+
+    def unit(c: duckdb.DuckDBPyConnection) -> None:
+        refusal.clear()
+        try:
+            change(c)
+        except LastAdmin as exc:
+            refusal.append(exc)
+
+    write(con, unit)
+    if refusal:
+        raise refusal[0]
 
 
 # --- sign-in ------------------------------------------------------------------------------------
 
 def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
-            now: datetime | None = None) -> Principal:
-    """Check a password; count failures, lock after MAX_FAILURES, audit every outcome."""
+            now: datetime | None = None, *, via: str = "console") -> Principal:
+    """Check a password; count every failure, lock after MAX_FAILURES, audit every outcome.
+
+    The Argon2 check runs first, outside the unit of work, and costs the same for an unknown
+    e-mail; the bookkeeping then runs as one retried unit, so parallel attempts each count.
+    """
     now = now or utcnow()
     key = (email or "").strip().lower()
+    rows = con.execute("SELECT password_hash FROM users WHERE email = ?", [key]).fetchall()
+    hashed = rows[0][0] if rows else None
+    right = _verify(hashed or _DUMMY_HASH, password) and hashed is not None
+    outcome: list[Principal | str] = []
+
+    def settle(c: duckdb.DuckDBPyConnection) -> None:
+        outcome[:] = [_settle(c, key, right, hashed, now, via)]
+
+    write(con, settle)
+    if isinstance(outcome[0], str):
+        raise SignInError(outcome[0])
+    if right and _HASHER.check_needs_rehash(hashed):
+        new_hash = _HASHER.hash(password)
+        write(con, lambda c: c.execute("UPDATE users SET password_hash = ? WHERE email = ?",
+                                       [new_hash, key]))
+    return outcome[0]
+
+
+def _settle(con: duckdb.DuckDBPyConnection, key: str, right: bool, checked_hash: str | None,
+            now: datetime, via: str) -> Principal | str:
+    """Record one attempt; the Principal, or the refusal's words."""
     rows = con.execute("SELECT role, password_hash, disabled, failures, lockouts, locked_until "
                        "FROM users WHERE email = ?", [key]).fetchall()
     if not rows or rows[0][1] is None:
-        _verify(_DUMMY_HASH, password)  # same work as a real check: timing reveals nothing
         # Not the typed e-mail: people type their password into that field by mistake.
-        audit.record(con, Actor("(unknown account)", "console"), "sign-in.failure", None,
+        audit.record(con, Actor("(unknown account)", via), "sign-in.failure", None,
                      {"reason": "unknown account"}, at=now)
-        raise SignInError("wrong e-mail or password")
+        return REFUSED
     role, hashed, disabled, failures, lockouts, locked_until = rows[0]
-    if locked_until is not None and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        audit.record(con, Actor(key, "console"), "sign-in.locked", key, {"wait_s": wait}, at=now)
-        raise SignInError(f"this account is locked after {MAX_FAILURES} failed sign-ins; "
-                          f"try again in {wait} s")
-    if not _verify(hashed, password):
-        _failed(con, key, failures + 1, lockouts, now)
-    if disabled:
-        audit.record(con, Actor(key, "console"), "sign-in.failure", key, {"reason": "disabled"},
-                     at=now)
-        raise SignInError("this account is disabled; ask an admin")
+    actor = Actor(key, via)
+    locked = locked_until is not None and locked_until > now
+    if not right or hashed != checked_hash:  # a reset in between: the old password is wrong
+        _count_failure(con, key, failures + 1, lockouts, locked, now, via)
+        return REFUSED
+    if locked:
+        audit.record(con, actor, "sign-in.locked", key,
+                     {"wait_s": int((locked_until - now).total_seconds()) + 1}, at=now)
+        return REFUSED
+    if disabled:  # the password was right: saying so tells nothing a guesser could use
+        audit.record(con, actor, "sign-in.failure", key, {"reason": "disabled"}, at=now)
+        return "this account is disabled; ask an admin"
     con.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE email = ?", [key])
-    if _HASHER.check_needs_rehash(hashed):
-        con.execute("UPDATE users SET password_hash = ? WHERE email = ?",
-                    [_HASHER.hash(password), key])
-    audit.record(con, Actor(key, "console"), "sign-in", key, at=now)
-    return Principal(key, role, "console")
+    audit.record(con, actor, "sign-in", key, at=now)
+    return Principal(key, role, via)
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -228,20 +324,22 @@ def lockout_length(lockouts: int) -> timedelta:
     return min(FIRST_LOCKOUT * (2 ** min(lockouts, 16)), LONGEST_LOCKOUT)
 
 
-def _failed(con: duckdb.DuckDBPyConnection, email: str, failures: int, lockouts: int,
-            now: datetime) -> None:
-    actor = Actor(email, "console")
+def _count_failure(con: duckdb.DuckDBPyConnection, email: str, failures: int, lockouts: int,
+                   locked: bool, now: datetime, via: str) -> None:
+    """Every wrong password is audited; the MAX_FAILURES-th in a row starts a lock-out."""
+    actor = Actor(email, via)
+    audit.record(con, actor, "sign-in.failure", email,
+                 {"failures": failures, **({"while_locked": True} if locked else {})}, at=now)
+    if locked:  # audited above; the lock already runs, and its length is not the guesser's
+        return
     if failures < MAX_FAILURES:
         con.execute("UPDATE users SET failures = ? WHERE email = ?", [failures, email])
-        audit.record(con, actor, "sign-in.failure", email, {"failures": failures}, at=now)
-        raise SignInError("wrong e-mail or password")
+        return
     until = now + lockout_length(lockouts)
     con.execute("UPDATE users SET failures = 0, lockouts = ?, locked_until = ? WHERE email = ?",
                 [lockouts + 1, until, email])
     audit.record(con, actor, "sign-in.lockout", email,
                  {"failures": failures, "locked_s": int((until - now).total_seconds())}, at=now)
-    raise SignInError(f"this account is locked after {MAX_FAILURES} failed sign-ins; "
-                      f"try again in {int((until - now).total_seconds())} s")
 
 
 def principal_for_email(con: duckdb.DuckDBPyConnection, email: str, via: str) -> Principal | None:
@@ -271,8 +369,12 @@ def idle_limit(con: duckdb.DuckDBPyConnection, environ: Mapping[str, str]) -> ti
 def set_idle_minutes(con: duckdb.DuckDBPyConnection, minutes: float, actor: Actor) -> None:
     if minutes <= 0:
         raise ValueError(f"the idle time must be positive; got {minutes}")
-    set_setting(con, "session_idle_minutes", str(minutes))
-    audit.record(con, actor, "settings.change", "session_idle_minutes", {"value": minutes})
+
+    def change(c: duckdb.DuckDBPyConnection) -> None:
+        set_setting(c, "session_idle_minutes", str(minutes))
+        audit.record(c, actor, "settings.change", "session_idle_minutes", {"value": minutes})
+
+    write(con, change)
 
 
 def is_idle(last_seen: datetime, now: datetime, limit: timedelta) -> bool:

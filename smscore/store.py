@@ -262,6 +262,22 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE batches ADD COLUMN status_params VARCHAR",
         ),
     ),
+    (
+        10,
+        (
+            # Console sign-in sessions (smscore.sessions): the browser keeps a random token in an
+            # HttpOnly cookie; only its SHA-256 is stored, so this table cannot sign anyone in.
+            """CREATE TABLE sessions (
+                id VARCHAR PRIMARY KEY,             -- hex SHA-256 of the cookie's token
+                email VARCHAR NOT NULL,
+                via VARCHAR NOT NULL,               -- 'console' (local account)
+                created_at TIMESTAMP NOT NULL,      -- naive UTC
+                last_seen TIMESTAMP NOT NULL,
+                ended_at TIMESTAMP,                 -- signed out or revoked; NULL while valid
+                end_reason VARCHAR                  -- 'sign-out', 'role change', 'disabled', ...
+            )""",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

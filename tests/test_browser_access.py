@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from browser import CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, streamlit_server, wait_for_run
 from signin import PASSWORD, add_account
+from smscore import accounts
 from test_browser import FIVE, PAGE_URLS, prepare
 
 pytestmark = pytest.mark.browser
@@ -77,16 +78,17 @@ def test_viewer_cannot_upload_send_or_open_settings(page, team_db, tmp_path):
 def test_fifth_wrong_password_locks_the_account(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, url)
-        for _ in range(4):
+        for _ in range(5):
             sign_in(page, "operator@example.com", "not the password")
-            expect(page.get_by_text("wrong e-mail or password")).to_be_visible()
-        sign_in(page, "operator@example.com", "not the password")
-        expect(page.get_by_text("locked after 5 failed sign-ins")).to_be_visible()
-        sign_in(page, "operator@example.com")  # the right password, too late
-        expect(page.get_by_text("locked after 5 failed sign-ins")).to_be_visible()
+            expect(page.get_by_text(accounts.REFUSED)).to_be_visible()
+        sign_in(page, "operator@example.com")  # the right password, too late: the same words
+        expect(page.get_by_text(accounts.REFUSED)).to_be_visible()
+        sign_in(page, "nobody@example.com")  # and so does an unknown e-mail
+        expect(page.get_by_text(accounts.REFUSED)).to_be_visible()
         expect(page.get_by_text("SANDBOX")).to_have_count(0)
+        expect(page.get_by_text("locked")).to_have_count(0)
     actions = [a for _, a in audit_rows(team_db)]
-    assert actions.count("sign-in.failure") == 4
+    assert actions.count("sign-in.failure") == 6  # five wrong passwords and the unknown e-mail
     assert "sign-in.lockout" in actions and "sign-in.locked" in actions
 
 

@@ -94,9 +94,10 @@ _REFUSALS: list[tuple[re.Pattern[str], str, Fields]] = [
     (re.compile(r"an account for (?P<email>.+) already exists$"), "refusal.account_exists",
      _as_is),
     (re.compile(r"no account for (?P<email>.+)$"), "refusal.no_account", _as_is),
-    (re.compile(r"wrong e-mail or password$"), "refusal.wrong_password", _as_is),
-    (re.compile(r"this account is locked after (?P<failures>\d+) failed sign-ins; "
-                r"try again in (?P<wait>\d+) s$"), "refusal.locked", _as_is),
+    (re.compile(r"wrong e-mail or password \(after 5 failed tries sign-in pauses for a while: "
+                r"wait a minute and try again\)$"), "refusal.wrong_password", _as_is),
+    (re.compile(r"(?P<email>.+) is the last active admin; make another account admin first$"),
+     "refusal.last_admin", _as_is),
     (re.compile(r"this account is disabled; ask an admin$"), "refusal.disabled", _as_is),
     (re.compile(r"the idle time must be positive; got (?P<got>.*)$"), "refusal.idle", _as_is),
     (re.compile(r"the (?P<name>per batch|per day|approval over) limit cannot be negative; "

@@ -11,6 +11,7 @@ widget message replayed over the websocket still runs the callback, and the call
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from collections.abc import Mapping
@@ -18,15 +19,18 @@ from collections.abc import Mapping
 import duckdb
 import streamlit as st
 
-from smscore import accounts, audit
+from smscore import accounts, audit, sessions
 from smscore.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
-from ui import access_words
+from ui import access_words, session_routes
 from ui.i18n import current_language, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_KEY = "_principal"
+_KEY = "_principal"  # an identity-provider (OIDC) sign-in: its e-mail and last activity
+_TOKEN = "_session_token"  # a local account's session token (the cookie holds the same)
+_COOKIE_OP = "_cookie_op"  # ("set", handoff code) or ("clear", "") for this run's browser
 _NOTICE = "_auth_notice"
+_WHO = "_who"  # (email, role, via) the last gate let through: for labels only
 _warned = threading.Event()
 _PROXY_HEADERS = {"x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host"}
 
@@ -72,29 +76,35 @@ def refusal_sentence() -> str:
 def principal(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal | None:
     """Who this session acts as now, re-read from the database; None when not signed in.
 
-    Draws nothing, so page callbacks and console.py can call it too. A session idle for longer
-    than the configured limit is signed out here.
+    Draws nothing, so page callbacks and console.py can call it too. A local account's session
+    is the one its cookie (or this tab's sign-in) names, checked on the server at every run: a
+    reload or a second tab finds it, an ended one (sign-out, idle, revoked) signs nobody in.
     """
     if not sign_in_required(con):
         return accounts.LOCAL_MODE if on_loopback() else None
-    held = st.session_state.get(_KEY)
-    if held is None:
-        return _from_oidc(con)
-    now = utcnow()
-    if accounts.is_idle(held["last_seen"], now, accounts.idle_limit(con, cfg)):
-        _end(con, held, "sign-out.idle")
-        st.session_state[_NOTICE] = t("auth.expired")
-        return None
-    found = accounts.principal_for_email(con, held["email"], held["via"])
-    if found is None:  # disabled or removed since sign-in
-        _end(con, held, "sign-out.disabled")
-        return None
-    held["last_seen"] = now
-    held["role"] = found.role  # a role changed by an admin applies from this run on
-    return found
+    ours = st.session_state.get(_TOKEN)
+    token = ours or _cookie()
+    if token:
+        found = sessions.resume(con, token, accounts.idle_limit(con, cfg))
+        if found is not None:
+            st.session_state[_TOKEN] = token
+            return Principal(found.email, found.role, found.via)
+        if ours:  # this tab's session ended under it (idle, revoked): say so once
+            st.session_state.pop(_TOKEN, None)
+            st.session_state[_NOTICE] = t("auth.expired")
+            _forget_cookie()
+    return _from_oidc(con, cfg)
 
 
-def _from_oidc(con: duckdb.DuckDBPyConnection) -> Principal | None:
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no request context: no cookie
+        return None
+    return value if isinstance(value, str) and value else None  # AppTest has no real cookies
+
+
+def _from_oidc(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal | None:
     """An identity-provider sign-in, matched by e-mail to a workspace role."""
     if not oidc_configured() or not getattr(st.user, "is_logged_in", False):
         return None
@@ -103,22 +113,18 @@ def _from_oidc(con: duckdb.DuckDBPyConnection) -> Principal | None:
     if found is None:
         st.session_state[_NOTICE] = t("auth.no_role", email=email)
         return None
-    _hold(found)
-    audit.record(con, found.actor, "sign-in", found.email)
+    held = st.session_state.get(_KEY)
+    now = utcnow()
+    if held is None:
+        audit.record(con, found.actor, "sign-in", found.email)
+    elif accounts.is_idle(held["last_seen"], now, accounts.idle_limit(con, cfg)):
+        st.session_state.pop(_KEY, None)
+        audit.record(con, found.actor, "sign-out.idle", found.email)
+        st.session_state[_NOTICE] = t("auth.expired")
+        st.logout()  # else the provider's cookie would sign the session straight back in
+        return None
+    st.session_state[_KEY] = {"email": found.email, "last_seen": now}
     return found
-
-
-def _hold(p: Principal) -> None:
-    st.session_state[_KEY] = {"email": p.email, "role": p.role, "via": p.via,
-                              "last_seen": utcnow()}
-
-
-def _end(con: duckdb.DuckDBPyConnection, held: Mapping[str, object], action: str) -> None:
-    st.session_state.pop(_KEY, None)
-    audit.record(con, audit.Actor(str(held["email"]), str(held["via"])), action,
-                 str(held["email"]))
-    if held["via"] == "oidc":  # else the provider's cookie would sign the session straight back in
-        st.logout()
 
 
 def gate(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal:
@@ -126,9 +132,12 @@ def gate(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal:
     if not sign_in_required(con) and not on_loopback():
         _refuse()
     found = principal(con, cfg)
+    cookie_step()
     if found is None:
+        st.session_state.pop(_WHO, None)
         _sign_in_screen(con)
         st.stop()
+    st.session_state[_WHO] = (found.email, found.role, found.via)
     return found
 
 
@@ -169,19 +178,59 @@ def _submit() -> None:
     email = st.session_state.get("signin_email", "")
     password = st.session_state.get("signin_password", "")
     st.session_state["signin_password"] = ""  # never kept past this callback
+    con = cursor()
     try:
-        _hold(accounts.sign_in(cursor(), email, password))
+        found = accounts.sign_in(con, email, password)
     except SignInError as exc:
         st.session_state["_signin_error"] = _refusal(str(exc))
+        return
+    old = st.session_state.pop(_TOKEN, None) or _cookie()
+    if old:  # a new session id at every sign-in: the old one ends here
+        sessions.end(con, old, "signed in again")
+    token = sessions.start(con, found.email, found.via)
+    st.session_state[_TOKEN] = token
+    st.session_state[_COOKIE_OP] = ("set", session_routes.offer(token))
 
 
 def sign_out() -> None:
-    """End this session (and the identity provider's cookie when signed in through it)."""
+    """End this session on the server, and ask the browser to drop its cookie."""
     from ui.setup import cursor  # noqa: PLC0415
 
-    held = st.session_state.get(_KEY)
-    if held:
-        _end(cursor(), held, "sign-out")
+    con = cursor()
+    token = st.session_state.pop(_TOKEN, None)
+    if token:
+        email = sessions.end(con, token, "sign-out")
+        if email is not None:
+            audit.record(con, audit.Actor(email, "console"), "sign-out", email)
+        st.session_state[_COOKIE_OP] = ("clear", "")  # set by this tab or an earlier one
+        return
+    held = st.session_state.pop(_KEY, None)
+    if held:  # an identity-provider session
+        audit.record(con, audit.Actor(str(held["email"]), "oidc"), "sign-out", str(held["email"]))
+        st.logout()
+
+
+def _forget_cookie() -> None:
+    if _cookie():
+        st.session_state[_COOKIE_OP] = ("clear", "")
+
+
+def cookie_step() -> None:
+    """Run the cookie change a sign-in or sign-out left for this run, in the browser.
+
+    A same-origin POST to the console's own route (ui.session_routes): the response sets or
+    clears the HttpOnly cookie. Only a one-time handoff code ever reaches the page.
+    """
+    op = st.session_state.pop(_COOKIE_OP, None)
+    if op is None:
+        return
+    kind, code = op
+    path = session_routes.SESSION_PATH if kind == "set" else session_routes.SIGNOUT_PATH
+    body = json.dumps(f"code={code}")
+    st.html(f"<script>fetch(new URL({json.dumps(path.lstrip('/'))}, document.baseURI), "
+            "{method: 'POST', credentials: 'same-origin', headers: {'Content-Type': "
+            f"'application/x-www-form-urlencoded'}}, body: {body}}});</script>",
+            unsafe_allow_javascript=True, width="content")
 
 
 def permit(right: str) -> Principal | None:
@@ -227,7 +276,5 @@ def _role(code: str) -> str:
 
 def current() -> Principal | None:
     """The principal the last gate let through in this session (for labels, not for checks)."""
-    held = st.session_state.get(_KEY)
-    if held is None:
-        return None
-    return Principal(held["email"], held["role"], held["via"])
+    held = st.session_state.get(_WHO)
+    return None if held is None else Principal(*held)

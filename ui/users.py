@@ -28,18 +28,76 @@ def render(ctx: setup.Context) -> None:
         st.text_input(t("users.password"), type="password", key="user_password")
         st.form_submit_button(t("users.add"), key="user_add_submit", on_click=_add)
     if users:
-        c1, c2 = st.columns(2)
-        email = c1.selectbox(t("users.account"), [u.email for u in users], key="user_pick")
-        c2.selectbox(t("users.new_role"), accounts.ROLES, key="user_new_role",
-                     format_func=lambda r: access_words.role(r, lang))
-        b1, b2, b3 = st.columns(3)
-        b1.button(t("users.change_role"), key="user_set_role", on_click=_set_role, args=(email,))
-        b2.button(t("users.disable"), key="user_disable", on_click=_disable, args=(email, True))
-        b3.button(t("users.enable"), key="user_enable", on_click=_disable, args=(email, False))
+        _change(ctx, users, lang)
     _policy(ctx)
     problem = st.session_state.pop("_users_problem", None)
     if problem:
         st.error(problem, icon=":material/error:")
+    done = st.session_state.pop("_users_done", None)
+    if done:
+        st.success(done, icon=":material/check:")
+
+
+def _change(ctx: setup.Context, users: list[accounts.User], lang: str) -> None:
+    """Pick an account and what to do with it: nothing is chosen for the admin in advance."""
+    c1, c2 = st.columns(2)
+    email = c1.selectbox(t("users.account"), [u.email for u in users], key="user_pick",
+                         index=None, placeholder=t("users.pick"))
+    role = c2.selectbox(t("users.new_role"), accounts.ROLES, key="user_new_role", index=None,
+                        placeholder=t("users.pick_role"),
+                        format_func=lambda r: access_words.role(r, lang))
+    pending = st.session_state.get(_PENDING)
+    if pending is not None:
+        _ask_first(pending, lang)
+        return
+    b1, b2, b3 = st.columns(3)
+    b1.button(t("users.change_role"), key="user_set_role", on_click=_request,
+              args=("role", email, role), disabled=email is None or role is None)
+    b2.button(t("users.disable"), key="user_disable", on_click=_request,
+              args=("disable", email, None), disabled=email is None)
+    b3.button(t("users.enable"), key="user_enable", on_click=_request,
+              args=("enable", email, None), disabled=email is None)
+
+
+_PENDING = "_users_pending"  # a change to one's own account, waiting for "yes"
+
+
+def _request(kind: str, email: str | None, role: str | None) -> None:
+    """Apply a change at once, unless it is to one's own account: then ask first."""
+    if email is None or (kind == "role" and role is None):
+        return
+    me = auth.current()
+    if me is not None and me.email == email and kind != "enable":
+        st.session_state[_PENDING] = (kind, email, role)
+        return
+    _apply(kind, email, role)
+
+
+def _ask_first(pending: tuple[str, str, str | None], lang: str) -> None:
+    kind, email, role = pending
+    text = (t("users.confirm_own_role", role=access_words.role(role, lang)) if kind == "role"
+            else t("users.confirm_own_disable"))
+    st.warning(text, icon=":material/warning:")
+    b1, b2 = st.columns(2)
+    b1.button(t("users.confirm_yes"), key="user_confirm_yes", type="primary",
+              on_click=_confirmed, args=(True,))
+    b2.button(t("users.confirm_no"), key="user_confirm_no", on_click=_confirmed, args=(False,))
+
+
+def _confirmed(yes: bool) -> None:
+    pending = st.session_state.pop(_PENDING, None)
+    if yes and pending is not None:
+        _apply(*pending)
+
+
+def _apply(kind: str, email: str, role: str | None) -> None:
+    if kind == "role":
+        _guarded(lambda con, actor: accounts.set_role(con, email, role, actor),
+                 t("users.role_changed", email=email))
+    else:
+        _guarded(lambda con, actor: accounts.set_disabled(con, email, kind == "disable", actor),
+                 t("users.disabled_done" if kind == "disable" else "users.enabled_done",
+                   email=email))
 
 
 def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
@@ -62,7 +120,7 @@ def _policy(ctx: setup.Context) -> None:
               on_change=_viewer_exports)
 
 
-def _guarded(action) -> None:  # noqa: ANN001 - a callable doing one account change
+def _guarded(action, done: str | None = None) -> None:  # noqa: ANN001 - one account change
     who = auth.permit("users")
     if who is None:
         return
@@ -70,6 +128,9 @@ def _guarded(action) -> None:  # noqa: ANN001 - a callable doing one account cha
         action(setup.cursor(), who.actor)
     except ValueError as exc:
         st.session_state["_users_problem"] = access_words.refusal(str(exc), current_language())
+        return
+    if done:
+        st.session_state["_users_done"] = done
 
 
 def _add() -> None:
@@ -77,15 +138,6 @@ def _add() -> None:
     password = st.session_state.get("user_password") or None
     st.session_state["user_password"] = ""
     _guarded(lambda con, actor: accounts.add_user(con, email, role, password, actor))
-
-
-def _set_role(email: str) -> None:
-    role = st.session_state.get("user_new_role")
-    _guarded(lambda con, actor: accounts.set_role(con, email, role, actor))
-
-
-def _disable(email: str, disabled: bool) -> None:
-    _guarded(lambda con, actor: accounts.set_disabled(con, email, disabled, actor))
 
 
 def _viewer_exports() -> None:
