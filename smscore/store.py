@@ -221,8 +221,8 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         7,  # 5 and 6 were left unused by parallel work; versions only need to grow
         (
-            # Twilio's webhooks (smscore.webhooks): each event applied once, by Twilio's
-            # I-Twilio-Idempotency-Token or, without one, by what the event is.
+            # Twilio's webhooks (smscore.webhooks): each event applied once, by a key of
+            # what the event is (keys changed in version 11).
             """CREATE TABLE webhook_events (
                 key VARCHAR PRIMARY KEY,
                 kind VARCHAR NOT NULL,              -- 'status' or 'inbound'
@@ -260,6 +260,20 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             # NULL for rows written before codes existed: their English text is shown.
             "ALTER TABLE batches ADD COLUMN status_code VARCHAR",
             "ALTER TABLE batches ADD COLUMN status_params VARCHAR",
+        ),
+    ),
+    (
+        11,  # 10 is taken by parallel work; versions only need to grow
+        (
+            # Webhook events are keyed by what Twilio signs (smscore.webhooks), no longer by
+            # the unsigned I-Twilio-Idempotency-Token: an incoming message already in the inbox
+            # gets its new key, so a replay of it after the upgrade is still a repeat. Token
+            # keys can never match again. (Status callbacks need no key to stay safe: a status
+            # only moves forward.)
+            """INSERT INTO webhook_events (key, kind, received_at)
+               SELECT 'inbound:' || sid, 'inbound', received_at FROM inbound_messages
+               ON CONFLICT DO NOTHING""",
+            "DELETE FROM webhook_events WHERE key LIKE 'token:%'",
         ),
     ),
 ]
