@@ -34,7 +34,7 @@ def status_callbacks(con: duckdb.DuckDBPyConnection) -> int:
             params["ErrorCode"] = str(result.error_code)
         if result.price is not None:
             params.update(Price=f"-{result.price}", PriceUnit=result.price_unit or "USD")
-        webhooks.handle_status(con, params, f"sandbox-{sid}-{result.status}")
+        webhooks.handle_status(con, params)
         changed += 1
     return changed
 

@@ -221,8 +221,8 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         7,  # 5 and 6 were left unused by parallel work; versions only need to grow
         (
-            # Twilio's webhooks (smscore.webhooks): each event applied once, by Twilio's
-            # I-Twilio-Idempotency-Token or, without one, by what the event is.
+            # Twilio's webhooks (smscore.webhooks): each event applied once, by a key of
+            # what the event is (keys changed in version 11).
             """CREATE TABLE webhook_events (
                 key VARCHAR PRIMARY KEY,
                 kind VARCHAR NOT NULL,              -- 'status' or 'inbound'
@@ -276,6 +276,20 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
                 ended_at TIMESTAMP,                 -- signed out or revoked; NULL while valid
                 end_reason VARCHAR                  -- 'sign-out', 'role change', 'disabled', ...
             )""",
+        ),
+    ),
+    (
+        11,
+        (
+            # Webhook events are keyed by what Twilio signs (smscore.webhooks), no longer by
+            # the unsigned I-Twilio-Idempotency-Token: an incoming message already in the inbox
+            # gets its new key, so a replay of it after the upgrade is still a repeat. Token
+            # keys can never match again. (Status callbacks need no key to stay safe: a status
+            # only moves forward.)
+            """INSERT INTO webhook_events (key, kind, received_at)
+               SELECT 'inbound:' || sid, 'inbound', received_at FROM inbound_messages
+               ON CONFLICT DO NOTHING""",
+            "DELETE FROM webhook_events WHERE key LIKE 'token:%'",
         ),
     ),
 ]

@@ -1,5 +1,6 @@
-"""Webhook logic on a real DuckDB file: signatures, idempotency, statuses only moving forward,
-STOP and START keywords. The HTTP side is tested through the real server in
+"""Webhook logic on a real DuckDB file: signatures, idempotency by what Twilio signs, statuses
+only moving forward and never off a failure, STOP and START keywords. The HTTP side (replays
+with fresh idempotency tokens among it) is tested through the real server in
 test_webhook_server.py."""
 
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 
 import pytest
 
-from smscore import ledger, webhooks
+from smscore import ledger, store, webhooks
 from smscore.gateway import MessageResult
 from sendkit import make_quote
 
@@ -100,20 +102,62 @@ def test_a_callback_whose_error_code_cannot_be_stored_still_records_the_status(s
 def test_repeated_callback_changes_nothing_twice(sent):
     con, _ = sent
     params = {"MessageSid": SID, "MessageStatus": "sent"}
-    assert webhooks.handle_status(con, params, "idem-1").outcome == webhooks.APPLIED
+    assert webhooks.handle_status(con, params).outcome == webhooks.APPLIED
     con.execute("UPDATE messages SET twilio_status = 'queued' WHERE sid = ?", [SID])
-    assert webhooks.handle_status(con, params, "idem-1").outcome == webhooks.REPEAT
+    assert webhooks.handle_status(con, params).outcome == webhooks.REPEAT
     assert _status(con, SID, "")[0] == "queued"  # the repeat did not apply again
+
+
+def test_a_callback_is_known_by_its_message_and_status_not_its_error_code(sent):
+    con, _ = sent
+    first = {"MessageSid": SID, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    assert webhooks.handle_status(con, first).outcome == webhooks.APPLIED
+    again = webhooks.handle_status(con, {**first, "ErrorCode": "30005", "Price": "-0.04"})
+    assert again.outcome == webhooks.REPEAT
+    assert _status(con, SID) == ("undelivered", 30003, None)
+    assert con.execute("SELECT key FROM webhook_events").fetchall() == [
+        (f"status:{SID}:undelivered",)]
 
 
 def test_out_of_order_callback_never_moves_a_message_back(sent):
     con, _ = sent
-    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "delivered"}, "a")
-    late = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "sent"}, "b")
+    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "delivered"})
+    late = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "sent"})
     assert late.outcome == webhooks.IGNORED and _status(con, SID, "")[0] == "delivered"
     failed = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "failed",
-                                          "ErrorCode": "30008"}, "c")
+                                          "ErrorCode": "30008"})
     assert failed.outcome == webhooks.IGNORED and _status(con, SID, "")[:2] == ("delivered", None)
+
+
+@pytest.mark.parametrize("failure", ["failed", "undelivered", "canceled"])
+def test_read_after_a_failure_leaves_the_failure(sent, failure):
+    con, _ = sent
+    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": failure,
+                                 "ErrorCode": "30008"})
+    read = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "read"})
+    assert read == webhooks.Result(webhooks.IGNORED, "already further along")
+    assert _status(con, SID)[:2] == (failure, 30008)
+
+
+@pytest.mark.parametrize("before", ["sent", "delivered", "partially_delivered"])
+def test_read_still_follows_a_message_that_got_through(sent, before):
+    con, _ = sent
+    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": before})
+    assert webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "read"}
+                                  ).outcome == webhooks.APPLIED
+    assert _status(con, SID)[0] == "read"
+
+
+def test_no_status_moves_a_message_off_a_failure_or_back():
+    statuses = list(webhooks._RANK)
+    for failure in ("failed", "undelivered", "canceled"):
+        assert not [new for new in statuses if webhooks.moves(failure, new)], failure
+    for old in statuses:
+        for new in statuses:
+            if webhooks.moves(old, new):
+                assert webhooks._RANK[old] < webhooks._RANK[new], (old, new)
+    assert webhooks.moves("delivered", "read") and webhooks.moves("queued", "failed")
+    assert webhooks.moves(None, "sent") and webhooks.moves("receiving", "sent")
 
 
 def test_callback_for_someone_elses_message_is_ignored(sent):
@@ -161,10 +205,86 @@ def test_help_and_replies_are_kept_for_the_inbox(fresh_db):
 
 def test_repeated_inbound_stop_is_applied_once(fresh_db):
     params = {"MessageSid": "SM1", "From": "+551", "Body": "STOP"}
-    assert webhooks.handle_inbound(fresh_db, params, "tok").outcome == webhooks.APPLIED
+    assert webhooks.handle_inbound(fresh_db, params).outcome == webhooks.APPLIED
     fresh_db.execute("DELETE FROM suppressions")  # the operator took it off since
-    assert webhooks.handle_inbound(fresh_db, params, "tok").outcome == webhooks.REPEAT
+    assert webhooks.handle_inbound(fresh_db, params).outcome == webhooks.REPEAT
     assert fresh_db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+
+
+def test_a_stop_replayed_after_start_leaves_the_number_opted_in(fresh_db):
+    stop = {"MessageSid": "SM1", "From": "+551", "Body": "STOP"}
+    webhooks.handle_inbound(fresh_db, stop)
+    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM2", "From": "+551", "Body": "START"})
+    assert webhooks.handle_inbound(fresh_db, stop).outcome == webhooks.REPEAT
+    assert fresh_db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+
+
+def _deliver_at_once(con, deliver, times: int = 2) -> list[webhooks.Result]:
+    """`deliver(cursor)` from `times` threads released together, each on its own cursor."""
+    gate = threading.Barrier(times)
+    results: list[webhooks.Result] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        cur = con.cursor()
+        try:
+            gate.wait()
+            results.append(deliver(cur))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            cur.close()
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+def test_two_concurrent_deliveries_of_one_stop_apply_once(fresh_db):
+    stop = {"MessageSid": "SM1", "From": "+551", "Body": "STOP"}
+    results = _deliver_at_once(fresh_db, lambda cur: webhooks.handle_inbound(cur, stop))
+    assert sorted(r.outcome for r in results) == [webhooks.APPLIED, webhooks.REPEAT]
+    assert fresh_db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 1
+    assert fresh_db.execute("SELECT key FROM webhook_events").fetchall() == [("inbound:SM1",)]
+
+
+def test_two_concurrent_deliveries_of_one_status_callback_apply_once(sent):
+    con, _ = sent
+    params = {"MessageSid": SID, "MessageStatus": "delivered", "Price": "-0.04",
+              "PriceUnit": "USD"}
+    results = _deliver_at_once(con, lambda cur: webhooks.handle_status(cur, params))
+    assert sorted(r.outcome for r in results) == [webhooks.APPLIED, webhooks.REPEAT]
+    assert _status(con, SID)[0] == "delivered"
+    assert con.execute("SELECT count(*) FROM webhook_events").fetchone()[0] == 1
+
+
+def test_a_stop_received_before_the_upgrade_is_still_a_repeat_after_it(db_path):
+    """Version 11 gives replies already in the inbox their signed key (they had token keys)."""
+    import duckdb
+
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for version, statements in store.MIGRATIONS:
+        if version <= 9:
+            for statement in statements:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    con.execute("""INSERT INTO inbound_messages VALUES ('SM1', '+551', '+552', 'STOP', 'stop',
+                   now())""")
+    con.execute("INSERT INTO webhook_events VALUES ('token:idem-1', 'inbound', now())")
+    con.close()
+    con = store.connect(db_path)
+    try:
+        assert con.execute("SELECT key FROM webhook_events").fetchall() == [("inbound:SM1",)]
+        replay = {"MessageSid": "SM1", "From": "+551", "Body": "STOP"}
+        assert webhooks.handle_inbound(con, replay).outcome == webhooks.REPEAT
+        assert con.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 def test_public_url_must_be_a_base_url():

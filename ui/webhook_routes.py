@@ -5,6 +5,8 @@ console (Streamlit 1.53+), so there is no second server to start. This module on
 HTTP request into the pure steps (verify, then apply once) and their result into a response:
 403 and nothing changed for a request that is not signed by Twilio for the configured public
 URL, 200 otherwise (Twilio retries anything else, and a repeat is harmless by construction).
+Headers other than the signature are not read: Twilio does not sign them, so a replay could
+carry any I-Twilio-Idempotency-Token; smscore.webhooks tells events apart by what is signed.
 """
 
 from __future__ import annotations
@@ -57,28 +59,27 @@ async def _verified(request: Request) -> tuple[dict[str, str], dict[str, str]] |
     return params, cfg
 
 
-def _endpoint(apply: Callable[[dict[str, str], dict[str, str], str | None], webhooks.Result],
+def _endpoint(apply: Callable[[dict[str, str], dict[str, str]], webhooks.Result],
               reply: Callable[[], Response]):  # noqa: ANN202 - a Starlette endpoint
     async def endpoint(request: Request) -> Response:
         checked = await _verified(request)
         if checked is None:
             return PlainTextResponse("forbidden", status_code=403)
         params, cfg = checked
-        token = request.headers.get("I-Twilio-Idempotency-Token")
-        result = await run_in_threadpool(apply, params, cfg, token)
+        result = await run_in_threadpool(apply, params, cfg)
         _LOG.info("webhook %s: %s %s", request.url.path, result.outcome, result.detail)
         return reply()
     return endpoint
 
 
-def _status(params: dict[str, str], cfg: dict[str, str], token: str | None) -> webhooks.Result:
+def _status(params: dict[str, str], cfg: dict[str, str]) -> webhooks.Result:
     with _unit(cfg) as cur:
-        return webhooks.handle_status(cur, params, token)
+        return webhooks.handle_status(cur, params)
 
 
-def _inbound(params: dict[str, str], cfg: dict[str, str], token: str | None) -> webhooks.Result:
+def _inbound(params: dict[str, str], cfg: dict[str, str]) -> webhooks.Result:
     with _unit(cfg) as cur:
-        return webhooks.handle_inbound(cur, params, token, webhooks.extra_stop_words(cfg))
+        return webhooks.handle_inbound(cur, params, extra_stop=webhooks.extra_stop_words(cfg))
 
 
 ROUTES = [
