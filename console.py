@@ -52,6 +52,7 @@ def main() -> None:
 if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
     main()
 else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
-    from ui import session_routes, webhook_routes
+    from ui import script_errors, session_routes, webhook_routes
 
-    app = st.App(__file__, routes=[*webhook_routes.ROUTES, *session_routes.ROUTES])
+    app = st.App(__file__, routes=[*webhook_routes.ROUTES, *session_routes.ROUTES],
+                 on_script_error=script_errors.on_script_error)

@@ -12,6 +12,7 @@ import pandas as pd
 from smscore import audit, phones
 from smscore.audit import Actor
 from smscore.store import query_df
+from smscore.writes import write
 
 BROWSE_COLUMNS = ["id", "phone", "name", "country", "categories"]
 MAX_PAGE = 10_000
@@ -88,20 +89,30 @@ def add_category(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     name = (name or "").strip()
     if not name:
         raise ValueError(f"a category needs a name; got {name!r}")
-    exists = con.execute("SELECT count(*) FROM categories WHERE name = ?", [name]).fetchall()[0][0]
-    if not exists:
-        con.execute("INSERT INTO categories (name) VALUES (?)", [name])
-    return not exists
+
+    def add(c: duckdb.DuckDBPyConnection) -> bool:
+        rows = c.execute("INSERT INTO categories (name) VALUES (?) ON CONFLICT DO NOTHING "
+                         "RETURNING id", [name]).fetchall()
+        return bool(rows)
+
+    return write(con, add)
 
 
 def remove_category(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Delete a category and its memberships (the contacts stay); returns contacts unlinked."""
-    row = con.execute("SELECT id FROM categories WHERE name = ?", [name]).fetchall()
-    if not row:
+
+    def remove(c: duckdb.DuckDBPyConnection) -> int | None:
+        row = c.execute("SELECT id FROM categories WHERE name = ?", [name]).fetchall()
+        if not row:
+            return None
+        unlinked = c.execute("DELETE FROM contact_categories WHERE category_id = ?",
+                             [row[0][0]]).fetchall()[0][0]
+        c.execute("DELETE FROM categories WHERE id = ?", [row[0][0]])
+        return int(unlinked)
+
+    unlinked = write(con, remove)
+    if unlinked is None:
         raise ValueError(f"no category named {name!r}")
-    unlinked = con.execute("DELETE FROM contact_categories WHERE category_id = ?",
-                           [row[0][0]]).fetchall()[0][0]
-    con.execute("DELETE FROM categories WHERE id = ?", [row[0][0]])
     return unlinked
 
 
@@ -109,14 +120,15 @@ def suppress(con: duckdb.DuckDBPyConnection, raw: str, reason: str = "opt-out",
              source: str | None = "console", default_country: str = "BR") -> str:
     """Add a number (any form) to the opt-out list; returns its E.164. A first reason is kept."""
     phone = phones.normalise(raw, default_country).e164
-    con.execute("INSERT OR IGNORE INTO suppressions (phone, reason, source) VALUES (?, ?, ?)",
-                [phone, reason, source])
+    write(con, lambda c: c.execute("INSERT OR IGNORE INTO suppressions (phone, reason, source) "
+                                   "VALUES (?, ?, ?)", [phone, reason, source]))
     return phone
 
 
 def unsuppress(con: duckdb.DuckDBPyConnection, phone: str) -> bool:
     """Take an E.164 number off the opt-out list; False when it was not on it."""
-    return con.execute("DELETE FROM suppressions WHERE phone = ?", [phone]).fetchall()[0][0] > 0
+    return write(con, lambda c: c.execute("DELETE FROM suppressions WHERE phone = ?",
+                                          [phone]).fetchall()[0][0]) > 0
 
 
 def clear_suppressions(con: duckdb.DuckDBPyConnection, actor: Actor) -> int:
@@ -126,15 +138,13 @@ def clear_suppressions(con: duckdb.DuckDBPyConnection, actor: Actor) -> int:
     clearing nor records one that did not happen. Numbers that replied STOP stay blocked at
     Twilio (error 21610) whatever this list says; clearing it only lets the console quote them.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
-        removed = con.execute("DELETE FROM suppressions").fetchall()[0][0]
-        audit.record(con, actor, "opt-out.clear", None, {"removed": removed})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return int(removed)
+
+    def clear(c: duckdb.DuckDBPyConnection) -> int:
+        removed = c.execute("DELETE FROM suppressions").fetchall()[0][0]
+        audit.record(c, actor, "opt-out.clear", None, {"removed": removed})
+        return int(removed)
+
+    return write(con, clear)
 
 
 def list_suppressions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

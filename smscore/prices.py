@@ -21,6 +21,7 @@ import pandas as pd
 from smscore.gateway import CarrierPrice, Gateway
 from smscore.money import to_decimal
 from smscore.store import PROJECT_ROOT, query_df
+from smscore.writes import write
 
 DATA_DIR = PROJECT_ROOT / "data"
 EMBEDDED_PRICES = DATA_DIR / "twilio-sms-prices-2023-09.csv"
@@ -111,36 +112,52 @@ def _borrowed_rows(rows: list[CarrierPrice]) -> list[CarrierPrice]:
 
 def store_price_list(con: duckdb.DuckDBPyConnection, prices: Iterable[CarrierPrice], *,
                      source: str, as_of: date) -> PriceList:
-    """Save prices as a new list in one transaction: a failed refresh keeps the old list."""
+    """Save prices as a new list in one unit of work: a failed refresh keeps the old list."""
+    frame = _price_frame(prices, source)
+    write(con, lambda c: _insert_list(c, frame, source, as_of))
+    return current_list(con)
+
+
+def _price_frame(prices: Iterable[CarrierPrice], source: str) -> pd.DataFrame:
     frame = pd.DataFrame([p.__dict__ for p in prices])
     if frame.empty:
         raise ValueError(f"refusing to store an empty price list from {source!r}")
     frame["base_price"] = frame["base_price"].astype(str)
     frame["current_price"] = frame["current_price"].astype(str)
-    con.execute("BEGIN TRANSACTION")
+    return frame
+
+
+def _insert_list(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str,
+                 as_of: date) -> None:
+    list_id = con.execute("INSERT INTO price_lists (source, as_of) VALUES (?, ?) RETURNING id",
+                          [source, as_of]).fetchall()[0][0]
+    con.register("_incoming_prices", frame)
     try:
-        list_id = con.execute("INSERT INTO price_lists (source, as_of) VALUES (?, ?) RETURNING id",
-                              [source, as_of]).fetchone()[0]
-        con.register("_incoming_prices", frame)
         con.execute("""INSERT INTO prices SELECT ?, iso, country, carrier, mcc, mnc, number_type,
                            CAST(NULLIF(base_price, 'None') AS DECIMAL(18, 6)),
                            CAST(current_price AS DECIMAL(18, 6)), currency
                        FROM _incoming_prices""", [list_id])
+    finally:
         con.unregister("_incoming_prices")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return current_list(con)
 
 
 def ensure_prices(con: duckdb.DuckDBPyConnection) -> PriceList:
-    """The current price list, loading the embedded default into an empty database."""
+    """The current price list, loading the embedded default into an empty database.
+
+    Two first page runs at once (two tabs on a new workspace) may both find it empty: the
+    check is made again inside the unit of work, so the default is loaded once.
+    """
     found = _latest(con)
     if found is not None:
         return found
-    store_price_list(con, parse_twilio_csv(), source=EMBEDDED_SOURCE, as_of=EMBEDDED_AS_OF)
-    ensure_carrier_fees(con)
+    frame = _price_frame(parse_twilio_csv(), EMBEDDED_SOURCE)  # the slow part, before the unit
+
+    def load(c: duckdb.DuckDBPyConnection) -> None:
+        if _latest(c) is None:
+            _insert_list(c, frame, EMBEDDED_SOURCE, EMBEDDED_AS_OF)
+            ensure_carrier_fees(c)
+
+    write(con, load)
     return current_list(con)
 
 
@@ -158,15 +175,19 @@ def current_list(con: duckdb.DuckDBPyConnection) -> PriceList:
 
 def ensure_carrier_fees(con: duckdb.DuckDBPyConnection, path: Path = EMBEDDED_FEES) -> int:
     """Load the dated US/CA carrier-fee table unless the operator already has one."""
-    if con.execute("SELECT count(*) FROM carrier_fees").fetchone()[0]:
-        return 0
     with open(path, newline="", encoding="utf-8") as fh:
         recs = list(csv.DictReader(fh))
-    for r in recs:
-        set_carrier_fee(con, r["iso"], r["carrier"], r["sender_type"], to_decimal(r["fee"]),
-                        currency=r["currency"], as_of=date.fromisoformat(r["as_of"]),
-                        source=r["source"])
-    return len(recs)
+
+    def load(c: duckdb.DuckDBPyConnection) -> int:
+        if c.execute("SELECT count(*) FROM carrier_fees").fetchall()[0][0]:
+            return 0
+        for r in recs:
+            set_carrier_fee(c, r["iso"], r["carrier"], r["sender_type"], to_decimal(r["fee"]),
+                            currency=r["currency"], as_of=date.fromisoformat(r["as_of"]),
+                            source=r["source"])
+        return len(recs)
+
+    return write(con, load)
 
 
 def set_carrier_fee(con: duckdb.DuckDBPyConnection, iso: str, carrier: str, sender_type: str,

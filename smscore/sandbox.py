@@ -27,6 +27,7 @@ from smscore.money import Money, to_decimal
 from smscore.schedule import MAX_LEAD, MIN_LEAD
 from smscore.segments import segments_of
 from smscore.store import Workspace, get_setting, set_setting
+from smscore.writes import write
 
 _VERIFIED_KEY = "sandbox_verified_numbers"  # a JSON list, kept with the console settings
 SANDBOX_SENDER = "+15005550006"  # Twilio's test-credentials "From" number that always passes
@@ -71,7 +72,7 @@ class SandboxGateway:
         with self._use():
             if self._con.execute("SELECT count(*) FROM sandbox_account").fetchone()[0]:
                 return  # the usual case: no write on every page run
-            self._con.execute(
+            self._write_held(
                 "INSERT OR IGNORE INTO sandbox_account (id, sid, type, status, balance, currency) "
                 "VALUES (1, ?, 'Full', 'active', ?, ?)",
                 ["AC" + uuid.uuid4().hex, STARTING_BALANCE.amount, STARTING_BALANCE.currency])
@@ -173,31 +174,27 @@ class SandboxGateway:
                      account.balance.currency)
         now = utcnow()
         sid = "SM" + uuid.uuid4().hex
+        status = "queued" if when is None else "scheduled"
+
+        def pay_and_create(con: duckdb.DuckDBPyConnection) -> None:
+            paid = con.execute(
+                "UPDATE sandbox_account SET balance = balance - ?, updated_at = ? "
+                "WHERE id = 1 AND balance >= ? RETURNING balance",
+                [cost.amount, now, cost.amount]).fetchall()
+            if not paid:
+                left = con.execute("SELECT balance, currency FROM sandbox_account "
+                                   "WHERE id = 1").fetchall()[0]
+                raise _exhausted(cost, Money(*left))
+            con.execute(
+                "INSERT INTO sandbox_messages (sid, to_number, sender, body, status, "
+                "num_segments, price, price_unit, date_created, date_updated, send_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [sid, to, sender, body, status, segments, cost.amount, cost.currency, now, now,
+                 when])
+
         with self._use():
-            self._con.execute("BEGIN TRANSACTION")
-            try:
-                paid = self._con.execute(
-                    "UPDATE sandbox_account SET balance = balance - ?, updated_at = ? "
-                    "WHERE id = 1 AND balance >= ? RETURNING balance",
-                    [cost.amount, now, cost.amount]).fetchone()
-                if paid is None:
-                    left = self._con.execute("SELECT balance, currency FROM sandbox_account "
-                                             "WHERE id = 1").fetchone()
-                    self._con.execute("ROLLBACK")
-                    raise _exhausted(cost, Money(*left))
-                self._con.execute(
-                    "INSERT INTO sandbox_messages (sid, to_number, sender, body, status, "
-                    "num_segments, price, price_unit, date_created, date_updated, send_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [sid, to, sender, body, "queued" if when is None else "scheduled",
-                     segments, cost.amount, cost.currency, now, now, when])
-                self._con.execute("COMMIT")
-                crashpoints.committed()  # "Twilio" has the message; our ledger does not yet
-            except GatewayError:
-                raise
-            except Exception:
-                self._con.execute("ROLLBACK")
-                raise
+            write(self._con, pay_and_create)
+        crashpoints.committed()  # "Twilio" has the message; our ledger does not yet
         # Like Twilio at create time: queued, segments known, price not yet reported.
         return MessageResult(sid=sid, to=to, status="queued" if when is None else "scheduled",
                              num_segments=segments, price=None, price_unit=None,
@@ -211,12 +208,14 @@ class SandboxGateway:
             if row is None or row[0] != "scheduled":
                 raise GatewayError(f"This message cannot be canceled ({sid} is "
                                    f"{row[0] if row else 'unknown'})", code=30409, status=400)
-            self._con.execute("BEGIN TRANSACTION")
-            self._con.execute("UPDATE sandbox_messages SET status = 'canceled', date_updated = ? "
-                              "WHERE sid = ?", [utcnow(), sid])
-            self._con.execute("UPDATE sandbox_account SET balance = balance + ? WHERE id = 1",
-                              [row[1]])
-            self._con.execute("COMMIT")
+
+            def refund(con: duckdb.DuckDBPyConnection) -> None:
+                con.execute("UPDATE sandbox_messages SET status = 'canceled', date_updated = ? "
+                            "WHERE sid = ?", [utcnow(), sid])
+                con.execute("UPDATE sandbox_account SET balance = balance + ? WHERE id = 1",
+                            [row[1]])
+
+            write(self._con, refund)
         return self._messages("WHERE sid = ?", [sid])[0]
 
     def fetch(self, sid: str) -> MessageResult:
@@ -228,11 +227,11 @@ class SandboxGateway:
                 raise GatewayError(f"The requested resource /Messages/{sid}.json was not found",
                                    code=20404, status=404, sent=True)
             if row[0] == "scheduled":
-                self._con.execute("UPDATE sandbox_messages SET status = 'queued', date_updated = ?"
-                                  " WHERE sid = ? AND send_at <= ?", [utcnow(), sid, utcnow()])
+                self._write_held("UPDATE sandbox_messages SET status = 'queued', date_updated = ?"
+                                 " WHERE sid = ? AND send_at <= ?", [utcnow(), sid, utcnow()])
             elif row[0] in _NEXT_STATUS:
-                self._con.execute("UPDATE sandbox_messages SET status = ?, date_updated = ? "
-                                  "WHERE sid = ?", [_NEXT_STATUS[row[0]], utcnow(), sid])
+                self._write_held("UPDATE sandbox_messages SET status = ?, date_updated = ? "
+                                 "WHERE sid = ?", [_NEXT_STATUS[row[0]], utcnow(), sid])
         return self._messages("WHERE sid = ?", [sid])[0]
 
     def messages_to(self, to: str, since: datetime, *,
@@ -299,7 +298,12 @@ class SandboxGateway:
 
     def _write(self, sql: str, params: list[object]) -> None:
         with self._use():
-            self._con.execute(sql, params)
+            self._write_held(sql, params)
+
+    def _write_held(self, sql: str, params: list[object]) -> None:
+        """One statement as a unit of work on the connection `_use` holds (a page's top-up and
+        a sender's debit change the same account row)."""
+        write(self._con, lambda con: con.execute(sql, params))
 
 
 def _origin(sender: str) -> dict[str, str | None]:

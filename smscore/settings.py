@@ -17,6 +17,7 @@ import duckdb
 from smscore.money import to_decimal
 from smscore.problems import coded
 from smscore.store import get_setting, set_setting
+from smscore.writes import write
 
 LANGUAGES = ("en", "pt-BR")
 SENDER_TYPES = ("long code", "toll free", "short code")
@@ -91,11 +92,22 @@ def load_settings(con: duckdb.DuckDBPyConnection) -> Settings:
 def save_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> Settings:
     """Validate and store every setting."""
     settings.validated()
-    for name, value in asdict(settings).items():
-        set_setting(con, name, str(value).lower() if isinstance(value, bool) else str(value))
+
+    def store_all(c: duckdb.DuckDBPyConnection) -> None:
+        for name, value in asdict(settings).items():
+            set_setting(c, name, str(value).lower() if isinstance(value, bool) else str(value))
+
+    write(con, store_all)
     return settings
 
 
 def update_settings(con: duckdb.DuckDBPyConnection, **changes: object) -> Settings:
-    """Change some settings, keeping the others."""
-    return save_settings(con, replace(load_settings(con), **changes))
+    """Change some settings, keeping the others (read and written in one unit of work, so two
+    admins changing different settings at once both keep their change)."""
+    saved: list[Settings] = []
+
+    def change(c: duckdb.DuckDBPyConnection) -> None:
+        saved[:] = [save_settings(c, replace(load_settings(c), **changes))]
+
+    write(con, change)
+    return saved[0]

@@ -94,7 +94,13 @@ def wait_for_run(page: Page, timeout: float = 20_000) -> None:
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     wait_for_run(page)
+    no_error(page)
+
+
+def no_error(page: Page) -> None:
+    """Neither Streamlit's exception box nor the console's own error sentence is on the page."""
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator(".st-key-script_error")).to_have_count(0)
 
 
 def button(page: Page, label: str):

@@ -394,3 +394,23 @@ def test_viewer_home_has_no_link_to_send(db):
 
     assert links_to_send(signed_in(db, "operator"))
     assert not links_to_send(signed_in(db, "viewer"))
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+def test_an_error_escaping_a_page_is_one_sentence_with_a_reference_not_a_traceback():
+    def failing_page() -> None:
+        import duckdb
+
+        from ui import script_errors
+
+        try:
+            raise duckdb.TransactionException("TransactionContext Error: Conflict on update!")
+        except duckdb.TransactionException as exc:
+            script_errors.on_script_error(exc)
+
+    at = AppTest.from_function(failing_page).run()
+    assert not at.exception
+    [shown] = [e.value for e in at.error]
+    assert shown.startswith("The workspace was busy and this change was not saved")
+    assert "Conflict" not in shown and "duckdb" not in shown.lower()

@@ -229,7 +229,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.mark.browser
 def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path):
-    from browser import button, nav_link, open_page, streamlit_server, wait_for_run
+    from browser import button, nav_link, no_error, open_page, streamlit_server, wait_for_run
     from playwright.sync_api import expect
 
     from smscore.importer import import_contacts
@@ -282,7 +282,7 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
             counts = ws.sql("SELECT (SELECT count(*) FROM contacts) AS contacts, "
                             "(SELECT count(*) FROM sandbox_messages) AS received, "
                             "(SELECT count(DISTINCT to_number) FROM sandbox_messages) AS people")
-        expect(page.get_by_test_id("stException")).to_have_count(0)
+        no_error(page)
     for name, done in results.items():
         assert done.returncode == 0, f"{name}: {done.stderr}"
         assert "lock" not in done.stderr.lower() and "Traceback" not in done.stderr, name
