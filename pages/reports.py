@@ -8,7 +8,8 @@ from smscore import audit, export, reports, sender
 from ui import auth, formats, inbox, outcomes, setup, vocab
 from ui.i18n import current_language, t, tn, translate
 from ui.outcomes import explained
-from ui.tables import REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns, shown
+from ui.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
+                       private, shown)
 
 ctx = setup.page("nav.reports")
 lang = current_language()
@@ -79,7 +80,7 @@ def _send_log(batch_id: str | None) -> None:
                          else vocab.word("state", s, lang))
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
     page = explained(page)
-    st.dataframe(shown(page, ctx.settings.time_zone), hide_index=True, width="stretch",
+    st.dataframe(shown(private(page), ctx.settings.time_zone), hide_index=True, width="stretch",
                  column_config={
         **vocab.column_labels(page, lang),
         "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action"),

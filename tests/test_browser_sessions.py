@@ -184,3 +184,46 @@ def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Bro
                          ).fetchall()[0][0]
     con.close()
     assert failures == 11 and locked is not None
+
+
+def _sent_batch(db: Path) -> None:
+    """A small sandbox batch sent through the CLI before the server starts."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), "send", "--body",
+                           "Promoção de verão", "--yes"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def _grid_download(page: Page, tab: str) -> str:
+    """Download a tab's grid through Streamlit's own toolbar, as a person would."""
+    grid = page.get_by_role("tabpanel", name=tab).get_by_test_id("stDataFrame").first
+    grid.hover()
+    with page.expect_download() as info:
+        grid.get_by_role("button", name="Download as CSV").click()
+    return Path(info.value.path()).read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("role,masked", [("viewer", True), ("operator", False)])
+def test_the_send_log_grid_gives_a_viewer_no_phone_number_to_download(page, team_db, tmp_path,
+                                                                      role, masked):
+    _sent_batch(team_db)
+    con = duckdb.connect(str(team_db))
+    phones = [r[0] for r in con.execute("SELECT phone FROM messages").fetchall()]
+    con.close()
+    # Chromium's save-file picker cannot be clicked headless: Streamlit then falls back to a link.
+    page.add_init_script("delete window.showSaveFilePicker")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        signed_in_page(page, url, f"{role}@example.com")
+        open_page(page, f"{url}/reports")
+        page.get_by_test_id("stSelectbox").filter(has_text="Batch").click()
+        page.get_by_role("option").nth(1).click()  # the one batch, after "All batches"
+        wait_for_run(page)
+        page.get_by_role("tab", name="Send log").click()
+        wait_for_run(page)
+        text = _grid_download(page, "Send log")
+    assert phones and all((p in text) != masked for p in phones)
+    if masked:
+        assert "•" in text

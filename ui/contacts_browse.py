@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import contacts
-from ui import formats, vocab
+from ui import formats, tables, vocab
 from ui.contacts_import import region_label
 from ui.i18n import current_language, t, tn, translate
 from ui.setup import Context
@@ -38,7 +38,7 @@ def show(ctx: Context) -> None:
     frame, total = contacts.browse(ctx.con, search=search or None, category=category,
                                    country=country, limit=size, offset=(number - 1) * size)
     pages = max(1, -(-total // size))
-    st.dataframe(vocab.localized(frame, lang), hide_index=True, width="stretch",
+    st.dataframe(vocab.localized(tables.private(frame), lang), hide_index=True, width="stretch",
                  column_config={"id": None, "phone": t("contacts.col_phone"),
                                 "name": t("contacts.col_name"),
                                 "country": t("contacts.col_country"),

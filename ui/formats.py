@@ -145,3 +145,11 @@ def country_matches(iso: str, needle: str) -> bool:
     if wanted == iso.casefold():
         return True
     return any(wanted in _folded(country_name(iso, lang)) for lang in _LOCALES)
+
+
+def masked_phone(text: str) -> str:
+    """`+5511987654321` -> `+5511•••••4321`: enough to tell two recipients apart in a support
+    call, not enough to text them. Short or odd values keep only their last two characters."""
+    if len(text) >= 10:
+        return text[:5] + "•" * (len(text) - 9) + text[-4:]
+    return "•" * max(len(text) - 2, 0) + text[-2:]

@@ -11,6 +11,7 @@ import duckdb
 import streamlit as st
 
 from smscore import simulate, webhooks
+from ui import tables
 from ui.i18n import t
 from ui.untrusted import md
 
@@ -65,7 +66,7 @@ def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: boo
     if box.empty:
         st.caption(t("inbox.empty"))
         return
-    st.dataframe(box, hide_index=True, width="stretch", column_config={
+    st.dataframe(tables.private(box), hide_index=True, width="stretch", column_config={
         "received_at": t("inbox.col_received"), "from_number": t("inbox.col_from"),
         "body": t("inbox.col_body"), "keyword": t("inbox.col_keyword"),
         "to_number": t("inbox.col_to")})

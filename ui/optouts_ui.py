@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import audit, contacts
-from ui import auth, formats, removals, setup, vocab
+from ui import auth, formats, removals, setup, tables, vocab
 from ui.i18n import current_language, t, tn
 from ui.setup import Context
 from ui.untrusted import md
@@ -50,7 +50,7 @@ def show(ctx: Context) -> None:
     lang = current_language()
     st.caption(t("contacts.optout_help"))
     frame = contacts.list_suppressions(ctx.con)
-    shown = vocab.localized(frame, lang).assign(
+    shown = vocab.localized(tables.private(frame), lang).assign(
         created_at=[formats.when(v, lang, ctx.settings.time_zone) for v in frame["created_at"]],
         reason=[vocab.word("reason", v, lang) for v in frame["reason"]])
     st.dataframe(shown, hide_index=True, width="stretch",
@@ -64,8 +64,8 @@ def show(ctx: Context) -> None:
             st.error(md(vocab.reason(st.session_state.optout_error, lang)))
     with c2:
         if len(frame):
-            phone = st.selectbox(t("contacts.optout_remove"), list(frame["phone"]),
-                                 key="optout_to_remove")
+            phone = st.selectbox(t("contacts.optout_remove"),
+                                 list(tables.private(frame)["phone"]), key="optout_to_remove")
             st.button(t("contacts.remove"), key="optout_remove", on_click=removals.ask,
                       args=("optout", phone), disabled=not setup.can("optouts"))
             st.button(t("contacts.optout_clear"), key="optout_clear", on_click=removals.ask,

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import formats, vocab
+from ui import formats, setup, vocab
 from ui.i18n import current_language, t
 
 _MONEY = ("estimate_min", "estimate_max", "actual", "variance", "estimate")
@@ -30,6 +30,22 @@ def money_columns(frame: pd.DataFrame) -> dict[str, object]:
 
 def _money_key(col: str) -> str:
     return "col.estimate" if col == "estimate" else f"reports.col_{col}"
+
+
+PHONE_COLUMNS = ("phone", "from_number", "to_number")
+
+
+def private(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as this person may take it away: phone numbers masked unless their role may
+    export them. Every grid has a download button of its own (Streamlit's toolbar), so what a
+    grid shows is what its viewer can export: the mask is applied before the data leaves."""
+    if setup.can("export_phones"):
+        return frame
+    out = frame.copy()
+    for col in PHONE_COLUMNS:
+        if col in out:
+            out[col] = [formats.masked_phone(v) if isinstance(v, str) else v for v in out[col]]
+    return out
 
 
 def shown(frame: pd.DataFrame, zone: str, lang: str | None = None) -> pd.DataFrame:
