@@ -184,8 +184,11 @@ def reset_password(con: duckdb.DuckDBPyConnection, email: str, password: str,
 # --- sign-in ------------------------------------------------------------------------------------
 
 def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
-            now: datetime | None = None) -> Principal:
-    """Check a password; count failures, lock after MAX_FAILURES, audit every outcome."""
+            now: datetime | None = None, *, via: str = "console") -> Principal:
+    """Check a password; count failures, lock after MAX_FAILURES, audit every outcome.
+
+    `via` is where the password was typed ('console', 'cli'), for the Principal and the trail.
+    """
     now = now or utcnow()
     key = (email or "").strip().lower()
     rows = con.execute("SELECT role, password_hash, disabled, failures, lockouts, locked_until "
@@ -193,27 +196,27 @@ def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
     if not rows or rows[0][1] is None:
         _verify(_DUMMY_HASH, password)  # same work as a real check: timing reveals nothing
         # Not the typed e-mail: people type their password into that field by mistake.
-        audit.record(con, Actor("(unknown account)", "console"), "sign-in.failure", None,
+        audit.record(con, Actor("(unknown account)", via), "sign-in.failure", None,
                      {"reason": "unknown account"}, at=now)
         raise SignInError("wrong e-mail or password")
     role, hashed, disabled, failures, lockouts, locked_until = rows[0]
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
-        audit.record(con, Actor(key, "console"), "sign-in.locked", key, {"wait_s": wait}, at=now)
+        audit.record(con, Actor(key, via), "sign-in.locked", key, {"wait_s": wait}, at=now)
         raise SignInError(f"this account is locked after {MAX_FAILURES} failed sign-ins; "
                           f"try again in {wait} s")
     if not _verify(hashed, password):
-        _failed(con, key, failures + 1, lockouts, now)
+        _failed(con, key, failures + 1, lockouts, now, via)
     if disabled:
-        audit.record(con, Actor(key, "console"), "sign-in.failure", key, {"reason": "disabled"},
+        audit.record(con, Actor(key, via), "sign-in.failure", key, {"reason": "disabled"},
                      at=now)
         raise SignInError("this account is disabled; ask an admin")
     con.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE email = ?", [key])
     if _HASHER.check_needs_rehash(hashed):
         con.execute("UPDATE users SET password_hash = ? WHERE email = ?",
                     [_HASHER.hash(password), key])
-    audit.record(con, Actor(key, "console"), "sign-in", key, at=now)
-    return Principal(key, role, "console")
+    audit.record(con, Actor(key, via), "sign-in", key, at=now)
+    return Principal(key, role, via)
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -229,8 +232,8 @@ def lockout_length(lockouts: int) -> timedelta:
 
 
 def _failed(con: duckdb.DuckDBPyConnection, email: str, failures: int, lockouts: int,
-            now: datetime) -> None:
-    actor = Actor(email, "console")
+            now: datetime, via: str = "console") -> None:
+    actor = Actor(email, via)
     if failures < MAX_FAILURES:
         con.execute("UPDATE users SET failures = ? WHERE email = ?", [failures, email])
         audit.record(con, actor, "sign-in.failure", email, {"failures": failures}, at=now)
