@@ -66,9 +66,13 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
                              category=args.category, mapping=mapping or None,
                              on_duplicate="update" if args.update else "skip")
     from smscore.audit import Actor, record
-    record(con, Actor.cli(), "import", Path(args.file).name,
-           {"imported": report.imported, "updated": report.updated, "rejected": report.rejected})
-    print(f"imported {report.imported}, updated {report.updated}, rejected {report.rejected} "
+    from smscore.writes import write
+
+    # The trail holds the counts printed here and shown on the Contacts page, by the same names.
+    write(con, lambda cur: record(cur, Actor.cli(), "import", Path(args.file).name,
+                                  report.counts()))
+    print(f"imported {report.imported}, updated {report.updated}, already in the workspace "
+          f"{report.already}, rejected {report.rejected} "
           f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
