@@ -21,7 +21,11 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 # Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
 # form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
 # and empties this dict (tests/test_i18n.py fails while it holds anything).
-_STRINGS: dict[str, tuple[str, str]] = {}
+_STRINGS: dict[str, tuple[str, str]] = {
+    # The batch states smscore.outcome added (issue 17): one word on every surface.
+    "outcome.awaiting_approval": ("awaiting approval", "aguardando aprovação"),
+    "outcome.rejected": ("rejected", "rejeitado"),
+}
 
 _INDEX = {"en": 0, "pt-BR": 1}
 
