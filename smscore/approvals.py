@@ -18,6 +18,7 @@ import pandas as pd
 
 from smscore import audit
 from smscore.audit import Actor
+from smscore.batchid import short_id
 from smscore.clock import utcnow
 from smscore.money import Money, to_decimal
 from smscore.problems import Problem, coded
@@ -124,16 +125,16 @@ def ensure_sendable(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """Refuse to send a batch that awaits approval or was rejected."""
     status = _status(con, batch_id)
     if status == AWAITING:
-        raise coded(ApprovalError, "approvals.awaits", batch=batch_id[:12])
+        raise coded(ApprovalError, "approvals.awaits", batch=short_id(batch_id))
     if status == REJECTED:
-        raise coded(ApprovalError, "approvals.was_rejected", batch=batch_id[:12])
+        raise coded(ApprovalError, "approvals.was_rejected", batch=short_id(batch_id))
 
 
 def _awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
     """The batch's confirmer; raise unless it awaits approval."""
     status = _status(con, batch_id)
     if status != AWAITING:
-        raise coded(ApprovalError, "approvals.not_awaiting", batch=batch_id[:12], status=status)
+        raise coded(ApprovalError, "approvals.not_awaiting", batch=short_id(batch_id), status=status)
     return con.execute("SELECT confirmed_by FROM batches WHERE id = ?",
                        [batch_id]).fetchall()[0][0]
 

@@ -308,7 +308,7 @@ def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import safe_frame, write_csv
     from smscore.reports import cost_report
 
-    frame = cost_report(con, args.by, args.batch)
+    frame = cost_report(con, args.by, _batch_id(con, args.batch) if args.batch else None)
     if args.csv:
         write_csv(frame, args.csv)
     if args.json:
@@ -483,6 +483,7 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
     """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
     from smscore import approvals, audit, ledger
     from smscore.audit import Actor
+    from smscore.batchid import short_id
     from smscore.money import Money
 
     send_at = getattr(args, "send_at", None)
@@ -503,7 +504,7 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
     if held:
         print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
               f"another admin approves it on the console or with `python -m smscore approve "
-              f"{batch_id}`")
+              f"{short_id(batch_id)}`")
         return 0
     return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
@@ -523,11 +524,12 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import ledger, resend
 
     with ws.unit() as con:
-        plan = resend.plan(con, args.batch)
+        batch_id = _batch_id(con, args.batch)
+        plan = resend.plan(con, batch_id)
         if plan.left_out:
             print(f"left out: {resend.describe_left_out(plan.left_out)}")
         gateway, default_sender = open_gateway(con)
-        sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
+        sender = args.sender or ledger.batch_info(con, batch_id)["sender"] or default_sender
         quote = resend.quote(con, plan)
         refused = _gate(quote, gateway)
         mode = gateway.mode
@@ -627,7 +629,7 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
         return 0
     _table(("batch", "created", "mode", "outcome", "recipients", "sent", "failed", "unknown",
             "pending", "estimate", "actual"),
-           [(r.batch_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
+           [(r.short_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])
@@ -644,11 +646,22 @@ def _print_batch_notices(frame: pd.DataFrame) -> None:
         if r.status == DAMAGED:
             print(r.status_reason)
         elif notice := unknown_notice(r):
-            print(f"batch {r.batch_id}: {notice}")
+            print(f"batch {r.short_id}: {notice}")
+
+
+BATCH_ID_HELP = ("batch id as the console and `batches` show it (b-fc845dcb42), or the full id "
+                 "or any longer part of it")
 
 
 def _configure_batch_id(p: argparse.ArgumentParser) -> None:
-    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+    p.add_argument("batch", metavar="ID", help=BATCH_ID_HELP)
+
+
+def _batch_id(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The full id of the batch a person named (smscore.batchid: the same rule everywhere)."""
+    from smscore.batchid import resolve_batch_id
+
+    return resolve_batch_id(con, text)
 
 
 def _configure_resume(p: argparse.ArgumentParser) -> None:
@@ -659,10 +672,12 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
 def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.audit import Actor, record
+    from smscore.writes import write
 
     with ws.unit() as con:
-        record(con, Actor.cli(), "batch.resume", args.batch)
-    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+        batch_id = _batch_id(con, args.batch)
+        write(con, lambda cur: record(cur, Actor.cli(), "batch.resume", batch_id))
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
@@ -676,14 +691,15 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 
     from smscore.ledger import utcnow
 
+    batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
-    result = reconcile(con, gateway, args.batch)
+    result = reconcile(con, gateway, batch_id)
     print(f"found in Twilio {result.found}, queued again {result.requeued}, "
           f"still unknown {result.left}")
     if result.requeued:
-        print(f"run `python -m smscore batch-resume {args.batch}` to send the "
+        print(f"run `python -m smscore batch-resume {batch_id}` to send the "
               f"{result.requeued} message(s) Twilio never got")
-    notice = result.wait.notice(args.batch, utcnow()) if result.wait else None
+    notice = result.wait.notice(batch_id, utcnow()) if result.wait else None
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
@@ -694,8 +710,9 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.schedule import cancel_batch
 
+    batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
-    result = cancel_batch(con, gateway, args.batch)
+    result = cancel_batch(con, gateway, batch_id)
     print(f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
           f"already gone out {result.too_late}")
     if result.errors:
@@ -709,7 +726,9 @@ def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.sender import poll_statuses
 
-    print(f"updated {poll_statuses(ws, _gateway_for(ws), args.batch)} messages")
+    with ws.unit() as con:
+        batch_id = _batch_id(con, args.batch)
+    print(f"updated {poll_statuses(ws, _gateway_for(ws), batch_id)} messages")
     return 0
 
 
@@ -717,7 +736,7 @@ def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 def _configure_log(p: argparse.ArgumentParser) -> None:
     from smscore.reports import LOG_STATES
-    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+    _configure_batch_id(p)
     p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
     p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
     p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
@@ -729,9 +748,10 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import write_csv
     from smscore.reports import send_log
 
-    page, total = send_log(con, args.batch, state=args.state, limit=args.limit)
+    batch_id = _batch_id(con, args.batch)
+    page, total = send_log(con, batch_id, state=args.state, limit=args.limit)
     if args.csv:
-        everything, _ = send_log(con, args.batch, state=args.state, limit=max(total, 1))
+        everything, _ = send_log(con, batch_id, state=args.state, limit=max(total, 1))
         write_csv(everything, args.csv)
     _table(("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
            [(r.phone, r.state, r.twilio_status or "-",
@@ -756,14 +776,16 @@ def _configure_approve(p: argparse.ArgumentParser) -> None:
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
     from smscore.audit import Actor
+    from smscore.batchid import short_id
 
     actor = Actor.cli()
     with ws.unit() as con:
-        approvals.approve(con, args.batch, actor)
-    print(f"batch {args.batch} approved by {actor.name}")
+        batch_id = _batch_id(con, args.batch)
+        approvals.approve(con, batch_id, actor)
+    print(f"batch {short_id(batch_id)} approved by {actor.name}")
     if args.no_send:
         return 0
-    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
 def _configure_reject(p: argparse.ArgumentParser) -> None:
@@ -775,10 +797,12 @@ def _configure_reject(p: argparse.ArgumentParser) -> None:
 def run_reject(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore import approvals
     from smscore.audit import Actor
+    from smscore.batchid import short_id
 
     actor = Actor.cli()
-    approvals.reject(con, args.batch, actor, args.reason)
-    print(f"batch {args.batch} rejected by {actor.name}: it will not send")
+    batch_id = _batch_id(con, args.batch)
+    approvals.reject(con, batch_id, actor, args.reason)
+    print(f"batch {short_id(batch_id)} rejected by {actor.name}: it will not send")
     return 0
 
 
