@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -25,6 +26,9 @@ from smscore.money import decimal_str, format_money
 from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
 from smscore.segments import check_body, count_segments, gsm_suggestion
+
+if TYPE_CHECKING:
+    from smscore.audit import Actor
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -481,7 +485,7 @@ def _gate(quote: Quote, gateway: object) -> int | None:
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
                       args: argparse.Namespace) -> int:
     """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
-    from smscore import approvals, audit, ledger
+    from smscore import accounts, approvals, audit, ledger
     from smscore.audit import Actor
     from smscore.batchid import short_id
     from smscore.money import Money
@@ -500,11 +504,12 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
         audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
                             quote.currency)
         held = approvals.hold_if_needed(con, batch_id, maximum)
+        named = " --as EMAIL" if accounts.any_accounts(con) else ""
     print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
     if held:
         print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
               f"another admin approves it on the console or with `python -m smscore approve "
-              f"{short_id(batch_id)}`")
+              f"{short_id(batch_id)}{named}`")
         return 0
     return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
@@ -682,7 +687,7 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user", "poll"})
+LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", "user", "poll"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -765,22 +770,28 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 # --- approvals ----------------------------------------------------------------------------------
 
+def _configure_approver(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="admin", metavar="EMAIL",
+                   help="the admin account deciding (required once the workspace has accounts; "
+                        "not the one that confirmed the batch): its password is asked for, or "
+                        "read as one line from stdin")
+
+
 def _configure_approve(p: argparse.ArgumentParser) -> None:
     _configure_batch_id(p)
+    _configure_approver(p)
     p.add_argument("--no-send", action="store_true", help="approve only; send later")
     _configure_pacing(p)
 
 
-@command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
+@command("approve", "approve a batch awaiting approval as a second admin (--as), then send it",
          _configure_approve)
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
-    from smscore.audit import Actor
     from smscore.batchid import short_id
 
-    actor = Actor.cli()
+    batch_id, actor = _decider(ws, args, "approve")
     with ws.unit() as con:
-        batch_id = _batch_id(con, args.batch)
         approvals.approve(con, batch_id, actor)
     print(f"batch {short_id(batch_id)} approved by {actor.name}")
     if args.no_send:
@@ -790,20 +801,44 @@ def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 def _configure_reject(p: argparse.ArgumentParser) -> None:
     _configure_batch_id(p)
+    _configure_approver(p)
     p.add_argument("--reason", default="", help="why, for the audit trail")
 
 
-@command("reject", "reject (cancel) a batch awaiting approval", _configure_reject)
-def run_reject(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+@command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)",
+         _configure_reject)
+def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
-    from smscore.audit import Actor
     from smscore.batchid import short_id
 
-    actor = Actor.cli()
-    batch_id = _batch_id(con, args.batch)
-    approvals.reject(con, batch_id, actor, args.reason)
+    batch_id, actor = _decider(ws, args, "reject")
+    with ws.unit() as con:
+        approvals.reject(con, batch_id, actor, args.reason)
     print(f"batch {short_id(batch_id)} rejected by {actor.name}: it will not send")
     return 0
+
+
+def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tuple[str, Actor]:
+    """The batch and who decides on it: the admin of --as, signed in by password, or in a
+    workspace without accounts the OS user. The password is asked outside any unit of work."""
+    from smscore import accounts, approvals
+    from smscore.audit import Actor
+
+    with ws.unit() as con:
+        batch_id = _batch_id(con, args.batch)
+        approvals.awaiting(con, batch_id)  # before anyone types a password for nothing
+        with_accounts = accounts.any_accounts(con)
+    if not with_accounts:
+        if args.admin:
+            raise CliError("this workspace has no accounts, so --as names nobody; leave it out "
+                           "to act as the OS user")
+        return batch_id, Actor.cli()
+    if not args.admin:
+        raise CliError(f"this workspace has accounts: name the admin who decides with --as EMAIL "
+                       f"(e.g. `python -m smscore {action} {args.batch} --as ana@example.com`)")
+    password = ask_password()
+    with ws.unit() as con:
+        return batch_id, approvals.signed_in_admin(con, args.admin, password, batch_id, action)
 
 
 # --- user -------------------------------------------------------------------------------------
@@ -830,16 +865,24 @@ def _configure_user(p: argparse.ArgumentParser) -> None:
 
 
 def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
-    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    """A new password: asked twice on a terminal; otherwise one line from stdin (for scripts)."""
+    import getpass
+
+    stdin = stdin or sys.stdin
+    first = ask_password(stdin)
+    if stdin.isatty() and getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+def ask_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
+    """An existing password: asked once on a terminal, unechoed; otherwise one line from stdin."""
     import getpass
 
     stdin = stdin or sys.stdin
     if not stdin.isatty():
         return stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
-        raise CliError("the two passwords differ; nothing was changed")
-    return first
+    return getpass.getpass("password: ")
 
 
 @command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
