@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals
+from smscore.batchid import short_id
 from ui import auth, formats, jobs, problem_words, setup, vocab
 from ui.i18n import current_language, t, tn
 from ui.untrusted import md
@@ -38,12 +39,12 @@ def _approve(batch_id: str) -> None:
     jobs.start(setup.root(ctx.config), ctx.config, batch_id,
                jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate),
                                 reserve=s.balance_reserve))
-    st.session_state.approval_notice = t("approvals.approved", batch=batch_id[:12])
+    st.session_state.approval_notice = t("approvals.approved", batch=short_id(batch_id))
 
 
 def _reject(batch_id: str) -> None:
     if _decided(batch_id, approvals.reject, "approvals.not_rejected"):
-        st.session_state.approval_notice = t("approvals.rejected", batch=batch_id[:12])
+        st.session_state.approval_notice = t("approvals.rejected", batch=short_id(batch_id))
 
 
 def _summary(row) -> str:  # noqa: ANN001 - a row of approvals.pending
@@ -62,7 +63,7 @@ if waiting.empty:
     st.info(t("approvals.none"))
 for row in waiting.itertuples():
     with st.container(border=True):
-        st.subheader(t("approvals.batch", batch=row.batch_id[:12]))
+        st.subheader(t("approvals.batch", batch=short_id(row.batch_id)))
         st.text(_summary(row))
         st.text(row.body)  # the message as typed: never rendered as Markdown
         countries = approvals.by_country(ctx.con, row.batch_id)

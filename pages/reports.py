@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import audit, export, reports, sender
+from smscore.batchid import short_id
 from ui import auth, formats, inbox, outcomes, setup, vocab
 from ui.i18n import current_language, t, tn, translate
 from ui.outcomes import explained
@@ -48,7 +49,7 @@ if ctx.gateway is not None:
     st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"),
               disabled=not setup.can("poll"))
 
-labels = {b: f"{n if isinstance(n, str) else b[:12]} · {formats.when(c, lang, ctx.settings.time_zone)}"
+labels = {b: f"{n if isinstance(n, str) else short_id(b)} · {formats.when(c, lang, ctx.settings.time_zone)}"
           for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])}
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
                       format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
@@ -94,8 +95,8 @@ def _send_log(batch_id: str | None) -> None:
         return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
     st.download_button(t("common.download_csv"), export.csv_bytes(everything),
-                       f"send-log-{batch_id[:12]}.csv", "text/csv", key="export_log",
-                       on_click=_exported, args=(f"send-log-{batch_id[:12]}.csv", len(everything)))
+                       f"send-log-{short_id(batch_id)}.csv", "text/csv", key="export_log",
+                       on_click=_exported, args=(f"send-log-{short_id(batch_id)}.csv", len(everything)))
 
 
 LOG_ROWS = 1000

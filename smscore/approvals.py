@@ -16,12 +16,15 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from smscore import audit
+from smscore import accounts, audit
+from smscore.accounts import AccessDenied, SignInError
 from smscore.audit import Actor
+from smscore.batchid import short_id
 from smscore.clock import utcnow
 from smscore.money import Money, to_decimal
 from smscore.problems import Problem, coded
 from smscore.store import get_setting, query_df, set_setting
+from smscore.writes import write
 
 AWAITING = "awaiting approval"
 REJECTED = "rejected"
@@ -124,40 +127,91 @@ def ensure_sendable(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """Refuse to send a batch that awaits approval or was rejected."""
     status = _status(con, batch_id)
     if status == AWAITING:
-        raise coded(ApprovalError, "approvals.awaits", batch=batch_id[:12])
+        raise coded(ApprovalError, "approvals.awaits", batch=short_id(batch_id))
     if status == REJECTED:
-        raise coded(ApprovalError, "approvals.was_rejected", batch=batch_id[:12])
+        raise coded(ApprovalError, "approvals.was_rejected", batch=short_id(batch_id))
 
 
-def _awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
-    """The batch's confirmer; raise unless it awaits approval."""
+def awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
+    """The batch's confirmer; raise unless it awaits approval (checked before a password is
+    asked for, and again when the decision is written)."""
     status = _status(con, batch_id)
     if status != AWAITING:
-        raise coded(ApprovalError, "approvals.not_awaiting", batch=batch_id[:12], status=status)
+        raise coded(ApprovalError, "approvals.not_awaiting", batch=short_id(batch_id), status=status)
     return con.execute("SELECT confirmed_by FROM batches WHERE id = ?",
                        [batch_id]).fetchall()[0][0]
 
 
 def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None:
-    """Let a held batch go; the admin who confirmed it may not approve it."""
-    if _awaiting(con, batch_id) == actor.name:
-        audit.record(con, actor, "batch.approve-refused", batch_id, {"reason": "same admin"})
+    """Let a held batch go; the admin who confirmed it may not approve it.
+
+    The refusal is raised after the unit of work, so its audit row commits.
+    """
+    def work(cur: duckdb.DuckDBPyConnection) -> bool:
+        if awaiting(cur, batch_id) == actor.name:
+            audit.record(cur, actor, "batch.approve-refused", batch_id, {"reason": "same admin"})
+            return False
+        cur.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, "
+                    "status_code = NULL, status_params = NULL, approved_by = ? WHERE id = ?",
+                    [actor.name, batch_id])
+        audit.record(cur, actor, "batch.approve", batch_id)
+        return True
+
+    if not write(con, work):
         raise coded(ApprovalError, "approvals.same_admin")
-    con.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, status_code = NULL, "
-                "status_params = NULL, approved_by = ? "
-                "WHERE id = ?", [actor.name, batch_id])
-    audit.record(con, actor, "batch.approve", batch_id)
 
 
 def reject(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor, reason: str = "") -> None:
     """Cancel a held batch: it never sends."""
-    _awaiting(con, batch_id)
     why = (Problem("approvals.rejected_by_because", {"who": actor.name, "why": reason}) if reason
            else Problem("approvals.rejected_by", {"who": actor.name}))
-    con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ?, "
-                "status_params = ? WHERE id = ?",
-                [REJECTED, why.text, why.code, why.params_json(), batch_id])
-    audit.record(con, actor, "batch.reject", batch_id, {"reason": reason} if reason else None)
+
+    def work(cur: duckdb.DuckDBPyConnection) -> None:
+        awaiting(cur, batch_id)
+        cur.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ?, "
+                    "status_params = ? WHERE id = ?",
+                    [REJECTED, why.text, why.code, why.params_json(), batch_id])
+        audit.record(cur, actor, "batch.reject", batch_id, {"reason": reason} if reason else None)
+
+    write(con, work)
+
+
+def signed_in_admin(con: duckdb.DuckDBPyConnection, email: str, password: str, batch_id: str,
+                    action: str) -> Actor:
+    """The admin who approves or rejects (`action`) from outside the console, by password.
+
+    The console signs its admins in once per session; the CLI signs one in for each decision
+    (via 'cli'), so the two-person rule holds there too. A wrong password, a locked or
+    disabled account and a role without the right are each refused with an audit row saying
+    who tried what on which batch and why, raised after that row commits.
+    """
+    try:
+        principal = accounts.sign_in(con, email, password, via="cli")
+    except SignInError as exc:  # sign_in has counted the failure and recorded it
+        who = email if accounts.get_user(con, email or "") else "(unknown account)"
+        _refused(con, Actor(who, "cli"), action, batch_id, f"sign-in refused: {exc}")
+        raise ApprovalError(f"{exc}; batch {short_id(batch_id)} was not {_DONE[action]}") from None
+    try:
+        accounts.require(con, principal, "approve")
+    except AccessDenied:
+        _refused(con, principal.actor, action, batch_id, f"the {principal.role} role")
+        raise ApprovalError(f"{principal.email} is {_article(principal.role)} {principal.role}: "
+                            f"only an admin may {action} a batch; batch {short_id(batch_id)} was "
+                            f"not {_DONE[action]}") from None
+    return principal.actor
+
+
+_DONE = {"approve": "approved", "reject": "rejected"}
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _refused(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, batch_id: str,
+             why: str) -> None:
+    write(con, lambda cur: audit.record(cur, actor, f"batch.{action}-refused", batch_id,
+                                        {"reason": why}))
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -25,6 +26,9 @@ from smscore.money import decimal_str, format_money
 from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 from smscore.quote import Quote, Selection, build_quote
 from smscore.segments import check_body, count_segments, gsm_suggestion
+
+if TYPE_CHECKING:
+    from smscore.audit import Actor
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -66,9 +70,13 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
                              category=args.category, mapping=mapping or None,
                              on_duplicate="update" if args.update else "skip")
     from smscore.audit import Actor, record
-    record(con, Actor.cli(), "import", Path(args.file).name,
-           {"imported": report.imported, "updated": report.updated, "rejected": report.rejected})
-    print(f"imported {report.imported}, updated {report.updated}, rejected {report.rejected} "
+    from smscore.writes import write
+
+    # The trail holds the counts printed here and shown on the Contacts page, by the same names.
+    write(con, lambda cur: record(cur, Actor.cli(), "import", Path(args.file).name,
+                                  report.counts()))
+    print(f"imported {report.imported}, updated {report.updated}, already in the workspace "
+          f"{report.already}, rejected {report.rejected} "
           f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
@@ -304,7 +312,7 @@ def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import safe_frame, write_csv
     from smscore.reports import cost_report
 
-    frame = cost_report(con, args.by, args.batch)
+    frame = cost_report(con, args.by, _batch_id(con, args.batch) if args.batch else None)
     if args.csv:
         write_csv(frame, args.csv)
     if args.json:
@@ -477,8 +485,9 @@ def _gate(quote: Quote, gateway: object) -> int | None:
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
                       args: argparse.Namespace) -> int:
     """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
-    from smscore import approvals, audit, ledger
+    from smscore import accounts, approvals, audit, ledger
     from smscore.audit import Actor
+    from smscore.batchid import short_id
     from smscore.money import Money
 
     send_at = getattr(args, "send_at", None)
@@ -495,11 +504,12 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
         audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
                             quote.currency)
         held = approvals.hold_if_needed(con, batch_id, maximum)
+        named = " --as EMAIL" if accounts.any_accounts(con) else ""
     print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
     if held:
         print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
               f"another admin approves it on the console or with `python -m smscore approve "
-              f"{batch_id}`")
+              f"{short_id(batch_id)}{named}`")
         return 0
     return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
@@ -519,11 +529,12 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import ledger, resend
 
     with ws.unit() as con:
-        plan = resend.plan(con, args.batch)
+        batch_id = _batch_id(con, args.batch)
+        plan = resend.plan(con, batch_id)
         if plan.left_out:
             print(f"left out: {resend.describe_left_out(plan.left_out)}")
         gateway, default_sender = open_gateway(con)
-        sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
+        sender = args.sender or ledger.batch_info(con, batch_id)["sender"] or default_sender
         quote = resend.quote(con, plan)
         refused = _gate(quote, gateway)
         mode = gateway.mode
@@ -623,7 +634,7 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
         return 0
     _table(("batch", "created", "mode", "outcome", "recipients", "sent", "failed", "unknown",
             "pending", "estimate", "actual"),
-           [(r.batch_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
+           [(r.short_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent, r.failed,
              r.unknown, r.pending, f"{r.currency} {_range(r.estimate_min, r.estimate_max)}",
              "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
             for r in frame.itertuples()])
@@ -640,11 +651,22 @@ def _print_batch_notices(frame: pd.DataFrame) -> None:
         if r.status == DAMAGED:
             print(r.status_reason)
         elif notice := unknown_notice(r):
-            print(f"batch {r.batch_id}: {notice}")
+            print(f"batch {r.short_id}: {notice}")
+
+
+BATCH_ID_HELP = ("batch id as the console and `batches` show it (b-fc845dcb42), or the full id "
+                 "or any longer part of it")
 
 
 def _configure_batch_id(p: argparse.ArgumentParser) -> None:
-    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+    p.add_argument("batch", metavar="ID", help=BATCH_ID_HELP)
+
+
+def _batch_id(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The full id of the batch a person named (smscore.batchid: the same rule everywhere)."""
+    from smscore.batchid import resolve_batch_id
+
+    return resolve_batch_id(con, text)
 
 
 def _configure_resume(p: argparse.ArgumentParser) -> None:
@@ -655,15 +677,17 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
 def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.audit import Actor, record
+    from smscore.writes import write
 
     with ws.unit() as con:
-        record(con, Actor.cli(), "batch.resume", args.batch)
-    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+        batch_id = _batch_id(con, args.batch)
+        write(con, lambda cur: record(cur, Actor.cli(), "batch.resume", batch_id))
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "user", "poll"})
+LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", "user", "poll"})
 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
@@ -672,14 +696,15 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 
     from smscore.ledger import utcnow
 
+    batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
-    result = reconcile(con, gateway, args.batch)
+    result = reconcile(con, gateway, batch_id)
     print(f"found in Twilio {result.found}, queued again {result.requeued}, "
           f"still unknown {result.left}")
     if result.requeued:
-        print(f"run `python -m smscore batch-resume {args.batch}` to send the "
+        print(f"run `python -m smscore batch-resume {batch_id}` to send the "
               f"{result.requeued} message(s) Twilio never got")
-    notice = result.wait.notice(args.batch, utcnow()) if result.wait else None
+    notice = result.wait.notice(batch_id, utcnow()) if result.wait else None
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
@@ -690,8 +715,9 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.schedule import cancel_batch
 
+    batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
-    result = cancel_batch(con, gateway, args.batch)
+    result = cancel_batch(con, gateway, batch_id)
     print(f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
           f"already gone out {result.too_late}")
     if result.errors:
@@ -705,7 +731,9 @@ def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.sender import poll_statuses
 
-    print(f"updated {poll_statuses(ws, _gateway_for(ws), args.batch)} messages")
+    with ws.unit() as con:
+        batch_id = _batch_id(con, args.batch)
+    print(f"updated {poll_statuses(ws, _gateway_for(ws), batch_id)} messages")
     return 0
 
 
@@ -713,7 +741,7 @@ def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 def _configure_log(p: argparse.ArgumentParser) -> None:
     from smscore.reports import LOG_STATES
-    p.add_argument("batch", metavar="ID", help="batch id, as `batches` lists it")
+    _configure_batch_id(p)
     p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
     p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
     p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
@@ -725,9 +753,10 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import write_csv
     from smscore.reports import send_log
 
-    page, total = send_log(con, args.batch, state=args.state, limit=args.limit)
+    batch_id = _batch_id(con, args.batch)
+    page, total = send_log(con, batch_id, state=args.state, limit=args.limit)
     if args.csv:
-        everything, _ = send_log(con, args.batch, state=args.state, limit=max(total, 1))
+        everything, _ = send_log(con, batch_id, state=args.state, limit=max(total, 1))
         write_csv(everything, args.csv)
     _table(("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
            [(r.phone, r.state, r.twilio_status or "-",
@@ -741,41 +770,75 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 # --- approvals ----------------------------------------------------------------------------------
 
+def _configure_approver(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="admin", metavar="EMAIL",
+                   help="the admin account deciding (required once the workspace has accounts; "
+                        "not the one that confirmed the batch): its password is asked for, or "
+                        "read as one line from stdin")
+
+
 def _configure_approve(p: argparse.ArgumentParser) -> None:
     _configure_batch_id(p)
+    _configure_approver(p)
     p.add_argument("--no-send", action="store_true", help="approve only; send later")
     _configure_pacing(p)
 
 
-@command("approve", "approve a batch awaiting approval (as the OS user, an admin), then send it",
+@command("approve", "approve a batch awaiting approval as a second admin (--as), then send it",
          _configure_approve)
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
-    from smscore.audit import Actor
+    from smscore.batchid import short_id
 
-    actor = Actor.cli()
+    batch_id, actor = _decider(ws, args, "approve")
     with ws.unit() as con:
-        approvals.approve(con, args.batch, actor)
-    print(f"batch {args.batch} approved by {actor.name}")
+        approvals.approve(con, batch_id, actor)
+    print(f"batch {short_id(batch_id)} approved by {actor.name}")
     if args.no_send:
         return 0
-    return _send_batch(ws, _gateway_for(ws), args.batch, args)
+    return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
 
 def _configure_reject(p: argparse.ArgumentParser) -> None:
     _configure_batch_id(p)
+    _configure_approver(p)
     p.add_argument("--reason", default="", help="why, for the audit trail")
 
 
-@command("reject", "reject (cancel) a batch awaiting approval", _configure_reject)
-def run_reject(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+@command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)",
+         _configure_reject)
+def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import approvals
+    from smscore.batchid import short_id
+
+    batch_id, actor = _decider(ws, args, "reject")
+    with ws.unit() as con:
+        approvals.reject(con, batch_id, actor, args.reason)
+    print(f"batch {short_id(batch_id)} rejected by {actor.name}: it will not send")
+    return 0
+
+
+def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tuple[str, Actor]:
+    """The batch and who decides on it: the admin of --as, signed in by password, or in a
+    workspace without accounts the OS user. The password is asked outside any unit of work."""
+    from smscore import accounts, approvals
     from smscore.audit import Actor
 
-    actor = Actor.cli()
-    approvals.reject(con, args.batch, actor, args.reason)
-    print(f"batch {args.batch} rejected by {actor.name}: it will not send")
-    return 0
+    with ws.unit() as con:
+        batch_id = _batch_id(con, args.batch)
+        approvals.awaiting(con, batch_id)  # before anyone types a password for nothing
+        with_accounts = accounts.any_accounts(con)
+    if not with_accounts:
+        if args.admin:
+            raise CliError("this workspace has no accounts, so --as names nobody; leave it out "
+                           "to act as the OS user")
+        return batch_id, Actor.cli()
+    if not args.admin:
+        raise CliError(f"this workspace has accounts: name the admin who decides with --as EMAIL "
+                       f"(e.g. `python -m smscore {action} {args.batch} --as ana@example.com`)")
+    password = ask_password()
+    with ws.unit() as con:
+        return batch_id, approvals.signed_in_admin(con, args.admin, password, batch_id, action)
 
 
 # --- user -------------------------------------------------------------------------------------
@@ -802,16 +865,24 @@ def _configure_user(p: argparse.ArgumentParser) -> None:
 
 
 def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
-    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    """A new password: asked twice on a terminal; otherwise one line from stdin (for scripts)."""
+    import getpass
+
+    stdin = stdin or sys.stdin
+    first = ask_password(stdin)
+    if stdin.isatty() and getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ; nothing was changed")
+    return first
+
+
+def ask_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
+    """An existing password: asked once on a terminal, unechoed; otherwise one line from stdin."""
     import getpass
 
     stdin = stdin or sys.stdin
     if not stdin.isatty():
         return stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
-        raise CliError("the two passwords differ; nothing was changed")
-    return first
+    return getpass.getpass("password: ")
 
 
 @command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)

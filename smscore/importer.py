@@ -44,10 +44,16 @@ __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did. `rejects` has `line`, `reason`, then the file's own columns."""
+    """What an import did. `rejects` has `line`, `reason`, then the file's own columns.
+
+    `already` counts numbers that are contacts already (kept as they are: on_duplicate='skip');
+    they are not faults in the file, so they are neither among `rejected` nor in `rejects`,
+    which are the rows to fix.
+    """
 
     imported: int
     updated: int
+    already: int
     rejected: int
     encoding: str
     delimiter: str
@@ -59,6 +65,12 @@ class ImportReport:
         """The rejected rows as CSV, through the spreadsheet-safe writer: they hold the very
         cells the file's author wrote, formulas included."""
         write_csv(self.rejects, path)
+
+    def counts(self) -> dict[str, int]:
+        """The counts every surface shows, under the same names: the Contacts page, the CLI's
+        `import` and the audit trail's detail of the import."""
+        return {"imported": self.imported, "updated": self.updated, "already": self.already,
+                "rejected": self.rejected}
 
 
 def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, *,
@@ -72,8 +84,8 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
         default_country: ISO region for numbers written without a country code.
         category: a category for every imported or updated contact.
         mapping: role ('phone', 'name', 'category') -> column, overriding the header guess.
-        on_duplicate: 'skip' rejects numbers that are already contacts; 'update' updates
-            their name, fields and categories.
+        on_duplicate: 'skip' leaves numbers that are already contacts as they are (counted
+            as `already`); 'update' updates their name, fields and categories.
     """
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be 'skip' or 'update'; got {on_duplicate!r}")
@@ -161,7 +173,10 @@ def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray
                if on_duplicate == "update" else 0)
     _link_categories(con, category)
     rejects = _rejects(con, csv_file, lines)
-    return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
+    already = con.execute("SELECT count(*) FROM _imp_rows WHERE status = 'already'"
+                          ).fetchall()[0][0]
+    return ImportReport(imported=imported, updated=updated, already=int(already),
+                        rejected=len(rejects),
                         encoding=csv_file.encoding, delimiter=csv_file.delimiter,
                         mapping=dict(roles), categories_created=created, rejects=rejects)
 
@@ -202,7 +217,8 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
 
 def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
               on_duplicate: str) -> None:
-    """_imp_rows: one row per record with e164, status ('new', 'update', 'reject'), reason,
+    """_imp_rows: one row per record with e164, status ('new', 'update', 'already': a contact
+    already and on_duplicate='skip', 'reject': a fault in the file), reason,
     dup_of (the record an in-file duplicate repeats; its reason is worded with line numbers
     later) and contact_id (the existing contact's, or the id a new one will get, in file
     order). Only the phone's columns are read: the file's other columns are joined where a
@@ -214,19 +230,16 @@ def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[s
                      ' (a delimiter inside an unquoted value?)'
         FROM (SELECT key, extra FROM _imp_raw WHERE extra IS NOT NULL) r
         WHERE _imp_norm.key = r.key""")
-    existing = ("NULL" if on_duplicate == "update" else
-                "'duplicate of existing contact: id ' || c.id || ' (' || n.e164 || ')'")
+    existing = "'update'" if on_duplicate == "update" else "'already'"
     base = _reserve_ids(con)
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
         SELECT key, e164, country, dup_of, reason, status,
                CASE WHEN status = 'new' THEN {base} + key ELSE contact_id END AS contact_id
         FROM (SELECT *, CASE WHEN reason IS NOT NULL OR dup_of IS NOT NULL THEN 'reject'
-                             WHEN contact_id IS NOT NULL THEN 'update' ELSE 'new' END AS status
+                             WHEN contact_id IS NOT NULL THEN {existing} ELSE 'new' END AS status
         FROM (SELECT n.key, n.e164, n.country, c.id AS contact_id, d.first_key AS dup_of,
-                     CASE WHEN n.reason IS NOT NULL THEN n.reason
-                          WHEN d.first_key IS NULL AND c.id IS NOT NULL THEN {existing}
-                          END AS reason
+                     n.reason
               FROM _imp_norm n
               LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
                          WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
@@ -256,15 +269,15 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     """_imp_cat(key, name) for accepted rows, and the categories that had to be created."""
     cats = col[roles["category"]] if "category" in roles else "NULL::VARCHAR"
     strip = strip_sql("part", plain=cats in plain)
-    # Straight from the file, leaving out the (few) rejected rows with an anti join: joining
+    # Straight from the file, leaving out the (few) rows not written with an anti join: joining
     # the accepted million instead would cost a second hash join of the whole file.
     con.execute(f"""
         CREATE TEMP TABLE _imp_cat AS
         SELECT key, name FROM (
             SELECT key, {strip} AS name FROM (
                 SELECT key, unnest(string_split({cats}, ?)) AS part
-                FROM _imp_raw ANTI JOIN (SELECT key FROM _imp_rows WHERE status = 'reject') x
-                     USING (key)
+                FROM _imp_raw ANTI JOIN (SELECT key FROM _imp_rows
+                                         WHERE status IN ('reject', 'already')) x USING (key)
                 WHERE {cats} IS NOT NULL))
         WHERE name <> ''""", [CATEGORY_SEPARATOR])
     names = [r[0] for r in con.execute(
@@ -313,7 +326,7 @@ def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> No
         SELECT DISTINCT r.contact_id, k.id FROM (
             SELECT key, name FROM _imp_cat
             UNION ALL
-            SELECT key, ? FROM _imp_rows WHERE ? IS NOT NULL AND status <> 'reject') x
+            SELECT key, ? FROM _imp_rows WHERE ? IS NOT NULL AND status IN ('new', 'update')) x
         JOIN _imp_rows r USING (key)
         JOIN categories k ON k.name = x.name
         WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
@@ -325,8 +338,8 @@ def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
              lines: np.ndarray) -> pd.DataFrame:
     """Rejected rows with the line each starts on; an in-file duplicate names the line of the
     record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
-    Streamed through Arrow, not .df(): a re-imported 1M-row file (every row a duplicate, so a
-    reject) peaked ~400 MB lower."""
+    Streamed through Arrow, not .df(): a 1M-row file of rejects (measured on a re-import, when
+    numbers already in the workspace were still rejects) peaked ~400 MB lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
     frame = con.sql(f"""
         SELECT r.key, r.reason, r.dup_of, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)

@@ -5,7 +5,9 @@
 
 Every call is one short unit of work: the file is opened, read and let go before the call
 returns, so a notebook never holds the workspace between calls, between cells, or after the
-block. Frames hold exact Decimals (money columns) beside their currency, never floats.
+block. Frames hold exact Decimals (money columns) beside their currency, never floats. A batch
+is named as anywhere else: its full id or the short one the console shows (`b-fc845dcb42`),
+and its state is the `outcome` word the console and the CLI use.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from smscore import reports, store
+from smscore.batchid import resolve_batch_id
 from smscore.quote import Quote, Selection, build_quote
 
 T = TypeVar("T")
@@ -54,12 +57,14 @@ class NotebookWorkspace:
 
     def cost_report(self, by: str = "batch", batch: str | None = None) -> pd.DataFrame:
         """Messages and money by batch, country, category or day: estimate vs actual."""
-        return self.run(lambda con: reports.cost_report(con, by, batch))
+        return self.run(lambda con: reports.cost_report(
+            con, by, resolve_batch_id(con, batch) if batch is not None else None))
 
     def cost_of_batches(self, by: str, batches: Sequence[str]) -> pd.DataFrame:
         """`cost_report(by)` for each of `batches`, stacked with a batch_id column."""
         def work(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-            frames = [reports.cost_report(con, by, b).assign(batch_id=b) for b in batches]
+            ids = [resolve_batch_id(con, b) for b in batches]
+            frames = [reports.cost_report(con, by, b).assign(batch_id=b) for b in ids]
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return self.run(work)
 
@@ -71,12 +76,13 @@ class NotebookWorkspace:
             lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
 
     def batches(self) -> pd.DataFrame:
-        """Every batch, newest first: status, counts, estimate and actual cost."""
+        """Every batch, newest first: outcome, counts, estimate and actual cost."""
         return self.run(reports.batches)
 
     def send_log(self, batch: str, state: str | None = None, limit: int = 1000) -> pd.DataFrame:
         """A batch's messages with their state, Twilio status and error code."""
-        return self.run(lambda con: reports.send_log(con, batch, state=state, limit=limit)[0])
+        return self.run(lambda con: reports.send_log(con, resolve_batch_id(con, batch),
+                                                     state=state, limit=limit)[0])
 
     def sql(self, query: str, params: Sequence[object] | None = None) -> pd.DataFrame:
         """Any query, DECIMAL columns kept exact. Parameters as `?`, never formatted in."""

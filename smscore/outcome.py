@@ -4,7 +4,9 @@ A stored status says where the sender stands ("done" only means nothing is left 
 outcome says what the operator got: `sent`, `sent with failures` (how many and why), `failed`
 (nothing reached anyone: a batch in which every message failed is not a success), `cancelled`,
 `paused` (resumable: balance, throttling, the operator, or outcomes still to look up),
-`damaged`, or `sending`. A message Twilio accepted and later reported `failed` or
+`damaged`, `sending`, `awaiting approval` (held for a second admin) or `rejected` (an admin
+cancelled it before it sent). The console, the CLI's `batches`, the notebook's frames and the
+CSVs all take the word from `judge`, so one batch reads the same everywhere. A message Twilio accepted and later reported `failed` or
 `undelivered` counts as a failure too: it reached nobody.
 """
 
@@ -15,15 +17,19 @@ from dataclasses import dataclass
 import duckdb
 
 from smscore import ledger
+from smscore.approvals import AWAITING, REJECTED as REJECTED_STATUS
 
 SENT, SENT_WITH_FAILURES, FAILED = "sent", "sent with failures", "failed"
 CANCELLED, PAUSED, DAMAGED, SENDING = "cancelled", "paused", "damaged", "sending"
 SCHEDULED = "scheduled"  # handed to Twilio's scheduler, not gone out yet: cancellable
-KINDS = (SENT, SENT_WITH_FAILURES, FAILED, CANCELLED, PAUSED, DAMAGED, SENDING, SCHEDULED)
+AWAITING_APPROVAL, REJECTED = AWAITING, REJECTED_STATUS  # held for, or refused by, an admin
+KINDS = (SENT, SENT_WITH_FAILURES, FAILED, CANCELLED, PAUSED, DAMAGED, SENDING, SCHEDULED,
+         AWAITING_APPROVAL, REJECTED)
 
 # One colour per outcome, the same on every page and in the CLI.
 COLOURS = {SENT: "green", SENT_WITH_FAILURES: "orange", FAILED: "red", CANCELLED: "gray",
-           PAUSED: "blue", DAMAGED: "violet", SENDING: "blue", SCHEDULED: "blue"}
+           PAUSED: "blue", DAMAGED: "violet", SENDING: "blue", SCHEDULED: "blue",
+           AWAITING_APPROVAL: "blue", REJECTED: "gray"}
 CANCELLED_STATUS = "cancelled"
 DELIVERY_FAILED = ("failed", "undelivered")  # Twilio statuses after acceptance that reach nobody
 
@@ -55,6 +61,8 @@ def judge(status: str, *, sent: int, failed: int, unknown: int = 0, pending: int
         kind = DAMAGED
     elif status == CANCELLED_STATUS:
         kind = CANCELLED
+    elif status in (AWAITING_APPROVAL, REJECTED):  # nothing was sent: the admin's word is all
+        kind = status
     elif status == ledger.SENDING and pending:
         kind = SENDING
     elif pending or unknown or status != ledger.DONE:

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from smscore.batchid import short_id
 from smscore.clock import utcnow
 from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
 from smscore.outcome import judge
@@ -70,20 +71,30 @@ def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
         GROUP BY {group} ORDER BY {order}""", params)
     if batch_id and frame.empty and not _batch_exists(con, batch_id):
         raise LookupError(f"no batch with id {batch_id!r}")
+    if by == "batch":  # the one word and the short id the other surfaces show, for the CSV too
+        listed = batches(con, batch_id=batch_id).set_index("batch_id")
+        frame.insert(1, "short_id", frame["batch_id"].map(short_id))
+        frame.insert(list(frame.columns).index("status") + 1, "outcome",
+                     frame["batch_id"].map(listed["outcome"]))
     return frame
 
 
-def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
-    """Every batch with its quoted range, counts by state and what it cost so far, newest first.
+def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
+            batch_id: str | None = None) -> pd.DataFrame:
+    """Every batch (or the one `batch_id`) with its quoted range, counts by state and what it
+    cost so far, newest first.
 
     `pending` counts messages still to send (queued or claimed); `unknown` those whose outcome
     Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
     `undecided` ones it could not tell apart from other messages; `priced`
     those whose actual price is in; `undelivered` those Twilio accepted and later reported failed
-    or undelivered; `outcome` what the operator got (smscore.outcome). A batch whose rows do not add up to its recipients shows
-    status `damaged` with what to do in `status_reason`, whatever its stored status says.
+    or undelivered; `outcome` what the operator got (smscore.outcome), the word every surface
+    shows; `short_id` the id as people see it (smscore.batchid). A batch whose rows do not add
+    up to its recipients shows status `damaged` with what to do in `status_reason`, whatever its
+    stored status says.
     """
-    frame = query_df(con, """
+    where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
+    frame = query_df(con, f"""
         SELECT b.id AS batch_id, b.name, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
                b.segments, b.estimate_min, b.estimate_max, b.currency,
                count(m.batch_id) AS rows,
@@ -104,8 +115,8 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                    AS unknown_claimed_at,
                coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
                count(m.actual_price) AS priced
-        FROM batches b LEFT JOIN messages m ON m.batch_id = b.id
-        GROUP BY ALL ORDER BY b.created_at DESC, b.id""", [UNDECIDED_PREFIX] * 2)
+        FROM batches b LEFT JOIN messages m ON m.batch_id = b.id {where}
+        GROUP BY ALL ORDER BY b.created_at DESC, b.id""", [UNDECIDED_PREFIX] * 2 + params)
     today = (now or utcnow()).date()
     for i, r in enumerate(frame.itertuples()):
         broken = damage_reason(r.batch_id, int(r.recipients), int(r.rows),
@@ -118,6 +129,7 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.D
                               undelivered=int(r.undelivered),
                               scheduled=int(r.scheduled)).kind
                         for r in frame.itertuples()]
+    frame.insert(1, "short_id", frame["batch_id"].map(short_id))
     return frame
 
 

@@ -72,6 +72,27 @@ def test_db_comes_from_the_environment_when_no_option(seeded, tmp_path):
     assert json.loads(run.stdout)["recipients"] == 3
 
 
+def test_reimport_audit_detail_carries_the_counts_printed(db_path, tmp_path):
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("name,phone\nAna,+5511987654321\nRui,+351912345678\nBad,12345\n"
+                   "Twice,+5511987654321\n", encoding="utf-8")
+    printed = []
+    for _ in range(2):
+        run = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db_path), "import",
+                              str(csv)], capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+        printed.append(run.stdout.splitlines()[0])
+    assert printed[1].startswith("imported 0, updated 0, already in the workspace 2, rejected 2 ")
+    con = store.connect(db_path)
+    details = [json.loads(d) for (d,) in con.execute(
+        "SELECT detail FROM audit WHERE action = 'import' ORDER BY id").fetchall()]
+    con.close()
+    for line, detail in zip(printed, details):
+        words = line.split(" (")[0].replace("already in the workspace", "already")
+        assert dict((k, int(v)) for k, v in (w.split(" ") for w in words.split(", "))) == detail
+    assert details[1] == {"imported": 0, "updated": 0, "already": 2, "rejected": 2}
+
+
 def test_report_with_no_batches(seeded, capsys):
     assert main(["--db", str(seeded), "report", "--by", "country"]) == 0
     assert "no messages sent yet" in capsys.readouterr().out
@@ -132,7 +153,7 @@ def test_approve_from_the_cli_sends_a_held_batch_and_records_the_os_user(db_path
     assert approvals.hold_if_needed(con, batch, approvals.Money(quote.total_max, "USD"))
     con.close()
     assert main(["--db", str(db_path), "approve", batch, "--rate", "1000"]) == 0
-    assert f"batch {batch} approved by cli:" in capsys.readouterr().out
+    assert f"batch {batch[:12]} approved by cli:" in capsys.readouterr().out
     con = store.connect(db_path)
     sent = con.execute("SELECT count(*) FROM messages WHERE state = 'sent'").fetchall()
     who = con.execute("SELECT approved_by FROM batches").fetchall()

@@ -104,10 +104,19 @@ def test_import_rejects_duplicate_in_file_naming_the_first_line(fresh_db) -> Non
 
 def test_import_skips_existing_contact_by_default(fresh_db) -> None:
     import_contacts(fresh_db, b"phone,name\n+5511987654321,A\n")
-    report = import_contacts(fresh_db, b"phone,name\n(11) 98765-4321,B\n")
-    assert (report.imported, report.updated, report.rejected) == (0, 0, 1)
-    assert report.rejects["reason"][0].startswith("duplicate of existing contact: id 1")
+    report = import_contacts(fresh_db, b"phone,name\n(11) 98765-4321,B\n", category="new")
+    assert (report.imported, report.updated, report.already, report.rejected) == (0, 0, 1, 0)
+    assert report.rejects.empty  # not a row to fix: counted apart, as the Contacts page shows it
     assert contacts(fresh_db)[0][2] == "A"
+    assert categories_of(fresh_db, "+5511987654321") == []  # left as it was
+
+
+def test_import_counts_already_in_the_workspace_apart_from_rows_to_fix(fresh_db) -> None:
+    import_contacts(fresh_db, b"phone\n+5511987654321\n+5511987654322\n")
+    report = import_contacts(fresh_db, b"phone\n+5511987654321\n+5511987654322\nnope\n"
+                                       b"+5511987654321\n+5511987654323\n")
+    assert report.counts() == {"imported": 1, "updated": 0, "already": 2, "rejected": 2}
+    assert report.rejects["line"].tolist() == [4, 5] and len(report.rejects) == report.rejected
 
 
 def test_import_update_policy_updates_name_fields_and_categories(fresh_db) -> None:

@@ -7,6 +7,7 @@ autouse fixture clears them), so the console runs on the sandbox account.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -208,6 +209,23 @@ def test_import_reports_imported_and_rejected_rows_with_reasons(db):
     assert list(rejects["line"]) == [4, 5]
     assert rejects["reason"].str.len().min() > 0
     assert at.get("download_button"), "the rejected rows can be downloaded"
+
+
+def test_reimport_audit_detail_carries_the_counts_the_page_shows(db):
+    at = ok(app("contacts"))
+    for _ in range(2):
+        at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
+        at.button(key="import").click().run()
+    names = ("Imported", "Updated", "Already in the workspace", "Rejected")
+    metrics = {m.label: int(m.value) for m in ok(at).metric if m.label in names}
+    con = store.connect(db)
+    details = [json.loads(d) for (d,) in con.execute(
+        "SELECT detail FROM audit WHERE action = 'import' ORDER BY id").fetchall()]
+    con.close()
+    assert details[-1] == {"imported": metrics["Imported"], "updated": metrics["Updated"],
+                           "already": metrics["Already in the workspace"],
+                           "rejected": metrics["Rejected"]}
+    assert details[-1] == {"imported": 0, "updated": 0, "already": 2, "rejected": 2}
 
 
 # -- send ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from smscore import ledger
+from smscore.batchid import short_id
 from ui.i18n import t
 
 
@@ -45,7 +46,7 @@ def show_unknown(wait: ledger.UnknownWait, *, running: bool) -> None:
 
 def show_damaged(batch_id: str, rows: int, recipients: int, frozen_on: object) -> None:
     same_day = pd.Timestamp(frozen_on).date() == ledger.utcnow().date()
-    st.error(t("batch.damaged_today" if same_day else "batch.damaged_old", batch=batch_id[:12],
+    st.error(t("batch.damaged_today" if same_day else "batch.damaged_old", batch=short_id(batch_id),
                rows=rows, total=recipients), icon=":material/report:")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals, audit, ledger
+from smscore.batchid import short_id
 from smscore.money import Money
 from smscore.quote import Quote
 from smscore.sandbox import SANDBOX_SENDER
@@ -117,7 +118,7 @@ def _start(ctx: Context, q: Quote) -> None:
     audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
     try:
         if approvals.hold_if_needed(ctx.con, batch_id, maximum):
-            st.session_state.send_notice = t("send.awaits_approval", batch=batch_id[:12],
+            st.session_state.send_notice = t("send.awaits_approval", batch=short_id(batch_id),
                                              maximum=formats.cost(maximum, current_language()))
             return
         approvals.ensure_sendable(ctx.con, batch_id)

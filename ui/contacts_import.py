@@ -1,6 +1,7 @@
 """The Contacts page's Import tab: a CSV's preview and column roles, then what the import did.
 
-Numbers already in the workspace are counted apart from the rows to fix (issue 11); the
+Numbers already in the workspace are counted apart from the rows to fix (issue 11), by the
+importer itself, so the page, the CLI and the audit trail give the same counts (issue 17); the
 rejected rows download as a CSV through smscore.export, like every export.
 """
 
@@ -11,6 +12,7 @@ import phonenumbers
 import streamlit as st
 
 from smscore import audit, csvsource, export, importer
+from smscore.writes import write
 from ui import auth, formats, setup, vocab
 from ui.i18n import current_language, t, translate
 from ui.setup import Context
@@ -40,18 +42,12 @@ def _import(ctx: Context, data: bytes, mapping: dict[str, str], country: str, ca
     except duckdb.Error as exc:  # e.g. out of memory or disk: one sentence, never a traceback
         st.session_state.import_result = {"error": _first_line(exc)}
         return
-    audit.record(setup.cursor(), ctx.principal.actor, "import", name,
-                 {"imported": report.imported, "updated": report.updated,
-                  "rejected": report.rejected})
-    # Numbers already in the workspace are not faults in the file: counted apart, not listed
-    # among the rows to fix.
-    already = report.rejects["reason"].map(vocab.is_already_a_contact).astype(bool)
-    st.session_state.import_result = {
-        "imported": report.imported, "updated": report.updated,
-        "already": int(already.sum()), "rejected": int((~already).sum()),
-        "categories_created": list(report.categories_created),
-        "rejects": report.rejects[~already],
-    }
+    # The trail holds the very counts the page shows, under the same names (report.counts()).
+    write(setup.cursor(), lambda con: audit.record(con, ctx.principal.actor, "import", name,
+                                                   report.counts()))
+    st.session_state.import_result = {**report.counts(),
+                                      "categories_created": list(report.categories_created),
+                                      "rejects": report.rejects}
 
 
 def _first_line(exc: Exception) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import streamlit as st
 
+from smscore.batchid import short_id
 from smscore.store import Workspace
 
 
@@ -50,7 +51,7 @@ def start(root: Workspace, cfg: Mapping[str, str], batch_id: str,
         reg.errors.pop(batch_id, None)
         stop = threading.Event()
         thread = threading.Thread(target=_work, args=(reg, root, dict(cfg), batch_id, options, stop),
-                                  name=f"smsconsole-batch-{batch_id[:12]}", daemon=True)
+                                  name=f"smsconsole-batch-{short_id(batch_id)}", daemon=True)
         reg.threads[batch_id] = thread
         reg.stops[batch_id] = stop
         thread.start()

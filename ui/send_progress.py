@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals, audit, ledger, reports, schedule
+from smscore.batchid import short_id
 from ui import auth, batchnotes, formats, jobs, problem_words, resend_ui, scheduling, setup, vocab
 from ui.i18n import current_language, t
 from ui.quote_panel import suffix
@@ -102,7 +103,7 @@ def show_job(ctx: Context) -> bool:
     if st.session_state.job:
         job_id = st.session_state.job["batch_id"]
         job_name = ledger.batch_info(setup.cursor(), job_id).get("name") if job_id else None
-        st.subheader(t("send.batch_title", batch=md(job_name or job_id[:12])))
+        st.subheader(t("send.batch_title", batch=md(job_name or short_id(job_id))))
         if job_running:
             st.fragment(run_every=1.0)(_progress)(ctx)
         else:
@@ -129,7 +130,7 @@ def show_interrupted(ctx: Context) -> None:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
         if row.status != ledger.DAMAGED:
-            st.warning(t("send.interrupted_batch", batch=row.batch_id[:12],
+            st.warning(t("send.interrupted_batch", batch=short_id(row.batch_id),
                          pending=row.pending + row.unknown, total=row.recipients,
                          status=md(vocab.word("status", row.status, lang))))
         batchnotes.show_for_row(row, running=False)

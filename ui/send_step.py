@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import balance, ledger, outcome
+from smscore.batchid import short_id
 from smscore.money import Money
 from smscore.quote import Quote
 from ui import (batchname, confirm_dialog, formats, outcomes, problem_words, quotes, scheduling,
@@ -92,7 +93,7 @@ def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, current_language())),
                    icon=":material/check:")
     if (existing := _existing_batch(ctx, batch)) is not None and not job_running:
-        st.info(t("send.already", batch=existing["id"][:12],
+        st.info(t("send.already", batch=short_id(existing["id"]),
                   status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
     st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running or not setup.can("send"),

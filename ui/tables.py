@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from smscore.batchid import short_id
 from ui import formats, setup, vocab
 from ui.i18n import current_language, t
 
@@ -71,9 +72,10 @@ REPORT_ORDER = ("messages", "sent", "failed", "pending", "segments", "estimate_m
 
 def batches_table(frame: pd.DataFrame, zone: str) -> None:
     """Batches with estimate vs actual; one row per batch."""
-    table = shown(frame, zone).assign(batch_id=frame["batch_id"].str[:12])
+    # The short id every surface shows (smscore.batchid), which the CLI and notebooks accept.
+    table = shown(frame, zone).assign(batch_id=frame["batch_id"].map(short_id))
     if "name" in frame:
-        table["name"] = [n if isinstance(n, str) else b[:12]
+        table["name"] = [n if isinstance(n, str) else short_id(b)
                          for n, b in zip(frame["name"], frame["batch_id"])]
     if "outcome" in frame:  # what happened, in the words and colours of smscore.outcome
         from ui.outcomes import label  # noqa: PLC0415

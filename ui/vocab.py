@@ -121,14 +121,6 @@ def _detail(text: str, lang: str) -> str:
     return text
 
 
-_ALREADY = "duplicate of existing contact: "  # smscore.importer's wording with on_duplicate=skip
-
-
-def is_already_a_contact(text: object) -> bool:
-    """Was this import row skipped only because its number is already a contact?"""
-    return isinstance(text, str) and text.startswith(_ALREADY)
-
-
 def reason(text: str, lang: str) -> str:
     """One of smscore's reasons (import rejections, quote exclusions) in `lang`; a reason this
     module does not know is shown as smscore worded it rather than lost."""
