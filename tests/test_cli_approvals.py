@@ -112,9 +112,9 @@ def test_cli_approve_refuses_a_wrong_password_and_audits_it(team, capsys, monkey
     typed(monkeypatch, "not the password")
     assert main(["--db", str(team), "approve", batch, "--as", CHIEF]) == 1
     assert capsys.readouterr().err.strip() == (
-        f"error: wrong e-mail or password; batch {batch[:12]} was not approved")
+        f"error: {accounts.REFUSED}; batch {batch[:12]} was not approved")
     assert refusals(team) == [
-        (CHIEF, "cli", batch, "sign-in refused: wrong e-mail or password")]
+        (CHIEF, "cli", batch, f"sign-in refused: {accounts.REFUSED}")]
     assert query(team, "SELECT actor, via FROM audit WHERE action = 'sign-in.failure'") == [
         (CHIEF, "cli")]
     assert query(team, "SELECT failures FROM users WHERE email = ?", [CHIEF]) == [(1,)]
@@ -128,7 +128,7 @@ def test_cli_approve_by_an_unknown_account_does_not_record_what_was_typed(team, 
     assert main(["--db", str(team), "approve", batch, "--as", "nobody@example.com"]) == 1
     assert "wrong e-mail or password" in capsys.readouterr().err
     assert refusals(team) == [("(unknown account)", "cli", batch,
-                               "sign-in refused: wrong e-mail or password")]
+                               f"sign-in refused: {accounts.REFUSED}")]
 
 
 @pytest.mark.parametrize(("email", "role", "article"),
