@@ -171,3 +171,22 @@ def test_reject_of_a_batch_not_awaiting_approval_is_one_sentence(db_path, capsys
     assert main(["--db", str(db_path), "reject", batch]) == 1
     assert capsys.readouterr().err.strip() == (
         f"error: batch {batch[:12]} is frozen, not awaiting approval")
+
+
+@pytest.mark.parametrize("action", [["set-role", "boss@example.com", "operator"],
+                                    ["disable", "boss@example.com"]])
+def test_user_commands_refuse_to_remove_the_last_admin(db_path, capsys, action):
+    from smscore import accounts
+    from smscore.audit import Actor
+
+    con = store.connect(db_path)
+    accounts.add_user(con, "boss@example.com", "admin", "correct horse", Actor("cli:t", "cli"))
+    con.close()
+    assert main(["--db", str(db_path), "user", *action]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: boss@example.com is the last active admin; make another account admin first")
+    con = store.connect(db_path)
+    assert con.execute("SELECT role, disabled FROM users").fetchall() == [("admin", False)]
+    refused = con.execute("SELECT action FROM audit WHERE action LIKE '%-refused'").fetchall()
+    con.close()
+    assert len(refused) == 1
