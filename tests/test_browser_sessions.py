@@ -227,3 +227,30 @@ def test_the_send_log_grid_gives_a_viewer_no_phone_number_to_download(page, team
     assert phones and all((p in text) != masked for p in phones)
     if masked:
         assert "•" in text
+
+
+def test_an_operator_who_reloads_during_a_send_stays_signed_in_and_it_sends_once(page, team_db,
+                                                                               tmp_path):
+    from test_browser import compose
+
+    con = duckdb.connect(str(team_db))
+    con.execute("UPDATE settings SET value = '2' WHERE key = 'send_rate'")  # ~2.5 s for five
+    con.close()
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        signed_in_page(page, url)
+        open_page(page, f"{url}/send")
+        compose(page, "Olá {name}, promoção!")
+        page.get_by_test_id("stButton").filter(has_text="Send to 5 recipients").locator(
+            "button").click()
+        dialog = page.get_by_test_id("stDialog")
+        dialog.get_by_role("button", name="Confirm and send").click()
+        page.wait_for_timeout(600)
+        page.reload()  # the page said it may be reloaded: it keeps the sign-in and the progress
+        wait_for_run(page)
+        expect(page.get_by_role("heading", name=SIGN_IN)).to_have_count(0)
+        expect(page.get_by_text("operator@example.com (operator)")).to_be_visible()
+        expect(page.get_by_text("Sent: all 5 messages went out")).to_be_visible(timeout=30_000)
+    con = duckdb.connect(str(team_db))
+    received = con.execute("SELECT to_number, count(*) FROM sandbox_messages GROUP BY 1").fetchall()
+    con.close()
+    assert sorted(n for _, n in received) == [1] * 5
