@@ -7,7 +7,7 @@ import streamlit as st
 from smscore import audit, export, reports, sender
 from smscore.batchid import short_id
 from ui import auth, formats, inbox, outcomes, setup, vocab
-from ui.i18n import current_language, t, tn, translate
+from ui.i18n import current_language, t, translate
 from ui.outcomes import explained
 from ui.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
                        private, shown)

@@ -18,7 +18,6 @@ import hashlib
 import json
 import math
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +33,7 @@ from smscore.clock import naive_utc, utcnow  # noqa: F401 - ledger.utcnow is the
 from smscore.gateway import MessageResult
 from smscore.money import Money
 from smscore.problems import Problem, recognise
+from smscore.writes import retrying
 
 # Ledger states of one recipient.
 QUEUED, CLAIMED, SENT, FAILED, UNKNOWN = "queued", "claimed", "sent", "failed", "unknown"
@@ -75,24 +75,16 @@ def batch_key(body: str, phones: Iterable[str], day: date,
     return "b-" + digest.hexdigest()[:24]
 
 
-def with_retry(fn: Callable[[], T], *, attempts: int = 50) -> T:
-    """Run a write, retrying DuckDB's optimistic-concurrency conflicts.
+def with_retry(fn: Callable[[], T]) -> T:
+    """Run a write that shapes its own transaction, retrying DuckDB's conflicts (writes.retrying).
 
     Two runs of one batch (two threads, two browser tabs) may claim overlapping rows; DuckDB
     refuses the second writer with a TransactionException instead of letting both win, so the
     loser simply tries again and sees the rows already claimed.
     """
-    for attempt in range(attempts):
-        try:
-            result = fn()
-        except duckdb.TransactionException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.001 * (attempt + 1))
-            continue
-        crashpoints.committed()
-        return result
-    raise AssertionError("unreachable")  # pragma: no cover
+    result = retrying(fn)
+    crashpoints.committed()
+    return result
 
 
 # -- freezing ----------------------------------------------------------------------------------

@@ -44,22 +44,33 @@ def write(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnect
     """Run `work(con)` as one transaction, retried until it commits without a conflict."""
     if getattr(_inside, "depth", 0):
         return work(con)  # part of the enclosing unit: it commits (or retries) the whole
+
+    def once() -> T:
+        with _TURN:
+            return _once(con, work)
+
+    return retrying(once, patience=patience)
+
+
+def retrying(attempt: Callable[[], T], *, patience: float = PATIENCE) -> T:
+    """Call `attempt` (which opens and commits its own transaction) until it does not conflict.
+
+    For code that must shape its transaction itself (the ledger's claims); `write` is this
+    around one BEGIN ... COMMIT.
+    """
     deadline = time.monotonic() + patience
-    attempt = 0
+    tries = 0
     while True:
         try:
-            with _TURN:
-                result = _once(con, work)
+            return attempt()
         except duckdb.Error as exc:
             if not is_conflict(exc):
                 raise
             if time.monotonic() >= deadline:
                 raise WriteConflict("the workspace was too busy to save this change; "
                                     "nothing was changed, try again") from exc
-            attempt += 1
-            time.sleep(random.uniform(0, min(0.2, 0.002 * 2 ** attempt)))
-            continue
-        return result
+            tries += 1
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2 ** tries)))
 
 
 def _once(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:

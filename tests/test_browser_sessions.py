@@ -6,7 +6,6 @@ Each test runs the real console (`streamlit run console.py`) on its own database
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import duckdb

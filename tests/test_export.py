@@ -19,7 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from smscore import export
 from smscore.importer import import_contacts

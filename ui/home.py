@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import contacts, reports
-from smscore.money import format_money
 from ui import batchnotes, formats, jobs
 from ui.i18n import current_language, t
 from ui.setup import Context, can, link
