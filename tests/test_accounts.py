@@ -229,3 +229,25 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(fresh_db):
         thread.join()
     assert sorted(outcomes) == ["demoted", "refused"]
     assert len(accounts.active_admins(fresh_db)) == 1
+
+
+def test_every_refused_sign_in_costs_one_argon2_check(con, monkeypatch):
+    """Unknown e-mail, wrong password and locked account do the same work: timing tells nothing."""
+    checks: list[str] = []
+    real = accounts._verify
+
+    def counted(hashed: str, password: str) -> bool:
+        checks.append(hashed)
+        return real(hashed, password)
+
+    monkeypatch.setattr(accounts, "_verify", counted)
+    now = utcnow()
+    for _ in range(accounts.MAX_FAILURES):
+        with pytest.raises(SignInError):
+            accounts.sign_in(con, "ana@example.com", "nope nope", now)
+    for email, password in (("nobody@example.com", "x"), ("ana@example.com", PASSWORD),
+                            ("ana@example.com", "nope")):
+        checks.clear()
+        with pytest.raises(SignInError):
+            accounts.sign_in(con, email, password, now)
+        assert len(checks) == 1 and checks[0].startswith("$argon2id$")
