@@ -104,18 +104,23 @@ def test_sign_out_ends_the_session_in_every_tab(page, team_db, tmp_path):
         thief.close()
 
 
+def pick_account(page: Page, typed: str) -> None:
+    """Settings, then the account in the users form, typed as an admin would search it."""
+    nav_link(page, "Settings").click()
+    wait_for_run(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Account").click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    wait_for_run(page)
+
+
 def test_an_admin_disabling_an_account_ends_its_session_at_the_next_reload(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         signed_in_page(page, url, "viewer@example.com")
         admin = page.context.browser.new_context()
         admin_page = admin.new_page()
         signed_in_page(admin_page, url, "admin@example.com")
-        nav_link(admin_page, "Settings").click()
-        wait_for_run(admin_page)
-        admin_page.get_by_test_id("stSelectbox").filter(has_text="Account").click()
-        admin_page.keyboard.type("viewer@")
-        admin_page.keyboard.press("Enter")
-        wait_for_run(admin_page)
+        pick_account(admin_page, "viewer@")
         admin_page.get_by_role("button", name="Disable").click()
         wait_for_run(admin_page)
         expect(admin_page.get_by_text("viewer@example.com is disabled")).to_be_visible()
@@ -129,12 +134,7 @@ def test_an_admin_disabling_an_account_ends_its_session_at_the_next_reload(page,
 def test_the_only_admin_cannot_demote_themselves_from_the_console(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         signed_in_page(page, url, "admin@example.com")
-        nav_link(page, "Settings").click()
-        wait_for_run(page)
-        page.get_by_test_id("stSelectbox").filter(has_text="Account").click()
-        page.keyboard.type("admin@")
-        page.keyboard.press("Enter")
-        wait_for_run(page)
+        pick_account(page, "admin@")
         page.get_by_test_id("stSelectbox").filter(has_text="New role").click()
         page.get_by_role("option", name="viewer").click()
         wait_for_run(page)
