@@ -350,6 +350,52 @@ def principal_for_email(con: duckdb.DuckDBPyConnection, email: str, via: str) ->
     return Principal(user.email, user.role, via)
 
 
+# --- acting from the command line ---------------------------------------------------------------
+
+class Refused(PermissionError):
+    """A named person may not do this from the command line; the message says why."""
+
+
+def sign_in_to(con: duckdb.DuckDBPyConnection, email: str, password: str, right: str, *,
+               action: str, doing: str, target: str | None = None) -> Principal:
+    """Sign a named person in from outside the console (via 'cli') to do one thing needing `right`.
+
+    The console signs a person in once per session; the CLI signs one in for each action, so
+    the rights, the two-person rule and the per-day limits see the real person, never the OS
+    user. A refused sign-in (which `sign_in` counts and audits itself) and a role without the
+    right are each recorded as '`action`-refused' on `target`, saying who tried and why, and
+    raised as Refused after that row commits. `doing` completes "only an admin may ...".
+    """
+    try:
+        principal = sign_in(con, email, password, via="cli")
+    except SignInError as exc:
+        user = get_user(con, email or "")
+        who = user.email if user else "(unknown account)"  # never what a stranger typed
+        _refused(con, Actor(who, "cli"), action, target, f"sign-in refused: {exc}")
+        raise Refused(str(exc)) from None
+    try:
+        require(con, principal, right)
+    except AccessDenied:
+        _refused(con, principal.actor, action, target, f"the {principal.role} role")
+        raise Refused(f"{principal.email} is {_a(principal.role)}: only {_holders(right)} may "
+                      f"{doing}") from None
+    return principal
+
+
+def _refused(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, target: str | None,
+             why: str) -> None:
+    write(con, lambda cur: audit.record(cur, actor, f"{action}-refused", target, {"reason": why}))
+
+
+def _holders(right: str) -> str:
+    """The roles holding `right`, in words: 'an admin', 'an operator or an admin'."""
+    return " or ".join(_a(role) for role in ROLES[ROLES.index(RIGHTS[right]):])
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
+
+
 # --- sessions -----------------------------------------------------------------------------------
 
 def idle_limit(con: duckdb.DuckDBPyConnection, environ: Mapping[str, str]) -> timedelta:

@@ -17,7 +17,6 @@ import duckdb
 import pandas as pd
 
 from smscore import accounts, audit
-from smscore.accounts import AccessDenied, SignInError
 from smscore.audit import Actor
 from smscore.batchid import short_id
 from smscore.clock import utcnow
@@ -181,37 +180,18 @@ def signed_in_admin(con: duckdb.DuckDBPyConnection, email: str, password: str, b
     """The admin who approves or rejects (`action`) from outside the console, by password.
 
     The console signs its admins in once per session; the CLI signs one in for each decision
-    (via 'cli'), so the two-person rule holds there too. A wrong password, a locked or
+    (accounts.sign_in_to), so the two-person rule holds there too. A wrong password, a locked or
     disabled account and a role without the right are each refused with an audit row saying
-    who tried what on which batch and why, raised after that row commits.
+    who tried what on which batch and why.
     """
     try:
-        principal = accounts.sign_in(con, email, password, via="cli")
-    except SignInError as exc:  # sign_in has counted the failure and recorded it
-        who = email if accounts.get_user(con, email or "") else "(unknown account)"
-        _refused(con, Actor(who, "cli"), action, batch_id, f"sign-in refused: {exc}")
+        return accounts.sign_in_to(con, email, password, "approve", action=f"batch.{action}",
+                                   doing=f"{action} a batch", target=batch_id).actor
+    except accounts.Refused as exc:
         raise ApprovalError(f"{exc}; batch {short_id(batch_id)} was not {_DONE[action]}") from None
-    try:
-        accounts.require(con, principal, "approve")
-    except AccessDenied:
-        _refused(con, principal.actor, action, batch_id, f"the {principal.role} role")
-        raise ApprovalError(f"{principal.email} is {_article(principal.role)} {principal.role}: "
-                            f"only an admin may {action} a batch; batch {short_id(batch_id)} was "
-                            f"not {_DONE[action]}") from None
-    return principal.actor
 
 
 _DONE = {"approve": "approved", "reject": "rejected"}
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
-def _refused(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, batch_id: str,
-             why: str) -> None:
-    write(con, lambda cur: audit.record(cur, actor, f"batch.{action}-refused", batch_id,
-                                        {"reason": why}))
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

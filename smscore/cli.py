@@ -367,6 +367,7 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
                    help="phone number or Messaging Service SID (default: TWILIO_FROM / "
                         "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)")
     p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    _configure_confirmer(p)
     p.add_argument("--send-at", metavar="TIME",
                    help="schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
                         "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
@@ -377,6 +378,12 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", default="mon-sun", metavar="DAYS",
                    help="days of the sending hours, e.g. mon-fri (default: every day)")
     _configure_pacing(p)
+
+
+def _configure_confirmer(p: argparse.ArgumentParser) -> None:
+    _configure_as(p, "the account confirming the batch, an operator or admin (required once the "
+                     "workspace has accounts): its password is asked for on a terminal, or read "
+                     "as the first line of stdin")
 
 
 def _configure_pacing(p: argparse.ArgumentParser) -> None:
@@ -401,18 +408,34 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
 @command("send", "price, confirm and send a batch (resumes it if already started today)",
          _configure_send)
 def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
+    check_body(args.body)  # before a password or Twilio is asked: the body is wrong whatever
+    actor = _confirmer(ws, args, "send --body TEXT")
     with ws.unit() as con:
         priced = _price(args, con)
     if isinstance(priced, int):
         return priced
     quote, sender, mode = priced
-    return _confirm_and_send(ws, quote, sender, mode, args)
+    return _confirm_and_send(ws, quote, sender, mode, args, actor)
+
+
+def _confirmer(ws: store.Workspace, args: argparse.Namespace, example: str) -> Actor:
+    """Who confirms the batch: the per-day limits and the two-person rule count that person."""
+    return _acting(ws, args.acting_as, "who confirms the batch", example, _sign_in_to_send)
+
+
+def _sign_in_to_send(con: duckdb.DuckDBPyConnection, email: str, password: str) -> Actor:
+    from smscore import accounts
+
+    try:
+        return accounts.sign_in_to(con, email, password, "send", action="batch.confirm",
+                                   doing="send a batch").actor
+    except accounts.Refused as exc:
+        raise accounts.Refused(f"{exc}; nothing was sent") from None
 
 
 def _price(args: argparse.Namespace,
            con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
     """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
-    check_body(args.body)  # before Twilio is asked anything: the body is wrong whatever it says
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:
@@ -483,10 +506,9 @@ def _gate(quote: Quote, gateway: object) -> int | None:
 
 
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
-                      args: argparse.Namespace) -> int:
+                      args: argparse.Namespace, actor: Actor) -> int:
     """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
     from smscore import accounts, approvals, audit, ledger
-    from smscore.audit import Actor
     from smscore.batchid import short_id
     from smscore.money import Money
 
@@ -497,7 +519,7 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
-    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
+    maximum = Money(quote.total_max, quote.currency)
     with ws.unit() as con:
         approvals.check_limits(con, actor.name, maximum)
         batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode, send_at=send_at)
@@ -519,6 +541,7 @@ def _configure_send_again(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="sender", metavar="SENDER",
                    help="phone number or Messaging Service SID (default: the first batch's)")
     p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    _configure_confirmer(p)
     _configure_pacing(p)
 
 
@@ -528,19 +551,21 @@ def _configure_send_again(p: argparse.ArgumentParser) -> None:
 def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore import ledger, resend
 
-    with ws.unit() as con:
+    with ws.unit() as con:  # a wrong id or nothing to send again costs no password
         batch_id = _batch_id(con, args.batch)
         plan = resend.plan(con, batch_id)
         if plan.left_out:
             print(f"left out: {resend.describe_left_out(plan.left_out)}")
+        quote = resend.quote(con, plan)
+    actor = _confirmer(ws, args, f"send-again {args.batch}")
+    with ws.unit() as con:
         gateway, default_sender = open_gateway(con)
         sender = args.sender or ledger.batch_info(con, batch_id)["sender"] or default_sender
-        quote = resend.quote(con, plan)
         refused = _gate(quote, gateway)
         mode = gateway.mode
     if refused is not None:
         return refused
-    return _confirm_and_send(ws, quote, sender, mode, args)
+    return _confirm_and_send(ws, quote, sender, mode, args, actor)
 
 
 def _gateway_for(ws: store.Workspace) -> object:
@@ -771,10 +796,9 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 # --- approvals ----------------------------------------------------------------------------------
 
 def _configure_approver(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="admin", metavar="EMAIL",
-                   help="the admin account deciding (required once the workspace has accounts; "
-                        "not the one that confirmed the batch): its password is asked for, or "
-                        "read as one line from stdin")
+    _configure_as(p, "the admin account deciding (required once the workspace has accounts; not "
+                     "the one that confirmed the batch): its password is asked for, or read as "
+                     "one line from stdin")
 
 
 def _configure_approve(p: argparse.ArgumentParser) -> None:
@@ -819,26 +843,51 @@ def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 
 def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tuple[str, Actor]:
-    """The batch and who decides on it: the admin of --as, signed in by password, or in a
-    workspace without accounts the OS user. The password is asked outside any unit of work."""
-    from smscore import accounts, approvals
-    from smscore.audit import Actor
+    """The batch and the admin who decides on it."""
+    from smscore import approvals
 
     with ws.unit() as con:
         batch_id = _batch_id(con, args.batch)
         approvals.awaiting(con, batch_id)  # before anyone types a password for nothing
+    return batch_id, _acting(
+        ws, args.acting_as, "the admin who decides", f"{action} {args.batch}",
+        lambda con, email, password: approvals.signed_in_admin(con, email, password, batch_id,
+                                                               action))
+
+
+# --- who acts ---------------------------------------------------------------------------------
+
+SignIn = Callable[[duckdb.DuckDBPyConnection, str, str], "Actor"]
+
+
+def _configure_as(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--as", dest="acting_as", metavar="EMAIL", help=help_text)
+
+
+def _acting(ws: store.Workspace, email: str | None, who: str, example: str,
+            sign_in: SignIn) -> Actor:
+    """Who acts on the command line when it spends or decides: the account named by --as,
+    signed in by `sign_in` with its password, or in a workspace without accounts the OS user.
+
+    The password is asked outside any unit of work, so nobody waits while it is typed.
+    `who` and `example` complete the refusal when --as is missing.
+    """
+    from smscore import accounts
+    from smscore.audit import Actor
+
+    with ws.unit() as con:
         with_accounts = accounts.any_accounts(con)
     if not with_accounts:
-        if args.admin:
+        if email:
             raise CliError("this workspace has no accounts, so --as names nobody; leave it out "
                            "to act as the OS user")
-        return batch_id, Actor.cli()
-    if not args.admin:
-        raise CliError(f"this workspace has accounts: name the admin who decides with --as EMAIL "
-                       f"(e.g. `python -m smscore {action} {args.batch} --as ana@example.com`)")
+        return Actor.cli()
+    if not email:
+        raise CliError(f"this workspace has accounts: name {who} with --as EMAIL "
+                       f"(e.g. `python -m smscore {example} --as ana@example.com`)")
     password = ask_password()
     with ws.unit() as con:
-        return batch_id, approvals.signed_in_admin(con, args.admin, password, batch_id, action)
+        return sign_in(con, email, password)
 
 
 # --- user -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from browser import nav_link, no_error, open_page, streamlit_server, wait_for_run
+from signin import PASSWORD
 from smscore import accounts, sessions
 from test_browser_access import audit_rows, browser_type_launch_args, sign_in, team_db  # noqa: F401
 
@@ -186,12 +187,13 @@ def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Bro
 
 
 def _sent_batch(db: Path) -> None:
-    """A small sandbox batch sent through the CLI before the server starts."""
+    """A small sandbox batch sent through the CLI by the operator before the server starts."""
     import subprocess
     import sys
 
     done = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), "send", "--body",
-                           "Promoção de verão", "--yes"], capture_output=True, text=True,
+                           "Promoção de verão", "--yes", "--as", "operator@example.com"],
+                          input=PASSWORD + "\n", capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 0, done.stderr
 
