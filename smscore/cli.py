@@ -422,7 +422,7 @@ def _price(args: argparse.Namespace,
         args.send_at = _send_time(args.send_at, sender)
     if args.hours:
         quote = _with_hours(quote, args.hours, args.days, sender)
-    refused = _gate(quote, gateway)
+    refused = _gate(quote, gateway, con)
     return refused if refused is not None else (quote, sender, gateway.mode)
 
 
@@ -456,8 +456,11 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
     return check(moment, sender)
 
 
-def _gate(quote: Quote, gateway: object) -> int | None:
-    """Show the quote and refuse what cannot go: too long, nobody, or a short balance."""
+def _gate(quote: Quote, gateway: object, con: duckdb.DuckDBPyConnection) -> int | None:
+    """Show the quote, the balance and the spending limits; refuse what cannot go: too long,
+    nobody, or a short balance (a limit refuses at the confirmation, where it is recorded)."""
+    from smscore import approvals
+    from smscore.audit import Actor
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -466,12 +469,35 @@ def _gate(quote: Quote, gateway: object) -> int | None:
         raise CliError(refusal)
     if quote.n_recipients == 0:
         raise CliError("nobody to send to: the selection has no sendable contacts")
-    check = check_balance(gateway, Money(quote.total_max, quote.currency))
+    maximum = Money(quote.total_max, quote.currency)
+    check = check_balance(gateway, maximum)
     print(f"balance ({gateway.mode}): {check.message}")
+    print(f"spending limits ({Actor.cli().name}): "
+          f"{limits_text(approvals.verdict(con, Actor.cli().name, maximum))}")
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
     return None
+
+
+def limits_text(verdict: object) -> str:
+    """An approvals.Verdict in one line: the limits, today's total, and what they make of it."""
+    limits, cur = verdict.limits, verdict.limits.currency
+    parts = []
+    if limits.per_batch is not None:
+        parts.append(f"per batch {format_money(limits.per_batch, cur)}")
+    if limits.per_day is not None:
+        parts.append(f"per day {format_money(limits.per_day, cur)} "
+                     f"({format_money(verdict.spent_today, cur)} confirmed today, "
+                     f"{format_money(verdict.with_batch, cur)} with this batch)")
+    if limits.approval_over is not None:
+        parts.append(f"approval needed over {format_money(limits.approval_over, cur)}")
+    said = "; ".join(parts) if parts else "none set"
+    if verdict.refusal is not None:
+        return f"{said}; refused: {verdict.refusal.text}"
+    if verdict.needs_approval:
+        return f"{said}; needs approval: once confirmed, it waits until another admin approves it"
+    return f"{said}; within them" if parts else said
 
 
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
@@ -483,14 +509,17 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
 
     send_at = getattr(args, "send_at", None)
     when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
+    named = {"batch": ledger.quote_key(quote, send_at), "recipients": quote.n_recipients}
+    with ws.unit() as con:  # a batch over a limit is refused (and recorded) before asking
+        approvals.check_limits(con, actor, maximum, **named)
     # Asked outside any unit of work: the console must not wait on the operator's answer.
     if not args.yes and input(f"send {quote.n_recipients} messages from {sender}{when}? [y/N] ")\
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
-    actor, maximum = Actor.cli(), Money(quote.total_max, quote.currency)
-    with ws.unit() as con:
-        approvals.check_limits(con, actor.name, maximum)
+    with ws.unit() as con:  # again at the action: another batch may have been confirmed since
+        approvals.check_limits(con, actor, maximum, **named)
         batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode, send_at=send_at)
         audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
                             quote.currency)
@@ -525,7 +554,7 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
         gateway, default_sender = open_gateway(con)
         sender = args.sender or ledger.batch_info(con, args.batch)["sender"] or default_sender
         quote = resend.quote(con, plan)
-        refused = _gate(quote, gateway)
+        refused = _gate(quote, gateway, con)
         mode = gateway.mode
     if refused is not None:
         return refused
