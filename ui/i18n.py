@@ -21,7 +21,53 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 # Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
 # form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
 # and empties this dict (tests/test_i18n.py fails while it holds anything).
-_STRINGS: dict[str, tuple[str, str]] = {}
+_STRINGS: dict[str, tuple[str, str]] = {
+    # Send, step 4: the spending limits before the click (ui.limits.for_batch)
+    "send.limits_none": ("No spending limit applies to you.",
+                         "Nenhum limite de gastos se aplica a você."),
+    "send.limit_per_batch": ("Per-batch limit: {limit}. This batch may cost up to {maximum}.",
+                             "Limite por lote: {limit}. Este lote pode custar até {maximum}."),
+    "send.limit_per_day": ("Per-day limit: {limit}. You confirmed up to {spent} today; with this "
+                           "batch, {total}.",
+                           "Limite por dia: {limit}. Você confirmou até {spent} hoje; com este "
+                           "lote, {total}."),
+    "send.limit_approval_ok": ("Approval needed above {threshold}: this batch stays below it.",
+                               "Aprovação exigida acima de {threshold}: este lote fica abaixo."),
+    "send.limit_refused": ("This batch would be refused: {reason}. An admin can change the "
+                           "spending limits in Settings, or you can choose fewer recipients.",
+                           "Este lote seria recusado: {reason}. Um administrador pode mudar os "
+                           "limites de gastos em Configurações, ou você pode escolher menos "
+                           "destinatários."),
+    "send.needs_approval": ("Needs approval: this batch may cost up to {maximum}, over the "
+                            "approval threshold of {threshold}. Once confirmed, it waits until "
+                            "{approver} approves it; nothing is sent before.",
+                            "Precisa de aprovação: este lote pode custar até {maximum}, acima do "
+                            "limite de aprovação de {threshold}. Depois de confirmado, ele aguarda "
+                            "até que {approver} o aprove; nada é enviado antes."),
+    "send.needs_approval_currency": ("Needs approval: the approval threshold is in {limits} and "
+                                     "this batch is priced in {batch}, so they cannot be compared."
+                                     " Once confirmed, it waits until {approver} approves it; "
+                                     "nothing is sent before.",
+                                     "Precisa de aprovação: o limite de aprovação está em "
+                                     "{limits} e este lote tem preço em {batch}, então não dá "
+                                     "para comparar. Depois de confirmado, ele aguarda até que "
+                                     "{approver} o aprove; nada é enviado antes."),
+    "send.approver_admin": ("another admin (not you)", "outro administrador (não você)"),
+    "send.approver_operator": ("an admin", "um administrador"),
+    # Send: the last batch, once the composer is emptied (ui.last_batch)
+    "send.awaits_approval_operator": ("Batch {batch} may cost up to {maximum}, over the approval "
+                                      "threshold: it awaits approval by an admin.",
+                                      "O lote {batch} pode custar até {maximum}, acima do limite "
+                                      "de aprovação: aguarda a aprovação de um administrador."),
+    "send.last_title": ("Last batch: {batch}", "Último lote: {batch}"),
+    "send.last_when": ("Confirmed {when} by {who}.", "Confirmado em {when} por {who}."),
+    "send.last_rejected": ("Rejected: {reason}. Nothing was sent.",
+                           "Rejeitado: {reason}. Nada foi enviado."),
+    "send.last_report": ("Open its report", "Abrir o relatório"),
+    # the audit trail: a confirm a spending limit refused (smscore.approvals.check_limits)
+    "code.action.batch_confirm_refused": ("batch.confirm-refused",
+                                          "confirmação recusada (limite de gastos)"),
+}
 
 _INDEX = {"en": 0, "pt-BR": 1}
 

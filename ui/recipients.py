@@ -67,3 +67,19 @@ def show(ctx: Context) -> None:
         options = list(dict.fromkeys([*st.session_state.picked_ids, *map(int, found["id"])]))
         st.multiselect(t("send.picked"), options, key="picked_ids",
                        format_func=lambda i: labels.get(i, str(i)))
+
+
+_PER_BATCH = ("batch_name", "_batch_name_auto", "schedule_on")  # said of the batch just sent
+
+
+def clear() -> None:
+    """Empty the composer once its batch is confirmed (a callback: before any widget is drawn).
+
+    The message, the categories and the picked contacts go, with their kept copies, so neither
+    a rerun nor a visit to another page brings them back; the audience kind stays, as a habit.
+    """
+    for key, default in KEPT.items():
+        if key != "audience":
+            st.session_state[key] = st.session_state[f"_kept_{key}"] = type(default)()
+    for key in _PER_BATCH:
+        st.session_state.pop(key, None)

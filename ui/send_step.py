@@ -1,5 +1,6 @@
 """The Send page's last step: the batch name, what stands in the way of sending (balance, length,
-schedule, sending hours, sender), and the Send button that opens the confirm dialog."""
+schedule, sending hours, sender, spending limits), whether it will wait for approval, and the
+Send button that opens the confirm dialog: all of it said before the click."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import streamlit as st
 from smscore import balance, ledger, outcome
 from smscore.money import Money
 from smscore.quote import Quote
-from ui import (batchname, confirm_dialog, formats, outcomes, problem_words, quotes, scheduling,
-                sendhours_ui, setup)
+from ui import (batchname, confirm_dialog, formats, limits, outcomes, problem_words, quotes,
+                scheduling, sendhours_ui, setup)
 from ui.i18n import current_language, t, tn
 from ui.setup import Context
 from ui.untrusted import md
@@ -81,7 +82,7 @@ def _blocker(ctx: Context, quote: Quote) -> tuple[Quote, bool, str | None]:
 
 def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
          job_running: bool) -> None:
-    """Step 4: name, blockers or the balance that covers it, and Send."""
+    """Step 4: name, blockers or the balance that covers it, the spending limits, and Send."""
     st.subheader(t("send.step_send"))
     _name_input(body)
     quote, ok, why = _blocker(ctx, quote)
@@ -91,13 +92,16 @@ def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
     elif ctx.balance is not None:
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, current_language())),
                    icon=":material/check:")
+    verdict = limits.for_batch(ctx, quote)
+    if verdict.refusal is not None:  # said just above; the disabled button says it on hover
+        ok, why = False, why or md(problem_words.told_problem(verdict.refusal))
     if (existing := _existing_batch(ctx, batch)) is not None and not job_running:
         st.info(t("send.already", batch=existing["id"][:12],
                   status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
     st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running or not setup.can("send"),
-              on_click=confirm_dialog.open_confirm)
+              help=None if ok else why, on_click=confirm_dialog.open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:
-        confirm_dialog.show(ctx, quote)
+        confirm_dialog.show(ctx, quote, batch, verdict)
