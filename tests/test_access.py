@@ -413,6 +413,9 @@ def test_rejected_batch_is_cancelled(db):
     assert "rejected: it will not send" in texts(admin)
     assert rows(db, "SELECT status FROM batches") == [("rejected",)]
     assert rows(db, "SELECT count(*) FROM sandbox_messages") == [(0,)]
+    operator = sign_in(ok(app()), "op@example.com")  # the operator's next visit to Send
+    operator.switch_page("pages/send.py").run()
+    assert "Rejected: rejected by admin@example.com. Nothing was sent." in unescaped(ok(operator))
 
 
 def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):

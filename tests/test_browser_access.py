@@ -12,7 +12,9 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, streamlit_server, wait_for_run
+from browser import (
+    CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
+)
 from signin import PASSWORD, add_account
 from test_browser import FIVE, PAGE_URLS, prepare
 
@@ -160,3 +162,44 @@ def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path)
     assert con.execute("SELECT status FROM batches").fetchall() == [("awaiting approval",)]
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
     con.close()
+
+
+def test_operator_is_told_before_and_after_the_click_that_an_admin_must_approve(page, team_db,
+                                                                                tmp_path):
+    from decimal import Decimal
+
+    from smscore import approvals, store
+    from smscore.audit import Actor
+
+    con = store.connect(team_db)
+    approvals.save_limits(con, approvals.Limits(per_day=Decimal("5"),
+                                                approval_over=Decimal("0.10")), Actor.cli())
+    con.close()
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "operator@example.com")
+        nav_link(page, "Send").click()
+        wait_for_run(page)
+        box = page.get_by_test_id("stTextArea").locator("textarea")
+        box.fill("Olá {name}!")
+        box.press("Control+Enter")
+        wait_for_run(page)
+        expect(page.get_by_text("Per-day limit: $5.00. You confirmed up to $0.00 today; with this "
+                                "batch, $0.31.")).to_be_visible()
+        expect(page.get_by_text("Once confirmed, it waits until an admin approves it")
+               ).to_be_visible()
+        expect(page.get_by_text("another admin")).to_have_count(0)
+        screenshot(page, "send-needs-approval-operator")
+        button(page, "Send to 5 recipients").click()
+        dialog = page.get_by_test_id("stDialog")
+        expect(dialog.get_by_text("waits until an admin approves it")).to_be_visible()
+        dialog.get_by_role("button", name="Confirm and send").click()
+        wait_for_run(page)
+        expect(page.get_by_text("it awaits approval by an admin.")).to_be_visible()
+        expect(page.get_by_test_id("stButton").filter(has_text="Send to")).to_have_count(0)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        screenshot(page, "send-awaits-approval-operator")
+    con = duckdb.connect(str(team_db))
+    held = con.execute("SELECT confirmed_by, status FROM batches").fetchall()
+    con.close()
+    assert held == [("operator@example.com", "awaiting approval")]

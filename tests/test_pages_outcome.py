@@ -207,7 +207,7 @@ def test_after_a_batch_the_send_page_is_a_clean_composer_with_the_outcome_note(t
     assert "Recipients: 2" in texts(at)
     at, batch = _confirm(at)
     _clean_with_the_note(at, batch, "Sent: all 2 messages went out.")
-    assert at.radio(key="audience").value == "categories"  # the kind of audience stays
+    assert at.radio(key="audience").value == "everyone"  # as a fresh page: nobody chosen yet
     at.switch_page("pages/contacts.py").run()
     at.switch_page("pages/send.py").run()
     _clean_with_the_note(at, batch, "Sent: all 2 messages went out.")

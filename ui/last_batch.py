@@ -62,8 +62,9 @@ def _waiting(ctx: Context, info: dict, p: ledger.Progress) -> None:
     """Awaiting approval, in words for the person's role (an admin cannot approve their own
     batch); or rejected, with the admin's reason."""
     if info["status"] == approvals.REJECTED:
-        why = md(problem_words.told_reason(p.problem, p.reason))
-        st.error(t("send.last_rejected", reason=why), icon=":material/block:")
+        st.error(t("send.last_rejected",
+                   reason=md(problem_words.told_reason(p.problem, p.reason))),
+                 icon=":material/block:")
         return
     maximum = formats.cost(Money(info["estimate_max"], info["currency"]), current_language())
     admin = ctx.principal.role == "admin"

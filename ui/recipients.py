@@ -6,6 +6,8 @@ the message are kept in copies that survive a visit elsewhere.
 
 from __future__ import annotations
 
+from copy import copy
+
 import pandas as pd
 import streamlit as st
 
@@ -75,11 +77,12 @@ _PER_BATCH = ("batch_name", "_batch_name_auto", "schedule_on")  # said of the ba
 def clear() -> None:
     """Empty the composer once its batch is confirmed (a callback: before any widget is drawn).
 
-    The message, the categories and the picked contacts go, with their kept copies, so neither
-    a rerun nor a visit to another page brings them back; the audience kind stays, as a habit.
+    Everything goes back to what a fresh page shows (everyone, no message), kept copies too, so
+    neither a rerun nor a visit to another page brings the batch back. The audience too: a radio
+    given back a value other than its first while the batch's progress hid it is drawn on its
+    first option in the browser, which would say "Everyone" above the categories list.
     """
     for key, default in KEPT.items():
-        if key != "audience":
-            st.session_state[key] = st.session_state[f"_kept_{key}"] = type(default)()
+        st.session_state[key] = st.session_state[f"_kept_{key}"] = copy(default)
     for key in _PER_BATCH:
         st.session_state.pop(key, None)
