@@ -119,13 +119,17 @@ def limits(db: Path, **kw: str) -> None:
     con.close()
 
 
-def confirm_send(page: Page) -> None:
+def compose_on_send(page: Page, body: str = "Olá {name}, promoção!") -> None:
     nav_link(page, "Send").click()
     wait_for_run(page)
     box = page.get_by_test_id("stTextArea").locator("textarea")
-    box.fill("Olá {name}, promoção!")
+    box.fill(body)
     box.press("Control+Enter")
     wait_for_run(page)
+
+
+def confirm_send(page: Page) -> None:
+    compose_on_send(page)
     button(page, "Send to 5 recipients").click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog).to_be_visible()
@@ -138,8 +142,10 @@ def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, url)
         sign_in(page, "operator@example.com")
-        confirm_send(page)
-        expect(page.get_by_text("over the per-batch limit of $0.05").first).to_be_visible()
+        compose_on_send(page)  # said before the click; Send cannot be pressed
+        expect(page.get_by_text("This batch would be refused: this batch may cost up to $0.31, "
+                                "over the per-batch limit of $0.05")).to_be_visible()
+        expect(button(page, "Send to 5 recipients")).to_be_disabled()
     con = duckdb.connect(str(team_db))
     assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
@@ -166,24 +172,11 @@ def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path)
 
 def test_operator_is_told_before_and_after_the_click_that_an_admin_must_approve(page, team_db,
                                                                                 tmp_path):
-    from decimal import Decimal
-
-    from smscore import approvals, store
-    from smscore.audit import Actor
-
-    con = store.connect(team_db)
-    approvals.save_limits(con, approvals.Limits(per_day=Decimal("5"),
-                                                approval_over=Decimal("0.10")), Actor.cli())
-    con.close()
+    limits(team_db, per_day="5", approval_over="0.10")
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, url)
         sign_in(page, "operator@example.com")
-        nav_link(page, "Send").click()
-        wait_for_run(page)
-        box = page.get_by_test_id("stTextArea").locator("textarea")
-        box.fill("Olá {name}!")
-        box.press("Control+Enter")
-        wait_for_run(page)
+        compose_on_send(page, "Olá {name}!")
         expect(page.get_by_text("Per-day limit: $5.00. You confirmed up to $0.00 today; with this "
                                 "batch, $0.31.")).to_be_visible()
         expect(page.get_by_text("Once confirmed, it waits until an admin approves it")

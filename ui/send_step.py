@@ -93,14 +93,14 @@ def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, current_language())),
                    icon=":material/check:")
     verdict = limits.for_batch(ctx, quote)
-    if verdict.refusal is not None:  # said just above; the disabled button says it on hover
-        ok, why = False, why or md(problem_words.told_problem(verdict.refusal))
+    if verdict.refusal is not None:  # said just above the disabled button
+        ok = False
     if (existing := _existing_batch(ctx, batch)) is not None and not job_running:
         st.info(t("send.already", batch=existing["id"][:12],
                   status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
     st.button(tn("send.send_n", quote.n_recipients), type="primary", key="send_open",
               disabled=not ok or job_running or not setup.can("send"),
-              help=None if ok else why, on_click=confirm_dialog.open_confirm)
+              on_click=confirm_dialog.open_confirm)
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:
