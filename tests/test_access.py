@@ -430,7 +430,7 @@ def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
     assert "a limit is an amount like" not in texts(at)
     at.text_input(key="limit_currency").input("dollars")
     at.button(key="limits_save").click().run()
-    assert "ISO 4217 currency code required; got 'DOLLARS'" in texts(ok(at))
+    assert "the currency is a three-letter code like USD; got 'dollars'" in texts(ok(at))
     assert "Limits saved." not in texts(at)
     assert rows(db, "SELECT key, value FROM settings WHERE key LIKE 'limit.%' ORDER BY 1") == [
         ("limit.approval_over", "10"), ("limit.currency", "USD"), ("limit.per_batch", "25.00"),

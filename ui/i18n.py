@@ -64,6 +64,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "send.last_rejected": ("Rejected: {reason}. Nothing was sent.",
                            "Rejeitado: {reason}. Nada foi enviado."),
     "send.last_report": ("Open its report", "Abrir o relatório"),
+    # Settings: a limit's currency that is not an ISO 4217 code (ui.limits.parse_currency)
+    "limits.bad_currency": ("the currency is a three-letter code like USD; got {raw}",
+                            "a moeda é um código de três letras, como USD; recebido {raw}"),
     # the audit trail: a confirm a spending limit refused (smscore.approvals.check_limits)
     "code.action.batch_confirm_refused": ("batch.confirm-refused",
                                           "confirmação recusada (limite de gastos)"),

@@ -63,6 +63,14 @@ def parse_amount(raw: str, lang: str) -> Decimal | None:
     return value
 
 
+def parse_currency(raw: str) -> str:
+    """A typed currency: three letters (ISO 4217); raise ValueError in the operator's language."""
+    code = raw.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError(t("limits.bad_currency", raw=repr(raw.strip())))
+    return code
+
+
 def _save() -> None:
     who = auth.permit("settings")
     if who is None:
@@ -71,8 +79,8 @@ def _save() -> None:
     try:
         amounts = [parse_amount(str(st.session_state.get(f"limit_{name}") or ""), lang)
                    for name, _ in _FIELDS]
-        limits = approvals.Limits(*amounts,
-                                  str(st.session_state.get("limit_currency") or "").strip().upper())
+        limits = approvals.Limits(*amounts, parse_currency(
+            str(st.session_state.get("limit_currency") or "")))
         approvals.save_limits(setup.cursor(), limits, who.actor)
     except ValueError as exc:
         st.session_state.limits_problem = problem_words.told(exc)
