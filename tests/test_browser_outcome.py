@@ -178,6 +178,12 @@ def test_after_a_batch_the_send_page_is_clean_with_its_outcome_also_after_a_relo
         button(page, "Send to 5 recipients").click()
         dialog = page.get_by_test_id("stDialog")
         expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()  # Cancel keeps everything as it was
+        wait_for_run(page)
+        expect(dialog).to_have_count(0)
+        expect(page.get_by_test_id("stTextArea").locator("textarea")).to_have_value("Promo {name}")
+        button(page, "Send to 5 recipients").click()
+        expect(dialog).to_be_visible()
         dialog.get_by_role("button", name="Confirm and send").click()
         expect(page.get_by_text("Sent: all 5 messages went out")).to_be_visible(timeout=30_000)
         wait_for_run(page)
