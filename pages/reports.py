@@ -51,6 +51,8 @@ if ctx.gateway is not None:
 
 labels = {b: f"{n if isinstance(n, str) else short_id(b)} · {formats.when(c, lang, ctx.settings.time_zone)}"
           for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])}
+if (wanted := st.query_params.get("batch")) in labels and "report_batch" not in st.session_state:
+    st.session_state.report_batch = wanted  # opened from a batch's link (the Send page's note)
 choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
                       format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
 

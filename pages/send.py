@@ -4,7 +4,8 @@ Confirm only freezes the batch in the ledger and starts its background sender (u
 page then reads progress from the ledger. So a double click, a rerun, a page switch or a reload
 cannot send twice: the batch id is derived from what is sent, and every row is claimed in the
 ledger before its request. The steps are ui/ pieces: recipients, compose, quote_panel,
-send_step (with confirm_dialog), and send_progress for the batch being sent.
+send_step (with confirm_dialog and the spending limits of ui/limits), and send_progress for the
+batch being sent; once confirmed, the composer is emptied and the batch is ui/last_batch's note.
 """
 
 from __future__ import annotations

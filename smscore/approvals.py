@@ -5,11 +5,15 @@ anyone notices. An admin sets, in the account currency, a per-batch and a per-da
 each confirming operator, and a threshold above which a batch is frozen "awaiting approval"
 until a different admin approves it; rejecting it cancels it. The sender refuses a held or
 rejected batch (`ensure_sendable`), so no path around the console or the CLI can send it.
+
+`judge` says all of it before the click, from the limits and what the person confirmed today:
+the console's Send step and the CLI's quote print the same verdict. `check_limits` enforces it
+at the action and records a refusal in the audit trail, so the trail shows who tried what.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -64,12 +68,18 @@ def load_limits(con: duckdb.DuckDBPyConnection) -> Limits:
 
 
 def save_limits(con: duckdb.DuckDBPyConnection, limits: Limits, actor: Actor) -> Limits:
+    """Store the limits and record the change, as one unit: all of them or none."""
     limits.validated()
-    for name, key in _KEYS.items():
-        value = getattr(limits, name)
-        set_setting(con, key, "" if value is None else str(value))
-    audit.record(con, actor, "settings.change", "limits",
-                 {n: None if getattr(limits, n) is None else str(getattr(limits, n)) for n in _KEYS})
+
+    def work(c: duckdb.DuckDBPyConnection) -> None:
+        for name, key in _KEYS.items():
+            value = getattr(limits, name)
+            set_setting(c, key, "" if value is None else str(value))
+        audit.record(c, actor, "settings.change", "limits",
+                     {n: None if getattr(limits, n) is None else str(getattr(limits, n))
+                      for n in _KEYS})
+
+    write(con, work)
     return limits
 
 
@@ -82,36 +92,97 @@ def spent_today(con: duckdb.DuckDBPyConnection, who: str, day: date | None = Non
     return Decimal(row[0])
 
 
-def check_limits(con: duckdb.DuckDBPyConnection, who: str, maximum: Money) -> None:
-    """Raise LimitExceeded, in one sentence with both amounts, before anything is frozen."""
-    limits = load_limits(con)
+@dataclass(frozen=True)
+class Verdict:
+    """What the spending limits say about one person's batch before they confirm it."""
+
+    limits: Limits
+    maximum: Money  # the batch's worst-case cost
+    spent_today: Decimal  # what the person confirmed today (UTC), in the limits' currency
+    refusal: Problem | None = None  # the limit that refuses the batch, in one sentence
+    refused_by: str | None = None  # "per_batch", "per_day" or "currency"
+    needs_approval: bool = False  # over the approval threshold: held until another admin approves
+
+    @property
+    def with_batch(self) -> Decimal:
+        """What the person would have confirmed today with this batch."""
+        return self.spent_today + self.maximum.amount
+
+    @property
+    def any_limit(self) -> bool:
+        return any(v is not None for v in (self.limits.per_batch, self.limits.per_day,
+                                           self.limits.approval_over))
+
+
+def judge(limits: Limits, maximum: Money, spent_today: Decimal, who: str) -> Verdict:
+    """The verdict on a batch of worst-case cost `maximum` for `who`, who confirmed
+    `spent_today` today: which limit refuses it (the per-batch one first), or whether it
+    needs approval. Amounts in two currencies are never compared: a limit in another currency
+    refuses, and a threshold in another currency holds the batch for approval."""
+    cur = limits.currency
+    held = limits.approval_over is not None and (
+        maximum.currency != cur or maximum.amount > limits.approval_over)
+    base = Verdict(limits, maximum, spent_today, needs_approval=held)
     if limits.per_batch is None and limits.per_day is None:
-        return
-    if maximum.currency != limits.currency:
-        raise coded(LimitExceeded, "limits.other_currency", limits=limits.currency,
-                    batch=maximum.currency)
-    cur = maximum.currency
+        return base
+    if maximum.currency != cur:
+        why = Problem("limits.other_currency", {"limits": cur, "batch": maximum.currency})
+        return replace(base, refusal=why, refused_by="currency")
     if limits.per_batch is not None and maximum.amount > limits.per_batch:
-        raise coded(LimitExceeded, "limits.over_per_batch", maximum=maximum,
-                    limit=Money(limits.per_batch, cur))
-    if limits.per_day is not None:
-        total = spent_today(con, who) + maximum.amount
-        if total > limits.per_day:
-            raise coded(LimitExceeded, "limits.over_per_day", who=who, total=Money(total, cur),
-                        limit=Money(limits.per_day, cur))
+        why = Problem("limits.over_per_batch", {"maximum": maximum,
+                                                "limit": Money(limits.per_batch, cur)})
+        return replace(base, refusal=why, refused_by="per_batch")
+    if limits.per_day is not None and base.with_batch > limits.per_day:
+        why = Problem("limits.over_per_day", {"who": who, "total": Money(base.with_batch, cur),
+                                              "limit": Money(limits.per_day, cur)})
+        return replace(base, refusal=why, refused_by="per_day")
+    return base
+
+
+def verdict(con: duckdb.DuckDBPyConnection, who: str, maximum: Money) -> Verdict:
+    """`judge` with the stored limits and what `who` confirmed today."""
+    return judge(load_limits(con), maximum, spent_today(con, who), who)
+
+
+def check_limits(con: duckdb.DuckDBPyConnection, actor: Actor, maximum: Money, *,
+                 batch: str | None = None, recipients: int | None = None) -> Verdict:
+    """The verdict at the action; a refusal is recorded in the audit trail (who, the batch it
+    would have been, its cost, which limit and why), then raised as LimitExceeded in one
+    sentence with both amounts, before anything is frozen."""
+    def work(c: duckdb.DuckDBPyConnection) -> Verdict:
+        found = verdict(c, actor.name, maximum)
+        if found.refusal is not None:
+            audit.record(c, actor, "batch.confirm-refused", batch, _refusal_detail(found,
+                                                                                 recipients))
+        return found
+
+    found = write(con, work)
+    if found.refusal is not None:  # raised after the unit, so its audit row is committed
+        raise coded(LimitExceeded, found.refusal.code, **found.refusal.params)
+    return found
+
+
+def _refusal_detail(found: Verdict, recipients: int | None) -> dict[str, object]:
+    limit = {"per_batch": found.limits.per_batch, "per_day": found.limits.per_day,
+             "currency": None}[found.refused_by or "currency"]
+    detail: dict[str, object] = {
+        "limit": found.refused_by, "limit_amount": None if limit is None else str(limit),
+        "limit_currency": found.limits.currency, "maximum_cost": str(found.maximum.amount),
+        "currency": found.maximum.currency, "spent_today": str(found.spent_today),
+        "reason": found.refusal.text if found.refusal else None}
+    if recipients is not None:
+        detail["recipients"] = recipients
+    return detail
 
 
 def hold_if_needed(con: duckdb.DuckDBPyConnection, batch_id: str, maximum: Money) -> bool:
     """Freeze a fresh batch as awaiting approval when its maximum cost is over the threshold."""
-    limits = load_limits(con)
-    if limits.approval_over is None:
-        return False
-    over = maximum.currency != limits.currency or maximum.amount > limits.approval_over
-    if over:
-        held = Problem("approvals.held")
-        con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ? WHERE id = ? "
-                    "AND status = 'frozen' AND approved_by IS NULL",
-                    [AWAITING, held.text, held.code, batch_id])
+    if not judge(load_limits(con), maximum, Decimal(0), "").needs_approval:
+        return _status(con, batch_id) == AWAITING
+    held = Problem("approvals.held")
+    con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ? WHERE id = ? "
+                "AND status = 'frozen' AND approved_by IS NULL",
+                [AWAITING, held.text, held.code, batch_id])
     return _status(con, batch_id) == AWAITING
 
 

@@ -411,7 +411,7 @@ def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
     check_body(args.body)  # before a password or Twilio is asked: the body is wrong whatever
     actor = _confirmer(ws, args, "send --body TEXT")
     with ws.unit() as con:
-        priced = _price(args, con)
+        priced = _price(args, con, actor)
     if isinstance(priced, int):
         return priced
     quote, sender, mode = priced
@@ -433,8 +433,8 @@ def _sign_in_to_send(con: duckdb.DuckDBPyConnection, email: str, password: str) 
         raise accounts.Refused(f"{exc}; nothing was sent") from None
 
 
-def _price(args: argparse.Namespace,
-           con: duckdb.DuckDBPyConnection) -> tuple[Quote, str, str] | int:
+def _price(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
+           actor: Actor) -> tuple[Quote, str, str] | int:
     """The quote, sender and mode to send with, or the exit code when nothing is to be sent."""
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
@@ -453,7 +453,7 @@ def _price(args: argparse.Namespace,
         args.send_at = _send_time(args.send_at, sender)
     if args.hours:
         quote = _with_hours(quote, args.hours, args.days, sender)
-    refused = _gate(quote, gateway)
+    refused = _gate(quote, gateway, con, actor)
     return refused if refused is not None else (quote, sender, gateway.mode)
 
 
@@ -487,8 +487,11 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
     return check(moment, sender)
 
 
-def _gate(quote: Quote, gateway: object) -> int | None:
-    """Show the quote and refuse what cannot go: too long, nobody, or a short balance."""
+def _gate(quote: Quote, gateway: object, con: duckdb.DuckDBPyConnection,
+          actor: Actor) -> int | None:
+    """Show the quote, the balance and the spending limits; refuse what cannot go: too long,
+    nobody, or a short balance (a limit refuses at the confirmation, where it is recorded)."""
+    from smscore import approvals
     from smscore.balance import check_balance
     from smscore.money import Money
 
@@ -497,12 +500,35 @@ def _gate(quote: Quote, gateway: object) -> int | None:
         raise CliError(refusal)
     if quote.n_recipients == 0:
         raise CliError("nobody to send to: the selection has no sendable contacts")
-    check = check_balance(gateway, Money(quote.total_max, quote.currency))
+    maximum = Money(quote.total_max, quote.currency)
+    check = check_balance(gateway, maximum)
     print(f"balance ({gateway.mode}): {check.message}")
+    print(f"spending limits ({actor.name}): "
+          f"{limits_text(approvals.verdict(con, actor.name, maximum))}")
     if not check.ok:
         print(f"error: sending refused: {check.message}", file=sys.stderr)
         return 1
     return None
+
+
+def limits_text(verdict: object) -> str:
+    """An approvals.Verdict in one line: the limits, today's total, and what they make of it."""
+    limits, cur = verdict.limits, verdict.limits.currency
+    parts = []
+    if limits.per_batch is not None:
+        parts.append(f"per batch {format_money(limits.per_batch, cur)}")
+    if limits.per_day is not None:
+        parts.append(f"per day {format_money(limits.per_day, cur)} "
+                     f"({format_money(verdict.spent_today, cur)} confirmed today, "
+                     f"{format_money(verdict.with_batch, cur)} with this batch)")
+    if limits.approval_over is not None:
+        parts.append(f"approval needed over {format_money(limits.approval_over, cur)}")
+    said = "; ".join(parts) if parts else "none set"
+    if verdict.refusal is not None:
+        return f"{said}; refused: {verdict.refusal.text}"
+    if verdict.needs_approval:
+        return f"{said}; needs approval: once confirmed, it waits until another admin approves it"
+    return f"{said}; within them" if parts else said
 
 
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
@@ -514,24 +540,27 @@ def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
 
     send_at = getattr(args, "send_at", None)
     when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    maximum = Money(quote.total_max, quote.currency)
+    named = {"batch": ledger.quote_key(quote, send_at), "recipients": quote.n_recipients}
+    with ws.unit() as con:  # a batch over a limit is refused (and recorded) before asking
+        approvals.check_limits(con, actor, maximum, **named)
     # Asked outside any unit of work: the console must not wait on the operator's answer.
     if not args.yes and input(f"send {quote.n_recipients} messages from {sender}{when}? [y/N] ")\
             .strip().lower() not in ("y", "yes"):
         print("not sent")
         return 1
-    maximum = Money(quote.total_max, quote.currency)
-    with ws.unit() as con:
-        approvals.check_limits(con, actor.name, maximum)
+    with ws.unit() as con:  # again at the action: another batch may have been confirmed since
+        approvals.check_limits(con, actor, maximum, **named)
         batch_id = ledger.freeze_batch(con, quote, sender=sender, mode=mode, send_at=send_at)
         audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max,
                             quote.currency)
         held = approvals.hold_if_needed(con, batch_id, maximum)
-        named = " --as EMAIL" if accounts.any_accounts(con) else ""
+        as_hint = " --as EMAIL" if accounts.any_accounts(con) else ""
     print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
     if held:
         print(f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
               f"another admin approves it on the console or with `python -m smscore approve "
-              f"{short_id(batch_id)}{named}`")
+              f"{short_id(batch_id)}{as_hint}`")
         return 0
     return _send_batch(ws, _gateway_for(ws), batch_id, args)
 
@@ -561,7 +590,7 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
     with ws.unit() as con:
         gateway, default_sender = open_gateway(con)
         sender = args.sender or ledger.batch_info(con, batch_id)["sender"] or default_sender
-        refused = _gate(quote, gateway)
+        refused = _gate(quote, gateway, con, actor)
         mode = gateway.mode
     if refused is not None:
         return refused

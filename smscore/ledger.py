@@ -75,6 +75,12 @@ def batch_key(body: str, phones: Iterable[str], day: date,
     return "b-" + digest.hexdigest()[:24]
 
 
+def quote_key(quote: Any, send_at: datetime | None = None, day: date | None = None) -> str:
+    """The id `freeze_batch` would give `quote` today (or on `day`): a refusal can name it."""
+    phones = quote.recipients.drop_duplicates(subset="phone")["phone"]
+    return batch_key(quote.body, phones, day or utcnow().date(), send_at)
+
+
 def with_retry(fn: Callable[[], T]) -> T:
     """Run a write that shapes its own transaction, retrying DuckDB's conflicts (writes.retrying).
 

@@ -174,3 +174,11 @@ def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None
         ORDER BY m.state = 'sent', m.state, m.phone
         LIMIT ? OFFSET ?""", [*params, int(limit), int(offset)])
     return page, int(total)
+
+
+def last_confirmed(con: duckdb.DuckDBPyConnection, who: str, since: datetime) -> str | None:
+    """The id of the newest batch `who` confirmed since `since` (naive UTC), if any: what the
+    Send page tells them about after a reload, from the ledger rather than from the session."""
+    rows = con.execute("SELECT id FROM batches WHERE confirmed_by = ? AND created_at >= ? "
+                       "ORDER BY created_at DESC, id LIMIT 1", [who, since]).fetchall()
+    return rows[0][0] if rows else None

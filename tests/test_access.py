@@ -279,14 +279,101 @@ def confirm_send(at: AppTest) -> AppTest:
     return ok(at)
 
 
-def test_operator_cannot_exceed_the_per_batch_limit(db):
+def composed(db: Path, email: str, role: str) -> AppTest:
+    add_account(db, email, role)
+    at = sign_in(ok(app()), email)
+    at.switch_page("pages/send.py").run()
+    return compose(ok(at))
+
+
+def unescaped(at: AppTest) -> str:
+    """The page's text without ui.untrusted.md's escapes (and the joiner it puts after an @)."""
+    return texts(at).replace("\\", "").replace("\u2060", "")
+
+
+def refusal_rows(db: Path) -> list[tuple]:
+    return rows(db, "SELECT actor, target, detail FROM audit "
+                    "WHERE action = 'batch.confirm-refused'")
+
+
+def test_operator_is_told_before_the_click_that_the_per_batch_limit_refuses_the_batch(db):
     set_limits(db, per_batch="0.10")
-    add_account(db, "op@example.com", "operator")
-    at = confirm_send(sign_in(ok(app()), "op@example.com"))
-    shown = texts(at).replace("\\", "")  # smscore's reason is Markdown-escaped (ui.untrusted.md)
+    at = composed(db, "op@example.com", "operator")
+    shown = unescaped(at)
+    assert "Per-batch limit: $0.10. This batch may cost up to $0.17." in shown
     # the cost to the cent rounded up, as everywhere on the page; the CLI keeps USD 0.1671
-    assert "Not sent: this batch may cost up to $0.17, over the per-batch limit of $0.10" in shown
+    assert ("This batch would be refused: this batch may cost up to $0.17, over the per-batch "
+            "limit of $0.10. An admin can change the spending limits") in shown
+    assert at.button(key="send_open").disabled
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
+
+
+def test_operator_sees_what_they_confirmed_today_against_the_per_day_limit(db):
+    set_limits(db, per_day="0.30")
+    at = composed(db, "op@example.com", "operator")
+    assert "Per-day limit: $0.30. You confirmed up to $0.00 today; with this batch, $0.17." in (
+        unescaped(at))
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    from ui import jobs
+
+    assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
+    at = compose(ok(at.run()), "Oi {name}, de novo!")
+    shown = unescaped(at)
+    assert "You confirmed up to $0.17 today; with this batch, $0.34." in shown
+    assert ("This batch would be refused: with this batch op@example.com would confirm up to "
+            "$0.34 today, over the per-day limit of $0.30") in shown
+    assert at.button(key="send_open").disabled
+
+
+def test_admin_is_told_before_the_click_that_another_admin_must_approve(db):
+    set_limits(db, per_batch="5", per_day="10.00", approval_over="0.10")
+    at = composed(db, "first@example.com", "admin")
+    shown = unescaped(at)
+    assert "Per-batch limit: $5.00. This batch may cost up to $0.17." in shown
+    assert "Per-day limit: $10.00. You confirmed up to $0.00 today; with this batch, $0.17." in shown
+    needs = ("Needs approval: this batch may cost up to $0.17, over the approval threshold of "
+             "$0.10. Once confirmed, it waits until another admin (not you) approves it; "
+             "nothing is sent before.")
+    assert needs in shown
+    assert not at.button(key="send_open").disabled
+    at.button(key="send_open").click().run()
+    assert [w.value.replace("\\", "") for w in ok(at).warning].count(needs) == 2  # and the dialog
+    at.button(key="send_confirm").click().run()
+    assert "it awaits approval by another admin" in texts(ok(at))
+
+
+def test_operator_is_told_an_admin_must_approve_before_and_after_the_click(db):
+    set_limits(db, approval_over="0.10")
+    at = composed(db, "op@example.com", "operator")
+    shown = unescaped(at)
+    assert ("Once confirmed, it waits until an admin approves it; nothing is sent before."
+            in shown)
+    assert "another admin" not in shown
+    assert "Approval needed above" not in shown  # the threshold is said in the warning
+    at.button(key="send_open").click().run()
+    at.button(key="send_confirm").click().run()
+    shown = unescaped(ok(at))
+    assert "over the approval threshold: it awaits approval by an admin." in shown
+    assert "another admin" not in shown
+    assert at.text_area(key="body").value == "" and not [b for b in at.button
+                                                           if b.key == "send_open"]
+    assert rows(db, "SELECT status FROM batches") == [("awaiting approval",)]
+
+
+def test_a_limit_lowered_while_the_dialog_is_open_refuses_the_confirm_and_records_it(db):
+    at = composed(db, "op@example.com", "operator")
+    assert "No spending limit applies to you." in texts(at)
+    at.button(key="send_open").click().run()
+    set_limits(db, per_batch="0.10")  # an admin, meanwhile, in Settings
+    at.button(key="send_confirm").click().run()
+    assert ("Not sent: this batch may cost up to $0.17, over the per-batch limit of $0.10"
+            in unescaped(ok(at)))
+    assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
+    [(actor, target, detail)] = refusal_rows(db)
+    assert actor == "op@example.com" and target.startswith("b-")
+    assert '"limit": "per_batch"' in detail and '"recipients": 3' in detail
+    assert at.text_area(key="body").value == "Olá {name}, promoção de verão!"  # kept: not sent
 
 
 def test_costly_batch_waits_for_a_different_admin(db):
@@ -326,6 +413,9 @@ def test_rejected_batch_is_cancelled(db):
     assert "rejected: it will not send" in texts(admin)
     assert rows(db, "SELECT status FROM batches") == [("rejected",)]
     assert rows(db, "SELECT count(*) FROM sandbox_messages") == [(0,)]
+    operator = sign_in(ok(app()), "op@example.com")  # the operator's next visit to Send
+    operator.switch_page("pages/send.py").run()
+    assert "Rejected: rejected by admin@example.com. Nothing was sent." in unescaped(ok(operator))
 
 
 def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
@@ -334,8 +424,15 @@ def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
     at.text_input(key="limit_approval_over").input("lots")
     at.button(key="limits_save").click().run()
     assert "a limit is an amount like 25.00; got 'lots'" in texts(at)
+    assert "Limits saved." not in texts(at)
     at.text_input(key="limit_approval_over").input("10")
     at.button(key="limits_save").click().run()
+    assert "Limits saved." in [s.value for s in ok(at).success]
+    assert "a limit is an amount like" not in texts(at)
+    at.text_input(key="limit_currency").input("dollars")
+    at.button(key="limits_save").click().run()
+    assert "the currency is a three-letter code like USD; got 'dollars'" in texts(ok(at))
+    assert "Limits saved." not in texts(at)
     assert rows(db, "SELECT key, value FROM settings WHERE key LIKE 'limit.%' ORDER BY 1") == [
         ("limit.approval_over", "10"), ("limit.currency", "USD"), ("limit.per_batch", "25.00"),
         ("limit.per_day", "")]

@@ -28,6 +28,7 @@ def test_limits_accept_the_decimal_comma_in_portuguese(pt):
     assert not ok(at).error, [e.value for e in at.error]
     assert saved_limits(pt).per_batch == Decimal("25.50")
     assert at.text_input(key="limit_per_batch").value == "25,50"  # shown back the same way
+    assert [s.value for s in at.success] == ["Limites salvos."]
 
 
 def test_limit_that_is_not_a_number_is_one_sentence_not_a_traceback(pt):
@@ -35,6 +36,7 @@ def test_limit_that_is_not_a_number_is_one_sentence_not_a_traceback(pt):
     at.text_input(key="limit_approval_over").input("nan")
     at.button(key="limits_save").click().run()
     assert "um limite é um valor como 25,00; recebido 'nan'" in texts(ok(at))
+    assert not at.success
     assert saved_limits(pt).approval_over is None
 
 

@@ -12,7 +12,9 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, streamlit_server, wait_for_run
+from browser import (
+    CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
+)
 from signin import PASSWORD, add_account
 from smscore import accounts
 from test_browser import FIVE, PAGE_URLS, prepare
@@ -119,13 +121,17 @@ def limits(db: Path, **kw: str) -> None:
     con.close()
 
 
-def confirm_send(page: Page) -> None:
+def compose_on_send(page: Page, body: str = "Olá {name}, promoção!") -> None:
     nav_link(page, "Send").click()
     wait_for_run(page)
     box = page.get_by_test_id("stTextArea").locator("textarea")
-    box.fill("Olá {name}, promoção!")
+    box.fill(body)
     box.press("Control+Enter")
     wait_for_run(page)
+
+
+def confirm_send(page: Page) -> None:
+    compose_on_send(page)
     button(page, "Send to 5 recipients").click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog).to_be_visible()
@@ -138,8 +144,10 @@ def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, url)
         sign_in(page, "operator@example.com")
-        confirm_send(page)
-        expect(page.get_by_text("over the per-batch limit of $0.05").first).to_be_visible()
+        compose_on_send(page)  # said before the click; Send cannot be pressed
+        expect(page.get_by_text("This batch would be refused: this batch may cost up to $0.31, "
+                                "over the per-batch limit of $0.05")).to_be_visible()
+        expect(button(page, "Send to 5 recipients")).to_be_disabled()
     con = duckdb.connect(str(team_db))
     assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
@@ -162,3 +170,31 @@ def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path)
     assert con.execute("SELECT status FROM batches").fetchall() == [("awaiting approval",)]
     assert con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0] == 0
     con.close()
+
+
+def test_operator_is_told_before_and_after_the_click_that_an_admin_must_approve(page, team_db,
+                                                                                tmp_path):
+    limits(team_db, per_day="5", approval_over="0.10")
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        open_page(page, url)
+        sign_in(page, "operator@example.com")
+        compose_on_send(page, "Olá {name}!")
+        expect(page.get_by_text("Per-day limit: $5.00. You confirmed up to $0.00 today; with this "
+                                "batch, $0.31.")).to_be_visible()
+        expect(page.get_by_text("Once confirmed, it waits until an admin approves it")
+               ).to_be_visible()
+        expect(page.get_by_text("another admin")).to_have_count(0)
+        screenshot(page, "send-needs-approval-operator")
+        button(page, "Send to 5 recipients").click()
+        dialog = page.get_by_test_id("stDialog")
+        expect(dialog.get_by_text("waits until an admin approves it")).to_be_visible()
+        dialog.get_by_role("button", name="Confirm and send").click()
+        wait_for_run(page)
+        expect(page.get_by_text("it awaits approval by an admin.")).to_be_visible()
+        expect(page.get_by_test_id("stButton").filter(has_text="Send to")).to_have_count(0)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        screenshot(page, "send-awaits-approval-operator")
+    con = duckdb.connect(str(team_db))
+    held = con.execute("SELECT confirmed_by, status FROM batches").fetchall()
+    con.close()
+    assert held == [("operator@example.com", "awaiting approval")]

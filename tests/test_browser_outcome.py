@@ -3,6 +3,7 @@ Twilio's error explained in Portuguese."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ from playwright.sync_api import Page, expect
 import smscore
 from smscore import store
 from smscore.settings import update_settings
-from browser import button, screenshot, streamlit_server, wait_for_run
+from browser import button, nav_link, screenshot, streamlit_server, wait_for_run
 from test_browser import (  # noqa: F401 - the Chromium launch fixtures
     browser_context_args, browser_type_launch_args, compose, open_via_nav, prepare,
 )
@@ -144,3 +145,63 @@ def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Pat
     batch = con.execute("SELECT status FROM batches").fetchall()
     con.close()
     assert statuses == [("canceled",)] and batch == [("cancelled",)]
+
+
+def _clean_with_the_note(page: Page) -> None:
+    """The batch just sent is a note, not a form: no Send button, message, cost or balance
+    warning of it; its name, its outcome and the link to its report."""
+    expect(page.get_by_text("Last batch: Promo · equipe")).to_be_visible()
+    expect(page.get_by_text("Sent: all 5 messages went out")).to_be_visible()
+    expect(page.get_by_role("link", name="Open its report")).to_be_visible()
+    expect(page.get_by_test_id("stButton").filter(has_text="Send to")).to_have_count(0)
+    expect(page.get_by_test_id("stTextArea").locator("textarea")).to_have_value("")
+    expect(page.get_by_test_id("stMultiSelect")).to_have_count(0)  # no categories chosen
+    expect(page.get_by_test_id("stRadio").locator("input").first).to_be_checked()  # Everyone
+    for stale in ("Total at most", "Balance too low", "Short by", "covers this batch"):
+        expect(page.get_by_text(stale)).to_have_count(0)
+    expect(page.get_by_text("Write a message to see its cost.")).to_be_visible()
+
+
+def test_after_a_batch_the_send_page_is_clean_with_its_outcome_also_after_a_reload(
+        page: Page, tmp_path: Path):
+    db = tmp_path / "after.duckdb"
+    prepare(db, balance="0.50")  # the batch may cost USD 0.3031: not affordable a second time
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        open_via_nav(page, url, "Send")
+        page.get_by_test_id("stRadio").get_by_text("Categories").click()
+        wait_for_run(page)
+        page.get_by_test_id("stMultiSelect").click()
+        page.get_by_role("option", name="equipe").click()
+        page.keyboard.press("Escape")
+        wait_for_run(page)
+        compose(page, "Promo {name}")
+        button(page, "Send to 5 recipients").click()
+        dialog = page.get_by_test_id("stDialog")
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()  # Cancel keeps everything as it was
+        wait_for_run(page)
+        expect(dialog).to_have_count(0)
+        expect(page.get_by_test_id("stTextArea").locator("textarea")).to_have_value("Promo {name}")
+        button(page, "Send to 5 recipients").click()
+        expect(dialog).to_be_visible()
+        dialog.get_by_role("button", name="Confirm and send").click()
+        expect(page.get_by_text("Sent: all 5 messages went out")).to_be_visible(timeout=30_000)
+        wait_for_run(page)
+        _clean_with_the_note(page)
+        screenshot(page, "send-after-batch")
+        page.reload()
+        wait_for_run(page)
+        _clean_with_the_note(page)
+        nav_link(page, "Contacts").click()
+        wait_for_run(page)
+        nav_link(page, "Send").click()
+        wait_for_run(page)
+        _clean_with_the_note(page)
+        page.get_by_role("link", name="Open its report").click()
+        wait_for_run(page)
+        expect(page.get_by_role("combobox", name="Batch")).to_have_value(
+            re.compile(r"^Promo · equipe · "))  # the report opens on this batch
+    con = duckdb.connect(str(db))
+    sent = con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0]
+    con.close()
+    assert sent == 5

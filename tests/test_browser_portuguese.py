@@ -69,7 +69,7 @@ def test_english_word_list_is_built_from_the_catalogs():
 def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("bd")  # Settings shows the path: no English test name
     db = tmp_path / "pt.duckdb"
-    prepare(db)
+    prepare(db, rate="1")  # five seconds of sending: the progress is seen before the batch's note
     con = store.connect(db)
     update_settings(con, language="pt-BR")
     con.close()
@@ -91,8 +91,12 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
         wait_for_run(page)
         # After Confirm the view is on the progress, not on the cost section it came from.
         expect(page.get_by_test_id("stProgress")).to_be_in_viewport()
-        expect(page.get_by_text("Enviado: as 5 mensagens saíram.").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Custo até agora").first).to_be_visible()
         assert page.evaluate(_CUT_METRICS) == []  # "Custo até agora" in full at 1366 px
+        seen["sending"] = english_on(page, words)
+        # Then the batch is a note at the top of a clean page (ui.last_batch).
+        expect(page.get_by_text("Enviado: as 5 mensagens saíram.").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Último lote:").first).to_be_in_viewport()
         seen["sent"] = english_on(page, words)
         for label, name in (("Contatos", "contacts"), ("Preços", "prices"),
                             ("Relatórios", "reports"), ("Guia de recarga", "topup"),

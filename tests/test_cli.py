@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,50 @@ def test_user_commands_refuse_to_remove_the_last_admin(db_path, capsys, action):
     refused = con.execute("SELECT action FROM audit WHERE action LIKE '%-refused'").fetchall()
     con.close()
     assert len(refused) == 1
+
+
+# -- spending limits: said with the quote, refused (and recorded) before the question -------------
+
+def _limits(db_path, **kw: str) -> None:
+    from smscore import approvals
+    from smscore.audit import Actor
+
+    con = store.connect(db_path)
+    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
+                          Actor.cli())
+    con.close()
+
+
+def test_cli_send_says_the_limits_and_that_approval_is_needed_before_asking(seeded, capsys,
+                                                                            monkeypatch):
+    _limits(seeded, per_batch="5.00", per_day="10", approval_over="0.10")
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
+    assert main(["--db", str(seeded), "send", "--body", "Hi"]) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("spending limits (cli:"))
+    assert line.endswith("): per batch USD 5.00; per day USD 10.00 (USD 0.00 confirmed today, "
+                         "USD 0.1196 with this batch); approval needed over USD 0.10; needs "
+                         "approval: once confirmed, it waits until another admin approves it")
+    assert asked == ["send 3 messages from +15005550006? [y/N] "] and "not sent" in out
+
+
+def test_cli_send_over_the_per_batch_limit_is_refused_before_asking_and_recorded(
+        seeded, capsys, monkeypatch):
+    _limits(seeded, per_batch="0.10")
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked despite the limit"))
+    assert main(["--db", str(seeded), "send", "--body", "Hi"]) == 1
+    captured = capsys.readouterr()
+    assert ("refused: this batch may cost up to USD 0.1196, over the per-batch limit of "
+            "USD 0.10") in captured.out
+    assert captured.err.strip() == ("error: this batch may cost up to USD 0.1196, over the "
+                                    "per-batch limit of USD 0.10")
+    con = store.connect(seeded)
+    refused = con.execute("SELECT actor, via, target, detail FROM audit "
+                          "WHERE action = 'batch.confirm-refused'").fetchall()
+    frozen = con.execute("SELECT count(*) FROM batches").fetchone()[0]
+    con.close()
+    [(actor, via, target, detail)] = refused
+    assert actor.startswith("cli:") and via == "cli" and target.startswith("b-")
+    assert '"limit": "per_batch"' in detail and '"recipients": 3' in detail
+    assert frozen == 0

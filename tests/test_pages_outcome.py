@@ -173,3 +173,55 @@ def test_sandbox_reply_simulated_on_reports_opts_the_number_out(tmp_path, monkey
     assert "Reply received (stop)." in texts(ok(at))
     at.switch_page("pages/send.py").run()
     assert "Recipients: 1" in texts(compose(ok(at), "Oi {name}"))
+
+
+# -- after a batch: a clean composer, and the last batch as a note ---------------------------------
+
+def _clean_with_the_note(at, batch: str, outcome: str) -> None:
+    """No form left over from the batch sent: no message, categories, quote, cost, balance
+    warning or Send button; the note names the batch, says its outcome and links its report."""
+    shown = texts(ok(at)).replace("\\", "")  # the name is Markdown-escaped (ui.untrusted.md)
+    assert at.text_area(key="body").value == ""
+    assert at.session_state["send_categories"] == []
+    assert not [b for b in at.button if b.key in ("send_open", "new_batch")]
+    for stale in ("Total at most", "Balance too low", "Short by", "Recipients: 2",
+                  "covers this batch"):
+        assert stale not in shown, stale
+    assert "Segments: 0" in shown and "Write a message to see its cost." in shown
+    assert "Last batch: Oi, promo · vip" in shown and outcome in shown
+    [report] = [link for link in at.get("page_link") if "reports" in link.proto.page]
+    assert report.proto.label == "Open its report" and report.proto.query_string == f"batch={batch}"
+
+
+def test_after_a_batch_the_send_page_is_a_clean_composer_with_the_outcome_note(tmp_path,
+                                                                              monkeypatch):
+    from test_pages import set_sandbox_balance
+
+    path = _db(tmp_path, monkeypatch, b"name,phone,category\nAna,+5511987654321,vip\n"
+                                      b"Bia,+5511987654322,vip\nCaio,+5511987654323,\n")
+    set_sandbox_balance(path, "0.20")  # enough for this batch, not for it a second time
+    at = ok(app("send"))
+    at.radio(key="audience").set_value("categories").run()
+    at.multiselect(key="send_categories").set_value(["vip"]).run()
+    at = compose(ok(at), "Oi, promo")
+    assert "Recipients: 2" in texts(at)
+    at, batch = _confirm(at)
+    _clean_with_the_note(at, batch, "Sent: all 2 messages went out.")
+    assert at.radio(key="audience").value == "everyone"  # as a fresh page: nobody chosen yet
+    at.switch_page("pages/contacts.py").run()
+    at.switch_page("pages/send.py").run()
+    _clean_with_the_note(at, batch, "Sent: all 2 messages went out.")
+    _clean_with_the_note(ok(app("send")), batch, "Sent: all 2 messages went out.")  # a reload
+
+
+def test_the_note_links_to_the_batch_report_with_the_batch_chosen(tmp_path, monkeypatch):
+    from test_pages import ROOT
+
+    _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\n")
+    _, batch = _confirm(compose(ok(app("send")), "Oi"))
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=30)
+    at.query_params["batch"] = batch
+    assert ok(at.run()).selectbox(key="report_batch").value == batch
+    assert "1 of 1 messages" in texts(at)

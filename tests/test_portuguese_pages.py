@@ -183,7 +183,7 @@ def test_batch_gets_an_editable_name_from_message_and_audience(db):
 
     assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
     at.run()
-    assert "Batch Verão 2026" in texts(ok(at))
+    assert "Last batch: Verão 2026" in texts(ok(at))
     assert _db_rows(db, "SELECT name FROM batches") == [("Verão 2026",)]
     reports = ok(app("reports"))
     assert list(reports.dataframe[0].value["name"]) == ["Verão 2026"]

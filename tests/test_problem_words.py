@@ -146,13 +146,13 @@ def test_a_batch_over_the_per_batch_limit_is_refused_in_portuguese_money(pt):
     con = store.connect(pt)
     approvals.save_limits(con, approvals.Limits(per_batch=Decimal("0.10")), Actor.cli())
     con.close()
-    at = compose(ok(app("send")))
-    at.button(key="send_open").click().run()
-    at.button(key="send_confirm").click().run()
+    at = compose(ok(app("send")))  # said before the click, and Send is disabled
     text = shown(at)
-    assert "este lote pode custar até US$ 0," in text
-    assert "acima do limite por lote de US$ 0,10" in text
+    assert "Limite por lote: US$ 0,10. Este lote pode custar até US$ 0,17." in text
+    assert ("Este lote seria recusado: este lote pode custar até US$ 0,17, acima do limite por "
+            "lote de US$ 0,10.") in text
     assert "this batch may cost" not in text and "USD" not in text
+    assert at.button(key="send_open").disabled
     assert store.connect(pt).execute("SELECT count(*) FROM batches").fetchone()[0] == 0
 
 

@@ -106,3 +106,16 @@ def test_cli_log_prints_and_exports_the_send_log(ledger, db_path, tmp_path, caps
     out = capsys.readouterr().out
     assert "21211 invalid To" in out and "1 of 1 messages (failed)" in out
     assert "+351912345678" in out_csv.read_text(encoding="utf-8-sig")
+
+
+def test_last_confirmed_is_the_persons_newest_batch_since_the_given_time(ledger):
+    from datetime import datetime
+
+    from smscore.reports import last_confirmed
+
+    ledger.execute("UPDATE batches SET confirmed_by = 'op@example.com'")
+    _batch(ledger, "b3", "2026-11-21 10:00:00")
+    ledger.execute("UPDATE batches SET confirmed_by = 'admin@example.com' WHERE id = 'b3'")
+    assert last_confirmed(ledger, "op@example.com", datetime(2026, 11, 20)) == "b2"
+    assert last_confirmed(ledger, "op@example.com", datetime(2026, 11, 21, 9, 30)) is None
+    assert last_confirmed(ledger, "nobody@example.com", datetime(2026, 1, 1)) is None

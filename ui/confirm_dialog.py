@@ -4,6 +4,9 @@ The dialog shows all of what is about to happen: the text as the first recipient
 gets it per country, the worst-case cost and the balance before and after; Confirm and Cancel
 side by side. Confirm checks the right and the spending limits at the action, freezes the
 batch in the ledger (or holds it for approval) and starts its background sender (ui.jobs).
+Confirm is a callback: it runs whatever the next run of the page draws, so a limit lowered
+while the dialog was open still refuses it in words, with its row in the audit trail. Once the
+batch is confirmed the composer is emptied: what was sent is the last batch's note, not a form.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore import approvals, audit, ledger
-from smscore.batchid import short_id
 from smscore.money import Money
 from smscore.quote import Quote
 from smscore.sandbox import SANDBOX_SENDER
-from ui import auth, formats, jobs, problem_words, setup
+from ui import auth, formats, jobs, limits, problem_words, quotes, recipients, setup
 from ui.i18n import current_language, t
 from ui.quote_panel import suffix
 from ui.send_progress import options
@@ -43,15 +45,20 @@ def open_confirm() -> None:
         st.session_state.confirm_open = True
 
 
-def show(ctx: Context, q: Quote) -> None:
+def show(ctx: Context, q: Quote, batch: quotes.PricedBatch, verdict: approvals.Verdict) -> None:
     """Open the dialog for `q` (titled in the session's language)."""
     st.dialog(t("send.confirm_title"), width="large",
-              on_dismiss=lambda: st.session_state.update(confirm_open=False))(_dialog)(ctx, q)
+              on_dismiss=lambda: st.session_state.update(confirm_open=False))(_dialog)(
+        ctx, q, batch, verdict)
 
 
-def _dialog(ctx: Context, q: Quote) -> None:
+def _dialog(ctx: Context, q: Quote, batch: quotes.PricedBatch,
+            verdict: approvals.Verdict) -> None:
     """What is about to happen, all of it: the text, who gets it, the worst-case cost and what
-    the balance will be afterwards; Confirm and Cancel next to each other."""
+    the balance will be afterwards, whether it waits for approval; Confirm and Cancel next to
+    each other."""
+    if not st.session_state.confirm_open:  # Confirm or Cancel ran: the page shows what follows
+        st.rerun()
     lang = current_language()
     cur = q.currency
     st.markdown(t("send.confirm_intro", n=formats.number(q.n_recipients, lang),
@@ -74,17 +81,13 @@ def _dialog(ctx: Context, q: Quote) -> None:
     _money(ctx, q, lang)
     st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
                + t("send.range_note"))
+    if verdict.needs_approval:
+        st.warning(limits.approval_note(verdict, ctx.principal.role, lang), icon=":material/gavel:")
     with st.container(horizontal=True):
-        confirmed = st.button(t("send.confirm"), type="primary", key="send_confirm")
-        cancelled = st.button(t("send.cancel"), key="send_cancel")
-    if confirmed:
-        _start(ctx, q)
-        st.session_state.confirm_open = False
-        st.session_state.show_progress = True
-        st.rerun()
-    if cancelled:
-        st.session_state.confirm_open = False
-        st.rerun()
+        st.button(t("send.confirm"), type="primary", key="send_confirm", on_click=_confirm,
+                  args=(ctx, q, batch))
+        st.button(t("send.cancel"), key="send_cancel",
+                  on_click=lambda: st.session_state.update(confirm_open=False))
 
 
 def _money(ctx: Context, q: Quote, lang: str) -> None:
@@ -101,29 +104,37 @@ def _money(ctx: Context, q: Quote, lang: str) -> None:
                     help=t("common.exact", amount=formats.exact(after, lang)))
 
 
-def _start(ctx: Context, q: Quote) -> None:
+def _confirm(ctx: Context, q: Quote, batch: quotes.PricedBatch) -> None:
+    st.session_state.confirm_open = False
+    _start(ctx, q, batch)
+
+
+def _start(ctx: Context, q: Quote, batch: quotes.PricedBatch) -> None:
     if st.session_state.job and st.session_state.job["state"] == "running":
         return  # a second Confirm while the first batch runs does nothing
-    if not auth.permit("send"):
+    who = auth.permit("send")
+    if who is None:
         return
-    who, maximum = ctx.principal.actor, Money(q.total_max, q.currency)
-    try:
-        approvals.check_limits(ctx.con, who.name, maximum)
+    maximum = Money(q.total_max, q.currency)
+    try:  # a refusal is recorded in the audit trail by the core
+        approvals.check_limits(ctx.con, who.actor, maximum, batch=batch.batch_key(),
+                               recipients=q.n_recipients)
     except approvals.LimitExceeded as exc:
         st.session_state.send_notice = t("send.not_sent", reason=md(problem_words.told(exc)))
         return
     batch_id = ledger.freeze_batch(ctx.con, q, sender=sender(ctx), mode=ctx.mode,
                                    name=st.session_state.get("batch_name"),
                                    send_at=st.session_state.get("_send_at"))
-    audit.confirm_batch(ctx.con, who, batch_id, q.n_recipients, q.total_max, q.currency)
+    audit.confirm_batch(ctx.con, who.actor, batch_id, q.n_recipients, q.total_max, q.currency)
     try:
         if approvals.hold_if_needed(ctx.con, batch_id, maximum):
-            st.session_state.send_notice = t("send.awaits_approval", batch=short_id(batch_id),
-                                             maximum=formats.cost(maximum, current_language()))
+            recipients.clear()  # confirmed: the next batch starts from an empty composer
+            st.session_state.job = None  # the last batch's note says it awaits approval
             return
         approvals.ensure_sendable(ctx.con, batch_id)
     except approvals.ApprovalError as exc:
         st.session_state.send_notice = f"{md(problem_words.told(exc))}."
         return
+    recipients.clear()
     st.session_state.job = {"batch_id": batch_id, "state": "running"}
     jobs.start(setup.root(ctx.config), ctx.config, batch_id, options(ctx))

@@ -6,6 +6,8 @@ the message are kept in copies that survive a visit elsewhere.
 
 from __future__ import annotations
 
+from copy import copy
+
 import pandas as pd
 import streamlit as st
 
@@ -67,3 +69,20 @@ def show(ctx: Context) -> None:
         options = list(dict.fromkeys([*st.session_state.picked_ids, *map(int, found["id"])]))
         st.multiselect(t("send.picked"), options, key="picked_ids",
                        format_func=lambda i: labels.get(i, str(i)))
+
+
+_PER_BATCH = ("batch_name", "_batch_name_auto", "schedule_on")  # said of the batch just sent
+
+
+def clear() -> None:
+    """Empty the composer once its batch is confirmed (a callback: before any widget is drawn).
+
+    Everything goes back to what a fresh page shows (everyone, no message), kept copies too, so
+    neither a rerun nor a visit to another page brings the batch back. The audience too: a radio
+    given back a value other than its first while the batch's progress hid it is drawn on its
+    first option in the browser, which would say "Everyone" above the categories list.
+    """
+    for key, default in KEPT.items():
+        st.session_state[key] = st.session_state[f"_kept_{key}"] = copy(default)
+    for key in _PER_BATCH:
+        st.session_state.pop(key, None)

@@ -1,13 +1,14 @@
 """The Send page's batch view: the batch this session sends (progress polled from the ledger),
-and batches left interrupted, each with Resume (checked against the role at the action)."""
+then the last batch's note once it has finished (ui.last_batch), and batches left interrupted,
+each with Resume (checked against the role at the action)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from smscore import approvals, audit, ledger, reports, schedule
+from smscore import approvals, audit, ledger, reports
 from smscore.batchid import short_id
-from ui import auth, batchnotes, formats, jobs, problem_words, resend_ui, scheduling, setup, vocab
+from ui import auth, batchnotes, formats, jobs, last_batch, problem_words, setup, vocab
 from ui.i18n import current_language, t
 from ui.quote_panel import suffix
 from ui.setup import Context
@@ -65,13 +66,8 @@ def _progress(ctx: Context) -> None:
         if job["state"] != "done":
             job["state"] = "done"
             setup.forget_account()
-            st.rerun(scope="app")  # re-enables Send and refreshes the balance in the sidebar
-        if p.status in (ledger.DONE, schedule.CANCELLED):
-            if note := st.session_state.pop("cancel_result", None):
-                st.success(note)
-            resend_ui.show_finished(ctx.con, batch_id, p)
-            scheduling.show_cancel(ctx.con, ctx.gateway, batch_id)
-        elif p.status == ledger.NEEDS_RECONCILE:
+            st.rerun(scope="app")  # the last batch's note, and the balance in the sidebar
+        if p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
                 st.button(t("send.resume"), key="resume_job", on_click=resume,
@@ -96,26 +92,27 @@ def resume(ctx: Context, batch_id: str) -> None:
 
 
 def show_job(ctx: Context) -> bool:
-    """This session's batch, if any; while it sends its progress is the whole page (the run
-    stops here). Returns whether a batch is sending."""
+    """This session's batch while it sends: its progress is the whole page (the run stops here).
+    Then the last batch's note, or, for a batch that stopped short, what to do and Resume.
+    Returns whether a batch is sending."""
     _adopt_running_batch()
-    job_running = bool(st.session_state.job) and st.session_state.job["state"] == "running"
-    if st.session_state.job:
-        job_id = st.session_state.job["batch_id"]
-        job_name = ledger.batch_info(setup.cursor(), job_id).get("name") if job_id else None
-        st.subheader(t("send.batch_title", batch=md(job_name or short_id(job_id))))
-        if job_running:
-            st.fragment(run_every=1.0)(_progress)(ctx)
-        else:
-            _progress(ctx)
-        if not job_running:
-            st.button(t("send.new_batch"), key="new_batch",
-                      on_click=lambda: st.session_state.update(job=None))
-        else:
-            # While a batch sends, its progress is the page: the compose and cost sections below
-            # would leave the view on a disabled Send button, far from the figures that move.
-            st.stop()
-    return job_running
+    job = st.session_state.job
+    if job and job["state"] == "running":
+        _title(job["batch_id"])
+        st.fragment(run_every=1.0)(_progress)(ctx)
+        # While a batch sends, its progress is the page: the compose and cost sections below
+        # would leave the view on a disabled Send button, far from the figures that move.
+        st.stop()
+    batch = last_batch.batch_id(ctx)
+    if batch and not last_batch.show(ctx, batch) and job:
+        _title(batch)
+        _progress(ctx)
+    return False
+
+
+def _title(batch_id: str) -> None:
+    name = ledger.batch_info(setup.cursor(), batch_id).get("name")
+    st.subheader(t("send.batch_title", batch=md(name or short_id(batch_id))))
 
 
 def show_interrupted(ctx: Context) -> None:

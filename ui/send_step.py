@@ -1,5 +1,6 @@
 """The Send page's last step: the batch name, what stands in the way of sending (balance, length,
-schedule, sending hours, sender), and the Send button that opens the confirm dialog."""
+schedule, sending hours, sender, spending limits), whether it will wait for approval, and the
+Send button that opens the confirm dialog: all of it said before the click."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from smscore import balance, ledger, outcome
 from smscore.batchid import short_id
 from smscore.money import Money
 from smscore.quote import Quote
-from ui import (batchname, confirm_dialog, formats, outcomes, problem_words, quotes, scheduling,
-                sendhours_ui, setup)
+from ui import (batchname, confirm_dialog, formats, limits, outcomes, problem_words, quotes,
+                scheduling, sendhours_ui, setup)
 from ui.i18n import current_language, t, tn
 from ui.setup import Context
 from ui.untrusted import md
@@ -82,7 +83,7 @@ def _blocker(ctx: Context, quote: Quote) -> tuple[Quote, bool, str | None]:
 
 def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
          job_running: bool) -> None:
-    """Step 4: name, blockers or the balance that covers it, and Send."""
+    """Step 4: name, blockers or the balance that covers it, the spending limits, and Send."""
     st.subheader(t("send.step_send"))
     _name_input(body)
     quote, ok, why = _blocker(ctx, quote)
@@ -92,6 +93,9 @@ def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
     elif ctx.balance is not None:
         st.success(t("send.balance_ok", balance=formats.balance(ctx.balance, current_language())),
                    icon=":material/check:")
+    verdict = limits.for_batch(ctx, quote)
+    if verdict.refusal is not None:  # said just above the disabled button
+        ok = False
     if (existing := _existing_batch(ctx, batch)) is not None and not job_running:
         st.info(t("send.already", batch=short_id(existing["id"]),
                   status=md(outcomes.label(existing["outcome"]))), icon=":material/history:")
@@ -101,4 +105,4 @@ def show(ctx: Context, quote: Quote, batch: quotes.PricedBatch, body: str,
     if job_running:
         st.caption(t("send.wait_running"))
     if st.session_state.confirm_open and ok and not job_running:
-        confirm_dialog.show(ctx, quote)
+        confirm_dialog.show(ctx, quote, batch, verdict)

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NoReturn
+from urllib.parse import urlencode
 from pathlib import Path
 
 import duckdb
@@ -120,14 +121,22 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     held = ws.held()
     if held is not None:  # the common case: this run already has its unit
         return held
-    notice = st.empty()
+    # Drawn only when there is a wait to tell of: a callback (Confirm in its dialog) may not draw.
+    notice: list = []
+
+    def say(message: str) -> None:
+        if not notice:
+            notice.append(st.empty())
+        notice[0].info(message, icon=":material/hourglass_top:")
+
     try:
-        con = ws.hold_for_thread(
-            lambda message: notice.info(message, icon=":material/hourglass_top:"))
+        con = ws.hold_for_thread(say)
     except store.StoreError as exc:
-        notice.empty()
+        for shown in notice:
+            shown.empty()
         _stop_with(exc)
-    notice.empty()
+    for shown in notice:
+        shown.empty()
     _give_back_after_run(ws)
     return con
 
@@ -349,12 +358,14 @@ def _low_balance_notice(ctx: Context) -> None:
         st.toast(text, icon=":material/savings:")
 
 
-def link(stem: str, label: str, icon: str | None = None) -> None:
+def link(stem: str, label: str, icon: str | None = None,
+         query_params: Mapping[str, str] | None = None) -> None:
     """A link to another page that works both under st.navigation and for a page run directly."""
     try:
-        st.page_link(f"pages/{stem}.py", label=label, icon=icon)
+        st.page_link(f"pages/{stem}.py", label=label, icon=icon, query_params=query_params)
     except Exception:  # noqa: BLE001 - StreamlitAPIException/KeyError when the page is not known
-        st.markdown(f"[{label}](/{stem})")
+        query = f"?{urlencode(dict(query_params))}" if query_params else ""
+        st.markdown(f"[{label}](/{stem}{query})")
 
 
 def money(amount: object, currency: str) -> str:
