@@ -25,7 +25,9 @@ def choose(sender: str) -> tuple[datetime | None, str | None]:
         return None, None
     if not st.checkbox(t("schedule.later"), key="schedule_on"):
         return None, None
-    soon = utcnow() + timedelta(hours=1)
+    # The next full hour at least an hour away: Twilio wants more than 5 minutes' notice, and
+    # "the next hour" alone is under it in the last minutes of every hour.
+    soon = (utcnow() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     day, clock = st.columns(2)
     chosen_day = day.date_input(t("schedule.day"), value=soon.date(), key="schedule_day")
     chosen_time = clock.time_input(t("schedule.time"), value=time(soon.hour, 0),
