@@ -150,3 +150,33 @@ def test_sign_ins_of_one_account_at_once_each_count(fresh_db, wrong):
     assert all(isinstance(r, (accounts.Principal, accounts.SignInError)) for r in results)
     counts = dict(fresh_db.execute("SELECT action, count(*) FROM audit GROUP BY 1").fetchall())
     assert counts.get("sign-in", 0) == 4 - wrong and counts.get("sign-in.failure", 0) == wrong
+
+
+def test_a_held_batch_approved_and_rejected_at_once_ends_in_exactly_one_decision(fresh_db):
+    from test_approvals import OP, OTHER, confirm, set_limits
+
+    from smscore import approvals
+
+    set_limits(fresh_db, approval_over="0.01")
+    for n in range(ROUNDS):
+        batch_id, _ = confirm(fresh_db, OP, 3, body=f"Hello {n}")
+        results = at_once(fresh_db, lambda c: approvals.approve(c, batch_id, OTHER),
+                          lambda c: approvals.reject(c, batch_id, ADMIN, "too costly"))
+        decided = [r for r in results if not isinstance(r, Exception)]
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(decided) == 1 and len(refused) == 1
+        assert isinstance(refused[0], approvals.ApprovalError)  # "not awaiting", not a conflict
+        status = fresh_db.execute("SELECT status FROM batches WHERE id = ?",
+                                  [batch_id]).fetchall()[0][0]
+        assert status in ("frozen", approvals.REJECTED)
+
+
+def test_two_admins_saving_limits_at_once_leave_one_whole_set(fresh_db):
+    from smscore import approvals
+
+    for n in range(ROUNDS):
+        a = approvals.Limits(per_batch=Decimal(n + 1), per_day=Decimal(10 * (n + 1)))
+        b = approvals.Limits(per_batch=Decimal(100 + n), per_day=Decimal(1000 + n))
+        no_errors(at_once(fresh_db, lambda c: approvals.save_limits(c, a, ADMIN),
+                          lambda c: approvals.save_limits(c, b, ADMIN)))
+        assert approvals.load_limits(fresh_db) in (a, b)  # never half of each
