@@ -86,12 +86,12 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
     category = (category or "").strip() or None
-    with _IMPORTING, _memory_cap(con, len(csv_file.data)):
+    with _IMPORTING, _memory_cap(con, csv_file.size):
         try:
             # Reading happens before the transaction: a file DuckDB's strict reader refuses is
             # retried with Python's csv module, and a failed statement would abort it.
             lines = csvsource.load(con, csv_file, "_imp_raw")
-            csv_file = replace(csv_file, data=b"")  # in DuckDB now: the file's bytes can go
+            csv_file = replace(csv_file, data=b"")  # in DuckDB now: held bytes can go
             _check_categories_per_row(con, csv_file, roles, lines)
             return _in_transaction(con, csv_file, lines, roles, region, category, on_duplicate)
         finally:

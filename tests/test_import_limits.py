@@ -155,11 +155,12 @@ def test_python_parser_loads_in_batches_and_accounts_for_every_row(fresh_db,
 def test_record_scan_in_chunks_matches_the_whole_file_scan(monkeypatch) -> None:
     data = (b'phone,note\r\n+5511987654321,"two\nlines"\r\n\r\n+5521998765432,"a ""q"""\n'
             b'\n+5531987654321,"x\n\ny"\n+5541987654321,z')
-    whole = csvsource._record_starts(data, has_header=True)
+    whole = csvsource._record_starts(csvsource._chunks(data), has_header=True)
     assert whole.tolist() == [2, 5, 7, 10]
     for chunk in (1, 2, 3, 7, 16):
         monkeypatch.setattr(csvsource, "_CHUNK", chunk)
-        assert csvsource._record_starts(data, has_header=True).tolist() == whole.tolist()
+        chunks = csvsource._chunks(data)
+        assert csvsource._record_starts(chunks, has_header=True).tolist() == whole.tolist()
 
 
 def test_windows1252_file_transcoded_in_chunks_reads_the_same(fresh_db, monkeypatch) -> None:
@@ -174,9 +175,40 @@ def test_windows1252_file_transcoded_in_chunks_reads_the_same(fresh_db, monkeypa
 def test_utf8_error_offset_is_found_across_chunks(monkeypatch) -> None:
     monkeypatch.setattr(csvsource, "_CHUNK", 4)
     data = "phone,nome\nZé".encode() + b"\xff rest"
-    assert csvsource._utf8_error(data) == len("phone,nome\nZé".encode())
-    assert csvsource._utf8_error("ação ok".encode()) is None
-    assert np.all(csvsource._record_starts(b"", has_header=False) == [])
+    assert csvsource._utf8_error(csvsource._chunks(data)) == len("phone,nome\nZé".encode())
+    assert csvsource._utf8_error(csvsource._chunks("ação ok".encode())) is None
+    assert np.all(csvsource._record_starts(csvsource._chunks(b""), has_header=False) == [])
+
+
+def test_plain_utf8_file_on_disk_is_read_in_chunks_and_never_held(fresh_db, tmp_path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setattr(csvsource, "_CHUNK", 5)  # records, quotes and CRs across chunk edges
+    text = ('nome,celular,grupo\r\n"Zé\nda Silva",(11) 98765-4321,vip\r\n\r\n'
+            'Ana,(21) 99876-5432,"a ""b"""\n123,Bia,x\n')
+    path = tmp_path / "contatos.csv"
+    path.write_bytes(text.encode())
+    csv_file = csvsource.open_csv(path)
+    assert (csv_file.encoding, csv_file.data, csv_file.size) == ("utf-8", b"", len(text.encode()))
+    report = import_contacts(fresh_db, path)
+    assert (report.imported, report.rejected, report.rejects["line"].tolist()) == (2, 1, [6])
+    # A ragged row: DuckDB refuses the file, and Python's csv module reads it from disk.
+    path.write_bytes((text + "Eva,(31) 98765-4321,vip,extra\n").encode())
+    again = import_contacts(fresh_db, path)
+    assert again.rejects["line"].tolist() == [2, 5, 6, 7]
+    assert fresh_db.execute("SELECT name FROM contacts ORDER BY id").fetchall() == [
+        ("Zé\nda Silva",), ("Ana",)]
+
+
+def test_file_on_disk_invalid_as_utf8_late_is_transcoded_whole(fresh_db, tmp_path,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(csvsource, "_CHUNK", 8)
+    path = tmp_path / "excel.csv"
+    path.write_bytes("nome;celular\nAna;(11) 98765-4321\nJoão;(21) 99876-5432\n".encode("cp1252"))
+    csv_file = csvsource.open_csv(path)
+    assert (csv_file.encoding, csv_file.path) == ("windows-1252", None)
+    assert csv_file.size == len(csv_file.data) > 0
+    assert import_contacts(fresh_db, path).imported == 2
+    assert fresh_db.execute("SELECT max(name) FROM contacts").fetchall() == [("João",)]
 
 
 def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) -> None:
