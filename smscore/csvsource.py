@@ -8,8 +8,9 @@ rejected row can be reported where the operator will find it.
 
 Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
 stray quotes, whitespace-only lines) is parsed with Python's csv module instead. A file over
-the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole, and
-the text is held once, as UTF-8 bytes, so memory stays a small multiple of the file's size.
+the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole. A
+plain UTF-8 file is read from disk a chunk at a time and never held; other text is held once,
+as UTF-8 bytes, so memory stays a small multiple of the file's size.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ DELIMITERS = (",", ";", "\t")
 ROLES = ("phone", "name", "category")
 PREVIEW_ROWS = 20
 _SAMPLE = 64 * 1024
-_CHUNK = 16 * 2**20      # bytes decoded or scanned at a time
+# Bytes decoded or scanned at a time. 1 MB stays in the CPU's caches (the line scan of a 100 MB
+# file: 0.13 -> 0.09 s) and glibc reuses one block for the next: at 16 MB, blocks past glibc's
+# mmap threshold were left behind as ~50 MB of free heap the process kept to the end.
+_CHUNK = 2**20
 _BATCH_ROWS = 100_000    # records parsed by Python per Arrow batch
 
 # Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
@@ -81,7 +85,7 @@ class CsvFile:
 
     The text is never one Python str (a str of a 500 MB file with one accent in it takes 1 GB,
     two bytes a character). A plain UTF-8 file on disk is not held at all: each reader goes
-    through it from `path` 16 MB at a time, so the import's peak no longer holds the file's
+    through it from `path` a chunk at a time, so the import's peak no longer holds the file's
     size in bytes beside DuckDB's copy of it. Other text (uploaded bytes, transcoded, a BOM
     removed) is held once, as UTF-8 bytes.
     """

@@ -224,13 +224,13 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
 
     fresh_db.execute("SET memory_limit = '3GiB'")
     seen = []
-    original = importer._in_transaction
+    original = importer._write
 
     def spy(con, *args):
         seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         return original(con, *args)
 
-    monkeypatch.setattr(importer, "_in_transaction", spy)
+    monkeypatch.setattr(importer, "_write", spy)
     import_contacts(fresh_db, GOOD)
     assert seen == ["512.0 MiB"]  # the floor: the file is tiny
     assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
