@@ -386,12 +386,20 @@ def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.nd
     lines = _load_with_duckdb(con, csv_file, table)
     if lines is None:
         lines = _load_with_python(con, csv_file, table)
+    lines = lines.astype(np.int32)  # held to the end: 4 bytes a record (a file has < 2**31 lines)
     # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
     con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
                 f"SELECT rowid + 1 AS key, * FROM {table}_data")
     return lines
+
+
+def data_table(table: str) -> str:
+    """The table behind `load`'s view `table`: its rows in record order, without `key`. Tables
+    read side by side (POSITIONAL JOIN) are scanned in lockstep; a view among them would be
+    materialised whole first."""
+    return f"{table}_data"
 
 
 def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:

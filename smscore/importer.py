@@ -31,7 +31,7 @@ from smscore.sqltext import holds_kept_whitespace_sql, strip_sql
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
-_TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
+_TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
 # DuckDB may use this many bytes per byte of file during an import (and at least the floor),
 # spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
 # The floor lets a smaller file's temp tables (about five times its size) stay in memory: at
@@ -40,12 +40,6 @@ _TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
 MEMORY_PER_FILE_BYTE = 1.0
 MEMORY_FLOOR = 512 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
-
-# The file's rows beside their verdicts: _imp_rows holds one row per record of _imp_raw, in
-# the same order (`_decide_rows`), so the two are read side by side rather than hash-joined on
-# the record number, which built a hash table of the whole file in every step that wrote
-# contacts (and took 0.62 s of CPU against 0.35 s for the insert of a 1.45M-row file).
-_SIDE_BY_SIDE = "_imp_raw w POSITIONAL JOIN _imp_rows r"
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
 
@@ -151,14 +145,14 @@ def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
            roles: dict[str, str], col: dict[str, str], plain: frozenset[str],
            category: str | None, on_duplicate: str) -> ImportReport:
     """The unit of work: what depends on the stored contacts, and every write."""
-    _match_existing(con, on_duplicate)
-    base = _reserve_ids(con)
-    created = _create_categories(con, roles, col, category, plain, base)
-    imported = _insert_new(con, csv_file, roles, col, plain, base)
-    updated = (_update_existing(con, csv_file, roles, col, plain)
+    _match_existing(con)
+    rows = _verdicts_sql(on_duplicate, _reserve_ids(con))
+    created = _create_categories(con, rows, roles, col, category, plain)
+    imported = _insert_new(con, rows, csv_file, roles, col, plain)
+    updated = (_update_existing(con, rows, csv_file, roles, col, plain)
                if on_duplicate == "update" else 0)
-    _link_categories(con, category, base)
-    rejects = _rejects(con, csv_file, lines)
+    _link_categories(con, rows, category)
+    rejects = _rejects(con, rows, csv_file, lines)
     return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
                         encoding=csv_file.encoding, delimiter=csv_file.delimiter,
                         mapping=dict(roles), categories_created=created, rejects=rejects)
@@ -200,17 +194,15 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
 
 def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
                  region: str) -> None:
-    """_imp_rows: one row per record of _imp_raw and in its order (see `_SIDE_BY_SIDE`), with
+    """_imp_rows: one row per record of _imp_raw and in its order (see `_verdicts_sql`), with
     e164, country, dup_of (the record an in-file duplicate repeats; its reason is worded with
-    line numbers later), reason, status ('new' or 'reject') and contact_id (NULL;
-    `_match_existing` sets it for numbers already stored).
+    line numbers later), reason and status ('new', or 'reject' for the file's own reasons).
 
     All of it depends on the file alone, so it is decided before the unit of work: a temp
     table dropped inside a transaction keeps its memory until the transaction ends, and the
     decided numbers (`_imp_norm`, and the phone step's own scratch table) are as big as the
     rows that follow. Dropped here, DuckDB gets their memory back at once rather than spill
-    them under its cap (`_memory_cap`). Only the phone's columns are read: the file's other
-    columns are joined where a contact is written.
+    them under its cap (`_memory_cap`).
     """
     source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
     phones.normalise_column(con, source, region, "_imp_norm")
@@ -225,8 +217,7 @@ def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dic
         CREATE TEMP TABLE _imp_rows AS
         SELECT n.key, n.e164, n.country, d.first_key AS dup_of, n.reason,
                CASE WHEN n.reason IS NOT NULL OR d.first_key IS NOT NULL THEN 'reject'
-                    ELSE 'new' END AS status,
-               NULL::BIGINT AS contact_id
+                    ELSE 'new' END AS status
         FROM _imp_norm n
         LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
                    WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
@@ -235,17 +226,42 @@ def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dic
     con.execute("DROP TABLE _imp_norm")
 
 
-def _match_existing(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
-    """Numbers already stored: each record's first occurrence becomes an update of that
-    contact or a reject, by the policy (a later in-file repeat is a reject already)."""
-    update = on_duplicate == "update"
+def _match_existing(con: duckdb.DuckDBPyConnection) -> None:
+    """_imp_known(contact_id): per record, in file order, the contact its number already is
+    (first occurrences only), else NULL. A table of its own, read side by side like
+    _imp_rows, rather than an UPDATE of _imp_rows: an UPDATE's undo data cannot spill, and
+    re-importing a 7M-row file ran out of memory under the cap."""
     con.execute("""
-        UPDATE _imp_rows SET contact_id = c.id,
-            status = CASE WHEN ? THEN 'update' ELSE 'reject' END,
-            reason = CASE WHEN ? THEN NULL ELSE 'duplicate of existing contact: id ' || c.id
-                          || ' (' || _imp_rows.e164 || ')' END
-        FROM contacts c
-        WHERE _imp_rows.status = 'new' AND c.phone = _imp_rows.e164""", [update, update])
+        CREATE TEMP TABLE _imp_known AS
+        SELECT c.id AS contact_id FROM _imp_rows r
+        LEFT JOIN contacts c ON c.phone = r.e164 AND r.status = 'new'
+        ORDER BY r.key""")
+
+
+def _verdicts_sql(on_duplicate: str, base: int) -> str:
+    """Every record of the file beside its verdict, as a subquery in file order: the file's
+    columns, key, e164, country, dup_of, status ('new', 'update' or 'reject'), reason and
+    contact_id (the stored contact's, or `base` + the record number for a new one: see
+    `_reserve_ids`).
+
+    _imp_rows and _imp_known hold one row per record of the file's table, in its order
+    (`_decide_rows`), so the three are scanned side by side (POSITIONAL JOIN) rather than
+    hash-joined on the record number, which built a hash table of the whole file in every
+    step that wrote contacts and took 0.62 s of CPU against 0.35 s for the insert of a
+    1.45M-row file.
+    """
+    existing = "'update'" if on_duplicate == "update" else "'reject'"
+    return f"""(
+        SELECT w.*, r.key, r.e164, r.country, r.dup_of,
+               CASE WHEN r.status = 'reject' THEN 'reject'
+                    WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
+               CASE WHEN r.status = 'reject' THEN r.reason
+                    WHEN k.contact_id IS NOT NULL AND {existing} = 'reject'
+                    THEN 'duplicate of existing contact: id ' || k.contact_id || ' ('
+                         || r.e164 || ')' END AS reason,
+               coalesce(k.contact_id, {base:d} + r.key) AS contact_id
+        FROM {csvsource.data_table('_imp_raw')} w POSITIONAL JOIN _imp_rows r
+             POSITIONAL JOIN _imp_known k)"""
 
 
 def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
@@ -261,9 +277,9 @@ def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
     return int(last) - records
 
 
-def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
+def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[str, str],
                        col: dict[str, str], category: str | None,
-                       plain: frozenset[str], base: int) -> list[str]:
+                       plain: frozenset[str]) -> list[str]:
     """_imp_cat(contact_id, name) for accepted rows, and the categories that had to be
     created."""
     cats = col[roles["category"]] if "category" in roles else None
@@ -272,10 +288,8 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
         CREATE TEMP TABLE _imp_cat AS
         SELECT contact_id, name FROM (
             SELECT contact_id, {strip} AS name FROM (
-                SELECT coalesce(r.contact_id, {base:d} + r.key) AS contact_id,
-                       unnest(string_split(w.{cats}, ?)) AS part
-                FROM {_SIDE_BY_SIDE}
-                WHERE r.status <> 'reject' AND w.{cats} IS NOT NULL))
+                SELECT contact_id, unnest(string_split({cats}, ?)) AS part
+                FROM {rows} WHERE status <> 'reject' AND {cats} IS NOT NULL))
         WHERE name <> ''""" if cats else
                 "CREATE TEMP TABLE _imp_cat (contact_id BIGINT, name VARCHAR)",
                 [CATEGORY_SEPARATOR] if cats else [])
@@ -290,20 +304,18 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     return created
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-                col: dict[str, str], plain: frozenset[str], base: int) -> int:
-    """One INSERT ... SELECT from the decided rows and the file, the JSON built on the way;
-    a new contact's id is `base` + its record number (see `_reserve_ids`)."""
+def _insert_new(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
+                roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
+    """One INSERT ... SELECT from the file beside its verdicts, the JSON built on the way."""
     values, params = _values_sql(csv_file, roles, col, plain)
     return con.execute(f"""
         INSERT INTO contacts (id, phone, country, name, fields)
-        SELECT {base:d} + r.key, r.e164, r.country, {values}
-        FROM {_SIDE_BY_SIDE} WHERE r.status = 'new'
+        SELECT w.contact_id, w.e164, w.country, {values} FROM {rows} w WHERE w.status = 'new'
         """, params).fetchall()[0][0]
 
 
-def _update_existing(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-                     col: dict[str, str], plain: frozenset[str]) -> int:
+def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
+                     roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
     """Name replaced when the file has one; file fields merged over the stored ones."""
     values, params = _values_sql(csv_file, roles, col, plain)
     return con.execute(f"""
@@ -313,44 +325,43 @@ def _update_existing(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: d
                           WHEN contacts.fields IS NULL THEN u.fields
                           ELSE json_merge_patch(contacts.fields, u.fields) END,
             updated_at = current_timestamp
-        FROM (SELECT r.contact_id, {values} FROM {_SIDE_BY_SIDE} WHERE r.status = 'update') u
+        FROM (SELECT w.contact_id, {values} FROM {rows} w WHERE w.status = 'update') u
         WHERE contacts.id = u.contact_id
         """, params).fetchall()[0][0]
 
 
-def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None, base: int) -> None:
+def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | None) -> None:
     """Links by contact id; no constraint dedupes them, so links already stored are skipped."""
     con.execute(f"""
         INSERT INTO contact_categories (contact_id, category_id)
         SELECT DISTINCT x.contact_id, k.id FROM (
             SELECT contact_id, name FROM _imp_cat
             UNION ALL
-            SELECT coalesce(contact_id, {base:d} + key), ? FROM _imp_rows
-            WHERE ? IS NOT NULL AND status <> 'reject') x
+            SELECT contact_id, ? FROM {rows} WHERE ? IS NOT NULL AND status <> 'reject') x
         JOIN categories k ON k.name = x.name
         WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
                           WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""",
                 [category, category])
 
 
-def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
+def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
              lines: np.ndarray) -> pd.DataFrame:
     """Rejected rows with the line each starts on; an in-file duplicate names the line of the
     record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
     Streamed through Arrow, not .df(): a re-imported 1M-row file (every row a duplicate, so a
-    reject) peaked ~400 MB lower; the lines and the duplicates' reasons are made in Arrow too,
-    before the one conversion to pandas (numpy's fixed-width strings assigned into the frame
-    took ~30 MB for 30,000 duplicates). In file order as read side by side (DuckDB keeps
-    insertion order, as `csvsource.load` relies on), so not sorted again."""
+    reject) peaked ~400 MB lower; the duplicates' reasons are made in Arrow too, before the
+    one conversion to pandas (numpy's fixed-width strings assigned into the frame took ~30 MB
+    for 30,000 duplicates). In file order, as `rows` is."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
     table = con.sql(f"""
-        SELECT r.key, r.reason, r.dup_of, {cols} FROM {_SIDE_BY_SIDE}
-        WHERE r.status = 'reject'""").to_arrow_reader(100_000).read_all()
-    line_of = pa.array(lines)
-    first = pc.cast(pc.take(line_of, pc.subtract(table["dup_of"], 1)), pa.string())
+        SELECT w.key, w.reason, w.dup_of, {cols} FROM {rows} w
+        WHERE w.status = 'reject'""").to_arrow_reader(100_000).read_all()
+    keys = table["key"].to_numpy()
+    dup_of = table["dup_of"]
+    first = pa.array(lines[pc.fill_null(dup_of, 1).to_numpy() - 1]).cast(pa.string())
     repeated = pc.binary_join_element_wise("duplicate in file: same number as line ", first, "")
-    columns = [pc.take(line_of, pc.subtract(table["key"], 1)),
-               pc.coalesce(repeated, table["reason"]),
+    reason = pc.if_else(pc.is_valid(dup_of), repeated, table["reason"])
+    columns = [pa.array(lines[keys - 1].astype(np.int64)), reason,
                *(table[f"c{i}"] for i in range(len(csv_file.columns)))]
     # Named apart, renamed after: to_pandas mixes up the types of columns named alike, and a
     # file may have its own `line` or `reason` column.
