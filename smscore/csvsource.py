@@ -374,25 +374,44 @@ def _unique(names: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Loading every record into DuckDB.
 
-def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray:
+def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> int:
     """Create temp view `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
 
     `key` is the record's 1-based order, `extra` the non-empty fields beyond the header's width
-    (NULL when there are none). The rows live in temp table `table`_data; `key` is its rowid + 1
-    (DuckDB keeps insertion order), which costs nothing, where numbering rows while reading
-    cost a third of the read. Returns the line where each record starts (index key - 1), kept
-    in Python because only rejected rows ever need it. Drop both with `drop`.
+    (NULL when there are none). The rows live in temp table `data_table(table)`; `key` is its
+    rowid + 1 (DuckDB keeps insertion order), which costs nothing, where numbering rows while
+    reading cost a third of the read. The line where each record starts goes to temp table
+    `lines_table(table)`, row for row beside the data (rowid key - 1, see `line_of`): only
+    rejected rows ever need it, so it waits in DuckDB, which may spill it, rather than in
+    Python to the end of the import. Returns how many records were read (blank ones among them).
+    Drop them all with `drop`.
     """
     lines = _load_with_duckdb(con, csv_file, table)
     if lines is None:
         lines = _load_with_python(con, csv_file, table)
-    lines = lines.astype(np.int32)  # held to the end: 4 bytes a record (a file has < 2**31 lines)
+    _store_lines(con, table, lines)
+    records = len(lines)
+    del lines
     # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
-    con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL")
+    deleted = con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL"
+                          ).fetchall()[0][0]
+    if deleted:  # the lines follow, so the two stay row for row (rowids are kept)
+        con.execute(f"DELETE FROM {table}_lines "
+                    f"WHERE rowid NOT IN (SELECT rowid FROM {table}_data)")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
                 f"SELECT rowid + 1 AS key, * FROM {table}_data")
-    return lines
+    return records
+
+
+def _store_lines(con: duckdb.DuckDBPyConnection, table: str, lines: np.ndarray) -> None:
+    """`lines` into temp table `table`_lines(line INTEGER), in order (a file has < 2**31)."""
+    con.register(f"{table}_np", pa.table({"line": pa.array(lines.astype(np.int32, copy=False))}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS "
+                    f"SELECT line FROM {table}_np")
+    finally:
+        con.unregister(f"{table}_np")
 
 
 def data_table(table: str) -> str:
@@ -402,10 +421,23 @@ def data_table(table: str) -> str:
     return f"{table}_data"
 
 
+def lines_table(table: str) -> str:
+    """`load`'s table of the line where each record starts, row for row beside `data_table`
+    (so it can be read side by side with it); its rowid is the record's key - 1."""
+    return f"{table}_lines"
+
+
+def line_of(con: duckdb.DuckDBPyConnection, table: str, key: int) -> int:
+    """The line where record `key` of `load`'s `table` starts."""
+    return int(con.execute(f"SELECT line FROM {table}_lines WHERE rowid = ?",
+                           [key - 1]).fetchall()[0][0])
+
+
 def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Remove what `load` created (idempotent)."""
     con.execute(f"DROP VIEW IF EXISTS {table}")
     con.execute(f"DROP TABLE IF EXISTS {table}_data")
+    con.execute(f"DROP TABLE IF EXISTS {table}_lines")
 
 
 def _record_starts(chunks: Iterable[bytes], has_header: bool) -> np.ndarray:
@@ -451,7 +483,7 @@ def _non_blank(ends: np.ndarray, cr: np.ndarray, indexes: np.ndarray) -> np.ndar
     boundaries' newline numbers: a record after newline n starts on line n + 2."""
     lengths = ends[1:] - ends[:-1] - 1
     blank = (lengths <= 0) | ((lengths == 1) & cr)
-    return (indexes[:-1] + 2)[~blank]
+    return (indexes[:-1] + 2)[~blank].astype(np.int32)  # 4 bytes a record: < 2**31 lines
 
 
 def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,

@@ -19,10 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from smscore import csvlimits, csvsource, phones, writes
 from smscore.csvsource import CsvFile, CsvImportError
@@ -32,13 +29,16 @@ from smscore.sqltext import holds_kept_whitespace_sql, strip_sql
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
 _TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
-# DuckDB may use this many bytes per byte of file during an import (and at least the floor),
-# spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
-# The floor lets a smaller file's temp tables (about five times its size) stay in memory: at
-# 256 MB a 72 MB file spilled ~180 MB and took 0.45 s longer. Files near the 500 MB limit get
-# about as much anyway, so the floor does not raise the largest import's peak.
+# DuckDB's memory limit during an import (`memory_limit_for`), spilling to its temp directory
+# beyond: unbounded, it took 3.7 GB for a 500 MB file. The file's size, and at least the floor:
+# the temp tables take about five times the file, so most of them spill, and the whole process
+# stays under 4x a 100 MB file (a 512 MB floor gave 7.3x; 1M rows take ~1.3 s longer at 128
+# MB than at 512: bench/README.md, "Import memory"). And at least MEMORY_PER_RECORD bytes a
+# record: sorting and deleting millions of short records pin that much (a 101 MB file of 7M
+# bare phone numbers ran out of memory at 80 MB, not at 101 MB; 24 bytes leave a margin).
 MEMORY_PER_FILE_BYTE = 1.0
-MEMORY_FLOOR = 512 * 2**20
+MEMORY_PER_RECORD = 24
+MEMORY_FLOOR = 128 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
@@ -88,30 +88,43 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
     category = (category or "").strip() or None
-    with _IMPORTING, _memory_cap(con, csv_file.size):
+    with _IMPORTING, _memory_limit_restored(con):
+        _limit_memory(con, memory_limit_for(csv_file.size))
         try:
             # Reading happens before the transaction: a file DuckDB's strict reader refuses is
             # retried with Python's csv module, and a failed statement would abort it.
-            lines = csvsource.load(con, csv_file, "_imp_raw")
+            records = csvsource.load(con, csv_file, "_imp_raw")
+            _limit_memory(con, memory_limit_for(csv_file.size, records))
             csv_file = replace(csv_file, data=b"")  # in DuckDB now: held bytes can go
-            _check_categories_per_row(con, csv_file, roles, lines)
+            _check_categories_per_row(con, csv_file, roles)
             col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
             plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category")
                                            if r in roles])
             _decide_rows(con, roles, col, region)
-            return writes.write(con, lambda unit: _write(unit, csv_file, lines, roles, col,
-                                                         plain, category, on_duplicate))
+            return writes.write(con, lambda unit: _write(unit, csv_file, roles, col, plain,
+                                                         category, on_duplicate))
         finally:
             _drop_temp(con)
 
 
+def memory_limit_for(file_bytes: int, records: int = 0) -> int:
+    """DuckDB's memory limit in bytes while importing a file of `file_bytes` bytes and, once
+    it is loaded, `records` records (see MEMORY_FLOOR)."""
+    return max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE), records * MEMORY_PER_RECORD)
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection, limit: int) -> None:
+    try:
+        con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    except duckdb.OutOfMemoryException:  # more is pinned already: import under the limit as is
+        pass
+
+
 @contextmanager
-def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[None]:
-    """DuckDB's memory limit held to a multiple of the file's size for the import, then put
-    back as it was (the setting is the database's, shared by every page)."""
+def _memory_limit_restored(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit put back as it was after the import (the setting is the
+    database's, shared by every page)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    cap = max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE))
-    con.execute(f"SET memory_limit = '{cap // 2**20}MiB'")
     try:
         yield
     finally:  # '18.8 GiB' read back and set again rounds down, so RESET when it was the default
@@ -121,7 +134,7 @@ def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[Non
 
 
 def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-                              roles: dict[str, str], lines: np.ndarray) -> None:
+                              roles: dict[str, str]) -> None:
     """Refuse a cell of more categories than the limit before they are split into rows (one
     cell of 20,000 took 20 s); counted as separators, no split."""
     if "category" not in roles:
@@ -131,7 +144,8 @@ def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
     row = con.execute(f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key "
                       "LIMIT 1", [csvlimits.MAX_CATEGORIES_PER_ROW]).fetchall()
     if row:
-        raise CsvImportError(csvlimits.too_many_categories(int(lines[row[0][0] - 1]),
+        raise CsvImportError(csvlimits.too_many_categories(csvsource.line_of(con, "_imp_raw",
+                                                                             row[0][0]),
                                                            row[0][1]))
 
 
@@ -141,9 +155,9 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
-           roles: dict[str, str], col: dict[str, str], plain: frozenset[str],
-           category: str | None, on_duplicate: str) -> ImportReport:
+def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+           col: dict[str, str], plain: frozenset[str], category: str | None,
+           on_duplicate: str) -> ImportReport:
     """The unit of work: what depends on the stored contacts, and every write."""
     _match_existing(con)
     rows = _verdicts_sql(on_duplicate, _reserve_ids(con))
@@ -152,7 +166,7 @@ def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
     updated = (_update_existing(con, rows, csv_file, roles, col, plain)
                if on_duplicate == "update" else 0)
     _link_categories(con, rows, category)
-    rejects = _rejects(con, rows, csv_file, lines)
+    rejects = _rejects(con, rows, csv_file)
     return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
                         encoding=csv_file.encoding, delimiter=csv_file.delimiter,
                         mapping=dict(roles), categories_created=created, rejects=rejects)
@@ -252,7 +266,7 @@ def _verdicts_sql(on_duplicate: str, base: int) -> str:
     """
     existing = "'update'" if on_duplicate == "update" else "'reject'"
     return f"""(
-        SELECT w.*, r.key, r.e164, r.country, r.dup_of,
+        SELECT w.*, l.line, r.key, r.e164, r.country, r.dup_of,
                CASE WHEN r.status = 'reject' THEN 'reject'
                     WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
                CASE WHEN r.status = 'reject' THEN r.reason
@@ -260,8 +274,9 @@ def _verdicts_sql(on_duplicate: str, base: int) -> str:
                     THEN 'duplicate of existing contact: id ' || k.contact_id || ' ('
                          || r.e164 || ')' END AS reason,
                coalesce(k.contact_id, {base:d} + r.key) AS contact_id
-        FROM {csvsource.data_table('_imp_raw')} w POSITIONAL JOIN _imp_rows r
-             POSITIONAL JOIN _imp_known k)"""
+        FROM {csvsource.data_table('_imp_raw')} w
+             POSITIONAL JOIN {csvsource.lines_table('_imp_raw')} l
+             POSITIONAL JOIN _imp_rows r POSITIONAL JOIN _imp_known k)"""
 
 
 def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
@@ -344,27 +359,17 @@ def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | 
                 [category, category])
 
 
-def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
-             lines: np.ndarray) -> pd.DataFrame:
+def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:
     """Rejected rows with the line each starts on; an in-file duplicate names the line of the
-    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
-    Streamed through Arrow, not .df(): a re-imported 1M-row file (every row a duplicate, so a
-    reject) peaked ~400 MB lower; the duplicates' reasons are made in Arrow too, before the
-    one conversion to pandas (numpy's fixed-width strings assigned into the frame took ~30 MB
-    for 30,000 duplicates). In file order, as `rows` is."""
+    record it repeats. Worded in SQL and streamed through Arrow, not .df(): a re-imported
+    1M-row file (every row a duplicate, so a reject) peaked ~400 MB lower; wording the
+    duplicates with Arrow's string kernels after took ~300 bytes a reject."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
-    table = con.sql(f"""
-        SELECT w.key, w.reason, w.dup_of, {cols} FROM {rows} w
-        WHERE w.status = 'reject'""").to_arrow_reader(100_000).read_all()
-    keys = table["key"].to_numpy()
-    dup_of = table["dup_of"]
-    first = pa.array(lines[pc.fill_null(dup_of, 1).to_numpy() - 1]).cast(pa.string())
-    repeated = pc.binary_join_element_wise("duplicate in file: same number as line ", first, "")
-    reason = pc.if_else(pc.is_valid(dup_of), repeated, table["reason"])
-    columns = [pa.array(lines[keys - 1].astype(np.int64)), reason,
-               *(table[f"c{i}"] for i in range(len(csv_file.columns)))]
-    # Named apart, renamed after: to_pandas mixes up the types of columns named alike, and a
-    # file may have its own `line` or `reason` column.
-    frame = pa.table(columns, names=[f"r{i}" for i in range(len(columns))]).to_pandas()
-    frame.columns = ["line", "reason", *csv_file.columns]
+    frame = con.sql(f"""
+        SELECT w.line::BIGINT AS line,
+               coalesce('duplicate in file: same number as line ' || d.line, w.reason) AS reason,
+               {cols}
+        FROM {rows} w LEFT JOIN {csvsource.lines_table('_imp_raw')} d ON d.rowid = w.dup_of - 1
+        WHERE w.status = 'reject' ORDER BY w.key""").to_arrow_reader(100_000).read_all().to_pandas()
+    frame.columns = ["line", "reason", *csv_file.columns]  # the file may have its own `line`
     return frame

@@ -232,6 +232,35 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
 
     monkeypatch.setattr(importer, "_write", spy)
     import_contacts(fresh_db, GOOD)
-    assert seen == ["512.0 MiB"]  # the floor: the file is tiny
+    assert seen == ["128.0 MiB"]  # the floor: the file is tiny
     assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
         ("3.0 GiB",)]
+
+
+def test_memory_limit_is_the_files_size_above_a_floor_and_enough_per_record() -> None:
+    from smscore.importer import memory_limit_for
+
+    mib = 2**20
+    assert memory_limit_for(1_000) == 128 * mib  # small files: the floor
+    assert memory_limit_for(101 * mib) == 128 * mib  # the 100 MB benchmark file: under 4x
+    assert memory_limit_for(497 * mib) == 497 * mib  # the largest file allowed: its size
+    # 7M bare phone numbers in 101 MB: sorting them pins more than the file's size
+    assert memory_limit_for(101 * mib, records=7_000_000) == 168_000_000
+
+
+def test_import_raises_the_memory_limit_for_many_short_records_once_loaded(
+        fresh_db, monkeypatch) -> None:
+    from smscore import importer
+
+    monkeypatch.setattr(importer, "MEMORY_FLOOR", 16 * 2**20)
+    monkeypatch.setattr(importer, "MEMORY_PER_RECORD", 20 * 2**20)
+    seen = []
+    original = importer._write
+
+    def spy(con, *args):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return original(con, *args)
+
+    monkeypatch.setattr(importer, "_write", spy)
+    import_contacts(fresh_db, GOOD)  # 2 records: 40 MiB, where the file's 80 bytes gave 16
+    assert seen == ["40.0 MiB"]
