@@ -209,14 +209,14 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
 def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
                  region: str) -> None:
     """_imp_rows: one row per record of _imp_raw and in its order (see `_verdicts_sql`), with
-    e164, country, dup_of (the record an in-file duplicate repeats; its reason is worded with
-    line numbers later), reason and status ('new', or 'reject' for the file's own reasons).
+    e164, country, reason and status ('new', or 'reject' for the file's own reasons: a number
+    phonenumbers refuses, a ragged row, or a repeat of an earlier record, named by its line).
 
     All of it depends on the file alone, so it is decided before the unit of work: a temp
     table dropped inside a transaction keeps its memory until the transaction ends, and the
     decided numbers (`_imp_norm`, and the phone step's own scratch table) are as big as the
     rows that follow. Dropped here, DuckDB gets their memory back at once rather than spill
-    them under its cap (`_memory_cap`).
+    them under its cap (`memory_limit_for`).
     """
     source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
     phones.normalise_column(con, source, region, "_imp_norm")
@@ -227,14 +227,17 @@ def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dic
                      ' (a delimiter inside an unquoted value?)'
         FROM (SELECT key, extra FROM _imp_raw WHERE extra IS NOT NULL) r
         WHERE _imp_norm.key = r.key""")
-    con.execute("""
+    con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
-        SELECT n.key, n.e164, n.country, d.first_key AS dup_of, n.reason,
-               CASE WHEN n.reason IS NOT NULL OR d.first_key IS NOT NULL THEN 'reject'
+        SELECT n.key, n.e164, n.country,
+               coalesce(n.reason, 'duplicate in file: same number as line ' || d.line) AS reason,
+               CASE WHEN n.reason IS NOT NULL OR d.line IS NOT NULL THEN 'reject'
                     ELSE 'new' END AS status
         FROM _imp_norm n
-        LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
-                   WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
+        LEFT JOIN (SELECT g.e164, g.first_key, l.line
+                   FROM (SELECT e164, min(key) AS first_key FROM _imp_norm
+                         WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) g
+                   JOIN {csvsource.lines_table('_imp_raw')} l ON l.rowid = g.first_key - 1) d
                ON d.e164 = n.e164 AND d.first_key <> n.key
         ORDER BY n.key""")
     con.execute("DROP TABLE _imp_norm")
@@ -254,7 +257,7 @@ def _match_existing(con: duckdb.DuckDBPyConnection) -> None:
 
 def _verdicts_sql(on_duplicate: str, base: int) -> str:
     """Every record of the file beside its verdict, as a subquery in file order: the file's
-    columns, key, e164, country, dup_of, status ('new', 'update' or 'reject'), reason and
+    columns, line, key, e164, country, status ('new', 'update' or 'reject'), reason and
     contact_id (the stored contact's, or `base` + the record number for a new one: see
     `_reserve_ids`).
 
@@ -266,7 +269,7 @@ def _verdicts_sql(on_duplicate: str, base: int) -> str:
     """
     existing = "'update'" if on_duplicate == "update" else "'reject'"
     return f"""(
-        SELECT w.*, l.line, r.key, r.e164, r.country, r.dup_of,
+        SELECT w.*, l.line, r.key, r.e164, r.country,
                CASE WHEN r.status = 'reject' THEN 'reject'
                     WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
                CASE WHEN r.status = 'reject' THEN r.reason
@@ -360,16 +363,12 @@ def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | 
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:
-    """Rejected rows with the line each starts on; an in-file duplicate names the line of the
-    record it repeats. Worded in SQL and streamed through Arrow, not .df(): a re-imported
-    1M-row file (every row a duplicate, so a reject) peaked ~400 MB lower; wording the
-    duplicates with Arrow's string kernels after took ~300 bytes a reject."""
+    """Rejected rows with the line each starts on, in file order as `rows` is: not sorted
+    again, which pinned more than DuckDB's limit when a re-imported file rejected every row.
+    Streamed through Arrow, not .df(): a re-imported 1M-row file peaked ~400 MB lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
     frame = con.sql(f"""
-        SELECT w.line::BIGINT AS line,
-               coalesce('duplicate in file: same number as line ' || d.line, w.reason) AS reason,
-               {cols}
-        FROM {rows} w LEFT JOIN {csvsource.lines_table('_imp_raw')} d ON d.rowid = w.dup_of - 1
-        WHERE w.status = 'reject' ORDER BY w.key""").to_arrow_reader(100_000).read_all().to_pandas()
+        SELECT w.line::BIGINT AS line, w.reason, {cols} FROM {rows} w
+        WHERE w.status = 'reject'""").to_arrow_reader(100_000).read_all().to_pandas()
     frame.columns = ["line", "reason", *csv_file.columns]  # the file may have its own `line`
     return frame
