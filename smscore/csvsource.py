@@ -8,8 +8,9 @@ rejected row can be reported where the operator will find it.
 
 Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
 stray quotes, whitespace-only lines) is parsed with Python's csv module instead. A file over
-the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole, and
-the text is held once, as UTF-8 bytes, so memory stays a small multiple of the file's size.
+the limits of `csvlimits` (size, columns, header, cell) is refused before it is read whole. A
+plain UTF-8 file is read from disk a chunk at a time and never held; other text is held once,
+as UTF-8 bytes, so memory stays a small multiple of the file's size.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -39,7 +40,10 @@ DELIMITERS = (",", ";", "\t")
 ROLES = ("phone", "name", "category")
 PREVIEW_ROWS = 20
 _SAMPLE = 64 * 1024
-_CHUNK = 16 * 2**20      # bytes decoded or scanned at a time
+# Bytes decoded or scanned at a time. 1 MB stays in the CPU's caches (the line scan of a 100 MB
+# file: 0.13 -> 0.09 s) and glibc reuses one block for the next: at 16 MB, blocks past glibc's
+# mmap threshold were left behind as ~50 MB of free heap the process kept to the end.
+_CHUNK = 2**20
 _BATCH_ROWS = 100_000    # records parsed by Python per Arrow batch
 
 # Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
@@ -77,22 +81,42 @@ class CsvPreview:
 
 @dataclass(frozen=True)
 class CsvFile:
-    """A decoded CSV: its dialect, header, and its text as UTF-8 bytes ready for a parser.
+    """A decoded CSV: its dialect, header, and its text as UTF-8 ready for a parser.
 
-    The text is kept as UTF-8 bytes only, never as one Python str: a str of a 500 MB file with
-    one accent in it takes 1 GB (two bytes a character), on top of the bytes.
+    The text is never one Python str (a str of a 500 MB file with one accent in it takes 1 GB,
+    two bytes a character). A plain UTF-8 file on disk is not held at all: each reader goes
+    through it from `path` a chunk at a time, so the import's peak no longer holds the file's
+    size in bytes beside DuckDB's copy of it. Other text (uploaded bytes, transcoded, a BOM
+    removed) is held once, as UTF-8 bytes.
     """
 
     encoding: str
     delimiter: str
     columns: list[str]       # header names as written (or column1.. when there is no header)
     has_header: bool
-    path: Path | None        # the original file when it is plain UTF-8 (DuckDB can read it as is)
-    data: bytes = field(default=b"", repr=False)  # the text as UTF-8, without BOM
+    path: Path | None        # the file, read as needed, when it is the text as is (plain UTF-8)
+    data: bytes = field(default=b"", repr=False)  # else the text as UTF-8, without BOM
+    size: int = 0            # bytes of text
+
+    def chunks(self) -> Iterator[bytes]:
+        """The text, `_CHUNK` bytes at a time."""
+        if self.path is None:
+            yield from _chunks(self.data)
+            return
+        with self.path.open("rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                yield chunk
 
     def text(self) -> io.TextIOBase:
         """The text as a stream, decoded as it is read (BytesIO shares the bytes, no copy)."""
+        if self.path is not None:
+            return self.path.open(encoding="utf-8", newline="")
         return io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8", newline="")
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), _CHUNK):
+        yield data[start:start + _CHUNK]
 
 
 def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = None) -> CsvPreview:
@@ -110,21 +134,28 @@ def open_csv(source: str | Path | bytes) -> CsvFile:
     Only the header is parsed here, and only from the file's first bytes, so a file over the
     size, header or column limits is refused before anything reads it whole.
     """
-    data, path = _read(source)
-    encoding, utf8 = to_utf8(data)
-    del data  # a transcoded file's original bytes are not needed any more
-    if re.search(rb"\S", utf8) is None:
+    encoding, utf8, path, size = _read(source)
+    text = CsvFile(encoding, ",", [], False, path, utf8, size)
+    if not any(re.search(rb"\S", chunk) for chunk in text.chunks()):
         raise CsvImportError("the file is empty")
-    head = utf8[:csvlimits.MAX_HEADER_BYTES + 1].decode("utf-8", "ignore")  # may cut a character
+    head = _head(text).decode("utf-8", "ignore")  # may cut a character
     delimiter = sniff_delimiter(head[:_SAMPLE])
-    first = _header_record(head, delimiter, whole=len(utf8) <= csvlimits.MAX_HEADER_BYTES)
+    first = _header_record(head, delimiter, whole=size <= csvlimits.MAX_HEADER_BYTES)
     has_header = not any(_PHONE_LIKE.fullmatch(cell) for cell in first)
     if has_header:
         columns = _unique([c.strip() or f"column{i + 1}" for i, c in enumerate(first)])
     else:
         columns = [f"column{i + 1}" for i in range(len(first))]
-    return CsvFile(encoding, delimiter, columns, has_header,
-                   path if encoding == "utf-8" else None, utf8)
+    return replace(text, delimiter=delimiter, columns=columns, has_header=has_header)
+
+
+def _head(text: CsvFile) -> bytes:
+    """The text's first MAX_HEADER_BYTES + 1 bytes, where its header must end."""
+    want = csvlimits.MAX_HEADER_BYTES + 1
+    if text.path is None:
+        return text.data[:want]
+    with text.path.open("rb") as stream:
+        return stream.read(want)
 
 
 def _header_record(head: str, delimiter: str, whole: bool) -> list[str]:
@@ -146,18 +177,35 @@ def _header_record(head: str, delimiter: str, whole: bool) -> list[str]:
     return first
 
 
-def _read(source: str | Path | bytes) -> tuple[bytes, Path | None]:
-    """The file's bytes, refused by its size before it is read."""
+def _read(source: str | Path | bytes) -> tuple[str, bytes, Path | None, int]:
+    """(encoding, the text as UTF-8 or b"" when `path` holds it as is, path, size in bytes),
+    refused by its size before it is read. A plain UTF-8 file is only validated, in chunks."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        _check_size(len(data))
-        return data, None
+        _check_size(len(source))
+        encoding, utf8 = to_utf8(bytes(source))
+        return encoding, utf8, None, len(utf8)
     path = Path(source)
     try:
-        _check_size(path.stat().st_size)
-        return path.read_bytes(), path
+        size = path.stat().st_size
+        _check_size(size)
+        if _plain_utf8(path):
+            return "utf-8", b"", path, size
+        data = path.read_bytes()
     except OSError as exc:
         raise CsvImportError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+    encoding, utf8 = to_utf8(data)  # a mark, binary, or not UTF-8: refused or transcoded
+    return encoding, utf8, None, len(utf8)
+
+
+def _plain_utf8(path: Path) -> bool:
+    """Whether the file is UTF-8 with none of the marks `to_utf8` looks for (BOM, zip, NUL)."""
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+        if head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
+                or b"\x00" in head:
+            return False
+        stream.seek(0)
+        return _utf8_error(iter(lambda: stream.read(_CHUNK), b"")) is None
 
 
 def _check_size(size: int) -> None:
@@ -178,12 +226,12 @@ def to_utf8(data: bytes) -> tuple[str, bytes]:
         raise CsvImportError("the file holds binary data (NUL bytes), not CSV text")
     if data.startswith(b"\xef\xbb\xbf"):
         body = data[3:]
-        bad = _utf8_error(body)
+        bad = _utf8_error(_chunks(body))
         if bad is not None:
             raise CsvImportError(f"the file starts with a UTF-8 mark but byte {bad + 3:,} is "
                                  "not UTF-8")
         return "utf-8-sig", body
-    if _utf8_error(data) is None:
+    if _utf8_error(_chunks(data)) is None:
         return "utf-8", data
     try:
         return "windows-1252", _transcode(data, "cp1252")
@@ -205,18 +253,24 @@ def _from_utf16(data: bytes) -> bytes:
                              f"near byte {exc.start:,}; save it again as UTF-8") from None
 
 
-def _utf8_error(data: bytes) -> int | None:
-    """Offset of the first byte that is not UTF-8, or None; decodes in chunks (no file-sized
-    str), and pure ASCII (most contact files) not at all."""
-    if data.isascii():
-        return None
+def _utf8_error(chunks: Iterable[bytes]) -> int | None:
+    """Offset of the first byte that is not UTF-8, or None; decodes chunk by chunk (no
+    file-sized str), and ASCII chunks (most of a contact file) not at all."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    for start in range(0, len(data), _CHUNK):
-        try:
-            decoder.decode(view[start:start + _CHUNK], final=start + _CHUNK >= len(data))
-        except UnicodeDecodeError as exc:
-            return max(0, start + exc.start - len(decoder.getstate()[0]))
+    start = 0
+    for chunk in chunks:
+        pending = decoder.getstate()[0]
+        if pending or not chunk.isascii():
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return max(0, start + exc.start - len(pending))
+        start += len(chunk)
+    pending = decoder.getstate()[0]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:  # the text ends inside a character
+        return start - len(pending) + exc.start
     return None
 
 
@@ -320,72 +374,116 @@ def _unique(names: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Loading every record into DuckDB.
 
-def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray:
+def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> int:
     """Create temp view `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
 
     `key` is the record's 1-based order, `extra` the non-empty fields beyond the header's width
-    (NULL when there are none). The rows live in temp table `table`_data; `key` is its rowid + 1
-    (DuckDB keeps insertion order), which costs nothing, where numbering rows while reading
-    cost a third of the read. Returns the line where each record starts (index key - 1), kept
-    in Python because only rejected rows ever need it. Drop both with `drop`.
+    (NULL when there are none). The rows live in temp table `data_table(table)`; `key` is its
+    rowid + 1 (DuckDB keeps insertion order), which costs nothing, where numbering rows while
+    reading cost a third of the read. The line where each record starts goes to temp table
+    `lines_table(table)`, row for row beside the data (rowid key - 1, see `line_of`): only
+    rejected rows ever need it, so it waits in DuckDB, which may spill it, rather than in
+    Python to the end of the import. Returns how many records were read (blank ones among them).
+    Drop them all with `drop`.
     """
     lines = _load_with_duckdb(con, csv_file, table)
     if lines is None:
         lines = _load_with_python(con, csv_file, table)
+    _store_lines(con, table, lines)
+    records = len(lines)
+    del lines
     # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
-    con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL")
+    deleted = con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL"
+                          ).fetchall()[0][0]
+    if deleted:  # the lines follow, so the two stay row for row (rowids are kept)
+        con.execute(f"DELETE FROM {table}_lines "
+                    f"WHERE rowid NOT IN (SELECT rowid FROM {table}_data)")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
                 f"SELECT rowid + 1 AS key, * FROM {table}_data")
-    return lines
+    return records
+
+
+def _store_lines(con: duckdb.DuckDBPyConnection, table: str, lines: np.ndarray) -> None:
+    """`lines` into temp table `table`_lines(line INTEGER), in order (a file has < 2**31)."""
+    con.register(f"{table}_np", pa.table({"line": pa.array(lines.astype(np.int32, copy=False))}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS "
+                    f"SELECT line FROM {table}_np")
+    finally:
+        con.unregister(f"{table}_np")
+
+
+def data_table(table: str) -> str:
+    """The table behind `load`'s view `table`: its rows in record order, without `key`. Tables
+    read side by side (POSITIONAL JOIN) are scanned in lockstep; a view among them would be
+    materialised whole first."""
+    return f"{table}_data"
+
+
+def lines_table(table: str) -> str:
+    """`load`'s table of the line where each record starts, row for row beside `data_table`
+    (so it can be read side by side with it); its rowid is the record's key - 1."""
+    return f"{table}_lines"
+
+
+def line_of(con: duckdb.DuckDBPyConnection, table: str, key: int) -> int:
+    """The line where record `key` of `load`'s `table` starts."""
+    return int(con.execute(f"SELECT line FROM {table}_lines WHERE rowid = ?",
+                           [key - 1]).fetchall()[0][0])
 
 
 def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Remove what `load` created (idempotent)."""
     con.execute(f"DROP VIEW IF EXISTS {table}")
     con.execute(f"DROP TABLE IF EXISTS {table}_data")
+    con.execute(f"DROP TABLE IF EXISTS {table}_lines")
 
 
-def _record_starts(utf8: bytes, has_header: bool) -> np.ndarray:
+def _record_starts(chunks: Iterable[bytes], has_header: bool) -> np.ndarray:
     """1-based start lines of the non-blank records, by a quote-aware newline scan (vectorised).
 
     A newline is a record boundary when an even number of quotes precede it; empty lines are
-    skipped, as DuckDB skips them. The scan goes 16 MB at a time and keeps only the non-blank
-    records' lines: a header and 500 MB of empty lines would otherwise need 8 GB of positions.
+    skipped, as DuckDB skips them. The scan goes a chunk of the text at a time (a chunk without
+    a quote skips the quote pass) and keeps only the non-blank records' lines: a header and
+    500 MB of empty lines would otherwise need 8 GB of positions.
     """
-    data = np.frombuffer(utf8, dtype=np.uint8)
-    quoted = b'"' in utf8  # a memchr: files without quotes skip the second scan
     found = []
     last_end, last_index = -1, -1  # the boundary before the current record (none yet)
-    quotes_before = newlines_before = 0
-    for start in range(0, len(data), _CHUNK):
-        chunk = data[start:start + _CHUNK]
+    quotes_before = newlines_before = start = 0
+    before = 10  # the byte before the chunk: none yet, so not a CR
+    for piece in chunks:
+        chunk = np.frombuffer(piece, dtype=np.uint8)
         newlines = np.flatnonzero(chunk == 10)
-        if quoted:
+        if b'"' in piece:
             quotes = np.flatnonzero(chunk == 34)
             outside = ((np.searchsorted(quotes, newlines) + quotes_before) % 2) == 0
             quotes_before += len(quotes)
         else:
-            outside = np.ones(len(newlines), dtype=bool)
-        ends = np.append(last_end, newlines[outside] + start)
+            outside = np.full(len(newlines), quotes_before % 2 == 0)
+        at = newlines[outside]
+        cr = np.where(at > 0, chunk[np.maximum(at - 1, 0)], before) == 13
+        ends = np.append(last_end, at + start)
         indexes = np.append(last_index, np.flatnonzero(outside) + newlines_before)
-        found.append(_non_blank(data, ends, indexes))
+        found.append(_non_blank(ends, cr, indexes))
         last_end, last_index = int(ends[-1]), int(indexes[-1])
         newlines_before += len(newlines)
-    found.append(_non_blank(data, np.array([last_end, len(data)]), np.array([last_index, -1])))
+        start += len(chunk)
+        before = int(chunk[-1])
+    found.append(_non_blank(np.array([last_end, start]), np.array([before == 13]),
+                            np.array([last_index, -1])))
     lines = np.concatenate(found)
     return lines[1:] if has_header else lines
 
 
-def _non_blank(data: np.ndarray, ends: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+def _non_blank(ends: np.ndarray, cr: np.ndarray, indexes: np.ndarray) -> np.ndarray:
     """Start lines of the records between consecutive boundaries `ends` (the newline before
-    each record, -1 for the file's start, or the file's end), blank ones (nothing, or a lone
-    CR) left out. `indexes` are the boundaries' newline numbers: a record after newline n
-    starts on line n + 2."""
+    each record, -1 for the text's start, or the text's end), blank ones (nothing, or a lone
+    CR) left out. `cr`: whether the byte before each of ends[1:] is a CR. `indexes` are the
+    boundaries' newline numbers: a record after newline n starts on line n + 2."""
     lengths = ends[1:] - ends[:-1] - 1
-    cr = data[np.maximum(ends[1:] - 1, 0)] == 13 if len(data) else np.zeros(len(lengths), bool)
     blank = (lengths <= 0) | ((lengths == 1) & cr)
-    return (indexes[:-1] + 2)[~blank]
+    return (indexes[:-1] + 2)[~blank].astype(np.int32)  # 4 bytes a record: < 2**31 lines
 
 
 def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
@@ -396,7 +494,7 @@ def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
     reader leaves a core partly idle): ~0.15 s less per 1M rows.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_record_starts, csv_file.data, csv_file.has_header)
+        scan = pool.submit(_record_starts, csv_file.chunks(), csv_file.has_header)
         created = _read_with_duckdb(con, csv_file, table)
         lines = scan.result()
     if not created:
@@ -451,30 +549,31 @@ def _python_records(csv_file: CsvFile, limit: int | None = None) -> Iterator[Rec
     """(line, extra, fields padded to the header's width) per non-blank record, as the file is
     read. A cell over the limit, or text csv cannot parse, raises CsvImportError naming the
     line (csv's own error, `_csv.Error`, once reached the console as a traceback)."""
-    reader = csv.reader(csv_file.text(), delimiter=csv_file.delimiter)
     width = len(csv_file.columns)
     skip_header = csv_file.has_header
     line, count = 1, 0
-    try:
-        for fields in reader:
-            start, line = line, reader.line_num + 1
-            if not any(f.strip() for f in fields):
-                continue
-            if skip_header:
-                skip_header = False
-                continue
-            if max(map(len, fields)) > csvlimits.MAX_FIELD_CHARS:
-                raise CsvImportError(csvlimits.field_too_long(start))
-            extra = [f for f in fields[width:] if f.strip()]
-            padded = fields[:width] + [""] * (width - len(fields))
-            yield start, csv_file.delimiter.join(extra) if extra else None, padded
-            count += 1
-            if limit is not None and count >= limit:
-                return
-    except csv.Error as exc:
-        if "field limit" in str(exc):
-            raise CsvImportError(csvlimits.field_too_long(line)) from None
-        raise CsvImportError(f"cannot parse line {line:,} as CSV: {exc}") from None
+    with csv_file.text() as stream:  # a file on disk is closed however the reading ends
+        reader = csv.reader(stream, delimiter=csv_file.delimiter)
+        try:
+            for fields in reader:
+                start, line = line, reader.line_num + 1
+                if not any(f.strip() for f in fields):
+                    continue
+                if skip_header:
+                    skip_header = False
+                    continue
+                if max(map(len, fields)) > csvlimits.MAX_FIELD_CHARS:
+                    raise CsvImportError(csvlimits.field_too_long(start))
+                extra = [f for f in fields[width:] if f.strip()]
+                padded = fields[:width] + [""] * (width - len(fields))
+                yield start, csv_file.delimiter.join(extra) if extra else None, padded
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise CsvImportError(csvlimits.field_too_long(line)) from None
+            raise CsvImportError(f"cannot parse line {line:,} as CSV: {exc}") from None
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

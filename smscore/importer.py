@@ -19,24 +19,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from smscore import csvlimits, csvsource, phones
+from smscore import csvlimits, csvsource, phones, writes
 from smscore.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
 from smscore.sqltext import holds_kept_whitespace_sql, strip_sql
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
-_TEMP = ("_imp_norm", "_imp_rows", "_imp_cat")
-# DuckDB may use this many bytes per byte of file during an import (and at least the floor),
-# spilling to disk beyond: unbounded, it took 3.7 GB for a 500 MB file. See bench/README.md.
-# The floor lets a smaller file's temp tables (about five times its size) stay in memory: at
-# 256 MB a 72 MB file spilled ~180 MB and took 0.45 s longer. Files near the 500 MB limit get
-# about as much anyway, so the floor does not raise the largest import's peak.
+_TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
+# DuckDB's memory limit during an import (`memory_limit_for`), spilling to its temp directory
+# beyond: unbounded, it took 3.7 GB for a 500 MB file. The file's size, and at least the floor:
+# the temp tables take about five times the file, so most of them spill, and the whole process
+# stays under 4x a 100 MB file (a 512 MB floor gave 7.3x; 1M rows take ~1.3 s longer at 128
+# MB than at 512: bench/README.md, "Import memory"). And at least MEMORY_PER_RECORD bytes a
+# record: sorting and deleting millions of short records pin that much (a 101 MB file of 7M
+# bare phone numbers ran out of memory at 80 MB, not at 101 MB; 24 bytes leave a margin).
 MEMORY_PER_FILE_BYTE = 1.0
-MEMORY_FLOOR = 512 * 2**20
+MEMORY_PER_RECORD = 24
+MEMORY_FLOOR = 128 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
 __all__ = ["CsvImportError", "ImportReport", "import_contacts"]
@@ -98,25 +100,43 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
     category = (category or "").strip() or None
-    with _IMPORTING, _memory_cap(con, len(csv_file.data)):
+    with _IMPORTING, _memory_limit_restored(con):
+        _limit_memory(con, memory_limit_for(csv_file.size))
         try:
             # Reading happens before the transaction: a file DuckDB's strict reader refuses is
             # retried with Python's csv module, and a failed statement would abort it.
-            lines = csvsource.load(con, csv_file, "_imp_raw")
-            csv_file = replace(csv_file, data=b"")  # in DuckDB now: the file's bytes can go
-            _check_categories_per_row(con, csv_file, roles, lines)
-            return _in_transaction(con, csv_file, lines, roles, region, category, on_duplicate)
+            records = csvsource.load(con, csv_file, "_imp_raw")
+            _limit_memory(con, memory_limit_for(csv_file.size, records))
+            csv_file = replace(csv_file, data=b"")  # in DuckDB now: held bytes can go
+            _check_categories_per_row(con, csv_file, roles)
+            col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
+            plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category")
+                                           if r in roles])
+            _decide_rows(con, roles, col, region)
+            return writes.write(con, lambda unit: _write(unit, csv_file, roles, col, plain,
+                                                         category, on_duplicate))
         finally:
             _drop_temp(con)
 
 
+def memory_limit_for(file_bytes: int, records: int = 0) -> int:
+    """DuckDB's memory limit in bytes while importing a file of `file_bytes` bytes and, once
+    it is loaded, `records` records (see MEMORY_FLOOR)."""
+    return max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE), records * MEMORY_PER_RECORD)
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection, limit: int) -> None:
+    try:
+        con.execute(f"SET memory_limit = '{limit // 2**20}MiB'")
+    except duckdb.OutOfMemoryException:  # more is pinned already: import under the limit as is
+        pass
+
+
 @contextmanager
-def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[None]:
-    """DuckDB's memory limit held to a multiple of the file's size for the import, then put
-    back as it was (the setting is the database's, shared by every page)."""
+def _memory_limit_restored(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit put back as it was after the import (the setting is the
+    database's, shared by every page)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    cap = max(MEMORY_FLOOR, int(file_bytes * MEMORY_PER_FILE_BYTE))
-    con.execute(f"SET memory_limit = '{cap // 2**20}MiB'")
     try:
         yield
     finally:  # '18.8 GiB' read back and set again rounds down, so RESET when it was the default
@@ -125,21 +145,8 @@ def _memory_cap(con: duckdb.DuckDBPyConnection, file_bytes: int) -> Iterator[Non
             con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, not user input
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
-                    roles: dict[str, str], region: str, category: str | None,
-                    on_duplicate: str) -> ImportReport:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        report = _import(con, csv_file, lines, roles, region, category, on_duplicate)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return report
-
-
 def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-                              roles: dict[str, str], lines: np.ndarray) -> None:
+                              roles: dict[str, str]) -> None:
     """Refuse a cell of more categories than the limit before they are split into rows (one
     cell of 20,000 took 20 s); counted as separators, no split."""
     if "category" not in roles:
@@ -149,7 +156,8 @@ def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
     row = con.execute(f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key "
                       "LIMIT 1", [csvlimits.MAX_CATEGORIES_PER_ROW]).fetchall()
     if row:
-        raise CsvImportError(csvlimits.too_many_categories(int(lines[row[0][0] - 1]),
+        raise CsvImportError(csvlimits.too_many_categories(csvsource.line_of(con, "_imp_raw",
+                                                                             row[0][0]),
                                                            row[0][1]))
 
 
@@ -159,22 +167,20 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _import(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, lines: np.ndarray,
-            roles: dict[str, str], region: str, category: str | None,
-            on_duplicate: str) -> ImportReport:
-    col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
-    plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category") if r in roles])
-    source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
-    phones.normalise_column(con, source, region, "_imp_norm")
-    _classify(con, roles, col, on_duplicate)
-    created = _create_categories(con, roles, col, category, plain)
-    imported = _insert_new(con, csv_file, roles, col, plain)
-    updated = (_update_existing(con, csv_file, roles, col, plain)
+def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
+           col: dict[str, str], plain: frozenset[str], category: str | None,
+           on_duplicate: str) -> ImportReport:
+    """The unit of work: what depends on the stored contacts, and every write."""
+    _match_existing(con)
+    rows = _verdicts_sql(on_duplicate, _reserve_ids(con))
+    created = _create_categories(con, rows, roles, col, category, plain)
+    imported = _insert_new(con, rows, csv_file, roles, col, plain)
+    updated = (_update_existing(con, rows, csv_file, roles, col, plain)
                if on_duplicate == "update" else 0)
-    _link_categories(con, category)
-    rejects = _rejects(con, csv_file, lines)
-    already = con.execute("SELECT count(*) FROM _imp_rows WHERE status = 'already'"
-                          ).fetchall()[0][0]
+    _link_categories(con, rows, category)
+    rejects = _rejects(con, rows, csv_file)
+    already = (con.execute(f"SELECT count(*) FROM {rows} WHERE status = 'already'").fetchall()[0][0]
+               if on_duplicate == "skip" else 0)
     return ImportReport(imported=imported, updated=updated, already=int(already),
                         rejected=len(rejects),
                         encoding=csv_file.encoding, delimiter=csv_file.delimiter,
@@ -215,14 +221,20 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
     return f"{name} AS name, json_object({pairs}) AS fields", keys
 
 
-def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
-              on_duplicate: str) -> None:
-    """_imp_rows: one row per record with e164, status ('new', 'update', 'already': a contact
-    already and on_duplicate='skip', 'reject': a fault in the file), reason,
-    dup_of (the record an in-file duplicate repeats; its reason is worded with line numbers
-    later) and contact_id (the existing contact's, or the id a new one will get, in file
-    order). Only the phone's columns are read: the file's other columns are joined where a
-    contact is written."""
+def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
+                 region: str) -> None:
+    """_imp_rows: one row per record of _imp_raw and in its order (see `_verdicts_sql`), with
+    e164, country, reason and status ('new', or 'reject' for the file's own reasons: a number
+    phonenumbers refuses, a ragged row, or a repeat of an earlier record, named by its line).
+
+    All of it depends on the file alone, so it is decided before the unit of work: a temp
+    table dropped inside a transaction keeps its memory until the transaction ends, and the
+    decided numbers (`_imp_norm`, and the phone step's own scratch table) are as big as the
+    rows that follow. Dropped here, DuckDB gets their memory back at once rather than spill
+    them under its cap (`memory_limit_for`).
+    """
+    source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
+    phones.normalise_column(con, source, region, "_imp_norm")
     # Few rows are ragged: mark them first, so duplicates are counted among good rows only.
     con.execute("""
         UPDATE _imp_norm SET e164 = NULL, country = NULL,
@@ -230,24 +242,57 @@ def _classify(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[s
                      ' (a delimiter inside an unquoted value?)'
         FROM (SELECT key, extra FROM _imp_raw WHERE extra IS NOT NULL) r
         WHERE _imp_norm.key = r.key""")
-    existing = "'update'" if on_duplicate == "update" else "'already'"
-    base = _reserve_ids(con)
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
-        SELECT key, e164, country, dup_of, reason, status,
-               CASE WHEN status = 'new' THEN {base} + key ELSE contact_id END AS contact_id
-        FROM (SELECT *, CASE WHEN reason IS NOT NULL OR dup_of IS NOT NULL THEN 'reject'
-                             WHEN contact_id IS NOT NULL THEN {existing} ELSE 'new' END AS status
-        FROM (SELECT n.key, n.e164, n.country, c.id AS contact_id, d.first_key AS dup_of,
-                     n.reason
-              FROM _imp_norm n
-              LEFT JOIN (SELECT e164, min(key) AS first_key FROM _imp_norm
-                         WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) d
-                     ON d.e164 = n.e164 AND d.first_key <> n.key
-              LEFT JOIN contacts c ON c.phone = n.e164))""")
-    # Every later step reads _imp_rows: the decided numbers can go, so the temp tables held
-    # through the insert stay under DuckDB's memory limit rather than spill (see _memory_cap).
+        SELECT n.key, n.e164, n.country,
+               coalesce(n.reason, 'duplicate in file: same number as line ' || d.line) AS reason,
+               CASE WHEN n.reason IS NOT NULL OR d.line IS NOT NULL THEN 'reject'
+                    ELSE 'new' END AS status
+        FROM _imp_norm n
+        LEFT JOIN (SELECT g.e164, g.first_key, l.line
+                   FROM (SELECT e164, min(key) AS first_key FROM _imp_norm
+                         WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) g
+                   JOIN {csvsource.lines_table('_imp_raw')} l ON l.rowid = g.first_key - 1) d
+               ON d.e164 = n.e164 AND d.first_key <> n.key
+        ORDER BY n.key""")
     con.execute("DROP TABLE _imp_norm")
+
+
+def _match_existing(con: duckdb.DuckDBPyConnection) -> None:
+    """_imp_known(contact_id): per record, in file order, the contact its number already is
+    (first occurrences only), else NULL. A table of its own, read side by side like
+    _imp_rows, rather than an UPDATE of _imp_rows: an UPDATE's undo data cannot spill, and
+    re-importing a 7M-row file ran out of memory under the cap."""
+    con.execute("""
+        CREATE TEMP TABLE _imp_known AS
+        SELECT c.id AS contact_id FROM _imp_rows r
+        LEFT JOIN contacts c ON c.phone = r.e164 AND r.status = 'new'
+        ORDER BY r.key""")
+
+
+def _verdicts_sql(on_duplicate: str, base: int) -> str:
+    """Every record of the file beside its verdict, as a subquery in file order: the file's
+    columns, line, key, e164, country, status ('new', 'update', 'already': a contact already
+    and on_duplicate='skip', or 'reject': a fault in the file), reason and
+    contact_id (the stored contact's, or `base` + the record number for a new one: see
+    `_reserve_ids`).
+
+    _imp_rows and _imp_known hold one row per record of the file's table, in its order
+    (`_decide_rows`), so the three are scanned side by side (POSITIONAL JOIN) rather than
+    hash-joined on the record number, which built a hash table of the whole file in every
+    step that wrote contacts and took 0.62 s of CPU against 0.35 s for the insert of a
+    1.45M-row file.
+    """
+    existing = "'update'" if on_duplicate == "update" else "'already'"
+    return f"""(
+        SELECT w.*, l.line, r.key, r.e164, r.country,
+               CASE WHEN r.status = 'reject' THEN 'reject'
+                    WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
+               CASE WHEN r.status = 'reject' THEN r.reason END AS reason,
+               coalesce(k.contact_id, {base:d} + r.key) AS contact_id
+        FROM {csvsource.data_table('_imp_raw')} w
+             POSITIONAL JOIN {csvsource.lines_table('_imp_raw')} l
+             POSITIONAL JOIN _imp_rows r POSITIONAL JOIN _imp_known k)"""
 
 
 def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
@@ -263,23 +308,22 @@ def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
     return int(last) - records
 
 
-def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
+def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[str, str],
                        col: dict[str, str], category: str | None,
                        plain: frozenset[str]) -> list[str]:
-    """_imp_cat(key, name) for accepted rows, and the categories that had to be created."""
-    cats = col[roles["category"]] if "category" in roles else "NULL::VARCHAR"
+    """_imp_cat(contact_id, name) for accepted rows, and the categories that had to be
+    created."""
+    cats = col[roles["category"]] if "category" in roles else None
     strip = strip_sql("part", plain=cats in plain)
-    # Straight from the file, leaving out the (few) rows not written with an anti join: joining
-    # the accepted million instead would cost a second hash join of the whole file.
     con.execute(f"""
         CREATE TEMP TABLE _imp_cat AS
-        SELECT key, name FROM (
-            SELECT key, {strip} AS name FROM (
-                SELECT key, unnest(string_split({cats}, ?)) AS part
-                FROM _imp_raw ANTI JOIN (SELECT key FROM _imp_rows
-                                         WHERE status IN ('reject', 'already')) x USING (key)
-                WHERE {cats} IS NOT NULL))
-        WHERE name <> ''""", [CATEGORY_SEPARATOR])
+        SELECT contact_id, name FROM (
+            SELECT contact_id, {strip} AS name FROM (
+                SELECT contact_id, unnest(string_split({cats}, ?)) AS part
+                FROM {rows} WHERE status IN ('new', 'update') AND {cats} IS NOT NULL))
+        WHERE name <> ''""" if cats else
+                "CREATE TEMP TABLE _imp_cat (contact_id BIGINT, name VARCHAR)",
+                [CATEGORY_SEPARATOR] if cats else [])
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
         [category, category]).fetchall()]
@@ -291,19 +335,18 @@ def _create_categories(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
     return created
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-                col: dict[str, str], plain: frozenset[str]) -> int:
-    """One INSERT ... SELECT from the decided rows and the file, the JSON built on the way."""
+def _insert_new(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
+                roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
+    """One INSERT ... SELECT from the file beside its verdicts, the JSON built on the way."""
     values, params = _values_sql(csv_file, roles, col, plain)
     return con.execute(f"""
         INSERT INTO contacts (id, phone, country, name, fields)
-        SELECT r.contact_id, r.e164, r.country, {values}
-        FROM _imp_rows r JOIN _imp_raw w USING (key) WHERE r.status = 'new'
+        SELECT w.contact_id, w.e164, w.country, {values} FROM {rows} w WHERE w.status = 'new'
         """, params).fetchall()[0][0]
 
 
-def _update_existing(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-                     col: dict[str, str], plain: frozenset[str]) -> int:
+def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
+                     roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
     """Name replaced when the file has one; file fields merged over the stored ones."""
     values, params = _values_sql(csv_file, roles, col, plain)
     return con.execute(f"""
@@ -313,44 +356,32 @@ def _update_existing(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: d
                           WHEN contacts.fields IS NULL THEN u.fields
                           ELSE json_merge_patch(contacts.fields, u.fields) END,
             updated_at = current_timestamp
-        FROM (SELECT r.contact_id, {values} FROM _imp_rows r JOIN _imp_raw w USING (key)
-              WHERE r.status = 'update') u
+        FROM (SELECT w.contact_id, {values} FROM {rows} w WHERE w.status = 'update') u
         WHERE contacts.id = u.contact_id
         """, params).fetchall()[0][0]
 
 
-def _link_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> None:
+def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | None) -> None:
     """Links by contact id; no constraint dedupes them, so links already stored are skipped."""
-    con.execute("""
+    con.execute(f"""
         INSERT INTO contact_categories (contact_id, category_id)
-        SELECT DISTINCT r.contact_id, k.id FROM (
-            SELECT key, name FROM _imp_cat
+        SELECT DISTINCT x.contact_id, k.id FROM (
+            SELECT contact_id, name FROM _imp_cat
             UNION ALL
-            SELECT key, ? FROM _imp_rows WHERE ? IS NOT NULL AND status IN ('new', 'update')) x
-        JOIN _imp_rows r USING (key)
+            SELECT contact_id, ? FROM {rows} WHERE ? IS NOT NULL AND status IN ('new', 'update')) x
         JOIN categories k ON k.name = x.name
         WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
-                          WHERE l.contact_id = r.contact_id AND l.category_id = k.id)""",
+                          WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""",
                 [category, category])
 
 
-def _rejects(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-             lines: np.ndarray) -> pd.DataFrame:
-    """Rejected rows with the line each starts on; an in-file duplicate names the line of the
-    record it repeats. Record numbers become lines by indexing `lines`, no per-row Python.
-    Streamed through Arrow, not .df(): a 1M-row file of rejects (measured on a re-import, when
-    numbers already in the workspace were still rejects) peaked ~400 MB lower."""
+def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:
+    """Rejected rows with the line each starts on, in file order as `rows` is: not sorted
+    again, which pinned more than DuckDB's limit when a re-imported file rejected every row.
+    Streamed through Arrow, not .df(): a re-imported 1M-row file peaked ~400 MB lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
     frame = con.sql(f"""
-        SELECT r.key, r.reason, r.dup_of, {cols} FROM _imp_rows r JOIN _imp_raw w USING (key)
-        WHERE r.status = 'reject' ORDER BY r.key""").to_arrow_reader(100_000).read_all().to_pandas()
-    keys = frame.pop("key").to_numpy(dtype=np.int64)
-    dup_of = frame.pop("dup_of")
-    is_dup = dup_of.notna().to_numpy()
-    if is_dup.any():
-        first = lines[dup_of[is_dup].to_numpy(dtype=np.int64) - 1].astype(str)
-        frame.loc[is_dup, "reason"] = np.char.add("duplicate in file: same number as line ",
-                                                  first)
-    frame.insert(0, "line", lines[keys - 1])
-    frame.columns = ["line", "reason", *csv_file.columns]
+        SELECT w.line::BIGINT AS line, w.reason, {cols} FROM {rows} w
+        WHERE w.status = 'reject'""").to_arrow_reader(100_000).read_all().to_pandas()
+    frame.columns = ["line", "reason", *csv_file.columns]  # the file may have its own `line`
     return frame

@@ -102,6 +102,15 @@ def test_import_rejects_duplicate_in_file_naming_the_first_line(fresh_db) -> Non
     assert report.rejects["reason"].tolist() == ["duplicate in file: same number as line 2"]
 
 
+def test_rejects_keep_their_line_numbers_beside_the_files_own_line_and_reason_columns(
+        fresh_db) -> None:
+    data = b"phone,reason,line\n123,a,b\n+5511987654321,c,d\n+5511987654321,e,f\n"
+    rejects = import_contacts(fresh_db, data).rejects
+    assert rejects.iloc[:, 0].tolist() == [2, 4]
+    assert rejects.iloc[1].tolist() == [4, "duplicate in file: same number as line 3",
+                                        "+5511987654321", "e", "f"]
+
+
 def test_import_skips_existing_contact_by_default(fresh_db) -> None:
     import_contacts(fresh_db, b"phone,name\n+5511987654321,A\n")
     report = import_contacts(fresh_db, b"phone,name\n(11) 98765-4321,B\n", category="new")
@@ -168,6 +177,32 @@ def test_new_contacts_get_ids_in_file_order_after_existing_ones(fresh_db) -> Non
     # A new contact's id is the ids taken before plus its record number: the duplicate on
     # record 2 leaves its id unused.
     assert [i for i, _ in rows] == [1, 2, 4]
+
+
+def test_each_contact_gets_its_own_rows_cells_across_blank_records_and_rejects(
+        fresh_db, tmp_path) -> None:
+    # More than a DuckDB row group (122,880 rows), with `;;;` records (deleted once loaded,
+    # leaving gaps in the record numbers) and rejects among them: the decided rows are read
+    # beside the file's by position, so a shift would give a contact another row's cells.
+    text, expected_lines = ["nome;celular;cidade;grupo"], []
+    for i in range(130_000):
+        if i % 997 == 0:
+            text.append(";;;")
+        text.append(f"N{i};{'123' if i % 1009 == 0 else f'(11) 9{i:08d}'};c{i};g{i % 3}")
+        if i % 1009 == 0:
+            expected_lines.append(len(text))
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    report = import_contacts(fresh_db, path)
+    assert (report.imported, report.rejected) == (130_000 - 129, 129)
+    assert report.rejects["line"].tolist() == expected_lines
+    assert report.rejects["nome"].tolist() == [f"N{i}" for i in range(0, 130_000, 1009)]
+    assert fresh_db.execute("""
+        SELECT count(*) FROM contacts c
+        JOIN contact_categories l ON l.contact_id = c.id JOIN categories k ON k.id = l.category_id
+        WHERE c.name = 'N' || right(c.phone, 8)::INT
+          AND c.fields->>'cidade' = 'c' || right(c.phone, 8)::INT
+          AND k.name = 'g' || right(c.phone, 8)::INT % 3""").fetchall() == [(130_000 - 129,)]
 
 
 def test_extra_columns_become_fields_with_normalised_keys(fresh_db) -> None:

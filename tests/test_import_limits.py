@@ -155,11 +155,12 @@ def test_python_parser_loads_in_batches_and_accounts_for_every_row(fresh_db,
 def test_record_scan_in_chunks_matches_the_whole_file_scan(monkeypatch) -> None:
     data = (b'phone,note\r\n+5511987654321,"two\nlines"\r\n\r\n+5521998765432,"a ""q"""\n'
             b'\n+5531987654321,"x\n\ny"\n+5541987654321,z')
-    whole = csvsource._record_starts(data, has_header=True)
+    whole = csvsource._record_starts(csvsource._chunks(data), has_header=True)
     assert whole.tolist() == [2, 5, 7, 10]
     for chunk in (1, 2, 3, 7, 16):
         monkeypatch.setattr(csvsource, "_CHUNK", chunk)
-        assert csvsource._record_starts(data, has_header=True).tolist() == whole.tolist()
+        chunks = csvsource._chunks(data)
+        assert csvsource._record_starts(chunks, has_header=True).tolist() == whole.tolist()
 
 
 def test_windows1252_file_transcoded_in_chunks_reads_the_same(fresh_db, monkeypatch) -> None:
@@ -174,9 +175,41 @@ def test_windows1252_file_transcoded_in_chunks_reads_the_same(fresh_db, monkeypa
 def test_utf8_error_offset_is_found_across_chunks(monkeypatch) -> None:
     monkeypatch.setattr(csvsource, "_CHUNK", 4)
     data = "phone,nome\nZé".encode() + b"\xff rest"
-    assert csvsource._utf8_error(data) == len("phone,nome\nZé".encode())
-    assert csvsource._utf8_error("ação ok".encode()) is None
-    assert np.all(csvsource._record_starts(b"", has_header=False) == [])
+    assert csvsource._utf8_error(csvsource._chunks(data)) == len("phone,nome\nZé".encode())
+    assert csvsource._utf8_error(csvsource._chunks("ação ok".encode())) is None
+    assert np.all(csvsource._record_starts(csvsource._chunks(b""), has_header=False) == [])
+
+
+def test_plain_utf8_file_on_disk_is_read_in_chunks_and_never_held(fresh_db, tmp_path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setattr(csvsource, "_CHUNK", 5)  # records, quotes and CRs across chunk edges
+    text = ('nome,celular,grupo\r\n"Zé\nda Silva",(11) 98765-4321,vip\r\n\r\n'
+            'Ana,(21) 99876-5432,"a ""b"""\n123,Bia,x\n')
+    path = tmp_path / "contatos.csv"
+    path.write_bytes(text.encode())
+    csv_file = csvsource.open_csv(path)
+    assert (csv_file.encoding, csv_file.data, csv_file.size) == ("utf-8", b"", len(text.encode()))
+    report = import_contacts(fresh_db, path)
+    assert (report.imported, report.rejected, report.rejects["line"].tolist()) == (2, 1, [6])
+    # A ragged row: DuckDB refuses the file, and Python's csv module reads it from disk.
+    path.write_bytes((text + "Eva,(31) 98765-4321,vip,extra\n").encode())
+    again = import_contacts(fresh_db, path)
+    assert again.already == 2  # lines 2 and 5: contacts already, kept, not rows to fix
+    assert again.rejects["line"].tolist() == [6, 7]
+    assert fresh_db.execute("SELECT name FROM contacts ORDER BY id").fetchall() == [
+        ("Zé\nda Silva",), ("Ana",)]
+
+
+def test_file_on_disk_invalid_as_utf8_late_is_transcoded_whole(fresh_db, tmp_path,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(csvsource, "_CHUNK", 8)
+    path = tmp_path / "excel.csv"
+    path.write_bytes("nome;celular\nAna;(11) 98765-4321\nJoão;(21) 99876-5432\n".encode("cp1252"))
+    csv_file = csvsource.open_csv(path)
+    assert (csv_file.encoding, csv_file.path) == ("windows-1252", None)
+    assert csv_file.size == len(csv_file.data) > 0
+    assert import_contacts(fresh_db, path).imported == 2
+    assert fresh_db.execute("SELECT max(name) FROM contacts").fetchall() == [("João",)]
 
 
 def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) -> None:
@@ -192,14 +225,43 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
 
     fresh_db.execute("SET memory_limit = '3GiB'")
     seen = []
-    original = importer._in_transaction
+    original = importer._write
 
     def spy(con, *args):
         seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         return original(con, *args)
 
-    monkeypatch.setattr(importer, "_in_transaction", spy)
+    monkeypatch.setattr(importer, "_write", spy)
     import_contacts(fresh_db, GOOD)
-    assert seen == ["512.0 MiB"]  # the floor: the file is tiny
+    assert seen == ["128.0 MiB"]  # the floor: the file is tiny
     assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
         ("3.0 GiB",)]
+
+
+def test_memory_limit_is_the_files_size_above_a_floor_and_enough_per_record() -> None:
+    from smscore.importer import memory_limit_for
+
+    mib = 2**20
+    assert memory_limit_for(1_000) == 128 * mib  # small files: the floor
+    assert memory_limit_for(101 * mib) == 128 * mib  # the 100 MB benchmark file: under 4x
+    assert memory_limit_for(497 * mib) == 497 * mib  # the largest file allowed: its size
+    # 7M bare phone numbers in 101 MB: sorting them pins more than the file's size
+    assert memory_limit_for(101 * mib, records=7_000_000) == 168_000_000
+
+
+def test_import_raises_the_memory_limit_for_many_short_records_once_loaded(
+        fresh_db, monkeypatch) -> None:
+    from smscore import importer
+
+    monkeypatch.setattr(importer, "MEMORY_FLOOR", 16 * 2**20)
+    monkeypatch.setattr(importer, "MEMORY_PER_RECORD", 20 * 2**20)
+    seen = []
+    original = importer._write
+
+    def spy(con, *args):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return original(con, *args)
+
+    monkeypatch.setattr(importer, "_write", spy)
+    import_contacts(fresh_db, GOOD)  # 2 records: 40 MiB, where the file's 80 bytes gave 16
+    assert seen == ["40.0 MiB"]
