@@ -394,6 +394,8 @@ LINGER = 0.5  # seconds an idle process keeps the file open when nobody waits
 _POLL = 0.02  # seconds between two tries at the lock file
 _HANDOFF = 0.3  # seconds a process that gave way leaves the lock to the one it gave way to
 
+TRACE_ENV = "SMSCONSOLE_WORKSPACE_LOG"  # a file to append workspace timings to (bench/bench_team.py)
+
 HOLDER_KINDS = {"console": "the console", "cli": "a CLI command", "notebook": "a notebook",
                 "bench": "a benchmark", "test": "a test"}
 
@@ -454,6 +456,29 @@ def wait_seconds(option: float | None = None, environ: Mapping[str, str] | None 
     return seconds
 
 
+def _trace(shared: _Shared, event: str, **values: float | int | str) -> None:
+    """One line of timings in the file named by SMSCONSOLE_WORKSPACE_LOG, when it is set.
+
+    How long units wait and hold, and what each handover of the file costs, seen from every
+    process at once (the console, CLI commands, notebooks): what a load benchmark needs to
+    tell waiting for the workspace from working. One O_APPEND write per line, so lines from
+    several processes never interleave.
+    """
+    target = os.environ.get(TRACE_ENV)
+    if not target:
+        return
+    kind, detail = shared.holder
+    fields = " ".join(f"{k}={v:.6f}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in values.items())
+    line = f"{time.time():.6f}\t{os.getpid()}\t{kind}\t{detail}\t{event}\t{fields}\n"
+    with contextlib.suppress(OSError):  # a diagnostic never breaks a unit of work
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+
+
 def holder_of(path: str | os.PathLike[str]) -> Holder | None:
     """Who holds (or last held) the workspace at `path`, from its lock file."""
     try:
@@ -492,6 +517,9 @@ class _Shared:
         self.lock_fd: int | None = None
         self.turn_fd: int | None = None
         self.first_open: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+        self.holder = ("", "")  # (kind, detail) of the last opener, for _trace
+        self.opened_at = 0.0
+        self.units = 0  # units served since the file was opened, for _trace
 
     # -- units ---------------------------------------------------------------------------------
 
@@ -526,6 +554,7 @@ class _Shared:
                     break
                 self.cond.wait(0.05)
             self.refs += 1
+            self.units += 1
             self.depth[me] = 1
             return self.con
 
@@ -559,11 +588,13 @@ class _Shared:
     def _open(self, holder: tuple[str, str], wait: float, notify: Callable[[str], None] | None,
               linger: float) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + wait
+        began = time.monotonic()
+        deadline = began + wait
         self._give_way(deadline)
         lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             self._take_lock(lock_fd, deadline, wait, notify)
+            locked = time.monotonic()
             os.ftruncate(lock_fd, 0)
             os.pwrite(lock_fd, Holder(holder[0], holder[1], os.getpid(),
                                       datetime.now(timezone.utc).replace(microsecond=0))
@@ -572,6 +603,8 @@ class _Shared:
         except BaseException:
             os.close(lock_fd)
             raise
+        self.holder, self.opened_at, self.units = holder, locked, 0
+        _trace(self, "open", waited=locked - began, connect=time.monotonic() - locked)
         self.lock_fd = lock_fd
         self.turn_fd = os.open(_turnstile_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         self.draining = False
@@ -643,9 +676,13 @@ class _Shared:
         if self.con is None:
             return
         con, self.con = self.con, None
+        closing = time.monotonic()
         try:
             con.close()
         finally:
+            _trace(self, "close", held=time.monotonic() - self.opened_at,
+                   close=time.monotonic() - closing, units=self.units,
+                   why="waiter" if self.draining else "idle")
             if self.draining:
                 self.yielded_at = time.monotonic()
             self.draining = False
@@ -762,10 +799,16 @@ class _Unit:
         self._notify, self._linger = notify, linger
         self._owner = 0
         self._cur: duckdb.DuckDBPyConnection | None = None
+        self._outer, self._got, self._waited, self._thread = True, 0.0, 0.0, ""  # for _trace
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
         self._owner = threading.get_ident()
+        self._outer = not self._shared.depth.get(self._owner)
+        self._thread = threading.current_thread().name.replace(" ", "_")
+        asked = time.monotonic()
         root = self._shared.acquire(self._holder, self._wait, self._notify, self._linger)
+        self._got = time.monotonic()
+        self._waited = self._got - asked
         try:
             self._cur = root.cursor()
         except BaseException:
@@ -779,6 +822,9 @@ class _Unit:
                 self._cur.close()
         finally:
             self._cur = None
+            if self._outer:
+                _trace(self._shared, "unit", waited=self._waited,
+                       held=time.monotonic() - self._got, thread=self._thread)
             self._shared.release(self._linger, self._owner)
 
 
