@@ -520,6 +520,8 @@ class _Shared:
         self.holder = ("", "")  # (kind, detail) of the last opener, for _trace
         self.opened_at = 0.0
         self.units = 0  # units served since the file was opened, for _trace
+        self.waiting: set[int] = set()  # threads waiting for a turn
+        self.admitted: set[int] = set()  # of those, the ones this turn still owes a unit
 
     # -- units ---------------------------------------------------------------------------------
 
@@ -531,32 +533,46 @@ class _Shared:
                 self.depth[me] += 1
                 self.refs += 1
                 return self.con  # type: ignore[return-value]
-            while True:
-                if self.con is not None and not self.draining and self._waited_on():
-                    self.draining = True  # let the units in progress end, start no new one
-                    if not self.refs:
-                        self._close()  # lingering idle: the waiter goes first
-                if self.con is not None and not self.draining:
-                    break
-                if self.con is None and not self.opening:
-                    self.opening = True
-                    self.cond.release()
-                    try:
-                        con = self._open(holder, wait, notify, linger)
-                    finally:
-                        self.cond.acquire()
-                        self.opening = False
-                        self.cond.notify_all()
-                    self.con = con
-                    if linger > 0:
-                        threading.Thread(target=self._linger, args=(con, linger), daemon=True,
-                                         name="smsconsole-workspace-linger").start()
-                    break
-                self.cond.wait(0.05)
+            self.waiting.add(me)
+            try:
+                self._wait_for_turn(me, holder, wait, notify, linger)
+            finally:
+                self.waiting.discard(me)
+                self.admitted.discard(me)
             self.refs += 1
             self.units += 1
             self.depth[me] = 1
             return self.con
+
+    def _wait_for_turn(self, me: int, holder: tuple[str, str], wait: float,
+                       notify: Callable[[str], None] | None, linger: float) -> None:
+        """Return once this thread may start a unit on the open file (caller holds cond)."""
+        while True:
+            if self.con is not None and not self.draining and self._waited_on():
+                self.draining = True  # let the units in progress end, start no new one
+                if not self.refs and not self.admitted:
+                    self._close()  # lingering idle: the waiter goes first
+            if self.con is not None and (not self.draining or me in self.admitted):
+                return
+            if self.con is None and not self.opening:
+                self.opening = True
+                self.cond.release()
+                try:
+                    con = self._open(holder, wait, notify, linger)
+                finally:
+                    self.cond.acquire()
+                    self.opening = False
+                    self.cond.notify_all()
+                self.con = con
+                # Units that waited through the other process's turn all get this one, even
+                # if that process already waits again: else each turn served one unit and the
+                # rest waited turn after turn (measured: 77 of 97 turns served one page run).
+                self.admitted = self.waiting - {me}
+                if linger > 0:
+                    threading.Thread(target=self._linger, args=(con, linger), daemon=True,
+                                     name="smsconsole-workspace-linger").start()
+                return
+            self.cond.wait(0.05)
 
     def release(self, linger: float, me: int) -> None:
         """End a unit that thread `me` started (possibly released from another thread)."""
@@ -568,7 +584,11 @@ class _Shared:
             if self.refs:
                 return
             self.idle_since = time.monotonic()
-            if self.draining or linger <= 0 or self._waited_on():
+            if self.admitted:  # they are about to start their units: the turn is not over
+                return
+            if not self.draining and self._waited_on():
+                self.draining = True  # closing for a waiter: leave it the lock (_give_way)
+            if self.draining or linger <= 0:
                 self._close()
             self.cond.notify_all()
 
@@ -695,8 +715,8 @@ class _Shared:
         """While the file is open: close it once idle for `linger`, or at once for a waiter."""
         with self.cond:
             while self.con is con:
-                if not self.refs and (time.monotonic() - self.idle_since >= linger
-                                      or self._waited_on()):
+                if not self.refs and not self.admitted and (
+                        time.monotonic() - self.idle_since >= linger or self._waited_on()):
                     self._close()
                     self.cond.notify_all()
                     return
