@@ -237,6 +237,7 @@ class CpuWatch:
         self.last: dict[int, tuple[str, float]] = {}
         self.loads: list[float] = []
         self.machine: list[tuple[float, float]] = []  # (busy, total) seconds, all cores
+        self.started = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cpuwatch", daemon=True)
 
@@ -261,8 +262,11 @@ class CpuWatch:
             used = _cpu(pid)
             if used is None:
                 continue
-            self.first.setdefault(pid, (role, used))
-            self.last[pid] = (role, used)
+            # A process born during the window spent all its CPU in it; a dead one waiting to
+            # be reaped has lost its command line, so it keeps the role it was first seen with.
+            first = self.first.setdefault(pid, (role, 0.0 if self.started else used))
+            self.last[pid] = (first[0], used)
+        self.started = True
 
     def by_role(self) -> dict[str, float]:
         spent: dict[str, float] = defaultdict(float)
@@ -329,7 +333,7 @@ def _role(command: str) -> str:
         return "cli"
     if "playwright" in command or "node" in command:
         return "playwright driver"
-    return "other"
+    return f"other ({command.split(' ')[0][-30:] or 'no command line'})"
 
 
 # --- the sessions ---------------------------------------------------------------------------------
@@ -505,17 +509,17 @@ def read_trace(path: Path) -> list[dict]:
 
 def report_trace(rows: list[dict], jobs: list[Job], began: float, ended: float) -> None:
     window = [r for r in rows if began <= r["ts"] <= ended]
-    busy = [(j.started, j.ended or ended) for j in jobs if j.started]
-
-    def during(r: dict) -> bool:
-        return any(s <= r["ts"] <= e for s, e in busy)
-
     runs = [r for r in window if r["event"] == "unit" and r["kind"] == "console"
             and str(r.get("thread", "")).startswith("ScriptRunner")]
+    for r in runs:  # a run is timed as a page load is: from its start (asking) to its end
+        r["phase"] = phase_of(Load(0, "", r["ts"] - r["waited"] - r["held"],
+                                   r["waited"] + r["held"]), jobs)
     print("\nwhere the time goes on the server (store timings, SMSCONSOLE_WORKSPACE_LOG)")
     print(f"{'console script runs':<34} {'runs':>6} {'median':>8} {'p90':>8} {'max':>8}")
-    for label, chosen in (("quiet", [r for r in runs if not during(r)]),
-                          ("with CLI", [r for r in runs if during(r)])):
+    for label in ("quiet", "with CLI", "after"):
+        chosen = [r for r in runs if r["phase"] == label]
+        if not chosen:
+            continue
         print(f"  {label}: waited for the workspace  {stats([r['waited'] for r in chosen])}")
         print(f"  {label}: held it (the run)         {stats([r['held'] for r in chosen])}")
     print(f"{'holds of the file':<34} {'holds':>6} {'held':>9} {'max held':>9} "

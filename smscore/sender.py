@@ -24,6 +24,7 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -273,7 +274,7 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
             free = 0 if run.halt_status is not None else max(0, min(room, before_check))
             asked = time.monotonic()
             with run.lend() as run.cur:  # one unit of work per round: others get in between
-                appetite.waited = time.monotonic() - asked
+                appetite.waited(time.monotonic() - asked)
                 # Without Twilio's scheduler (no Messaging Service) the sender holds messages
                 # whose sending hours have not come; with it, Twilio holds them (schedule).
                 due_by = None if sender.startswith("MG") else run.now()
@@ -304,13 +305,17 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
 @dataclass
 class _Appetite:
     """How many rows to keep claimed ahead of the workers: enough to keep them sending until
-    the next round, which comes about ROUND_SECONDS later plus however long the workspace
-    kept the coordinator waiting last time (another process's turn)."""
+    the next round, which comes about ROUND_SECONDS later plus as long as the workspace kept
+    the coordinator waiting lately (another process's turn; the longest of the last few, since
+    turns vary and the workers must not run dry in a long one)."""
 
     concurrency: int
     rate: float  # segments per second: at most as many messages
     latency: float | None = None  # seconds a worker spends on a message, smoothed
-    waited: float = 0.0
+    waits: deque[float] = field(default_factory=lambda: deque(maxlen=5))
+
+    def waited(self, seconds: float) -> None:
+        self.waits.append(seconds)
 
     @property
     def floor(self) -> int:
@@ -326,7 +331,7 @@ class _Appetite:
         if self.latency is None:
             return self.floor
         per_second = min(self.rate, self.concurrency / max(self.latency, 1e-3))
-        ahead = per_second * (ROUND_SECONDS + min(self.waited, 5.0)) * 1.25
+        ahead = per_second * (ROUND_SECONDS + min(max(self.waits, default=0.0), 5.0)) * 1.25
         return int(min(CLAIM_AHEAD_MAX, max(self.floor, ahead)))
 
 
