@@ -23,7 +23,8 @@ script run waited for the workspace and held it, from the store's own timings wr
 SMSCONSOLE_WORKSPACE_LOG), how often the file changed hands and what that cost, and the CPU
 each process took (from /proc, and os.wait4 for the CLI), beside the load average.
 
-Run: python bench/bench_team.py [--sessions 10] [--window 120] [--quiet 30] [--think 1]
+Run: python bench/bench_team.py [--sessions 10] [--window 120] [--quiet 30] [--think 5]
+(bench/README.md, "Team load (issue 17)", has the figures and what they mean.)
 """
 
 from __future__ import annotations
@@ -602,8 +603,9 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=120,
                         help="seconds of browsing after the quiet phase, at least")
     parser.add_argument("--max-window", type=float, default=900, help="hard stop, in seconds")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean seconds a session waits between two loads")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a session waits between two loads (a person reading "
+                             "the page; 1 keeps the 2 cores saturated by Chromium alone)")
     parser.add_argument("--page-timeout", type=float, default=180)
     parser.add_argument("--peer-delay", type=float, default=0.02,
                         help="seconds the peer takes to answer a message create")
