@@ -24,10 +24,11 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -45,6 +46,15 @@ AUTH_CODES = frozenset({20003})
 BALANCE_CODES = frozenset({10001, 20005})  # "account not active": Twilio's answer to no funds
 OPTED_OUT = 21610
 THROTTLE_CODES = frozenset({20429})
+# A round (settle what came back, claim what goes next, commit) takes the workspace from every
+# other process for its length, and each time another process waits it also costs a handover
+# of the file. So the coordinator holds a round about once a second, or sooner when the
+# workers are about to run dry, rather than on every answer (measured with ten console
+# sessions: a CLI send took the file ~4 times a second and held it 80% of the time).
+ROUND_SECONDS = 1.0
+# At most this many rows claimed ahead of the workers: a run that dies leaves them to
+# reconcile (one Twilio lookup each), so the window only grows as far as the sending needs.
+CLAIM_AHEAD_MAX = 500
 
 # Runs alive in this process. A claim held by a token not in here belongs to a run that is gone.
 _LIVE_RUNS: set[str] = set()
@@ -73,6 +83,7 @@ class Outcome:
     attempts: int
     result: MessageResult | None = None
     error: GatewayError | None = None
+    seconds: float = 0.0  # the worker's time on it, retries included (not the pacing)
 
 
 def classify(error: GatewayError) -> str:
@@ -106,6 +117,11 @@ class _Worker:
 
     def __call__(self, claim: Claim) -> Outcome:
         self.limiter.acquire(claim.segments)
+        began = time.monotonic()
+        outcome = self._attempts(claim)
+        return replace(outcome, seconds=time.monotonic() - began)
+
+    def _attempts(self, claim: Claim) -> Outcome:
         attempt = 0
         while True:
             if self.halt.is_set() or (self.stop is not None and self.stop.is_set()):
@@ -237,9 +253,7 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
                sleep: Callable[[float], None]) -> None:
     halt = threading.Event()
     worker = _Worker(gateway, sender, limiter, retry, halt, stop_event, sleep)
-    # Rows claimed ahead of the workers: one database round trip (a WAL flush on a file) feeds
-    # many requests. After a crash they are reconciled, so the window is kept modest.
-    window = concurrency * 4
+    appetite = _Appetite(concurrency, limiter.per_second)
     after_seq = 0
     in_flight: dict[Future[Outcome], Claim] = {}
     outcomes: list[Outcome] = []
@@ -252,8 +266,15 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
             settlements = [_settlement(run, outcome) for outcome in outcomes]
             if run.halt_status is not None:
                 halt.set()
-            free = 0 if run.halt_status is not None else window - len(in_flight)
+            room = appetite.window() - len(in_flight)
+            # Never further than the first window past the next balance check, which then
+            # stops the batch before Twilio refuses it.
+            before_check = (next_balance_check + appetite.floor
+                            - (run.settled + len(outcomes) + len(in_flight)))
+            free = 0 if run.halt_status is not None else max(0, min(room, before_check))
+            asked = time.monotonic()
             with run.lend() as run.cur:  # one unit of work per round: others get in between
+                appetite.waited(time.monotonic() - asked)
                 # Without Twilio's scheduler (no Messaging Service) the sender holds messages
                 # whose sending hours have not come; with it, Twilio holds them (schedule).
                 due_by = None if sender.startswith("MG") else run.now()
@@ -272,11 +293,62 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
                     last_report = time.monotonic()
                     on_progress(ledger.batch_progress(run.cur, run.batch_id, run.now()))
             if not in_flight:
-                break
-            done, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
-            outcomes = [future.result() for future in done]
-            for future in done:
-                del in_flight[future]
+                # Over, unless only the balance check held the claims back (it has moved on).
+                if run.halt_status is not None or len(claims) < free or before_check >= room:
+                    break
+                outcomes = []
+                continue
+            outcomes = _collect(in_flight, low=concurrency, until=asked + ROUND_SECONDS)
+            appetite.learn(outcomes)
+
+
+@dataclass
+class _Appetite:
+    """How many rows to keep claimed ahead of the workers: enough to keep them sending until
+    the next round, which comes about ROUND_SECONDS later plus as long as the workspace kept
+    the coordinator waiting lately (another process's turn; the longest of the last few, since
+    turns vary and the workers must not run dry in a long one)."""
+
+    concurrency: int
+    rate: float  # segments per second: at most as many messages
+    latency: float | None = None  # seconds a worker spends on a message, smoothed
+    waits: deque[float] = field(default_factory=lambda: deque(maxlen=5))
+
+    def waited(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    @property
+    def floor(self) -> int:
+        return self.concurrency * 4
+
+    def learn(self, outcomes: list[Outcome]) -> None:
+        timed = [o.seconds for o in outcomes if o.kind != "halted"]
+        if timed:
+            mean = sum(timed) / len(timed)
+            self.latency = mean if self.latency is None else (self.latency + mean) / 2
+
+    def window(self) -> int:
+        if self.latency is None:
+            return self.floor
+        per_second = min(self.rate, self.concurrency / max(self.latency, 1e-3))
+        ahead = per_second * (ROUND_SECONDS + min(max(self.waits, default=0.0), 5.0)) * 1.25
+        return int(min(CLAIM_AHEAD_MAX, max(self.floor, ahead)))
+
+
+def _collect(in_flight: dict[Future[Outcome], Claim], *, low: int,
+             until: float) -> list[Outcome]:
+    """Outcomes as they come back, until the round is due or the workers are about to run
+    out of claimed rows (`low` or fewer left in flight)."""
+    outcomes: list[Outcome] = []
+    while in_flight:
+        done, _ = wait(in_flight, timeout=max(0.0, until - time.monotonic()),
+                       return_when=FIRST_COMPLETED)
+        for future in done:
+            outcomes.append(future.result())
+            del in_flight[future]
+        if len(in_flight) <= low or time.monotonic() >= until:
+            break
+    return outcomes
 
 
 def _settlement(run: _Run, outcome: Outcome) -> ledger.Settlement:

@@ -394,6 +394,8 @@ LINGER = 0.5  # seconds an idle process keeps the file open when nobody waits
 _POLL = 0.02  # seconds between two tries at the lock file
 _HANDOFF = 0.3  # seconds a process that gave way leaves the lock to the one it gave way to
 
+TRACE_ENV = "SMSCONSOLE_WORKSPACE_LOG"  # a file to append workspace timings to (bench/bench_team.py)
+
 HOLDER_KINDS = {"console": "the console", "cli": "a CLI command", "notebook": "a notebook",
                 "bench": "a benchmark", "test": "a test"}
 
@@ -454,6 +456,29 @@ def wait_seconds(option: float | None = None, environ: Mapping[str, str] | None 
     return seconds
 
 
+def _trace(shared: _Shared, event: str, **values: float | int | str) -> None:
+    """One line of timings in the file named by SMSCONSOLE_WORKSPACE_LOG, when it is set.
+
+    How long units wait and hold, and what each handover of the file costs, seen from every
+    process at once (the console, CLI commands, notebooks): what a load benchmark needs to
+    tell waiting for the workspace from working. One O_APPEND write per line, so lines from
+    several processes never interleave.
+    """
+    target = os.environ.get(TRACE_ENV)
+    if not target:
+        return
+    kind, detail = shared.holder
+    fields = " ".join(f"{k}={v:.6f}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in values.items())
+    line = f"{time.time():.6f}\t{os.getpid()}\t{kind}\t{detail}\t{event}\t{fields}\n"
+    with contextlib.suppress(OSError):  # a diagnostic never breaks a unit of work
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+
+
 def holder_of(path: str | os.PathLike[str]) -> Holder | None:
     """Who holds (or last held) the workspace at `path`, from its lock file."""
     try:
@@ -492,6 +517,11 @@ class _Shared:
         self.lock_fd: int | None = None
         self.turn_fd: int | None = None
         self.first_open: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+        self.holder = ("", "")  # (kind, detail) of the last opener, for _trace
+        self.opened_at = 0.0
+        self.units = 0  # units served since the file was opened, for _trace
+        self.waiting: set[int] = set()  # threads waiting for a turn
+        self.admitted: set[int] = set()  # of those, the ones this turn still owes a unit
 
     # -- units ---------------------------------------------------------------------------------
 
@@ -503,31 +533,46 @@ class _Shared:
                 self.depth[me] += 1
                 self.refs += 1
                 return self.con  # type: ignore[return-value]
-            while True:
-                if self.con is not None and not self.draining and self._waited_on():
-                    self.draining = True  # let the units in progress end, start no new one
-                    if not self.refs:
-                        self._close()  # lingering idle: the waiter goes first
-                if self.con is not None and not self.draining:
-                    break
-                if self.con is None and not self.opening:
-                    self.opening = True
-                    self.cond.release()
-                    try:
-                        con = self._open(holder, wait, notify, linger)
-                    finally:
-                        self.cond.acquire()
-                        self.opening = False
-                        self.cond.notify_all()
-                    self.con = con
-                    if linger > 0:
-                        threading.Thread(target=self._linger, args=(con, linger), daemon=True,
-                                         name="smsconsole-workspace-linger").start()
-                    break
-                self.cond.wait(0.05)
+            self.waiting.add(me)
+            try:
+                self._wait_for_turn(me, holder, wait, notify, linger)
+            finally:
+                self.waiting.discard(me)
+                self.admitted.discard(me)
             self.refs += 1
+            self.units += 1
             self.depth[me] = 1
             return self.con
+
+    def _wait_for_turn(self, me: int, holder: tuple[str, str], wait: float,
+                       notify: Callable[[str], None] | None, linger: float) -> None:
+        """Return once this thread may start a unit on the open file (caller holds cond)."""
+        while True:
+            if self.con is not None and not self.draining and self._waited_on():
+                self.draining = True  # let the units in progress end, start no new one
+                if not self.refs and not self.admitted:
+                    self._close()  # lingering idle: the waiter goes first
+            if self.con is not None and (not self.draining or me in self.admitted):
+                return
+            if self.con is None and not self.opening:
+                self.opening = True
+                self.cond.release()
+                try:
+                    con = self._open(holder, wait, notify, linger)
+                finally:
+                    self.cond.acquire()
+                    self.opening = False
+                    self.cond.notify_all()
+                self.con = con
+                # Units that waited through the other process's turn all get this one, even
+                # if that process already waits again: else each turn served one unit and the
+                # rest waited turn after turn (measured: 77 of 97 turns served one page run).
+                self.admitted = self.waiting - {me}
+                if linger > 0:
+                    threading.Thread(target=self._linger, args=(con, linger), daemon=True,
+                                     name="smsconsole-workspace-linger").start()
+                return
+            self.cond.wait(0.05)
 
     def release(self, linger: float, me: int) -> None:
         """End a unit that thread `me` started (possibly released from another thread)."""
@@ -539,7 +584,11 @@ class _Shared:
             if self.refs:
                 return
             self.idle_since = time.monotonic()
-            if self.draining or linger <= 0 or self._waited_on():
+            if self.admitted:  # they are about to start their units: the turn is not over
+                return
+            if not self.draining and self._waited_on():
+                self.draining = True  # closing for a waiter: leave it the lock (_give_way)
+            if self.draining or linger <= 0:
                 self._close()
             self.cond.notify_all()
 
@@ -559,11 +608,13 @@ class _Shared:
     def _open(self, holder: tuple[str, str], wait: float, notify: Callable[[str], None] | None,
               linger: float) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + wait
+        began = time.monotonic()
+        deadline = began + wait
         self._give_way(deadline)
         lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             self._take_lock(lock_fd, deadline, wait, notify)
+            locked = time.monotonic()
             os.ftruncate(lock_fd, 0)
             os.pwrite(lock_fd, Holder(holder[0], holder[1], os.getpid(),
                                       datetime.now(timezone.utc).replace(microsecond=0))
@@ -572,6 +623,8 @@ class _Shared:
         except BaseException:
             os.close(lock_fd)
             raise
+        self.holder, self.opened_at, self.units = holder, locked, 0
+        _trace(self, "open", waited=locked - began, connect=time.monotonic() - locked)
         self.lock_fd = lock_fd
         self.turn_fd = os.open(_turnstile_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         self.draining = False
@@ -643,9 +696,13 @@ class _Shared:
         if self.con is None:
             return
         con, self.con = self.con, None
+        closing = time.monotonic()
         try:
             con.close()
         finally:
+            _trace(self, "close", held=time.monotonic() - self.opened_at,
+                   close=time.monotonic() - closing, units=self.units,
+                   why="waiter" if self.draining else "idle")
             if self.draining:
                 self.yielded_at = time.monotonic()
             self.draining = False
@@ -658,8 +715,8 @@ class _Shared:
         """While the file is open: close it once idle for `linger`, or at once for a waiter."""
         with self.cond:
             while self.con is con:
-                if not self.refs and (time.monotonic() - self.idle_since >= linger
-                                      or self._waited_on()):
+                if not self.refs and not self.admitted and (
+                        time.monotonic() - self.idle_since >= linger or self._waited_on()):
                     self._close()
                     self.cond.notify_all()
                     return
@@ -762,10 +819,16 @@ class _Unit:
         self._notify, self._linger = notify, linger
         self._owner = 0
         self._cur: duckdb.DuckDBPyConnection | None = None
+        self._outer, self._got, self._waited, self._thread = True, 0.0, 0.0, ""  # for _trace
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
         self._owner = threading.get_ident()
+        self._outer = not self._shared.depth.get(self._owner)
+        self._thread = threading.current_thread().name.replace(" ", "_")
+        asked = time.monotonic()
         root = self._shared.acquire(self._holder, self._wait, self._notify, self._linger)
+        self._got = time.monotonic()
+        self._waited = self._got - asked
         try:
             self._cur = root.cursor()
         except BaseException:
@@ -779,6 +842,9 @@ class _Unit:
                 self._cur.close()
         finally:
             self._cur = None
+            if self._outer:
+                _trace(self._shared, "unit", waited=self._waited,
+                       held=time.monotonic() - self._got, thread=self._thread)
             self._shared.release(self._linger, self._owner)
 
 
