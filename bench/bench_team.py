@@ -53,9 +53,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import duckdb  # noqa: E402
+import peer  # noqa: E402
 from browser import CHROMIUM, LAUNCH_ARGS, streamlit_server  # noqa: E402
 from gen_contacts import write_contacts_csv  # noqa: E402
-import peer  # noqa: E402
 from peer import ACCOUNT_SID, AUTH_TOKEN, FaultProxy, PrismPeer, no_proxy_for_loopback  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
@@ -163,7 +163,7 @@ class FundedProxy(FaultProxy):
 def cli(db: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
     result = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), *args],
                             input=stdin, capture_output=True, text=True, cwd=ROOT,
-                            env=env or base_env(), timeout=600)
+                            env=env or base_env(), timeout=600, check=False)
     if result.returncode:
         raise SystemExit(f"`smscore {' '.join(args)}` failed ({result.returncode}):\n"
                          f"{result.stdout}\n{result.stderr}")
@@ -194,12 +194,13 @@ def peer_env(proxy: FaultProxy) -> dict[str, str]:
             "SMSCONSOLE_TWILIO_PRICING_URL": proxy.url}
 
 
-def send_argv(db: Path, args: argparse.Namespace) -> tuple[list[str], str]:
+def send_argv(args: argparse.Namespace) -> tuple[list[str], str]:
     """`send` of everyone; with `--as` and the password on stdin if this CLI takes it."""
     argv = ["send", "--body", "Team load {name}: hello from the bench", "--yes",
             "--rate", str(args.rate), "--concurrency", str(args.concurrency)]
     helped = subprocess.run([sys.executable, "-m", "smscore", "send", "--help"],
-                            capture_output=True, text=True, cwd=ROOT, env=base_env()).stdout
+                            capture_output=True, text=True, cwd=ROOT, env=base_env(),
+                            check=False).stdout
     if "--as" in helped:
         return [*argv, "--as", CLI_USER], PASSWORD + "\n"
     return argv, ""
@@ -416,7 +417,7 @@ def conduct(url: str, db: Path, emails: list[str], later: Path, env: dict[str, s
         raise SystemExit("the sessions did not sign in within 10 minutes")
     print(f"{len(emails)} sessions signed in; window begins "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
-    send, stdin = send_argv(db, args)
+    send, stdin = send_argv(args)
     jobs = [Job("send", send, stdin), Job("import", ["import", str(later)])]
     watch = CpuWatch()
     watch.start()
@@ -461,7 +462,7 @@ def stats(values: list[float]) -> str:
     if not values:
         return f"{0:>6} {'-':>8} {'-':>8} {'-':>8}"
     values = sorted(values)
-    p90 = values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
+    p90 = values[min(len(values) - 1, round(0.9 * (len(values) - 1)))]
     return (f"{len(values):>6} {statistics.median(values):>7.2f}s {p90:>7.2f}s "
             f"{values[-1]:>7.2f}s")
 

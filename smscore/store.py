@@ -456,7 +456,7 @@ def wait_seconds(option: float | None = None, environ: Mapping[str, str] | None 
     return seconds
 
 
-def _trace(shared: _Shared, event: str, **values: float | int | str) -> None:
+def _trace(shared: _Shared, event: str, **values: float | str) -> None:
     """One line of timings in the file named by SMSCONSOLE_WORKSPACE_LOG, when it is set.
 
     How long units wait and hold, and what each handover of the file costs, seen from every

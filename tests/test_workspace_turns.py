@@ -8,7 +8,6 @@ times each process opened the file and how many units each turn served.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
