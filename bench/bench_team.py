@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import random
@@ -53,6 +52,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
 import peer  # noqa: E402
 from browser import CHROMIUM, LAUNCH_ARGS, streamlit_server  # noqa: E402
 from gen_contacts import write_contacts_csv  # noqa: E402
@@ -60,6 +60,7 @@ from peer import ACCOUNT_SID, AUTH_TOKEN, FaultProxy, PrismPeer, no_proxy_for_lo
 from playwright.async_api import async_playwright  # noqa: E402
 
 from smscore.store import TRACE_ENV  # noqa: E402
+from smscore.export import write_csv  # noqa: E402
 
 PASSWORD = "team load password 17"
 CLI_USER = "cli@example.com"
@@ -145,17 +146,8 @@ FUNDS = "1000000.00"
 class FundedProxy(FaultProxy):
     """The tests' counting fault proxy in front of Prism, with an account that can pay."""
 
-    def __post_init__(self) -> None:
-        handler = type("Handler", (_FundedHandler,), {"proxy": self})
-        self._lock = threading.Lock()
-        self.stopping = threading.Event()
-        self._server = peer.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="fault-proxy")
-        self._thread.start()
+    def _handler(self) -> type:
+        return type("Handler", (_FundedHandler,), {"proxy": self})
 
 
 # --- set-up ---------------------------------------------------------------------------------------
@@ -634,11 +626,8 @@ def main() -> None:
             twilio.stop()
         for load in loads:
             load.phase = phase_of(load, jobs)
-        with open(out / "loads.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(asdict(loads[0]))) if loads else None
-            if writer:
-                writer.writeheader()
-                writer.writerows(asdict(x) for x in loads)
+        if loads:  # through the one CSV writer, like every CSV the project writes
+            write_csv(pd.DataFrame([asdict(x) for x in loads]), out / "loads.csv")
         report_loads(loads)
         report_trace(read_trace(trace), jobs, began, ended)
         report_cpu(watch, jobs, began, ended)

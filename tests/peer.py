@@ -253,13 +253,17 @@ class FaultProxy:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="fault-proxy")
         self._thread.start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class; a subclass may answer some requests itself."""
+        return _handler_for(self)
 
     # The fault plan ---------------------------------------------------------------------------
 

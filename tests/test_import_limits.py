@@ -219,12 +219,11 @@ def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) ->
     assert report.rejects["line"].tolist() == [10_003]
 
 
-def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit(
-        fresh_db, monkeypatch) -> None:
+def _limits_seen_by_the_write(monkeypatch) -> list[str]:
+    """DuckDB's memory limit as the import's unit of work finds it, once per import."""
     from smscore import importer
 
-    fresh_db.execute("SET memory_limit = '3GiB'")
-    seen = []
+    seen: list[str] = []
     original = importer._write
 
     def spy(con, *args):
@@ -232,6 +231,14 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
         return original(con, *args)
 
     monkeypatch.setattr(importer, "_write", spy)
+    return seen
+
+
+def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit(
+        fresh_db, monkeypatch) -> None:
+
+    fresh_db.execute("SET memory_limit = '3GiB'")
+    seen = _limits_seen_by_the_write(monkeypatch)
     import_contacts(fresh_db, GOOD)
     assert seen == ["128.0 MiB"]  # the floor: the file is tiny
     assert fresh_db.execute("SELECT current_setting('memory_limit')").fetchall() == [
@@ -255,13 +262,6 @@ def test_import_raises_the_memory_limit_for_many_short_records_once_loaded(
 
     monkeypatch.setattr(importer, "MEMORY_FLOOR", 16 * 2**20)
     monkeypatch.setattr(importer, "MEMORY_PER_RECORD", 20 * 2**20)
-    seen = []
-    original = importer._write
-
-    def spy(con, *args):
-        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return original(con, *args)
-
-    monkeypatch.setattr(importer, "_write", spy)
+    seen = _limits_seen_by_the_write(monkeypatch)
     import_contacts(fresh_db, GOOD)  # 2 records: 40 MiB, where the file's 80 bytes gave 16
     assert seen == ["40.0 MiB"]
