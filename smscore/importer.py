@@ -165,7 +165,7 @@ def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, s
     imported = _insert_new(con, rows, csv_file, roles, col, plain)
     updated = (_update_existing(con, rows, csv_file, roles, col, plain)
                if on_duplicate == "update" else 0)
-    _link_categories(con, rows, category)
+    _link_categories(con, on_duplicate)
     rejects = _rejects(con, rows, csv_file)
     return ImportReport(imported=imported, updated=updated, rejected=len(rejects),
                         encoding=csv_file.encoding, delimiter=csv_file.delimiter,
@@ -298,19 +298,24 @@ def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
 def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[str, str],
                        col: dict[str, str], category: str | None,
                        plain: frozenset[str]) -> list[str]:
-    """_imp_cat(contact_id, name) for accepted rows, and the categories that had to be
-    created."""
+    """_imp_cat(contact_id, known, name): the categories of each accepted record, its cell's
+    and the `category` argument, and the categories that had to be created.
+
+    Each record's names are stripped and deduplicated in its own list (`vip|vip`, or the
+    argument again in the cell): a record is one contact, so its links need no DISTINCT over
+    the whole file, whose hash table of 3.6M links could not spill (a 2.4M-record file ran out
+    of memory under its limit). `known`: the contact existed, so some links may too."""
     cats = col[roles["category"]] if "category" in roles else None
+    cells = f"coalesce(string_split(w.{cats}, ?), [])" if cats else "[]::VARCHAR[]"
     strip = strip_sql("part", plain=cats in plain)
     con.execute(f"""
         CREATE TEMP TABLE _imp_cat AS
-        SELECT contact_id, name FROM (
-            SELECT contact_id, {strip} AS name FROM (
-                SELECT contact_id, unnest(string_split({cats}, ?)) AS part
-                FROM {rows} WHERE status <> 'reject' AND {cats} IS NOT NULL))
-        WHERE name <> ''""" if cats else
-                "CREATE TEMP TABLE _imp_cat (contact_id BIGINT, name VARCHAR)",
-                [CATEGORY_SEPARATOR] if cats else [])
+        SELECT contact_id, status = 'update' AS known,
+               unnest(list_distinct(list_filter(
+                   list_transform(list_concat({cells}, [?::VARCHAR]), lambda part: {strip}),
+                   lambda name: name <> ''))) AS name
+        FROM {rows} w WHERE status <> 'reject'""",
+                [CATEGORY_SEPARATOR, category] if cats else [category])
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
         [category, category]).fetchall()]
@@ -348,18 +353,16 @@ def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFil
         """, params).fetchall()[0][0]
 
 
-def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | None) -> None:
-    """Links by contact id; no constraint dedupes them, so links already stored are skipped."""
-    con.execute(f"""
-        INSERT INTO contact_categories (contact_id, category_id)
-        SELECT DISTINCT x.contact_id, k.id FROM (
-            SELECT contact_id, name FROM _imp_cat
-            UNION ALL
-            SELECT contact_id, ? FROM {rows} WHERE ? IS NOT NULL AND status <> 'reject') x
-        JOIN categories k ON k.name = x.name
-        WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
-                          WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""",
-                [category, category])
+def _link_categories(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
+    """Links by contact id. A new contact has none yet; no constraint dedupes them, so the
+    links an updated contact already has are skipped."""
+    link = ("INSERT INTO contact_categories (contact_id, category_id) SELECT x.contact_id, k.id "
+            "FROM _imp_cat x JOIN categories k ON k.name = x.name ")
+    con.execute(link + "WHERE NOT x.known")
+    if on_duplicate == "update":
+        con.execute(link + """WHERE x.known AND NOT EXISTS (
+            SELECT 1 FROM contact_categories l
+            WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""")
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:
