@@ -32,12 +32,13 @@ _TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
 # DuckDB's memory limit during an import (`memory_limit_for`), spilling to its temp directory
 # beyond: unbounded, it took 3.7 GB for a 500 MB file. The file's size, and at least the floor:
 # the temp tables take about five times the file, so most of them spill, and the whole process
-# stays under 4x a 100 MB file (a 512 MB floor gave 7.3x; 1M rows take ~1.3 s longer at 128
-# MB than at 512: bench/README.md, "Import memory"). And at least MEMORY_PER_RECORD bytes a
-# record: sorting and deleting millions of short records pin that much (a 101 MB file of 7M
-# bare phone numbers ran out of memory at 80 MB, not at 101 MB; 24 bytes leave a margin).
+# stays under 4x a 100 MB file (the 512 MB floor before gave 7.2x; bench/README.md, "Import
+# memory", says what spilling costs). And at least MEMORY_PER_RECORD bytes a record, for the
+# joins and sorts that must hold a little of every record at once: a 101 MB file of 7M bare
+# phone numbers ran out of memory at 80 MB deciding its numbers, and at 160 MB matching them
+# to the 6.5M contacts a first import of it had stored.
 MEMORY_PER_FILE_BYTE = 1.0
-MEMORY_PER_RECORD = 24
+MEMORY_PER_RECORD = 40
 MEMORY_FLOOR = 128 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
