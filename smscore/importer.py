@@ -32,12 +32,13 @@ _TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
 # DuckDB's memory limit during an import (`memory_limit_for`), spilling to its temp directory
 # beyond: unbounded, it took 3.7 GB for a 500 MB file. The file's size, and at least the floor:
 # the temp tables take about five times the file, so most of them spill, and the whole process
-# stays under 4x a 100 MB file (a 512 MB floor gave 7.3x; 1M rows take ~1.3 s longer at 128
-# MB than at 512: bench/README.md, "Import memory"). And at least MEMORY_PER_RECORD bytes a
-# record: sorting and deleting millions of short records pin that much (a 101 MB file of 7M
-# bare phone numbers ran out of memory at 80 MB, not at 101 MB; 24 bytes leave a margin).
+# stays under 4x a 100 MB file (the 512 MB floor before gave 7.2x; bench/README.md, "Import
+# memory", says what spilling costs). And at least MEMORY_PER_RECORD bytes a record, for the
+# joins and sorts that must hold a little of every record at once: a 101 MB file of 7M bare
+# phone numbers ran out of memory at 80 MB deciding its numbers, and at 160 MB matching them
+# to the 6.5M contacts a first import of it had stored.
 MEMORY_PER_FILE_BYTE = 1.0
-MEMORY_PER_RECORD = 24
+MEMORY_PER_RECORD = 40
 MEMORY_FLOOR = 128 * 2**20
 _IMPORTING = threading.Lock()  # one import at a time sets and restores DuckDB's memory limit
 
@@ -177,7 +178,7 @@ def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, s
     imported = _insert_new(con, rows, csv_file, roles, col, plain)
     updated = (_update_existing(con, rows, csv_file, roles, col, plain)
                if on_duplicate == "update" else 0)
-    _link_categories(con, rows, category)
+    _link_categories(con, on_duplicate)
     rejects = _rejects(con, rows, csv_file)
     already = (con.execute(f"SELECT count(*) FROM {rows} WHERE status = 'already'").fetchall()[0][0]
                if on_duplicate == "skip" else 0)
@@ -311,19 +312,34 @@ def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
 def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[str, str],
                        col: dict[str, str], category: str | None,
                        plain: frozenset[str]) -> list[str]:
-    """_imp_cat(contact_id, name) for accepted rows, and the categories that had to be
-    created."""
-    cats = col[roles["category"]] if "category" in roles else None
-    strip = strip_sql("part", plain=cats in plain)
+    """_imp_cat(contact_id, known, name): the categories of each accepted record, its cell's
+    and the `category` argument, and the categories that had to be created.
+
+    A record's names are deduplicated in its own list (`vip|vip`, or the argument again in the
+    cell): a record is one contact, so its links need no DISTINCT over the whole file, whose
+    hash table of 3.6M links could not spill (a 2.4M-record file ran out of memory under its
+    limit). Only a cell of several names, or with the argument, is a list to deduplicate: doing
+    it for every record cost 0.2 s a million. `known`: the contact existed, so may its links."""
+    if "category" in roles:
+        column = col[roles["category"]]
+        cell, trimmed = f"w.{column}", column in plain
+        several = f"strpos({cell}, ?) > 0 OR ?::VARCHAR IS NOT NULL"
+        listed = f"list_concat(coalesce(string_split({cell}, ?), []), [?::VARCHAR])"
+        one = f"[{strip_sql(cell, plain=trimmed)}]"
+        params = [CATEGORY_SEPARATOR, category, CATEGORY_SEPARATOR, category]
+    else:  # the argument's name only (already stripped)
+        several, listed, one = "?::VARCHAR IS NOT NULL", "[?::VARCHAR]", "[]::VARCHAR[]"
+        trimmed, params = True, [category, category]
+    strip = strip_sql("part", plain=trimmed)
     con.execute(f"""
         CREATE TEMP TABLE _imp_cat AS
-        SELECT contact_id, name FROM (
-            SELECT contact_id, {strip} AS name FROM (
-                SELECT contact_id, unnest(string_split({cats}, ?)) AS part
-                FROM {rows} WHERE status IN ('new', 'update') AND {cats} IS NOT NULL))
-        WHERE name <> ''""" if cats else
-                "CREATE TEMP TABLE _imp_cat (contact_id BIGINT, name VARCHAR)",
-                [CATEGORY_SEPARATOR] if cats else [])
+        SELECT contact_id, known, name FROM (
+            SELECT contact_id, status = 'update' AS known,
+                   unnest(CASE WHEN {several}
+                               THEN list_distinct(list_transform({listed}, lambda part: {strip}))
+                               ELSE {one} END) AS name
+            FROM {rows} w WHERE status IN ('new', 'update'))
+        WHERE name <> ''""", params)
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
         [category, category]).fetchall()]
@@ -361,18 +377,16 @@ def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFil
         """, params).fetchall()[0][0]
 
 
-def _link_categories(con: duckdb.DuckDBPyConnection, rows: str, category: str | None) -> None:
-    """Links by contact id; no constraint dedupes them, so links already stored are skipped."""
-    con.execute(f"""
-        INSERT INTO contact_categories (contact_id, category_id)
-        SELECT DISTINCT x.contact_id, k.id FROM (
-            SELECT contact_id, name FROM _imp_cat
-            UNION ALL
-            SELECT contact_id, ? FROM {rows} WHERE ? IS NOT NULL AND status IN ('new', 'update')) x
-        JOIN categories k ON k.name = x.name
-        WHERE NOT EXISTS (SELECT 1 FROM contact_categories l
-                          WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""",
-                [category, category])
+def _link_categories(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
+    """Links by contact id. A new contact has none yet; no constraint dedupes them, so the
+    links an updated contact already has are skipped."""
+    link = ("INSERT INTO contact_categories (contact_id, category_id) SELECT x.contact_id, k.id "
+            "FROM _imp_cat x JOIN categories k ON k.name = x.name ")
+    con.execute(link + "WHERE NOT x.known")
+    if on_duplicate == "update":
+        con.execute(link + """WHERE x.known AND NOT EXISTS (
+            SELECT 1 FROM contact_categories l
+            WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""")
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:

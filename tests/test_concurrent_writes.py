@@ -63,8 +63,15 @@ def test_a_raw_read_then_write_loses_updates_and_the_unit_of_work_does_not(fresh
         n = cur.execute("SELECT n FROM counter WHERE k = 1").fetchall()[0][0]
         cur.execute("UPDATE counter SET n = ? WHERE k = 1", [n + 1])
 
-    raw = [r for _ in range(ROUNDS) for r in at_once(fresh_db, bump, bump)]
-    assert any(isinstance(r, duckdb.TransactionException) for r in raw)
+    first, second = fresh_db.cursor(), fresh_db.cursor()  # two sessions, interleaved by hand
+    for cur in (first, second):
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("SELECT n FROM counter WHERE k = 1").fetchall()
+    first.execute("UPDATE counter SET n = n + 1 WHERE k = 1")
+    with pytest.raises(duckdb.TransactionException, match="Conflict"):
+        second.execute("UPDATE counter SET n = n + 1 WHERE k = 1")
+    first.execute("COMMIT")
+    second.execute("ROLLBACK")
     fresh_db.execute("UPDATE counter SET n = 0")
     for _ in range(ROUNDS):
         no_errors(at_once(fresh_db, *(lambda c: writes.write(c, bump),) * 2))

@@ -159,6 +159,12 @@ def test_categories_and_names_lose_every_whitespace_at_their_ends_as_python_stri
     assert categories_of(fresh_db, "+5511987654322") == ["clientes", "vip"]
 
 
+def test_a_category_named_twice_for_one_contact_is_linked_once(fresh_db) -> None:
+    import_contacts(fresh_db, b"phone,grupo\n+5511987654321,vip| vip |clientes\n", category="vip")
+    assert categories_of(fresh_db, "+5511987654321") == ["clientes", "vip"]
+    assert fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall() == [(2,)]
+
+
 def test_importing_a_file_twice_with_update_does_not_duplicate_category_links(fresh_db) -> None:
     import_contacts(fresh_db, BR_EXCEL, category="campanha")
     before = fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall()[0][0]
