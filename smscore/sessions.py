@@ -111,8 +111,3 @@ def revoke_all(con: duckdb.DuckDBPyConnection, email: str, reason: str,
         "RETURNING id", [now or utcnow(), reason, email]).fetchall())
     return len(rows)
 
-
-def active(con: duckdb.DuckDBPyConnection, email: str) -> int:
-    """How many sessions of `email` have not ended (for tests and the Users table)."""
-    return int(con.execute("SELECT count(*) FROM sessions WHERE email = ? AND ended_at IS NULL",
-                           [email]).fetchall()[0][0])
