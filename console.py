@@ -2,16 +2,16 @@
 
 The entrypoint only registers the pages and draws Home, and (as an `st.App`) adds Twilio's
 webhook routes to the same server. Everything a page needs comes from
-ui.setup.page(), because Streamlit may run a file in pages/ directly, without this one.
+ui.shell.setup.page(), because Streamlit may run a file in pages/ directly, without this one.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from smscore import accounts
-from ui import setup
-from ui.i18n import t
+from smscore.access import accounts
+from ui.shell import setup
+from ui.words.i18n import t
 
 PAGES = ("contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit")
 HIDDEN = ("home",)  # reachable by URL, not listed in the navigation
@@ -52,7 +52,9 @@ def main() -> None:
 if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
     main()
 else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
-    from ui import script_errors, session_routes, webhook_routes
+    from ui.access import session_routes
+    from ui.shell import script_errors
+    from ui.twilio import webhook_routes
 
     app = st.App(__file__, routes=[*webhook_routes.ROUTES, *session_routes.ROUTES],
                  on_script_error=script_errors.on_script_error)

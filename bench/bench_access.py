@@ -18,9 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from smscore import accounts, audit, store  # noqa: E402
-from smscore.accounts import SignInError  # noqa: E402
-from smscore.audit import Actor  # noqa: E402
+from smscore import store  # noqa: E402
+from smscore.access import accounts, audit
+from smscore.access.accounts import SignInError  # noqa: E402
+from smscore.access.audit import Actor  # noqa: E402
 
 ADMIN = Actor("cli:bench", "cli")
 

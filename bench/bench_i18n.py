@@ -20,10 +20,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from smscore import prices, store  # noqa: E402
-from smscore.phones import normalise_reason  # noqa: E402
-from ui import formats, vocab  # noqa: E402
-from ui import tables  # noqa: E402
+from smscore import store  # noqa: E402
+from smscore.cost import prices
+from smscore.contacts.phones import normalise_reason  # noqa: E402
+from ui.words import formats, vocab  # noqa: E402
+from ui.shell import tables  # noqa: E402
 
 ROWS = 1000
 RUNS = 5
@@ -71,7 +72,7 @@ def main() -> None:
     cols = ("unit_min", "unit_max", "price_min", "price_max", "fee_min", "fee_max")
     cases = [
         ("send log, 1,000 rows: copy (floor)", lambda: log.copy()),
-        ("send log, 1,000 rows: ui.tables.shown, pt-BR", lambda: tables.shown(log, "America/Sao_Paulo", "pt-BR")),
+        ("send log, 1,000 rows: ui.shell.tables.shown, pt-BR", lambda: tables.shown(log, "America/Sao_Paulo", "pt-BR")),
         ("1,000 rejection reasons: vocab.reason, pt-BR",
          lambda: [vocab.reason(r, "pt-BR") for r in why]),
         (f"price table, {len(table)} countries x 6 prices: decimal_text + country_name, pt-BR",

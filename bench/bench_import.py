@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_contacts import write_contacts_csv  # noqa: E402
 
 from smscore import store  # noqa: E402
-from smscore.importer import import_contacts  # noqa: E402
+from smscore.contacts.importer import import_contacts  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 NAIVE_ROWS = 100_000

@@ -36,7 +36,7 @@ from gen_contacts import write_contacts_csv  # noqa: E402
 OUT = Path(os.environ.get("BENCH_OUT") or Path(tempfile.gettempdir()) / "smsconsole-bench")
 sys.path.insert(0, str(ROOT))
 
-from smscore.csvlimits import MAX_FILE_BYTES  # noqa: E402
+from smscore.contacts.csvlimits import MAX_FILE_BYTES  # noqa: E402
 
 
 def contacts_file(rows: int) -> Path:

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from smscore import csvsource, importer, phones, store  # noqa: E402
+from smscore import store  # noqa: E402
+from smscore.contacts import csvsource, importer, phones
 
 OUT = ROOT / "bench" / "out"
 DEFAULT_FILES = [OUT / "contacts_1000000.csv", OUT / "contacts_messy_200000.csv"]

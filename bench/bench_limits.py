@@ -20,7 +20,7 @@ if not os.environ.get("PYTHONPATH"):  # else PYTHONPATH's smscore (another check
     sys.path.insert(0, str(ROOT))
 
 from smscore import store  # noqa: E402
-from smscore.quote import Selection, build_quote  # noqa: E402
+from smscore.cost.quote import Selection, build_quote  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PERSONAL = "Olá {name}, a loja de {city} tem 20% de desconto hoje! Responda SAIR para sair."

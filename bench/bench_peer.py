@@ -17,8 +17,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from peer import ACCOUNT_SID, AUTH_TOKEN, FaultProxy, PrismPeer, no_proxy_for_loopback  # noqa: E402
 
-from smscore.credentials import Credentials  # noqa: E402
-from smscore.twilio_gateway import TwilioGateway  # noqa: E402
+from smscore.twilio.credentials import Credentials  # noqa: E402
+from smscore.twilio.live import TwilioGateway  # noqa: E402
 
 
 def rate(gateway: TwilioGateway, n: int, threads: int) -> float:

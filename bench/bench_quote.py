@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smscore import store  # noqa: E402
-from smscore.quote import Selection, build_quote  # noqa: E402
+from smscore.cost.quote import Selection, build_quote  # noqa: E402
 
 DEFAULT_DB = ROOT / "bench" / "out" / "bench_import.duckdb"
 BODIES = {

@@ -15,7 +15,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from smscore.segments import count_segments, segments_of  # noqa: E402
+from smscore.cost.segments import count_segments, segments_of  # noqa: E402
 
 N = 20_000
 NAMES = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fabio", "Gabi", "Hugo", "Iara", "Joana"]

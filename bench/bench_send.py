@@ -33,10 +33,11 @@ from peer import ACCOUNT_SID, FaultProxy, PrismPeer, no_proxy_for_loopback  # no
 from sendkit import make_quote, phones  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
-from smscore import ledger, store  # noqa: E402
-from smscore.credentials import Credentials, Secret  # noqa: E402
-from smscore.sender import run_batch  # noqa: E402
-from smscore.twilio_gateway import RedirectingHttpClient, TwilioGateway  # noqa: E402
+from smscore import store  # noqa: E402
+from smscore.sending import ledger
+from smscore.twilio.credentials import Credentials, Secret  # noqa: E402
+from smscore.sending.sender import run_batch  # noqa: E402
+from smscore.twilio.live import RedirectingHttpClient, TwilioGateway  # noqa: E402
 
 SID = ACCOUNT_SID
 FROM = "+15017122661"

@@ -5,7 +5,7 @@ operators' files write them: E.164, spaced international, 00-prefixed, and (for 
 country) national forms with and without the trunk 0. About 1% are invalid, 2% repeat an earlier
 number, and every row has extra columns (email, city) and a category cell (`a|b` for several).
 `messy=True` writes numbers the way phones, CRMs and spreadsheets export them instead
-(`messy_phone`, shares in MESSY_SHARES); the differential test of smscore.phones uses the same
+(`messy_phone`, shares in MESSY_SHARES); the differential test of smscore.contacts.phones uses the same
 generator.
 """
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import approvals
+from smscore.access import approvals
 from smscore.batchid import short_id
-from ui import auth, formats, jobs, problem_words, setup, vocab
-from ui.i18n import current_language, t, tn
-from ui.untrusted import md
+from ui.access import auth
+from ui.sending import jobs
+from ui.shell import setup
+from ui.words import formats, problem_words, vocab
+from ui.words.i18n import current_language, t, tn
+from ui.shell.untrusted import md
 
 ctx = setup.page("nav.approvals")  # admins only: setup.page refuses every other role
 lang = current_language()

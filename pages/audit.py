@@ -10,9 +10,12 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from smscore import audit, export
-from ui import access_words, auth, formats, setup, vocab
-from ui.i18n import current_language, t, tn
+from smscore import export
+from smscore.access import audit
+from ui.access import auth
+from ui.shell import setup
+from ui.words import access_words, formats, vocab
+from ui.words.i18n import current_language, t, tn
 
 LIMIT = 5000
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import categories_ui, contacts_browse, contacts_import, optouts_ui, setup
-from ui.i18n import t
+from ui.contacts import categories, browse, upload, optouts
+from ui.shell import setup
+from ui.words.i18n import t
 
 ctx = setup.page("nav.contacts")
 st.title(t("contacts.title"))
@@ -14,10 +15,10 @@ tab_import, tab_browse, tab_categories, tab_optout = st.tabs(
     [t("contacts.tab_import"), t("contacts.tab_browse"), t("contacts.tab_categories"),
      t("contacts.tab_optout")])
 with tab_import:
-    contacts_import.show(ctx)
+    upload.show(ctx)
 with tab_browse:
-    contacts_browse.show(ctx)
+    browse.show(ctx)
 with tab_categories:
-    categories_ui.show(ctx)
+    categories.show(ctx)
 with tab_optout:
-    optouts_ui.show(ctx)
+    optouts.show(ctx)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import audit, prices
-from ui import auth, formats, setup, vocab
-from ui.i18n import current_language, t
-from ui.untrusted import md
+from smscore.access import audit
+from smscore.cost import prices
+from ui.access import auth
+from ui.shell import setup
+from ui.words import formats, vocab
+from ui.words.i18n import current_language, t
+from ui.shell.untrusted import md
 
 ctx = setup.page("nav.prices")
 lang = current_language()

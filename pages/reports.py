@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import audit, export, reports, sender
+from smscore import export, reports
+from smscore.access import audit
+from smscore.sending import sender
 from smscore.batchid import short_id
-from ui import auth, formats, inbox, outcomes, setup, vocab
-from ui.i18n import current_language, t, translate
-from ui.outcomes import explained
-from ui.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
+from ui.access import auth
+from ui.sending import outcomes
+from ui.shell import setup
+from ui.twilio import inbox
+from ui.words import formats, vocab
+from ui.words.i18n import current_language, t, translate
+from ui.sending.outcomes import explained
+from ui.shell.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
                        private, shown)
 
 ctx = setup.page("nav.reports")

@@ -1,6 +1,6 @@
 """Send: recipients, compose with a live segment counter, cost per country, balance gate, confirm.
 
-Confirm only freezes the batch in the ledger and starts its background sender (ui.jobs); the
+Confirm only freezes the batch in the ledger and starts its background sender (ui.sending.jobs); the
 page then reads progress from the ledger. So a double click, a rerun, a page switch or a reload
 cannot send twice: the batch id is derived from what is sent, and every row is claimed in the
 ledger before its request. The steps are ui/ pieces: recipients, compose, quote_panel,
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import compose, quote_panel, recipients, send_progress, send_step, setup
-from ui.i18n import t
+from ui.sending import compose, quote_panel, recipients, send_progress, send_step
+from ui.shell import setup
+from ui.words.i18n import t
 
 ctx = setup.page("nav.send")
 st.title(t("send.title"))

@@ -7,14 +7,16 @@ from decimal import Decimal
 import phonenumbers
 import streamlit as st
 
-from smscore import audit
-from smscore.credentials import Credentials
+from smscore.access import audit
+from smscore.twilio.credentials import Credentials
 from zoneinfo import available_timezones
 
-from smscore.settings import LANGUAGES, SENDER_TYPES, update_settings
-from ui import formats, i18n, limits, problem_words, setup, users, vocab
-from ui.i18n import current_language, t
-from ui.untrusted import md
+from smscore.store.settings import LANGUAGES, SENDER_TYPES, update_settings
+from ui.access import limits, users
+from ui.shell import setup
+from ui.words import formats, i18n, problem_words, vocab
+from ui.words.i18n import current_language, t
+from ui.shell.untrusted import md
 
 ctx = setup.page("nav.settings")
 lang = current_language()

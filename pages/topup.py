@@ -7,8 +7,9 @@ import json
 import streamlit as st
 
 from smscore import store
-from ui import formats, setup
-from ui.i18n import current_language, t
+from ui.shell import setup
+from ui.words import formats
+from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.topup")
 lang = current_language()

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Fold strings still written as `_STRINGS = {key: (English, Portuguese)}` into the catalogs.
 
-Branches started before the gettext catalogs add their strings to ui/i18n.py's `_STRINGS`
+Branches started before the gettext catalogs add their strings to ui/words/i18n.py's `_STRINGS`
 dict. After merging such a branch, run (from the repository root):
 
-    python3 scripts/i18n_merge_dict.py                 # ui/i18n.py's _STRINGS
+    python3 scripts/i18n_merge_dict.py                 # ui/words/i18n.py's _STRINGS
     python3 scripts/i18n_merge_dict.py old_i18n.py     # any file with a _STRINGS dict
 
 Each key missing from locale/*/LC_MESSAGES/messages.po is added to the English and the
 Portuguese catalogs, and the .mo files are recompiled. A key the catalogs already hold is left
-as it is (listed, with --replace to overwrite it). When the file is ui/i18n.py itself, its
+as it is (listed, with --replace to overwrite it). When the file is ui/words/i18n.py itself, its
 `_STRINGS` literal is emptied afterwards, so the strings live in one place. See docs/i18n.md.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ui import catalogs  # noqa: E402 - after the path fix above
+from ui.words import catalogs  # noqa: E402 - after the path fix above
 
 I18N = ROOT / "ui" / "i18n.py"
 _EMPTY = "_STRINGS: dict[str, tuple[str, str]] = {}\n"

@@ -15,7 +15,7 @@ def workspace(path: str | os.PathLike[str] | None = None, *,
               wait: float | None = None) -> NotebookWorkspace:
     """Open a workspace for a notebook: `with smscore.workspace(path) as ws: ws.cost_report()`.
 
-    Imported lazily so `import smscore.phones` stays as light as it was.
+    Imported lazily so `import smscore.contacts.phones` stays as light as it was.
     """
     from smscore.notebook import workspace as open_workspace
 

@@ -1,6 +1,6 @@
 """One name for a batch: the short id every surface shows, and the lookup that accepts it.
 
-A batch id is `b-` and 24 hex digits (smscore.ledger.batch_key), too long to read aloud or to
+A batch id is `b-` and 24 hex digits (smscore.sending.ledger.batch_key), too long to read aloud or to
 fit a table, so the console, the CLI listing, the notebook and the CSVs show its first
 SHORT_ID characters (`b-fc845dcb42`). Whatever a person copies from one surface must work in
 another, so every command and notebook call that takes a batch id resolves it here: the full

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from smscore import prices, store
+from smscore import store
+from smscore.cost import prices
 from smscore.money import decimal_str, format_money
-from smscore.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
-from smscore.quote import Quote, Selection, build_quote
-from smscore.segments import check_body, count_segments, gsm_suggestion
+from smscore.sending.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
+from smscore.cost.quote import Quote, Selection, build_quote
+from smscore.cost.segments import check_body, count_segments, gsm_suggestion
 
 if TYPE_CHECKING:
-    from smscore.audit import Actor
+    from smscore.access.audit import Actor
 
 Runner = Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {}
@@ -63,14 +64,14 @@ def _configure_import(p: argparse.ArgumentParser) -> None:
 
 @command("import", "import contacts from a CSV file", _configure_import)
 def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.importer import import_contacts
+    from smscore.contacts.importer import import_contacts
 
     mapping = _parse_mapping(args.map)
     report = import_contacts(con, Path(args.file), default_country=args.default_country.upper(),
                              category=args.category, mapping=mapping or None,
                              on_duplicate="update" if args.update else "skip")
-    from smscore.audit import Actor, record
-    from smscore.writes import write
+    from smscore.access.audit import Actor, record
+    from smscore.store.writes import write
 
     # The trail holds the counts printed here and shown on the Contacts page, by the same names.
     write(con, lambda cur: record(cur, Actor.cli(), "import", Path(args.file).name,
@@ -130,7 +131,7 @@ def quote_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
                     prefix: str = "", only_to: frozenset[str] | None = None) -> Quote:
     """Build the quote the arguments describe (shared by `quote` and `send`)."""
     if getattr(args, "trial", False):
-        from smscore.balance import TRIAL_PREFIX
+        from smscore.twilio.balance import TRIAL_PREFIX
         prefix = TRIAL_PREFIX
     return build_quote(con, args.body, selection_from_args(args),
                        smart_encoding=args.smart_encoding, prefix=prefix,
@@ -244,7 +245,7 @@ def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             raise CliError("refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
                            "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list")
         prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
-        from smscore.audit import Actor, record
+        from smscore.access.audit import Actor, record
         record(con, Actor.cli(), "prices.refresh", args.country)
     plist = prices.current_list(con)
     table = prices.price_table(con, args.country, args.sender_type)
@@ -338,10 +339,10 @@ def _configure_balance(p: argparse.ArgumentParser) -> None:
 def run_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     import os
 
-    from smscore.balance import balance_report
-    from smscore.gateway import open_gateway as open_account
+    from smscore.twilio.balance import balance_report
+    from smscore.twilio.connect import open_gateway as open_account
     from smscore.money import to_decimal
-    from smscore.settings import load_settings
+    from smscore.store.settings import load_settings
 
     threshold = (to_decimal(args.threshold) if args.threshold
                  else load_settings(con).low_balance_threshold)
@@ -397,8 +398,8 @@ def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, se
     """The gateway (live with credentials in the environment, else the sandbox) and its sender."""
     import os
 
-    from smscore import gateway as gateways
-    from smscore.sandbox import SANDBOX_SENDER
+    from smscore.twilio import connect as gateways
+    from smscore.twilio.sandbox import SANDBOX_SENDER
 
     chosen = gateways.open_gateway(con, os.environ)
     sender = getattr(getattr(chosen, "credentials", None), "sender", None)
@@ -424,7 +425,7 @@ def _confirmer(ws: store.Workspace, args: argparse.Namespace, example: str) -> A
 
 
 def _sign_in_to_send(con: duckdb.DuckDBPyConnection, email: str, password: str) -> Actor:
-    from smscore import accounts
+    from smscore.access import accounts
 
     try:
         return accounts.sign_in_to(con, email, password, "send", action="batch.confirm",
@@ -443,7 +444,7 @@ def _price(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
     account = gateway.account()
     verified = None
     if account.is_trial:
-        from smscore.balance import TRIAL_PREFIX
+        from smscore.twilio.balance import TRIAL_PREFIX
         verified = gateway.verified_numbers()
         print(f"trial account: Twilio adds {TRIAL_PREFIX.strip()!r} to every message (counted) "
               f"and sends only to its {len(verified)} verified number(s)")
@@ -460,7 +461,7 @@ def _price(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
 def _with_hours(quote: Quote, hours: str, days: str, sender: str) -> Quote:
     """The quote timed by sending hours, saying how many go now and when the rest go."""
     from smscore.clock import utcnow
-    from smscore.sendhours import parse_window, with_hours
+    from smscore.sending.sendhours import parse_window, with_hours
 
     window = parse_window(hours, days)
     timed, result = with_hours(quote, window, utcnow())
@@ -475,7 +476,7 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
     """The --send-at time, checked against Twilio's scheduling rules."""
     from datetime import datetime, timezone
 
-    from smscore.schedule import check
+    from smscore.sending.schedule import check
 
     try:
         moment = datetime.fromisoformat(text)
@@ -491,8 +492,8 @@ def _gate(quote: Quote, gateway: object, con: duckdb.DuckDBPyConnection,
           actor: Actor) -> int | None:
     """Show the quote, the balance and the spending limits; refuse what cannot go: too long,
     nobody, or a short balance (a limit refuses at the confirmation, where it is recorded)."""
-    from smscore import approvals
-    from smscore.balance import check_balance
+    from smscore.access import approvals
+    from smscore.twilio.balance import check_balance
     from smscore.money import Money
 
     print_quote(quote)
@@ -534,7 +535,8 @@ def limits_text(verdict: object) -> str:
 def _confirm_and_send(ws: store.Workspace, quote: Quote, sender: str, mode: str,
                       args: argparse.Namespace, actor: Actor) -> int:
     """Confirm (outside any unit of work), freeze, hold for approval if needed, and send."""
-    from smscore import accounts, approvals, audit, ledger
+    from smscore.access import accounts, approvals, audit
+    from smscore.sending import ledger
     from smscore.batchid import short_id
     from smscore.money import Money
 
@@ -578,7 +580,7 @@ def _configure_send_again(p: argparse.ArgumentParser) -> None:
                        "(never opt-outs or permanent failures), priced and confirmed",
          _configure_send_again)
 def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore import ledger, resend
+    from smscore.sending import ledger, resend
 
     with ws.unit() as con:  # a wrong id or nothing to send again costs no password
         batch_id = _batch_id(con, args.batch)
@@ -601,15 +603,15 @@ def _gateway_for(ws: store.Workspace) -> object:
     """The gateway for a send or a poll: a sandbox borrows the workspace per request."""
     import os
 
-    from smscore import gateway as gateways
+    from smscore.twilio import connect as gateways
 
     return gateways.open_gateway(ws, os.environ)
 
 
 def _send_batch(ws: store.Workspace, gateway: object, batch_id: str,
                 args: argparse.Namespace) -> int:
-    from smscore import ledger
-    from smscore.sender import run_batch
+    from smscore.sending import ledger
+    from smscore.sending.sender import run_batch
 
     # A damaged batch raises ledger.DamagedBatch here: one sentence saying how to repair it.
     progress = run_batch(ws, gateway, batch_id, concurrency=args.concurrency,
@@ -652,8 +654,8 @@ def _coloured(result: Outcome) -> str:
 
 def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """The commonest failure causes, each with Twilio's meaning and what to do."""
-    from smscore.errors import explain
-    from smscore.outcome import top_reasons
+    from smscore.twilio.errors import explain
+    from smscore.sending.outcome import top_reasons
 
     for reason in top_reasons(con, batch_id):
         print(f"  {reason.count} failed: {explain(reason.code, 'en', reason.message).line()}")
@@ -661,8 +663,8 @@ def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
 
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
     """Re-check the balance after every batch: it drains as Twilio prices what went out."""
-    from smscore.balance import low_balance_notice
-    from smscore.settings import load_settings
+    from smscore.twilio.balance import low_balance_notice
+    from smscore.store.settings import load_settings
 
     try:
         notice = low_balance_notice(gateway.balance(), load_settings(con).low_balance_threshold)
@@ -698,7 +700,7 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
 
 def _print_batch_notices(frame: pd.DataFrame) -> None:
     """Below the table, what to do about damaged batches and unknown outcomes, one line each."""
-    from smscore.ledger import DAMAGED
+    from smscore.sending.ledger import DAMAGED
     from smscore.reports import unknown_notice
 
     for r in frame.itertuples():
@@ -730,8 +732,8 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
 
 @command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
 def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore.audit import Actor, record
-    from smscore.writes import write
+    from smscore.access.audit import Actor, record
+    from smscore.store.writes import write
 
     with ws.unit() as con:
         batch_id = _batch_id(con, args.batch)
@@ -746,9 +748,9 @@ LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", 
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", _configure_batch_id)
 def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.sender import reconcile
+    from smscore.sending.sender import reconcile
 
-    from smscore.ledger import utcnow
+    from smscore.sending.ledger import utcnow
 
     batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
@@ -767,7 +769,7 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 @command("cancel", "cancel a scheduled batch: its messages still scheduled at Twilio and any "
                    "not yet sent", _configure_batch_id)
 def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.schedule import cancel_batch
+    from smscore.sending.schedule import cancel_batch
 
     batch_id = _batch_id(con, args.batch)
     gateway, _ = open_gateway(con)
@@ -783,7 +785,7 @@ def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 @command("poll", "fetch delivery statuses and actual prices of a batch", _configure_batch_id)
 def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore.sender import poll_statuses
+    from smscore.sending.sender import poll_statuses
 
     with ws.unit() as con:
         batch_id = _batch_id(con, args.batch)
@@ -840,7 +842,7 @@ def _configure_approve(p: argparse.ArgumentParser) -> None:
 @command("approve", "approve a batch awaiting approval as a second admin (--as), then send it",
          _configure_approve)
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore import approvals
+    from smscore.access import approvals
     from smscore.batchid import short_id
 
     batch_id, actor = _decider(ws, args, "approve")
@@ -861,7 +863,7 @@ def _configure_reject(p: argparse.ArgumentParser) -> None:
 @command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)",
          _configure_reject)
 def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
-    from smscore import approvals
+    from smscore.access import approvals
     from smscore.batchid import short_id
 
     batch_id, actor = _decider(ws, args, "reject")
@@ -873,7 +875,7 @@ def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tuple[str, Actor]:
     """The batch and the admin who decides on it."""
-    from smscore import approvals
+    from smscore.access import approvals
 
     with ws.unit() as con:
         batch_id = _batch_id(con, args.batch)
@@ -901,8 +903,8 @@ def _acting(ws: store.Workspace, email: str | None, who: str, example: str,
     The password is asked outside any unit of work, so nobody waits while it is typed.
     `who` and `example` complete the refusal when --as is missing.
     """
-    from smscore import accounts
-    from smscore.audit import Actor
+    from smscore.access import accounts
+    from smscore.access.audit import Actor
 
     with ws.unit() as con:
         with_accounts = accounts.any_accounts(con)
@@ -922,7 +924,7 @@ def _acting(ws: store.Workspace, email: str | None, who: str, example: str,
 # --- user -------------------------------------------------------------------------------------
 
 def _configure_user(p: argparse.ArgumentParser) -> None:
-    from smscore.accounts import ROLES
+    from smscore.access.accounts import ROLES
 
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="create a local account (asks for the password, or reads "
@@ -966,8 +968,8 @@ def ask_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin 
 @command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
 def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
     """Passwords are asked outside any unit of work: the console must not wait on the typing."""
-    from smscore import accounts
-    from smscore.audit import Actor
+    from smscore.access import accounts
+    from smscore.access.audit import Actor
 
     actor = Actor.cli()
     action = args.user_command

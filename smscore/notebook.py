@@ -23,7 +23,7 @@ import pandas as pd
 
 from smscore import reports, store
 from smscore.batchid import resolve_batch_id
-from smscore.quote import Quote, Selection, build_quote
+from smscore.cost.quote import Quote, Selection, build_quote
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ class NotebookWorkspace:
         return self.run(work)
 
     def quote(self, body: str, categories: Sequence[str] = (), **options: object) -> Quote:
-        """Price `body` for everyone, or for `categories`; options as smscore.quote.build_quote."""
+        """Price `body` for everyone, or for `categories`; options as smscore.cost.quote.build_quote."""
         selection = (Selection(categories=tuple(categories)) if categories
                      else Selection(everyone=True))
         return self.run(

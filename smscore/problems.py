@@ -4,7 +4,7 @@ The CLI and the notebook print the English sentence, as smscore always worded it
 words the same problem in the operator's language from the code (`problem.<code>` in its
 catalogs) and writes the parameters (money, counts, times) the language's way, so no sentence is
 recognised by its English shape. Batch statuses store the code and the parameters as JSON next
-to the English text (smscore.ledger.set_status); rows written before codes existed keep only
+to the English text (smscore.sending.ledger.set_status); rows written before codes existed keep only
 their text, which still reads.
 
 `MESSAGES` is the registry: every code the core can emit, with its English template. Parameter
@@ -29,7 +29,7 @@ from smscore.money import Money
 Param = str | int | Decimal | Money | datetime | time  # a time of day: UTC, from old rows
 
 MESSAGES: dict[str, str] = {
-    # the body (smscore.segments, smscore.quote)
+    # the body (smscore.cost.segments, smscore.cost.quote)
     "body.nul": "the message contains a NUL character (character {position}); remove it",
     "body.surrogate": ("the message contains an unpaired surrogate {char} (character {position}),"
                        " half of an emoji or symbol; retype that character"),
@@ -38,18 +38,18 @@ MESSAGES: dict[str, str] = {
     "quote.no_category": "no category named {name!r}",
     "quote.no_recipients": "choose recipients: everyone, one or more categories, or contacts",
     "quote.mixed_currencies": "the price list mixes currencies {currencies}",
-    # scheduling (smscore.schedule)
+    # scheduling (smscore.sending.schedule)
     "schedule.needs_service": ("scheduling needs a Messaging Service as the sender (MG…, Twilio "
                                "error 35118); got {sender!r}"),
     "schedule.too_soon": ("the send time must be more than 5 minutes ahead; got "
                           "{at:%Y-%m-%d %H:%M} UTC, now is {now:%H:%M} UTC"),
     "schedule.too_far": "the send time must be at most 35 days ahead; got {at:%Y-%m-%d %H:%M} UTC",
-    # sending hours (smscore.sendhours)
+    # sending hours (smscore.sending.sendhours)
     "hours.start_after_end": "sending hours must start before they end; got {start}-{end}",
     "hours.bad_days": "sending days must be some of Monday..Sunday; got {days}",
     "hours.bad_window": "sending hours look like 09:00-20:00; got {got!r}",
     "hours.bad_day_names": "days look like mon-fri or mon,wed,sat; got {got!r}",
-    # settings (smscore.settings)
+    # settings (smscore.store.settings)
     "settings.negative_threshold": "the low-balance threshold cannot be negative; got {got}",
     "settings.negative_reserve": "the balance reserve cannot be negative; got {got}",
     "settings.bad_country": "default country must be an ISO 3166 code like BR; got {got!r}",
@@ -60,7 +60,7 @@ MESSAGES: dict[str, str] = {
     "settings.bad_zone": "time zone must be an IANA name like America/Sao_Paulo; got {got!r}",
     "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; "
                             "got {got!r}"),
-    # spending limits and approvals (smscore.approvals)
+    # spending limits and approvals (smscore.access.approvals)
     "limits.negative": "the {which} limit cannot be negative; got {got}",
     "limits.other_currency": ("spending limits are in {limits}; this batch is priced in {batch}, "
                               "so it cannot be checked; ask an admin"),
@@ -76,7 +76,7 @@ MESSAGES: dict[str, str] = {
     "approvals.held": "maximum cost over the approval threshold",
     "approvals.rejected_by": "rejected by {who}",
     "approvals.rejected_by_because": "rejected by {who}: {why}",
-    # the balance gate (smscore.balance)
+    # the balance gate (smscore.twilio.balance)
     "balance.reserve_currency": ("The reserve is in {reserve} but the quote is in {quote}; set "
                                  "the reserve in {quote}."),
     "balance.none": ("This account reports no balance (Twilio subaccounts have none of their "
@@ -94,7 +94,7 @@ MESSAGES: dict[str, str] = {
                                    "the messages + {reserve} reserve) this batch may cost: "
                                    "{shortfall} more is needed. Top up, or send to fewer "
                                    "recipients."),
-    # why a batch stopped or waits (smscore.sender, written to batches.status_reason)
+    # why a batch stopped or waits (smscore.sending.sender, written to batches.status_reason)
     "batch.stopped_by_operator": "stopped by the operator",
     "batch.not_started": "not started",
     "batch.credentials_refused": "Twilio refused the credentials: {error}",

@@ -16,8 +16,8 @@ import pandas as pd
 
 from smscore.batchid import short_id
 from smscore.clock import utcnow
-from smscore.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
-from smscore.outcome import judge
+from smscore.sending.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
+from smscore.sending.outcome import judge
 from smscore.store import query_df
 
 GROUPINGS = ("batch", "country", "category", "day", "operator")
@@ -45,7 +45,7 @@ _KEYS = {
     "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
     "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
     "day": ("CAST(coalesce(m.sent_at, b.created_at) AS DATE) AS day", "1", "day"),
-    # who confirmed the batch (smscore.audit.confirm_batch); batches from before schema 4 have none
+    # who confirmed the batch (smscore.access.audit.confirm_batch); batches from before schema 4 have none
     "operator": ("coalesce(b.confirmed_by, '(unknown)') AS operator", "1",
                  "estimate_max DESC, operator"),
 }
@@ -88,7 +88,7 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
     Twilio must be asked about (reconcile), which it can be from `reconcile_from` on, except the
     `undecided` ones it could not tell apart from other messages; `priced`
     those whose actual price is in; `undelivered` those Twilio accepted and later reported failed
-    or undelivered; `outcome` what the operator got (smscore.outcome), the word every surface
+    or undelivered; `outcome` what the operator got (smscore.sending.outcome), the word every surface
     shows; `short_id` the id as people see it (smscore.batchid). A batch whose rows do not add
     up to its recipients shows status `damaged` with what to do in `status_reason`, whatever its
     stored status says.

@@ -73,7 +73,7 @@ def fault_proxy(_fault_proxy):
 def peer_credentials():
     from peer import ACCOUNT_SID, AUTH_TOKEN
 
-    from smscore.credentials import Credentials
+    from smscore.twilio.credentials import Credentials
 
     return Credentials.from_mapping({"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -83,7 +83,7 @@ def peer_credentials():
 @pytest.fixture
 def peer_gateway(fault_proxy, peer_credentials):
     """A real TwilioGateway (official SDK) pointed at the fault proxy; 1 s timeout."""
-    from smscore.twilio_gateway import TwilioGateway
+    from smscore.twilio.live import TwilioGateway
 
     return TwilioGateway(peer_credentials, api_url=fault_proxy.url, pricing_url=fault_proxy.url,
                          timeout=1.0)
@@ -92,6 +92,6 @@ def peer_gateway(fault_proxy, peer_credentials):
 @pytest.fixture
 def sandbox(fresh_db):
     """The sandbox account in a fresh database file (starts at USD 20.00)."""
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     return SandboxGateway(fresh_db)

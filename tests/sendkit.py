@@ -17,9 +17,9 @@ from decimal import Decimal
 import pandas as pd
 import pyarrow as pa
 
-from smscore.gateway import Account, GatewayError, MessageResult
+from smscore.twilio.gateway import Account, GatewayError, MessageResult
 from smscore.money import Money
-from smscore.quote import Quote, Selection
+from smscore.cost.quote import Quote, Selection
 
 SENDER = "+447700900001"  # a UK long code: 10 segments/s by default
 
@@ -30,7 +30,7 @@ def phones(n: int, start: int = 0) -> list[str]:
 
 def make_quote(numbers: list[str], body: str = "Hello from the test", *, segments: int = 1,
                price: str = "0.0400", currency: str = "USD") -> Quote:
-    """A quote as smscore.quote builds it, for recipients that need no contacts table."""
+    """A quote as smscore.cost.quote builds it, for recipients that need no contacts table."""
     unit = Decimal(price)
     n = len(numbers)
     money = pd.ArrowDtype(pa.decimal128(18, 6))

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from smscore import accounts, store
-from smscore.audit import Actor
+from smscore import store
+from smscore.access import accounts
+from smscore.access.audit import Actor
 
 PASSWORD = "test password 1"
 

@@ -6,6 +6,7 @@ form (sign_in), so the Argon2id check, the session and the audit rows are the re
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from signin import PASSWORD, add_account, sign_in
-from smscore import accounts
+from smscore.access import accounts
 from test_pages import (  # noqa: F401 - fixtures
     PAGES, _apptest_config, app, compose, db, ok, set_sandbox_balance, texts)
 
@@ -222,7 +223,7 @@ def test_operator_send_records_who_confirmed_it_and_reports_group_by_operator(db
     at = compose(ok(at))
     at.button(key="send_open").click().run()
     at.button(key="send_confirm").click().run()
-    from ui import jobs
+    from ui.sending import jobs
 
     assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
     assert rows(db, "SELECT confirmed_by FROM batches") == [("op@example.com",)]
@@ -263,11 +264,12 @@ def test_admin_adds_a_user_in_settings(db):
 def set_limits(db: Path, **kw: str) -> None:
     from decimal import Decimal
 
-    from smscore import approvals, store
+    from smscore import store
+    from smscore.access import approvals
 
     con = store.connect(db)
     approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
-                          __import__("smscore.audit").audit.Actor.cli())
+                          importlib.import_module("smscore.access.audit").Actor.cli())
     con.close()
 
 
@@ -287,7 +289,7 @@ def composed(db: Path, email: str, role: str) -> AppTest:
 
 
 def unescaped(at: AppTest) -> str:
-    """The page's text without ui.untrusted.md's escapes (and the joiner it puts after an @)."""
+    """The page's text without ui.shell.untrusted.md's escapes (and the joiner it puts after an @)."""
     return texts(at).replace("\\", "").replace("\u2060", "")
 
 
@@ -315,7 +317,7 @@ def test_operator_sees_what_they_confirmed_today_against_the_per_day_limit(db):
         unescaped(at))
     at.button(key="send_open").click().run()
     at.button(key="send_confirm").click().run()
-    from ui import jobs
+    from ui.sending import jobs
 
     assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
     at = compose(ok(at.run()), "Oi {name}, de novo!")
@@ -393,7 +395,7 @@ def test_costly_batch_waits_for_a_different_admin(db):
     second.switch_page("pages/approvals.py").run()
     assert "Olá {name}, promoção de verão!" in [t.value for t in second.text]
     second.button(key=f"approve_{batch[0][0]}").click().run()
-    from ui import jobs
+    from ui.sending import jobs
 
     assert jobs.wait(batch[0][0], timeout=30)
     assert rows(db, "SELECT count(*) FROM messages WHERE state = 'sent'") == [(3,)]
@@ -465,7 +467,7 @@ def test_a_lowered_role_greys_out_the_buttons_on_the_next_run(db):
 
 def test_sign_in_screen_speaks_the_workspace_language(db):
     from smscore import store
-    from smscore.settings import update_settings
+    from smscore.store.settings import update_settings
 
     con = store.connect(db)
     update_settings(con, language="pt-BR")
@@ -499,7 +501,7 @@ def test_an_error_escaping_a_page_is_one_sentence_with_a_reference_not_a_traceba
     def failing_page() -> None:
         import duckdb
 
-        from ui import script_errors
+        from ui.shell import script_errors
 
         try:
             raise duckdb.TransactionException("TransactionContext Error: Conflict on update!")

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from smscore import accounts, approvals, store
-from smscore.audit import Actor
+from smscore import store
+from smscore.access import accounts, approvals
+from smscore.access.audit import Actor
 from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
-from ui import access_words
+from ui.words import access_words
 
 
 def saved_limits(db) -> approvals.Limits:
@@ -89,7 +90,7 @@ def test_approvals_page_in_portuguese_when_nothing_waits(pt):
 
 
 def real_refusals(tmp_path) -> list[str]:
-    """What smscore.accounts and smscore.approvals really say, raised by the real calls."""
+    """What smscore.access.accounts and smscore.access.approvals really say, raised by the real calls."""
     con = store.connect(tmp_path / "refusals.duckdb")
     cli = Actor.cli()
     accounts.add_user(con, "ana@example.com", "viewer", "a fine password", cli)

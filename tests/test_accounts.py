@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from smscore import accounts, audit
-from smscore.accounts import AccessDenied, Principal, SignInError
-from smscore.audit import Actor
+from smscore.access import accounts, audit
+from smscore.access.accounts import AccessDenied, Principal, SignInError
+from smscore.access.audit import Actor
 from smscore.clock import utcnow
 
 ADMIN = Actor("cli:test", "cli")

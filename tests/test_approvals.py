@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 
 from sendkit import SENDER, LedgerTwilio, make_quote, no_retry_sleep, phones
-from smscore import approvals, audit, ledger
-from smscore.approvals import ApprovalError, LimitExceeded, Limits
-from smscore.audit import Actor
+from smscore.access import approvals, audit
+from smscore.sending import ledger
+from smscore.access.approvals import ApprovalError, LimitExceeded, Limits
+from smscore.access.audit import Actor
 from smscore.money import Money
-from smscore.sender import run_batch
+from smscore.sending.sender import run_batch
 
 ADMIN = Actor("admin@example.com", "console")
 OTHER = Actor("boss@example.com", "console")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from smscore import audit
-from smscore.audit import Actor
+from smscore.access import audit
+from smscore.access.audit import Actor
 from smscore.export import csv_bytes
 
 ANA = Actor("ana@example.com", "console")

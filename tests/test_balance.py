@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from smscore import cli
-from smscore.balance import (
+from smscore.twilio.balance import (
     TRIAL_PREFIX,
     BalanceRefused,
     BalanceShort,

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 import smscore
-from smscore import approvals, export, outcome, reports, store
-from smscore.audit import Actor
+from smscore import export, reports, store
+from smscore.access import approvals
+from smscore.sending import outcome
+from smscore.access.audit import Actor
 from smscore.batchid import BatchIdError, resolve_batch_id, short_id
 from smscore.cli import main
 from test_cli_approvals import held_batch

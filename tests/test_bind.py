@@ -14,7 +14,7 @@ import pytest
 
 from browser import ROOT, streamlit_server
 from smscore import store
-from smscore.importer import import_contacts
+from smscore.contacts.importer import import_contacts
 from wsclient import socket
 
 CONTACTS = "name,phone\nMary Smith,+44 7400 123456\nBob Jones,+1 202 555 0123\n"

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from browser import (
     CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
 )
@@ -52,11 +52,11 @@ def prepare(db: Path, *, csv: str | None = FIVE, balance: str | None = None,
     """Shape the database before the server starts: the server holds the file's lock."""
     con = store.connect(db)
     if csv is not None:
-        from smscore.importer import import_contacts
+        from smscore.contacts.importer import import_contacts
 
         import_contacts(con, csv.encode(), default_country="BR")
     if balance is not None:
-        from smscore.sandbox import SandboxGateway
+        from smscore.twilio.sandbox import SandboxGateway
 
         SandboxGateway(con).set_balance(Decimal(balance))
     update_settings(con, send_rate=Decimal(rate))

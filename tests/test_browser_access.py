@@ -16,7 +16,7 @@ from browser import (
     CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
 )
 from signin import PASSWORD, add_account
-from smscore import accounts
+from smscore.access import accounts
 from test_browser import FIVE, PAGE_URLS, prepare
 
 pytestmark = pytest.mark.browser
@@ -112,8 +112,9 @@ def test_sign_out_ends_the_session(page, team_db, tmp_path):
 def limits(db: Path, **kw: str) -> None:
     from decimal import Decimal
 
-    from smscore import approvals, store
-    from smscore.audit import Actor
+    from smscore import store
+    from smscore.access import approvals
+    from smscore.access.audit import Actor
 
     con = store.connect(db)
     approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),

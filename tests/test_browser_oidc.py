@@ -22,8 +22,9 @@ from playwright.sync_api import Page, expect
 
 from browser import (CHROMIUM, LAUNCH_ARGS, button, free_port, nav_link, open_page,
                      streamlit_server, wait_for_run)
-from smscore import accounts, store
-from smscore.audit import Actor
+from smscore import store
+from smscore.access import accounts
+from smscore.access.audit import Actor
 
 pytestmark = pytest.mark.browser
 

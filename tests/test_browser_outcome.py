@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 import smscore
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from browser import button, nav_link, screenshot, streamlit_server, wait_for_run
 from test_browser import (  # noqa: F401 - the Chromium launch fixtures
     browser_context_args, browser_type_launch_args, compose, open_via_nav, prepare,

@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 
 from browser import button, nav_link, open_page, screenshot, streamlit_server, wait_for_run
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from test_layout_widths import _CUT_METRICS
 from test_browser import FIVE, browser_context_args, browser_type_launch_args, compose, prepare  # noqa: F401
-from ui import catalogs
+from ui.words import catalogs
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +94,7 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
         expect(page.get_by_text("Custo até agora").first).to_be_visible()
         assert page.evaluate(_CUT_METRICS) == []  # "Custo até agora" in full at 1366 px
         seen["sending"] = english_on(page, words)
-        # Then the batch is a note at the top of a clean page (ui.last_batch).
+        # Then the batch is a note at the top of a clean page (ui.sending.last_batch).
         expect(page.get_by_text("Enviado: as 5 mensagens saíram.").first).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Último lote:").first).to_be_in_viewport()
         seen["sent"] = english_on(page, words)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from browser import nav_link, no_error, open_page, streamlit_server, wait_for_run
 from signin import PASSWORD
-from smscore import accounts, sessions
+from smscore.access import accounts, sessions
 from test_browser_access import audit_rows, browser_type_launch_args, sign_in, team_db  # noqa: F401
 
 pytestmark = pytest.mark.browser

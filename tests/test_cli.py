@@ -143,8 +143,9 @@ def test_approve_from_the_cli_sends_a_held_batch_and_records_the_os_user(db_path
     from decimal import Decimal
 
     from sendkit import SENDER, make_quote, phones
-    from smscore import approvals, audit, ledger
-    from smscore.audit import Actor
+    from smscore.access import approvals, audit
+    from smscore.sending import ledger
+    from smscore.access.audit import Actor
 
     con = store.connect(db_path)
     approvals.save_limits(con, approvals.Limits(approval_over=Decimal("0.10")), Actor.cli())
@@ -164,7 +165,7 @@ def test_approve_from_the_cli_sends_a_held_batch_and_records_the_os_user(db_path
 
 def test_reject_of_a_batch_not_awaiting_approval_is_one_sentence(db_path, capsys):
     from sendkit import SENDER, make_quote, phones
-    from smscore import ledger
+    from smscore.sending import ledger
 
     con = store.connect(db_path)
     batch = ledger.freeze_batch(con, make_quote(phones(2)), sender=SENDER, mode="sandbox")
@@ -177,8 +178,8 @@ def test_reject_of_a_batch_not_awaiting_approval_is_one_sentence(db_path, capsys
 @pytest.mark.parametrize("action", [["set-role", "boss@example.com", "operator"],
                                     ["disable", "boss@example.com"]])
 def test_user_commands_refuse_to_remove_the_last_admin(db_path, capsys, action):
-    from smscore import accounts
-    from smscore.audit import Actor
+    from smscore.access import accounts
+    from smscore.access.audit import Actor
 
     con = store.connect(db_path)
     accounts.add_user(con, "boss@example.com", "admin", "correct horse", Actor("cli:t", "cli"))
@@ -196,8 +197,8 @@ def test_user_commands_refuse_to_remove_the_last_admin(db_path, capsys, action):
 # -- spending limits: said with the quote, refused (and recorded) before the question -------------
 
 def _limits(db_path, **kw: str) -> None:
-    from smscore import approvals
-    from smscore.audit import Actor
+    from smscore.access import approvals
+    from smscore.access.audit import Actor
 
     con = store.connect(db_path)
     approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),

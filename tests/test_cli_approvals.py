@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from sendkit import SENDER, make_quote, phones
-from smscore import accounts, approvals, audit, ledger, store
-from smscore.audit import Actor
+from smscore import store
+from smscore.access import accounts, approvals, audit
+from smscore.sending import ledger
+from smscore.access.audit import Actor
 from smscore.cli import main
 from smscore.money import Money
 

@@ -6,7 +6,7 @@ import pytest
 
 from smscore import store
 from smscore.cli import main
-from smscore.importer import import_contacts
+from smscore.contacts.importer import import_contacts
 
 CSV = (b"name,phone\n"
        b"Invalid,+15005550001\n"

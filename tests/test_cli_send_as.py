@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from smscore import accounts, approvals, store
-from smscore.audit import Actor
+from smscore import store
+from smscore.access import accounts, approvals
+from smscore.access.audit import Actor
 from smscore.cli import main
-from smscore.importer import import_contacts
-from smscore.quote import Selection, build_quote
+from smscore.contacts.importer import import_contacts
+from smscore.cost.quote import Selection, build_quote
 from test_cli_approvals import BOSS, CHIEF, OP, VIEWER, cli, query, status, team, typed
 
 __all__ = ["team"]  # a fixture, used through `people`

@@ -15,10 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from smscore import accounts, audit, contacts, settings, writes
-from smscore.audit import Actor
-from smscore.importer import import_contacts
-from smscore.sandbox import SandboxGateway
+from smscore.access import accounts, audit
+from smscore.contacts import book
+from smscore.store import settings, writes
+from smscore.access.audit import Actor
+from smscore.contacts.importer import import_contacts
+from smscore.twilio.sandbox import SandboxGateway
 
 ADMIN = Actor("cli:tests", "cli")
 ROUNDS = 8
@@ -90,18 +92,18 @@ def test_two_admins_saving_different_settings_at_once_both_keep_their_change(fre
 
 def test_the_same_category_added_from_two_sessions_exists_once(fresh_db):
     for n in range(ROUNDS):
-        results = no_errors(at_once(fresh_db, *(lambda c, n=n: contacts.add_category(c, f"vip{n}"),) * 2))
+        results = no_errors(at_once(fresh_db, *(lambda c, n=n: book.add_category(c, f"vip{n}"),) * 2))
         assert sorted(results) == [False, True]
-    assert contacts.count_categories(fresh_db) == ROUNDS
+    assert book.count_categories(fresh_db) == ROUNDS
 
 
 def test_one_number_opted_out_twice_and_the_list_cleared_at_once(fresh_db):
     for n in range(ROUNDS):
         phone = f"+55119876543{n:02d}"
-        no_errors(at_once(fresh_db, *(lambda c, p=phone: contacts.suppress(c, p),) * 2))
-        assert contacts.is_suppressed(fresh_db, phone)
-    results = no_errors(at_once(fresh_db, lambda c: contacts.clear_suppressions(c, ADMIN),
-                                lambda c: contacts.clear_suppressions(c, ADMIN)))
+        no_errors(at_once(fresh_db, *(lambda c, p=phone: book.suppress(c, p),) * 2))
+        assert book.is_suppressed(fresh_db, phone)
+    results = no_errors(at_once(fresh_db, lambda c: book.clear_suppressions(c, ADMIN),
+                                lambda c: book.clear_suppressions(c, ADMIN)))
     assert sorted(results) == [0, ROUNDS]
     assert sorted(audit.trail(fresh_db, action="opt-out.clear")["detail"].astype(str)) == [
         '{"removed": 0}', f'{{"removed": {ROUNDS}}}']
@@ -162,7 +164,7 @@ def test_sign_ins_of_one_account_at_once_each_count(fresh_db, wrong):
 def test_a_held_batch_approved_and_rejected_at_once_ends_in_exactly_one_decision(fresh_db):
     from test_approvals import OP, OTHER, confirm, set_limits
 
-    from smscore import approvals
+    from smscore.access import approvals
 
     set_limits(fresh_db, approval_over="0.01")
     for n in range(ROUNDS):
@@ -179,7 +181,7 @@ def test_a_held_batch_approved_and_rejected_at_once_ends_in_exactly_one_decision
 
 
 def test_two_admins_saving_limits_at_once_leave_one_whole_set(fresh_db):
-    from smscore import approvals
+    from smscore.access import approvals
 
     for n in range(ROUNDS):
         a = approvals.Limits(per_batch=Decimal(n + 1), per_day=Decimal(10 * (n + 1)))

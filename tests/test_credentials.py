@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from smscore.credentials import Credentials
+from smscore.twilio.credentials import Credentials
 
 SID = "AC" + "a1b2c3d4" * 4
 TOKEN = "tok-3e9f1d7c2b8a"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from smscore import errors
+from smscore.twilio import errors
 
 
 def test_known_code_is_explained_from_twilios_dictionary():

@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 
 from smscore import export
-from smscore.importer import import_contacts
+from smscore.contacts.importer import import_contacts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from smscore import ledger, store
+from smscore import store
+from smscore.sending import ledger
 from smscore.cli import main
-from smscore.quote import QuoteError, Selection, build_quote
-from smscore.segments import BodyError, check_body
+from smscore.cost.quote import QuoteError, Selection, build_quote
+from smscore.cost.segments import BodyError, check_body
 from test_pages import PAGES, _apptest_config, app, db, ok, texts  # noqa: F401 - fixtures
-from ui.untrusted import md
+from ui.shell.untrusted import md
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ("![b](http://127.0.0.1:9/x.png) "
@@ -189,7 +190,7 @@ def _unescaped_placeholders(source: str, name: str) -> list[str]:
 
 
 def test_outside_text_placeholders_are_escaped_on_every_page():
-    files = [ROOT / "console.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    files = [ROOT / "console.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]
     hits = [h for f in files
             for h in _unescaped_placeholders(f.read_text(encoding="utf-8"), f.name)]
     assert hits == []

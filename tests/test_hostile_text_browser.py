@@ -19,9 +19,10 @@ from playwright.sync_api import Page, expect
 
 from browser import button, nav_link, open_page, streamlit_server, wait_for_run
 from peer import ACCOUNT_SID, AUTH_TOKEN, no_proxy_for_loopback
-from smscore import ledger, store
-from smscore.importer import import_contacts
-from smscore.quote import Selection, build_quote
+from smscore import store
+from smscore.sending import ledger
+from smscore.contacts.importer import import_contacts
+from smscore.cost.quote import Selection, build_quote
 from test_browser import FIVE, browser_context_args, browser_type_launch_args  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -89,7 +90,7 @@ def _frozen_live_batch(db: Path) -> str:
 
 
 def _seen(locator) -> str:
-    """The text as the operator reads it: the word joiners ui.untrusted adds are invisible."""
+    """The text as the operator reads it: the word joiners ui.shell.untrusted adds are invisible."""
     return locator.inner_text().replace("\u2060", "")
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ui import catalogs, i18n
+from ui.words import catalogs, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "console.py", *sorted((ROOT / "pages").glob("*.py")),
-           *sorted((ROOT / "ui").glob("*.py"))]
+           *sorted((ROOT / "ui").rglob("*.py"))]
 _LITERAL_KEY = re.compile(r"""\btn?\(\s*["']([a-z_]+\.[a-z0-9_]*[a-z0-9])["']""")
 
 
@@ -120,7 +120,7 @@ def test_merge_script_folds_old_style_strings_into_the_catalogs(tmp_path):
     assert portuguese.get("send.title").string == "Enviar um lote"
     assert catalogs.mo_path("pt-BR", locale).read_bytes() == catalogs.compiled(
         catalogs.po_path("pt-BR", locale))
-    assert "_STRINGS" in old.read_text()  # only ui/i18n.py itself is emptied
+    assert "_STRINGS" in old.read_text()  # only ui/words/i18n.py itself is emptied
 
 
 def test_merge_script_empties_the_dict_it_folded(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smscore import csvsource, importer, phones
-from smscore.csvsource import CsvImportError
-from smscore.importer import import_contacts
+from smscore.contacts import csvsource, importer, phones
+from smscore.contacts.csvsource import CsvImportError
+from smscore.contacts.importer import import_contacts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from gen_contacts import write_contacts_csv  # noqa: E402

@@ -9,10 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from smscore import csvlimits, csvsource
+from smscore.contacts import csvlimits, csvsource
 from smscore.cli import main
-from smscore.csvsource import CsvImportError
-from smscore.importer import import_contacts
+from smscore.contacts.csvsource import CsvImportError
+from smscore.contacts.importer import import_contacts
 
 GOOD = b"nome,celular,grupo\nAna,(11) 98765-4321,vip\nBia,(21) 99876-5432,clientes\n"
 PHONE = "+5511987654321"
@@ -221,7 +221,7 @@ def test_blank_lines_by_the_thousand_are_skipped_with_lines_counted(fresh_db) ->
 
 def _limits_seen_by_the_write(monkeypatch) -> list[str]:
     """DuckDB's memory limit as the import's unit of work finds it, once per import."""
-    from smscore import importer
+    from smscore.contacts import importer
 
     seen: list[str] = []
     original = importer._write
@@ -246,7 +246,7 @@ def test_import_caps_duckdb_memory_during_the_import_and_restores_a_custom_limit
 
 
 def test_memory_limit_is_the_files_size_above_a_floor_and_enough_per_record() -> None:
-    from smscore.importer import memory_limit_for
+    from smscore.contacts.importer import memory_limit_for
 
     mib = 2**20
     assert memory_limit_for(1_000) == 128 * mib  # small files: the floor
@@ -258,7 +258,7 @@ def test_memory_limit_is_the_files_size_above_a_floor_and_enough_per_record() ->
 
 def test_import_raises_the_memory_limit_for_many_short_records_once_loaded(
         fresh_db, monkeypatch) -> None:
-    from smscore import importer
+    from smscore.contacts import importer
 
     monkeypatch.setattr(importer, "MEMORY_FLOOR", 16 * 2**20)
     monkeypatch.setattr(importer, "MEMORY_PER_RECORD", 20 * 2**20)

@@ -10,7 +10,7 @@ import pytest
 from test_import_limits import HOSTILE, snapshot
 from test_pages import _apptest_config, app, db, ok, texts  # noqa: F401 - fixtures
 
-from smscore import csvlimits
+from smscore.contacts import csvlimits
 
 
 def upload(db_path, name: str, data: bytes):
@@ -61,7 +61,7 @@ def test_console_upload_over_the_size_limit_is_refused(db, monkeypatch) -> None:
 
 
 def test_console_import_failing_in_the_database_shows_one_sentence(db, monkeypatch) -> None:
-    from smscore import importer
+    from smscore.contacts import importer
 
     def out_of_memory(*args, **kwargs):  # what DuckDB raises when its memory limit is hit
         raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate 1 GiB\n"

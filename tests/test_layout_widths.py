@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from browser import open_page, screenshot, streamlit_server, wait_for_run
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from test_browser import browser_context_args, browser_type_launch_args, prepare  # noqa: F401
 
 pytestmark = pytest.mark.browser

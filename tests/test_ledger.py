@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from sendkit import SENDER, make_quote, phones
 
-from smscore import ledger, reports, store
-from smscore.gateway import MessageResult
+from smscore import reports, store
+from smscore.sending import ledger
+from smscore.twilio.gateway import MessageResult
 
 NOW = datetime(2026, 11, 26, 9, 0, 0)
 

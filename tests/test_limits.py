@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from smscore.limits import ADVISED_MAX_SEGMENTS, MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck
-from smscore.quote import Selection, build_quote
+from smscore.cost.limits import ADVISED_MAX_SEGMENTS, MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck
+from smscore.cost.quote import Selection, build_quote
 
 
 def _contact(con, phone: str, country: str, name: str, **fields: str) -> int:

@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from smscore import contacts, store
-from smscore.audit import Actor
-from smscore.settings import update_settings
+from smscore import store
+from smscore.contacts import book
+from smscore.access.audit import Actor
+from smscore.store.settings import update_settings
 from test_access import demote, rows, signed_in
 from test_pages import _apptest_config, app, db, ok, texts  # noqa: F401
 
@@ -21,7 +22,7 @@ ADMIN = Actor("admin@example.com", "console")
 def opted_out(db, numbers=NUMBERS) -> None:
     con = store.connect(db)
     for phone in numbers:
-        contacts.suppress(con, phone)
+        book.suppress(con, phone)
     con.close()
 
 
@@ -36,7 +37,7 @@ def test_clearing_the_opt_out_list_removes_every_number_and_records_who(db):
     opted_out(db)
     before = everything_else(db)
     con = store.connect(db)
-    assert contacts.clear_suppressions(con, ADMIN) == 3
+    assert book.clear_suppressions(con, ADMIN) == 3
     con.close()
     assert rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
     assert rows(db, "SELECT actor, via, action, target, detail FROM audit") == [
@@ -46,7 +47,7 @@ def test_clearing_the_opt_out_list_removes_every_number_and_records_who(db):
 
 def test_clearing_an_empty_opt_out_list_removes_nothing(db):
     con = store.connect(db)
-    assert contacts.clear_suppressions(con, ADMIN) == 0
+    assert book.clear_suppressions(con, ADMIN) == 0
     con.close()
 
 
@@ -54,7 +55,7 @@ def test_a_clearing_the_trail_cannot_record_is_not_done(db):
     opted_out(db)
     con = store.connect(db)
     with pytest.raises(ValueError):
-        contacts.clear_suppressions(con, Actor("someone", "carrier pigeon"))  # no such via
+        book.clear_suppressions(con, Actor("someone", "carrier pigeon"))  # no such via
     con.close()
     assert rows(db, "SELECT count(*) FROM suppressions") == [(3,)]
     assert rows(db, "SELECT count(*) FROM audit") == [(0,)]
@@ -142,9 +143,9 @@ def test_what_a_removal_did_is_said_in_the_opt_out_tab_not_the_categories_tab(db
 
 def test_removing_the_last_category_still_says_what_happened(db):
     con = store.connect(db)
-    names = list(contacts.list_categories(con)["name"])
+    names = list(book.list_categories(con)["name"])
     for name in names[1:]:
-        contacts.remove_category(con, name)
+        book.remove_category(con, name)
     con.close()
     at = ok(app("contacts"))
     at.selectbox(key="category_to_remove").select(names[0])

@@ -11,11 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from smscore import ledger, outcome, reports, resend, sender
-from smscore.gateway import MessageResult
-from smscore.importer import import_contacts
-from smscore.quote import Selection, build_quote
-from smscore.sandbox import SANDBOX_SENDER, SandboxGateway
+from smscore import reports
+from smscore.sending import ledger, outcome, resend, sender
+from smscore.twilio.gateway import MessageResult
+from smscore.contacts.importer import import_contacts
+from smscore.cost.quote import Selection, build_quote
+from smscore.twilio.sandbox import SANDBOX_SENDER, SandboxGateway
 
 CSV = (b"name,phone\n"
        b"Invalid,+15005550001\n"

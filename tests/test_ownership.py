@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from smscore.balance import TRIAL_PREFIX
-from smscore.gateway import MessageResult
-from smscore.ownership import ABSENT, AMBIGUOUS, OURS, Expected, judge
+from smscore.twilio.balance import TRIAL_PREFIX
+from smscore.twilio.gateway import MessageResult
+from smscore.sending.ownership import ABSENT, AMBIGUOUS, OURS, Expected, judge
 
 CLAIMED = datetime(2026, 11, 30, 12, 0, 0)  # naive UTC, as the ledger stores it
 OURS_ROW = Expected("+447700900001", "Hi Ana, 20% off today", "+15017122661", CLAIMED)

@@ -18,7 +18,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
@@ -61,7 +61,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "console.duckdb"
     monkeypatch.setenv("SMSCONSOLE_DB", str(path))
     con = store.connect(path)
-    from smscore.importer import import_contacts
+    from smscore.contacts.importer import import_contacts
 
     import_contacts(con, SMALL_CSV, default_country="BR")
     update_settings(con, send_rate=Decimal("200"))
@@ -79,7 +79,7 @@ def pt(db: Path) -> Path:
 
 
 def set_sandbox_balance(path: Path, amount: str) -> None:
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     con = store.connect(path)
     SandboxGateway(con).set_balance(Decimal(amount))
@@ -178,7 +178,7 @@ def test_settings_never_show_the_token_and_save_the_threshold(db, monkeypatch):
     at.number_input(key="set_threshold").set_value(5.0)
     at.button(key="save_settings").click().run()
     con = store.connect(db)
-    from smscore.settings import load_settings
+    from smscore.store.settings import load_settings
 
     assert load_settings(con).low_balance_threshold == Decimal("5.00")
     con.close()
@@ -268,7 +268,7 @@ def send_batch(db: Path) -> str:
     at.button(key="send_confirm").click().run()
     ok(at)
     batch = at.session_state["job"]["batch_id"]
-    from ui import jobs
+    from ui.sending import jobs
 
     assert jobs.wait(batch, timeout=30)
     at.run()
@@ -375,10 +375,10 @@ def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_pr
 
 
 def test_an_interrupted_batch_is_resumed_from_its_ledger(db):
-    from smscore import ledger
-    from smscore.quote import Selection, build_quote
-    from smscore.sandbox import SANDBOX_SENDER
-    from ui import jobs
+    from smscore.sending import ledger
+    from smscore.cost.quote import Selection, build_quote
+    from smscore.twilio.sandbox import SANDBOX_SENDER
+    from ui.sending import jobs
 
     con = store.connect(db)
     quote = build_quote(con, "Oi {name}", Selection(everyone=True))
@@ -414,7 +414,7 @@ def test_reports_send_log_shows_each_message_with_its_state(db):
 
 
 def test_trial_account_quotes_only_verified_numbers_with_the_prefix(db):
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     con = store.connect(db)
     account = SandboxGateway(con)
@@ -434,9 +434,9 @@ def _frozen_batch(db: Path, *, lose: int = 0, claimed_ago: float = 0.0,
     """The three contacts' batch; `lose` claims left by a crashed run `claimed_ago` seconds ago."""
     from datetime import timedelta
 
-    from smscore import ledger
-    from smscore.quote import Selection, build_quote
-    from smscore.sandbox import SANDBOX_SENDER
+    from smscore.sending import ledger
+    from smscore.cost.quote import Selection, build_quote
+    from smscore.twilio.sandbox import SANDBOX_SENDER
 
     con = store.connect(db)
     try:
@@ -470,7 +470,7 @@ def test_console_says_when_unknown_outcomes_can_be_looked_up(db, page):
 
 
 def test_console_looks_unknown_outcomes_up_by_itself_once_due(db):
-    from ui import jobs
+    from ui.sending import jobs
 
     batch = _frozen_batch(db, lose=2, claimed_ago=58)  # due in about 2 s
     at = ok(app("send"))

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from smscore import store
-from smscore.gateway import MessageResult
-from smscore.settings import update_settings
+from smscore.twilio.gateway import MessageResult
+from smscore.store.settings import update_settings
 from test_pages import _apptest_config, app, compose, ok, texts  # noqa: F401 - fixture
 
 FAILING = (b"name,phone\n"
@@ -23,7 +23,7 @@ def _db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, csv: bytes) -> Path:
     path = tmp_path / "console.duckdb"
     monkeypatch.setenv("SMSCONSOLE_DB", str(path))
     con = store.connect(path)
-    from smscore.importer import import_contacts
+    from smscore.contacts.importer import import_contacts
 
     import_contacts(con, csv, default_country="BR")
     update_settings(con, send_rate=Decimal("200"))
@@ -35,7 +35,7 @@ def _confirm(at):
     at.button(key="send_open").click().run()
     at.button(key="send_confirm").click().run()
     batch = ok(at).session_state["job"]["batch_id"]
-    from ui import jobs
+    from ui.sending import jobs
 
     assert jobs.wait(batch, timeout=30)
     return ok(at.run()), batch
@@ -92,7 +92,7 @@ def test_send_again_fills_the_composer_with_only_the_transient_failures(tmp_path
     path = _db(tmp_path, monkeypatch, FAILING + b"Ana,+5511987654321\nBia,+5511987654322\n")
     at, batch = _confirm(compose(ok(app("send")), "Olá {name}"))
     con = store.connect(path)
-    from smscore import ledger
+    from smscore.sending import ledger
 
     sid = con.execute("SELECT sid FROM messages WHERE phone = '+5511987654321'").fetchone()[0]
     ledger.record_status(con, batch, "+5511987654321", MessageResult(
@@ -112,7 +112,7 @@ def test_send_again_fills_the_composer_with_only_the_transient_failures(tmp_path
 
 def test_reports_inbox_shows_replies_as_plain_text(tmp_path, monkeypatch):
     path = _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\n")
-    from smscore import webhooks
+    from smscore.twilio import webhooks
 
     con = store.connect(path)
     webhooks.handle_inbound(con, {"MessageSid": "SM1", "From": "+5511987654321",
@@ -145,7 +145,7 @@ def test_send_page_holds_recipients_outside_their_sending_hours(tmp_path, monkey
     batch = ok(at).session_state["job"]["batch_id"]
     import time
 
-    from ui import jobs
+    from ui.sending import jobs
 
     con = duckdb.connect(str(path))
     try:
@@ -180,7 +180,7 @@ def test_sandbox_reply_simulated_on_reports_opts_the_number_out(tmp_path, monkey
 def _clean_with_the_note(at, batch: str, outcome: str) -> None:
     """No form left over from the batch sent: no message, categories, quote, cost, balance
     warning or Send button; the note names the batch, says its outcome and links its report."""
-    shown = texts(ok(at)).replace("\\", "")  # the name is Markdown-escaped (ui.untrusted.md)
+    shown = texts(ok(at)).replace("\\", "")  # the name is Markdown-escaped (ui.shell.untrusted.md)
     assert at.text_area(key="body").value == ""
     assert at.session_state["send_categories"] == []
     assert not [b for b in at.button if b.key in ("send_open", "new_batch")]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat as Fmt
 from phonenumbers import PhoneNumberType as Type
 
-from smscore import phones
+from smscore.contacts import phones
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 TYPES = [Type.MOBILE, Type.FIXED_LINE, Type.TOLL_FREE, Type.PREMIUM_RATE, Type.SHARED_COST,

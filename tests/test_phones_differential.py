@@ -20,7 +20,7 @@ import duckdb
 import phonenumbers
 import pytest
 
-from smscore import phones
+from smscore.contacts import phones
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from gen_contacts import messy_phone  # noqa: E402

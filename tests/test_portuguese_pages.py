@@ -8,7 +8,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from smscore import store
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from test_pages import (  # noqa: F401
     ROOT, UPLOAD_CSV, _apptest_config, app, compose, db, ok, pt, texts)
 
@@ -138,7 +138,7 @@ def test_settings_save_the_time_zone_dates_are_shown_in(pt):
     at.selectbox(key="set_time_zone").set_value("Europe/Lisbon")
     at.button(key="save_settings").click().run()
     con = store.connect(pt)
-    from smscore.settings import load_settings  # noqa: PLC0415
+    from smscore.store.settings import load_settings  # noqa: PLC0415
 
     assert load_settings(con).time_zone == "Europe/Lisbon"
     con.close()
@@ -179,7 +179,7 @@ def test_batch_gets_an_editable_name_from_message_and_audience(db):
     at.text_input(key="batch_name").set_value("Verão 2026").run()
     at.button(key="send_open").click().run()
     at.button(key="send_confirm").click().run()
-    from ui import jobs  # noqa: PLC0415
+    from ui.sending import jobs  # noqa: PLC0415
 
     assert jobs.wait(ok(at).session_state["job"]["batch_id"], timeout=30)
     at.run()

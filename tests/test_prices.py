@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from smscore import prices
-from smscore.gateway import CarrierPrice
+from smscore.cost import prices
+from smscore.twilio.gateway import CarrierPrice
 
 
 def test_embedded_list_loads_with_its_source_and_date(fresh_db):

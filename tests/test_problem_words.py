@@ -10,23 +10,26 @@ from decimal import Decimal
 
 import pytest
 
-from smscore import approvals, ledger, problems, store
-from smscore.audit import Actor
-from smscore.balance import judge
+from smscore import problems, store
+from smscore.access import approvals
+from smscore.sending import ledger
+from smscore.access.audit import Actor
+from smscore.twilio.balance import judge
 from smscore.money import Money
-from smscore.settings import update_settings
+from smscore.store.settings import update_settings
 from test_pages import (_apptest_config, _frozen_batch, app, compose, db, ok,  # noqa: F401
                         set_sandbox_balance, texts)
 from test_i18n import ENGLISH, PORTUGUESE, fields, forms
 from test_portuguese_pages import pt  # noqa: F401 - the pt-BR workspace fixture
-from ui import jobs, problem_words, vocab
+from ui.sending import jobs
+from ui.words import problem_words, vocab
 
 NBSP = "\xa0"
 SERVICE = "MG" + "0" * 32
 
 
 def shown(at) -> str:
-    """What the page says, as read: Markdown escapes and invisible joiners (ui.untrusted) gone."""
+    """What the page says, as read: Markdown escapes and invisible joiners (ui.shell.untrusted) gone."""
     text = texts(ok(at)).replace(NBSP, " ").replace("\u2060", "")
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from smscore.quote import QuoteError, Selection, build_quote, parse_template, placeholders
+from smscore.cost.quote import QuoteError, Selection, build_quote, parse_template, placeholders
 
 BR = Decimal("0.0599")
 PT = Decimal("0.0473")
@@ -148,15 +148,15 @@ def test_template_parsing():
     assert parse_template("plain").is_fixed
 
 
-# --- the vectorised count agrees with smscore.segments ------------------------------------------
+# --- the vectorised count agrees with smscore.cost.segments ------------------------------------------
 
 import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from smscore import quote as quote_module  # noqa: E402
-from smscore.segments import count_segments  # noqa: E402
+from smscore.cost import quote as quote_module  # noqa: E402
+from smscore.cost.segments import count_segments  # noqa: E402
 
 _ALPHABET = st.sampled_from(list("abcXYZ 019.,!?\n\r@£$éÇñüà€^{}[]~|\\áçãõêôí’“”😀👍🏽\u0301\u200d`\t"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smscore.ratelimit import SegmentRate, default_rate, sender_kind
+from smscore.sending.ratelimit import SegmentRate, default_rate, sender_kind
 
 
 class FakeClock:

@@ -15,7 +15,7 @@ import duckdb
 from browser import streamlit_server
 from signin import PASSWORD, add_account
 from smscore import store
-from smscore.importer import import_contacts
+from smscore.contacts.importer import import_contacts
 from wsclient import Socket, socket
 
 

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 
 from smscore import store
-from smscore.balance import TRIAL_PREFIX
-from smscore.gateway import CarrierPrice, GatewayError, open_gateway
+from smscore.twilio.balance import TRIAL_PREFIX
+from smscore.twilio.connect import open_gateway
+from smscore.twilio.gateway import CarrierPrice, GatewayError
 from smscore.money import Money
-from smscore.prices import store_price_list
-from smscore.sandbox import BALANCE_EXHAUSTED_CODE, SANDBOX_SENDER, SandboxGateway
+from smscore.cost.prices import store_price_list
+from smscore.twilio.sandbox import BALANCE_EXHAUSTED_CODE, SANDBOX_SENDER, SandboxGateway
 
 GB = "+447700900123"
 LONG_BODY = "x" * 161  # two GSM-7 segments

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from smscore import ledger, outcome, reports, schedule, sender
-from smscore.importer import import_contacts
-from smscore.quote import Selection, build_quote
-from smscore.sandbox import SandboxGateway
+from smscore import reports
+from smscore.sending import ledger, outcome, schedule, sender
+from smscore.contacts.importer import import_contacts
+from smscore.cost.quote import Selection, build_quote
+from smscore.twilio.sandbox import SandboxGateway
 
 SERVICE = "MG" + "ab" * 16
 NOW = datetime(2026, 11, 30, 12, 0)
@@ -117,7 +118,7 @@ def test_cancel_after_a_message_went_out_counts_it_too_late(scheduled):
 
 
 def test_scheduling_from_a_phone_number_is_refused_by_the_sandbox_like_twilio(fresh_db):
-    from smscore.gateway import GatewayError
+    from smscore.twilio.gateway import GatewayError
 
     with pytest.raises(GatewayError) as refused:
         SandboxGateway(fresh_db).send("+5511987654321", "Hi", "+15005550006",

@@ -9,9 +9,9 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smscore.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
-from smscore.segments import SegmentCount, count_segments, gsm_suggestion, segments_of
-from smscore.smart_encoding import SMART_ENCODING_MAP, apply_smart_encoding
+from smscore.cost.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
+from smscore.cost.segments import SegmentCount, count_segments, gsm_suggestion, segments_of
+from smscore.cost.smart_encoding import SMART_ENCODING_MAP, apply_smart_encoding
 
 DIGITS = "1234567890" * 40
 EMOJI = "\U0001f600"  # 😀, one surrogate pair

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from sendkit import SENDER, LedgerTwilio, fail_with, make_quote, no_retry_sleep, phones
 
-from smscore import ledger, reports, sender, store
-from smscore.gateway import GatewayError
-from smscore.sender import RetryPolicy, classify, reconcile, run_batch
+from smscore import reports, store
+from smscore.sending import ledger, sender
+from smscore.twilio.gateway import GatewayError
+from smscore.sending.sender import RetryPolicy, classify, reconcile, run_batch
 
 FAST = dict(concurrency=4, rate_segments_per_second=1000, sleep=no_retry_sleep)
 

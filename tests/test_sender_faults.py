@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from sendkit import make_quote, phones
 
-from smscore import ledger, store
-from smscore.sender import RetryPolicy, reconcile, run_batch
+from smscore import store
+from smscore.sending import ledger
+from smscore.sending.sender import RetryPolicy, reconcile, run_batch
 
 FROM = "+15017122661"
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,9 +184,9 @@ CHILD = """
 import sys
 sys.path[:0] = [{root!r}, {tests!r}]
 from smscore import store
-from smscore.credentials import Credentials
-from smscore.sender import run_batch
-from smscore.twilio_gateway import TwilioGateway
+from smscore.twilio.credentials import Credentials
+from smscore.sending.sender import run_batch
+from smscore.twilio.live import TwilioGateway
 from peer import ACCOUNT_SID, AUTH_TOKEN
 con = store.connect({db!r})
 creds = Credentials.from_mapping({{"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -277,7 +278,7 @@ def test_cli_send_sends_once_and_batches_lists_it(contacts_db, capsys):
 
 def test_cli_send_refused_when_balance_short(contacts_db, capsys):
     from smscore.cli import main
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     con = store.connect(contacts_db)
     SandboxGateway(con).set_balance("0.01")
@@ -292,7 +293,7 @@ def test_cli_send_refused_when_balance_short(contacts_db, capsys):
 
 def test_cli_send_on_a_trial_account_counts_twilios_prefix(contacts_db, capsys):
     from smscore.cli import main
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     con = store.connect(contacts_db)
     account = SandboxGateway(con)
@@ -312,7 +313,7 @@ def test_cli_send_on_a_trial_account_counts_twilios_prefix(contacts_db, capsys):
 
 def test_cli_send_warns_when_the_batch_leaves_the_balance_low(contacts_db, capsys):
     from smscore.cli import main
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     con = store.connect(contacts_db)
     SandboxGateway(con).set_balance("2.05")
@@ -331,7 +332,7 @@ def _lose_claims(con, batch_id, n):
 
 
 def test_sandbox_reconcile_adopts_none_of_another_campaigns_messages(fresh_db, sandbox):
-    from smscore.sandbox import SANDBOX_SENDER
+    from smscore.twilio.sandbox import SANDBOX_SENDER
 
     numbers = phones(4)
     for number in numbers:  # campaign A, sent the same day by another app on the same account
@@ -400,7 +401,7 @@ def test_peer_reconcile_sees_messages_still_queued_at_twilio(fresh_db, peer_gate
 
 
 def test_ambiguous_twilio_candidates_are_neither_adopted_nor_resent(fresh_db, sandbox):
-    from smscore.sandbox import SANDBOX_SENDER
+    from smscore.twilio.sandbox import SANDBOX_SENDER
 
     numbers = phones(2)
     batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, "Same text"),
@@ -440,7 +441,7 @@ def _contacts_file(path):
 
 def test_cli_send_killed_at_every_commit_then_resumed_sends_each_once(tmp_path):
     from smscore.reports import batches
-    from smscore.sandbox import SandboxGateway
+    from smscore.twilio.sandbox import SandboxGateway
 
     send_args = ("send", "--body", "Hi {name}", "--yes", "--rate", "100", "--concurrency", "1")
     kills = 0
@@ -476,8 +477,8 @@ def test_cli_send_killed_at_every_commit_then_resumed_sends_each_once(tmp_path):
 
 def _frozen_like_the_cli(path, body="Hi {name}"):
     """The batch `send --body BODY` freezes, built the way the CLI builds it."""
-    from smscore.quote import Selection, build_quote
-    from smscore.sandbox import SANDBOX_SENDER
+    from smscore.cost.quote import Selection, build_quote
+    from smscore.twilio.sandbox import SANDBOX_SENDER
 
     con = store.connect(path)
     try:

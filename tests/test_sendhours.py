@@ -8,8 +8,8 @@ import pandas as pd
 
 import pytest
 
-from smscore import sendhours
-from smscore.sendhours import Window, next_opening, parse_window, zones_of
+from smscore.sending import sendhours
+from smscore.sending.sendhours import Window, next_opening, parse_window, zones_of
 
 NINE_TO_EIGHT = Window(time(9), time(20))
 # Monday 2026-11-30, 14:00 UTC = 11:00 in São Paulo, 09:00 in New York, 06:00 in Los Angeles.
@@ -75,7 +75,7 @@ def test_plan_says_how_many_go_now_and_when_the_rest_go():
 
 @pytest.fixture
 def three(fresh_db):
-    from smscore.importer import import_contacts
+    from smscore.contacts.importer import import_contacts
 
     import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5521987654321\n"
                               b"Lee,+14155550100\n", default_country="BR")
@@ -83,7 +83,7 @@ def three(fresh_db):
 
 
 def _quote(con):
-    from smscore.quote import Selection, build_quote
+    from smscore.cost.quote import Selection, build_quote
 
     return build_quote(con, "Oi {name}", Selection(everyone=True))
 
@@ -110,8 +110,8 @@ def test_unplaceable_recipient_is_excluded_and_unpriced(three):
 
 
 def test_held_messages_wait_for_their_hours_without_a_messaging_service(three):
-    from smscore import ledger, sender
-    from smscore.sandbox import SANDBOX_SENDER, SandboxGateway
+    from smscore.sending import ledger, sender
+    from smscore.twilio.sandbox import SANDBOX_SENDER, SandboxGateway
 
     timed, _ = sendhours.with_hours(_quote(three), NINE_TO_EIGHT, ledger.utcnow())
     timed.recipients["send_at"] = pd.Series(
@@ -127,8 +127,8 @@ def test_held_messages_wait_for_their_hours_without_a_messaging_service(three):
 
 
 def test_with_a_messaging_service_later_recipients_are_scheduled_at_twilio(three):
-    from smscore import ledger, sender
-    from smscore.sandbox import SandboxGateway
+    from smscore.sending import ledger, sender
+    from smscore.twilio.sandbox import SandboxGateway
 
     timed, _ = sendhours.with_hours(_quote(three), NINE_TO_EIGHT, ledger.utcnow())
     timed.recipients["send_at"] = pd.Series(

@@ -8,10 +8,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from smscore import accounts, audit, sessions
-from smscore.audit import Actor
+from smscore.access import accounts, audit, sessions
+from smscore.access.audit import Actor
 from smscore.clock import utcnow
-from ui import session_routes
+from ui.access import session_routes
 
 ADMIN = Actor("cli:tests", "cli")
 IDLE = timedelta(minutes=30)

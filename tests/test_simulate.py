@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from smscore import ledger, sender, simulate
-from smscore.importer import import_contacts
-from smscore.quote import Selection, build_quote
-from smscore.sandbox import SANDBOX_SENDER, SandboxGateway
+from smscore.sending import ledger, sender
+from smscore.twilio import simulate
+from smscore.contacts.importer import import_contacts
+from smscore.cost.quote import Selection, build_quote
+from smscore.twilio.sandbox import SANDBOX_SENDER, SandboxGateway
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from peer import ACCOUNT_SID, AUTH_TOKEN, free_port
 
-from smscore.gateway import GatewayError, open_gateway
+from smscore.twilio.connect import open_gateway
+from smscore.twilio.gateway import GatewayError
 from smscore.money import Money
-from smscore.twilio_gateway import TwilioGateway, cost_of, int_of
+from smscore.twilio.live import TwilioGateway, cost_of, int_of
 
 FROM = "+15017122661"
 

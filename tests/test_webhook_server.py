@@ -21,8 +21,9 @@ from twilio.request_validator import RequestValidator
 
 from browser import free_port, streamlit_server
 from peer import ACCOUNT_SID, AUTH_TOKEN
-from smscore import ledger, store
-from smscore.gateway import MessageResult
+from smscore import store
+from smscore.sending import ledger
+from smscore.twilio.gateway import MessageResult
 from sendkit import make_quote
 from test_webhooks import twilio_signature
 

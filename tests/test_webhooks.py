@@ -12,8 +12,10 @@ import threading
 
 import pytest
 
-from smscore import ledger, store, webhooks
-from smscore.gateway import MessageResult
+from smscore import store
+from smscore.sending import ledger
+from smscore.twilio import webhooks
+from smscore.twilio.gateway import MessageResult
 from sendkit import make_quote
 
 TOKEN = "test-auth-token-0f3a"
@@ -299,7 +301,7 @@ def test_public_url_must_be_a_base_url():
 
 def test_send_passes_status_callback_when_a_public_url_is_configured(fault_proxy,
                                                                      peer_credentials):
-    from smscore.twilio_gateway import TwilioGateway
+    from smscore.twilio.live import TwilioGateway
 
     callback = webhooks.status_callback_url({webhooks.PUBLIC_URL: "https://sms.example.com"})
     gateway = TwilioGateway(peer_credentials, api_url=fault_proxy.url, timeout=2.0,
@@ -312,7 +314,7 @@ def test_send_passes_status_callback_when_a_public_url_is_configured(fault_proxy
 def test_open_gateway_without_public_url_sends_no_status_callback(fault_proxy):
     from peer import ACCOUNT_SID, AUTH_TOKEN
 
-    from smscore.gateway import open_gateway
+    from smscore.twilio.connect import open_gateway
 
     cfg = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url}

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 import smscore
-from smscore import ledger, store
-from smscore.settings import update_settings
+from smscore import store
+from smscore.sending import ledger
+from smscore.store.settings import update_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -232,7 +233,7 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
     from browser import button, nav_link, no_error, open_page, streamlit_server, wait_for_run
     from playwright.sync_api import expect
 
-    from smscore.importer import import_contacts
+    from smscore.contacts.importer import import_contacts
 
     db = tmp_path / "shared.duckdb"
     con = store.connect(db)
@@ -372,7 +373,7 @@ def test_two_sender_threads_on_one_connection_each_use_a_cursor_of_their_own(tmp
 
     from sendkit import LedgerTwilio, make_quote, phones
 
-    from smscore.sender import run_batch
+    from smscore.sending.sender import run_batch
 
     con = store.connect(tmp_path / "ws.duckdb")
     batch = ledger.freeze_batch(con, make_quote(phones(100), price="0"), sender="+447700900001",

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from smscore import ledger, store
+from smscore import store
+from smscore.sending import ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,7 +122,7 @@ def test_a_process_that_closes_for_a_waiter_leaves_it_the_file(tmp_path):
 def test_a_sender_takes_the_workspace_about_once_a_second_not_on_every_answer(tmp_path, trace):
     from sendkit import LedgerTwilio, make_quote, phones
 
-    from smscore.sender import run_batch
+    from smscore.sending.sender import run_batch
 
     db = tmp_path / "ws.duckdb"
     con = store.connect(db)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from smscore import contacts, reports
-from ui import batchnotes, formats, jobs
-from ui.i18n import current_language, t
-from ui.setup import Context, can, link
-from ui.tables import batches_table
-from ui.untrusted import md
+from smscore import reports
+from smscore.contacts import book
+from ui.sending import batchnotes, jobs
+from ui.words import formats
+from ui.words.i18n import current_language, t
+from ui.shell.setup import Context, can, link
+from ui.shell.tables import batches_table
+from ui.shell.untrusted import md
 
 
 def render(ctx: Context) -> None:
@@ -50,9 +52,9 @@ def _threshold(ctx: Context) -> str:
 def _counts(ctx: Context) -> None:
     lang = current_language()
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("home.contacts"), formats.number(contacts.count_contacts(ctx.con), lang))
-    c2.metric(t("home.categories"), formats.number(contacts.count_categories(ctx.con), lang))
-    c3.metric(t("home.opted_out"), formats.number(len(contacts.list_suppressions(ctx.con)), lang))
+    c1.metric(t("home.contacts"), formats.number(book.count_contacts(ctx.con), lang))
+    c2.metric(t("home.categories"), formats.number(book.count_categories(ctx.con), lang))
+    c3.metric(t("home.opted_out"), formats.number(len(book.list_suppressions(ctx.con)), lang))
 
 
 def _last_batches(ctx: Context) -> None:

@@ -1,0 +1,145 @@
+"""The Contacts page's Import tab: a CSV's preview and column roles, then what the import did.
+
+Numbers already in the workspace are counted apart from the rows to fix (issue 11), by the
+importer itself, so the page, the CLI and the audit trail give the same counts (issue 17); the
+rejected rows download as a CSV through smscore.export, like every export.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import phonenumbers
+import streamlit as st
+
+from smscore import export
+from smscore.access import audit
+from smscore.contacts import csvsource, importer
+from smscore.store.writes import write
+from ui.access import auth
+from ui.shell import setup
+from ui.words import formats, vocab
+from ui.words.i18n import current_language, t, translate
+from ui.shell.setup import Context
+from ui.shell.untrusted import md
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+ROLES = ("phone", "name", "category")
+
+
+def _mapping_from_widgets(columns: list[str], key: str) -> dict[str, str] | None:
+    chosen = {role: st.session_state.get(f"map_{role}_{key}") for role in ROLES}
+    chosen = {role: col for role, col in chosen.items() if col in columns}
+    return chosen or None
+
+
+def _import(ctx: Context, data: bytes, mapping: dict[str, str], country: str, category: str,
+            policy: str, name: str = "") -> None:
+    if not auth.permit("import"):
+        return
+    try:
+        report = importer.import_contacts(setup.cursor(), data, default_country=country,
+                                          category=category or None, mapping=mapping,
+                                          on_duplicate=policy)
+    except (csvsource.CsvImportError, ValueError) as exc:
+        st.session_state.import_result = {"error": str(exc)}
+        return
+    except duckdb.Error as exc:  # e.g. out of memory or disk: one sentence, never a traceback
+        st.session_state.import_result = {"error": _first_line(exc)}
+        return
+    # The trail holds the very counts the page shows, under the same names (report.counts()).
+    write(setup.cursor(), lambda con: audit.record(con, ctx.principal.actor, "import", name,
+                                                   report.counts()))
+    st.session_state.import_result = {**report.counts(),
+                                      "categories_created": list(report.categories_created),
+                                      "rejects": report.rejects}
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def show(ctx: Context) -> None:
+    """The Import tab: upload, column roles, options, then what the import did."""
+    lang = current_language()
+    upload = st.file_uploader(t("contacts.upload"), type=["csv", "txt", "tsv"], key="upload",
+                              max_upload_size=500, help=t("contacts.upload_help"),
+                              disabled=not setup.can("import"))
+    if upload is None:
+        st.caption(t("contacts.upload_hint"))
+    else:
+        data = upload.getvalue()
+        key = f"{upload.name}-{len(data)}"
+        try:
+            preview = csvsource.preview_csv(data)
+            columns = list(preview.columns)
+            override = _mapping_from_widgets(columns, key)
+            if override:
+                preview = csvsource.preview_csv(data, mapping={**preview.mapping, **override})
+        except (csvsource.CsvImportError, ValueError) as exc:
+            st.error(t("contacts.unreadable", problem=md(exc)))
+            return
+        st.markdown(t("contacts.detected", encoding=preview.encoding,
+                      delimiter=_delimiter_name(preview.delimiter), n=len(columns)))
+        cols = st.columns(3)
+        none = t("common.none")
+        for col, role in zip(cols, ROLES):
+            current = preview.mapping.get(role)
+            options = [none, *columns]
+            col.selectbox(t(f"contacts.role_{role}"), options, key=f"map_{role}_{key}",
+                          index=options.index(current) if current in options else 0)
+        st.dataframe(preview.rows.head(20), hide_index=True, width="stretch")
+        c1, c2, c3 = st.columns(3)
+        country = c1.selectbox(t("contacts.default_country"), REGIONS, key="import_country",
+                               index=REGIONS.index(ctx.settings.default_country)
+                               if ctx.settings.default_country in REGIONS else 0,
+                               format_func=lambda iso: region_label(iso, lang))
+        category = c2.text_input(t("contacts.target_category"), key="import_category",
+                                 help=t("contacts.target_category_help"))
+        policy = c3.radio(t("contacts.duplicates"), ("skip", "update"), key="import_policy",
+                          format_func=lambda p: translate(f"contacts.dup_{p}", lang), horizontal=True)
+        mapping = {r: c for r, c in preview.mapping.items() if c in columns}
+        st.button(t("contacts.import"), type="primary", key="import", on_click=_import,
+                  args=(ctx, data, mapping, country, category, policy, upload.name))
+    _import_report(ctx)
+
+
+def region_label(iso: str, lang: str) -> str:
+    """`Brasil (BR)`: a country by name in `lang`, with its code."""
+    return f"{formats.country_name(iso, lang)} ({iso})"
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": t("contacts.delim_comma"), ";": t("contacts.delim_semicolon"),
+            "\t": t("contacts.delim_tab")}.get(delimiter, md(repr(delimiter)))
+
+
+def _import_report(ctx: Context) -> None:
+    lang = current_language()
+    result = st.session_state.get("import_result")
+    if not result:
+        return
+    if "error" in result:
+        st.error(t("contacts.import_failed", problem=md(result["error"])))
+        return
+    c = st.columns(4)
+    c[0].metric(t("contacts.imported"), formats.number(result["imported"], lang))
+    c[1].metric(t("contacts.updated"), formats.number(result["updated"], lang))
+    c[2].metric(t("contacts.already"), formats.number(result["already"], lang),
+                help=t("contacts.already_help"))
+    c[3].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
+    if result["categories_created"]:
+        st.caption(t("contacts.categories_created",
+                     names=md(", ".join(result["categories_created"]))))
+    rejects = result["rejects"]
+    if len(rejects):
+        st.markdown(t("contacts.rejects_title"))
+        shown = rejects.head(1000)
+        shown = shown.assign(reason=[vocab.reason(r, lang) for r in shown["reason"]])
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={"line": t("contacts.col_line"),
+                                    "reason": t("contacts.col_reason")})
+        st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
+                           "rejected-rows.csv", "text/csv", key="download_rejects",
+                           on_click=lambda: audit.record(setup.cursor(), ctx.principal.actor,
+                                                         "export", "rejected-rows.csv",
+                                                         {"rows": len(rejects)}))

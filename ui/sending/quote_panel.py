@@ -1,0 +1,129 @@
+"""The Send page's third step: the quote, priced as the operator types, and the cost panel.
+
+Totals are costs to the cent rounded up with the exact figure on hover; unit prices keep every
+digit. The last quote's need is kept for the Top-up guide.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from smscore import store
+from smscore.twilio import balance
+from smscore.cost import quote as quote_mod
+from smscore.cost.quote import Quote
+from ui.sending import quotes
+from ui.words import formats, problem_words, vocab
+from ui.words.i18n import current_language, t, tn
+from ui.shell.setup import Context
+from ui.shell.untrusted import md
+
+
+def suffix(ctx: Context) -> str:
+    """` (sandbox)` after a money label while nothing is really charged."""
+    return t("common.sandbox_suffix") if ctx.sandbox else ""
+
+
+def _verified_numbers(ctx: Context) -> frozenset[str] | None:
+    """The trial account's verified numbers; None (no filter) when Twilio cannot be asked."""
+    try:
+        return ctx.gateway.verified_numbers() if ctx.gateway else None
+    except Exception as exc:  # noqa: BLE001 - Twilio then refuses the others one by one (21608)
+        st.warning(t("send.quote_error", problem=md(exc)))
+        return None
+
+
+def priced(ctx: Context, body: str, selection: quote_mod.Selection | None,
+           body_ok: bool) -> tuple[Quote | None, quotes.PricedBatch | None]:
+    """(quote, priced batch) for the body and recipients, or (None, None) with why not."""
+    if not body.strip():
+        st.info(t("send.need_body"))
+    elif selection is None:
+        st.info(t("send.need_recipients"))
+    elif body_ok:  # otherwise the compose box already says why
+        trial = ctx.account is not None and ctx.account.is_trial
+        prefix = balance.TRIAL_PREFIX if trial else ""
+        try:
+            # A trial account reaches only its verified caller IDs: the rest are excluded.
+            verified = _verified_numbers(ctx) if trial else None
+            batch = quotes.priced(ctx.con, str(ctx.db_path), body, selection,
+                                  smart_encoding=ctx.settings.smart_encoding, prefix=prefix,
+                                  sender_type=ctx.settings.sender_type, only_to=verified)
+            return batch.quote, batch
+        except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
+            st.error(t("send.quote_error", problem=md(problem_words.told(exc))))
+    return None, None
+
+
+def remember(ctx: Context, q: Quote) -> None:
+    """Keep the last quote's need for the Top-up guide (any session, any page)."""
+    value = json.dumps({"total_max": str(q.total_max), "currency": q.currency,
+                        "recipients": q.n_recipients})
+    if store.get_setting(ctx.con, "ui.last_quote") != value:
+        store.set_setting(ctx.con, "ui.last_quote", value)
+
+
+def show(ctx: Context, q: Quote) -> None:
+    """Recipients, segments and the cost range, per country as a table and a chart; who is
+    left out and why; a preview of the first messages."""
+    lang = current_language()
+    cur = q.currency
+    st.subheader(t("send.step_cost"))
+    if prefix_note := q.prefix:
+        st.caption(t("send.trial_prefix", prefix=prefix_note.strip()))
+    c = [st.container(horizontal=True, gap="medium")] * 4
+    c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
+    c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
+    for col, label, amount in ((c[2], "send.total_min", q.total_min),
+                               (c[3], "send.total_max", q.total_max)):
+        col.metric(t(label) + suffix(ctx), formats.cost(amount, lang, cur),
+                   help=t("common.exact", amount=formats.exact(amount, lang, cur)))
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
+               + t("send.range_note"))
+    _per_country(q, lang)
+    if len(q.excluded):
+        with st.expander(tn("send.excluded_n", len(q.excluded))):
+            excluded = q.excluded.head(1000)
+            st.dataframe(vocab.localized(excluded, lang), hide_index=True,
+                         column_config={"contact_id": None,
+                                        **vocab.column_labels(excluded, lang)})
+    # Closed by default: the confirm dialog shows the message as sent, and a phone saves a screen.
+    with st.expander(t("send.preview")):
+        sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
+        st.dataframe(vocab.localized(sample, lang), hide_index=True,
+                     column_config=vocab.column_labels(sample, lang))
+
+
+def _per_country(q: Quote, lang: str) -> None:
+    cur = q.currency
+    table = q.by_country.copy()
+    money_cols = ["unit_price_min", "unit_price_max", "subtotal_min", "subtotal_max"]
+    st.dataframe(_country_table(table, lang), hide_index=True, column_config={
+        "iso": t("send.col_country"), "recipients": t("send.recipients"),
+        "segments": t("send.segments"),
+        **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols}})
+    chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
+    bars = alt.Chart(chart).mark_bar().encode(
+        x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
+        y=alt.Y("subtotal_max:Q", title=f"{t('send.col_subtotal_max')} ({cur})"),
+        tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"])
+    ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(
+        x="iso:N", y="subtotal_min:Q")
+    st.altair_chart((bars + ticks).properties(height=200), width="stretch")
+
+
+def _country_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per-country quote for display: names, counts and money in the operator's notation;
+    unit prices keep every digit, subtotals are costs (to the cent, rounded up)."""
+    return table.assign(
+        iso=[formats.country_name(i, lang) for i in table["iso"]],
+        recipients=[formats.number(v, lang) for v in table["recipients"]],
+        segments=[formats.number(v, lang) for v in table["segments"]],
+        **{c: [formats.decimal_text(v, lang) for v in table[c]]
+           for c in ("unit_price_min", "unit_price_max")},
+        **{c: [formats.cents_up(v, lang) for v in table[c]]
+           for c in ("subtotal_min", "subtotal_max")})

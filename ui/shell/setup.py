@@ -1,0 +1,374 @@
+"""The one setup call every page makes first: settings, database, gateway, state and sidebar.
+
+Streamlit may run a page file directly (a deep link on a fresh server skips console.py), so
+everything a page needs is built here, idempotently, on every run. Only the UI layer caches:
+one shared store.Workspace per file per server process, and a cursor per script run, held as
+one unit of work until the run's thread ends (so the CLI and notebooks get the file between
+runs), since a DuckDB connection is not thread-safe and reruns happen on different threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NoReturn
+from urllib.parse import urlencode
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from smscore import store
+from smscore.access import accounts, audit
+from smscore.access.accounts import Principal
+from smscore.twilio.credentials import Credentials
+from smscore.twilio.connect import open_gateway
+from smscore.money import Money, format_money
+from smscore.store.settings import Settings, load_settings, update_settings
+from ui.access import auth
+from ui.words import access_words, formats, i18n
+from ui.words.i18n import t
+from ui.shell.seed import seed_if_empty
+from ui.shell.untrusted import md
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: ui/<room>/<module>.py
+_log = logging.getLogger(__name__)
+_LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
+# The right a page needs to open at all; actions inside a page check their own (ui.access.auth.permit).
+PAGE_RIGHTS = {"nav.send": "send", "nav.settings": "settings", "nav.audit": "audit",
+               "nav.approvals": "approve"}
+
+
+@dataclass
+class Context:
+    """What a page gets from `page()`: the database for this run and everything around it."""
+
+    db_path: Path
+    settings: Settings
+    config: Mapping[str, str]  # environment overlaid with Streamlit secrets
+    mode: str  # "sandbox" or "live"
+    gateway: object | None  # smscore.twilio.gateway.Gateway; None when it cannot be opened
+    account: object | None  # smscore.twilio.gateway.Account
+    problem: str | None  # why the gateway or account is unavailable, for the operator
+    principal: Principal = accounts.LOCAL_MODE  # who this run acts as (ui.access.auth)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The cursor of the run asking, not of the run that built this context.
+
+        A dialog, a fragment or a callback runs later, in a run of its own, and by then the
+        workspace may have been handed to another process and this page's cursor closed.
+        """
+        return cursor(self.config)
+
+    @property
+    def balance(self) -> Money | None:
+        return getattr(self.account, "balance", None)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.mode != "live"
+
+
+def config() -> dict[str, str]:
+    """The environment overlaid with Streamlit secrets (root keys and a [twilio] table)."""
+    merged = {k: v for k, v in os.environ.items()}
+    try:
+        secrets = dict(st.secrets)
+    except (FileNotFoundError, KeyError):  # no secrets.toml at all
+        secrets = {}
+    for key, value in secrets.items():
+        if isinstance(value, Mapping):
+            if key.lower() == "twilio":
+                for sub, subvalue in value.items():
+                    name = sub.upper()
+                    merged[name if name.startswith("TWILIO_") else f"TWILIO_{name}"] = str(subvalue)
+            continue
+        merged[store.DB_ENV if key.lower() == "db_path" else key] = str(value)
+    return merged
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(path: str, wait: float) -> store.Workspace:
+    ws = store.Workspace(path, kind="console", wait=wait)
+    ws.on_first_open(seed_if_empty)
+    return ws
+
+
+def db_path(cfg: Mapping[str, str] | None = None) -> Path:
+    return store.resolve_db_path(None, cfg if cfg is not None else config())
+
+
+def root(cfg: Mapping[str, str] | None = None) -> store.Workspace:
+    """The process-wide workspace on the database file: background work borrows it per unit."""
+    cfg = cfg if cfg is not None else config()
+    return _workspace(str(db_path(cfg)), store.wait_seconds(None, cfg))
+
+
+def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """This script run's DuckDB handle: one unit of work, given back when the run's thread ends.
+
+    While another process (a CLI import, a notebook) holds the file, the page says who and
+    waits; past the wait it shows one sentence instead of the page.
+    """
+    try:
+        ws = root(cfg)
+    except store.StoreError as exc:  # e.g. SMSCONSOLE_WAIT is not a number
+        _stop_with(exc)
+    held = ws.held()
+    if held is not None:  # the common case: this run already has its unit
+        return held
+    # Drawn only when there is a wait to tell of: a callback (Confirm in its dialog) may not draw.
+    notice: list = []
+
+    def say(message: str) -> None:
+        if not notice:
+            notice.append(st.empty())
+        notice[0].info(message, icon=":material/hourglass_top:")
+
+    try:
+        con = ws.hold_for_thread(say)
+    except store.StoreError as exc:
+        for shown in notice:
+            shown.empty()
+        _stop_with(exc)
+    for shown in notice:
+        shown.empty()
+    _give_back_after_run(ws)
+    return con
+
+
+_RUN_ENDS = frozenset({"SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
+                       "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN"})
+_HOOKED: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def _give_back_after_run(ws: store.Workspace) -> None:
+    """Give the run's unit back as soon as the run (or fragment run) ends.
+
+    The script thread outlives one run (a `run_every` fragment keeps it busy for good), so
+    its end is too late. Streamlit has no public "run ended" hook; its ScriptRunner, the
+    thread's target, signals every run's end on `on_event`. If that ever changes, the unit
+    is still given back when the thread ends.
+    """
+    thread = threading.current_thread()
+    runner = getattr(getattr(thread, "_target", None), "__self__", None)
+    signal = getattr(runner, "on_event", None)
+    if signal is None or runner in _HOOKED:
+        return
+
+    def ended(_sender: object, event: object = None, **_kwargs: object) -> None:
+        if getattr(event, "value", None) in _RUN_ENDS:
+            ws.release_held(thread)
+
+    signal.connect(ended, weak=False)
+    _HOOKED.add(runner)
+
+
+def language() -> str:
+    """The console language from the settings; cheap enough for console.py's page titles."""
+    try:
+        lang = st.session_state.get("lang_override") or load_settings(cursor()).language
+    except store.StoreError:  # the page's own setup call says why, in one sentence
+        return st.session_state.get("lang", "en")
+    st.session_state["lang"] = lang
+    return lang
+
+
+def page(title_key: str, *, sidebar: bool = True) -> Context:
+    """Set up one page run and draw the shared frame (mode badge, balance, notices, language)."""
+    cfg = config()
+    con = _open_or_stop(cfg)
+    settings = load_settings(con)
+    st.session_state["lang"] = st.session_state.get("lang_override") or settings.language
+    st.session_state["time_zone"] = settings.time_zone  # ui.words.problem_words writes times in it
+    for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
+        st.session_state.setdefault(key, default)
+    st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
+    who = auth.gate(con, cfg)  # before anything reads the account: no data without sign-in
+    _page_right(con, who, PAGE_RIGHTS.get(title_key, "view"))
+    ctx = _context(con, cfg, settings)
+    ctx.principal = who
+    if sidebar:
+        _sidebar(ctx)
+        _narrow_balance(ctx)
+    auth.denial_notice()
+    _low_balance_notice(ctx)
+    return ctx
+
+
+def _open_or_stop(cfg: Mapping[str, str]) -> duckdb.DuckDBPyConnection:
+    """This run's cursor, or one sentence on the page and the end of the run.
+
+    A StoreError names the file and, for a lock, the other process's PID: useful in the server
+    log, noise (and a path dump) on the page, where Streamlit would show it as a traceback.
+    """
+    try:
+        return cursor(cfg)
+    except store.StoreError as exc:
+        _stop_with(exc)
+        raise  # not reached: st.stop() raises; tells type checkers this never falls off
+
+
+def _stop_with(exc: store.StoreError) -> NoReturn:
+    """One sentence on the page instead of the rest of the run (the details go to the log)."""
+    _log.warning("workspace unavailable: %s", exc)
+    if isinstance(exc, store.WorkspaceBusy):  # who holds it, as the issue asks; not the path
+        text = t("store.busy", holder=exc.holder, seconds=f"{exc.waited:g}")
+    else:
+        text = t(store_problem_key(exc))
+    st.error(text, icon=":material/lock:")
+    st.stop()
+    raise exc  # not reached: st.stop() raises
+
+
+def store_problem_key(exc: store.StoreError) -> str:
+    """The message key for why the workspace cannot be opened: in use, too new, or unreadable."""
+    cause = str(exc.__cause__ or "").lower()
+    if "lock" in cause:
+        return "store.in_use"
+    if "newer than this" in str(exc):
+        return "store.too_new"
+    return "store.unreadable"
+
+
+def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> None:
+    if accounts.can(con, who.role, right):
+        return
+    audit.record(con, who.actor, "denied", right)
+    st.error(t("auth.page_refused", role=access_words.role(who.role, i18n.current_language())),
+             icon=":material/block:")
+    st.stop()
+
+
+def who() -> Principal | None:
+    """Who this session acts as (None before sign-in); draws nothing, for console.py."""
+    cfg = config()
+    try:
+        return auth.principal(cursor(cfg), cfg)
+    except store.StoreError:  # the page's own setup call says why, in one sentence
+        return None
+
+
+def can(right: str) -> bool:
+    """Whether the signed-in role holds `right`: to hide a button (the action checks again)."""
+    found = auth.current() if accounts.any_accounts(cursor()) or auth.oidc_configured() else (
+        accounts.LOCAL_MODE)
+    return found is not None and accounts.can(cursor(), found.role, right)
+
+
+def _context(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], settings: Settings) -> Context:
+    path = db_path(cfg)
+    try:
+        creds = Credentials.from_mapping(cfg)
+    except ValueError as exc:  # half-configured credentials: say so rather than go sandbox
+        return Context(path, settings, cfg, "live", None, None, str(exc))
+    mode = "live" if creds else "sandbox"
+    try:
+        gateway = open_gateway(root(cfg), cfg)  # a sandbox borrows the workspace per call
+        mode = getattr(gateway, "mode", mode)
+        account = _account(gateway)
+    except Exception as exc:  # noqa: BLE001 - network, auth: shown to the operator, not raised
+        return Context(path, settings, cfg, mode, None, None, str(exc))
+    return Context(path, settings, cfg, mode, gateway, account, None)
+
+
+def _account(gateway: object) -> object:
+    if getattr(gateway, "mode", "sandbox") != "live":
+        return gateway.account()  # the sandbox lives in the DB file: always fresh, always cheap
+    cached = st.session_state.get("_live_account")
+    if cached and time.monotonic() - cached[0] < _LIVE_ACCOUNT_TTL:
+        return cached[1]
+    account = gateway.account()
+    st.session_state["_live_account"] = (time.monotonic(), account)
+    return account
+
+
+def forget_account() -> None:
+    """Fetch the live balance again on the next run (after a send or a top-up)."""
+    st.session_state.pop("_live_account", None)
+
+
+def _sidebar(ctx: Context) -> None:
+    with st.sidebar:
+        auth.sidebar(ctx.principal)
+        if ctx.sandbox:
+            st.badge(t("mode.sandbox_badge"), icon=":material/science:", color="orange")
+        else:
+            st.badge(t("mode.live_badge"), icon=":material/bolt:", color="green")
+        if ctx.balance is not None:
+            label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+            st.metric(label, formats.balance(ctx.balance, i18n.current_language()),
+                      help=t("common.exact", amount=formats.exact(ctx.balance,
+                                                                  i18n.current_language())))
+        elif ctx.problem:
+            st.caption(t("sidebar.account_problem", problem=md(ctx.problem)))
+        if ctx.account is not None:
+            kind = t("account.trial") if ctx.account.is_trial else t("account.full")
+            st.caption(t("sidebar.account", kind=kind, last4=md(ctx.account.sid_last4 or "—")))
+        choices = list(i18n.LANGUAGE_NAMES)
+        st.selectbox(t("sidebar.language"), choices, index=choices.index(st.session_state["lang"]),
+                     format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
+                     on_change=_language_changed)
+
+
+# On a phone the sidebar starts collapsed, and the balance with it: repeat it above the page
+# there (Streamlit collapses the sidebar below 768 px), and only there.
+_NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-narrow_balance { display: none; } }</style>"
+
+
+def _narrow_balance(ctx: Context) -> None:
+    if ctx.balance is None:
+        return
+    lang = i18n.current_language()
+    label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
+    with st.container(key="narrow_balance"):
+        st.html(_NARROW_ONLY)
+        st.caption(f"{label}: **{formats.balance(ctx.balance, lang)}**")
+
+
+def _language_changed() -> None:
+    lang = st.session_state["_lang_choice"]
+    st.session_state["lang"] = lang
+    if can("settings"):  # the workspace's language; anyone else changes only their session's
+        update_settings(cursor(), language=lang)
+        st.session_state.pop("lang_override", None)
+    else:
+        st.session_state["lang_override"] = lang
+
+
+def is_low(ctx: Context) -> bool:
+    balance = ctx.balance
+    return balance is not None and balance.amount < ctx.settings.low_balance_threshold
+
+
+def _low_balance_notice(ctx: Context) -> None:
+    if not is_low(ctx):
+        return
+    lang = i18n.current_language()
+    threshold = formats.plain(ctx.settings.low_balance_threshold, lang, ctx.balance.currency)
+    text = t("notice.low_balance", balance=formats.balance(ctx.balance, lang), threshold=threshold)
+    st.warning(text, icon=":material/savings:")
+    link("topup", t("nav.topup"), icon=":material/add_card:")
+    if not st.session_state.get("low_balance_toasted"):
+        st.session_state["low_balance_toasted"] = True
+        st.toast(text, icon=":material/savings:")
+
+
+def link(stem: str, label: str, icon: str | None = None,
+         query_params: Mapping[str, str] | None = None) -> None:
+    """A link to another page that works both under st.navigation and for a page run directly."""
+    try:
+        st.page_link(f"pages/{stem}.py", label=label, icon=icon, query_params=query_params)
+    except Exception:  # noqa: BLE001 - StreamlitAPIException/KeyError when the page is not known
+        query = f"?{urlencode(dict(query_params))}" if query_params else ""
+        st.markdown(f"[{label}](/{stem}{query})")
+
+
+def money(amount: object, currency: str) -> str:
+    return format_money(amount, currency)

@@ -1,0 +1,91 @@
+"""Every string the console shows, in English and Brazilian Portuguese, from gettext catalogs.
+
+`t(key, **kw)` translates into the session's language (set by ui.shell.setup.page from the settings);
+`translate(key, lang, **kw)` is the pure form the tests use; `tn`/`translate_n` pick the plural
+form for a count. The texts live in `locale/<lang>/LC_MESSAGES/messages.po` (msgid = the key),
+edited with any gettext tool and compiled to `.mo` by scripts/i18n_compile.py (docs/i18n.md).
+A key missing from English is a bug that fails loudly (KeyError) instead of showing the key; a
+key missing only from Portuguese falls back to English at run time and fails tests/test_i18n.py.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+
+from ui.words.catalogs import DOMAIN, GNU_CODES, LOCALE_DIR, SOURCE
+from ui.words.formats import number
+
+LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
+
+# Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
+# form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
+# and empties this dict (tests/test_i18n.py fails while it holds anything).
+_STRINGS: dict[str, tuple[str, str]] = {}
+
+_INDEX = {"en": 0, "pt-BR": 1}
+
+
+class _Missing(gettext.NullTranslations):
+    """The end of every fallback chain: an unknown key raises instead of showing itself."""
+
+    def gettext(self, message: str) -> str:
+        raise KeyError(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        raise KeyError(msgid1)
+
+
+@cache
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of `lang`, falling back to English, then to KeyError."""
+    english = gettext.translation(DOMAIN, LOCALE_DIR, [GNU_CODES[SOURCE]])
+    english.add_fallback(_Missing())
+    if lang == SOURCE or lang not in GNU_CODES:
+        return english
+    chosen = gettext.translation(DOMAIN, LOCALE_DIR, [GNU_CODES[lang]])
+    chosen.add_fallback(english)
+    return chosen
+
+
+def _format(text: str, kw: dict[str, object]) -> str:
+    return text.format(**kw) if kw else text
+
+
+def translate(key: str, lang: str = "en", **kw: object) -> str:
+    """The string for `key` in `lang`, formatted with `kw`. Raises KeyError for an unknown key."""
+    if key in _STRINGS:
+        return _format(_STRINGS[key][_INDEX.get(lang, 0)], kw)
+    return _format(catalog(lang).gettext(key), kw)
+
+
+def translate_n(key: str, n: int, lang: str = "en", **kw: object) -> str:
+    """The plural form of `key` that fits the count `n` in `lang`; `{n}` shows `n` written the
+    language's way (7.980 in pt-BR)."""
+    return _format(catalog(lang).ngettext(key, key, n), {"n": number(n, lang), **kw})
+
+
+def current_language() -> str:
+    try:
+        import streamlit as st  # noqa: PLC0415 - keeps translate() importable without streamlit
+
+        return st.session_state.get("lang", "en")
+    except Exception:  # noqa: BLE001 - outside a script run
+        return "en"
+
+
+def t(key: str, **kw: object) -> str:
+    """`key` in the session's language."""
+    return translate(key, current_language(), **kw)
+
+
+def tn(key: str, n: int, **kw: object) -> str:
+    """The plural form of `key` for `n`, in the session's language."""
+    return translate_n(key, n, current_language(), **kw)
+
+
+def keys() -> list[str]:
+    """Every key of the English (source) catalog, plus any not merged yet."""
+    english = catalog(SOURCE)
+    found = {k if isinstance(k, str) else k[0] for k in english._catalog if k}  # noqa: SLF001
+    return sorted(found | set(_STRINGS))
