@@ -52,7 +52,7 @@ def main() -> None:
 if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
     main()
 else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
-    from ui.access import session_routes
+    from ui.shell import session_routes
     from ui.shell import script_errors
     from ui.twilio import webhook_routes
 

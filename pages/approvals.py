@@ -6,7 +6,7 @@ import streamlit as st
 
 from smscore.access import approvals
 from smscore.batchid import short_id
-from ui.access import auth
+from ui.shell import auth
 from ui.sending import jobs
 from ui.shell import setup
 from ui.words import formats, problem_words, vocab

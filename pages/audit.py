@@ -12,7 +12,7 @@ import streamlit as st
 
 from smscore import export
 from smscore.access import audit
-from ui.access import auth
+from ui.shell import auth
 from ui.shell import setup
 from ui.words import access_words, formats, vocab
 from ui.words.i18n import current_language, t, tn

@@ -6,7 +6,7 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.cost import prices
-from ui.access import auth
+from ui.shell import auth
 from ui.shell import setup
 from ui.words import formats, vocab
 from ui.words.i18n import current_language, t

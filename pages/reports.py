@@ -8,13 +8,13 @@ from smscore import export, reports
 from smscore.access import audit
 from smscore.sending import sender
 from smscore.batchid import short_id
-from ui.access import auth
-from ui.sending import outcomes
+from ui.shell import auth
+from ui.words import outcomes
 from ui.shell import setup
 from ui.twilio import inbox
 from ui.words import formats, vocab
 from ui.words.i18n import current_language, t, translate
-from ui.sending.outcomes import explained
+from ui.words.outcomes import explained
 from ui.shell.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
                        private, shown)
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from smscore.access import accounts, audit, sessions
 from smscore.access.audit import Actor
 from smscore.clock import utcnow
-from ui.access import session_routes
+from ui.shell import session_routes
 
 ADMIN = Actor("cli:tests", "cli")
 IDLE = timedelta(minutes=30)

@@ -2,7 +2,7 @@
 
 A Streamlit session lives as long as one browser tab's websocket: a reload, a second tab or a
 typed URL starts a new one. So a signed-in person is remembered by a random token the browser
-keeps in an HttpOnly cookie (set by the console's own server, ui/access/session_routes.py) and sends
+keeps in an HttpOnly cookie (set by the console's own server, ui/shell/session_routes.py) and sends
 with every new session. The token is 256 random bits; the table keeps only its SHA-256, so a
 copy of the workspace file signs nobody in. A session ends at sign-out, after the idle limit or
 the absolute limit, and is revoked for every session of a person whose role changes, who is

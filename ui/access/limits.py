@@ -14,7 +14,7 @@ import streamlit as st
 from smscore.access import approvals
 from smscore.money import Money
 from smscore.cost.quote import Quote
-from ui.access import auth
+from ui.shell import auth
 from ui.shell import setup
 from ui.words import formats, problem_words
 from ui.words.i18n import current_language, t

@@ -1,6 +1,6 @@
 """The Users section of Settings (admins): accounts, roles, sign-in policy.
 
-Each action checks the right again (ui.access.auth.permit) and goes through smscore.access.accounts, which
+Each action checks the right again (ui.shell.auth.permit) and goes through smscore.access.accounts, which
 records it in the audit trail. A password typed here is cleared from the session at once.
 """
 
@@ -11,7 +11,7 @@ import streamlit as st
 
 from smscore import store
 from smscore.access import accounts
-from ui.access import auth
+from ui.shell import auth
 from ui.shell import setup
 from ui.words import access_words
 from ui.words.i18n import current_language, t

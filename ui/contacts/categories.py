@@ -6,7 +6,7 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.contacts import book
-from ui.access import auth
+from ui.shell import auth
 from ui.contacts import removals
 from ui.shell import setup
 from ui.words import formats

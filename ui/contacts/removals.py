@@ -14,7 +14,7 @@ import streamlit as st
 from ui.words.i18n import t
 
 # Does the confirmed removal of `value`; returns the sentence saying what happened, or None
-# when it was refused (the refusal is reported by ui.access.auth).
+# when it was refused (the refusal is reported by ui.shell.auth).
 Action = Callable[[str], "str | None"]
 
 

@@ -15,7 +15,7 @@ from smscore import export
 from smscore.access import audit
 from smscore.contacts import csvsource, importer
 from smscore.store.writes import write
-from ui.access import auth
+from ui.shell import auth
 from ui.shell import setup
 from ui.words import formats, vocab
 from ui.words.i18n import current_language, t, translate

@@ -18,7 +18,8 @@ from smscore.sending import ledger
 from smscore.money import Money
 from smscore.cost.quote import Quote
 from smscore.twilio.sandbox import SANDBOX_SENDER
-from ui.access import auth, limits
+from ui.access import limits
+from ui.shell import auth
 from ui.sending import jobs, quotes, recipients
 from ui.shell import setup
 from ui.words import formats, problem_words

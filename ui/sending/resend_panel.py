@@ -12,7 +12,7 @@ import streamlit as st
 
 from smscore.sending import ledger, outcome, resend
 from smscore.twilio import errors
-from ui.sending import outcomes
+from ui.words import outcomes
 from ui.words.i18n import t
 
 

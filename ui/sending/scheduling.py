@@ -66,7 +66,7 @@ def _ask(batch_id: str | None) -> None:
 
 def _cancel(gateway: object, batch_id: str) -> None:
     from smscore.access import audit  # noqa: PLC0415
-    from ui.access import auth  # noqa: PLC0415
+    from ui.shell import auth  # noqa: PLC0415
     from ui.shell.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
 
     st.session_state["cancel_pending"] = None

@@ -10,7 +10,7 @@ from smscore import reports
 from smscore.access import approvals, audit
 from smscore.sending import ledger
 from smscore.batchid import short_id
-from ui.access import auth
+from ui.shell import auth
 from ui.sending import batchnotes, jobs, last_batch
 from ui.shell import setup
 from ui.words import formats, problem_words, vocab

@@ -12,7 +12,8 @@ from smscore.batchid import short_id
 from smscore.money import Money
 from smscore.cost.quote import Quote
 from ui.access import limits
-from ui.sending import batchname, confirm_dialog, outcomes, quotes, scheduling, hours
+from ui.sending import batchname, confirm_dialog, hours, quotes, scheduling
+from ui.words import outcomes
 from ui.shell import setup
 from ui.words import formats, problem_words
 from ui.words.i18n import current_language, t, tn

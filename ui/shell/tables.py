@@ -79,7 +79,7 @@ def batches_table(frame: pd.DataFrame, zone: str) -> None:
         table["name"] = [n if isinstance(n, str) else short_id(b)
                          for n, b in zip(frame["name"], frame["batch_id"])]
     if "outcome" in frame:  # what happened, in the words and colours of smscore.sending.outcome
-        from ui.sending.outcomes import label  # noqa: PLC0415
+        from ui.words.outcomes import label  # noqa: PLC0415
 
         table["outcome"] = frame["outcome"].map(label)
     order = ["name", "batch_id", "created_at", "mode", "outcome", "recipients", "sent", "failed",

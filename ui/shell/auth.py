@@ -22,8 +22,9 @@ import streamlit as st
 from smscore.access import accounts, audit, sessions
 from smscore.access.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
-from ui.access import session_routes
+from ui.shell import session_routes
 from ui.words import access_words
+from ui.shell.connection import config, cursor
 from ui.words.i18n import current_language, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -174,7 +175,6 @@ def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _submit() -> None:
-    from ui.shell.setup import cursor  # noqa: PLC0415 - setup imports this module
 
     email = st.session_state.get("signin_email", "")
     password = st.session_state.get("signin_password", "")
@@ -195,7 +195,6 @@ def _submit() -> None:
 
 def sign_out() -> None:
     """End this session on the server, and ask the browser to drop its cookie."""
-    from ui.shell.setup import cursor  # noqa: PLC0415
 
     con = cursor()
     token = st.session_state.pop(_TOKEN, None)
@@ -219,7 +218,7 @@ def _forget_cookie() -> None:
 def cookie_step() -> None:
     """Run the cookie change a sign-in or sign-out left for this run, in the browser.
 
-    A same-origin POST to the console's own route (ui.access.session_routes): the response sets or
+    A same-origin POST to the console's own route (ui.shell.session_routes): the response sets or
     clears the HttpOnly cookie. Only a one-time handoff code ever reaches the page.
     """
     op = st.session_state.pop(_COOKIE_OP, None)
@@ -237,7 +236,6 @@ def cookie_step() -> None:
 def permit(right: str) -> Principal | None:
     """Check `right` for this session at the action itself: who acts, or None (refusal recorded
     and reported)."""
-    from ui.shell.setup import config, cursor  # noqa: PLC0415
 
     con = cursor()
     who = principal(con, config())
