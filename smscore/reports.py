@@ -88,7 +88,7 @@ def _check_grouping(by: str) -> None:
 
 
 def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str,
-             params: list[object]) -> pd.DataFrame:
+             params: Sequence[object]) -> pd.DataFrame:
     """The ledger's messages under `where`, grouped `by`: the measures and the variance."""
     keys, group, order = _KEYS[by]
     return query_df(con, f"""
@@ -98,7 +98,7 @@ def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str,
                )::DECIMAL(18, 6) AS variance
         FROM messages m JOIN batches b ON b.id = m.batch_id
         {where}
-        GROUP BY {group} ORDER BY {order}""", params)
+        GROUP BY {group} ORDER BY {order}""", list(params))
 
 
 def _with_outcome(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
