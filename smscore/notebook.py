@@ -61,12 +61,10 @@ class NotebookWorkspace:
             con, by, resolve_batch_id(con, batch) if batch is not None else None))
 
     def cost_of_batches(self, by: str, batches: Sequence[str]) -> pd.DataFrame:
-        """`cost_report(by)` for each of `batches`, stacked with a batch_id column."""
-        def work(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-            ids = [resolve_batch_id(con, b) for b in batches]
-            frames = [reports.cost_report(con, by, b).assign(batch_id=b) for b in ids]
-            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return self.run(work)
+        """`cost_report(by)` for each of `batches`, stacked with a batch_id column; no batch
+        gives no rows but the same columns."""
+        return self.run(lambda con: reports.cost_of_batches(
+            con, by, [resolve_batch_id(con, b) for b in batches]))
 
     def quote(self, body: str, categories: Sequence[str] = (), **options: object) -> Quote:
         """Price `body` for everyone, or for `categories`; options as smscore.cost.quote.build_quote."""

@@ -9,6 +9,7 @@ messages already have an actual price.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
@@ -57,25 +58,57 @@ def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
 
     `variance` is actual minus estimate over the messages Twilio has already priced.
     """
+    _check_grouping(by)
+    where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
+    frame = _grouped(con, by, where, params)
+    if batch_id and frame.empty and not _batch_exists(con, batch_id):
+        raise LookupError(f"no batch with id {batch_id!r}")
+    return _with_outcome(con, frame, batch_id) if by == "batch" else frame
+
+
+def cost_of_batches(con: duckdb.DuckDBPyConnection, by: str,
+                    batch_ids: Sequence[str]) -> pd.DataFrame:
+    """`cost_report(by)` for each of `batch_ids`, stacked with a batch_id column.
+
+    No batch gives no rows but every column, typed as ever (Decimal money): a new workspace's
+    report is read, summed and charted by the same code as any other.
+    """
+    _check_grouping(by)
+    if len(batch_ids) == 0:  # a Series of ids has no truth value
+        empty = _grouped(con, by, "WHERE false", [])
+        empty = _with_outcome(con, empty, None) if by == "batch" else empty
+        return empty.assign(batch_id=pd.Series(dtype=str))
+    frames = [cost_report(con, by, b).assign(batch_id=b) for b in batch_ids]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_grouping(by: str) -> None:
     if by not in _KEYS:
         raise ValueError(f"report by one of {', '.join(GROUPINGS)}; got {by!r}")
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str,
+             params: Sequence[object]) -> pd.DataFrame:
+    """The ledger's messages under `where`, grouped `by`: the measures and the variance."""
     keys, group, order = _KEYS[by]
-    where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
-    frame = query_df(con, f"""
+    return query_df(con, f"""
         SELECT {keys}, {_MEASURES},
                (coalesce(sum(m.actual_price), 0)
                 - coalesce(sum(m.price_max) FILTER (WHERE m.actual_price IS NOT NULL), 0)
                )::DECIMAL(18, 6) AS variance
         FROM messages m JOIN batches b ON b.id = m.batch_id
         {where}
-        GROUP BY {group} ORDER BY {order}""", params)
-    if batch_id and frame.empty and not _batch_exists(con, batch_id):
-        raise LookupError(f"no batch with id {batch_id!r}")
-    if by == "batch":  # the one word and the short id the other surfaces show, for the CSV too
-        listed = batches(con, batch_id=batch_id).set_index("batch_id")
-        frame.insert(1, "short_id", frame["batch_id"].map(short_id))
-        frame.insert(list(frame.columns).index("status") + 1, "outcome",
-                     frame["batch_id"].map(listed["outcome"]))
+        GROUP BY {group} ORDER BY {order}""", list(params))
+
+
+def _with_outcome(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+                  batch_id: str | None) -> pd.DataFrame:
+    """The one word and the short id the other surfaces show, for the CSV too."""
+    outcomes = (batches(con, batch_id=batch_id).set_index("batch_id")["outcome"] if len(frame)
+                else pd.Series(dtype=str))
+    frame.insert(1, "short_id", frame["batch_id"].map(short_id))
+    frame.insert(list(frame.columns).index("status") + 1, "outcome",
+                 frame["batch_id"].map(outcomes))
     return frame
 
 
@@ -124,11 +157,11 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
         if broken:
             frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
-    frame["outcome"] = [judge(r.status, sent=int(r.sent), failed=int(r.failed),
-                              unknown=int(r.unknown), pending=int(r.pending),
-                              undelivered=int(r.undelivered),
-                              scheduled=int(r.scheduled)).kind
-                        for r in frame.itertuples()]
+    frame["outcome"] = pd.Series([judge(r.status, sent=int(r.sent), failed=int(r.failed),
+                                        unknown=int(r.unknown), pending=int(r.pending),
+                                        undelivered=int(r.undelivered),
+                                        scheduled=int(r.scheduled)).kind
+                                  for r in frame.itertuples()], index=frame.index, dtype=str)
     frame.insert(1, "short_id", frame["batch_id"].map(short_id))
     return frame
 
