@@ -1,0 +1,100 @@
+"""What the command modules share: registering a command, the one-sentence error, tables and
+amount ranges, naming a batch, and the gateway to Twilio (or the sandbox).
+
+It imports no command module: they import it, and smscore.cli gathers them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+import duckdb
+
+from smscore import store
+from smscore.money import decimal_str
+
+# A command runs on a connection, one unit of work; or, if it lends the workspace out itself
+# (smscore.cli.LENDING), on the workspace.
+Runner = (Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
+          | Callable[[argparse.Namespace, store.Workspace], int])
+Configure = Callable[[argparse.ArgumentParser], None]
+Command = tuple[str, Configure, Runner]
+
+
+class Commands(dict[str, Command]):
+    """One module's commands by name, each (help text, configure(parser), run(args, con)).
+
+    Each module keeps its own, so none imports another to register; smscore.cli gathers them
+    in the order `--help` lists them.
+    """
+
+    def command(self, name: str, help_text: str,
+                configure: Configure) -> Callable[[Runner], Runner]:
+        """Register a subcommand; the decorated function runs it."""
+        def register(run: Runner) -> Runner:
+            self[name] = (help_text, configure, run)
+            return run
+        return register
+
+
+class CliError(Exception):
+    """A problem to tell the user in one sentence (exit code 2 for usage, 1 otherwise)."""
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+def amount_range(low: Decimal, high: Decimal) -> str:
+    """One amount when a price does not vary (by carrier, by recipient), else low-high."""
+    return decimal_str(low) if low == high else f"{decimal_str(low)}-{decimal_str(high)}"
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Aligned columns for a terminal: the first left, the others (numbers, mostly) right."""
+    cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))))
+
+
+# --- batches by name --------------------------------------------------------------------------
+
+BATCH_ID_HELP = ("batch id as the console and `batches` show it (b-fc845dcb42), or the full id "
+                 "or any longer part of it")
+
+
+def configure_batch_id(p: argparse.ArgumentParser) -> None:
+    """The batch argument of every command about one batch, with the same help."""
+    p.add_argument("batch", metavar="ID", help=BATCH_ID_HELP)
+
+
+def find_batch(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The full id of the batch a person named (smscore.batchid: the same rule everywhere)."""
+    from smscore.batchid import resolve_batch_id
+
+    return resolve_batch_id(con, text)
+
+
+# --- the gateway ------------------------------------------------------------------------------
+
+def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, sender)
+    """The gateway (live with credentials in the environment, else the sandbox) and its sender."""
+    import os
+
+    from smscore.twilio import connect as gateways
+    from smscore.twilio.sandbox import SANDBOX_SENDER
+
+    chosen = gateways.open_gateway(con, os.environ)
+    sender = getattr(getattr(chosen, "credentials", None), "sender", None)
+    return chosen, sender if chosen.mode == "live" else SANDBOX_SENDER
+
+
+def gateway_for(ws: store.Workspace) -> object:
+    """The gateway for a send or a poll: a sandbox borrows the workspace per request."""
+    import os
+
+    from smscore.twilio import connect as gateways
+
+    return gateways.open_gateway(ws, os.environ)
