@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from smscore.contacts import csvlimits, csvsource, phones, phonesql
+from smscore.contacts import csvcolumns, csvlimits, csvsource, phones, phonesql
 from smscore.store import writes
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
@@ -217,7 +217,7 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
         return f"{name} AS name, NULL::JSON AS fields", []
     keys: list[str] = []
     for column in extra:
-        key = csvsource.field_key(column) or "field"
+        key = csvcolumns.field_key(column) or "field"
         keys.append(key if key not in keys else f"{key}_{len(keys) + 1}")
     pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c in extra)
     return f"{name} AS name, json_object({pairs}) AS fields", keys
