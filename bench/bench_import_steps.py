@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smscore import store  # noqa: E402
-from smscore.contacts import csvsource, importer, phones
+from smscore.contacts import csvsource, importer, phonesql
 
 OUT = ROOT / "bench" / "out"
 DEFAULT_FILES = [OUT / "contacts_1000000.csv", OUT / "contacts_messy_200000.csv"]
@@ -30,7 +30,7 @@ STEPS = {
     csvsource: ("open_csv", "load"),
     importer: ("_check_categories_per_row", "_reserve_ids", "_classify", "_create_categories",
                "_insert_new", "_link_categories", "_rejects"),
-    phones: ("normalise_column", "normalise_sql", "_read_canonical_forms"),
+    phonesql: ("normalise_column", "normalise_sql", "_read_canonical_forms"),
 }
 
 

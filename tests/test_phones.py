@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat as Fmt
 from phonenumbers import PhoneNumberType as Type
 
-from smscore.contacts import phones
+from smscore.contacts import phones, phonesql
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 TYPES = [Type.MOBILE, Type.FIXED_LINE, Type.TOLL_FREE, Type.PREMIUM_RATE, Type.SHARED_COST,
@@ -24,7 +24,7 @@ def run_sql(raws: list[str | None], default: str) -> list[tuple[str | None, ...]
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
                 "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
-    phones.normalise_sql(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
+    phonesql.normalise_sql(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
     return [tuple(r) for r in con.execute(
         "SELECT e164, country, status, reason FROM out ORDER BY key").fetchall()]
 
@@ -134,7 +134,7 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, '(11) 98765-4321'), "
                 "(2, '123'), (3, NULL), (4, '+44 20 7946 0958 ext. 12'), (5, 'n/a')) t(key, raw)")
-    slow = phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0)
+    slow = phonesql.normalise_column(con, "src", "BR", "out", rare_code_rows=0)
     rows = con.execute("SELECT key, e164, country, reason FROM out ORDER BY key").fetchall()
     assert rows[0] == (1, "+5511987654321", "BR", None)
     assert "too short for BR" in rows[1][3]
@@ -148,7 +148,7 @@ def test_normalise_column_asks_phonenumbers_only_what_sql_cannot_decide() -> Non
 def test_a_cell_of_whitespace_duckdb_does_not_trim_is_a_missing_phone(raw: str) -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT 1 AS key, ? AS raw", [raw])
-    phones.normalise_column(con, "src", "BR", "out")
+    phonesql.normalise_column(con, "src", "BR", "out")
     assert con.execute("SELECT reason FROM out").fetchall() == [("missing phone",)]
     assert phones.normalise_reason(raw, "BR") == "missing phone"
 
@@ -195,7 +195,7 @@ def test_rows_of_a_rare_calling_code_are_left_to_phonenumbers() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
                 "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
-    slow = phones.normalise_column(con, "src", "BR", "out", rare_code_rows=5)
+    slow = phonesql.normalise_column(con, "src", "BR", "out", rare_code_rows=5)
     got = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
     assert slow == 4                      # +44 (three rows, 00 reading included) and +351
     for raw, (e164, country, reason) in zip(raws, got):
@@ -207,7 +207,7 @@ def test_normalise_column_when_sql_decides_no_row() -> None:
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT * FROM (VALUES (1, ' +800 1234 5678 x 12 '), "
                 "(2, 'abc')) t(key, raw)")
-    assert phones.normalise_column(con, "src", "BR", "out", rare_code_rows=0) == 1
+    assert phonesql.normalise_column(con, "src", "BR", "out", rare_code_rows=0) == 1
     rows = con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
     assert rows[0] == (None, None, phones.normalise_reason(" +800 1234 5678 x 12 ", "BR"))
     assert "not a phone number" in rows[1][2]

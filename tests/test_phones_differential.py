@@ -20,7 +20,7 @@ import duckdb
 import phonenumbers
 import pytest
 
-from smscore.contacts import phones
+from smscore.contacts import phones, phonesql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from gen_contacts import messy_phone  # noqa: E402
@@ -83,7 +83,7 @@ def bulk(raws: list[str | None], default: str) -> list[tuple[str | None, str | N
     con = duckdb.connect()
     con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
                 "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
-    phones.normalise_column(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
+    phonesql.normalise_column(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
     return con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
 
 

@@ -13,7 +13,8 @@ from sendkit import SENDER, LedgerTwilio, fail_with, make_quote, no_retry_sleep,
 from smscore import reports, store
 from smscore.sending import ledger, sender
 from smscore.twilio.gateway import GatewayError
-from smscore.sending.sender import RetryPolicy, classify, reconcile, run_batch
+from smscore.sending.sender import reconcile, run_batch
+from smscore.sending.worker import RetryPolicy, classify
 
 FAST = dict(concurrency=4, rate_segments_per_second=1000, sleep=no_retry_sleep)
 

@@ -21,7 +21,8 @@ from sendkit import make_quote, phones
 
 from smscore import store
 from smscore.sending import ledger
-from smscore.sending.sender import RetryPolicy, reconcile, run_batch
+from smscore.sending.sender import reconcile, run_batch
+from smscore.sending.worker import RetryPolicy
 
 FROM = "+15017122661"
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,8 +3,8 @@
 Brazilian Excel saves Windows-1252 with `;`; Google Sheets saves UTF-8 with `,`; some tools add
 a BOM or use tabs; names hold quoted delimiters and newlines; blank lines creep in. This module
 guesses all of that, guesses which column is the phone, the name and the category (English or
-Portuguese headers), and loads the rows into DuckDB keeping each record's line in the file, so a
-rejected row can be reported where the operator will find it.
+Portuguese headers, `csvcolumns`), and loads the rows into DuckDB keeping each record's line in
+the file, so a rejected row can be reported where the operator will find it.
 
 Big clean files are parsed by DuckDB (fast); a file DuckDB's strict reader refuses (ragged rows,
 stray quotes, whitespace-only lines) is parsed with Python's csv module instead. A file over
@@ -20,7 +20,6 @@ import csv
 import io
 import re
 import tempfile
-import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -35,9 +34,9 @@ import pandas as pd
 import pyarrow as pa
 
 from smscore.contacts import csvlimits
+from smscore.contacts.csvcolumns import ROLES, guess_mapping
 
 DELIMITERS = (",", ";", "\t")
-ROLES = ("phone", "name", "category")
 PREVIEW_ROWS = 20
 _SAMPLE = 64 * 1024
 # Bytes decoded or scanned at a time. 1 MB stays in the CPU's caches (the line scan of a 100 MB
@@ -46,21 +45,6 @@ _SAMPLE = 64 * 1024
 _CHUNK = 2**20
 _BATCH_ROWS = 100_000    # records parsed by Python per Arrow batch
 
-# Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
-# mobile. Compared after lower-casing, removing accents and anything not a letter or digit.
-HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "phone": ("celular", "mobile", "mobilephone", "mobilenumber", "cellphone", "cell", "whatsapp",
-              "msisdn", "phone", "phonenumber", "telefone", "telefonecelular", "fone", "tel",
-              "telemovel", "numero", "numerodetelefone", "number", "contato"),
-    "name": ("name", "nome", "fullname", "nomecompleto", "contactname", "firstname",
-             "primeironome", "cliente", "customer"),
-    "category": ("category", "categoria", "categories", "categorias", "group", "grupo", "groups",
-                 "grupos", "tag", "tags", "segment", "segmento", "list", "lista"),
-}
-# Substrings that identify a role when no exact name matches ("Telefone celular", "Phone no.").
-_HEADER_PARTS = {"phone": ("celular", "mobile", "whatsapp", "phone", "telefone", "fone"),
-                 "name": ("nome", "name"),
-                 "category": ("categor", "grupo", "group")}
 _PHONE_LIKE = re.compile(r"\s*\+?\(?[0-9][0-9 ().\-]{5,}\s*")
 
 
@@ -299,31 +283,6 @@ def sniff_delimiter(sample: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
-
-
-def header_key(name: str) -> str:
-    """'Número de Telefone' -> 'numerodetelefone' (for matching header names)."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
-
-
-def field_key(name: str) -> str:
-    """The contacts.fields key of an extra column: 'Data de Nascimento ' -> 'data_de_nascimento'."""
-    return re.sub(r"\s+", "_", name.strip().lower())
-
-
-def guess_mapping(columns: list[str]) -> dict[str, str]:
-    """role -> column from the header names; roles with no matching column are left out."""
-    keys = {c: header_key(c) for c in columns}
-    mapping: dict[str, str] = {}
-    for role in ROLES:
-        taken = set(mapping.values())
-        free = [c for c in columns if c not in taken]
-        exact = [c for name in HEADER_NAMES[role] for c in free if keys[c] == name]
-        partial = [c for part in _HEADER_PARTS[role] for c in free if part in keys[c]]
-        if exact or partial:
-            mapping[role] = (exact or partial)[0]
-    return mapping
 
 
 def resolve_mapping(csv_file: CsvFile, mapping: dict[str, str] | None) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Importing a contacts CSV into DuckDB: one transaction, a reason for every rejected row.
 
 The whole import is set-based SQL over a temp copy of the file (see `csvsource`), with phone
-numbers decided by `phones.normalise_column`, so a million rows take seconds, not minutes.
+numbers decided by `phonesql.normalise_column`, so a million rows take seconds, not minutes.
 
 Categories come from the file's category column, several in one cell separated by `|`
 (`vip|clientes 2024`), and from the `category=` argument; missing ones are created. Columns that
@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from smscore.contacts import csvlimits, csvsource, phones
+from smscore.contacts import csvcolumns, csvlimits, csvsource, phones, phonesql
 from smscore.store import writes
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
@@ -217,7 +217,7 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
         return f"{name} AS name, NULL::JSON AS fields", []
     keys: list[str] = []
     for column in extra:
-        key = csvsource.field_key(column) or "field"
+        key = csvcolumns.field_key(column) or "field"
         keys.append(key if key not in keys else f"{key}_{len(keys) + 1}")
     pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c in extra)
     return f"{name} AS name, json_object({pairs}) AS fields", keys
@@ -236,7 +236,7 @@ def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dic
     them under its cap (`memory_limit_for`).
     """
     source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
-    phones.normalise_column(con, source, region, "_imp_norm")
+    phonesql.normalise_column(con, source, region, "_imp_norm")
     # Few rows are ragged: mark them first, so duplicates are counted among good rows only.
     con.execute("""
         UPDATE _imp_norm SET e164 = NULL, country = NULL,

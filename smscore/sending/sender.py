@@ -1,9 +1,9 @@
 """The batch sender: sends a frozen batch exactly once, paced, resumable, and honest about doubt.
 
 One coordinating thread owns every database write (DuckDB connections are not thread-safe, and
-one writer keeps the ledger's story simple); a bounded pool of workers only talks to Twilio. The
-coordinator claims rows in the ledger before handing them to a worker, and settles each claim from
-the worker's outcome. What can go wrong, and what happens then:
+one writer keeps the ledger's story simple); a bounded pool of workers (`worker`) only talks to
+Twilio. The coordinator claims rows in the ledger before handing them to a worker, and settles
+each claim from the worker's outcome. What can go wrong, and what happens then:
 
 * 429 / 20429, 5xx, or a connection refused before the request left: Twilio did not take the
   message, so the worker retries with exponential backoff and full jitter. Still throttled after
@@ -20,7 +20,6 @@ the worker's outcome. What can go wrong, and what happens then:
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import uuid
@@ -28,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -42,12 +41,10 @@ from smscore.sending.ledger import Claim, Cursor, Progress
 from smscore.money import Money
 from smscore.problems import Problem
 from smscore.sending.ratelimit import SegmentRate, default_rate
-from smscore.sending.schedule import CANCELLED, schedule_now
+from smscore.sending.schedule import CANCELLED
+from smscore.sending.worker import Outcome, RetryPolicy, Worker, classify
 
-AUTH_CODES = frozenset({20003})
-BALANCE_CODES = frozenset({10001, 20005})  # "account not active": Twilio's answer to no funds
 OPTED_OUT = 21610
-THROTTLE_CODES = frozenset({20429})
 # A round (settle what came back, claim what goes next, commit) takes the workspace from every
 # other process for its length, and each time another process waits it also costs a handover
 # of the file. So the coordinator holds a round about once a second, or sooner when the
@@ -61,96 +58,6 @@ CLAIM_AHEAD_MAX = 500
 # Runs alive in this process. A claim held by a token not in here belongs to a run that is gone.
 _LIVE_RUNS: set[str] = set()
 _LIVE_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter for requests Twilio did not take."""
-
-    attempts: int = 6
-    base: float = 0.25
-    cap: float = 20.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
-        return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one worker learned about one claim."""
-
-    claim: Claim
-    kind: str  # sent, failed, unknown, throttled, auth, balance, halted
-    attempts: int
-    result: MessageResult | None = None
-    error: GatewayError | None = None
-    seconds: float = 0.0  # the worker's time on it, retries included (not the pacing)
-
-
-def classify(error: GatewayError) -> str:
-    """Map a gateway error to the sender's action: retry, unknown, auth, balance or failed."""
-    if error.code in BALANCE_CODES:  # checked first: it may come with HTTP 401 too
-        return "balance"
-    if error.code in AUTH_CODES or error.status == 401:
-        return "auth"
-    if error.code in THROTTLE_CODES or error.status == 429:
-        return "retry"
-    if error.status is not None and error.status >= 500:
-        # Twilio answered with an error: it did not create the message.
-        return "retry"
-    if error.status is None:
-        return "unknown" if error.sent else "retry"
-    return "failed"
-
-
-@dataclass
-class _Worker:
-    """The part that runs in the pool: pacing, the request, and retries. No database here."""
-
-    gateway: Gateway
-    sender: str
-    limiter: SegmentRate
-    policy: RetryPolicy
-    halt: threading.Event
-    stop: threading.Event | None
-    sleep: Callable[[float], None]
-    rng: random.Random = field(default_factory=random.Random)
-
-    def __call__(self, claim: Claim) -> Outcome:
-        self.limiter.acquire(claim.segments)
-        began = time.monotonic()
-        outcome = self._attempts(claim)
-        return replace(outcome, seconds=time.monotonic() - began)
-
-    def _attempts(self, claim: Claim) -> Outcome:
-        attempt = 0
-        while True:
-            if self.halt.is_set() or (self.stop is not None and self.stop.is_set()):
-                return Outcome(claim, "halted", attempt)
-            attempt += 1
-            try:
-                return Outcome(claim, "sent", attempt, result=self._send(claim))
-            except GatewayError as exc:
-                action = classify(exc)
-                if action in ("auth", "balance"):
-                    self.halt.set()  # the other workers stop before their next request
-                if action != "retry":
-                    return Outcome(claim, action, attempt, error=exc)
-                if attempt >= self.policy.attempts:
-                    return Outcome(claim, "throttled", attempt, error=exc)
-                self.sleep(self.policy.delay(attempt, self.rng))
-            except Exception as exc:  # noqa: BLE001 - a bug or an SDK surprise after the request
-                return Outcome(claim, "unknown", attempt,
-                               error=GatewayError(f"unexpected {type(exc).__name__}: {exc}"))
-
-    def _send(self, claim: Claim) -> MessageResult:
-        """Create the message; scheduled at Twilio when its time is far enough ahead."""
-        send_at = schedule_now(claim.send_at, ledger.utcnow())
-        if send_at is None:
-            return self.gateway.send(claim.phone, claim.body, self.sender)
-        return self.gateway.send(claim.phone, claim.body, self.sender,
-                                 send_at=aware_utc(send_at))
 
 
 @dataclass
@@ -254,7 +161,7 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
                stop_event: threading.Event | None, progress_every: float,
                sleep: Callable[[float], None]) -> None:
     halt = threading.Event()
-    worker = _Worker(gateway, sender, limiter, retry, halt, stop_event, sleep)
+    worker = Worker(gateway, sender, limiter, retry, halt, stop_event, sleep)
     appetite = _Appetite(concurrency, limiter.per_second)
     after_seq = 0
     in_flight: dict[Future[Outcome], Claim] = {}
