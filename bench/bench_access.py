@@ -49,28 +49,33 @@ def main(rows: int) -> None:
         figures = {
             "floor: SELECT 1": median_ms(lambda: con.execute("SELECT 1").fetchall(), 200),
             "Argon2id hash (add/reset a password)": median_ms(
-                lambda: accounts._HASHER.hash("a long password"), 10),
+                lambda: accounts._HASHER.hash("a long password"), 10
+            ),
             "sign-in, right password": median_ms(
-                lambda: accounts.sign_in(con, "ana@example.com", "a long password"), 10),
-            "sign-in, unknown e-mail (dummy hash)": median_ms(
-                lambda: refused(con, "nobody@example.com"), 10),
+                lambda: accounts.sign_in(con, "ana@example.com", "a long password"), 10
+            ),
+            "sign-in, unknown e-mail (dummy hash)": median_ms(lambda: refused(con, "nobody@example.com"), 10),
             "gate per page run: any account?": median_ms(lambda: accounts.any_accounts(con), 200),
             "gate per page run: re-read the user": median_ms(
-                lambda: accounts.principal_for_email(con, "ana@example.com", "console"), 200),
-            "audit: append one row": median_ms(
-                lambda: audit.record(con, ADMIN, "bench", "x", {"n": 1}), 200),
+                lambda: accounts.principal_for_email(con, "ana@example.com", "console"), 200
+            ),
+            "audit: append one row": median_ms(lambda: audit.record(con, ADMIN, "bench", "x", {"n": 1}), 200),
         }
-        con.execute("""INSERT INTO audit (occurred_at, actor, via, action, target)
+        con.execute(
+            """INSERT INTO audit (occurred_at, actor, via, action, target)
                        SELECT now() - INTERVAL (i) SECOND, 'user' || (i % 50) || '@example.com',
                               'console', ['sign-in', 'import', 'batch.confirm', 'export'][i % 4 + 1],
                               'target ' || i
-                       FROM range(?) t(i)""", [rows])
-        figures[f"audit page: newest 5000 of {rows:,}"] = median_ms(
-            lambda: audit.trail(con, limit=5000), 10)
+                       FROM range(?) t(i)""",
+            [rows],
+        )
+        figures[f"audit page: newest 5000 of {rows:,}"] = median_ms(lambda: audit.trail(con, limit=5000), 10)
         figures[f"audit page: one actor and action of {rows:,}"] = median_ms(
-            lambda: audit.trail(con, actor="user7@example.com", action="import", limit=5000), 10)
+            lambda: audit.trail(con, actor="user7@example.com", action="import", limit=5000), 10
+        )
         figures[f"audit page: filter lists of {rows:,}"] = median_ms(
-            lambda: (audit.actors(con), audit.actions(con)), 10)
+            lambda: (audit.actors(con), audit.actions(con)), 10
+        )
         con.close()
     width = max(map(len, figures))
     for name, ms in figures.items():

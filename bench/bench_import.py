@@ -50,14 +50,14 @@ def child(path: Path, db: Path) -> None:
     report = import_contacts(con, path, default_country="BR")
     seconds = time.perf_counter() - started
     con.close()
-    print(json.dumps({"seconds": seconds, "imported": report.imported,
-                      "rejected": report.rejected}))
+    print(json.dumps({"seconds": seconds, "imported": report.imported, "rejected": report.rejected}))
 
 
 def ours(path: Path, db: Path) -> tuple[dict, float]:
     """The child's figures and its peak RSS in MB."""
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(path), str(db)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(path), str(db)], stdout=subprocess.PIPE, text=True
+    )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status:
@@ -87,19 +87,25 @@ def run(label: str, n: int, messy: bool) -> None:
     if not path.exists():
         write_contacts_csv(path, n, seed=42, messy=messy)
     db = OUT / f"bench_import{'_messy' if messy else ''}.duckdb"
-    print(f"\n{label}: {path.name}, {n:,} rows, {path.stat().st_size / 1e6:.1f} MB; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n{label}: {path.name}, {n:,} rows, {path.stat().st_size / 1e6:.1f} MB; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     bare = floor(path)
     mine, rss = ours(path, db)
     sample = min(n, NAIVE_ROWS)
     slow = naive(path, sample) * n / sample
     seconds = mine["seconds"]
     print(f"  duckdb read_csv (floor)      {bare:8.2f} s   1.0x")
-    print(f"  smscore import_contacts      {seconds:8.2f} s   {seconds / bare:5.1f}x floor   "
-          f"(imported {mine['imported']:,}, rejected {mine['rejected']:,}; "
-          f"peak RSS {rss:,.0f} MB)")
-    print(f"  naive pandas + phonenumbers  {slow:8.2f} s   {slow / bare:5.1f}x floor   "
-          f"({slow / seconds:.1f}x ours; timed on {sample:,} rows, scaled)")
+    print(
+        f"  smscore import_contacts      {seconds:8.2f} s   {seconds / bare:5.1f}x floor   "
+        f"(imported {mine['imported']:,}, rejected {mine['rejected']:,}; "
+        f"peak RSS {rss:,.0f} MB)"
+    )
+    print(
+        f"  naive pandas + phonenumbers  {slow:8.2f} s   {slow / bare:5.1f}x floor   "
+        f"({slow / seconds:.1f}x ours; timed on {sample:,} rows, scaled)"
+    )
 
 
 def main() -> None:
@@ -107,7 +113,7 @@ def main() -> None:
         child(Path(sys.argv[2]), Path(sys.argv[3]))
         return
     sizes = [int(a) for a in sys.argv[1:3]]
-    n, messy_n = (sizes + [1_000_000, 200_000][len(sizes):])[:2]
+    n, messy_n = (sizes + [1_000_000, 200_000][len(sizes) :])[:2]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     run("bench corpus", n, messy=False)
     run("messy corpus (default BR)", messy_n, messy=True)

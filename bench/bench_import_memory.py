@@ -52,8 +52,10 @@ def narrow_file(rows: int) -> Path:
     path = OUT / f"contacts_narrow_{rows}.csv"
     if not path.exists():
         wide = contacts_file(rows)
-        with wide.open(newline="", encoding="utf-8") as source, \
-                path.open("w", newline="", encoding="utf-8") as out:
+        with (
+            wide.open(newline="", encoding="utf-8") as source,
+            path.open("w", newline="", encoding="utf-8") as out,
+        ):
             writer = csv.writer(out, lineterminator="\n")
             for name, phone, _email, _city, category in csv.reader(source):
                 writer.writerow([name, phone, category])
@@ -64,20 +66,21 @@ def run_import(path: Path, db: Path) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, exit code, first line of output) of one CLI import."""
     command = [sys.executable, "-m", "smscore", "--db", str(db), "import", str(path)]
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = child.stdout.read() if child.stdout else ""
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     lines = output.strip().splitlines()
-    return (seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
-            lines[0] if lines else "")
+    return (seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), lines[0] if lines else "")
 
 
 def report(label: str, size: float, base: float, figures: tuple[float, float, int, str]) -> None:
     seconds, peak, code, said = figures
-    print(f"{label:>30} {size:8.1f} {seconds:7.1f} {peak:8,.0f} {peak / size:9.2f} "
-          f"{(peak - base) / size:16.2f}  {code:4}  {said[:100]}", flush=True)
+    print(
+        f"{label:>30} {size:8.1f} {seconds:7.1f} {peak:8,.0f} {peak / size:9.2f} "
+        f"{(peak - base) / size:16.2f}  {code:4}  {said[:100]}",
+        flush=True,
+    )
 
 
 def ragged_copy(path: Path) -> Path:
@@ -97,8 +100,10 @@ def baseline(tmp: Path) -> float:
     tiny.write_text("name,phone\nAna,+5511987654321\n", encoding="utf-8")
     _, base, _, _ = run_import(tiny, tmp / "base.duckdb")
     print(f"baseline (one-row file): peak RSS {base:,.0f} MB")
-    print(f"{'file':>30} {'MB':>8} {'s':>7} {'peak MB':>8} {'peak/file':>9} "
-          f"{'(peak-base)/file':>16}  exit  output")
+    print(
+        f"{'file':>30} {'MB':>8} {'s':>7} {'peak MB':>8} {'peak/file':>9} "
+        f"{'(peak-base)/file':>16}  exit  output"
+    )
     return base
 
 
@@ -131,8 +136,7 @@ def main() -> None:
             over = Path(tmp) / "over_the_limit.csv"
             with over.open("wb") as sparse:  # no data blocks: refused by its size, never read
                 sparse.truncate(MAX_FILE_BYTES + 1)
-            report(over.name, MAX_FILE_BYTES / 2**20, base,
-                   run_import(over, Path(tmp) / "over.duckdb"))
+            report(over.name, MAX_FILE_BYTES / 2**20, base, run_import(over, Path(tmp) / "over.duckdb"))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
@@ -141,8 +145,9 @@ def main_ragged(sizes: list[int]) -> None:
         base = baseline(Path(tmp))
         for rows in sizes:
             path = ragged_copy(contacts_file(rows))
-            report(path.name, path.stat().st_size / 2**20, base,
-                   run_import(path, Path(tmp) / f"{rows}.duckdb"))
+            report(
+                path.name, path.stat().st_size / 2**20, base, run_import(path, Path(tmp) / f"{rows}.duckdb")
+            )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,15 @@ OUT = ROOT / "bench" / "out"
 DEFAULT_FILES = [OUT / "contacts_1000000.csv", OUT / "contacts_messy_200000.csv"]
 STEPS = {
     csvsource: ("open_csv", "load"),
-    importer: ("_check_categories_per_row", "_reserve_ids", "_classify", "_create_categories",
-               "_insert_new", "_link_categories", "_rejects"),
+    importer: (
+        "_check_categories_per_row",
+        "_reserve_ids",
+        "_classify",
+        "_create_categories",
+        "_insert_new",
+        "_link_categories",
+        "_rejects",
+    ),
     phonesql: ("normalise_column", "normalise_sql", "_read_canonical_forms"),
 }
 
@@ -47,6 +54,7 @@ def _timed(fn: Callable, name: str, seen: dict[str, list[float]]) -> Callable:
             return fn(*args, **kwargs)
         finally:
             seen[name] = [time.perf_counter() - wall, _cpu() - cpu]
+
     return wrapper
 
 
@@ -67,8 +75,10 @@ def run(path: Path, seen: dict[str, list[float]]) -> None:
     report = importer.import_contacts(con, path, default_country="BR")
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     con.close()
-    print(f"\n{path.name}: {report.imported:,} imported, {report.rejected:,} rejected; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n{path.name}: {report.imported:,} imported, {report.rejected:,} rejected; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     for name, (w, c) in seen.items():
         print(f"  {name:28s} {w:6.3f} s wall {c:6.3f} s CPU")
     print(f"  {'import_contacts':28s} {wall:6.3f} s wall {cpu:6.3f} s CPU")

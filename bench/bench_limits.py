@@ -43,10 +43,13 @@ def database(n: int) -> Path:
         return path
     OUT.mkdir(parents=True, exist_ok=True)
     con = store.connect(path)
-    con.execute("""INSERT INTO contacts (phone, country, name, fields)
+    con.execute(
+        """INSERT INTO contacts (phone, country, name, fields)
                    SELECT '+55119' || lpad(i::VARCHAR, 8, '0'), 'BR', 'Nome ' || (i % 5000),
                           json_object('city', 'Cidade ' || (i % 300))
-                   FROM range(?) t(i)""", [n])
+                   FROM range(?) t(i)""",
+        [n],
+    )
     con.close()
     return path
 
@@ -55,21 +58,29 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     con = store.connect(database(n))
     build_quote(con, "warm up", Selection(everyone=True))
-    floor = best_of(3, lambda: con.sql(
-        "SELECT concat('Olá ', name, ', a loja de ', json_extract_string(fields, '$.city')) "
-        "FROM contacts").to_arrow_table())
+    floor = best_of(
+        3,
+        lambda: con.sql(
+            "SELECT concat('Olá ', name, ', a loja de ', json_extract_string(fields, '$.city')) FROM contacts"
+        ).to_arrow_table(),
+    )
     figures = {
         "floor: render the personalised body per contact": floor,
-        "quote, personalised {name} {city}": best_of(3, lambda: build_quote(
-            con, PERSONAL, Selection(everyone=True))),
-        "quote, fixed body": best_of(3, lambda: build_quote(
-            con, "Promo: 20% off today. Reply STOP to opt out.", Selection(everyone=True))),
-        "quote, 1,000,000-character body": best_of(1, lambda: build_quote(
-            con, "é" * 1_000_000, Selection(everyone=True))),
+        "quote, personalised {name} {city}": best_of(
+            3, lambda: build_quote(con, PERSONAL, Selection(everyone=True))
+        ),
+        "quote, fixed body": best_of(
+            3,
+            lambda: build_quote(
+                con, "Promo: 20% off today. Reply STOP to opt out.", Selection(everyone=True)
+            ),
+        ),
+        "quote, 1,000,000-character body": best_of(
+            1, lambda: build_quote(con, "é" * 1_000_000, Selection(everyone=True))
+        ),
     }
     print(f"smscore from {Path(store.__file__).parent.parent}")
-    print(f"{n:,} contacts, best of 3 (the million-character body: one run); "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(f"{n:,} contacts, best of 3 (the million-character body: one run); load {os.getloadavg()[0]:.1f}")
     for name, seconds in figures.items():
         print(f"  {name:<52} {seconds:8.3f} s  ({seconds / floor:5.1f}x floor)")
 

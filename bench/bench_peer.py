@@ -24,8 +24,7 @@ from smscore.twilio.live import TwilioGateway  # noqa: E402
 def rate(gateway: TwilioGateway, n: int, threads: int) -> float:
     began = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda i: gateway.send(f"+4477009{i:05d}", "Hello", "+15017122661"),
-                      range(n)))
+        list(pool.map(lambda i: gateway.send(f"+4477009{i:05d}", "Hello", "+15017122661"), range(n)))
     return n / (time.perf_counter() - began)
 
 
@@ -39,8 +38,7 @@ def main() -> None:
     proxy = FaultProxy(peer)
     try:
         print(f"Prism startup (v2010 derived + pricing, in parallel): {peer.startup_seconds:.1f} s")
-        creds = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                                          "TWILIO_AUTH_TOKEN": AUTH_TOKEN})
+        creds = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN})
         direct = TwilioGateway(creds, api_url=peer.api.url, timeout=10)
         proxied = TwilioGateway(creds, api_url=proxy.url, timeout=10)
         rate(direct, 20, 1)  # warm up

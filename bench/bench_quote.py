@@ -42,20 +42,24 @@ def time_quotes(db: Path) -> list[tuple[str, float, int, int]]:
     """(label, seconds, recipients, segments) per case; seconds is the best of 3 runs."""
     con = store.connect(db)
     build_quote(con, "warm-up", Selection(everyone=True))  # also loads the price list
-    floor, _ = best_of(3, lambda: con.sql(
-        """SELECT c.id, c.phone, c.country, p.price FROM contacts c JOIN
+    floor, _ = best_of(
+        3,
+        lambda: con.sql(
+            """SELECT c.id, c.phone, c.country, p.price FROM contacts c JOIN
            (SELECT iso, max(current_price) AS price FROM prices GROUP BY iso) p
-           ON p.iso = c.country""").to_arrow_table())
+           ON p.iso = c.country"""
+        ).to_arrow_table(),
+    )
     rows = [("floor: priced join to Arrow", floor, 0, 0)]
     for label, body in BODIES.items():
         seconds, quote = best_of(3, lambda b=body: build_quote(con, b, Selection(everyone=True)))
         rows.append((label, seconds, quote.n_recipients, quote.segments))
     category = con.execute("SELECT name FROM categories ORDER BY name LIMIT 1").fetchone()
     if category:
-        seconds, quote = best_of(3, lambda: build_quote(
-            con, BODIES["fixed body, GSM-7"], Selection(categories=(category[0],))))
-        rows.append((f"fixed body, category {category[0]!r}", seconds, quote.n_recipients,
-                     quote.segments))
+        seconds, quote = best_of(
+            3, lambda: build_quote(con, BODIES["fixed body, GSM-7"], Selection(categories=(category[0],)))
+        )
+        rows.append((f"fixed body, category {category[0]!r}", seconds, quote.n_recipients, quote.segments))
     con.close()
     return rows
 

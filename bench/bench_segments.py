@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
@@ -58,19 +58,24 @@ def smart(text: str) -> int:
 
 def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Python {sys.version.split()[0]}, {N:,} distinct texts per row, best of 7 (CPU time), "
-          f"load average {load:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'body':34} {'len':>4} {'enc':>5} {'seg':>3} {'segments_of':>12} "
-          f"{'count_segments':>15}")
+    print(
+        f"Python {sys.version.split()[0]}, {N:,} distinct texts per row, best of 7 (CPU time), "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"{'body':34} {'len':>4} {'enc':>5} {'seg':>3} {'segments_of':>12} {'count_segments':>15}")
     for label, template in TEMPLATES.items():
         texts = [template.format(name=NAMES[i % len(NAMES)], i=i) for i in range(N)]
         sample = count_segments(texts[0])
         fast, full = per_call_us(segments_of, texts), per_call_us(count_segments, texts)
-        print(f"{label:34} {len(texts[0]):4} {sample.encoding:>5} {sample.segments:3} "
-              f"{fast:9.2f} µs {full:12.2f} µs")
+        print(
+            f"{label:34} {len(texts[0]):4} {sample.encoding:>5} {sample.segments:3} "
+            f"{fast:9.2f} µs {full:12.2f} µs"
+        )
     texts = [TEMPLATES["GSM-7 short"].format(name=NAMES[i % 10], i=i) for i in range(N)]
-    print(f"{'GSM-7 short, smart_encoding=True':34} {len(texts[0]):4} {'GSM-7':>5} {1:3} "
-          f"{per_call_us(smart, texts):9.2f} µs")
+    print(
+        f"{'GSM-7 short, smart_encoding=True':34} {len(texts[0]):4} {'GSM-7':>5} {1:3} "
+        f"{per_call_us(smart, texts):9.2f} µs"
+    )
 
 
 if __name__ == "__main__":

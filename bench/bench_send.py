@@ -35,8 +35,8 @@ from twilio.rest import Client  # noqa: E402
 
 from smscore import store  # noqa: E402
 from smscore.sending import ledger
-from smscore.twilio.credentials import Credentials, Secret  # noqa: E402
 from smscore.sending.sender import run_batch  # noqa: E402
+from smscore.twilio.credentials import Credentials, Secret  # noqa: E402
 from smscore.twilio.live import RedirectingHttpClient, TwilioGateway  # noqa: E402
 
 SID = ACCOUNT_SID
@@ -55,8 +55,9 @@ def bench_raw(url: str, n: int, concurrency: int) -> float:
                 to = next(numbers, None)
             if to is None:
                 return
-            r = session.post(endpoint, data={"To": to, "From": FROM, "Body": "bench"},
-                             auth=(SID, "token"), timeout=10)
+            r = session.post(
+                endpoint, data={"To": to, "From": FROM, "Body": "bench"}, auth=(SID, "token"), timeout=10
+            )
             assert r.status_code == 201, r.text
 
     started = time.perf_counter()
@@ -69,32 +70,32 @@ def bench_raw(url: str, n: int, concurrency: int) -> float:
 
 
 def bench_naive(url: str, n: int) -> float:
-    client = Client(SID, "token", http_client=RedirectingHttpClient({"api.twilio.com": url},
-                                                                    timeout=10))
+    client = Client(SID, "token", http_client=RedirectingHttpClient({"api.twilio.com": url}, timeout=10))
     started = time.perf_counter()
     for to in phones(n):
         client.messages.create(to=to, from_=FROM, body="bench")
     return n / (time.perf_counter() - started)
 
 
-def bench_sender(url: str, n: int, concurrency: int,
-                 via_workspace: bool = False) -> tuple[float, str]:
-    gateway = TwilioGateway(Credentials(account_sid=SID, auth_token=Secret("token"),
-                                        from_number=FROM), api_url=url,
-                            pool_size=concurrency + 2)
+def bench_sender(url: str, n: int, concurrency: int, via_workspace: bool = False) -> tuple[float, str]:
+    gateway = TwilioGateway(
+        Credentials(account_sid=SID, auth_token=Secret("token"), from_number=FROM),
+        api_url=url,
+        pool_size=concurrency + 2,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
         con = store.connect(path)
-        batch_id = ledger.freeze_batch(con, make_quote(phones(n), "bench", price="0"),
-                                       sender=FROM, mode="live")
+        batch_id = ledger.freeze_batch(
+            con, make_quote(phones(n), "bench", price="0"), sender=FROM, mode="live"
+        )
         if via_workspace:
             con.close()
             source = store.Workspace(path, kind="bench")
         else:
             source = con
         started = time.perf_counter()
-        progress = run_batch(source, gateway, batch_id, concurrency=concurrency,
-                             rate_segments_per_second=1e6)
+        progress = run_batch(source, gateway, batch_id, concurrency=concurrency, rate_segments_per_second=1e6)
         elapsed = time.perf_counter() - started
         if not via_workspace:
             con.close()
@@ -129,12 +130,20 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--freeze", type=int, default=1_000_000)
-    parser.add_argument("--rtt", type=float, default=0.05,
-                        help="second round with this many seconds added to every answer, like a "
-                             "real round trip to Twilio (0 to skip)")
+    parser.add_argument(
+        "--rtt",
+        type=float,
+        default=0.05,
+        help="second round with this many seconds added to every answer, like a "
+        "real round trip to Twilio (0 to skip)",
+    )
     parser.add_argument("--rtt-messages", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="sender runs, alternating connection and workspace; medians shown")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="sender runs, alternating connection and workspace; medians shown",
+    )
     args = parser.parse_args()
     no_proxy_for_loopback()
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,13 +154,13 @@ def main() -> None:
             raw_prism = bench_raw(peer.api.url, args.messages, args.concurrency)
             raw = bench_raw(proxy.url, args.messages, args.concurrency)
             naive = bench_naive(proxy.url, args.messages)
-            sender, shared, status = interleaved(proxy.url, args.messages, args.concurrency,
-                                                 args.repeat)
+            sender, shared, status = interleaved(proxy.url, args.messages, args.concurrency, args.repeat)
             if args.rtt:
                 proxy.delay(args.rtt)
                 naive_rtt = bench_naive(proxy.url, args.rtt_messages)
-                sender_rtt, shared_rtt, _ = interleaved(proxy.url, args.rtt_messages,
-                                                        args.concurrency, args.repeat)
+                sender_rtt, shared_rtt, _ = interleaved(
+                    proxy.url, args.rtt_messages, args.concurrency, args.repeat
+                )
         finally:
             proxy.stop()
             peer.stop()
@@ -160,19 +169,24 @@ def main() -> None:
     print(f"  raw POSTs x{args.concurrency} via the proxy:     {raw:8.0f} msg/s")
     print(f"  naive sequential SDK loop:        {naive:8.0f} msg/s")
     print(f"  smscore sender ({status}):            {sender:8.0f} msg/s")
-    print(f"  smscore sender via workspace:     {shared:8.0f} msg/s  "
-          f"(workspace / connection = {shared / sender:.2f})")
+    print(
+        f"  smscore sender via workspace:     {shared:8.0f} msg/s  "
+        f"(workspace / connection = {shared / sender:.2f})"
+    )
     print(f"  sender / naive = {sender / naive:.2f}; sender / raw = {sender / raw:.2f}")
     if args.rtt:
         print(f"{args.rtt_messages} messages with {args.rtt * 1000:.0f} ms added to each answer:")
         print(f"  naive sequential SDK loop: {naive_rtt:8.1f} msg/s")
-        print(f"  smscore sender:            {sender_rtt:8.1f} msg/s  "
-              f"(sender / naive = {sender_rtt / naive_rtt:.1f})")
-        print(f"  sender via workspace:      {shared_rtt:8.1f} msg/s  "
-              f"(workspace / connection = {shared_rtt / sender_rtt:.2f})")
+        print(
+            f"  smscore sender:            {sender_rtt:8.1f} msg/s  "
+            f"(sender / naive = {sender_rtt / naive_rtt:.1f})"
+        )
+        print(
+            f"  sender via workspace:      {shared_rtt:8.1f} msg/s  "
+            f"(workspace / connection = {shared_rtt / sender_rtt:.2f})"
+        )
     if args.freeze:
-        print(f"freeze_batch of {args.freeze:,} recipients: {bench_freeze(args.freeze):.1f} s "
-              "in memory")
+        print(f"freeze_batch of {args.freeze:,} recipients: {bench_freeze(args.freeze):.1f} s in memory")
         with tempfile.TemporaryDirectory() as tmp:
             on_file = bench_freeze(args.freeze, str(Path(tmp) / "freeze.duckdb"))
         print(f"freeze_batch of {args.freeze:,} recipients: {on_file:.1f} s on a DuckDB file")

@@ -43,7 +43,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,8 @@ from gen_contacts import write_contacts_csv  # noqa: E402
 from peer import ACCOUNT_SID, AUTH_TOKEN, FaultProxy, PrismPeer, no_proxy_for_loopback  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
-from smscore.store import TRACE_ENV  # noqa: E402
 from smscore.export import write_csv  # noqa: E402
+from smscore.store import TRACE_ENV  # noqa: E402
 
 PASSWORD = "team load password 17"
 CLI_USER = "cli@example.com"
@@ -132,8 +132,7 @@ class _FundedHandler(peer._ProxyHandler):
     so checked) a balance request, the amount becomes FUNDS; everything else is Prism's."""
 
     def _remember(self, rec: peer.Recorded, status: int, payload: bytes) -> tuple[int, bytes]:
-        if rec.method == "GET" and rec.path.split("?")[0].endswith("/Balance.json") \
-                and status == 200:
+        if rec.method == "GET" and rec.path.split("?")[0].endswith("/Balance.json") and status == 200:
             answer = json.loads(payload)
             answer["balance"] = FUNDS
             return status, json.dumps(answer).encode()
@@ -152,13 +151,22 @@ class FundedProxy(FaultProxy):
 
 # --- set-up ---------------------------------------------------------------------------------------
 
+
 def cli(db: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
-    result = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), *args],
-                            input=stdin, capture_output=True, text=True, cwd=ROOT,
-                            env=env or base_env(), timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "smscore", "--db", str(db), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env or base_env(),
+        timeout=600,
+        check=False,
+    )
     if result.returncode:
-        raise SystemExit(f"`smscore {' '.join(args)}` failed ({result.returncode}):\n"
-                         f"{result.stdout}\n{result.stderr}")
+        raise SystemExit(
+            f"`smscore {' '.join(args)}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result.stdout
 
 
@@ -181,18 +189,35 @@ def prepare(work: Path, args: argparse.Namespace) -> tuple[Path, list[str], Path
 
 
 def peer_env(proxy: FaultProxy) -> dict[str, str]:
-    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": FROM, "SMSCONSOLE_TWILIO_API_URL": proxy.url,
-            "SMSCONSOLE_TWILIO_PRICING_URL": proxy.url}
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": FROM,
+        "SMSCONSOLE_TWILIO_API_URL": proxy.url,
+        "SMSCONSOLE_TWILIO_PRICING_URL": proxy.url,
+    }
 
 
 def send_argv(args: argparse.Namespace) -> tuple[list[str], str]:
     """`send` of everyone; with `--as` and the password on stdin if this CLI takes it."""
-    argv = ["send", "--body", "Team load {name}: hello from the bench", "--yes",
-            "--rate", str(args.rate), "--concurrency", str(args.concurrency)]
-    helped = subprocess.run([sys.executable, "-m", "smscore", "send", "--help"],
-                            capture_output=True, text=True, cwd=ROOT, env=base_env(),
-                            check=False).stdout
+    argv = [
+        "send",
+        "--body",
+        "Team load {name}: hello from the bench",
+        "--yes",
+        "--rate",
+        str(args.rate),
+        "--concurrency",
+        str(args.concurrency),
+    ]
+    helped = subprocess.run(
+        [sys.executable, "-m", "smscore", "send", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=base_env(),
+        check=False,
+    ).stdout
     if "--as" in helped:
         return [*argv, "--as", CLI_USER], PASSWORD + "\n"
     return argv, ""
@@ -200,13 +225,20 @@ def send_argv(args: argparse.Namespace) -> tuple[list[str], str]:
 
 # --- the CLI during the window --------------------------------------------------------------------
 
+
 def start_job(job: Job, db: Path, env: dict[str, str], log: Path) -> None:
     def run() -> None:
         with open(log, "w") as out:
             job.started = time.time()
-            proc = subprocess.Popen([sys.executable, "-m", "smscore", "--db", str(db), *job.argv],
-                                    stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
-                                    text=True, cwd=ROOT, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "smscore", "--db", str(db), *job.argv],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+                cwd=ROOT,
+                env=env,
+            )
             proc.stdin.write(job.stdin)
             proc.stdin.close()
             _, status, usage = os.wait4(proc.pid, 0)  # its CPU and memory, from the kernel
@@ -222,6 +254,7 @@ def start_job(job: Job, db: Path, env: dict[str, str], log: Path) -> None:
 
 
 # --- CPU and load from /proc ----------------------------------------------------------------------
+
 
 class CpuWatch:
     """CPU seconds of our processes by role, of the whole machine, and the load average."""
@@ -332,6 +365,7 @@ def _role(command: str) -> str:
 
 # --- the sessions ---------------------------------------------------------------------------------
 
+
 async def sign_in(context, url: str, email: str, timeout_ms: float):  # noqa: ANN001, ANN201
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
@@ -347,10 +381,17 @@ async def sign_in(context, url: str, email: str, timeout_ms: float):  # noqa: AN
     raise SystemExit(f"{email}: the console set no session cookie")
 
 
-async def browse(n: int, page, url: str, until: threading.Event, think: float,  # noqa: ANN001
-                 timeout_ms: float, loads: list[Load]) -> None:
+async def browse(
+    n: int,
+    page,
+    url: str,
+    until: threading.Event,
+    think: float,  # noqa: ANN001
+    timeout_ms: float,
+    loads: list[Load],
+) -> None:
     rng = random.Random(n)
-    order = PAGES[n % len(PAGES):] + PAGES[:n % len(PAGES)]
+    order = PAGES[n % len(PAGES) :] + PAGES[: n % len(PAGES)]
     await asyncio.sleep(rng.uniform(0, think + 1))  # the team does not click in step
     while not until.is_set():
         for path in order:
@@ -365,17 +406,25 @@ async def one_load(n: int, page, url: str, path: str, timeout_ms: float) -> Load
     try:
         await page.goto(url + path, wait_until="commit", timeout=timeout_ms)
         handle = await page.wait_for_function(
-            "() => window.__bench && window.__bench.done && window.__bench", polling=100,
-            timeout=timeout_ms)
+            "() => window.__bench && window.__bench.done && window.__bench", polling=100, timeout=timeout_ms
+        )
         seen = await handle.json_value()
     except Exception as exc:  # noqa: BLE001 - a timeout is a figure, not the end of the run
         return Load(n, path, started, time.time() - started, error=f"timeout: {exc!s:.80}")
-    return Load(n, path, started, seen["done"] / 1000, (seen.get("connected") or 0) / 1000,
-                error=seen.get("error") or "", alert=seen.get("alert") or "")
+    return Load(
+        n,
+        path,
+        started,
+        seen["done"] / 1000,
+        (seen.get("connected") or 0) / 1000,
+        error=seen.get("error") or "",
+        alert=seen.get("alert") or "",
+    )
 
 
-async def sessions(url: str, emails: list[str], args: argparse.Namespace,
-                   signed_in: threading.Event, until: threading.Event) -> list[Load]:
+async def sessions(
+    url: str, emails: list[str], args: argparse.Namespace, signed_in: threading.Event, until: threading.Event
+) -> list[Load]:
     loads: list[Load] = []
     timeout_ms = args.page_timeout * 1000
     async with async_playwright() as pw:
@@ -385,30 +434,41 @@ async def sessions(url: str, emails: list[str], args: argparse.Namespace,
             context = await browser.new_context(viewport={"width": 1280, "height": 900})
             await context.add_init_script(f"({PROBE})({json.dumps(email)})")
             contexts.append(context)
-        pages = await asyncio.gather(*(sign_in(c, url, e, timeout_ms)
-                                       for c, e in zip(contexts, emails)))
+        pages = await asyncio.gather(*(sign_in(c, url, e, timeout_ms) for c, e in zip(contexts, emails)))
         signed_in.set()
-        await asyncio.gather(*(browse(n, page, url, until, args.think, timeout_ms, loads)
-                               for n, page in enumerate(pages)))
+        await asyncio.gather(
+            *(browse(n, page, url, until, args.think, timeout_ms, loads) for n, page in enumerate(pages))
+        )
         await browser.close()
     return loads
 
 
 # --- the window -----------------------------------------------------------------------------------
 
-def conduct(url: str, db: Path, emails: list[str], later: Path, env: dict[str, str],
-            args: argparse.Namespace, out: Path) -> tuple[list[Load], list[Job], CpuWatch,
-                                                          float, float]:
+
+def conduct(
+    url: str,
+    db: Path,
+    emails: list[str],
+    later: Path,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    out: Path,
+) -> tuple[list[Load], list[Job], CpuWatch, float, float]:
     """Run the sessions, start the CLI at its times, stop when the window is over."""
     signed_in, until = threading.Event(), threading.Event()
     result: list[list[Load]] = []
-    runner = threading.Thread(target=lambda: result.append(asyncio.run(
-        sessions(url, emails, args, signed_in, until))), name="sessions", daemon=True)
+    runner = threading.Thread(
+        target=lambda: result.append(asyncio.run(sessions(url, emails, args, signed_in, until))),
+        name="sessions",
+        daemon=True,
+    )
     runner.start()
     if not signed_in.wait(600):
         raise SystemExit("the sessions did not sign in within 10 minutes")
-    print(f"{len(emails)} sessions signed in; window begins "
-          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(
+        f"{len(emails)} sessions signed in; window begins (load average {os.getloadavg()[0]:.1f})", flush=True
+    )
     send, stdin = send_argv(args)
     jobs = [Job("send", send, stdin), Job("import", ["import", str(later)])]
     watch = CpuWatch()
@@ -438,6 +498,7 @@ def conduct(url: str, db: Path, emails: list[str], later: Path, env: dict[str, s
 
 # --- the report -----------------------------------------------------------------------------------
 
+
 def phase_of(load: Load, jobs: list[Job]) -> str:
     ran = [(j.started, j.ended or float("inf")) for j in jobs if j.started]
     if not ran:
@@ -455,8 +516,7 @@ def stats(values: list[float]) -> str:
         return f"{0:>6} {'-':>8} {'-':>8} {'-':>8}"
     values = sorted(values)
     p90 = values[min(len(values) - 1, round(0.9 * (len(values) - 1)))]
-    return (f"{len(values):>6} {statistics.median(values):>7.2f}s {p90:>7.2f}s "
-            f"{values[-1]:>7.2f}s")
+    return f"{len(values):>6} {statistics.median(values):>7.2f}s {p90:>7.2f}s {values[-1]:>7.2f}s"
 
 
 def report_loads(loads: list[Load]) -> None:
@@ -469,19 +529,26 @@ def report_loads(loads: list[Load]) -> None:
         if phase in ("with CLI", "all"):
             for path in PAGES:
                 print(f"  {path:<22} {stats([x.seconds for x in chosen if x.path == path])}")
-    errors = Counter(x.error.split(":")[0] if x.error.startswith("timeout") else x.error
-                     for x in loads if x.error)
+    errors = Counter(
+        x.error.split(":")[0] if x.error.startswith("timeout") else x.error for x in loads if x.error
+    )
     alerts = Counter(x.alert for x in loads if x.alert)
-    print(f"errors on pages: {sum(errors.values())}" + "".join(
-        f"\n  {n} x {text!r}" for text, n in errors.most_common(5)))
-    print(f"error alerts on pages: {sum(alerts.values())}" + "".join(
-        f"\n  {n} x {text!r}" for text, n in alerts.most_common(5)))
+    print(
+        f"errors on pages: {sum(errors.values())}"
+        + "".join(f"\n  {n} x {text!r}" for text, n in errors.most_common(5))
+    )
+    print(
+        f"error alerts on pages: {sum(alerts.values())}"
+        + "".join(f"\n  {n} x {text!r}" for text, n in alerts.most_common(5))
+    )
     for phase in ("quiet", "with CLI"):
         chosen = [x for x in loads if x.phase == phase and x.connected]
         if chosen:
-            print(f"in the page ({phase}): until connected median "
-                  f"{statistics.median(x.connected for x in chosen):.2f} s, then the run "
-                  f"median {statistics.median(x.seconds - x.connected for x in chosen):.2f} s")
+            print(
+                f"in the page ({phase}): until connected median "
+                f"{statistics.median(x.connected for x in chosen):.2f} s, then the run "
+                f"median {statistics.median(x.seconds - x.connected for x in chosen):.2f} s"
+            )
 
 
 def read_trace(path: Path) -> list[dict]:
@@ -503,11 +570,15 @@ def read_trace(path: Path) -> list[dict]:
 
 def report_trace(rows: list[dict], jobs: list[Job], began: float, ended: float) -> None:
     window = [r for r in rows if began <= r["ts"] <= ended]
-    runs = [r for r in window if r["event"] == "unit" and r["kind"] == "console"
-            and str(r.get("thread", "")).startswith("ScriptRunner")]
+    runs = [
+        r
+        for r in window
+        if r["event"] == "unit"
+        and r["kind"] == "console"
+        and str(r.get("thread", "")).startswith("ScriptRunner")
+    ]
     for r in runs:  # a run is timed as a page load is: from its start (asking) to its end
-        r["phase"] = phase_of(Load(0, "", r["ts"] - r["waited"] - r["held"],
-                                   r["waited"] + r["held"]), jobs)
+        r["phase"] = phase_of(Load(0, "", r["ts"] - r["waited"] - r["held"], r["waited"] + r["held"]), jobs)
     print("\nwhere the time goes on the server (store timings, SMSCONSOLE_WORKSPACE_LOG)")
     print(f"{'console script runs':<34} {'runs':>6} {'median':>8} {'p90':>8} {'max':>8}")
     for label in ("quiet", "with CLI", "after"):
@@ -516,8 +587,10 @@ def report_trace(rows: list[dict], jobs: list[Job], began: float, ended: float) 
             continue
         print(f"  {label}: waited for the workspace  {stats([r['waited'] for r in chosen])}")
         print(f"  {label}: held it (the run)         {stats([r['held'] for r in chosen])}")
-    print(f"{'holds of the file':<34} {'holds':>6} {'held':>9} {'max held':>9} "
-          f"{'open':>7} {'close':>7} {'waited':>8}")
+    print(
+        f"{'holds of the file':<34} {'holds':>6} {'held':>9} {'max held':>9} "
+        f"{'open':>7} {'close':>7} {'waited':>8}"
+    )
     holders: dict[str, list[dict]] = defaultdict(list)
     opens: dict[str, list[dict]] = defaultdict(list)
     for r in window:
@@ -530,12 +603,16 @@ def report_trace(rows: list[dict], jobs: list[Job], began: float, ended: float) 
         held = [c["held"] for c in closes]
         shut = [c["close"] for c in closes]
         opened = opens.get(who, [])
-        print(f"  {who:<32} {len(closes):>6} {sum(held):>8.1f}s {max(held):>8.2f}s "
-              f"{statistics.median(o['connect'] for o in opened) if opened else 0:>6.3f}s "
-              f"{statistics.median(shut):>6.3f}s "
-              f"{sum(o['waited'] for o in opened):>7.1f}s")
-    print("  (held: sum of time holding the file; open/close: median seconds to connect and to "
-          "close, checkpoint included; waited: sum of time waiting for the lock)")
+        print(
+            f"  {who:<32} {len(closes):>6} {sum(held):>8.1f}s {max(held):>8.2f}s "
+            f"{statistics.median(o['connect'] for o in opened) if opened else 0:>6.3f}s "
+            f"{statistics.median(shut):>6.3f}s "
+            f"{sum(o['waited'] for o in opened):>7.1f}s"
+        )
+    print(
+        "  (held: sum of time holding the file; open/close: median seconds to connect and to "
+        "close, checkpoint included; waited: sum of time waiting for the lock)"
+    )
 
 
 def report_cpu(watch: CpuWatch, jobs: list[Job], began: float, ended: float) -> None:
@@ -545,14 +622,18 @@ def report_cpu(watch: CpuWatch, jobs: list[Job], began: float, ended: float) -> 
     for job in jobs:
         if job.started:
             ours[f"cli {job.name}"] = job.cpu
-    print(f"\nCPU over the window ({span:.0f} s, {os.cpu_count()} cores: "
-          f"{total:.0f} CPU-seconds; machine busy {busy:.0f} s = {100 * busy / total:.0f}%)")
+    print(
+        f"\nCPU over the window ({span:.0f} s, {os.cpu_count()} cores: "
+        f"{total:.0f} CPU-seconds; machine busy {busy:.0f} s = {100 * busy / total:.0f}%)"
+    )
     for role, used in sorted(ours.items(), key=lambda kv: -kv[1]):
         print(f"  {role:<40} {used:>7.1f} s  ({100 * used / span:4.0f}% of one core)")
     print(f"  {'everyone else on the machine':<40} {max(0.0, busy - sum(ours.values())):>7.1f} s")
     loads = watch.loads
-    print(f"load average (1 min) during the window: start {loads[0]:.1f}, mean "
-          f"{statistics.mean(loads):.1f}, max {max(loads):.1f}, end {loads[-1]:.1f}")
+    print(
+        f"load average (1 min) during the window: start {loads[0]:.1f}, mean "
+        f"{statistics.mean(loads):.1f}, max {max(loads):.1f}, end {loads[-1]:.1f}"
+    )
 
 
 def report_jobs(jobs: list[Job], began: float) -> None:
@@ -561,9 +642,11 @@ def report_jobs(jobs: list[Job], began: float) -> None:
         if not job.started:
             continue
         tail = [line for line in job.output.replace("\r", "\n").splitlines() if line.strip()]
-        print(f"`smscore {job.name}`: +{job.started - began:.1f} s to +{job.ended - began:.1f} s "
-              f"({job.ended - job.started:.1f} s), exit {job.code}, CPU {job.cpu:.1f} s, "
-              f"peak RSS {job.peak_rss_mb:.0f} MB")
+        print(
+            f"`smscore {job.name}`: +{job.started - began:.1f} s to +{job.ended - began:.1f} s "
+            f"({job.ended - job.started:.1f} s), exit {job.code}, CPU {job.cpu:.1f} s, "
+            f"peak RSS {job.peak_rss_mb:.0f} MB"
+        )
         for line in tail[-3:]:
             print(f"    {line[:160]}")
 
@@ -578,9 +661,11 @@ def check_send(db: Path, proxy: FaultProxy) -> None:
         con.close()
     sent_to = Counter(r.to for r in proxy.delivered_to_peer())
     twice = sum(1 for n in sent_to.values() if n > 1)
-    print(f"\nsend: {recipients} recipients, states {states}; the peer got {sum(sent_to.values())} "
-          f"creates to {len(sent_to)} numbers, {twice} numbers twice; "
-          f"lost {recipients - sum(states.get(s, 0) for s in ('sent', 'failed', 'unknown'))}")
+    print(
+        f"\nsend: {recipients} recipients, states {states}; the peer got {sum(sent_to.values())} "
+        f"creates to {len(sent_to)} numbers, {twice} numbers twice; "
+        f"lost {recipients - sum(states.get(s, 0) for s in ('sent', 'failed', 'unknown'))}"
+    )
 
 
 def main() -> None:
@@ -591,26 +676,35 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="send: requests in flight")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--quiet", type=float, default=30, help="seconds of browsing before the CLI")
-    parser.add_argument("--import-at", type=float, default=10,
-                        help="seconds after the send starts that the import starts")
-    parser.add_argument("--window", type=float, default=120,
-                        help="seconds of browsing after the quiet phase, at least")
+    parser.add_argument(
+        "--import-at", type=float, default=10, help="seconds after the send starts that the import starts"
+    )
+    parser.add_argument(
+        "--window", type=float, default=120, help="seconds of browsing after the quiet phase, at least"
+    )
     parser.add_argument("--max-window", type=float, default=900, help="hard stop, in seconds")
-    parser.add_argument("--think", type=float, default=5.0,
-                        help="mean seconds a session waits between two loads (a person reading "
-                             "the page; 1 keeps the 2 cores saturated by Chromium alone)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="mean seconds a session waits between two loads (a person reading "
+        "the page; 1 keeps the 2 cores saturated by Chromium alone)",
+    )
     parser.add_argument("--page-timeout", type=float, default=180)
-    parser.add_argument("--peer-delay", type=float, default=0.02,
-                        help="seconds the peer takes to answer a message create")
+    parser.add_argument(
+        "--peer-delay", type=float, default=0.02, help="seconds the peer takes to answer a message create"
+    )
     parser.add_argument("--no-cli", action="store_true", help="browse only (a baseline)")
     parser.add_argument("--keep", action="store_true", help="keep the workspace in the output")
     args = parser.parse_args()
     no_proxy_for_loopback()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench" / "out" / f"team-{stamp}"
     out.mkdir(parents=True)
-    print(f"bench_team {stamp}: {args.sessions} sessions, {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; output in {out.relative_to(ROOT)}")
+    print(
+        f"bench_team {stamp}: {args.sessions} sessions, {os.cpu_count()} cores, load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; output in {out.relative_to(ROOT)}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db, emails, later = prepare(work, args)

@@ -73,8 +73,9 @@ def handover(path: Path, rounds: int) -> list[float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     waits = []
     for _ in range(rounds):
-        waiter = subprocess.Popen([sys.executable, "-c", WAITER, str(path)], env=env,
-                                  stdout=subprocess.PIPE, text=True)
+        waiter = subprocess.Popen(
+            [sys.executable, "-c", WAITER, str(path)], env=env, stdout=subprocess.PIPE, text=True
+        )
         while waiter.poll() is None:
             with ws.unit() as con:  # a sender's round: a short write, then the requests
                 con.execute("SELECT count(*) FROM contacts").fetchall()
@@ -92,15 +93,19 @@ def main() -> None:
         shutil.copyfile(source, path)
         contacts = duckdb.connect(str(path)).execute("SELECT count(*) FROM contacts").fetchall()
         size = path.stat().st_size / 1e6
-        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-              f"{contacts[0][0]:,} contacts, {size:.0f} MB file")
+        print(
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+            f"{contacts[0][0]:,} contacts, {size:.0f} MB file"
+        )
         store.connect(path).close()  # migrate once, as any first open does
         print(f"open+close (duckdb.connect)   {median_ms(open_close(path, 20))}")
         cold = units(store.Workspace(path, linger=0), 20)
         print(f"cold unit (Workspace, linger 0) {median_ms(cold)}")
         print(f"warm unit (file lingering)    {median_ms(units(store.Workspace(path), 200))}")
-        print(f"handover to a waiting process {median_ms(handover(path, 5))} "
-              f"(process start excluded; includes its own cold unit)")
+        print(
+            f"handover to a waiting process {median_ms(handover(path, 5))} "
+            f"(process start excluded; includes its own cold unit)"
+        )
 
 
 if __name__ == "__main__":

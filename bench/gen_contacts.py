@@ -18,12 +18,39 @@ from pathlib import Path
 import phonenumbers
 
 # (region, share of rows). BR dominates, as for our users; the rest spread over 30 regions.
-MIX = [("BR", 0.50), ("US", 0.12), ("PT", 0.05), ("GB", 0.04), ("DE", 0.03), ("MX", 0.03),
-       ("AR", 0.02), ("IN", 0.02), ("FR", 0.02), ("ES", 0.02), ("IT", 0.02), ("CA", 0.02),
-       ("CO", 0.01), ("CL", 0.01), ("PE", 0.01), ("AO", 0.01), ("MZ", 0.01), ("NG", 0.01),
-       ("ZA", 0.01), ("JP", 0.01), ("AU", 0.01), ("NL", 0.01), ("BE", 0.01), ("CH", 0.01),
-       ("PL", 0.005), ("RU", 0.005), ("KZ", 0.005), ("JM", 0.005), ("PR", 0.005), ("UY", 0.005),
-       ("PY", 0.005)]
+MIX = [
+    ("BR", 0.50),
+    ("US", 0.12),
+    ("PT", 0.05),
+    ("GB", 0.04),
+    ("DE", 0.03),
+    ("MX", 0.03),
+    ("AR", 0.02),
+    ("IN", 0.02),
+    ("FR", 0.02),
+    ("ES", 0.02),
+    ("IT", 0.02),
+    ("CA", 0.02),
+    ("CO", 0.01),
+    ("CL", 0.01),
+    ("PE", 0.01),
+    ("AO", 0.01),
+    ("MZ", 0.01),
+    ("NG", 0.01),
+    ("ZA", 0.01),
+    ("JP", 0.01),
+    ("AU", 0.01),
+    ("NL", 0.01),
+    ("BE", 0.01),
+    ("CH", 0.01),
+    ("PL", 0.005),
+    ("RU", 0.005),
+    ("KZ", 0.005),
+    ("JM", 0.005),
+    ("PR", 0.005),
+    ("UY", 0.005),
+    ("PY", 0.005),
+]
 CATEGORIES = ["clientes", "vip", "leads", "fornecedores", "equipe", "newsletter"]
 CITIES = ["São Paulo", "Rio de Janeiro", "Lisboa", "Porto", "Belo Horizonte", "Curitiba"]
 GARBAGE = ["123", "n/a", "", "+", "00000", "9999", "abc-def", "+55 11"]
@@ -34,10 +61,75 @@ def _template(region: str) -> tuple[str, str]:
     return str(number.country_code), phonenumbers.national_significant_number(number)
 
 
-BR_AREAS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38,
-            41, 42, 43, 44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68,
-            69, 71, 73, 74, 75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95,
-            96, 97, 98, 99]
+BR_AREAS = [
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    21,
+    22,
+    24,
+    27,
+    28,
+    31,
+    32,
+    33,
+    34,
+    35,
+    37,
+    38,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    47,
+    48,
+    49,
+    51,
+    53,
+    54,
+    55,
+    61,
+    62,
+    63,
+    64,
+    65,
+    66,
+    67,
+    68,
+    69,
+    71,
+    73,
+    74,
+    75,
+    77,
+    79,
+    81,
+    82,
+    83,
+    84,
+    85,
+    86,
+    87,
+    88,
+    89,
+    91,
+    92,
+    93,
+    94,
+    95,
+    96,
+    97,
+    98,
+    99,
+]
 
 
 def _phone(rng: random.Random, region: str, cc: str, nsn: str) -> str:
@@ -76,9 +168,19 @@ SPACES = ["\u00a0", "\u2009", "\u202f"]
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULLWIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
 VANITY = "ABCDEFGHIJKLMNOPRSTUVWXY"
-MESSY_SHARES = [("extension", 0.03), ("label", 0.03), ("vanity", 0.01), ("arabic", 0.01),
-                ("fullwidth", 0.01), ("fullwidth_plus", 0.01), ("odd_space", 0.02),
-                ("excel", 0.01), ("tel", 0.005), ("digits_off", 0.03), ("blank", 0.02)]
+MESSY_SHARES = [
+    ("extension", 0.03),
+    ("label", 0.03),
+    ("vanity", 0.01),
+    ("arabic", 0.01),
+    ("fullwidth", 0.01),
+    ("fullwidth_plus", 0.01),
+    ("odd_space", 0.02),
+    ("excel", 0.01),
+    ("tel", 0.005),
+    ("digits_off", 0.03),
+    ("blank", 0.02),
+]
 NUMBER_TYPES = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
 
 
@@ -100,8 +202,13 @@ def _written(rng: random.Random, number: phonenumbers.PhoneNumber, national: boo
     fmt = phonenumbers.PhoneNumberFormat
     e164 = phonenumbers.format_number(number, fmt.E164)
     cc, nsn = str(number.country_code), phonenumbers.national_significant_number(number)
-    forms = [e164, phonenumbers.format_number(number, fmt.INTERNATIONAL), f"00{cc} {nsn}",
-             f"00 {cc} {nsn[:-4]}-{nsn[-4:]}", e164[1:]]
+    forms = [
+        e164,
+        phonenumbers.format_number(number, fmt.INTERNATIONAL),
+        f"00{cc} {nsn}",
+        f"00 {cc} {nsn[:-4]}-{nsn[-4:]}",
+        e164[1:],
+    ]
     if national:
         forms += [phonenumbers.format_number(number, fmt.NATIONAL)] * 3 + [nsn]
         if cc == "55":
@@ -132,8 +239,11 @@ def _mess(rng: random.Random, text: str, kind: str) -> str:
         return "tel:" + text
     if kind == "digits_off" and digits_at:
         at = rng.choice(digits_at)
-        return (text[:at] + text[at + 1:] if rng.random() < 0.5
-                else text[:at] + rng.choice("0123456789") + text[at:])
+        return (
+            text[:at] + text[at + 1 :]
+            if rng.random() < 0.5
+            else text[:at] + rng.choice("0123456789") + text[at:]
+        )
     if kind == "blank":
         return rng.choice(["", " ", "-", "n/a"])
     return text
@@ -152,8 +262,7 @@ def messy_phone(rng: random.Random, region: str, default: str) -> str:
     return text
 
 
-def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42,
-                       messy: bool = False) -> Path:
+def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42, messy: bool = False) -> Path:
     """Write `n` contact rows (plus a header) to `path`; the same seed gives the same file.
 
     `messy`: phones from `messy_phone` (default BR) instead of the clean forms."""
@@ -174,8 +283,7 @@ def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42,
             elif roll < 0.03 and written:
                 phone = written[rng.randrange(len(written))]
             else:
-                phone = (messy_phone(rng, region, "BR") if messy
-                         else _phone(rng, region, *templates[region]))
+                phone = messy_phone(rng, region, "BR") if messy else _phone(rng, region, *templates[region])
                 if len(written) < 50_000:
                     written.append(phone)
             cats = "|".join(rng.sample(CATEGORIES, rng.choice((1, 1, 2))))
@@ -185,9 +293,12 @@ def write_contacts_csv(path: str | Path, n: int = 1_000_000, seed: int = 42,
 
 if __name__ == "__main__":
     import sys
+
     messy_mode = "--messy" in sys.argv
     sizes = [a for a in sys.argv[1:] if a != "--messy"]
     target = write_contacts_csv(
         Path(__file__).parent / "out" / f"contacts_{'messy_' if messy_mode else ''}1m.csv",
-        int(sizes[0]) if sizes else 1_000_000, messy=messy_mode)
+        int(sizes[0]) if sizes else 1_000_000,
+        messy=messy_mode,
+    )
     print(target)

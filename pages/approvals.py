@@ -6,12 +6,11 @@ import streamlit as st
 
 from smscore.access import approvals
 from smscore.batchid import short_id
-from ui.shell import auth
 from ui.sending import jobs
-from ui.shell import setup
+from ui.shell import auth, setup
+from ui.shell.untrusted import md
 from ui.words import formats, problem_words, vocab
 from ui.words.i18n import current_language, t, tn
-from ui.shell.untrusted import md
 
 ctx = setup.page("nav.approvals")  # admins only: setup.page refuses every other role
 lang = current_language()
@@ -39,9 +38,12 @@ def _approve(batch_id: str) -> None:
     if not _decided(batch_id, approvals.approve, "approvals.not_approved"):
         return
     s = ctx.settings
-    jobs.start(setup.root(ctx.config), ctx.config, batch_id,
-               jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate),
-                                reserve=s.balance_reserve))
+    jobs.start(
+        setup.root(ctx.config),
+        ctx.config,
+        batch_id,
+        jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate), reserve=s.balance_reserve),
+    )
     st.session_state.approval_notice = t("approvals.approved", batch=short_id(batch_id))
 
 
@@ -53,12 +55,15 @@ def _reject(batch_id: str) -> None:
 def _summary(row) -> str:  # noqa: ANN001 - a row of approvals.pending
     """Who confirmed the batch, when (operator's zone), and what it may cost, as plain text
     (st.text: the confirmer's e-mail is never read as Markdown, so no `\\$` escape either)."""
-    return t("approvals.summary", who=row.confirmed_by,
-             when=formats.when(row.created_at, lang, ctx.settings.time_zone),
-             mode=vocab.word("mode", row.mode, lang),
-             recipients=tn("approvals.recipients_n", int(row.recipients)),
-             segments=tn("common.segments_n", int(row.segments)),
-             maximum=formats.cost(row.estimate_max, lang, row.currency).replace("\\$", "$"))
+    return t(
+        "approvals.summary",
+        who=row.confirmed_by,
+        when=formats.when(row.created_at, lang, ctx.settings.time_zone),
+        mode=vocab.word("mode", row.mode, lang),
+        recipients=tn("approvals.recipients_n", int(row.recipients)),
+        segments=tn("common.segments_n", int(row.segments)),
+        maximum=formats.cost(row.estimate_max, lang, row.currency).replace("\\$", "$"),
+    )
 
 
 waiting = approvals.pending(ctx.con)
@@ -74,7 +79,13 @@ for row in waiting.itertuples():
         shown["maximum"] = [formats.cents_up(v, lang) for v in countries["maximum"]]
         st.dataframe(shown, hide_index=True, column_config=vocab.column_labels(countries, lang))
         left, right = st.columns(2)
-        left.button(t("approvals.approve"), key=f"approve_{row.batch_id}", type="primary",
-                    on_click=_approve, args=(row.batch_id,))
-        right.button(t("approvals.reject"), key=f"reject_{row.batch_id}", on_click=_reject,
-                     args=(row.batch_id,))
+        left.button(
+            t("approvals.approve"),
+            key=f"approve_{row.batch_id}",
+            type="primary",
+            on_click=_approve,
+            args=(row.batch_id,),
+        )
+        right.button(
+            t("approvals.reject"), key=f"reject_{row.batch_id}", on_click=_reject, args=(row.batch_id,)
+        )

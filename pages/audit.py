@@ -12,8 +12,7 @@ import streamlit as st
 
 from smscore import export
 from smscore.access import audit
-from ui.shell import auth
-from ui.shell import setup
+from ui.shell import auth, setup
 from ui.words import access_words, formats, vocab
 from ui.words.i18n import current_language, t, tn
 
@@ -25,11 +24,18 @@ st.title(t("audit.title"))
 st.caption(t("audit.caption"))
 
 left, middle, right = st.columns(3)
-actor = left.selectbox(t("audit.who"), [None, *audit.actors(ctx.con)], key="audit_actor",
-                       format_func=lambda v: t("audit.everyone") if v is None else v)
-action = middle.selectbox(t("audit.action"), [None, *audit.actions(ctx.con)], key="audit_action",
-                          format_func=lambda v: t("audit.every_action") if v is None
-                          else access_words.action(v, lang))
+actor = left.selectbox(
+    t("audit.who"),
+    [None, *audit.actors(ctx.con)],
+    key="audit_actor",
+    format_func=lambda v: t("audit.everyone") if v is None else v,
+)
+action = middle.selectbox(
+    t("audit.action"),
+    [None, *audit.actions(ctx.con)],
+    key="audit_action",
+    format_func=lambda v: t("audit.every_action") if v is None else access_words.action(v, lang),
+)
 days = right.date_input(t("audit.between"), value=(), key="audit_days")
 since = until = None
 if isinstance(days, tuple) and len(days) == 2:
@@ -40,19 +46,33 @@ frame = audit.trail(ctx.con, actor=actor, action=action, since=since, until=unti
 shown = frame.copy()
 shown["action"] = [access_words.action(v, lang) for v in frame["action"]]
 labels = vocab.column_labels(frame, lang)
-st.dataframe(shown, hide_index=True, width="stretch",
-             column_config={c: st.column_config.TextColumn(labels.get(c, c)) for c in
-                            ("actor", "via", "action", "target", "detail")}
-             | {c: labels[c] for c in frame.columns if c in labels and c not in
-                ("actor", "via", "action", "target", "detail")})
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.TextColumn(labels.get(c, c))
+        for c in ("actor", "via", "action", "target", "detail")
+    }
+    | {
+        c: labels[c]
+        for c in frame.columns
+        if c in labels and c not in ("actor", "via", "action", "target", "detail")
+    },
+)
 st.caption(tn("audit.rows_n", len(frame), limit=formats.number(LIMIT, lang)))
 
 
 def _exported() -> None:
     if auth.permit("audit"):
-        audit.record(setup.cursor(), ctx.principal.actor, "export", "audit.csv",
-                     {"rows": len(frame)})
+        audit.record(setup.cursor(), ctx.principal.actor, "export", "audit.csv", {"rows": len(frame)})
 
 
-st.download_button(t("common.download_csv"), export.csv_bytes(frame), "audit.csv", "text/csv",
-                   key="export_audit", on_click=_exported)
+st.download_button(
+    t("common.download_csv"),
+    export.csv_bytes(frame),
+    "audit.csv",
+    "text/csv",
+    key="export_audit",
+    on_click=_exported,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.contacts import categories, browse, upload, optouts
+from ui.contacts import browse, categories, optouts, upload
 from ui.shell import setup
 from ui.words.i18n import t
 
@@ -12,8 +12,13 @@ ctx = setup.page("nav.contacts")
 st.title(t("contacts.title"))
 
 tab_import, tab_browse, tab_categories, tab_optout = st.tabs(
-    [t("contacts.tab_import"), t("contacts.tab_browse"), t("contacts.tab_categories"),
-     t("contacts.tab_optout")])
+    [
+        t("contacts.tab_import"),
+        t("contacts.tab_browse"),
+        t("contacts.tab_categories"),
+        t("contacts.tab_optout"),
+    ]
+)
 with tab_import:
     upload.show(ctx)
 with tab_browse:

@@ -6,7 +6,7 @@ server through pages/ discovery, and later because the default page has no path 
 
 from __future__ import annotations
 
-from ui.shell import setup
 from ui.home import render
+from ui.shell import setup
 
 render(setup.page("nav.home"))

@@ -6,17 +6,21 @@ import streamlit as st
 
 from smscore import export, reports
 from smscore.access import audit
-from smscore.sending import sender
 from smscore.batchid import short_id
-from ui.shell import auth
-from ui.words import outcomes
-from ui.shell import setup
+from smscore.sending import sender
+from ui.shell import auth, setup
+from ui.shell.tables import (
+    REPORT_ORDER,
+    batches_table,
+    estimate_vs_actual_chart,
+    money_columns,
+    private,
+    shown,
+)
 from ui.twilio import inbox
-from ui.words import formats, vocab
+from ui.words import formats, outcomes, vocab
 from ui.words.i18n import current_language, t, translate
 from ui.words.outcomes import explained
-from ui.shell.tables import (REPORT_ORDER, batches_table, estimate_vs_actual_chart, money_columns,
-                       private, shown)
 
 ctx = setup.page("nav.reports")
 lang = current_language()
@@ -33,50 +37,92 @@ if all_batches.empty:
 st.subheader(t("reports.batches"))
 batches_table(all_batches, ctx.settings.time_zone)
 st.caption(t("reports.estimate_note"))
+
+
 def _exported(name: str, rows: int) -> None:
     """Record a download in the audit trail (the file left the console)."""
     audit.record(setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows})
 
 
-st.download_button(t("common.download_csv"), export.csv_bytes(all_batches), "batches.csv",
-                   "text/csv", key="export_batches", on_click=_exported,
-                   args=("batches.csv", len(all_batches)))
+st.download_button(
+    t("common.download_csv"),
+    export.csv_bytes(all_batches),
+    "batches.csv",
+    "text/csv",
+    key="export_batches",
+    on_click=_exported,
+    args=("batches.csv", len(all_batches)),
+)
 
 
 def _poll() -> None:
     if not auth.permit("poll"):
         return
     for batch_id in all_batches.loc[all_batches["sent"] > 0, "batch_id"]:
-        sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id,
-                             concurrency=ctx.settings.concurrency)
+        sender.poll_statuses(setup.cursor(), ctx.gateway, batch_id, concurrency=ctx.settings.concurrency)
 
 
 if ctx.gateway is not None:
-    st.button(t("reports.poll"), key="poll_statuses", on_click=_poll, help=t("reports.poll_help"),
-              disabled=not setup.can("poll"))
+    st.button(
+        t("reports.poll"),
+        key="poll_statuses",
+        on_click=_poll,
+        help=t("reports.poll_help"),
+        disabled=not setup.can("poll"),
+    )
 
-labels = {b: f"{n if isinstance(n, str) else short_id(b)} · {formats.when(c, lang, ctx.settings.time_zone)}"
-          for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])}
+labels = {
+    b: f"{n if isinstance(n, str) else short_id(b)} · {formats.when(c, lang, ctx.settings.time_zone)}"
+    for b, n, c in zip(all_batches["batch_id"], all_batches["name"], all_batches["created_at"])
+}
 if (wanted := st.query_params.get("batch")) in labels and "report_batch" not in st.session_state:
     st.session_state.report_batch = wanted  # opened from a batch's link (the Send page's note)
-choice = st.selectbox(t("reports.batch_filter"), [None, *labels], key="report_batch",
-                      format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b])
+choice = st.selectbox(
+    t("reports.batch_filter"),
+    [None, *labels],
+    key="report_batch",
+    format_func=lambda b: translate("reports.all_batches", lang) if b is None else labels[b],
+)
 
-tabs = st.tabs([t("reports.by_country"), t("reports.by_category"), t("reports.by_day"),
-               t("reports.by_operator"), t("reports.log")])
+tabs = st.tabs(
+    [
+        t("reports.by_country"),
+        t("reports.by_category"),
+        t("reports.by_day"),
+        t("reports.by_operator"),
+        t("reports.log"),
+    ]
+)
 for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
-        st.dataframe(shown(frame, ctx.settings.time_zone), hide_index=True, width="stretch",
-                     column_order=[by, *REPORT_ORDER], column_config={
-            by: t(f"reports.by_{by}"), "messages": t("reports.col_messages"),
-            "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
-            "segments": t("send.segments"), "priced": t("reports.col_priced"),
-            "currency": t("prices.col_currency"), **money_columns(frame)})
+        st.dataframe(
+            shown(frame, ctx.settings.time_zone),
+            hide_index=True,
+            width="stretch",
+            column_order=[by, *REPORT_ORDER],
+            column_config={
+                by: t(f"reports.by_{by}"),
+                "messages": t("reports.col_messages"),
+                "sent": t("send.sent"),
+                "failed": t("send.failed"),
+                "pending": t("send.queued"),
+                "segments": t("send.segments"),
+                "priced": t("reports.col_priced"),
+                "currency": t("prices.col_currency"),
+                **money_columns(frame),
+            },
+        )
         estimate_vs_actual_chart(frame, by)
-        st.download_button(t("common.download_csv"), export.csv_bytes(frame),
-                           f"cost-by-{by}.csv", "text/csv", key=f"export_{by}",
-                           on_click=_exported, args=(f"cost-by-{by}.csv", len(frame)))
+        st.download_button(
+            t("common.download_csv"),
+            export.csv_bytes(frame),
+            f"cost-by-{by}.csv",
+            "text/csv",
+            key=f"export_{by}",
+            on_click=_exported,
+            args=(f"cost-by-{by}.csv", len(frame)),
+        )
 
 
 def _send_log(batch_id: str | None) -> None:
@@ -84,27 +130,47 @@ def _send_log(batch_id: str | None) -> None:
     if batch_id is None:
         st.caption(t("reports.log_pick"))
         return
-    state = st.selectbox(t("reports.log_state"), [None, *reports.LOG_STATES], key="log_state",
-                         format_func=lambda s: translate("reports.log_all", lang) if s is None
-                         else vocab.word("state", s, lang))
+    state = st.selectbox(
+        t("reports.log_state"),
+        [None, *reports.LOG_STATES],
+        key="log_state",
+        format_func=lambda s: (
+            translate("reports.log_all", lang) if s is None else vocab.word("state", s, lang)
+        ),
+    )
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
     page = explained(page)
-    st.dataframe(shown(private(page), ctx.settings.time_zone), hide_index=True, width="stretch",
-                 column_config={
-        **vocab.column_labels(page, lang),
-        "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action"),
-        "state": t("reports.col_state"), "twilio_status": t("reports.col_twilio_status"),
-        "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
-        "error_message": t("reports.col_error"), **money_columns(page)})
-    st.caption(t("reports.log_shown", shown=formats.number(len(page), lang),
-                 total=formats.number(total, lang)))
+    st.dataframe(
+        shown(private(page), ctx.settings.time_zone),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **vocab.column_labels(page, lang),
+            "meaning": t("outcome.col_meaning"),
+            "action": t("outcome.col_action"),
+            "state": t("reports.col_state"),
+            "twilio_status": t("reports.col_twilio_status"),
+            "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
+            "error_message": t("reports.col_error"),
+            **money_columns(page),
+        },
+    )
+    st.caption(
+        t("reports.log_shown", shown=formats.number(len(page), lang), total=formats.number(total, lang))
+    )
     if not setup.can("export_phones"):  # the CSV is built now, so a viewer never receives it
         st.caption(t("reports.export_phones_forbidden"))
         return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
-    st.download_button(t("common.download_csv"), export.csv_bytes(everything),
-                       f"send-log-{short_id(batch_id)}.csv", "text/csv", key="export_log",
-                       on_click=_exported, args=(f"send-log-{short_id(batch_id)}.csv", len(everything)))
+    st.download_button(
+        t("common.download_csv"),
+        export.csv_bytes(everything),
+        f"send-log-{short_id(batch_id)}.csv",
+        "text/csv",
+        key="export_log",
+        on_click=_exported,
+        args=(f"send-log-{short_id(batch_id)}.csv", len(everything)),
+    )
 
 
 LOG_ROWS = 1000

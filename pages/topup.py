@@ -20,22 +20,28 @@ if ctx.sandbox:
 balance_col, need_col, threshold_col = st.columns(3)
 if ctx.balance is not None:
     label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-    balance_col.metric(label, formats.balance(ctx.balance, lang),
-                       help=t("common.exact", amount=formats.exact(ctx.balance, lang)))
+    balance_col.metric(
+        label,
+        formats.balance(ctx.balance, lang),
+        help=t("common.exact", amount=formats.exact(ctx.balance, lang)),
+    )
 last = store.get_setting(ctx.con, "ui.last_quote")
 if last:
     quote = json.loads(last)
-    need_col.metric(t("topup.last_need"), formats.cost(quote["total_max"], lang, quote["currency"]),
-                    help=t("topup.last_need_help", recipients=formats.number(quote["recipients"], lang))
-                    + " " + t("common.exact", amount=formats.exact(quote["total_max"], lang,
-                                                                   quote["currency"])))
+    need_col.metric(
+        t("topup.last_need"),
+        formats.cost(quote["total_max"], lang, quote["currency"]),
+        help=t("topup.last_need_help", recipients=formats.number(quote["recipients"], lang))
+        + " "
+        + t("common.exact", amount=formats.exact(quote["total_max"], lang, quote["currency"])),
+    )
 else:
     need_col.metric(t("topup.last_need"), "—", help=t("topup.no_quote"))
 currency = ctx.balance.currency if ctx.balance is not None else "USD"
-threshold_col.metric(t("topup.threshold"),
-                     formats.plain(ctx.settings.low_balance_threshold, lang, currency))
-st.caption(t("topup.threshold_reminder",
-             threshold=formats.plain(ctx.settings.low_balance_threshold, lang, currency)))
+threshold_col.metric(t("topup.threshold"), formats.plain(ctx.settings.low_balance_threshold, lang, currency))
+st.caption(
+    t("topup.threshold_reminder", threshold=formats.plain(ctx.settings.low_balance_threshold, lang, currency))
+)
 
 st.subheader(t("topup.steps_title"))
 st.markdown("\n".join(f"{i}. {t(f'topup.step{i}')}" for i in range(1, 9)))

@@ -54,22 +54,23 @@ def empty_strings(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     node = _strings_node(ast.parse(text))
     lines = text.splitlines(keepends=True)
-    head, tail = lines[: node.lineno - 1], lines[node.end_lineno:]
+    head, tail = lines[: node.lineno - 1], lines[node.end_lineno :]
     path.write_text("".join([*head, _EMPTY, *tail]), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=[I18N])
-    parser.add_argument("--locale", type=Path, default=catalogs.LOCALE_DIR,
-                        help="the catalogs' folder (default: locale/)")
-    parser.add_argument("--replace", action="store_true",
-                        help="overwrite keys the catalogs already hold")
+    parser.add_argument(
+        "--locale", type=Path, default=catalogs.LOCALE_DIR, help="the catalogs' folder (default: locale/)"
+    )
+    parser.add_argument("--replace", action="store_true", help="overwrite keys the catalogs already hold")
     args = parser.parse_args(argv)
     for path in args.files:
         strings = read_strings(path)
-        added, kept = catalogs.add_entries(((k, en, pt) for k, (en, pt) in strings.items()),
-                                           replace=args.replace, base=args.locale)
+        added, kept = catalogs.add_entries(
+            ((k, en, pt) for k, (en, pt) in strings.items()), replace=args.replace, base=args.locale
+        )
         print(f"{path}: {len(added)} added, {len(strings) - len(added)} already in the catalogs")
         for key in kept:
             print(f"  kept the catalog's text for {key} (differs; --replace to overwrite)")

@@ -11,8 +11,7 @@ if TYPE_CHECKING:
 __all__ = ["workspace"]
 
 
-def workspace(path: str | os.PathLike[str] | None = None, *,
-              wait: float | None = None) -> NotebookWorkspace:
+def workspace(path: str | os.PathLike[str] | None = None, *, wait: float | None = None) -> NotebookWorkspace:
     """Open a workspace for a notebook: `with smscore.workspace(path) as ws: ws.cost_report()`.
 
     Imported lazily so `import smscore.contacts.phones` stays as light as it was.

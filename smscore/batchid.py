@@ -40,17 +40,24 @@ def resolve_batch_id(con: duckdb.DuckDBPyConnection, text: str) -> str:
     wanted = wanted.lower()
     if len(wanted) < SHORT_ID:
         shown = "" if not wanted else f"; got {text!r}"
-        raise BatchIdError(f"a batch id has at least {SHORT_ID} characters, like {EXAMPLE} "
-                           f"(as the console and `batches` show it){shown}")
-    found = [r[0] for r in con.execute(
-        "SELECT id FROM batches WHERE starts_with(id, ?) ORDER BY id LIMIT ?",
-        [wanted, _MAX_NAMED + 1]).fetchall()]
+        raise BatchIdError(
+            f"a batch id has at least {SHORT_ID} characters, like {EXAMPLE} "
+            f"(as the console and `batches` show it){shown}"
+        )
+    found = [
+        r[0]
+        for r in con.execute(
+            "SELECT id FROM batches WHERE starts_with(id, ?) ORDER BY id LIMIT ?", [wanted, _MAX_NAMED + 1]
+        ).fetchall()
+    ]
     if not found:
         raise BatchIdError(f"no batch with id {text.strip()!r}")
     if len(found) > 1:
         more = "" if len(found) <= _MAX_NAMED else ", …"
-        raise BatchIdError(f"{text.strip()!r} matches more than one batch: "
-                           f"{', '.join(found[:_MAX_NAMED])}{more}; give more of the id")
+        raise BatchIdError(
+            f"{text.strip()!r} matches more than one batch: "
+            f"{', '.join(found[:_MAX_NAMED])}{more}; give more of the id"
+        )
     return found[0]
 
 

@@ -31,18 +31,17 @@ T = TypeVar("T")
 class NotebookWorkspace:
     """Read-side calls on a shared workspace file, each in its own unit of work."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 wait: float | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, wait: float | None = None) -> None:
         self.path = store.resolve_db_path(path)
-        self._ws = store.Workspace(self.path, kind="notebook", wait=wait, linger=0,
-                                   notify=_print_notice)
+        self._ws = store.Workspace(self.path, kind="notebook", wait=wait, linger=0, notify=_print_notice)
         self._closed = False
 
     def __enter__(self) -> NotebookWorkspace:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._closed = True
 
     def __repr__(self) -> str:
@@ -57,21 +56,23 @@ class NotebookWorkspace:
 
     def cost_report(self, by: str = "batch", batch: str | None = None) -> pd.DataFrame:
         """Messages and money by batch, country, category or day: estimate vs actual."""
-        return self.run(lambda con: reports.cost_report(
-            con, by, resolve_batch_id(con, batch) if batch is not None else None))
+        return self.run(
+            lambda con: reports.cost_report(
+                con, by, resolve_batch_id(con, batch) if batch is not None else None
+            )
+        )
 
     def cost_of_batches(self, by: str, batches: Sequence[str]) -> pd.DataFrame:
         """`cost_report(by)` for each of `batches`, stacked with a batch_id column; no batch
         gives no rows but the same columns."""
-        return self.run(lambda con: reports.cost_of_batches(
-            con, by, [resolve_batch_id(con, b) for b in batches]))
+        return self.run(
+            lambda con: reports.cost_of_batches(con, by, [resolve_batch_id(con, b) for b in batches])
+        )
 
     def quote(self, body: str, categories: Sequence[str] = (), **options: object) -> Quote:
         """Price `body` for everyone, or for `categories`; options as smscore.cost.quote.build_quote."""
-        selection = (Selection(categories=tuple(categories)) if categories
-                     else Selection(everyone=True))
-        return self.run(
-            lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
+        selection = Selection(categories=tuple(categories)) if categories else Selection(everyone=True)
+        return self.run(lambda con: build_quote(con, body, selection, **options))  # type: ignore[arg-type]
 
     def batches(self) -> pd.DataFrame:
         """Every batch, newest first: outcome, counts, estimate and actual cost."""
@@ -79,8 +80,9 @@ class NotebookWorkspace:
 
     def send_log(self, batch: str, state: str | None = None, limit: int = 1000) -> pd.DataFrame:
         """A batch's messages with their state, Twilio status and error code."""
-        return self.run(lambda con: reports.send_log(con, resolve_batch_id(con, batch),
-                                                     state=state, limit=limit)[0])
+        return self.run(
+            lambda con: reports.send_log(con, resolve_batch_id(con, batch), state=state, limit=limit)[0]
+        )
 
     def sql(self, query: str, params: Sequence[object] | None = None) -> pd.DataFrame:
         """Any query, DECIMAL columns kept exact. Parameters as `?`, never formatted in."""
@@ -91,7 +93,8 @@ def _print_notice(message: str) -> None:
     print(message, flush=True)
 
 
-def workspace(path: str | os.PathLike[str] | Path | None = None, *,
-              wait: float | None = None) -> NotebookWorkspace:
+def workspace(
+    path: str | os.PathLike[str] | Path | None = None, *, wait: float | None = None
+) -> NotebookWorkspace:
     """The workspace at `path` (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)."""
     return NotebookWorkspace(path, wait=wait)

@@ -31,18 +31,22 @@ Param = str | int | Decimal | Money | datetime | time  # a time of day: UTC, fro
 MESSAGES: dict[str, str] = {
     # the body (smscore.cost.segments, smscore.cost.quote)
     "body.nul": "the message contains a NUL character (character {position}); remove it",
-    "body.surrogate": ("the message contains an unpaired surrogate {char} (character {position}),"
-                       " half of an emoji or symbol; retype that character"),
+    "body.surrogate": (
+        "the message contains an unpaired surrogate {char} (character {position}),"
+        " half of an emoji or symbol; retype that character"
+    ),
     "quote.empty_body": "the message body is empty",
     "quote.unknown_placeholder": "unknown placeholder {{{name}}}; contacts have: {known}",
     "quote.no_category": "no category named {name!r}",
     "quote.no_recipients": "choose recipients: everyone, one or more categories, or contacts",
     "quote.mixed_currencies": "the price list mixes currencies {currencies}",
     # scheduling (smscore.sending.schedule)
-    "schedule.needs_service": ("scheduling needs a Messaging Service as the sender (MG…, Twilio "
-                               "error 35118); got {sender!r}"),
-    "schedule.too_soon": ("the send time must be more than 5 minutes ahead; got "
-                          "{at:%Y-%m-%d %H:%M} UTC, now is {now:%H:%M} UTC"),
+    "schedule.needs_service": (
+        "scheduling needs a Messaging Service as the sender (MG…, Twilio error 35118); got {sender!r}"
+    ),
+    "schedule.too_soon": (
+        "the send time must be more than 5 minutes ahead; got {at:%Y-%m-%d %H:%M} UTC, now is {now:%H:%M} UTC"
+    ),
     "schedule.too_far": "the send time must be at most 35 days ahead; got {at:%Y-%m-%d %H:%M} UTC",
     # sending hours (smscore.sending.sendhours)
     "hours.start_after_end": "sending hours must start before they end; got {start}-{end}",
@@ -58,16 +62,17 @@ MESSAGES: dict[str, str] = {
     "settings.bad_concurrency": "concurrency must be between 1 and 64; got {got}",
     "settings.bad_language": "language must be one of {choices}; got {got!r}",
     "settings.bad_zone": "time zone must be an IANA name like America/Sao_Paulo; got {got!r}",
-    "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; "
-                            "got {got!r}"),
+    "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; got {got!r}"),
     # spending limits and approvals (smscore.access.approvals)
     "limits.negative": "the {which} limit cannot be negative; got {got}",
-    "limits.other_currency": ("spending limits are in {limits}; this batch is priced in {batch}, "
-                              "so it cannot be checked; ask an admin"),
-    "limits.over_per_batch": ("this batch may cost up to {maximum}, over the per-batch limit of "
-                              "{limit}"),
-    "limits.over_per_day": ("with this batch {who} would confirm up to {total} today, over the "
-                            "per-day limit of {limit}"),
+    "limits.other_currency": (
+        "spending limits are in {limits}; this batch is priced in {batch}, "
+        "so it cannot be checked; ask an admin"
+    ),
+    "limits.over_per_batch": ("this batch may cost up to {maximum}, over the per-batch limit of {limit}"),
+    "limits.over_per_day": (
+        "with this batch {who} would confirm up to {total} today, over the per-day limit of {limit}"
+    ),
     "approvals.no_batch": "no batch {batch!r}",
     "approvals.awaits": "batch {batch} awaits approval by an admin; nothing was sent",
     "approvals.was_rejected": "batch {batch} was rejected; nothing was sent",
@@ -77,43 +82,60 @@ MESSAGES: dict[str, str] = {
     "approvals.rejected_by": "rejected by {who}",
     "approvals.rejected_by_because": "rejected by {who}: {why}",
     # the balance gate (smscore.twilio.balance)
-    "balance.reserve_currency": ("The reserve is in {reserve} but the quote is in {quote}; set "
-                                 "the reserve in {quote}."),
-    "balance.none": ("This account reports no balance (Twilio subaccounts have none of their "
-                     "own), so the cost of the batch cannot be checked; sending is refused. Use "
-                     "the parent account's credentials."),
-    "balance.other_currency": ("The account's balance is in {balance} but the prices are in "
-                               "{prices}; refusing to compare amounts in two currencies. Refresh "
-                               "the price list from this account first."),
+    "balance.reserve_currency": (
+        "The reserve is in {reserve} but the quote is in {quote}; set the reserve in {quote}."
+    ),
+    "balance.none": (
+        "This account reports no balance (Twilio subaccounts have none of their "
+        "own), so the cost of the batch cannot be checked; sending is refused. Use "
+        "the parent account's credentials."
+    ),
+    "balance.other_currency": (
+        "The account's balance is in {balance} but the prices are in "
+        "{prices}; refusing to compare amounts in two currencies. Refresh "
+        "the price list from this account first."
+    ),
     "balance.covers": "The balance {balance} covers up to {needed}.",
-    "balance.covers_with_reserve": ("The balance {balance} covers up to {total} ({needed} for "
-                                    "the messages + {reserve} reserve)."),
-    "balance.short": ("The balance {balance} is short of the {needed} this batch may cost: "
-                      "{shortfall} more is needed. Top up, or send to fewer recipients."),
-    "balance.short_with_reserve": ("The balance {balance} is short of the {total} ({needed} for "
-                                   "the messages + {reserve} reserve) this batch may cost: "
-                                   "{shortfall} more is needed. Top up, or send to fewer "
-                                   "recipients."),
+    "balance.covers_with_reserve": (
+        "The balance {balance} covers up to {total} ({needed} for the messages + {reserve} reserve)."
+    ),
+    "balance.short": (
+        "The balance {balance} is short of the {needed} this batch may cost: "
+        "{shortfall} more is needed. Top up, or send to fewer recipients."
+    ),
+    "balance.short_with_reserve": (
+        "The balance {balance} is short of the {total} ({needed} for "
+        "the messages + {reserve} reserve) this batch may cost: "
+        "{shortfall} more is needed. Top up, or send to fewer "
+        "recipients."
+    ),
     # why a batch stopped or waits (smscore.sending.sender, written to batches.status_reason)
     "batch.stopped_by_operator": "stopped by the operator",
     "batch.not_started": "not started",
     "batch.credentials_refused": "Twilio refused the credentials: {error}",
     "batch.out_of_funds": "the account ran out of funds: {error}; top up and resume",
-    "batch.throttled": ("still throttled after {attempts} attempts: {error}; resume later or "
-                        "lower the rate"),
+    "batch.throttled": ("still throttled after {attempts} attempts: {error}; resume later or lower the rate"),
     "batch.balance_unreadable": "could not read the balance: {error}",
-    "batch.held_one": ("held: 1 message waits for its recipient's sending hours, at "
-                       "{at:%Y-%m-%d %H:%M} UTC; it goes out when the batch runs then (the console "
-                       "resumes it by itself; or run `python -m smscore batch-resume {batch}`)"),
-    "batch.held": ("held: {count} messages wait for their recipients' sending hours, the first "
-                   "at {at:%Y-%m-%d %H:%M} UTC; they go out when the batch runs then (the console "
-                   "resumes it by itself; or run `python -m smscore batch-resume {batch}`)"),
-    "batch.unknown_outcomes": ("outcome unknown for {count} messages; they can be looked up in "
-                               "Twilio from {ready:%H:%M:%S} UTC: run `python -m smscore "
-                               "reconcile {batch}` then"),
-    "batch.unknown_outcomes_now": ("outcome unknown for {count} messages; they can be looked up "
-                                   "in Twilio from now: run `python -m smscore reconcile {batch}` "
-                                   "then"),
+    "batch.held_one": (
+        "held: 1 message waits for its recipient's sending hours, at "
+        "{at:%Y-%m-%d %H:%M} UTC; it goes out when the batch runs then (the console "
+        "resumes it by itself; or run `python -m smscore batch-resume {batch}`)"
+    ),
+    "batch.held": (
+        "held: {count} messages wait for their recipients' sending hours, the first "
+        "at {at:%Y-%m-%d %H:%M} UTC; they go out when the batch runs then (the console "
+        "resumes it by itself; or run `python -m smscore batch-resume {batch}`)"
+    ),
+    "batch.unknown_outcomes": (
+        "outcome unknown for {count} messages; they can be looked up in "
+        "Twilio from {ready:%H:%M:%S} UTC: run `python -m smscore "
+        "reconcile {batch}` then"
+    ),
+    "batch.unknown_outcomes_now": (
+        "outcome unknown for {count} messages; they can be looked up "
+        "in Twilio from now: run `python -m smscore reconcile {batch}` "
+        "then"
+    ),
 }
 
 E = TypeVar("E", bound=BaseException)
@@ -174,8 +196,7 @@ def recognise(text: str | None) -> Problem | None:
         return None
     for code, (pattern, specs) in _readers():
         if found := pattern.fullmatch(text):
-            params = {name: _read(value, specs.get(name, ""))
-                      for name, value in found.groupdict().items()}
+            params = {name: _read(value, specs.get(name, "")) for name, value in found.groupdict().items()}
             return Problem(code, params)
     return None
 
@@ -194,8 +215,10 @@ def _readers() -> list[tuple[str, tuple[re.Pattern[str], dict[str, str]]]]:
             parts.append(f"(?P={name})" if name in specs else f"(?P<{name}>.+?)")
             specs[name] = "!r" if conversion == "r" else spec or ""
         readers[code] = (re.compile("".join(parts), re.DOTALL), specs)
-    literal = {code: sum(len(part[0]) for part in string.Formatter().parse(template))
-               for code, template in MESSAGES.items()}
+    literal = {
+        code: sum(len(part[0]) for part in string.Formatter().parse(template))
+        for code, template in MESSAGES.items()
+    }
     return sorted(readers.items(), key=lambda item: -literal[item[0]])
 
 

@@ -39,21 +39,24 @@ _MEASURES = f"""
 """
 
 _KEYS = {
-    "batch": ("b.id AS batch_id, any_value(b.created_at) AS created_at, any_value(b.mode) AS mode, "
-              f"CASE WHEN count(*) <> any_value(b.recipients) THEN '{DAMAGED}' "
-              "ELSE any_value(b.status) END AS status, any_value(b.body) AS body", "b.id",
-              "created_at DESC"),
+    "batch": (
+        "b.id AS batch_id, any_value(b.created_at) AS created_at, any_value(b.mode) AS mode, "
+        f"CASE WHEN count(*) <> any_value(b.recipients) THEN '{DAMAGED}' "
+        "ELSE any_value(b.status) END AS status, any_value(b.body) AS body",
+        "b.id",
+        "created_at DESC",
+    ),
     "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
     "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
     "day": ("CAST(coalesce(m.sent_at, b.created_at) AS DATE) AS day", "1", "day"),
     # who confirmed the batch (smscore.access.audit.confirm_batch); batches from before schema 4 have none
-    "operator": ("coalesce(b.confirmed_by, '(unknown)') AS operator", "1",
-                 "estimate_max DESC, operator"),
+    "operator": ("coalesce(b.confirmed_by, '(unknown)') AS operator", "1", "estimate_max DESC, operator"),
 }
 
 
-def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
-                batch_id: str | None = None) -> pd.DataFrame:
+def cost_report(
+    con: duckdb.DuckDBPyConnection, by: str = "batch", batch_id: str | None = None
+) -> pd.DataFrame:
     """Messages and money grouped `by` batch, country, category or day, optionally one batch.
 
     `variance` is actual minus estimate over the messages Twilio has already priced.
@@ -66,8 +69,7 @@ def cost_report(con: duckdb.DuckDBPyConnection, by: str = "batch",
     return _with_outcome(con, frame, batch_id) if by == "batch" else frame
 
 
-def cost_of_batches(con: duckdb.DuckDBPyConnection, by: str,
-                    batch_ids: Sequence[str]) -> pd.DataFrame:
+def cost_of_batches(con: duckdb.DuckDBPyConnection, by: str, batch_ids: Sequence[str]) -> pd.DataFrame:
     """`cost_report(by)` for each of `batch_ids`, stacked with a batch_id column.
 
     No batch gives no rows but every column, typed as ever (Decimal money): a new workspace's
@@ -87,33 +89,38 @@ def _check_grouping(by: str) -> None:
         raise ValueError(f"report by one of {', '.join(GROUPINGS)}; got {by!r}")
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str,
-             params: Sequence[object]) -> pd.DataFrame:
+def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str, params: Sequence[object]) -> pd.DataFrame:
     """The ledger's messages under `where`, grouped `by`: the measures and the variance."""
     keys, group, order = _KEYS[by]
-    return query_df(con, f"""
+    return query_df(
+        con,
+        f"""
         SELECT {keys}, {_MEASURES},
                (coalesce(sum(m.actual_price), 0)
                 - coalesce(sum(m.price_max) FILTER (WHERE m.actual_price IS NOT NULL), 0)
                )::DECIMAL(18, 6) AS variance
         FROM messages m JOIN batches b ON b.id = m.batch_id
         {where}
-        GROUP BY {group} ORDER BY {order}""", list(params))
+        GROUP BY {group} ORDER BY {order}""",
+        list(params),
+    )
 
 
-def _with_outcome(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
-                  batch_id: str | None) -> pd.DataFrame:
+def _with_outcome(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, batch_id: str | None) -> pd.DataFrame:
     """The one word and the short id the other surfaces show, for the CSV too."""
-    outcomes = (batches(con, batch_id=batch_id).set_index("batch_id")["outcome"] if len(frame)
-                else pd.Series(dtype=str))
+    outcomes = (
+        batches(con, batch_id=batch_id).set_index("batch_id")["outcome"]
+        if len(frame)
+        else pd.Series(dtype=str)
+    )
     frame.insert(1, "short_id", frame["batch_id"].map(short_id))
-    frame.insert(list(frame.columns).index("status") + 1, "outcome",
-                 frame["batch_id"].map(outcomes))
+    frame.insert(list(frame.columns).index("status") + 1, "outcome", frame["batch_id"].map(outcomes))
     return frame
 
 
-def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
-            batch_id: str | None = None) -> pd.DataFrame:
+def batches(
+    con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, batch_id: str | None = None
+) -> pd.DataFrame:
     """Every batch (or the one `batch_id`) with its quoted range, counts by state and what it
     cost so far, newest first.
 
@@ -127,7 +134,9 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
     stored status says.
     """
     where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
-    frame = query_df(con, f"""
+    frame = query_df(
+        con,
+        f"""
         SELECT b.id AS batch_id, b.name, b.created_at, b.mode, b.status, b.status_reason, b.recipients,
                b.segments, b.estimate_min, b.estimate_max, b.currency,
                count(m.batch_id) AS rows,
@@ -149,19 +158,31 @@ def batches(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
                coalesce(sum(m.actual_price), 0)::DECIMAL(18, 6) AS actual,
                count(m.actual_price) AS priced
         FROM batches b LEFT JOIN messages m ON m.batch_id = b.id {where}
-        GROUP BY ALL ORDER BY b.created_at DESC, b.id""", [UNDECIDED_PREFIX] * 2 + params)
+        GROUP BY ALL ORDER BY b.created_at DESC, b.id""",
+        [UNDECIDED_PREFIX] * 2 + params,
+    )
     today = (now or utcnow()).date()
     for i, r in enumerate(frame.itertuples()):
-        broken = damage_reason(r.batch_id, int(r.recipients), int(r.rows),
-                               r.created_at.date(), today)
+        broken = damage_reason(r.batch_id, int(r.recipients), int(r.rows), r.created_at.date(), today)
         if broken:
             frame.loc[frame.index[i], ["status", "status_reason"]] = [DAMAGED, broken]
     frame["reconcile_from"] = frame.pop("unknown_claimed_at") + RECONCILE_SETTLE
-    frame["outcome"] = pd.Series([judge(r.status, sent=int(r.sent), failed=int(r.failed),
-                                        unknown=int(r.unknown), pending=int(r.pending),
-                                        undelivered=int(r.undelivered),
-                                        scheduled=int(r.scheduled)).kind
-                                  for r in frame.itertuples()], index=frame.index, dtype=str)
+    frame["outcome"] = pd.Series(
+        [
+            judge(
+                r.status,
+                sent=int(r.sent),
+                failed=int(r.failed),
+                unknown=int(r.unknown),
+                pending=int(r.pending),
+                undelivered=int(r.undelivered),
+                scheduled=int(r.scheduled),
+            ).kind
+            for r in frame.itertuples()
+        ],
+        index=frame.index,
+        dtype=str,
+    )
     frame.insert(1, "short_id", frame["batch_id"].map(short_id))
     return frame
 
@@ -182,8 +203,14 @@ def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
 LOG_STATES = ("queued", "claimed", "sent", "failed", "unknown")
 
 
-def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None = None,
-             limit: int = 1000, offset: int = 0) -> tuple[pd.DataFrame, int]:
+def send_log(
+    con: duckdb.DuckDBPyConnection,
+    batch_id: str,
+    *,
+    state: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[pd.DataFrame, int]:
     """One batch's messages, failures first: Twilio's status, error code and price per number.
 
     Returns a page of at most `limit` rows and the total, so a million-message batch is
@@ -198,20 +225,27 @@ def send_log(con: duckdb.DuckDBPyConnection, batch_id: str, *, state: str | None
         where += " AND m.state = ?"
         params.append(state)
     total = con.execute(f"SELECT count(*) FROM messages m {where}", params).fetchall()[0][0]
-    page = query_df(con, f"""
+    page = query_df(
+        con,
+        f"""
         SELECT c.name, m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
                m.error_message, m.segments, m.price_max AS estimate, m.actual_price AS actual,
                b.currency, m.attempts, m.sid, m.sent_at
         FROM messages m JOIN batches b ON b.id = m.batch_id
         LEFT JOIN contacts c ON c.id = m.contact_id {where}
         ORDER BY m.state = 'sent', m.state, m.phone
-        LIMIT ? OFFSET ?""", [*params, int(limit), int(offset)])
+        LIMIT ? OFFSET ?""",
+        [*params, int(limit), int(offset)],
+    )
     return page, int(total)
 
 
 def last_confirmed(con: duckdb.DuckDBPyConnection, who: str, since: datetime) -> str | None:
     """The id of the newest batch `who` confirmed since `since` (naive UTC), if any: what the
     Send page tells them about after a reload, from the ledger rather than from the session."""
-    rows = con.execute("SELECT id FROM batches WHERE confirmed_by = ? AND created_at >= ? "
-                       "ORDER BY created_at DESC, id LIMIT 1", [who, since]).fetchall()
+    rows = con.execute(
+        "SELECT id FROM batches WHERE confirmed_by = ? AND created_at >= ? "
+        "ORDER BY created_at DESC, id LIMIT 1",
+        [who, since],
+    ).fetchall()
     return rows[0][0] if rows else None

@@ -24,9 +24,15 @@ CHROMIUM = "/usr/bin/chromium"
 # Tests leave the checkout clean: their screenshots go to a scratch folder unless
 # scripts/screenshots asks for the README's (SMSCONSOLE_SCREENSHOTS=docs/screenshots).
 SCREENSHOTS = Path(os.environ.get("SMSCONSOLE_SCREENSHOTS") or ROOT / "tests" / "out" / "screenshots")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -36,10 +42,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log: Path, extra_env: Mapping[str, str] | None = None, *,
-                     address: str = "127.0.0.1",
-                     env_extra: Mapping[str, str] | None = None,
-                     cwd: Path = ROOT, port: int | None = None) -> Iterator[str]:
+def streamlit_server(
+    db: Path,
+    log: Path,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    address: str = "127.0.0.1",
+    env_extra: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
+    port: int | None = None,
+) -> Iterator[str]:
     """`streamlit run console.py` on a free port of `address` with `db`; yields a loopback URL.
 
     `env_extra` / `extra_env` (e.g. Twilio credentials and a peer's URL for live mode) are added last.
@@ -51,11 +63,30 @@ def streamlit_server(db: Path, log: Path, extra_env: Mapping[str, str] | None = 
     env.update(extra_env or {})
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "console.py"),
-             "--server.headless", "true", "--server.address", address,
-             "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "console.py"),
+                "--server.headless",
+                "true",
+                "--server.address",
+                address,
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                "--global.developmentMode",
+                "false",
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, proc, log)
@@ -86,9 +117,11 @@ def wait_for_run(page: Page, timeout: float = 20_000) -> None:
     """Wait until the app is connected and its script has finished running (Streamlit's e2e way)."""
     page.wait_for_timeout(155)  # the state flips only once the rerun request reached the server
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=timeout)
+        state="attached", timeout=timeout
+    )
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=timeout)
+        state="attached", timeout=timeout
+    )
 
 
 def open_page(page: Page, url: str) -> None:
@@ -121,7 +154,8 @@ def screenshot(page: Page, name: str) -> Path:
     size = page.viewport_size or {"width": 1280, "height": 900}
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
-        ".map(e => e.scrollHeight), window.innerHeight)")
+        ".map(e => e.scrollHeight), window.innerHeight)"
+    )
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 4000)})
     page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)

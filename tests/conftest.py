@@ -75,9 +75,9 @@ def peer_credentials():
 
     from smscore.twilio.credentials import Credentials
 
-    return Credentials.from_mapping({"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                                     "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                                     "TWILIO_FROM": "+15017122661"})
+    return Credentials.from_mapping(
+        {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": "+15017122661"}
+    )
 
 
 @pytest.fixture
@@ -85,8 +85,7 @@ def peer_gateway(fault_proxy, peer_credentials):
     """A real TwilioGateway (official SDK) pointed at the fault proxy; 1 s timeout."""
     from smscore.twilio.live import TwilioGateway
 
-    return TwilioGateway(peer_credentials, api_url=fault_proxy.url, pricing_url=fault_proxy.url,
-                         timeout=1.0)
+    return TwilioGateway(peer_credentials, api_url=fault_proxy.url, pricing_url=fault_proxy.url, timeout=1.0)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ import time
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -46,10 +46,11 @@ AUTH_TOKEN = "peer-token-7d1f0c9a4b"  # distinctive, so tests can prove it never
 # and the test-credentials page (see ../shared/notes/twilio-api.md, section 4.4).
 TWILIO_ERRORS: dict[int, tuple[int, str]] = {
     21211: (400, "The 'To' number is not a valid phone number."),
-    21408: (400, "Permission to send an SMS has not been enabled for the region indicated by the "
-                 "'To' number."),
-    21608: (400, "The number is unverified. Trial accounts cannot send messages to unverified "
-                 "numbers."),
+    21408: (
+        400,
+        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number.",
+    ),
+    21608: (400, "The number is unverified. Trial accounts cannot send messages to unverified numbers."),
     21610: (400, "Attempt to send to unsubscribed recipient"),
     21612: (400, "The 'To' phone number is not currently reachable via SMS."),
     21614: (400, "'To' number is not a valid mobile number"),
@@ -63,8 +64,12 @@ TWILIO_ERRORS: dict[int, tuple[int, str]] = {
 
 def twilio_error_body(code: int) -> dict[str, object]:
     status, message = TWILIO_ERRORS[code]
-    return {"code": code, "message": message,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 def derive_v2010_spec(dest_dir: Path) -> Path:
@@ -74,15 +79,24 @@ def derive_v2010_spec(dest_dir: Path) -> Path:
     spec["paths"] = {path: item for path, item in spec["paths"].items() if path in KEPT_PATHS}
     spec["components"]["schemas"] = _reachable_schemas(spec)
     responses = spec["paths"][MESSAGES_PATH]["post"]["responses"]
-    schema = {"type": "object", "properties": {
-        "code": {"type": "integer"}, "message": {"type": "string"},
-        "more_info": {"type": "string"}, "status": {"type": "integer"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer"},
+            "message": {"type": "string"},
+            "more_info": {"type": "string"},
+            "status": {"type": "integer"},
+        },
+    }
     for code, (status, _) in TWILIO_ERRORS.items():
-        answer = responses.setdefault(str(status), {
-            "description": f"Twilio error (HTTP {status})",
-            "content": {"application/json": {"schema": schema, "examples": {}}}})
-        answer["content"]["application/json"]["examples"][f"e{code}"] = {
-            "value": twilio_error_body(code)}
+        answer = responses.setdefault(
+            str(status),
+            {
+                "description": f"Twilio error (HTTP {status})",
+                "content": {"application/json": {"schema": schema, "examples": {}}},
+            },
+        )
+        answer["content"]["application/json"]["examples"][f"e{code}"] = {"value": twilio_error_body(code)}
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / "twilio_api_v2010.derived.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
@@ -108,9 +122,9 @@ def _reachable_schemas(spec: dict) -> dict:
         node = todo.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix):] not in wanted:
-                wanted.add(ref[len(prefix):])
-                todo.append(schemas[ref[len(prefix):]])
+            if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] not in wanted:
+                wanted.add(ref[len(prefix) :])
+                todo.append(schemas[ref[len(prefix) :]])
             todo.extend(node.values())
         elif isinstance(node, list):
             todo.extend(node)
@@ -139,14 +153,19 @@ class PrismProcess:
         # The binary itself, not npx: its pid is then the node server we must stop.
         self.process = subprocess.Popen(
             [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(self.port), str(spec)],
-            stdout=self._log_file, stderr=subprocess.STDOUT, cwd=ROOT)
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
 
     def wait_until_healthy(self, probe_path: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Prism exited with {self.process.returncode}: "
-                                   f"{self.log.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(
+                    f"Prism exited with {self.process.returncode}: "
+                    f"{self.log.read_text(errors='replace')[-2000:]}"
+                )
             with suppress(OSError, http.client.HTTPException):
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", probe_path, headers={"Authorization": "Basic dTpw"})
@@ -232,10 +251,12 @@ class Rule:
     after_forward: bool = False
 
     def matches(self, rec: Recorded) -> bool:
-        return ((self.method is None or rec.method == self.method)
-                and (self.path is None or rec.path.split("?")[0].endswith(self.path))
-                and (self.to is None or rec.to == self.to)
-                and (self.times is None or self.times > 0))
+        return (
+            (self.method is None or rec.method == self.method)
+            and (self.path is None or rec.path.split("?")[0].endswith(self.path))
+            and (self.to is None or rec.to == self.to)
+            and (self.times is None or self.times > 0)
+        )
 
 
 @dataclass
@@ -257,8 +278,7 @@ class FaultProxy:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="fault-proxy")
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fault-proxy")
         self._thread.start()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -267,23 +287,35 @@ class FaultProxy:
 
     # The fault plan ---------------------------------------------------------------------------
 
-    def error(self, code: int, *, to: str | None = None, times: int | None = None,
-              method: str | None = "POST", path: str | None = "/Messages.json") -> Rule:
+    def error(
+        self,
+        code: int,
+        *,
+        to: str | None = None,
+        times: int | None = None,
+        method: str | None = "POST",
+        path: str | None = "/Messages.json",
+    ) -> Rule:
         """Answer with Twilio error `code` (via Prism's derived spec for message creates)."""
         if code not in TWILIO_ERRORS:
             raise ValueError(f"no Twilio error example for code {code}; known: {sorted(TWILIO_ERRORS)}")
         return self._add(Rule("error", to, method, path, times, code=code))
 
-    def delay(self, seconds: float, *, to: str | None = None, times: int | None = None,
-              after_forward: bool = True, method: str | None = "POST",
-              path: str | None = "/Messages.json") -> Rule:
+    def delay(
+        self,
+        seconds: float,
+        *,
+        to: str | None = None,
+        times: int | None = None,
+        after_forward: bool = True,
+        method: str | None = "POST",
+        path: str | None = "/Messages.json",
+    ) -> Rule:
         """Hold the answer back (after Prism has seen the request, by default); message
         creates unless told otherwise (`method="GET", path=".json"`: message fetches)."""
-        return self._add(Rule("delay", to, method, path, times, seconds=seconds,
-                              after_forward=after_forward))
+        return self._add(Rule("delay", to, method, path, times, seconds=seconds, after_forward=after_forward))
 
-    def drop(self, *, to: str | None = None, times: int | None = None,
-             after_forward: bool = False) -> Rule:
+    def drop(self, *, to: str | None = None, times: int | None = None, after_forward: bool = False) -> Rule:
         """Close the connection without answering, before (default) or after forwarding."""
         return self._add(Rule("drop", to, times=times, after_forward=after_forward))
 
@@ -301,7 +333,7 @@ class FaultProxy:
 
     def deliver_kept(self) -> None:
         """Every kept message leaves Twilio's queue: delivered, with a sent date from now on."""
-        sent = email.utils.format_datetime(datetime.now(timezone.utc))
+        sent = email.utils.format_datetime(datetime.now(UTC))
         with self._lock:
             for message in self.messages or []:
                 message.update(status="delivered", date_sent=sent, date_updated=sent)
@@ -412,14 +444,18 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             page = json.loads(payload)
             with proxy._lock:
                 kept = list(proxy.messages)
-            page.update(messages=_listed(kept, parse_qs(query)), next_page_uri=None,
-                        previous_page_uri=None, page=0)
+            page.update(
+                messages=_listed(kept, parse_qs(query)), next_page_uri=None, previous_page_uri=None, page=0
+            )
             return status, json.dumps(page).encode()
         return status, payload
 
     def _forward(self, body: bytes, prefer: str | None) -> tuple[int, str, bytes]:
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() in ("authorization", "content-type", "accept", "user-agent")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() in ("authorization", "content-type", "accept", "user-agent")
+        }
         if prefer:
             headers["Prefer"] = prefer
         upstream = self.proxy.upstream_for(self.path)
@@ -428,8 +464,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             try:
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 response = conn.getresponse()
-                return (response.status, response.getheader("Content-Type", "application/json"),
-                        response.read())
+                return (
+                    response.status,
+                    response.getheader("Content-Type", "application/json"),
+                    response.read(),
+                )
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 if attempt == 2:  # a stale keep-alive connection gets one fresh retry
                     raise
@@ -467,36 +506,50 @@ def _created_message(template: dict, form: dict[str, str]) -> dict:
     service = form.get("MessagingServiceSid")
     message = dict(template)
     message.update(
-        sid=sid, to=form.get("To"), body=form.get("Body"), status="queued",
+        sid=sid,
+        to=form.get("To"),
+        body=form.get("Body"),
+        status="queued",
         messaging_service_sid=service,
         # With a Messaging Service, Twilio picks the From number from the service's pool.
         **{"from": form.get("From") or template.get("from")},
-        date_created=email.utils.format_datetime(datetime.now(timezone.utc)),
-        date_sent=None, price=None, price_unit=None, error_code=None, error_message=None,
-        uri=f"{template.get('uri', '').rsplit('/', 1)[0]}/{sid}.json")
+        date_created=email.utils.format_datetime(datetime.now(UTC)),
+        date_sent=None,
+        price=None,
+        price_unit=None,
+        error_code=None,
+        error_message=None,
+        uri=f"{template.get('uri', '').rsplit('/', 1)[0]}/{sid}.json",
+    )
     return message
 
 
 def _listed(messages: list[dict], query: dict[str, list[str]]) -> list[dict]:
     """Twilio's filters: To, From, and DateSent (a message not sent yet never matches one)."""
+
     def wanted(m: dict) -> bool:
         for name, key in (("To", "to"), ("From", "from")):
             if name in query and m.get(key) != query[name][0]:
                 return False
-        for name, keep in (("DateSent>", lambda d, v: d >= v), ("DateSent<", lambda d, v: d <= v),
-                           ("DateSent", lambda d, v: d.date() == v.date())):
+        for name, keep in (
+            ("DateSent>", lambda d, v: d >= v),
+            ("DateSent<", lambda d, v: d <= v),
+            ("DateSent", lambda d, v: d.date() == v.date()),
+        ):
             if name in query:
                 sent = m.get("date_sent")
-                if sent is None or not keep(email.utils.parsedate_to_datetime(sent),
-                                            _query_date(query[name][0])):
+                if sent is None or not keep(
+                    email.utils.parsedate_to_datetime(sent), _query_date(query[name][0])
+                ):
                     return False
         return True
+
     return [m for m in reversed(messages) if wanted(m)]  # newest first
 
 
 def _query_date(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _local_error(code: int) -> tuple[int, str, bytes]:

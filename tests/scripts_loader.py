@@ -10,8 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def merge_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("i18n_merge_dict",
-                                                  ROOT / "scripts" / "i18n_merge_dict.py")
+    spec = importlib.util.spec_from_file_location("i18n_merge_dict", ROOT / "scripts" / "i18n_merge_dict.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

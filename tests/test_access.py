@@ -12,13 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from signin import PASSWORD, add_account, sign_in
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
+from test_pages import PAGES, _apptest_config, app, compose, db, ok, set_sandbox_balance, texts  # noqa: F401 - fixtures
 
-from signin import PASSWORD, add_account, sign_in
 from smscore.access import accounts
-from test_pages import (  # noqa: F401 - fixtures
-    PAGES, _apptest_config, app, compose, db, ok, set_sandbox_balance, texts)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +52,7 @@ def signed_in(db: Path, role: str, page: str | None = None) -> AppTest:
 
 
 # -- safe defaults ---------------------------------------------------------------------------------
+
 
 def test_local_mode_is_labelled_when_no_account_exists(db):
     at = ok(app())
@@ -90,12 +90,14 @@ def test_off_loopback_with_an_account_shows_the_sign_in_form(db):
 
 # -- sign-in, lock-out, idle expiry, sign-out ------------------------------------------------------
 
+
 def test_sign_in_shows_who_and_the_role(db):
     at = signed_in(db, "operator")
     assert "operator@example.com (operator)" in sidebar_texts(at)
     assert "SANDBOX" in texts(at)
     assert rows(db, "SELECT actor, action FROM audit WHERE action = 'sign-in'") == [
-        ("operator@example.com", "sign-in")]
+        ("operator@example.com", "sign-in")
+    ]
 
 
 def test_wrong_password_is_refused_and_the_fifth_locks_the_account(db):
@@ -141,6 +143,7 @@ def test_disabling_an_account_ends_its_open_session(db):
 
 # -- roles, checked at the action ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("page", ["settings", "audit"])
 def test_viewer_and_operator_cannot_open_admin_pages(db, page):
     for role in ("viewer", "operator"):
@@ -174,7 +177,8 @@ def test_category_refused_at_the_action_when_the_role_was_lowered_after_the_page
     assert "the viewer role may not do this (categories)" in texts(at)
     assert ("hackers",) not in rows(db, "SELECT name FROM categories")
     assert ("operator@example.com", "denied", "categories") in rows(
-        db, "SELECT actor, action, target FROM audit")
+        db, "SELECT actor, action, target FROM audit"
+    )
 
 
 def test_viewer_has_no_send_page_even_by_its_url(db):
@@ -201,8 +205,7 @@ def test_send_refused_at_the_action_when_the_role_was_lowered_after_the_page_dre
     at.button(key="send_open").click().run()
     assert not at.session_state["confirm_open"]
     assert "The viewer role may not open this page" in at.error[0].value
-    assert ("operator@example.com", "denied", "send") in rows(
-        db, "SELECT actor, action, target FROM audit")
+    assert ("operator@example.com", "denied", "send") in rows(db, "SELECT actor, action, target FROM audit")
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
 
 
@@ -256,10 +259,12 @@ def test_admin_adds_a_user_in_settings(db):
     ok(at)
     assert ("new@example.com", "viewer") in rows(db, "SELECT email, role FROM users")
     assert ("admin@example.com", "user.add", "new@example.com") in rows(
-        db, "SELECT actor, action, target FROM audit")
+        db, "SELECT actor, action, target FROM audit"
+    )
 
 
 # -- spending limits and two-person approval -------------------------------------------------------
+
 
 def set_limits(db: Path, **kw: str) -> None:
     from decimal import Decimal
@@ -268,8 +273,11 @@ def set_limits(db: Path, **kw: str) -> None:
     from smscore.access import approvals
 
     con = store.connect(db)
-    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
-                          importlib.import_module("smscore.access.audit").Actor.cli())
+    approvals.save_limits(
+        con,
+        approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
+        importlib.import_module("smscore.access.audit").Actor.cli(),
+    )
     con.close()
 
 
@@ -294,8 +302,7 @@ def unescaped(at: AppTest) -> str:
 
 
 def refusal_rows(db: Path) -> list[tuple]:
-    return rows(db, "SELECT actor, target, detail FROM audit "
-                    "WHERE action = 'batch.confirm-refused'")
+    return rows(db, "SELECT actor, target, detail FROM audit WHERE action = 'batch.confirm-refused'")
 
 
 def test_operator_is_told_before_the_click_that_the_per_batch_limit_refuses_the_batch(db):
@@ -304,8 +311,10 @@ def test_operator_is_told_before_the_click_that_the_per_batch_limit_refuses_the_
     shown = unescaped(at)
     assert "Per-batch limit: $0.10. This batch may cost up to $0.17." in shown
     # the cost to the cent rounded up, as everywhere on the page; the CLI keeps USD 0.1671
-    assert ("This batch would be refused: this batch may cost up to $0.17, over the per-batch "
-            "limit of $0.10. An admin can change the spending limits") in shown
+    assert (
+        "This batch would be refused: this batch may cost up to $0.17, over the per-batch "
+        "limit of $0.10. An admin can change the spending limits"
+    ) in shown
     assert at.button(key="send_open").disabled
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
 
@@ -313,8 +322,7 @@ def test_operator_is_told_before_the_click_that_the_per_batch_limit_refuses_the_
 def test_operator_sees_what_they_confirmed_today_against_the_per_day_limit(db):
     set_limits(db, per_day="0.30")
     at = composed(db, "op@example.com", "operator")
-    assert "Per-day limit: $0.30. You confirmed up to $0.00 today; with this batch, $0.17." in (
-        unescaped(at))
+    assert "Per-day limit: $0.30. You confirmed up to $0.00 today; with this batch, $0.17." in (unescaped(at))
     at.button(key="send_open").click().run()
     at.button(key="send_confirm").click().run()
     from ui.sending import jobs
@@ -323,8 +331,10 @@ def test_operator_sees_what_they_confirmed_today_against_the_per_day_limit(db):
     at = compose(ok(at.run()), "Oi {name}, de novo!")
     shown = unescaped(at)
     assert "You confirmed up to $0.17 today; with this batch, $0.34." in shown
-    assert ("This batch would be refused: with this batch op@example.com would confirm up to "
-            "$0.34 today, over the per-day limit of $0.30") in shown
+    assert (
+        "This batch would be refused: with this batch op@example.com would confirm up to "
+        "$0.34 today, over the per-day limit of $0.30"
+    ) in shown
     assert at.button(key="send_open").disabled
 
 
@@ -334,9 +344,11 @@ def test_admin_is_told_before_the_click_that_another_admin_must_approve(db):
     shown = unescaped(at)
     assert "Per-batch limit: $5.00. This batch may cost up to $0.17." in shown
     assert "Per-day limit: $10.00. You confirmed up to $0.00 today; with this batch, $0.17." in shown
-    needs = ("Needs approval: this batch may cost up to $0.17, over the approval threshold of "
-             "$0.10. Once confirmed, it waits until another admin (not you) approves it; "
-             "nothing is sent before.")
+    needs = (
+        "Needs approval: this batch may cost up to $0.17, over the approval threshold of "
+        "$0.10. Once confirmed, it waits until another admin (not you) approves it; "
+        "nothing is sent before."
+    )
     assert needs in shown
     assert not at.button(key="send_open").disabled
     at.button(key="send_open").click().run()
@@ -349,8 +361,7 @@ def test_operator_is_told_an_admin_must_approve_before_and_after_the_click(db):
     set_limits(db, approval_over="0.10")
     at = composed(db, "op@example.com", "operator")
     shown = unescaped(at)
-    assert ("Once confirmed, it waits until an admin approves it; nothing is sent before."
-            in shown)
+    assert "Once confirmed, it waits until an admin approves it; nothing is sent before." in shown
     assert "another admin" not in shown
     assert "Approval needed above" not in shown  # the threshold is said in the warning
     at.button(key="send_open").click().run()
@@ -358,8 +369,7 @@ def test_operator_is_told_an_admin_must_approve_before_and_after_the_click(db):
     shown = unescaped(ok(at))
     assert "over the approval threshold: it awaits approval by an admin." in shown
     assert "another admin" not in shown
-    assert at.text_area(key="body").value == "" and not [b for b in at.button
-                                                           if b.key == "send_open"]
+    assert at.text_area(key="body").value == "" and not [b for b in at.button if b.key == "send_open"]
     assert rows(db, "SELECT status FROM batches") == [("awaiting approval",)]
 
 
@@ -369,8 +379,7 @@ def test_a_limit_lowered_while_the_dialog_is_open_refuses_the_confirm_and_record
     at.button(key="send_open").click().run()
     set_limits(db, per_batch="0.10")  # an admin, meanwhile, in Settings
     at.button(key="send_confirm").click().run()
-    assert ("Not sent: this batch may cost up to $0.17, over the per-batch limit of $0.10"
-            in unescaped(ok(at)))
+    assert "Not sent: this batch may cost up to $0.17, over the per-batch limit of $0.10" in unescaped(ok(at))
     assert rows(db, "SELECT count(*) FROM batches") == [(0,)]
     [(actor, target, detail)] = refusal_rows(db)
     assert actor == "op@example.com" and target.startswith("b-")
@@ -400,7 +409,8 @@ def test_costly_batch_waits_for_a_different_admin(db):
     assert jobs.wait(batch[0][0], timeout=30)
     assert rows(db, "SELECT count(*) FROM messages WHERE state = 'sent'") == [(3,)]
     assert rows(db, "SELECT confirmed_by, approved_by FROM batches") == [
-        ("first@example.com", "second@example.com")]
+        ("first@example.com", "second@example.com")
+    ]
 
 
 def test_rejected_batch_is_cancelled(db):
@@ -436,8 +446,11 @@ def test_admin_sets_limits_in_settings_and_a_bad_amount_is_one_sentence(db):
     assert "the currency is a three-letter code like USD; got 'dollars'" in texts(ok(at))
     assert "Limits saved." not in texts(at)
     assert rows(db, "SELECT key, value FROM settings WHERE key LIKE 'limit.%' ORDER BY 1") == [
-        ("limit.approval_over", "10"), ("limit.currency", "USD"), ("limit.per_batch", "25.00"),
-        ("limit.per_day", "")]
+        ("limit.approval_over", "10"),
+        ("limit.currency", "USD"),
+        ("limit.per_batch", "25.00"),
+        ("limit.per_day", ""),
+    ]
 
 
 def test_viewer_language_choice_changes_only_their_session(db):
@@ -454,7 +467,8 @@ def test_exports_are_recorded_in_the_audit_trail(db):
     at = signed_in(db, "operator", "reports")
     at.get("download_button")[0].click().run()
     assert ("operator@example.com", "export", "batches.csv") in rows(
-        db, "SELECT actor, action, target FROM audit")
+        db, "SELECT actor, action, target FROM audit"
+    )
 
 
 def test_a_lowered_role_greys_out_the_buttons_on_the_next_run(db):
@@ -484,7 +498,8 @@ def test_admin_sets_the_idle_time_in_settings(db):
     ok(at)
     assert rows(db, "SELECT value FROM settings WHERE key = 'session_idle_minutes'") == [("45.0",)]
     assert ("admin@example.com", "settings.change", "session_idle_minutes") in rows(
-        db, "SELECT actor, action, target FROM audit")
+        db, "SELECT actor, action, target FROM audit"
+    )
 
 
 def test_viewer_home_has_no_link_to_send(db):
@@ -496,6 +511,7 @@ def test_viewer_home_has_no_link_to_send(db):
 
 
 # -- errors -----------------------------------------------------------------------------------------
+
 
 def test_an_error_escaping_a_page_is_one_sentence_with_a_reference_not_a_traceback():
     def failing_page() -> None:

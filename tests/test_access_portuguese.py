@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 
 from smscore import store
 from smscore.access import accounts, approvals
 from smscore.access.audit import Actor
-from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 from ui.words import access_words
 
 
@@ -96,8 +96,7 @@ def real_refusals(tmp_path) -> list[str]:
     accounts.add_user(con, "ana@example.com", "viewer", "a fine password", cli)
     calls = [
         lambda: accounts.require(con, None, "settings"),
-        lambda: accounts.require(con, accounts.Principal("ana@example.com", "viewer", "console"),
-                                 "settings"),
+        lambda: accounts.require(con, accounts.Principal("ana@example.com", "viewer", "console"), "settings"),
         lambda: accounts.add_user(con, "not-an-address", "viewer", None, cli),
         lambda: accounts.add_user(con, "bia@example.com", "viewer", "short", cli),
         lambda: accounts.add_user(con, "ana@example.com", "viewer", None, cli),

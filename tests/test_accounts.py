@@ -28,11 +28,13 @@ def test_password_is_stored_only_as_an_argon2id_hash(con):
 
 def test_sign_in_with_the_right_password_gives_the_role(con):
     assert accounts.sign_in(con, "ana@example.com", PASSWORD) == Principal(
-        "ana@example.com", "operator", "console")
+        "ana@example.com", "operator", "console"
+    )
 
 
-@pytest.mark.parametrize("email,password", [("ana@example.com", "wrong password"),
-                                            ("nobody@example.com", PASSWORD)])
+@pytest.mark.parametrize(
+    "email,password", [("ana@example.com", "wrong password"), ("nobody@example.com", PASSWORD)]
+)
 def test_sign_in_refused_with_one_message_for_wrong_password_or_unknown_account(con, email, password):
     with pytest.raises(SignInError) as refused:
         accounts.sign_in(con, email, password)
@@ -45,8 +47,11 @@ def test_a_locked_account_gets_the_same_words_as_an_unknown_one(con):
         with pytest.raises(SignInError):
             accounts.sign_in(con, "ana@example.com", "nope nope", now)
     answers = set()
-    for email, password in (("ana@example.com", PASSWORD), ("ana@example.com", "nope nope"),
-                            ("nobody@example.com", PASSWORD)):
+    for email, password in (
+        ("ana@example.com", PASSWORD),
+        ("ana@example.com", "nope nope"),
+        ("nobody@example.com", PASSWORD),
+    ):
         with pytest.raises(SignInError) as refused:
             accounts.sign_in(con, email, password, now + timedelta(seconds=5))
         answers.add(str(refused.value))
@@ -89,11 +94,20 @@ def test_reset_password_lifts_the_lockout(con):
     assert accounts.sign_in(con, "ana@example.com", "another long one", now).role == "operator"
 
 
-@pytest.mark.parametrize("role,right,allowed", [
-    ("viewer", "view", True), ("viewer", "import", False), ("viewer", "send", False),
-    ("viewer", "settings", False), ("operator", "send", True), ("operator", "settings", False),
-    ("operator", "approve", False), ("admin", "settings", True), ("admin", "audit", True),
-])
+@pytest.mark.parametrize(
+    "role,right,allowed",
+    [
+        ("viewer", "view", True),
+        ("viewer", "import", False),
+        ("viewer", "send", False),
+        ("viewer", "settings", False),
+        ("operator", "send", True),
+        ("operator", "settings", False),
+        ("operator", "approve", False),
+        ("admin", "settings", True),
+        ("admin", "audit", True),
+    ],
+)
 def test_roles_hold_exactly_their_rights(fresh_db, role, right, allowed):
     assert accounts.can(fresh_db, role, right) is allowed
 
@@ -245,8 +259,11 @@ def test_every_refused_sign_in_costs_one_argon2_check(con, monkeypatch):
     for _ in range(accounts.MAX_FAILURES):
         with pytest.raises(SignInError):
             accounts.sign_in(con, "ana@example.com", "nope nope", now)
-    for email, password in (("nobody@example.com", "x"), ("ana@example.com", PASSWORD),
-                            ("ana@example.com", "nope")):
+    for email, password in (
+        ("nobody@example.com", "x"),
+        ("ana@example.com", PASSWORD),
+        ("ana@example.com", "nope"),
+    ):
         checks.clear()
         with pytest.raises(SignInError):
             accounts.sign_in(con, email, password, now)

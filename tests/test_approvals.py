@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from sendkit import SENDER, LedgerTwilio, make_quote, no_retry_sleep, phones
+
 from smscore.access import approvals, audit
-from smscore.sending import ledger
 from smscore.access.approvals import ApprovalError, LimitExceeded, Limits
 from smscore.access.audit import Actor
 from smscore.money import Money
+from smscore.sending import ledger
 from smscore.sending.sender import run_batch
 
 ADMIN = Actor("admin@example.com", "console")
@@ -113,8 +113,9 @@ def test_approver_sees_recipients_and_cost_per_country(fresh_db):
     set_limits(fresh_db, approval_over="0.50")
     batch_id, _ = confirm(fresh_db, OP, 20)
     frame = approvals.by_country(fresh_db, batch_id)
-    assert frame.to_dict("records") == [{"country": "GB", "recipients": 20, "segments": 20,
-                                         "maximum": Decimal("0.800000"), "currency": "USD"}]
+    assert frame.to_dict("records") == [
+        {"country": "GB", "recipients": 20, "segments": 20, "maximum": Decimal("0.800000"), "currency": "USD"}
+    ]
 
 
 # -- the verdict before the click, and the refusal in the audit trail ------------------------------
@@ -123,11 +124,11 @@ USD = lambda amount: Money(Decimal(amount), "USD")  # noqa: E731
 
 
 def test_judge_refuses_over_the_per_batch_limit_before_the_per_day_one():
-    found = approvals.judge(Limits(per_batch=Decimal("1"), per_day=Decimal("1")), USD("1.20"),
-                            Decimal("0.50"), "op@example.com")
+    found = approvals.judge(
+        Limits(per_batch=Decimal("1"), per_day=Decimal("1")), USD("1.20"), Decimal("0.50"), "op@example.com"
+    )
     assert found.refused_by == "per_batch"
-    assert found.refusal.text == ("this batch may cost up to USD 1.20, over the per-batch "
-                                  "limit of USD 1.00")
+    assert found.refusal.text == ("this batch may cost up to USD 1.20, over the per-batch limit of USD 1.00")
     assert found.with_batch == Decimal("1.70")
 
 
@@ -148,8 +149,12 @@ def test_judge_says_a_batch_over_the_threshold_needs_approval_and_one_at_it_does
 
 
 def test_judge_never_compares_two_currencies():
-    found = approvals.judge(Limits(per_batch=Decimal("100"), approval_over=Decimal("100"),
-                                   currency="EUR"), USD("0.01"), Decimal(0), "a")
+    found = approvals.judge(
+        Limits(per_batch=Decimal("100"), approval_over=Decimal("100"), currency="EUR"),
+        USD("0.01"),
+        Decimal(0),
+        "a",
+    )
     assert found.refused_by == "currency" and found.needs_approval
     assert "limits are in EUR; this batch is priced in USD" in found.refusal.text
 
@@ -168,8 +173,9 @@ def test_verdict_reads_the_stored_limits_and_what_the_person_confirmed_today(fre
 
 
 def refusals(con) -> list[tuple]:
-    return con.execute("SELECT actor, via, target, detail FROM audit "
-                       "WHERE action = 'batch.confirm-refused'").fetchall()
+    return con.execute(
+        "SELECT actor, via, target, detail FROM audit WHERE action = 'batch.confirm-refused'"
+    ).fetchall()
 
 
 def test_a_confirm_refused_by_the_per_batch_limit_is_in_the_audit_trail(fresh_db):
@@ -181,9 +187,15 @@ def test_a_confirm_refused_by_the_per_batch_limit_is_in_the_audit_trail(fresh_db
     [(actor, via, target, detail)] = refusals(fresh_db)
     assert (actor, via, target) == ("op@example.com", "console", "b-123")
     assert json.loads(detail) == {
-        "limit": "per_batch", "limit_amount": "1.00", "limit_currency": "USD",
-        "maximum_cost": "1.20", "currency": "USD", "spent_today": "0.000000", "recipients": 30,
-        "reason": "this batch may cost up to USD 1.20, over the per-batch limit of USD 1.00"}
+        "limit": "per_batch",
+        "limit_amount": "1.00",
+        "limit_currency": "USD",
+        "maximum_cost": "1.20",
+        "currency": "USD",
+        "spent_today": "0.000000",
+        "recipients": 30,
+        "reason": "this batch may cost up to USD 1.20, over the per-batch limit of USD 1.00",
+    }
     assert fresh_db.execute("SELECT count(*) FROM batches").fetchall() == [(0,)]
 
 
@@ -205,5 +217,6 @@ def test_a_confirm_within_the_limits_leaves_no_refusal_row(fresh_db):
 def test_limits_and_their_audit_row_are_saved_together(fresh_db):
     set_limits(fresh_db, per_batch="2.00")
     assert approvals.load_limits(fresh_db).per_batch == Decimal("2.00")
-    assert fresh_db.execute("SELECT actor, target FROM audit WHERE action = 'settings.change'"
-                            ).fetchall() == [("admin@example.com", "limits")]
+    assert fresh_db.execute(
+        "SELECT actor, target FROM audit WHERE action = 'settings.change'"
+    ).fetchall() == [("admin@example.com", "limits")]

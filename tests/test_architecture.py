@@ -11,13 +11,15 @@ ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 
 
 def _packages(top: str) -> list[str]:
-    return sorted(p.parent.relative_to(ROOT).as_posix() for p in (ROOT / top).rglob("__init__.py")
-                  if "data" not in p.parts)
+    return sorted(
+        p.parent.relative_to(ROOT).as_posix()
+        for p in (ROOT / top).rglob("__init__.py")
+        if "data" not in p.parts
+    )
 
 
 def test_the_import_contracts_hold_layers_no_streamlit_in_the_core_and_no_circles():
-    done = subprocess.run(["lint-imports"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(["lint-imports"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"Contracts: (\d+) kept, 0 broken", done.stdout)
     for contract in ("layers", "forbidden", "acyclic_siblings"):
@@ -35,9 +37,11 @@ def test_docs_architecture_names_every_room_and_every_module_of_the_core():
 
 
 def test_every_room_fits_on_a_few_screens():
-    big = {p.relative_to(ROOT).as_posix(): n for p in [*(ROOT / "smscore").rglob("*.py"),
-                                                      *(ROOT / "ui").rglob("*.py")]
-           if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    big = {
+        p.relative_to(ROOT).as_posix(): n
+        for p in [*(ROOT / "smscore").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
+    }
     assert not big, big
 
 

@@ -20,8 +20,7 @@ def test_rows_come_back_newest_first_and_filtered(fresh_db):
     assert list(audit.trail(fresh_db).action) == ["batch.confirm", "user.add", "import"]
     assert list(audit.trail(fresh_db, actor="ana@example.com").target) == ["b1", "a.csv"]
     assert list(audit.trail(fresh_db, action="user").target) == ["b@example.com"]
-    assert list(audit.trail(fresh_db, since=datetime(2026, 1, 2)).action) == [
-        "batch.confirm", "user.add"]
+    assert list(audit.trail(fresh_db, since=datetime(2026, 1, 2)).action) == ["batch.confirm", "user.add"]
 
 
 def test_cli_actor_names_the_os_user(fresh_db):
@@ -36,6 +35,6 @@ def test_a_detail_named_like_a_secret_is_refused(fresh_db, key):
 
 
 def test_csv_of_the_trail_neutralises_formulas(fresh_db):
-    audit.record(fresh_db, ANA, "import", "=HYPERLINK(\"http://x\")")
+    audit.record(fresh_db, ANA, "import", '=HYPERLINK("http://x")')
     text = csv_bytes(audit.trail(fresh_db)).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from smscore import cli
+from smscore.money import Money
 from smscore.twilio.balance import (
     TRIAL_PREFIX,
     BalanceRefused,
@@ -18,7 +19,6 @@ from smscore.twilio.balance import (
     low_balance_notice,
     require_balance,
 )
-from smscore.money import Money
 
 
 def usd(amount: str) -> Money:
@@ -29,8 +29,7 @@ def test_send_refused_when_balance_short_with_needed_balance_and_shortfall(sandb
     sandbox.set_balance("3.00")
     check = check_balance(sandbox, usd("4.25"))
     assert not check.ok
-    assert (check.needed, check.balance, check.shortfall) == (usd("4.25"), usd("3.00"),
-                                                              usd("1.25"))
+    assert (check.needed, check.balance, check.shortfall) == (usd("4.25"), usd("3.00"), usd("1.25"))
     assert "USD 1.25" in check.message and "USD 3.00" in check.message
 
 
@@ -110,8 +109,7 @@ def test_cli_balance_json(db_path, capsys) -> None:
     assert data["notice"] is None
 
 
-def test_cli_balance_with_bad_credentials_fails_in_one_sentence(db_path, capsys,
-                                                                monkeypatch) -> None:
+def test_cli_balance_with_bad_credentials_fails_in_one_sentence(db_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC123")
     assert cli.main(["--db", str(db_path), "balance"]) != 0
     err = capsys.readouterr().err

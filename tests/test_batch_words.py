@@ -7,16 +7,16 @@ import io
 
 import pandas as pd
 import pytest
+from test_cli_approvals import held_batch
+from test_pages import _apptest_config, app, ok  # noqa: F401 - fixture
 
 import smscore
 from smscore import export, reports, store
 from smscore.access import approvals
-from smscore.sending import outcome
 from smscore.access.audit import Actor
 from smscore.batchid import BatchIdError, resolve_batch_id, short_id
 from smscore.cli import main
-from test_cli_approvals import held_batch
-from test_pages import _apptest_config, app, ok  # noqa: F401 - fixture
+from smscore.sending import outcome
 
 OP = Actor("op@example.com", "console")
 
@@ -33,18 +33,20 @@ def listed(db, capsys) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("status", "sent", "pending", "word"), [
-    (approvals.AWAITING, 0, 5, "awaiting approval"),
-    (approvals.REJECTED, 0, 5, "rejected"),
-    ("frozen", 0, 5, "paused"),
-])
+@pytest.mark.parametrize(
+    ("status", "sent", "pending", "word"),
+    [
+        (approvals.AWAITING, 0, 5, "awaiting approval"),
+        (approvals.REJECTED, 0, 5, "rejected"),
+        ("frozen", 0, 5, "paused"),
+    ],
+)
 def test_held_and_rejected_batches_are_named_for_what_the_admin_did(status, sent, pending, word):
     assert outcome.judge(status, sent=sent, failed=0, pending=pending).kind == word
     assert word in outcome.KINDS and outcome.COLOURS[word]
 
 
-def test_awaiting_approval_reads_the_same_in_the_cli_the_notebook_and_the_csvs(
-        db_path, tmp_path, capsys):
+def test_awaiting_approval_reads_the_same_in_the_cli_the_notebook_and_the_csvs(db_path, tmp_path, capsys):
     batch = held_batch(db_path, OP)
     line = listed(db_path, capsys)
     assert line.startswith(f"{batch[:12]}  ") and batch not in line
@@ -55,8 +57,7 @@ def test_awaiting_approval_reads_the_same_in_the_cli_the_notebook_and_the_csvs(
         by_batch = ws.cost_report("batch", batch[:12])
         log = ws.send_log(batch[:12])
     assert frame[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
-    assert by_batch[["short_id", "outcome"]].values.tolist() == [
-        [batch[:12], "awaiting approval"]]
+    assert by_batch[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
     assert len(log) == 5
 
     out_csv = tmp_path / "by-batch.csv"
@@ -66,8 +67,7 @@ def test_awaiting_approval_reads_the_same_in_the_cli_the_notebook_and_the_csvs(
     con = store.connect(db_path)
     console_csv = csv_frame(export.csv_bytes(reports.batches(con)))  # the Reports page's
     con.close()
-    assert console_csv[["short_id", "outcome"]].values.tolist() == [
-        [batch[:12], "awaiting approval"]]
+    assert console_csv[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
 
 
 def test_rejected_batch_reads_rejected_in_the_cli_and_the_notebook(db_path, capsys):
@@ -91,8 +91,7 @@ def test_console_reports_page_shows_the_short_id_and_awaiting_approval(held):
     _, batch = held
     at = ok(app("reports"))
     table = next(d for d in at.dataframe if "outcome" in d.value.columns).value
-    assert table[["batch_id", "outcome"]].values.tolist() == [
-        [batch[:12], "🔵 awaiting approval"]]
+    assert table[["batch_id", "outcome"]].values.tolist() == [[batch[:12], "🔵 awaiting approval"]]
 
 
 def test_short_id_is_the_first_twelve_characters():
@@ -100,9 +99,11 @@ def test_short_id_is_the_first_twelve_characters():
 
 
 def test_a_whole_id_is_found_whatever_its_length(fresh_db):
-    fresh_db.execute("INSERT INTO batches (id, body, mode, status, currency, recipients, "
-                     "segments, estimate_min, estimate_max) VALUES "
-                     "('b1', 'x', 'sandbox', 'done', 'USD', 0, 0, 0, 0)")
+    fresh_db.execute(
+        "INSERT INTO batches (id, body, mode, status, currency, recipients, "
+        "segments, estimate_min, estimate_max) VALUES "
+        "('b1', 'x', 'sandbox', 'done', 'USD', 0, 0, 0, 0)"
+    )
     assert resolve_batch_id(fresh_db, " b1 ") == "b1"
     with pytest.raises(BatchIdError, match="at least 12 characters"):
         resolve_batch_id(fresh_db, "b")

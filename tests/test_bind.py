@@ -11,11 +11,11 @@ import tomllib
 
 import httpx
 import pytest
-
 from browser import ROOT, streamlit_server
+from wsclient import socket
+
 from smscore import store
 from smscore.contacts.importer import import_contacts
-from wsclient import socket
 
 CONTACTS = "name,phone\nMary Smith,+44 7400 123456\nBob Jones,+1 202 555 0123\n"
 PAGES = ["", "contacts", "send", "prices", "reports", "topup", "settings", "audit"]
@@ -65,9 +65,11 @@ def test_off_loopback_without_sign_in_the_terminal_says_why_in_one_sentence(expo
     url, log = exposed
     run_page(url, "")
     lines = [line for line in log.read_text().splitlines() if "refusing" in line]
-    assert lines == ["smsconsole: refusing to serve on 0.0.0.0 without sign-in: add an account "
-                     "(python -m smscore user add EMAIL --role admin) or an [auth] table in "
-                     "secrets, or listen on 127.0.0.1."]
+    assert lines == [
+        "smsconsole: refusing to serve on 0.0.0.0 without sign-in: add an account "
+        "(python -m smscore user add EMAIL --role admin) or an [auth] table in "
+        "secrets, or listen on 127.0.0.1."
+    ]
 
 
 def test_on_loopback_without_accounts_the_console_runs_in_local_mode(tmp_path):

@@ -13,28 +13,38 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    button,
+    nav_link,
+    open_page,
+    screenshot,
+    streamlit_server,
+    wait_for_run,
+)
 from playwright.sync_api import Page, expect
 
 from smscore import store
 from smscore.store.settings import update_settings
-from browser import (
-    CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
-)
 
 pytestmark = pytest.mark.browser
 
-FIVE = ("name,phone,category\n"
-        "João Araújo,+55 11 98765-4321,equipe\n"
-        "Inês Simões,+351 912 345 678,equipe\n"
-        "Ana Souza,+55 21 99876-5432,equipe\n"
-        "Lucas Müller,+49 151 23456789,equipe\n"
-        "Mary Smith,+44 7400 123456,equipe\n")
-UPLOAD = ("nome;telefone;categoria\n"
-          "Conceição Brandão;(11) 98765-0000;clientes\n"
-          "Sem Número;;clientes\n"
-          "Número Curto;12345;clientes\n").encode("cp1252")
-PAGE_URLS = ["", "home", "contacts", "send", "prices", "reports", "topup", "settings", "approvals",
-             "audit"]
+FIVE = (
+    "name,phone,category\n"
+    "João Araújo,+55 11 98765-4321,equipe\n"
+    "Inês Simões,+351 912 345 678,equipe\n"
+    "Ana Souza,+55 21 99876-5432,equipe\n"
+    "Lucas Müller,+49 151 23456789,equipe\n"
+    "Mary Smith,+44 7400 123456,equipe\n"
+)
+UPLOAD = (
+    "nome;telefone;categoria\n"
+    "Conceição Brandão;(11) 98765-0000;clientes\n"
+    "Sem Número;;clientes\n"
+    "Número Curto;12345;clientes\n"
+).encode("cp1252")
+PAGE_URLS = ["", "home", "contacts", "send", "prices", "reports", "topup", "settings", "approvals", "audit"]
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +57,7 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
-def prepare(db: Path, *, csv: str | None = FIVE, balance: str | None = None,
-            rate: str = "200") -> None:
+def prepare(db: Path, *, csv: str | None = FIVE, balance: str | None = None, rate: str = "200") -> None:
     """Shape the database before the server starts: the server holds the file's lock."""
     con = store.connect(db)
     if csv is not None:
@@ -129,8 +138,7 @@ def test_send_button_disabled_when_sandbox_balance_short(page, tmp_path):
         screenshot(page, "send-balance-short")
 
 
-def test_confirmed_send_reaches_each_recipient_once_despite_double_click_and_page_switch(
-        page, tmp_path):
+def test_confirmed_send_reaches_each_recipient_once_despite_double_click_and_page_switch(page, tmp_path):
     db = tmp_path / "send.duckdb"
     prepare(db, rate="2")  # 5 one-segment messages at 2 per second: ~2.5 s, time to interfere
     with streamlit_server(db, tmp_path / "server.log") as url:

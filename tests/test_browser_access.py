@@ -10,14 +10,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import Page, expect
-
 from browser import (
-    CHROMIUM, LAUNCH_ARGS, button, nav_link, open_page, screenshot, streamlit_server, wait_for_run,
+    CHROMIUM,
+    LAUNCH_ARGS,
+    button,
+    nav_link,
+    open_page,
+    screenshot,
+    streamlit_server,
+    wait_for_run,
 )
+from playwright.sync_api import Page, expect
 from signin import PASSWORD, add_account
-from smscore.access import accounts
 from test_browser import FIVE, PAGE_URLS, prepare
+
+from smscore.access import accounts
 
 pytestmark = pytest.mark.browser
 
@@ -117,8 +124,7 @@ def limits(db: Path, **kw: str) -> None:
     from smscore.access.audit import Actor
 
     con = store.connect(db)
-    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}),
-                          Actor.cli())
+    approvals.save_limits(con, approvals.Limits(**{k: Decimal(v) for k, v in kw.items()}), Actor.cli())
     con.close()
 
 
@@ -146,8 +152,12 @@ def test_operator_cannot_exceed_the_per_batch_limit(page, team_db, tmp_path):
         open_page(page, url)
         sign_in(page, "operator@example.com")
         compose_on_send(page)  # said before the click; Send cannot be pressed
-        expect(page.get_by_text("This batch would be refused: this batch may cost up to $0.31, "
-                                "over the per-batch limit of $0.05")).to_be_visible()
+        expect(
+            page.get_by_text(
+                "This batch would be refused: this batch may cost up to $0.31, "
+                "over the per-batch limit of $0.05"
+            )
+        ).to_be_visible()
         expect(button(page, "Send to 5 recipients")).to_be_disabled()
     con = duckdb.connect(str(team_db))
     assert con.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
@@ -173,17 +183,16 @@ def test_approval_by_the_admin_who_confirmed_is_refused(page, team_db, tmp_path)
     con.close()
 
 
-def test_operator_is_told_before_and_after_the_click_that_an_admin_must_approve(page, team_db,
-                                                                                tmp_path):
+def test_operator_is_told_before_and_after_the_click_that_an_admin_must_approve(page, team_db, tmp_path):
     limits(team_db, per_day="5", approval_over="0.10")
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, url)
         sign_in(page, "operator@example.com")
         compose_on_send(page, "Olá {name}!")
-        expect(page.get_by_text("Per-day limit: $5.00. You confirmed up to $0.00 today; with this "
-                                "batch, $0.31.")).to_be_visible()
-        expect(page.get_by_text("Once confirmed, it waits until an admin approves it")
-               ).to_be_visible()
+        expect(
+            page.get_by_text("Per-day limit: $5.00. You confirmed up to $0.00 today; with this batch, $0.31.")
+        ).to_be_visible()
+        expect(page.get_by_text("Once confirmed, it waits until an admin approves it")).to_be_visible()
         expect(page.get_by_text("another admin")).to_have_count(0)
         screenshot(page, "send-needs-approval-operator")
         button(page, "Send to 5 recipients").click()

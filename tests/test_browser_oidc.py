@@ -18,10 +18,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    button,
+    free_port,
+    nav_link,
+    open_page,
+    streamlit_server,
+    wait_for_run,
+)
 from playwright.sync_api import Page, expect
 
-from browser import (CHROMIUM, LAUNCH_ARGS, button, free_port, nav_link, open_page,
-                     streamlit_server, wait_for_run)
 from smscore import store
 from smscore.access import accounts
 from smscore.access.audit import Actor
@@ -38,8 +46,10 @@ def browser_type_launch_args(browser_type_launch_args):
 def oidc_provider(log: Path) -> Iterator[str]:
     """oidc-provider-mock on a free loopback port with two predefined users; yields its URL."""
     port = free_port()
-    users = [{"sub": "ana", "email": "ana@example.com", "name": "Ana"},
-             {"sub": "eve", "email": "eve@example.com", "name": "Eve"}]
+    users = [
+        {"sub": "ana", "email": "ana@example.com", "name": "Ana"},
+        {"sub": "eve", "email": "eve@example.com", "name": "Eve"},
+    ]
     args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
     for user in users:
         args += ["--user-claims", json.dumps(user)]
@@ -54,7 +64,7 @@ def oidc_provider(log: Path) -> Iterator[str]:
                     break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"OIDC provider did not start:\n{log.read_text()}")
+                        raise RuntimeError(f"OIDC provider did not start:\n{log.read_text()}") from None
                     time.sleep(0.2)
             yield url
         finally:
@@ -79,7 +89,8 @@ def oidc_console(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             'cookie_secret = "a test-only cookie secret, long and random enough"\n'
             'client_id = "smsconsole-test"\n'
             'client_secret = "test-only"\n'
-            f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
+            f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+        )
         with streamlit_server(db, tmp_path / "server.log", cwd=folder, port=port) as url:
             yield url, db
 

@@ -8,21 +8,23 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser import button, nav_link, screenshot, streamlit_server, wait_for_run
 from playwright.sync_api import Page, expect
+from test_browser import (  # noqa: F401 - the Chromium launch fixtures
+    browser_context_args,
+    browser_type_launch_args,
+    compose,
+    open_via_nav,
+    prepare,
+)
 
 import smscore
 from smscore import store
 from smscore.store.settings import update_settings
-from browser import button, nav_link, screenshot, streamlit_server, wait_for_run
-from test_browser import (  # noqa: F401 - the Chromium launch fixtures
-    browser_context_args, browser_type_launch_args, compose, open_via_nav, prepare,
-)
 
 pytestmark = pytest.mark.browser
 
-FAILING = ("name,phone\n"
-           "Invalid,+15005550001\n"
-           "Landline,+15005550009\n")
+FAILING = "name,phone\nInvalid,+15005550001\nLandline,+15005550009\n"
 
 
 def test_body_over_1600_characters_cannot_be_sent(page: Page, tmp_path: Path):
@@ -31,10 +33,10 @@ def test_body_over_1600_characters_cannot_be_sent(page: Page, tmp_path: Path):
     with streamlit_server(db, tmp_path / "server.log") as url:
         open_via_nav(page, url, "Send")
         compose(page, "Promo " + "x" * 1700)
-        expect(page.get_by_text("1,706 characters: Twilio refuses messages over 1,600")
-               ).to_be_visible()
-        expect(page.get_by_text("over Twilio's limit of 1,600 characters for every recipient")
-               ).to_be_visible()
+        expect(page.get_by_text("1,706 characters: Twilio refuses messages over 1,600")).to_be_visible()
+        expect(
+            page.get_by_text("over Twilio's limit of 1,600 characters for every recipient")
+        ).to_be_visible()
         expect(button(page, "Send to 0 recipients")).to_be_disabled()
         screenshot(page, "send-over-limit")
 
@@ -53,7 +55,8 @@ def test_failed_batch_is_red_and_explained_in_portuguese(page: Page, tmp_path: P
         expect(dialog).to_be_visible()
         dialog.get_by_role("button", name="Confirmar e enviar").click()
         failed = page.get_by_test_id("stAlertContentError").filter(
-            has_text="Falhou: nada foi enviado. As 2 mensagens falharam.")
+            has_text="Falhou: nada foi enviado. As 2 mensagens falharam."
+        )
         expect(failed).to_be_visible(timeout=30_000)
         wait_for_run(page)
         table = page.get_by_test_id("stDataFrame").filter(has_text="O que significa")
@@ -66,8 +69,7 @@ def test_failed_batch_is_red_and_explained_in_portuguese(page: Page, tmp_path: P
         screenshot(page, "home-failed-pt")
 
 
-def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path: Path,
-                                                            fault_proxy):
+def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path: Path, fault_proxy):
     """Live mode against the Prism peer; Twilio's inbound STOP posted, signed, to the console."""
     import urllib.parse
     import urllib.request
@@ -80,21 +82,32 @@ def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path
     prepare(db)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "TWILIO_FROM": "+15017122661", "SMSCONSOLE_PUBLIC_URL": url,
-           "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
-           "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}
+    env = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+15017122661",
+        "SMSCONSOLE_PUBLIC_URL": url,
+        "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+        "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url,
+    }
     with streamlit_server(db, tmp_path / "server.log", port=port, env_extra=env):
         open_via_nav(page, url, "Send")
         compose(page, "Olá {name}!")
         recipients = page.get_by_test_id("stMetric").filter(has_text="Recipients")
         expect(recipients).to_contain_text("5")
-        stop = {"MessageSid": "SM" + "3" * 32, "From": "+5511987654321",
-                "To": "+15017122661", "Body": "STOP", "AccountSid": ACCOUNT_SID}
+        stop = {
+            "MessageSid": "SM" + "3" * 32,
+            "From": "+5511987654321",
+            "To": "+15017122661",
+            "Body": "STOP",
+            "AccountSid": ACCOUNT_SID,
+        }
         request = urllib.request.Request(
-            url + "/twilio/inbound", data=urllib.parse.urlencode(stop).encode(), method="POST",
-            headers={"X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url + "/twilio/inbound",
-                                                            stop)})
+            url + "/twilio/inbound",
+            data=urllib.parse.urlencode(stop).encode(),
+            method="POST",
+            headers={"X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url + "/twilio/inbound", stop)},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
         compose(page, "Olá {name}, de novo!")
@@ -103,8 +116,7 @@ def test_stop_webhook_removes_a_contact_from_the_next_quote(page: Page, tmp_path
         screenshot(page, "send-after-stop")
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reports").click()
         wait_for_run(page)
-        expect(page.get_by_test_id("stDataFrame").filter(has_text="+5511987654321")
-               ).to_be_visible()
+        expect(page.get_by_test_id("stDataFrame").filter(has_text="+5511987654321")).to_be_visible()
 
 
 def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Path):
@@ -123,8 +135,7 @@ def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Pat
         dialog = page.get_by_test_id("stDialog")
         expect(dialog).to_be_visible()
         dialog.get_by_role("button", name="Confirm and send").click()
-        expect(page.get_by_text("Scheduled: Twilio holds the messages")).to_be_visible(
-            timeout=30_000)
+        expect(page.get_by_text("Scheduled: Twilio holds the messages")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("5 messages scheduled at Twilio")).to_be_visible()
         screenshot(page, "send-scheduled")
         button(page, "Cancel the scheduled batch").click()
@@ -136,8 +147,9 @@ def test_scheduled_batch_is_cancelled_from_the_console(page: Page, tmp_path: Pat
         assert held == ["scheduled"]
         button(page, "Yes, cancel them").click()
         wait_for_run(page)
-        expect(page.get_by_text("Cancelled: 5 at Twilio, 0 never sent, 0 had already gone out.")
-               ).to_be_visible()
+        expect(
+            page.get_by_text("Cancelled: 5 at Twilio, 0 never sent, 0 had already gone out.")
+        ).to_be_visible()
         expect(page.get_by_text("Cancelled: 0 went out before the cancellation.")).to_be_visible()
         screenshot(page, "send-cancelled")
     con = duckdb.connect(str(db))
@@ -163,7 +175,8 @@ def _clean_with_the_note(page: Page) -> None:
 
 
 def test_after_a_batch_the_send_page_is_clean_with_its_outcome_also_after_a_reload(
-        page: Page, tmp_path: Path):
+    page: Page, tmp_path: Path
+):
     db = tmp_path / "after.duckdb"
     prepare(db, balance="0.50")  # the batch may cost USD 0.3031: not affordable a second time
     with streamlit_server(db, tmp_path / "server.log") as url:
@@ -200,7 +213,8 @@ def test_after_a_batch_the_send_page_is_clean_with_its_outcome_also_after_a_relo
         page.get_by_role("link", name="Open its report").click()
         wait_for_run(page)
         expect(page.get_by_role("combobox", name="Batch")).to_have_value(
-            re.compile(r"^Promo · equipe · "))  # the report opens on this batch
+            re.compile(r"^Promo · equipe · ")
+        )  # the report opens on this batch
     con = duckdb.connect(str(db))
     sent = con.execute("SELECT count(*) FROM sandbox_messages").fetchone()[0]
     con.close()

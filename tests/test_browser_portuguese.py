@@ -10,14 +10,15 @@ are text).
 from __future__ import annotations
 
 import re
-import pytest
-from playwright.sync_api import Page, expect
 
+import pytest
 from browser import button, nav_link, open_page, screenshot, streamlit_server, wait_for_run
+from playwright.sync_api import Page, expect
+from test_browser import FIVE, browser_context_args, browser_type_launch_args, compose, prepare  # noqa: F401
+from test_layout_widths import _CUT_METRICS
+
 from smscore import store
 from smscore.store.settings import update_settings
-from test_layout_widths import _CUT_METRICS
-from test_browser import FIVE, browser_context_args, browser_type_launch_args, compose, prepare  # noqa: F401
 from ui.words import catalogs
 
 pytestmark = pytest.mark.browser
@@ -57,7 +58,7 @@ def english_words() -> set[str]:
 def english_on(page: Page, words: set[str]) -> list[str]:
     text = _FIELD.sub(" ", page.evaluate(_VISIBLE_TEXT))  # {name} fields are not words
     found = sorted({w for w in _WORD.findall(text) if w.lower() in words})
-    return [f"{w} (…{text[max(0, text.find(w) - 60):text.find(w) + 40]}…)" for w in found]
+    return [f"{w} (…{text[max(0, text.find(w) - 60) : text.find(w) + 40]}…)" for w in found]
 
 
 def test_english_word_list_is_built_from_the_catalogs():
@@ -98,9 +99,14 @@ def test_every_page_in_portuguese_shows_no_english_word(page: Page, tmp_path_fac
         expect(page.get_by_text("Enviado: as 5 mensagens saíram.").first).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Último lote:").first).to_be_in_viewport()
         seen["sent"] = english_on(page, words)
-        for label, name in (("Contatos", "contacts"), ("Preços", "prices"),
-                            ("Relatórios", "reports"), ("Guia de recarga", "topup"),
-                            ("Configurações", "settings"), ("Início", "home-after")):
+        for label, name in (
+            ("Contatos", "contacts"),
+            ("Preços", "prices"),
+            ("Relatórios", "reports"),
+            ("Guia de recarga", "topup"),
+            ("Configurações", "settings"),
+            ("Início", "home-after"),
+        ):
             nav_link(page, label).click()
             wait_for_run(page)
             seen[name] = english_on(page, words)
@@ -123,13 +129,11 @@ def _clear_optouts(page: Page, words: set[str], seen: dict[str, list[str]]) -> N
     wait_for_run(page)
     button(page, "Esvaziar a lista de descadastro").click()
     wait_for_run(page)
-    expect(page.get_by_text("Esvaziar a lista de descadastro? 1 número voltará").first
-           ).to_be_visible()
+    expect(page.get_by_text("Esvaziar a lista de descadastro? 1 número voltará").first).to_be_visible()
     seen["contacts/clear-optouts"] = english_on(page, words)
     button(page, "Sim, remover").click()
     wait_for_run(page)
-    expect(page.get_by_text("A lista de descadastro está vazia: 1 número saiu dela.").first
-           ).to_be_visible()
+    expect(page.get_by_text("A lista de descadastro está vazia: 1 número saiu dela.").first).to_be_visible()
     seen["contacts/optouts-cleared"] = english_on(page, words)
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from browser import nav_link, no_error, open_page, streamlit_server, wait_for_run
+from playwright.sync_api import Browser, Page, expect
 from signin import PASSWORD
-from smscore.access import accounts, sessions
 from test_browser_access import audit_rows, browser_type_launch_args, sign_in, team_db  # noqa: F401
+
+from smscore.access import accounts, sessions
 
 pytestmark = pytest.mark.browser
 
@@ -147,13 +147,11 @@ def test_the_only_admin_cannot_demote_themselves_from_the_console(page, team_db,
         expect(page.get_by_text("admin@example.com is the last active admin")).to_be_visible()
         expect(page.get_by_text("admin@example.com (admin)")).to_be_visible()
     con = duckdb.connect(str(team_db))
-    assert con.execute("SELECT role FROM users WHERE email = 'admin@example.com'"
-                       ).fetchall() == [("admin",)]
+    assert con.execute("SELECT role FROM users WHERE email = 'admin@example.com'").fetchall() == [("admin",)]
     con.close()
 
 
-def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Browser, team_db,
-                                                                   tmp_path):
+def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Browser, team_db, tmp_path):
     """11 wrong passwords and the right one, submitted together from 12 browsers."""
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         contexts = [browser.new_context() for _ in range(12)]
@@ -166,7 +164,8 @@ def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Bro
             p.get_by_role("textbox", name="Password").fill(guess or "test password 1")
         for p in pages:  # as close together as one driver can click
             p.get_by_test_id("stFormSubmitButton").get_by_role("button", name="Sign in").click(
-                no_wait_after=True)
+                no_wait_after=True
+            )
         answers = []
         for p in pages:
             wait_for_run(p)
@@ -178,10 +177,12 @@ def test_twelve_sign_ins_at_once_lock_the_account_and_show_no_error(browser: Bro
     refused = [a for a in answers if accounts.REFUSED in a]
     assert len(refused) >= 11
     con = duckdb.connect(str(team_db))
-    failures = con.execute("SELECT count(*) FROM audit WHERE action = 'sign-in.failure' "
-                           "AND actor = 'operator@example.com'").fetchall()[0][0]
-    locked = con.execute("SELECT locked_until FROM users WHERE email = 'operator@example.com'"
-                         ).fetchall()[0][0]
+    failures = con.execute(
+        "SELECT count(*) FROM audit WHERE action = 'sign-in.failure' AND actor = 'operator@example.com'"
+    ).fetchall()[0][0]
+    locked = con.execute("SELECT locked_until FROM users WHERE email = 'operator@example.com'").fetchall()[0][
+        0
+    ]
     con.close()
     assert failures == 11 and locked is not None
 
@@ -191,10 +192,26 @@ def _sent_batch(db: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), "send", "--body",
-                           "Promoção de verão", "--yes", "--as", "operator@example.com"],
-                          input=PASSWORD + "\n", capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "smscore",
+            "--db",
+            str(db),
+            "send",
+            "--body",
+            "Promoção de verão",
+            "--yes",
+            "--as",
+            "operator@example.com",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -208,8 +225,7 @@ def _grid_download(page: Page, tab: str) -> str:
 
 
 @pytest.mark.parametrize("role,masked", [("viewer", True), ("operator", False)])
-def test_the_send_log_grid_gives_a_viewer_no_phone_number_to_download(page, team_db, tmp_path,
-                                                                      role, masked):
+def test_the_send_log_grid_gives_a_viewer_no_phone_number_to_download(page, team_db, tmp_path, role, masked):
     _sent_batch(team_db)
     con = duckdb.connect(str(team_db))
     phones = [r[0] for r in con.execute("SELECT phone FROM messages").fetchall()]
@@ -230,8 +246,7 @@ def test_the_send_log_grid_gives_a_viewer_no_phone_number_to_download(page, team
         assert "•" in text
 
 
-def test_an_operator_who_reloads_during_a_send_stays_signed_in_and_it_sends_once(page, team_db,
-                                                                               tmp_path):
+def test_an_operator_who_reloads_during_a_send_stays_signed_in_and_it_sends_once(page, team_db, tmp_path):
     from test_browser import compose
 
     con = duckdb.connect(str(team_db))
@@ -241,8 +256,7 @@ def test_an_operator_who_reloads_during_a_send_stays_signed_in_and_it_sends_once
         signed_in_page(page, url)
         open_page(page, f"{url}/send")
         compose(page, "Olá {name}, promoção!")
-        page.get_by_test_id("stButton").filter(has_text="Send to 5 recipients").locator(
-            "button").click()
+        page.get_by_test_id("stButton").filter(has_text="Send to 5 recipients").locator("button").click()
         dialog = page.get_by_test_id("stDialog")
         dialog.get_by_role("button", name="Confirm and send").click()
         page.wait_for_timeout(600)

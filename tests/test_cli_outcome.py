@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from smscore import store
 from smscore.cli import main
 from smscore.contacts.importer import import_contacts
 
-CSV = (b"name,phone\n"
-       b"Invalid,+15005550001\n"
-       b"Landline,+15005550009\n"
-       b"Ana,+5511987654321\n")
+CSV = b"name,phone\nInvalid,+15005550001\nLandline,+15005550009\nAna,+5511987654321\n"
 
 
 @pytest.fixture
@@ -25,8 +24,9 @@ def db(db_path):
 def _ids(db, like: str) -> list[str]:
     con = store.connect(db)
     try:
-        return [str(r[0]) for r in
-                con.execute("SELECT id FROM contacts WHERE phone LIKE ?", [like]).fetchall()]
+        return [
+            str(r[0]) for r in con.execute("SELECT id FROM contacts WHERE phone LIKE ?", [like]).fetchall()
+        ]
     finally:
         con.close()
 
@@ -81,19 +81,37 @@ def test_send_again_leaves_out_permanent_failures(db, capsys):
 
 
 def test_send_at_needs_a_messaging_service(db, capsys):
-    assert main(["--db", str(db), "send", "--body", "Hi", "--yes",
-                 "--send-at", "2099-01-01T09:00"]) == 1
+    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--send-at", "2099-01-01T09:00"]) == 1
     assert "Messaging Service" in capsys.readouterr().err
 
 
 def test_scheduled_send_then_cancel(db, capsys):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     service = "MG" + "ab" * 16
-    at = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat(timespec="minutes")
+    at = (datetime.now(UTC) + timedelta(hours=3)).isoformat(timespec="minutes")
     ana = _ids(db, "+55%")
-    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--from", service,
-                 "--send-at", at, "--contact", ana[0], "--rate", "1000"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "send",
+                "--body",
+                "Hi",
+                "--yes",
+                "--from",
+                service,
+                "--send-at",
+                at,
+                "--contact",
+                ana[0],
+                "--rate",
+                "1000",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "scheduled at" in out and "Twilio charges when it sends" in out
     assert "scheduled: sent 1" in out
@@ -109,8 +127,22 @@ def test_scheduled_send_then_cancel(db, capsys):
 def test_send_with_sending_hours_says_how_many_go_now_and_when_the_rest_go(db, capsys):
     ana = _ids(db, "+55%")
     # A window that holds everyone: 00:00-00:01 local, no one is inside it now (or only rarely).
-    assert main(["--db", str(db), "send", "--body", "Hi", "--yes", "--contact", ana[0],
-                 "--hours", "03:00-03:01", "--rate", "1000"]) in (0, 1)
+    assert main(
+        [
+            "--db",
+            str(db),
+            "send",
+            "--body",
+            "Hi",
+            "--yes",
+            "--contact",
+            ana[0],
+            "--hours",
+            "03:00-03:01",
+            "--rate",
+            "1000",
+        ]
+    ) in (0, 1)
     out = capsys.readouterr()
     assert "sending hours 03:00-03:01 mon,tue,wed,thu,fri,sat,sun" in out.out
     assert "held by the sender" in out.out

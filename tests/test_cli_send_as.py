@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_cli_approvals import BOSS, CHIEF, OP, VIEWER, cli, query, status, team, typed
 
 from smscore import store
 from smscore.access import accounts, approvals
@@ -17,15 +18,10 @@ from smscore.access.audit import Actor
 from smscore.cli import main
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
-from test_cli_approvals import BOSS, CHIEF, OP, VIEWER, cli, query, status, team, typed
 
 __all__ = ["team"]  # a fixture, used through `people`
 
-CSV = (b"name,phone\n"
-       b"Ana,+5511987654321\n"
-       b"Bia,+5511987654322\n"
-       b"Caio,+5511987654323\n"
-       b"Duda,+5511987654324\n")
+CSV = b"name,phone\nAna,+5511987654321\nBia,+5511987654322\nCaio,+5511987654323\nDuda,+5511987654324\n"
 SEND = ["send", "--body", "Hello {name}", "--yes", "--rate", "1000"]
 
 
@@ -53,9 +49,13 @@ def set_limits(db: Path, limits: approvals.Limits) -> None:
 
 
 def confirm_refusals(db: Path) -> list[tuple]:
-    return [(actor, via, target, json.loads(detail)["reason"]) for actor, via, target, detail in
-            query(db, "SELECT actor, via, target, detail FROM audit "
-                      "WHERE action = 'batch.confirm-refused' ORDER BY id")]
+    return [
+        (actor, via, target, json.loads(detail)["reason"])
+        for actor, via, target, detail in query(
+            db,
+            "SELECT actor, via, target, detail FROM audit WHERE action = 'batch.confirm-refused' ORDER BY id",
+        )
+    ]
 
 
 def test_cli_send_as_an_operator_confirms_the_batch_in_their_name(people):
@@ -64,18 +64,17 @@ def test_cli_send_as_an_operator_confirms_the_batch_in_their_name(people):
     assert f"(confirmed by {OP})" in run.stdout
     assert "sent: sent 4, failed 0" in run.stdout
     assert query(people, "SELECT confirmed_by FROM batches") == [(OP,)]
-    assert query(people, "SELECT actor, via FROM audit WHERE action = 'batch.confirm'") == [
-        (OP, "cli")]
+    assert query(people, "SELECT actor, via FROM audit WHERE action = 'batch.confirm'") == [(OP, "cli")]
     assert query(people, "SELECT actor, via FROM audit WHERE action = 'sign-in'") == [(OP, "cli")]
-    assert query(people, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [
-        (4, 4)]
+    assert query(people, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [(4, 4)]
 
 
 def test_cli_send_needs_as_once_the_workspace_has_accounts(people, capsys):
     assert send(people) == 2
     assert capsys.readouterr().err.strip() == (
         "error: this workspace has accounts: name who confirms the batch with --as EMAIL "
-        "(e.g. `python -m smscore send --body TEXT --as ana@example.com`)")
+        "(e.g. `python -m smscore send --body TEXT --as ana@example.com`)"
+    )
     assert query(people, "SELECT count(*) FROM batches") == [(0,)]  # nothing frozen
     assert query(people, "SELECT count(*) FROM audit WHERE action LIKE 'sign-in%'") == [(0,)]
 
@@ -85,8 +84,7 @@ def test_cli_send_refuses_a_wrong_password_and_audits_it(people, capsys, monkeyp
     assert send(people, "--as", OP) == 1
     assert capsys.readouterr().err.strip() == f"error: {accounts.REFUSED}; nothing was sent"
     assert confirm_refusals(people) == [(OP, "cli", None, f"sign-in refused: {accounts.REFUSED}")]
-    assert query(people, "SELECT actor, via FROM audit WHERE action = 'sign-in.failure'") == [
-        (OP, "cli")]
+    assert query(people, "SELECT actor, via FROM audit WHERE action = 'sign-in.failure'") == [(OP, "cli")]
     assert query(people, "SELECT failures FROM users WHERE email = ?", [OP]) == [(1,)]
     assert query(people, "SELECT count(*) FROM batches") == [(0,)]
 
@@ -95,8 +93,8 @@ def test_cli_send_refuses_a_viewer(people, capsys, monkeypatch):
     typed(monkeypatch)
     assert send(people, "--as", VIEWER) == 1
     assert capsys.readouterr().err.strip() == (
-        f"error: {VIEWER} is a viewer: only an operator or an admin may send a batch; "
-        "nothing was sent")
+        f"error: {VIEWER} is a viewer: only an operator or an admin may send a batch; nothing was sent"
+    )
     assert confirm_refusals(people) == [(VIEWER, "cli", None, "the viewer role")]
     assert query(people, "SELECT count(*) FROM batches") == [(0,)]
     assert query(people, "SELECT count(*) FROM sandbox_messages") == [(0,)]
@@ -109,9 +107,11 @@ def test_cli_send_refuses_a_disabled_account(people, capsys, monkeypatch):
     typed(monkeypatch)
     assert send(people, "--as", OP) == 1
     assert capsys.readouterr().err.strip() == (
-        "error: this account is disabled; ask an admin; nothing was sent")
+        "error: this account is disabled; ask an admin; nothing was sent"
+    )
     assert confirm_refusals(people) == [
-        (OP, "cli", None, "sign-in refused: this account is disabled; ask an admin")]
+        (OP, "cli", None, "sign-in refused: this account is disabled; ask an admin")
+    ]
     assert query(people, "SELECT count(*) FROM batches") == [(0,)]
 
 
@@ -127,15 +127,14 @@ def test_cli_admin_who_confirmed_a_costly_batch_cannot_approve_it(people, capsys
     typed(monkeypatch)
     assert main(["--db", str(people), "approve", batch[:12], "--as", BOSS]) == 1
     assert capsys.readouterr().err.strip() == (
-        "error: the admin who confirmed a batch cannot approve it; another admin must")
+        "error: the admin who confirmed a batch cannot approve it; another admin must"
+    )
     assert status(people, batch) == approvals.AWAITING
     assert query(people, "SELECT count(*) FROM sandbox_messages") == [(0,)]
     typed(monkeypatch)
-    assert main(["--db", str(people), "approve", batch[:12], "--as", CHIEF,
-                 "--rate", "1000"]) == 0
+    assert main(["--db", str(people), "approve", batch[:12], "--as", CHIEF, "--rate", "1000"]) == 0
     assert query(people, "SELECT confirmed_by, approved_by FROM batches") == [(BOSS, CHIEF)]
-    assert query(people, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [
-        (4, 4)]
+    assert query(people, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [(4, 4)]
 
 
 def test_cli_per_day_limit_counts_against_the_named_person(people, capsys, monkeypatch):
@@ -147,13 +146,14 @@ def test_cli_per_day_limit_counts_against_the_named_person(people, capsys, monke
     assert send(people, "--as", OP) == 0
     typed(monkeypatch)
     assert send(people, "--as", OP, body="Hallo {name}") == 1  # OP's second batch today
-    assert capsys.readouterr().err.strip().startswith(
-        f"error: with this batch {OP} would confirm up to ")
+    assert capsys.readouterr().err.strip().startswith(f"error: with this batch {OP} would confirm up to ")
     assert query(people, "SELECT confirmed_by FROM batches") == [(OP,)]  # nothing frozen
     typed(monkeypatch)
     assert send(people, "--as", CHIEF, body="Hallo {name}") == 0  # CHIEF's first: within it
     assert query(people, "SELECT confirmed_by, count(*) FROM batches GROUP BY 1 ORDER BY 1") == [
-        (CHIEF, 1), (OP, 1)]
+        (CHIEF, 1),
+        (OP, 1),
+    ]
 
 
 def test_cli_send_again_as_an_operator(people, capsys, monkeypatch):
@@ -161,20 +161,22 @@ def test_cli_send_again_as_an_operator(people, capsys, monkeypatch):
     assert send(people, "--as", OP) == 0
     first = query(people, "SELECT id FROM batches")[0][0]
     con = store.connect(people)  # two handsets were off (30003): worth sending again
-    con.execute("UPDATE messages SET state = 'failed', error_code = 30003 WHERE batch_id = ? "
-                "AND phone IN ('+5511987654321', '+5511987654322')", [first])
+    con.execute(
+        "UPDATE messages SET state = 'failed', error_code = 30003 WHERE batch_id = ? "
+        "AND phone IN ('+5511987654321', '+5511987654322')",
+        [first],
+    )
     con.close()
     capsys.readouterr()
     assert main(["--db", str(people), "send-again", first[:12], "--yes"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: this workspace has accounts: name who confirms the batch with --as EMAIL "
-        f"(e.g. `python -m smscore send-again {first[:12]} --as ana@example.com`)")
+        f"(e.g. `python -m smscore send-again {first[:12]} --as ana@example.com`)"
+    )
     typed(monkeypatch)
-    assert main(["--db", str(people), "send-again", first[:12], "--yes", "--as", OP,
-                 "--rate", "1000"]) == 0
+    assert main(["--db", str(people), "send-again", first[:12], "--yes", "--as", OP, "--rate", "1000"]) == 0
     assert f"(confirmed by {OP})" in capsys.readouterr().out
-    assert query(people, "SELECT confirmed_by, recipients FROM batches WHERE id <> ?",
-                 [first]) == [(OP, 2)]
+    assert query(people, "SELECT confirmed_by, recipients FROM batches WHERE id <> ?", [first]) == [(OP, 2)]
     assert query(people, "SELECT count(*) FROM sandbox_messages") == [(6,)]
 
 
@@ -182,22 +184,27 @@ def test_cli_send_without_accounts_confirms_as_the_os_user_and_refuses_as(db_pat
     db = with_contacts(db_path)
     assert send(db, "--as", OP) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: this workspace has no accounts, so --as names nobody; leave it out to act as "
-        "the OS user")
+        "error: this workspace has no accounts, so --as names nobody; leave it out to act as the OS user"
+    )
     assert query(db, "SELECT count(*) FROM batches") == [(0,)]
     assert send(db) == 0
     assert query(db, "SELECT confirmed_by FROM batches") == [(Actor.cli().name,)]
     assert query(db, "SELECT actor, via FROM audit WHERE action = 'batch.confirm'") == [
-        (Actor.cli().name, "cli")]
+        (Actor.cli().name, "cli")
+    ]
 
 
-def test_cli_read_only_commands_need_no_as_in_a_workspace_with_accounts(people, capsys,
-                                                                        monkeypatch):
+def test_cli_read_only_commands_need_no_as_in_a_workspace_with_accounts(people, capsys, monkeypatch):
     typed(monkeypatch)
     assert send(people, "--as", OP) == 0
     batch = query(people, "SELECT id FROM batches")[0][0][:12]
     monkeypatch.setattr("sys.stdin", None)  # any of them reading a password would fail
-    for command in (["quote", "--body", "Hi {name}"], ["batches"], ["report", "--by", "country"],
-                    ["log", batch], ["prices", "--country", "BR"]):
+    for command in (
+        ["quote", "--body", "Hi {name}"],
+        ["batches"],
+        ["report", "--by", "country"],
+        ["log", batch],
+        ["prices", "--country", "BR"],
+    ):
         assert main(["--db", str(people), *command]) == 0, (command, capsys.readouterr().err)
     assert query(people, "SELECT count(*) FROM audit WHERE action LIKE 'sign-in%'") == [(1,)]

@@ -7,10 +7,12 @@ import pytest
 from smscore.contacts import book
 from smscore.contacts.importer import import_contacts
 
-PEOPLE = ("nome,celular,grupo\n"
-          "Ana Souza,(11) 98765-4321,vip|clientes\n"
-          "Bruno,+351 912 345 678,clientes\n"
-          "Carla Souza,+1 212 555 0123,\n").encode()
+PEOPLE = (
+    b"nome,celular,grupo\n"
+    b"Ana Souza,(11) 98765-4321,vip|clientes\n"
+    b"Bruno,+351 912 345 678,clientes\n"
+    b"Carla Souza,+1 212 555 0123,\n"
+)
 
 
 @pytest.fixture
@@ -61,9 +63,11 @@ def test_browse_refuses_a_bad_page(con) -> None:
 
 
 def test_browse_stays_paged_on_a_large_table(fresh_db) -> None:
-    fresh_db.execute("INSERT INTO contacts (phone, country, name) "
-                     "SELECT '+5511' || (900000000 + i)::VARCHAR, 'BR', 'n' || i "
-                     "FROM range(200000) t(i)")
+    fresh_db.execute(
+        "INSERT INTO contacts (phone, country, name) "
+        "SELECT '+5511' || (900000000 + i)::VARCHAR, 'BR', 'n' || i "
+        "FROM range(200000) t(i)"
+    )
     page, total = book.browse(fresh_db, limit=50, offset=199_990)
     assert total == 200_000 and len(page) == 10
     assert page["name"].iloc[-1] == "n199999"

@@ -17,8 +17,7 @@ SECRET = "sec-88c1a0d4e2"
 
 
 def creds(**extra: str) -> Credentials:
-    found = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
-                                      **extra})
+    found = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, **extra})
     assert found is not None
     return found
 
@@ -40,8 +39,9 @@ def test_auth_token_credentials_authenticate_with_the_sid() -> None:
 
 
 def test_api_key_credentials_authenticate_with_the_key() -> None:
-    c = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY,
-                                  "TWILIO_API_SECRET": SECRET})
+    c = Credentials.from_mapping(
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": SECRET}
+    )
     assert c is not None and c.uses_api_key
     assert c.username_password() == (KEY, SECRET)
 
@@ -53,8 +53,10 @@ def test_messaging_service_wins_over_from_number_as_sender() -> None:
 
 
 def test_base_url_overrides_are_read() -> None:
-    c = creds(SMSCONSOLE_TWILIO_API_URL="http://127.0.0.1:4010",
-              SMSCONSOLE_TWILIO_PRICING_URL="http://127.0.0.1:4011/")
+    c = creds(
+        SMSCONSOLE_TWILIO_API_URL="http://127.0.0.1:4010",
+        SMSCONSOLE_TWILIO_PRICING_URL="http://127.0.0.1:4011/",
+    )
     assert (c.api_url, c.pricing_url) == ("http://127.0.0.1:4010", "http://127.0.0.1:4011/")
 
 
@@ -69,12 +71,15 @@ def test_token_without_sid_is_refused_naming_the_setting() -> None:
     assert TOKEN not in str(err.value)
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("TWILIO_ACCOUNT_SID", "ACxxxxxxxx"),
-    ("TWILIO_FROM", "0044 7700 900123"),
-    ("TWILIO_MESSAGING_SERVICE_SID", "MGbad"),
-    ("SMSCONSOLE_TWILIO_API_URL", "localhost:4010"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("TWILIO_ACCOUNT_SID", "ACxxxxxxxx"),
+        ("TWILIO_FROM", "0044 7700 900123"),
+        ("TWILIO_MESSAGING_SERVICE_SID", "MGbad"),
+        ("SMSCONSOLE_TWILIO_API_URL", "localhost:4010"),
+    ],
+)
 def test_malformed_setting_is_refused_naming_the_value(key: str, value: str) -> None:
     with pytest.raises(ValueError, match=key) as err:
         creds(**{key: value})
@@ -88,10 +93,23 @@ def test_api_key_without_secret_is_refused() -> None:
 
 
 def test_token_never_in_repr_str_or_asdict() -> None:
-    c = Credentials.from_mapping({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
-                                  "TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": SECRET})
-    shown = [repr(c), str(c), str(dataclasses.asdict(c)), repr(copy.deepcopy(c)),
-             str(c.describe()), f"{c}", repr(c.auth_token)]
+    c = Credentials.from_mapping(
+        {
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_API_KEY": KEY,
+            "TWILIO_API_SECRET": SECRET,
+        }
+    )
+    shown = [
+        repr(c),
+        str(c),
+        str(dataclasses.asdict(c)),
+        repr(copy.deepcopy(c)),
+        str(c.describe()),
+        f"{c}",
+        repr(c.auth_token),
+    ]
     for text in shown:
         assert TOKEN not in text and SECRET not in text
     assert SID not in repr(c)  # only the last 4

@@ -18,19 +18,35 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.sync.client import connect
-
 from browser import ROOT, free_port, streamlit_server
 from signin import add_account
+from websockets.sync.client import connect
 
 DEPLOY = ROOT / "deploy"
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -41,22 +57,28 @@ def nginx(folder: Path, upstream: int) -> Iterator[str]:
     cert, key = self_signed(folder)
     https, http = free_port(), free_port()
     site = (DEPLOY / "nginx-smsconsole.conf").read_text()
-    for old, new in (("listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;"),
-                     ("listen 80;", f"listen 127.0.0.1:{http};"),
-                     ("/etc/ssl/smsconsole/fullchain.pem", str(cert)),
-                     ("/etc/ssl/smsconsole/privkey.pem", str(key)),
-                     ("127.0.0.1:8501", f"127.0.0.1:{upstream}")):
+    for old, new in (
+        ("listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;"),
+        ("listen 80;", f"listen 127.0.0.1:{http};"),
+        ("/etc/ssl/smsconsole/fullchain.pem", str(cert)),
+        ("/etc/ssl/smsconsole/privkey.pem", str(key)),
+        ("127.0.0.1:8501", f"127.0.0.1:{upstream}"),
+    ):
         assert old in site, old
         site = site.replace(old, new)
     conf = folder / "nginx.conf"
-    conf.write_text(f"pid {folder}/nginx.pid;\nerror_log {folder}/logs/error.log;\n"
-                    "events {}\nhttp {\n"
-                    f"  access_log {folder}/logs/access.log;\n"
-                    f"  client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;\n"
-                    f"{site}\n}}\n")
-    proc = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder),
-                             "-c", str(conf), "-g", "daemon off;"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    conf.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/logs/error.log;\n"
+        "events {}\nhttp {\n"
+        f"  access_log {folder}/logs/access.log;\n"
+        f"  client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;\n"
+        f"{site}\n}}\n"
+    )
+    proc = subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"https://127.0.0.1:{https}"
     try:
         deadline = time.monotonic() + 15
@@ -66,7 +88,7 @@ def nginx(folder: Path, upstream: int) -> Iterator[str]:
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start: {proc.stdout.read().decode()}")
+                    raise RuntimeError(f"nginx did not start: {proc.stdout.read().decode()}") from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -82,8 +104,13 @@ def run_page(url: str) -> str:
     insecure = ssl.create_default_context()
     insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
     shown = []
-    with connect(url.replace("https", "wss") + "/_stcore/stream", subprotocols=["streamlit"],
-                 ssl=insecure, origin=url, open_timeout=10) as ws:
+    with connect(
+        url.replace("https", "wss") + "/_stcore/stream",
+        subprotocols=["streamlit"],
+        ssl=insecure,
+        origin=url,
+        open_timeout=10,
+    ) as ws:
         back = BackMsg()
         back.rerun_script.query_string = ""
         ws.send(back.SerializeToString())
@@ -106,6 +133,7 @@ def behind_nginx(tmp_path):
         stack.enter_context(streamlit_server(db, tmp_path / "server.log", port=port))
         url = stack.enter_context(nginx(tmp_path / "nginx", port))
         return stack, url
+
     return start
 
 
@@ -137,7 +165,6 @@ def test_the_systemd_unit_passes_systemd_analyze(tmp_path):
     assert "--server.address 127.0.0.1" in text
     # Only the interpreter path is swapped for one that exists on this machine.
     unit.write_text(text.replace("/opt/smsconsole/.venv/bin/python", sys.executable))
-    check = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
-                           text=True)
+    check = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     problems = [line for line in check.stderr.splitlines() if "smsconsole.service" in line]
     assert check.returncode == 0 and not problems, check.stderr

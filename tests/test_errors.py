@@ -46,14 +46,28 @@ def test_every_transient_code_is_in_the_dictionary_or_documented():
     assert missing == [30036]
 
 
-@pytest.mark.parametrize("code,kind", [
-    (30003, errors.TRANSIENT), (30008, errors.TRANSIENT), (20429, errors.TRANSIENT),
-    (30001, errors.TRANSIENT), (21611, errors.TRANSIENT), (30017, errors.TRANSIENT),
-    (21610, errors.OPTED_OUT),
-    (21211, errors.PERMANENT), (21614, errors.PERMANENT), (30004, errors.PERMANENT),
-    (30005, errors.PERMANENT), (30006, errors.PERMANENT), (30007, errors.PERMANENT),
-    (30034, errors.PERMANENT), (21408, errors.PERMANENT), (21617, errors.PERMANENT),
-    (63999, errors.PERMANENT), (None, errors.PERMANENT),
-])
+@pytest.mark.parametrize(
+    "code,kind",
+    [
+        (30003, errors.TRANSIENT),
+        (30008, errors.TRANSIENT),
+        (20429, errors.TRANSIENT),
+        (30001, errors.TRANSIENT),
+        (21611, errors.TRANSIENT),
+        (30017, errors.TRANSIENT),
+        (21610, errors.OPTED_OUT),
+        (21211, errors.PERMANENT),
+        (21614, errors.PERMANENT),
+        (30004, errors.PERMANENT),
+        (30005, errors.PERMANENT),
+        (30006, errors.PERMANENT),
+        (30007, errors.PERMANENT),
+        (30034, errors.PERMANENT),
+        (21408, errors.PERMANENT),
+        (21617, errors.PERMANENT),
+        (63999, errors.PERMANENT),
+        (None, errors.PERMANENT),
+    ],
+)
 def test_resend_classification_per_code(code, kind):
     assert errors.classify(code) == kind

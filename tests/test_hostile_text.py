@@ -14,21 +14,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_pages import PAGES, _apptest_config, app, db, ok, texts  # noqa: F401 - fixtures
 
 from smscore import store
-from smscore.sending import ledger
 from smscore.cli import main
 from smscore.cost.quote import QuoteError, Selection, build_quote
 from smscore.cost.segments import BodyError, check_body
-from test_pages import PAGES, _apptest_config, app, db, ok, texts  # noqa: F401 - fixtures
+from smscore.sending import ledger
 from ui.shell.untrusted import md
 
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = ("![b](http://127.0.0.1:9/x.png) "
-           "[Verify your Twilio account](http://evil.example/login)")
+HOSTILE = "![b](http://127.0.0.1:9/x.png) [Verify your Twilio account](http://evil.example/login)"
 
 
 # -- Markdown: what comes from a file, a contact or Twilio is text --------------------------------
+
 
 def test_md_escapes_links_images_autolinks_and_streamlit_directives():
     escaped = md(HOSTILE + " www.evil.example :red[alarm] $x$ <b>")
@@ -55,9 +55,13 @@ def test_batch_stopped_by_twilio_shows_its_error_text_as_text(db):
     con = store.connect(db)
     quote = build_quote(con, "Oi {name}", Selection(everyone=True))
     batch = ledger.freeze_batch(con, quote, sender="+15017122661", mode="live")
-    ledger.set_status(con, batch, ledger.STOPPED_AUTH,
-                      f"Twilio refused the credentials: could not fetch the balance: {HOSTILE}",
-                      ledger.utcnow())
+    ledger.set_status(
+        con,
+        batch,
+        ledger.STOPPED_AUTH,
+        f"Twilio refused the credentials: could not fetch the balance: {HOSTILE}",
+        ledger.utcnow(),
+    )
     con.close()
     at = app("send")
     at.session_state["job"] = {"batch_id": batch, "state": "done"}
@@ -69,6 +73,7 @@ def test_batch_stopped_by_twilio_shows_its_error_text_as_text(db):
 
 # -- a workspace held by another process: one sentence, no traceback ------------------------------
 
+
 @pytest.fixture
 def held_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A workspace file another process holds open, as the CLI does while it sends."""
@@ -76,9 +81,17 @@ def held_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     store.connect(path).close()
     monkeypatch.setenv("SMSCONSOLE_DB", str(path))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); sys.stdin.read()", str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(store.StoreError):  # the precondition: this process cannot open it
         store.connect(path)
@@ -111,11 +124,15 @@ def test_page_run_directly_says_the_workspace_is_in_use(held_db, stem):
 
 # -- bodies: NUL and lone surrogates refused when composed -----------------------------------------
 
-@pytest.mark.parametrize("body, words", [
-    ("Oi\x00 {name}", "NUL character (character 3)"),
-    ("Oi \ud83d {name}", "unpaired surrogate U+D83D (character 4)"),
-    ("\udcff", "unpaired surrogate U+DCFF (character 1)"),
-])
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("Oi\x00 {name}", "NUL character (character 3)"),
+        ("Oi \ud83d {name}", "unpaired surrogate U+D83D (character 4)"),
+        ("\udcff", "unpaired surrogate U+DCFF (character 1)"),
+    ],
+)
 def test_body_with_nul_or_lone_surrogate_is_refused_naming_where(body, words):
     with pytest.raises(BodyError) as refused:
         check_body(body)
@@ -127,8 +144,9 @@ def test_body_with_whole_emoji_and_accents_is_accepted():
 
 
 def test_quote_refuses_body_with_nul(fresh_db):
-    fresh_db.execute("INSERT INTO contacts (phone, country, name, fields) "
-                     "VALUES ('+5511987654321', 'BR', 'Ana', '{}')")
+    fresh_db.execute(
+        "INSERT INTO contacts (phone, country, name, fields) VALUES ('+5511987654321', 'BR', 'Ana', '{}')"
+    )
     with pytest.raises(QuoteError, match="NUL character"):
         build_quote(fresh_db, "Oi\x00", Selection(everyone=True))
 
@@ -136,17 +154,22 @@ def test_quote_refuses_body_with_nul(fresh_db):
 @pytest.fixture
 def contacts_db(db_path: Path) -> Path:
     con = store.connect(db_path)
-    con.execute("INSERT INTO contacts (phone, country, name, fields) "
-                "VALUES ('+5511987654321', 'BR', 'Ana', '{}')")
+    con.execute(
+        "INSERT INTO contacts (phone, country, name, fields) VALUES ('+5511987654321', 'BR', 'Ana', '{}')"
+    )
     con.close()
     return db_path
 
 
 def test_cli_quote_refuses_an_undecodable_byte_in_one_sentence(contacts_db):
     # Python turns a command-line byte that is not UTF-8 into a lone surrogate (PEP 383).
-    run = subprocess.run([sys.executable, "-m", "smscore", "--db", str(contacts_db), "quote",
-                          "--body", b"Promo\xff {name}"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "smscore", "--db", str(contacts_db), "quote", "--body", b"Promo\xff {name}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert run.returncode == 1
     assert run.stderr.startswith("error: the message contains an unpaired surrogate U+DCFF")
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
@@ -182,8 +205,11 @@ def _unescaped_placeholders(source: str, name: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t":
             for kw in node.keywords:
-                escaped = (isinstance(kw.value, ast.Call) and isinstance(kw.value.func, ast.Name)
-                           and kw.value.func.id == "md")
+                escaped = (
+                    isinstance(kw.value, ast.Call)
+                    and isinstance(kw.value.func, ast.Name)
+                    and kw.value.func.id == "md"
+                )
                 if kw.arg in _OUTSIDE_TEXT and not escaped:
                     found.append(f"{name}:{node.lineno} {kw.arg}=")
     return found
@@ -191,8 +217,6 @@ def _unescaped_placeholders(source: str, name: str) -> list[str]:
 
 def test_outside_text_placeholders_are_escaped_on_every_page():
     files = [ROOT / "console.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]
-    hits = [h for f in files
-            for h in _unescaped_placeholders(f.read_text(encoding="utf-8"), f.name)]
+    hits = [h for f in files for h in _unescaped_placeholders(f.read_text(encoding="utf-8"), f.name)]
     assert hits == []
-    assert _unescaped_placeholders('st.error(t("x", problem=str(exc)))', "new.py") == [
-        "new.py:1 problem="]
+    assert _unescaped_placeholders('st.error(t("x", problem=str(exc)))', "new.py") == ["new.py:1 problem="]

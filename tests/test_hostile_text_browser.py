@@ -15,15 +15,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from browser import button, nav_link, open_page, streamlit_server, wait_for_run
 from peer import ACCOUNT_SID, AUTH_TOKEN, no_proxy_for_loopback
+from playwright.sync_api import Page, expect
+from test_browser import FIVE, browser_context_args, browser_type_launch_args  # noqa: F401
+
 from smscore import store
-from smscore.sending import ledger
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
-from test_browser import FIVE, browser_context_args, browser_type_launch_args  # noqa: F401
+from smscore.sending import ledger
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,14 @@ class LyingTwilio:
 
             def _refuse(self) -> None:
                 lying.hits.append(self.path)
-                body = json.dumps({"code": 20003, "message": lying.payload, "status": 401,
-                                   "more_info": "https://www.twilio.com/docs/errors/20003"})
+                body = json.dumps(
+                    {
+                        "code": 20003,
+                        "message": lying.payload,
+                        "status": 401,
+                        "more_info": "https://www.twilio.com/docs/errors/20003",
+                    }
+                )
                 self.send_response(401)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -74,9 +80,13 @@ def lying_twilio() -> Iterator[LyingTwilio]:
 
 
 def _live_env(twilio: LyingTwilio) -> dict[str, str]:
-    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": "+15017122661", "SMSCONSOLE_TWILIO_API_URL": twilio.url,
-            "SMSCONSOLE_TWILIO_PRICING_URL": twilio.url}
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+15017122661",
+        "SMSCONSOLE_TWILIO_API_URL": twilio.url,
+        "SMSCONSOLE_TWILIO_PRICING_URL": twilio.url,
+    }
 
 
 def _frozen_live_batch(db: Path) -> str:
@@ -136,8 +146,7 @@ def test_hostile_header_and_twilio_error_are_shown_as_text(page, tmp_path, lying
         _assert_nothing_escaped(page, lying_twilio, requested)
         assert AUTH_TOKEN not in page.content()
     con = store.connect(db)
-    status, reason = con.execute("SELECT status, status_reason FROM batches WHERE id = ?",
-                                 [batch]).fetchone()
+    status, reason = con.execute("SELECT status, status_reason FROM batches WHERE id = ?", [batch]).fetchone()
     con.close()
     assert status == ledger.STOPPED_AUTH and lying_twilio.payload in reason
 
@@ -151,9 +160,17 @@ def test_every_page_in_the_browser_says_the_workspace_is_in_use(page, tmp_path):
     db = tmp_path / "held.duckdb"
     store.connect(db).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); sys.stdin.read()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with streamlit_server(db, tmp_path / "server.log") as url:

@@ -14,8 +14,7 @@ import pytest
 from ui.words import catalogs, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "console.py", *sorted((ROOT / "pages").glob("*.py")),
-           *sorted((ROOT / "ui").rglob("*.py"))]
+SOURCES = [ROOT / "console.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
 _LITERAL_KEY = re.compile(r"""\btn?\(\s*["']([a-z_]+\.[a-z0-9_]*[a-z0-9])["']""")
 
 
@@ -107,29 +106,36 @@ def test_merge_script_folds_old_style_strings_into_the_catalogs(tmp_path):
     locale = tmp_path / "locale"
     shutil.copytree(catalogs.LOCALE_DIR, locale)
     old = tmp_path / "old_i18n.py"
-    old.write_text('_STRINGS: dict[str, tuple[str, str]] = {\n'
-                   '    "sample.title": ("Audit log of {who}", "Registro de auditoria de {who}"),\n'
-                   '    "send.title": ("Changed elsewhere", "Mudado em outro lugar"),\n}\n')
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n_merge_dict.py"),
-                          str(old), "--locale", str(locale)],
-                         capture_output=True, text=True, check=True)
+    old.write_text(
+        "_STRINGS: dict[str, tuple[str, str]] = {\n"
+        '    "sample.title": ("Audit log of {who}", "Registro de auditoria de {who}"),\n'
+        '    "send.title": ("Changed elsewhere", "Mudado em outro lugar"),\n}\n'
+    )
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "i18n_merge_dict.py"), str(old), "--locale", str(locale)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "1 added" in run.stdout and "kept the catalog's text for send.title" in run.stdout
     english, portuguese = catalogs.load("en", locale), catalogs.load("pt-BR", locale)
     assert english.get("sample.title").string == "Audit log of {who}"
     assert portuguese.get("sample.title").string == "Registro de auditoria de {who}"
     assert portuguese.get("send.title").string == "Enviar um lote"
     assert catalogs.mo_path("pt-BR", locale).read_bytes() == catalogs.compiled(
-        catalogs.po_path("pt-BR", locale))
+        catalogs.po_path("pt-BR", locale)
+    )
     assert "_STRINGS" in old.read_text()  # only ui/words/i18n.py itself is emptied
 
 
 def test_merge_script_empties_the_dict_it_folded(tmp_path):
     from scripts_loader import merge_module  # noqa: PLC0415
+
     mod = merge_module()
     source = tmp_path / "i18n.py"
-    source.write_text('"""doc"""\nX = 1\n_STRINGS: dict[str, tuple[str, str]] = {\n'
-                      '    "a.b": ("A", "B"),\n}\n\nY = 2\n')
+    source.write_text(
+        '"""doc"""\nX = 1\n_STRINGS: dict[str, tuple[str, str]] = {\n    "a.b": ("A", "B"),\n}\n\nY = 2\n'
+    )
     mod.empty_strings(source)
-    assert source.read_text() == ('"""doc"""\nX = 1\n_STRINGS: dict[str, tuple[str, str]] = {}\n'
-                                  '\nY = 2\n')
+    assert source.read_text() == ('"""doc"""\nX = 1\n_STRINGS: dict[str, tuple[str, str]] = {}\n\nY = 2\n')
     assert mod.read_strings(source) == {}

@@ -16,15 +16,16 @@ from smscore.contacts.importer import import_contacts
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from gen_contacts import write_contacts_csv  # noqa: E402
 
-BR_EXCEL = ("Nome;Celular;Cidade;Grupo\r\n"
-            "João da Silva;(11) 98765-4321;São Paulo;vip|clientes\r\n"
-            "\r\n"
-            "Ana;+55 21 99876-5432;Rio de Janeiro;clientes\r\n").encode("cp1252")
+BR_EXCEL = (
+    "Nome;Celular;Cidade;Grupo\r\n"
+    "João da Silva;(11) 98765-4321;São Paulo;vip|clientes\r\n"
+    "\r\n"
+    "Ana;+55 21 99876-5432;Rio de Janeiro;clientes\r\n"
+).encode("cp1252")
 
 
 def contacts(con) -> list[tuple]:
-    return con.execute("SELECT phone, country, name, fields::VARCHAR FROM contacts "
-                       "ORDER BY id").fetchall()
+    return con.execute("SELECT phone, country, name, fields::VARCHAR FROM contacts ORDER BY id").fetchall()
 
 
 def snapshot(con) -> dict[str, list[tuple]]:
@@ -33,10 +34,14 @@ def snapshot(con) -> dict[str, list[tuple]]:
 
 
 def categories_of(con, phone: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT k.name FROM contacts c JOIN contact_categories cc ON cc.contact_id = c.id "
-        "JOIN categories k ON k.id = cc.category_id WHERE c.phone = ? ORDER BY k.name",
-        [phone]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT k.name FROM contacts c JOIN contact_categories cc ON cc.contact_id = c.id "
+            "JOIN categories k ON k.id = cc.category_id WHERE c.phone = ? ORDER BY k.name",
+            [phone],
+        ).fetchall()
+    ]
 
 
 def test_import_reads_brazilian_excel_semicolon_windows1252(fresh_db) -> None:
@@ -44,8 +49,7 @@ def test_import_reads_brazilian_excel_semicolon_windows1252(fresh_db) -> None:
     assert (report.encoding, report.delimiter) == ("windows-1252", ";")
     assert report.mapping == {"phone": "Celular", "name": "Nome", "category": "Grupo"}
     assert report.imported == 2 and report.rejected == 0
-    assert contacts(fresh_db)[0] == ("+5511987654321", "BR", "João da Silva",
-                                     '{"cidade":"São Paulo"}')
+    assert contacts(fresh_db)[0] == ("+5511987654321", "BR", "João da Silva", '{"cidade":"São Paulo"}')
 
 
 def test_import_reads_utf8_bom_tab_delimited_english_headers(fresh_db) -> None:
@@ -57,10 +61,10 @@ def test_import_reads_utf8_bom_tab_delimited_english_headers(fresh_db) -> None:
 
 def test_import_reads_quoted_delimiters_and_newlines_and_counts_lines(fresh_db, tmp_path) -> None:
     path = tmp_path / "c.csv"
-    path.write_text('phone,name,note\n'
-                    '+5511987654321,"Silva, João","line one\nline two"\n'
-                    '\n'
-                    '123,"Bad, Number",x\n', encoding="utf-8")
+    path.write_text(
+        'phone,name,note\n+5511987654321,"Silva, João","line one\nline two"\n\n123,"Bad, Number",x\n',
+        encoding="utf-8",
+    )
     report = import_contacts(fresh_db, path)
     assert contacts(fresh_db)[0][2] == "Silva, João"
     assert report.rejects["line"].tolist() == [5]  # the record after a 2-line field and a blank
@@ -85,15 +89,18 @@ def test_import_rejects_invalid_number_saying_why(fresh_db) -> None:
 
 def test_an_invalid_rfc3966_phone_context_is_a_rejected_row_not_a_failed_import(fresh_db) -> None:
     # phonenumbers raises on these before reading a digit; the import used to fail with it
-    data = ("phone,name\n"
-            "tel:123;phone-context=,A\n"
-            "+55 11 98765-4321;phone-context=abc!,B\n"
-            "tel:98765-4321;phone-context=+55-11,C\n").encode()
+    data = (
+        b"phone,name\n"
+        b"tel:123;phone-context=,A\n"
+        b"+55 11 98765-4321;phone-context=abc!,B\n"
+        b"tel:98765-4321;phone-context=+55-11,C\n"
+    )
     report = import_contacts(fresh_db, data)
     assert contacts(fresh_db) == [("+5511987654321", "BR", "C", None)]
     assert report.rejects[["line", "reason"]].values.tolist() == [
         [2, "invalid number: not a phone number ('tel:123;phone-context=')"],
-        [3, "invalid number: not a phone number ('+55 11 98765-4321;phone-context=abc!')"]]
+        [3, "invalid number: not a phone number ('+55 11 98765-4321;phone-context=abc!')"],
+    ]
 
 
 def test_import_rejects_duplicate_in_file_naming_the_first_line(fresh_db) -> None:
@@ -102,13 +109,17 @@ def test_import_rejects_duplicate_in_file_naming_the_first_line(fresh_db) -> Non
     assert report.rejects["reason"].tolist() == ["duplicate in file: same number as line 2"]
 
 
-def test_rejects_keep_their_line_numbers_beside_the_files_own_line_and_reason_columns(
-        fresh_db) -> None:
+def test_rejects_keep_their_line_numbers_beside_the_files_own_line_and_reason_columns(fresh_db) -> None:
     data = b"phone,reason,line\n123,a,b\n+5511987654321,c,d\n+5511987654321,e,f\n"
     rejects = import_contacts(fresh_db, data).rejects
     assert rejects.iloc[:, 0].tolist() == [2, 4]
-    assert rejects.iloc[1].tolist() == [4, "duplicate in file: same number as line 3",
-                                        "+5511987654321", "e", "f"]
+    assert rejects.iloc[1].tolist() == [
+        4,
+        "duplicate in file: same number as line 3",
+        "+5511987654321",
+        "e",
+        "f",
+    ]
 
 
 def test_import_skips_existing_contact_by_default(fresh_db) -> None:
@@ -122,21 +133,21 @@ def test_import_skips_existing_contact_by_default(fresh_db) -> None:
 
 def test_import_counts_already_in_the_workspace_apart_from_rows_to_fix(fresh_db) -> None:
     import_contacts(fresh_db, b"phone\n+5511987654321\n+5511987654322\n")
-    report = import_contacts(fresh_db, b"phone\n+5511987654321\n+5511987654322\nnope\n"
-                                       b"+5511987654321\n+5511987654323\n")
+    report = import_contacts(
+        fresh_db, b"phone\n+5511987654321\n+5511987654322\nnope\n+5511987654321\n+5511987654323\n"
+    )
     assert report.counts() == {"imported": 1, "updated": 0, "already": 2, "rejected": 2}
     assert report.rejects["line"].tolist() == [4, 5] and len(report.rejects) == report.rejected
 
 
 def test_import_update_policy_updates_name_fields_and_categories(fresh_db) -> None:
-    import_contacts(fresh_db, b"phone,name,city,plan\n+5511987654321,A,Rio,gold\n",
-                    category="old")
-    report = import_contacts(fresh_db, b"phone,name,city\n(11) 98765-4321,B,Recife\n",
-                             category="new", on_duplicate="update")
+    import_contacts(fresh_db, b"phone,name,city,plan\n+5511987654321,A,Rio,gold\n", category="old")
+    report = import_contacts(
+        fresh_db, b"phone,name,city\n(11) 98765-4321,B,Recife\n", category="new", on_duplicate="update"
+    )
     assert (report.imported, report.updated, report.rejected) == (0, 1, 0)
     phone, _, name, fields = contacts(fresh_db)[0]
-    assert (phone, name, json.loads(fields)) == ("+5511987654321", "B",
-                                                 {"city": "Recife", "plan": "gold"})
+    assert (phone, name, json.loads(fields)) == ("+5511987654321", "B", {"city": "Recife", "plan": "gold"})
     assert categories_of(fresh_db, "+5511987654321") == ["new", "old"]
 
 
@@ -148,11 +159,11 @@ def test_categories_from_pipe_separated_cells_and_argument_are_created(fresh_db)
     assert again.categories_created == []
 
 
-def test_categories_and_names_lose_every_whitespace_at_their_ends_as_python_strips_it(
-        fresh_db) -> None:
+def test_categories_and_names_lose_every_whitespace_at_their_ends_as_python_strips_it(fresh_db) -> None:
     # DuckDB's trim() keeps tabs and line breaks: "\tvip" was a second category looking like vip
-    data = ('phone,name,category\n+5511987654321,Ana,vip\n'
-            '+5511987654322,"\tBia\n","vip\t|\u3000clientes\r"\n').encode()
+    data = (
+        'phone,name,category\n+5511987654321,Ana,vip\n+5511987654322,"\tBia\n","vip\t|\u3000clientes\r"\n'
+    ).encode()
     report = import_contacts(fresh_db, data)
     assert report.categories_created == ["clientes", "vip"]
     assert [name for _, _, name, _ in contacts(fresh_db)] == ["Ana", "Bia"]
@@ -171,8 +182,11 @@ def test_importing_a_file_twice_with_update_does_not_duplicate_category_links(fr
     again = import_contacts(fresh_db, BR_EXCEL, category="campanha", on_duplicate="update")
     assert (again.imported, again.updated) == (0, 2)
     assert fresh_db.execute("SELECT count(*) FROM contact_categories").fetchall()[0][0] == before
-    assert fresh_db.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM contact_categories)"
-                            ).fetchall()[0][0] == before == 5
+    assert (
+        fresh_db.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM contact_categories)").fetchall()[0][0]
+        == before
+        == 5
+    )
 
 
 def test_new_contacts_get_ids_in_file_order_after_existing_ones(fresh_db) -> None:
@@ -185,8 +199,7 @@ def test_new_contacts_get_ids_in_file_order_after_existing_ones(fresh_db) -> Non
     assert [i for i, _ in rows] == [1, 2, 4]
 
 
-def test_each_contact_gets_its_own_rows_cells_across_blank_records_and_rejects(
-        fresh_db, tmp_path) -> None:
+def test_each_contact_gets_its_own_rows_cells_across_blank_records_and_rejects(fresh_db, tmp_path) -> None:
     # More than a DuckDB row group (122,880 rows), with `;;;` records (deleted once loaded,
     # leaving gaps in the record numbers) and rejects among them: the decided rows are read
     # beside the file's by position, so a shift would give a contact another row's cells.
@@ -239,8 +252,7 @@ def test_headerless_file_finds_the_phone_column(fresh_db) -> None:
 
 
 def test_row_with_more_fields_than_header_is_rejected(fresh_db) -> None:
-    report = import_contacts(fresh_db, b"phone,name\n+5511987654321,Silva, Joao\n"
-                                       b"+5521998765432,Ana\n")
+    report = import_contacts(fresh_db, b"phone,name\n+5511987654321,Silva, Joao\n+5521998765432,Ana\n")
     assert report.imported == 1
     assert report.rejects["line"].tolist() == [2]
     assert "more fields than the header" in report.rejects["reason"][0]
@@ -255,15 +267,17 @@ def test_write_rejects_round_trips_through_the_reader(fresh_db, tmp_path) -> Non
     assert back["nome"].tolist() == ["Zé"]
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    (b"\n\n  \n", "empty"),
-    (b"\x00\x01\x02binary\x00", "binary"),
-    (b"PK\x03\x04rest-of-a-zip", "Excel"),
-    (b"name,city\nAna,Rio\n", "no phone column"),
-])
-def test_unimportable_file_raises_and_leaves_database_exactly_as_before(fresh_db, data,
-                                                                         words) -> None:
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (b"\n\n  \n", "empty"),
+        (b"\x00\x01\x02binary\x00", "binary"),
+        (b"PK\x03\x04rest-of-a-zip", "Excel"),
+        (b"name,city\nAna,Rio\n", "no phone column"),
+    ],
+)
+def test_unimportable_file_raises_and_leaves_database_exactly_as_before(fresh_db, data, words) -> None:
     import_contacts(fresh_db, BR_EXCEL, category="x")
     before = snapshot(fresh_db)
     with pytest.raises(CsvImportError, match=words):

@@ -56,7 +56,8 @@ def test_console_upload_over_the_size_limit_is_refused(db, monkeypatch) -> None:
     assert errors_shown(at) == [
         "This file cannot be imported: the file is 36 bytes, more than the 20 bytes an import "
         "accepts; "
-        "split it into smaller files"]
+        "split it into smaller files"
+    ]
     assert workspace(db) == before
 
 
@@ -64,10 +65,10 @@ def test_console_import_failing_in_the_database_shows_one_sentence(db, monkeypat
     from smscore.contacts import importer
 
     def out_of_memory(*args, **kwargs):  # what DuckDB raises when its memory limit is hit
-        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate 1 GiB\n"
-                                          "Possible solution: ...")
+        raise duckdb.OutOfMemoryException(
+            "Out of Memory Error: could not allocate 1 GiB\nPossible solution: ..."
+        )
 
     monkeypatch.setattr(importer, "import_contacts", out_of_memory)
     at = upload(db, "ok.csv", b"phone\n+5511987654321\n")
-    assert errors_shown(at) == [
-        "Nothing was imported: Out of Memory Error: could not allocate 1 GiB"]
+    assert errors_shown(at) == ["Nothing was imported: Out of Memory Error: could not allocate 1 GiB"]

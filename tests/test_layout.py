@@ -13,11 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_smscore_never_imports_streamlit():
-    modules = [f"smscore.{m.name}" for m in pkgutil.iter_modules(smscore.__path__)
-               if m.name != "__main__"]
-    code = ("import importlib, sys\n"
-            f"for m in {modules!r}: importlib.import_module(m)\n"
-            "print('streamlit' in sys.modules)")
+    modules = [f"smscore.{m.name}" for m in pkgutil.iter_modules(smscore.__path__) if m.name != "__main__"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print('streamlit' in sys.modules)"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "False"

@@ -8,12 +8,12 @@ Both languages, every page: these are also the screenshots scripts/screenshots r
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from browser import open_page, screenshot, streamlit_server, wait_for_run
+from playwright.sync_api import Page, expect
+from test_browser import browser_context_args, browser_type_launch_args, prepare  # noqa: F401
+
 from smscore import store
 from smscore.store.settings import update_settings
-from test_browser import browser_context_args, browser_type_launch_args, prepare  # noqa: F401
 
 pytestmark = pytest.mark.browser
 PAGES = ["", "contacts", "send", "prices", "reports", "topup", "settings"]

@@ -25,8 +25,7 @@ def con():
 
 
 def freeze(con, n=10, **kw):
-    return ledger.freeze_batch(con, make_quote(phones(n), **kw), sender=SENDER,
-                               mode="sandbox", now=NOW)
+    return ledger.freeze_batch(con, make_quote(phones(n), **kw), sender=SENDER, mode="sandbox", now=NOW)
 
 
 def states(con, batch_id):
@@ -38,12 +37,15 @@ def test_batch_key_ignores_recipient_order():
     assert ledger.batch_key("hi", ["+1", "+2"], day) == ledger.batch_key("hi", ["+2", "+1"], day)
 
 
-@pytest.mark.parametrize("other", [
-    ("hi!", ["+1", "+2"], date(2026, 11, 26)),
-    ("hi", ["+1", "+3"], date(2026, 11, 26)),
-    ("hi", ["+1"], date(2026, 11, 26)),
-    ("hi", ["+1", "+2"], date(2026, 11, 27)),
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        ("hi!", ["+1", "+2"], date(2026, 11, 26)),
+        ("hi", ["+1", "+3"], date(2026, 11, 26)),
+        ("hi", ["+1"], date(2026, 11, 26)),
+        ("hi", ["+1", "+2"], date(2026, 11, 27)),
+    ],
+)
 def test_batch_key_changes_with_body_recipients_or_day(other):
     assert ledger.batch_key("hi", ["+1", "+2"], date(2026, 11, 26)) != ledger.batch_key(*other)
 
@@ -137,16 +139,14 @@ def test_claims_of_a_dead_run_become_unknown_and_live_ones_stay(con):
     ledger.claim(con, batch_id, "dead", after_seq=0, limit=2)
     ledger.claim(con, batch_id, "alive", after_seq=0, limit=1)
     assert ledger.expire_claims(con, batch_id, {"alive"}) == 2
-    assert states(con, batch_id) == {"queued": 1, "claimed": 1, "sent": 0, "failed": 0,
-                                     "unknown": 2}
+    assert states(con, batch_id) == {"queued": 1, "claimed": 1, "sent": 0, "failed": 0, "unknown": 2}
 
 
 def test_numbers_suppressed_after_freezing_are_not_sent(con):
     batch_id = freeze(con, n=3)
     ledger.suppress(con, phones(1)[0], "opt-out", "test")
     assert ledger.skip_suppressed(con, batch_id) == 1
-    row = con.execute("SELECT state, error_message FROM messages WHERE phone = ?",
-                      [phones(1)[0]]).fetchone()
+    row = con.execute("SELECT state, error_message FROM messages WHERE phone = ?", [phones(1)[0]]).fetchone()
     assert row == ("failed", "suppressed: opt-out")
 
 
@@ -180,11 +180,17 @@ def test_progress_reports_counts_cost_rate_and_eta(con):
 def test_report_compares_estimate_and_actual_per_country(con):
     batch_id = freeze(con, n=2, price="0.05")
     for claim in ledger.claim(con, batch_id, "run", after_seq=0, limit=2):
-        ledger.mark_sent(con, batch_id, "run", claim.phone,
-                         MessageResult("SM" + claim.phone, claim.phone, "queued"), 1)
-        ledger.record_status(con, batch_id, claim.phone,
-                             MessageResult("SM" + claim.phone, claim.phone, "delivered",
-                                           price=Decimal("0.0431"), price_unit="USD"))
+        ledger.mark_sent(
+            con, batch_id, "run", claim.phone, MessageResult("SM" + claim.phone, claim.phone, "queued"), 1
+        )
+        ledger.record_status(
+            con,
+            batch_id,
+            claim.phone,
+            MessageResult(
+                "SM" + claim.phone, claim.phone, "delivered", price=Decimal("0.0431"), price_unit="USD"
+            ),
+        )
     [row] = reports.cost_report(con, "country", batch_id).to_dict("records")
     assert row["country"] == "GB" and row["sent"] == 2 and row["priced"] == 2
     assert row["estimate_max"] == Decimal("0.1") and row["actual"] == Decimal("0.0862")
@@ -198,6 +204,7 @@ def test_unknown_batch_id_is_named_in_the_error(con):
 
 
 # -- atomic freeze and damaged batches -------------------------------------------------------------
+
 
 def _break_rows(con, batch_id, keep=0):
     """What the old two-commit freeze left when killed between its commits: rows missing."""
@@ -241,15 +248,14 @@ def test_freezing_the_same_campaign_again_repairs_a_damaged_batch(con):
     batch_id = freeze(con, n=4)
     _break_rows(con, batch_id, keep=1)
     [claim] = ledger.claim(con, batch_id, "run", after_seq=0, limit=1)
-    ledger.mark_sent(con, batch_id, "run", claim.phone,
-                     MessageResult("SM1", claim.phone, "queued"), 1)
+    ledger.mark_sent(con, batch_id, "run", claim.phone, MessageResult("SM1", claim.phone, "queued"), 1)
     assert freeze(con, n=4) == batch_id
     assert ledger.damage(con, batch_id, NOW.date()) is None
-    assert states(con, batch_id) == {"queued": 3, "claimed": 0, "sent": 1, "failed": 0,
-                                     "unknown": 0}
+    assert states(con, batch_id) == {"queued": 3, "claimed": 0, "sent": 1, "failed": 0, "unknown": 0}
 
 
 # -- waiting for reconcile ----------------------------------------------------------------------
+
 
 def test_unknown_rows_say_when_they_can_be_looked_up_in_twilio(con):
     batch_id = freeze(con, n=3)
@@ -258,8 +264,11 @@ def test_unknown_rows_say_when_they_can_be_looked_up_in_twilio(con):
     wait = ledger.unknown_wait(con, batch_id)
     assert (wait.count, wait.ready_at) == (2, NOW + ledger.RECONCILE_SETTLE)
     notice = wait.notice(batch_id, NOW + timedelta(seconds=18))
-    assert notice == (f"outcome unknown for 2 messages; they can be looked up in Twilio from "
-                      f"09:01:00 UTC (in 42 s): run `python -m smscore reconcile {batch_id}` then")
+    assert notice == (
+        f"outcome unknown for 2 messages; they can be looked up in Twilio from "
+        f"09:01:00 UTC (in 42 s): run `python -m smscore reconcile {batch_id}` then"
+    )
     later = wait.notice(batch_id, NOW + timedelta(seconds=61))
-    assert later.endswith(f"they can be looked up in Twilio now: run "
-                          f"`python -m smscore reconcile {batch_id}`")
+    assert later.endswith(
+        f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
+    )

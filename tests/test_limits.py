@@ -10,8 +10,10 @@ from smscore.cost.quote import Selection, build_quote
 
 
 def _contact(con, phone: str, country: str, name: str, **fields: str) -> int:
-    return con.execute("INSERT INTO contacts (phone, country, name, fields) VALUES (?, ?, ?, ?) "
-                       "RETURNING id", [phone, country, name, json.dumps(fields)]).fetchone()[0]
+    return con.execute(
+        "INSERT INTO contacts (phone, country, name, fields) VALUES (?, ?, ?, ?) RETURNING id",
+        [phone, country, name, json.dumps(fields)],
+    ).fetchone()[0]
 
 
 def _two(con) -> None:

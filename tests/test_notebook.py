@@ -35,29 +35,37 @@ def test_committed_notebook_has_no_outputs():
 def _env(pythonpath: Path, **extra: str) -> dict[str, str]:
     """This environment without Twilio credentials, workspace settings or a PYTHONPATH of its
     own: smscore comes from `pythonpath` alone."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TWILIO_", "SMSCONSOLE_")) and k != "PYTHONPATH"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TWILIO_", "SMSCONSOLE_")) and k != "PYTHONPATH"
+    }
     return {**env, "PYTHONPATH": str(pythonpath), **extra}
 
 
 def _contacts_csv(tmp_path: Path) -> Path:
     csv = tmp_path / "contacts.csv"
-    csv.write_text("name,phone,category\n" + "".join(
-        f"Pessoa {i},+55 11 97{i:07d},{'vip' if i % 3 else 'clientes'}\n" for i in range(12))
-        + "Mary,+44 7400 123456,vip\n")
+    csv.write_text(
+        "name,phone,category\n"
+        + "".join(f"Pessoa {i},+55 11 97{i:07d},{'vip' if i % 3 else 'clientes'}\n" for i in range(12))
+        + "Mary,+44 7400 123456,vip\n"
+    )
     return csv
 
 
 def _cli(command: Sequence[str], *args: str, cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=180)
+    done = subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def _sent_batch(db: Path, tmp_path: Path,
-                command: Sequence[str] = (sys.executable, "-m", "smscore"), cwd: Path = ROOT,
-                env: dict[str, str] | None = None) -> str:
+def _sent_batch(
+    db: Path,
+    tmp_path: Path,
+    command: Sequence[str] = (sys.executable, "-m", "smscore"),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> str:
     """A workspace with a sandbox batch sent and priced, made through the CLI `command`."""
     env = env or _env(ROOT)
 
@@ -81,8 +89,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.mark.browser
-def test_cost_report_notebook_runs_while_the_console_has_the_workspace_open(
-        page, tmp_path, monkeypatch):
+def test_cost_report_notebook_runs_while_the_console_has_the_workspace_open(page, tmp_path, monkeypatch):
     from browser import open_page, streamlit_server
 
     db = tmp_path / "shared.duckdb"
@@ -92,26 +99,35 @@ def test_cost_report_notebook_runs_while_the_console_has_the_workspace_open(
     nb = nbformat.read(NOTEBOOK, as_version=4)
     with streamlit_server(db, tmp_path / "server.log") as url:
         open_page(page, f"{url}/reports")  # the console has the file: a run just used it
-        NotebookClient(nb, timeout=180, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
-    outputs = "".join(str(o.get("data", {}).get("text/plain", ""))
-                      for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+        NotebookClient(
+            nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
+    outputs = "".join(
+        str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
     assert "BR" in outputs and "GB" in outputs and "vip" in outputs and "clientes" in outputs
     # Altair draws with Vega-Lite: a vegalite bundle, or HTML embedding it (the default renderer).
     last = [o.get("data", {}) for o in nb.cells[-1].outputs]
-    assert any(any("vegalite" in kind for kind in data) or "vega" in str(data.get("text/html"))
-               for data in last), "the estimate-vs-actual chart was not drawn"
+    assert any(
+        any("vegalite" in kind for kind in data) or "vega" in str(data.get("text/html")) for data in last
+    ), "the estimate-vs-actual chart was not drawn"
 
 
 # --- no batch yet --------------------------------------------------------------------------------
+
 
 def test_cost_of_no_batches_has_the_report_columns_typed(db_path):
     """A new workspace's frames carry their columns, money as Decimals: the notebook's sums and
     chart name them."""
     with smscore.workspace(db_path) as ws:
         recent = ws.batches()
-        frames = {by: ws.cost_of_batches(by, recent["batch_id"])
-                  for by in ("batch", "country", "category", "day", "operator")}
+        frames = {
+            by: ws.cost_of_batches(by, recent["batch_id"])
+            for by in ("batch", "country", "category", "day", "operator")
+        }
         reports = {by: ws.cost_report(by) for by in frames}
     assert recent.empty and "outcome" in recent and "short_id" in recent
     for by, frame in frames.items():
@@ -134,6 +150,7 @@ def test_cost_of_batches_sums_decimals_with_batches(tmp_path):
 
 # --- the installed package, from a folder outside the repository ---------------------------------
 
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package as pip installs it from this checkout, in a folder of its own: only what the
@@ -144,14 +161,27 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     work = tmp_path_factory.mktemp("installed")
     source = work / "source"
-    shutil.copytree(ROOT / "smscore", source / "smscore",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "smscore", source / "smscore", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     site = work / "site"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                           "--no-build-isolation", "--target", str(site), str(source)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return site
 
@@ -171,20 +201,31 @@ def _run_notebook(cwd: Path, env: dict[str, str]) -> tuple[nbformat.NotebookNode
     A last cell, added here, prints where the kernel's smscore came from.
     """
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import smscore.notebook, smscore.reports\n"
-        "print('smscore from', smscore.notebook.__file__, smscore.reports.__file__)"))
-    NotebookClient(nb, timeout=180, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import smscore.notebook, smscore.reports\n"
+            "print('smscore from', smscore.notebook.__file__, smscore.reports.__file__)"
+        )
+    )
+    NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute(env=env)
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
     return nb, text
 
 
 def _charted(cell: nbformat.NotebookNode) -> bool:
     """Altair draws with Vega-Lite: a vegalite bundle, or HTML embedding it."""
-    return any(any("vegalite" in kind for kind in o.get("data", {}))
-               or "vega" in str(o.get("data", {}).get("text/html")) for o in cell.outputs)
+    return any(
+        any("vegalite" in kind for kind in o.get("data", {}))
+        or "vega" in str(o.get("data", {}).get("text/html"))
+        for o in cell.outputs
+    )
 
 
 def _imported_from(site: Path, text: str) -> None:
@@ -193,12 +234,18 @@ def _imported_from(site: Path, text: str) -> None:
     assert len(paths) == 2 and all(site in p.parents for p in paths), line
 
 
-def test_installed_notebook_on_a_new_workspace_says_there_is_no_batch(installed, outside,
-                                                                       tmp_path):
+def test_installed_notebook_on_a_new_workspace_says_there_is_no_batch(installed, outside, tmp_path):
     """Contacts but no batch, in the installed package's default workspace (no SMSCONSOLE_DB)."""
     env = _env(installed, XDG_DATA_HOME=str(tmp_path / "xdg"))
-    _cli([str(installed / "bin" / "smscore")], "import", str(_contacts_csv(tmp_path)),
-         "--default-country", "BR", cwd=outside, env=env)
+    _cli(
+        [str(installed / "bin" / "smscore")],
+        "import",
+        str(_contacts_csv(tmp_path)),
+        "--default-country",
+        "BR",
+        cwd=outside,
+        env=env,
+    )
     default = tmp_path / "xdg" / "smsconsole" / "smsconsole.duckdb"
     assert default.is_file()
     nb, text = _run_notebook(outside, env)
@@ -209,12 +256,10 @@ def test_installed_notebook_on_a_new_workspace_says_there_is_no_batch(installed,
     assert "Empty DataFrame" in text and "estimate_max" in text
 
 
-def test_installed_notebook_on_a_workspace_with_batches_shows_them(installed, outside,
-                                                                    tmp_path):
+def test_installed_notebook_on_a_workspace_with_batches_shows_them(installed, outside, tmp_path):
     env = _env(installed)
     db = tmp_path / "sent.duckdb"
-    batch = _sent_batch(db, tmp_path, command=[str(installed / "bin" / "smscore")], cwd=outside,
-                        env=env)
+    batch = _sent_batch(db, tmp_path, command=[str(installed / "bin" / "smscore")], cwd=outside, env=env)
     nb, text = _run_notebook(outside, {**env, "SMSCONSOLE_DB": str(db)})
     _imported_from(installed, text)
     assert "No batch" not in text
@@ -231,16 +276,27 @@ def test_installed_console_script_and_package_data(installed, outside, tmp_path)
     script = [str(installed / "bin" / "smscore")]
     assert "quote" in _cli(script, "--help", cwd=outside, env=env)
     db = str(tmp_path / "quote.duckdb")
-    _cli(script, "--db", db, "import", str(_contacts_csv(tmp_path)), "--default-country", "BR",
-         cwd=outside, env=env)
-    quote = json.loads(_cli(script, "--db", db, "quote", "--body", "Olá {name}!", "--json",
-                            cwd=outside, env=env))
+    _cli(
+        script,
+        "--db",
+        db,
+        "import",
+        str(_contacts_csv(tmp_path)),
+        "--default-country",
+        "BR",
+        cwd=outside,
+        env=env,
+    )
+    quote = json.loads(
+        _cli(script, "--db", db, "quote", "--body", "Olá {name}!", "--json", cwd=outside, env=env)
+    )
     assert quote["price_list_as_of"] and {c["iso"] for c in quote["countries"]} == {"BR", "GB"}
     assert Decimal(quote["total_max"]) > 0
-    probe = ("from smscore.twilio import errors\n"
-             "e, pt = errors.explain(30003), errors.explain(30003, 'pt-BR')\n"
-             "print(errors.__file__, e.from_dictionary, pt.lang, e.meaning)")
-    where, from_dictionary, lang, *meaning = _cli([sys.executable, "-c", probe], cwd=outside,
-                                                  env=env).split()
+    probe = (
+        "from smscore.twilio import errors\n"
+        "e, pt = errors.explain(30003), errors.explain(30003, 'pt-BR')\n"
+        "print(errors.__file__, e.from_dictionary, pt.lang, e.meaning)"
+    )
+    where, from_dictionary, lang, *meaning = _cli([sys.executable, "-c", probe], cwd=outside, env=env).split()
     assert installed in Path(where).parents
     assert from_dictionary == "True" and lang == "pt-BR" and meaning

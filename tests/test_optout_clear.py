@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from smscore import store
-from smscore.contacts import book
-from smscore.access.audit import Actor
-from smscore.store.settings import update_settings
 from test_access import demote, rows, signed_in
 from test_pages import _apptest_config, app, db, ok, texts  # noqa: F401
+
+from smscore import store
+from smscore.access.audit import Actor
+from smscore.contacts import book
+from smscore.store.settings import update_settings
 
 NUMBERS = ["+5511987654321", "+5511912345678", "+351912345678"]
 ADMIN = Actor("admin@example.com", "console")
@@ -27,11 +27,14 @@ def opted_out(db, numbers=NUMBERS) -> None:
 
 
 def everything_else(db) -> list:
-    return [rows(db, f"SELECT * FROM {table} ORDER BY ALL")
-            for table in ("contacts", "categories", "contact_categories", "batches")]
+    return [
+        rows(db, f"SELECT * FROM {table} ORDER BY ALL")
+        for table in ("contacts", "categories", "contact_categories", "batches")
+    ]
 
 
 # -- the core ------------------------------------------------------------------------------------
+
 
 def test_clearing_the_opt_out_list_removes_every_number_and_records_who(db):
     opted_out(db)
@@ -41,7 +44,8 @@ def test_clearing_the_opt_out_list_removes_every_number_and_records_who(db):
     con.close()
     assert rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
     assert rows(db, "SELECT actor, via, action, target, detail FROM audit") == [
-        ("admin@example.com", "console", "opt-out.clear", None, json.dumps({"removed": 3}))]
+        ("admin@example.com", "console", "opt-out.clear", None, json.dumps({"removed": 3}))
+    ]
     assert everything_else(db) == before
 
 
@@ -62,6 +66,7 @@ def test_a_clearing_the_trail_cannot_record_is_not_done(db):
 
 
 # -- the page ------------------------------------------------------------------------------------
+
 
 def ask(at):
     ok(at.button(key="optout_clear").click().run())
@@ -108,8 +113,7 @@ def test_clear_in_portuguese_asks_and_reports_in_portuguese(db):
     assert "continua bloqueado pela Twilio (erro 21610)" in question
     assert "Clear the opt-out list" not in texts(at)
     ok(at.button(key="confirm_remove_optout_clear").click().run())
-    assert any("A lista de descadastro está vazia: 1 número saiu dela." in s.value
-               for s in at.success)
+    assert any("A lista de descadastro está vazia: 1 número saiu dela." in s.value for s in at.success)
     assert rows(db, "SELECT count(*) FROM suppressions") == [(0,)]
 
 
@@ -121,7 +125,8 @@ def test_clear_is_refused_at_the_action_when_the_role_was_lowered(db):
     assert "the viewer role may not do this (optouts)" in texts(at)
     assert rows(db, "SELECT count(*) FROM suppressions") == [(3,)]
     assert ("operator@example.com", "denied", "optouts") in rows(
-        db, "SELECT actor, action, target FROM audit")
+        db, "SELECT actor, action, target FROM audit"
+    )
 
 
 def test_a_viewer_sees_the_clear_button_disabled(db):

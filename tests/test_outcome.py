@@ -12,18 +12,20 @@ from decimal import Decimal
 import pytest
 
 from smscore import reports
-from smscore.sending import ledger, outcome, resend, sender
-from smscore.twilio.gateway import MessageResult
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
+from smscore.sending import ledger, outcome, resend, sender
+from smscore.twilio.gateway import MessageResult
 from smscore.twilio.sandbox import SANDBOX_SENDER, SandboxGateway
 
-CSV = (b"name,phone\n"
-       b"Invalid,+15005550001\n"
-       b"OptedOut,+15005550004\n"
-       b"Ana,+5511987654321\n"
-       b"Bia,+5511987654322\n"
-       b"Cid,+5511987654323\n")
+CSV = (
+    b"name,phone\n"
+    b"Invalid,+15005550001\n"
+    b"OptedOut,+15005550004\n"
+    b"Ana,+5511987654321\n"
+    b"Bia,+5511987654322\n"
+    b"Cid,+5511987654323\n"
+)
 
 
 def _send(con, body: str, selection: Selection = Selection(everyone=True)) -> str:
@@ -40,11 +42,21 @@ def _row(con, batch_id: str):
 
 
 def _undelivered(con, batch_id: str, phone: str, code: int) -> None:
-    sid = con.execute("SELECT sid FROM messages WHERE batch_id = ? AND phone = ?",
-                      [batch_id, phone]).fetchone()[0]
-    ledger.record_status(con, batch_id, phone, MessageResult(
-        sid=sid, to=phone, status="undelivered", error_code=code,
-        error_message="Unreachable destination handset"))
+    sid = con.execute(
+        "SELECT sid FROM messages WHERE batch_id = ? AND phone = ?", [batch_id, phone]
+    ).fetchone()[0]
+    ledger.record_status(
+        con,
+        batch_id,
+        phone,
+        MessageResult(
+            sid=sid,
+            to=phone,
+            status="undelivered",
+            error_code=code,
+            error_message="Unreachable destination handset",
+        ),
+    )
 
 
 @pytest.fixture
@@ -86,15 +98,18 @@ def test_undelivered_messages_count_as_failures(con):
     assert outcome.top_reasons(con, batch_id)[0].count == 3
 
 
-@pytest.mark.parametrize("status,kwargs,kind", [
-    (ledger.PAUSED, {"sent": 1, "failed": 0, "pending": 3}, outcome.PAUSED),
-    (ledger.NEEDS_RECONCILE, {"sent": 1, "failed": 0, "unknown": 1}, outcome.PAUSED),
-    (ledger.STOPPED_AUTH, {"sent": 0, "failed": 0, "pending": 3}, outcome.PAUSED),
-    (ledger.SENDING, {"sent": 1, "failed": 0, "pending": 3}, outcome.SENDING),
-    (ledger.DAMAGED, {"sent": 0, "failed": 0}, outcome.DAMAGED),
-    ("cancelled", {"sent": 0, "failed": 0}, outcome.CANCELLED),
-    (ledger.DONE, {"sent": 0, "failed": 2}, outcome.FAILED),
-])
+@pytest.mark.parametrize(
+    "status,kwargs,kind",
+    [
+        (ledger.PAUSED, {"sent": 1, "failed": 0, "pending": 3}, outcome.PAUSED),
+        (ledger.NEEDS_RECONCILE, {"sent": 1, "failed": 0, "unknown": 1}, outcome.PAUSED),
+        (ledger.STOPPED_AUTH, {"sent": 0, "failed": 0, "pending": 3}, outcome.PAUSED),
+        (ledger.SENDING, {"sent": 1, "failed": 0, "pending": 3}, outcome.SENDING),
+        (ledger.DAMAGED, {"sent": 0, "failed": 0}, outcome.DAMAGED),
+        ("cancelled", {"sent": 0, "failed": 0}, outcome.CANCELLED),
+        (ledger.DONE, {"sent": 0, "failed": 2}, outcome.FAILED),
+    ],
+)
 def test_outcome_of_each_batch_state(status, kwargs, kind):
     assert outcome.judge(status, **kwargs).kind == kind
 
@@ -120,8 +135,9 @@ def test_send_again_is_a_new_batch_sent_once(con):
     assert again != batch_id
     sender.run_batch(con, SandboxGateway(con), again, rate_segments_per_second=1000)
     assert _row(con, again)["sent"] == 1
-    sent_to = con.execute("SELECT count(*) FROM sandbox_messages WHERE to_number = ?",
-                          ["+5511987654321"]).fetchone()[0]
+    sent_to = con.execute(
+        "SELECT count(*) FROM sandbox_messages WHERE to_number = ?", ["+5511987654321"]
+    ).fetchone()[0]
     assert sent_to == 2  # the original and the one resend
 
 

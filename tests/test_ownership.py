@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from smscore.sending.ownership import ABSENT, AMBIGUOUS, OURS, Expected, judge
 from smscore.twilio.balance import TRIAL_PREFIX
 from smscore.twilio.gateway import MessageResult
-from smscore.sending.ownership import ABSENT, AMBIGUOUS, OURS, Expected, judge
 
 CLAIMED = datetime(2026, 11, 30, 12, 0, 0)  # naive UTC, as the ledger stores it
 OURS_ROW = Expected("+447700900001", "Hi Ana, 20% off today", "+15017122661", CLAIMED)
 SERVICE_ROW = Expected("+447700900001", "Hi Ana, 20% off today", "MG" + "a" * 32, CLAIMED)
 
 
-def twilio(sid="SM1", *, to="+447700900001", body="Hi Ana, 20% off today",
-           from_="+15017122661", service=None, seconds=3) -> MessageResult:
-    created = CLAIMED.replace(tzinfo=timezone.utc) + timedelta(seconds=seconds)
-    return MessageResult(sid=sid, to=to, status="queued", date_created=created, body=body,
-                         from_=from_, messaging_service_sid=service)
+def twilio(
+    sid="SM1",
+    *,
+    to="+447700900001",
+    body="Hi Ana, 20% off today",
+    from_="+15017122661",
+    service=None,
+    seconds=3,
+) -> MessageResult:
+    created = CLAIMED.replace(tzinfo=UTC) + timedelta(seconds=seconds)
+    return MessageResult(
+        sid=sid,
+        to=to,
+        status="queued",
+        date_created=created,
+        body=body,
+        from_=from_,
+        messaging_service_sid=service,
+    )
 
 
 def test_reconcile_adopts_the_one_message_matching_recipient_sender_body_and_time():
@@ -33,17 +47,20 @@ def test_reconcile_adopts_the_trial_accounts_prefixed_copy():
 
 def test_reconcile_adopts_the_copy_twilio_smart_encoded():
     row = Expected(OURS_ROW.phone, "It\u2019s \u201cyours\u201d", OURS_ROW.sender, CLAIMED)
-    assert judge(row, [twilio(body="It's \"yours\"")]).kind == OURS
+    assert judge(row, [twilio(body='It\'s "yours"')]).kind == OURS
 
 
-@pytest.mark.parametrize("other", [
-    twilio(body="Campaign A: 10% off"),  # another campaign, same sender, same day
-    twilio(body="Hi Ana, 20% off today!"),  # one character differs
-    twilio(from_="+15005550006"),  # the same text from another sender (another workspace)
-    twilio(seconds=-3600),  # the same text an hour before our claim (an earlier batch)
-    twilio(seconds=3600),  # ... or an hour after it
-    twilio(to="+447700900002"),  # someone else (a peer that ignores the To filter)
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        twilio(body="Campaign A: 10% off"),  # another campaign, same sender, same day
+        twilio(body="Hi Ana, 20% off today!"),  # one character differs
+        twilio(from_="+15005550006"),  # the same text from another sender (another workspace)
+        twilio(seconds=-3600),  # the same text an hour before our claim (an earlier batch)
+        twilio(seconds=3600),  # ... or an hour after it
+        twilio(to="+447700900002"),  # someone else (a peer that ignores the To filter)
+    ],
+)
 def test_reconcile_never_adopts_a_message_that_is_not_provably_ours(other):
     assert judge(OURS_ROW, [other]).kind == ABSENT
 

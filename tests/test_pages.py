@@ -95,8 +95,7 @@ def app(page: str | None = None) -> AppTest:
 
 def texts(at: AppTest) -> str:
     parts = []
-    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error",
-                 "success"):
+    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     return "\n".join(parts).replace("\\$", "$")  # money signs are escaped for Markdown
@@ -109,11 +108,15 @@ def ok(at: AppTest) -> AppTest:
 
 # -- every page renders ---------------------------------------------------------------------------
 
+
 def test_every_page_file_is_registered_in_navigation():
     tree = ast.parse((ROOT / "console.py").read_text())
-    registered = [name for node in tree.body
-                  if isinstance(node, ast.Assign) and node.targets[0].id in ("PAGES", "HIDDEN")
-                  for name in ast.literal_eval(node.value)]
+    registered = [
+        name
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id in ("PAGES", "HIDDEN")
+        for name in ast.literal_eval(node.value)
+    ]
     assert sorted(registered) == PAGES
 
 
@@ -142,8 +145,7 @@ def test_home_shows_mode_balance_account_and_counts(db):
 def test_low_balance_warning_links_to_topup_guide(db):
     set_sandbox_balance(db, "1.50")
     at = ok(app())
-    assert any(r"Low balance: \$1.50, below the threshold of \$2.00" in w.value
-               for w in at.warning)
+    assert any(r"Low balance: \$1.50, below the threshold of \$2.00" in w.value for w in at.warning)
     assert any("Top-up guide" in str(link.proto) for link in at.get("page_link"))
 
 
@@ -160,6 +162,7 @@ def test_whole_console_switches_to_portuguese(db):
 
 
 # -- top-up guide and settings ---------------------------------------------------------------------
+
 
 def test_topup_guide_shows_balance_last_need_and_threshold(db):
     at = ok(app("send"))
@@ -196,6 +199,7 @@ def test_settings_show_sid_last4_but_not_the_token(db, monkeypatch):
 
 # -- contacts ------------------------------------------------------------------------------------
 
+
 def test_import_reports_imported_and_rejected_rows_with_reasons(db):
     at = ok(app("contacts"))
     at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
@@ -219,16 +223,22 @@ def test_reimport_audit_detail_carries_the_counts_the_page_shows(db):
     names = ("Imported", "Updated", "Already in the workspace", "Rejected")
     metrics = {m.label: int(m.value) for m in ok(at).metric if m.label in names}
     con = store.connect(db)
-    details = [json.loads(d) for (d,) in con.execute(
-        "SELECT detail FROM audit WHERE action = 'import' ORDER BY id").fetchall()]
+    details = [
+        json.loads(d)
+        for (d,) in con.execute("SELECT detail FROM audit WHERE action = 'import' ORDER BY id").fetchall()
+    ]
     con.close()
-    assert details[-1] == {"imported": metrics["Imported"], "updated": metrics["Updated"],
-                           "already": metrics["Already in the workspace"],
-                           "rejected": metrics["Rejected"]}
+    assert details[-1] == {
+        "imported": metrics["Imported"],
+        "updated": metrics["Updated"],
+        "already": metrics["Already in the workspace"],
+        "rejected": metrics["Rejected"],
+    }
     assert details[-1] == {"imported": 0, "updated": 0, "already": 2, "rejected": 2}
 
 
 # -- send ----------------------------------------------------------------------------------------
+
 
 def compose(at: AppTest, body: str = "Olá {name}, promoção de verão!") -> AppTest:
     at.text_area(key="body").set_value(body).run()
@@ -289,6 +299,7 @@ def test_confirmed_send_sends_each_recipient_once(db):
 
 # -- reports -------------------------------------------------------------------------------------
 
+
 def test_reports_export_csv(db):
     send_batch(db)
     at = ok(app("reports"))
@@ -297,6 +308,7 @@ def test_reports_export_csv(db):
 
 
 # -- managing categories and the opt-out list; picking recipients ---------------------------------
+
 
 def _db_rows(db: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(db))
@@ -330,8 +342,7 @@ def test_opt_out_list_takes_local_numbers_refuses_bad_ones_and_excludes_from_quo
     ok(at.button(key="optout_add").click().run())
     assert any("too short" in str(e.value) for e in at.error)
     send = compose(ok(app("send")))
-    assert "opted out" in texts(send) or any(
-        "+5511987654321" in str(df.value) for df in send.dataframe)
+    assert "opted out" in texts(send) or any("+5511987654321" in str(df.value) for df in send.dataframe)
     assert "Recipients: 2" in texts(send)
     contacts_page = ok(app("contacts"))
     contacts_page.selectbox(key="optout_to_remove").select("+5511987654321")
@@ -357,13 +368,17 @@ def test_send_to_picked_contacts_prices_only_them(db):
 
 # -- live mode, against the loopback Twilio peer ---------------------------------------------------
 
+
 def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_proxy, monkeypatch):
     from peer import ACCOUNT_SID, AUTH_TOKEN
 
-    for key, value in {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                       "TWILIO_FROM": "+15017122661",
-                       "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
-                       "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}.items():
+    for key, value in {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+15017122661",
+        "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+        "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url,
+    }.items():
         monkeypatch.setenv(key, value)
     at = ok(app())
     shown = texts(at)
@@ -375,8 +390,8 @@ def test_live_mode_reads_the_balance_from_twilio_and_warns_when_low(db, fault_pr
 
 
 def test_an_interrupted_batch_is_resumed_from_its_ledger(db):
-    from smscore.sending import ledger
     from smscore.cost.quote import Selection, build_quote
+    from smscore.sending import ledger
     from smscore.twilio.sandbox import SANDBOX_SENDER
     from ui.sending import jobs
 
@@ -429,13 +444,13 @@ def test_trial_account_quotes_only_verified_numbers_with_the_prefix(db):
 
 # -- batches that need the operator: unknown outcomes, damaged batches -----------------------------
 
-def _frozen_batch(db: Path, *, lose: int = 0, claimed_ago: float = 0.0,
-                  drop_rows: bool = False) -> str:
+
+def _frozen_batch(db: Path, *, lose: int = 0, claimed_ago: float = 0.0, drop_rows: bool = False) -> str:
     """The three contacts' batch; `lose` claims left by a crashed run `claimed_ago` seconds ago."""
     from datetime import timedelta
 
-    from smscore.sending import ledger
     from smscore.cost.quote import Selection, build_quote
+    from smscore.sending import ledger
     from smscore.twilio.sandbox import SANDBOX_SENDER
 
     con = store.connect(db)
@@ -453,9 +468,11 @@ def _frozen_batch(db: Path, *, lose: int = 0, claimed_ago: float = 0.0,
         con.close()
 
 
-UNKNOWN_WAIT = re.compile(r"Outcome unknown for 2 messages: they can be looked up in Twilio "
-                          r"from \d\d:\d\d:\d\d UTC \(in (\d+) s\)\. Resume sending does it then "
-                          r"by itself, and sends only what Twilio never got\.")
+UNKNOWN_WAIT = re.compile(
+    r"Outcome unknown for 2 messages: they can be looked up in Twilio "
+    r"from \d\d:\d\d:\d\d UTC \(in (\d+) s\)\. Resume sending does it then "
+    r"by itself, and sends only what Twilio never got\."
+)
 
 
 @pytest.mark.parametrize("page", [None, "send"])
@@ -477,8 +494,7 @@ def test_console_looks_unknown_outcomes_up_by_itself_once_due(db):
     ok(at.button(key=f"resume_{batch}").click().run())
     assert jobs.wait(batch, timeout=30)  # sent the third, waited, looked up, sent the two
     assert _db_rows(db, "SELECT state, count(*) FROM messages GROUP BY 1") == [("sent", 3)]
-    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) "
-                        "FROM sandbox_messages") == [(3, 3)]
+    assert _db_rows(db, "SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages") == [(3, 3)]
 
 
 @pytest.mark.parametrize("page", [None, "send"])

@@ -3,20 +3,19 @@ the operator's language, and 'send again to the failed' filling the composer."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from smscore import store
-from smscore.twilio.gateway import MessageResult
-from smscore.store.settings import update_settings
 from test_pages import _apptest_config, app, compose, ok, texts  # noqa: F401 - fixture
 
-FAILING = (b"name,phone\n"
-           b"Invalid,+15005550001\n"
-           b"Landline,+15005550009\n")
+from smscore import store
+from smscore.store.settings import update_settings
+from smscore.twilio.gateway import MessageResult
+
+FAILING = b"name,phone\nInvalid,+15005550001\nLandline,+15005550009\n"
 
 
 def _db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, csv: bytes) -> Path:
@@ -95,8 +94,12 @@ def test_send_again_fills_the_composer_with_only_the_transient_failures(tmp_path
     from smscore.sending import ledger
 
     sid = con.execute("SELECT sid FROM messages WHERE phone = '+5511987654321'").fetchone()[0]
-    ledger.record_status(con, batch, "+5511987654321", MessageResult(
-        sid=sid, to="+5511987654321", status="undelivered", error_code=30003))
+    ledger.record_status(
+        con,
+        batch,
+        "+5511987654321",
+        MessageResult(sid=sid, to="+5511987654321", status="undelivered", error_code=30003),
+    )
     ana = con.execute("SELECT id FROM contacts WHERE phone = '+5511987654321'").fetchone()[0]
     con.close()
     at.run()
@@ -115,24 +118,27 @@ def test_reports_inbox_shows_replies_as_plain_text(tmp_path, monkeypatch):
     from smscore.twilio import webhooks
 
     con = store.connect(path)
-    webhooks.handle_inbound(con, {"MessageSid": "SM1", "From": "+5511987654321",
-                                  "Body": "**obrigado** [x](http://evil)"})
+    webhooks.handle_inbound(
+        con, {"MessageSid": "SM1", "From": "+5511987654321", "Body": "**obrigado** [x](http://evil)"}
+    )
     webhooks.handle_inbound(con, {"MessageSid": "SM2", "From": "+5511987654321", "Body": "SAIR"})
     con.close()
     at = ok(app("reports"))
     box = next(df.value for df in at.dataframe if "from_number" in df.value.columns)
-    assert list(box["body"]) in (["SAIR", "**obrigado** [x](http://evil)"],
-                                 ["**obrigado** [x](http://evil)", "SAIR"])
+    assert list(box["body"]) in (
+        ["SAIR", "**obrigado** [x](http://evil)"],
+        ["**obrigado** [x](http://evil)", "SAIR"],
+    )
     assert "obrigado" not in " ".join(m.value for m in at.markdown)
     assert "SMSCONSOLE_PUBLIC_URL" in texts(at)  # says how to turn webhooks on
 
 
 def test_send_page_holds_recipients_outside_their_sending_hours(tmp_path, monkeypatch):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     path = _db(tmp_path, monkeypatch, b"name,phone\nAna,+5511987654321\n")
-    local = datetime.now(timezone.utc).astimezone(ZoneInfo("America/Sao_Paulo"))
+    local = datetime.now(UTC).astimezone(ZoneInfo("America/Sao_Paulo"))
     start = (local + timedelta(hours=2)) if local.hour < 20 else (local - timedelta(hours=4))
     window = f"{start.hour:02d}:00-{start.hour + 1:02d}:00"
     at = compose(ok(app("send")), "Oi {name}")
@@ -177,6 +183,7 @@ def test_sandbox_reply_simulated_on_reports_opts_the_number_out(tmp_path, monkey
 
 # -- after a batch: a clean composer, and the last batch as a note ---------------------------------
 
+
 def _clean_with_the_note(at, batch: str, outcome: str) -> None:
     """No form left over from the batch sent: no message, categories, quote, cost, balance
     warning or Send button; the note names the batch, says its outcome and links its report."""
@@ -184,8 +191,7 @@ def _clean_with_the_note(at, batch: str, outcome: str) -> None:
     assert at.text_area(key="body").value == ""
     assert at.session_state["send_categories"] == []
     assert not [b for b in at.button if b.key in ("send_open", "new_batch")]
-    for stale in ("Total at most", "Balance too low", "Short by", "Recipients: 2",
-                  "covers this batch"):
+    for stale in ("Total at most", "Balance too low", "Short by", "Recipients: 2", "covers this batch"):
         assert stale not in shown, stale
     assert "Segments: 0" in shown and "Write a message to see its cost." in shown
     assert "Last batch: Oi, promo · vip" in shown and outcome in shown
@@ -193,12 +199,14 @@ def _clean_with_the_note(at, batch: str, outcome: str) -> None:
     assert report.proto.label == "Open its report" and report.proto.query_string == f"batch={batch}"
 
 
-def test_after_a_batch_the_send_page_is_a_clean_composer_with_the_outcome_note(tmp_path,
-                                                                              monkeypatch):
+def test_after_a_batch_the_send_page_is_a_clean_composer_with_the_outcome_note(tmp_path, monkeypatch):
     from test_pages import set_sandbox_balance
 
-    path = _db(tmp_path, monkeypatch, b"name,phone,category\nAna,+5511987654321,vip\n"
-                                      b"Bia,+5511987654322,vip\nCaio,+5511987654323,\n")
+    path = _db(
+        tmp_path,
+        monkeypatch,
+        b"name,phone,category\nAna,+5511987654321,vip\nBia,+5511987654322,vip\nCaio,+5511987654323,\n",
+    )
     set_sandbox_balance(path, "0.20")  # enough for this batch, not for it a second time
     at = ok(app("send"))
     at.radio(key="audience").set_value("categories").run()

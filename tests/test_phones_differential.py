@@ -25,9 +25,8 @@ from smscore.contacts import phones, phonesql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from gen_contacts import messy_phone  # noqa: E402
 
-DEFAULTS = ["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU", "KZ", "IN", "FR",
-            "AG", "CN", "EG"]
-ROWS_PER_DEFAULT = 1500   # 24,000 rows in all
+DEFAULTS = ["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU", "KZ", "IN", "FR", "AG", "CN", "EG"]
+ROWS_PER_DEFAULT = 1500  # 24,000 rows in all
 # Two leading zero digits (any script), nothing before them that is a digit or a plus sign.
 _LEADING_00 = re.compile(r"^([^\d+\uff0b]*)(\d)([^\d]*?)(\d)(.*)$", re.S)
 
@@ -81,8 +80,11 @@ def corpus(default: str, seed: int) -> list[str | None]:
 
 def bulk(raws: list[str | None], default: str) -> list[tuple[str | None, str | None, str | None]]:
     con = duckdb.connect()
-    con.execute("CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
-                "FROM (SELECT ? AS raws), range(len(raws)) t(i)", [raws])
+    con.execute(
+        "CREATE TABLE src AS SELECT i + 1 AS key, raws[i + 1] AS raw "
+        "FROM (SELECT ? AS raws), range(len(raws)) t(i)",
+        [raws],
+    )
     phonesql.normalise_column(con, "src", default, "out", rare_code_rows=0)  # SQL for every code
     return con.execute("SELECT e164, country, reason FROM out ORDER BY key").fetchall()
 
@@ -99,23 +101,27 @@ def test_bulk_import_gives_phonenumbers_e164_on_messy_numbers(default: str) -> N
         elif got is None and reason != phones.normalise_reason(raw, default):
             wrong.append((raw, "reason", reason, phones.normalise_reason(raw, default)))
     assert not wrong, wrong[:10]
-    assert sum(r is not None and not r.isascii() for r in raws) > 0   # the corpus is messy
+    assert sum(r is not None and not r.isascii() for r in raws) > 0  # the corpus is messy
 
 
-@pytest.mark.parametrize("raw, e164", [
-    ("0055 3004-7544,,12", "+5530047544"),             # the extension stays an extension
-    ("0049 16432687 anexo 92670", "+4916432687"),
-    ("00880 51-OHHAB", "+8805164422"),                 # vanity letters, as after a +
-    ("٠٠٤٤ ٧٩١١٠٣٤٤٩٦", "+447911034496"),              # Arabic-Indic digits
-    ("００４４ ７９１１ ０３４４９６", "+447911034496"),  # fullwidth digits
-])
+@pytest.mark.parametrize(
+    "raw, e164",
+    [
+        ("0055 3004-7544,,12", "+5530047544"),  # the extension stays an extension
+        ("0049 16432687 anexo 92670", "+4916432687"),
+        ("00880 51-OHHAB", "+8805164422"),  # vanity letters, as after a +
+        ("٠٠٤٤ ٧٩١١٠٣٤٤٩٦", "+447911034496"),  # Arabic-Indic digits
+        ("００４４ ７９１１ ０３４４９６", "+447911034496"),  # fullwidth digits
+    ],
+)
 def test_00_rule_reads_the_text_as_phonenumbers_reads_it_after_a_plus(raw: str, e164: str) -> None:
     assert phones.normalise(raw, "BR").e164 == e164
     assert bulk([raw], "BR")[0][0] == e164
 
 
-@pytest.mark.parametrize("raw", ["00 351 948088290 - trabalho", "＋0044 20 7946 0958",
-                                 "tel:+0044 20 7946 0958"])
+@pytest.mark.parametrize(
+    "raw", ["00 351 948088290 - trabalho", "＋0044 20 7946 0958", "tel:+0044 20 7946 0958"]
+)
 def test_00_rule_refuses_what_the_same_text_with_a_written_plus_refuses(raw: str) -> None:
     with pytest.raises(phones.InvalidPhone):
         phones.normalise(raw, "BR")
@@ -140,10 +146,11 @@ def test_messy_corpus_is_seeded_and_holds_every_class() -> None:
 def test_texts_alike_but_for_their_digits_share_parse_first_steps_and_answers() -> None:
     """`read_texts` works parse's first steps out once per shape of text; every text of the
     corpus still gets what `canonical` (no sharing) and phonenumbers give it alone."""
-    texts = sorted({text for default in DEFAULTS for raw in corpus(default, seed=7)
-                    if (text := (raw or "").strip())})
+    texts = sorted(
+        {text for default in DEFAULTS for raw in corpus(default, seed=7) if (text := (raw or "").strip())}
+    )
     shapes = {re.sub(r"\d", "1", text) for text in texts}
-    assert len(shapes) < len(texts) / 2   # the corpus does share shapes
+    assert len(shapes) < len(texts) / 2  # the corpus does share shapes
     answers = phones.read_texts(texts)
     assert sum(refusal is not None for _, refusal in answers) > 100
     for text, (form, refusal) in zip(texts, answers):
@@ -156,23 +163,71 @@ def test_texts_alike_but_for_their_digits_share_parse_first_steps_and_answers() 
 # Pieces of texts that broke the bulk path before it was fuzzed with them: RFC 3966 URIs and
 # their parameters, whitespace DuckDB's trim() keeps, plus signs, extension and pause marks,
 # digits of other scripts, letters, spreadsheet formulas.
-HOSTILE_PIECES = ["tel:", ";phone-context=", ";isub=", "+55", "+1", "+44", "+", "++", "\uff0b",
-                  "00", "0", "1", "9", "11", "21", "98765", "4321", "3004", "(", ")", "-", ".",
-                  " ", "\t", "\u00a0", "\u2009", "\u3000", "\u200b", "\u0660", "\u0661",
-                  "\uff11", "\u06f5", "\u00b2", "ext", "x", "\uff58", "#", "*", ",", ";", "~",
-                  "/", "\\", "'", '"', "=1+2", "E+", "a", "B", "ramal", "anexo", "example.com"]
+HOSTILE_PIECES = [
+    "tel:",
+    ";phone-context=",
+    ";isub=",
+    "+55",
+    "+1",
+    "+44",
+    "+",
+    "++",
+    "\uff0b",
+    "00",
+    "0",
+    "1",
+    "9",
+    "11",
+    "21",
+    "98765",
+    "4321",
+    "3004",
+    "(",
+    ")",
+    "-",
+    ".",
+    " ",
+    "\t",
+    "\u00a0",
+    "\u2009",
+    "\u3000",
+    "\u200b",
+    "\u0660",
+    "\u0661",
+    "\uff11",
+    "\u06f5",
+    "\u00b2",
+    "ext",
+    "x",
+    "\uff58",
+    "#",
+    "*",
+    ",",
+    ";",
+    "~",
+    "/",
+    "\\",
+    "'",
+    '"',
+    "=1+2",
+    "E+",
+    "a",
+    "B",
+    "ramal",
+    "anexo",
+    "example.com",
+]
 
 
 @pytest.mark.parametrize("default", ["BR", "US", "GB", "DE", "IN", "AG"])
-def test_bulk_path_agrees_with_phonenumbers_on_texts_built_from_hostile_pieces(
-        default: str) -> None:
+def test_bulk_path_agrees_with_phonenumbers_on_texts_built_from_hostile_pieces(default: str) -> None:
     rng = random.Random(f"hostile {default}")
-    raws = ["".join(rng.choice(HOSTILE_PIECES) for _ in range(rng.randint(1, 8)))
-            for _ in range(800)]
+    raws = ["".join(rng.choice(HOSTILE_PIECES) for _ in range(rng.randint(1, 8))) for _ in range(800)]
     got = bulk(raws, default)
     for raw, row in zip(raws, got):
         answer = phones.normalise_reason(raw, default)
-        expected = ((answer.e164, answer.country, None) if isinstance(answer, phones.Phone)
-                    else (None, None, answer))
+        expected = (
+            (answer.e164, answer.country, None) if isinstance(answer, phones.Phone) else (None, None, answer)
+        )
         assert row == expected, raw
     assert any("phone-context" in raw for raw in raws) and len(set(got)) > 100  # varied

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 from streamlit.testing.v1 import AppTest
+from test_pages import ROOT, UPLOAD_CSV, _apptest_config, app, compose, db, ok, pt, texts  # noqa: F401
 
 from smscore import store
 from smscore.store.settings import update_settings
-from test_pages import (  # noqa: F401
-    ROOT, UPLOAD_CSV, _apptest_config, app, compose, db, ok, pt, texts)
 
 NBSP = "\xa0"
 
@@ -80,8 +79,13 @@ def test_browse_shows_country_names_and_page_count_in_portuguese(pt):
 def test_send_preview_and_cost_table_speak_portuguese(pt):
     at = compose(ok(app("send")))
     preview = next(d for d in at.dataframe if "body" in d.value.columns)
-    assert labels(preview) == {"phone": "Telefone", "country": "País", "body": "Mensagem",
-                               "encoding": "Codificação", "segments": "Segmentos"}
+    assert labels(preview) == {
+        "phone": "Telefone",
+        "country": "País",
+        "body": "Mensagem",
+        "encoding": "Codificação",
+        "segments": "Segmentos",
+    }
     assert set(preview.value["country"]) <= {"Brasil", "Portugal"}
     per_country = next(d for d in at.dataframe if "subtotal_max" in d.value.columns)
     assert set(per_country.value["iso"]) == {"Brasil", "Portugal"}
@@ -119,8 +123,9 @@ def test_confirm_dialog_shows_message_countries_max_cost_and_balance_after(pt):
     assert metrics["Custo máximo (sandbox)"].startswith("US$ 0,")
     assert metrics["Saldo agora"] == "US$ 20,00"
     assert metrics["Saldo depois, no pior caso"].startswith("US$ 19,")
-    table = next(d for d in at.dataframe if list(d.value.columns) ==
-                 ["iso", "recipients", "segments", "subtotal_max"])
+    table = next(
+        d for d in at.dataframe if list(d.value.columns) == ["iso", "recipients", "segments", "subtotal_max"]
+    )
     assert set(table.value["iso"]) == {"Brasil", "Portugal"}
     assert not any("Custo por mensagem" in m.value for m in at.markdown)
 
@@ -158,8 +163,13 @@ def test_send_log_columns_values_and_filter_in_portuguese(db):
     at.selectbox(key="report_batch").set_value(batch).run()
     log = next(d for d in ok(at).dataframe if "twilio_status" in d.value.columns)
     shown = labels(log)
-    for column, label in {"phone": "Telefone", "category": "Categoria", "attempts": "Tentativas",
-                          "currency": "Moeda", "state": "Estado"}.items():
+    for column, label in {
+        "phone": "Telefone",
+        "category": "Categoria",
+        "attempts": "Tentativas",
+        "currency": "Moeda",
+        "state": "Estado",
+    }.items():
         assert shown[column] == label
     assert shown["estimate"].startswith("Estimativa")
     assert set(log.value["state"]) == {"enviada"}
@@ -168,7 +178,10 @@ def test_send_log_columns_values_and_filter_in_portuguese(db):
     assert not {"None", "nan", "NaT", "<NA>"} & set(cells)
     state = at.selectbox(key="log_state")
     assert [state.format_func(s) for s in ("queued", "claimed", "failed")] == [
-        "na fila", "em envio", "falhou"]
+        "na fila",
+        "em envio",
+        "falhou",
+    ]
 
 
 def test_batch_gets_an_editable_name_from_message_and_audience(db):

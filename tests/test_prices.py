@@ -29,7 +29,7 @@ def test_territories_filed_under_another_code_get_their_own_price(fresh_db):
     table = prices.price_table(fresh_db).set_index("iso")
     assert table.loc["SS", "unit_max"] == Decimal("0.153")  # South Sudan, filed under SD
     assert table.loc["SD", "unit_max"] == Decimal("0.229")
-    assert table.loc["CW", "unit_max"] == Decimal("0.09")   # Netherlands Antilles, under NL
+    assert table.loc["CW", "unit_max"] == Decimal("0.09")  # Netherlands Antilles, under NL
     assert table.loc["NL", "unit_max"] == Decimal("0.0966")
     assert table.loc["MP", "unit_max"] == table.loc["GU", "unit_max"]
 
@@ -56,17 +56,30 @@ def test_unknown_country_is_a_clear_error(fresh_db):
 
 
 def _carrier(iso, carrier, number_type, price):
-    return CarrierPrice(iso=iso, country=iso, carrier=carrier, mcc="1", mnc="2",
-                        number_type=number_type, base_price=Decimal(price),
-                        current_price=Decimal(price), currency="USD")
+    return CarrierPrice(
+        iso=iso,
+        country=iso,
+        carrier=carrier,
+        mcc="1",
+        mnc="2",
+        number_type=number_type,
+        base_price=Decimal(price),
+        current_price=Decimal(price),
+        currency="USD",
+    )
 
 
 def test_several_carrier_prices_give_a_range_for_the_sender_type(fresh_db):
-    prices.store_price_list(fresh_db, [
-        _carrier("GB", "Vodafone", "mobile", "0.040"),
-        _carrier("GB", "O2", "mobile", "0.045"),
-        _carrier("GB", "O2", "shortcode", "0.090"),
-    ], source="test", as_of=date(2026, 11, 1))
+    prices.store_price_list(
+        fresh_db,
+        [
+            _carrier("GB", "Vodafone", "mobile", "0.040"),
+            _carrier("GB", "O2", "mobile", "0.045"),
+            _carrier("GB", "O2", "shortcode", "0.090"),
+        ],
+        source="test",
+        as_of=date(2026, 11, 1),
+    )
     long_code = prices.price_table(fresh_db, "GB").iloc[0]
     assert (long_code["unit_min"], long_code["unit_max"]) == (Decimal("0.04"), Decimal("0.045"))
     short = prices.price_table(fresh_db, "GB", sender_type="short code").iloc[0]
@@ -132,10 +145,13 @@ def test_cli_refresh_one_country_live(db_path, fault_proxy, monkeypatch, capsys)
 
     from smscore.cli import main
 
-    for key, value in {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                       "TWILIO_FROM": "+15017122661",
-                       "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
-                       "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url}.items():
+    for key, value in {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM": "+15017122661",
+        "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+        "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url,
+    }.items():
         monkeypatch.setenv(key, value)
     assert main(["--db", str(db_path), "prices", "--refresh", "--country", "GB", "--json"]) == 0
     out = capsys.readouterr().out

@@ -9,18 +9,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from test_i18n import ENGLISH, PORTUGUESE, fields, forms
+from test_pages import _apptest_config, _frozen_batch, app, compose, db, ok, set_sandbox_balance, texts  # noqa: F401
+from test_portuguese_pages import pt  # noqa: F401 - the pt-BR workspace fixture
 
 from smscore import problems, store
 from smscore.access import approvals
-from smscore.sending import ledger
 from smscore.access.audit import Actor
-from smscore.twilio.balance import judge
 from smscore.money import Money
+from smscore.sending import ledger
 from smscore.store.settings import update_settings
-from test_pages import (_apptest_config, _frozen_batch, app, compose, db, ok,  # noqa: F401
-                        set_sandbox_balance, texts)
-from test_i18n import ENGLISH, PORTUGUESE, fields, forms
-from test_portuguese_pages import pt  # noqa: F401 - the pt-BR workspace fixture
+from smscore.twilio.balance import judge
 from ui.sending import jobs
 from ui.words import problem_words, vocab
 
@@ -36,6 +35,7 @@ def shown(at) -> str:
 
 # -- the registry and the catalogs ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("code", sorted(problems.MESSAGES))
 def test_every_problem_code_the_core_can_emit_has_a_catalog_entry_in_both_languages(code):
     key = problem_words.key(code)
@@ -46,8 +46,9 @@ def test_every_problem_code_the_core_can_emit_has_a_catalog_entry_in_both_langua
 
 
 def test_a_problem_keeps_money_and_times_exact_through_its_stored_form():
-    problem = problems.Problem("batch.unknown_outcomes", {"count": 2, "batch": "b-1",
-                                                          "ready": datetime(2026, 12, 1, 9, 5)})
+    problem = problems.Problem(
+        "batch.unknown_outcomes", {"count": 2, "batch": "b-1", "ready": datetime(2026, 12, 1, 9, 5)}
+    )
     again = problems.Problem.from_stored(problem.code, problem.params_json())
     assert again == problem and again.text == problem.text
     short = judge(Money("0.01", "USD"), Money("0.174975", "USD")).problem
@@ -57,15 +58,20 @@ def test_a_problem_keeps_money_and_times_exact_through_its_stored_form():
 
 OLD_ROWS = [
     problems.Problem("batch.stopped_by_operator"),
-    problems.Problem("batch.held", {"count": 3, "at": datetime(2026, 12, 1, 9, 5),
-                                    "batch": "b-a7f0406bda"}),
+    problems.Problem("batch.held", {"count": 3, "at": datetime(2026, 12, 1, 9, 5), "batch": "b-a7f0406bda"}),
     problems.Problem("batch.throttled", {"attempts": 5, "error": "HTTP 429: Too Many Requests"}),
-    problems.Problem("balance.short", {"balance": Money("0.01", "USD"),
-                                       "needed": Money("0.174975", "USD"),
-                                       "shortfall": Money("0.164975", "USD")}),
+    problems.Problem(
+        "balance.short",
+        {
+            "balance": Money("0.01", "USD"),
+            "needed": Money("0.174975", "USD"),
+            "shortfall": Money("0.164975", "USD"),
+        },
+    ),
     problems.Problem("approvals.rejected_by", {"who": "ana@example.com"}),
-    problems.Problem("approvals.rejected_by_because", {"who": "ana@example.com",
-                                                       "why": "too costly: not today"}),
+    problems.Problem(
+        "approvals.rejected_by_because", {"who": "ana@example.com", "why": "too costly: not today"}
+    ),
 ]
 
 
@@ -77,8 +83,10 @@ def test_a_reason_stored_before_codes_is_read_back_from_its_english_text(problem
 def test_a_reason_no_template_fits_is_shown_as_written():
     assert problems.Problem.from_stored(None, None) is None
     assert problems.recognise("paused by a tool we never wrote") is None
-    assert problem_words.reason(None, "paused by a tool we never wrote", "pt-BR") == \
-        "paused by a tool we never wrote"
+    assert (
+        problem_words.reason(None, "paused by a tool we never wrote", "pt-BR")
+        == "paused by a tool we never wrote"
+    )
 
 
 def test_english_pages_say_what_the_cli_says():
@@ -88,10 +96,10 @@ def test_english_pages_say_what_the_cli_says():
 
 # -- quote and body errors -----------------------------------------------------------------------
 
+
 def test_unknown_placeholder_is_refused_in_portuguese(pt):
     text = shown(compose(ok(app("send")), "Olá {apelido}"))
-    assert "campo desconhecido {apelido}; os contatos têm: {cidade}, {country}, {name}, {phone}" \
-        in text
+    assert "campo desconhecido {apelido}; os contatos têm: {cidade}, {country}, {name}, {phone}" in text
     assert "unknown placeholder" not in text
 
 
@@ -102,6 +110,7 @@ def test_a_body_with_a_nul_character_is_refused_in_portuguese(pt):
 
 
 # -- scheduling and sending hours ----------------------------------------------------------------
+
 
 def test_a_send_time_in_the_past_is_refused_in_portuguese(pt):
     con = store.connect(pt)
@@ -130,14 +139,27 @@ def test_sending_hours_that_end_before_they_start_are_refused_in_portuguese(pt):
 
 # -- settings, limits and approvals --------------------------------------------------------------
 
-@pytest.mark.parametrize("field, typed, save, portuguese, english", [
-    ("set_sender", "5511999990000", "save_settings",
-     "o remetente precisa ser um número no formato E.164 (+55…)", "sender must be"),
-    ("limit_per_batch", "-5", "limits_save",
-     "o limite “Por lote” não pode ser negativo; foi digitado -5", "cannot be negative"),
-])
-def test_an_invalid_setting_or_limit_is_refused_in_portuguese(pt, field, typed, save, portuguese,
-                                                               english):
+
+@pytest.mark.parametrize(
+    "field, typed, save, portuguese, english",
+    [
+        (
+            "set_sender",
+            "5511999990000",
+            "save_settings",
+            "o remetente precisa ser um número no formato E.164 (+55…)",
+            "sender must be",
+        ),
+        (
+            "limit_per_batch",
+            "-5",
+            "limits_save",
+            "o limite “Por lote” não pode ser negativo; foi digitado -5",
+            "cannot be negative",
+        ),
+    ],
+)
+def test_an_invalid_setting_or_limit_is_refused_in_portuguese(pt, field, typed, save, portuguese, english):
     at = ok(app("settings"))
     at.text_input(key=field).set_value(typed)
     at.button(key=save).click().run()
@@ -152,8 +174,9 @@ def test_a_batch_over_the_per_batch_limit_is_refused_in_portuguese_money(pt):
     at = compose(ok(app("send")))  # said before the click, and Send is disabled
     text = shown(at)
     assert "Limite por lote: US$ 0,10. Este lote pode custar até US$ 0,17." in text
-    assert ("Este lote seria recusado: este lote pode custar até US$ 0,17, acima do limite por "
-            "lote de US$ 0,10.") in text
+    assert (
+        "Este lote seria recusado: este lote pode custar até US$ 0,17, acima do limite por lote de US$ 0,10."
+    ) in text
     assert "this batch may cost" not in text and "USD" not in text
     assert at.button(key="send_open").disabled
     assert store.connect(pt).execute("SELECT count(*) FROM batches").fetchone()[0] == 0
@@ -167,11 +190,14 @@ def test_approving_a_batch_that_does_not_wait_is_refused_in_portuguese(pt):
     con.close()
     assert caught.value.code == "approvals.not_awaiting"
     assert str(caught.value) == f"batch {batch[:12]} is frozen, not awaiting approval"
-    assert problem_words.error(caught.value, "pt-BR") == \
-        f"o lote {batch[:12]} está {vocab.word('status', 'frozen', 'pt-BR')}, não aguarda aprovação"
+    assert (
+        problem_words.error(caught.value, "pt-BR")
+        == f"o lote {batch[:12]} está {vocab.word('status', 'frozen', 'pt-BR')}, não aguarda aprovação"
+    )
 
 
 # -- why a batch stopped: the sender and the balance gate ----------------------------------------
+
 
 def test_a_batch_paused_by_the_balance_gate_says_why_in_portuguese(pt):
     batch = _frozen_batch(pt)

@@ -15,12 +15,13 @@ US_MIN, US_MAX = Decimal("0.0114"), Decimal("0.0124")  # 0.0079 + carrier fees 0
 
 
 def _contact(con, phone, country, name, categories=(), **fields):
-    cid = con.execute("INSERT INTO contacts (phone, country, name, fields) VALUES (?, ?, ?, ?) "
-                      "RETURNING id", [phone, country, name, json.dumps(fields)]).fetchone()[0]
+    cid = con.execute(
+        "INSERT INTO contacts (phone, country, name, fields) VALUES (?, ?, ?, ?) RETURNING id",
+        [phone, country, name, json.dumps(fields)],
+    ).fetchone()[0]
     for cat in categories:
         con.execute("INSERT OR IGNORE INTO categories (name) VALUES (?)", [cat])
-        con.execute("INSERT INTO contact_categories SELECT ?, id FROM categories WHERE name = ?",
-                    [cid, cat])
+        con.execute("INSERT INTO contact_categories SELECT ?, id FROM categories WHERE name = ?", [cid, cat])
     return cid
 
 
@@ -113,8 +114,12 @@ def test_empty_body_and_empty_selection_are_refused(fresh_db, contacts):
 def test_trial_prefix_is_counted(fresh_db, contacts):
     body = "x" * 130
     plain = build_quote(fresh_db, body, Selection(contact_ids=(contacts["ana"],)))
-    trial = build_quote(fresh_db, body, Selection(contact_ids=(contacts["ana"],)),
-                        prefix="Sent from your Twilio trial account - ")
+    trial = build_quote(
+        fresh_db,
+        body,
+        Selection(contact_ids=(contacts["ana"],)),
+        prefix="Sent from your Twilio trial account - ",
+    )
     assert plain.segments == 1 and trial.segments == 2
     assert trial.total_max == 2 * plain.total_max
     # Twilio prepends the prefix itself: the body we send must not carry it twice.
@@ -123,8 +128,12 @@ def test_trial_prefix_is_counted(fresh_db, contacts):
 
 def test_trial_prefix_is_counted_per_recipient_but_not_stored(fresh_db, contacts):
     body = "Hi {name}, " + "x" * 130
-    trial = build_quote(fresh_db, body, Selection(contact_ids=(contacts["ana"],)),
-                        prefix="Sent from your Twilio trial account - ")
+    trial = build_quote(
+        fresh_db,
+        body,
+        Selection(contact_ids=(contacts["ana"],)),
+        prefix="Sent from your Twilio trial account - ",
+    )
     assert trial.recipients["body"].iloc[0] == "Hi Ana, " + "x" * 130
     assert trial.segments == 2
 
@@ -163,17 +172,25 @@ _ALPHABET = st.sampled_from(list("abcXYZ 019.,!?\n\r@£$éÇñüà€^{}[]~|\\á
 
 def _sql_counts(bodies: list[str], smart: bool) -> dict[str, tuple[str, int]]:
     cur = duckdb.connect()
-    cur.register("_quote_rows", pa.table({"body": pa.array(bodies, pa.string()),
-                                          "reason": pa.array([None] * len(bodies), pa.string())}))
+    cur.register(
+        "_quote_rows",
+        pa.table(
+            {"body": pa.array(bodies, pa.string()), "reason": pa.array([None] * len(bodies), pa.string())}
+        ),
+    )
     table = quote_module._count_distinct_bodies(cur, smart, None)
-    return {b: (e, s) for b, e, s in zip(table.column("body").to_pylist(),
-                                         table.column("encoding").to_pylist(),
-                                         table.column("segments").to_pylist())}
+    return {
+        b: (e, s)
+        for b, e, s in zip(
+            table.column("body").to_pylist(),
+            table.column("encoding").to_pylist(),
+            table.column("segments").to_pylist(),
+        )
+    }
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(_ALPHABET, min_size=1, max_size=400), min_size=1, max_size=30),
-       st.booleans())
+@given(st.lists(st.text(_ALPHABET, min_size=1, max_size=400), min_size=1, max_size=30), st.booleans())
 def test_vectorised_segment_count_matches_the_segment_counter(bodies, smart):
     got = _sql_counts(bodies, smart)
     for body in bodies:
@@ -182,8 +199,20 @@ def test_vectorised_segment_count_matches_the_segment_counter(bodies, smart):
 
 
 def test_vectorised_count_on_boundaries():
-    bodies = ["a" * 160, "a" * 161, "a" * 306, "a" * 307, "ç" * 70, "ç" * 71, "ç" * 134,
-              "ç" * 135, "[" * 80, "[" * 81, "a" * 152 + "€", "€" * 70]
+    bodies = [
+        "a" * 160,
+        "a" * 161,
+        "a" * 306,
+        "a" * 307,
+        "ç" * 70,
+        "ç" * 71,
+        "ç" * 134,
+        "ç" * 135,
+        "[" * 80,
+        "[" * 81,
+        "a" * 152 + "€",
+        "€" * 70,
+    ]
     got = _sql_counts(bodies, False)
     for body in bodies:
         expected = count_segments(body)

@@ -56,14 +56,17 @@ def test_rate_must_be_positive():
         SegmentRate(0)
 
 
-@pytest.mark.parametrize(("sender", "kind", "mps"), [
-    ("+15017122661", "us long code", 1.0),
-    ("+18005550100", "us toll free", 3.0),
-    ("+447700900001", "long code", 10.0),
-    ("72345", "short code", 100.0),
-    ("ACME", "alphanumeric", 10.0),
-    ("MG" + "a" * 32, "messaging service", 10.0),
-])
+@pytest.mark.parametrize(
+    ("sender", "kind", "mps"),
+    [
+        ("+15017122661", "us long code", 1.0),
+        ("+18005550100", "us toll free", 3.0),
+        ("+447700900001", "long code", 10.0),
+        ("72345", "short code", 100.0),
+        ("ACME", "alphanumeric", 10.0),
+        ("MG" + "a" * 32, "messaging service", 10.0),
+    ],
+)
 def test_default_rate_follows_the_sender_type(sender, kind, mps):
     assert sender_kind(sender) == kind
     assert default_rate(sender) == mps

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-
 from browser import streamlit_server
 from signin import PASSWORD, add_account
+from wsclient import Socket, socket
+
 from smscore import store
 from smscore.contacts.importer import import_contacts
-from wsclient import Socket, socket
 
 
 @contextlib.contextmanager
@@ -31,10 +31,15 @@ def signed_in_viewer(tmp_path: Path) -> Iterator[Socket]:
         with socket(url) as sock:
             form = sock.run("")
             assert "Sign in to smsconsole" in form.text and "Mary" not in form.text
-            ids = {k: form.widgets[k][1] for k in ("signin_email", "signin_password",
-                                                    "signin_submit")}
-            home = sock.run("", **{ids["signin_email"]: "viewer@example.com",
-                                   ids["signin_password"]: PASSWORD, ids["signin_submit"]: True})
+            ids = {k: form.widgets[k][1] for k in ("signin_email", "signin_password", "signin_submit")}
+            home = sock.run(
+                "",
+                **{
+                    ids["signin_email"]: "viewer@example.com",
+                    ids["signin_password"]: PASSWORD,
+                    ids["signin_submit"]: True,
+                },
+            )
             assert "viewer@example.com (viewer)" in home.text
             yield sock
 
@@ -56,6 +61,5 @@ def test_viewer_asking_for_operator_or_admin_pages_gets_none_of_them(tmp_path):
             shown = sock.run(page)
             # Hidden from a viewer's navigation; its address says why, and shows nothing else.
             assert "The viewer role may not open this page" in shown.text
-            for data in ("Save settings", "Send to", "Audit trail", "Approve and send",
-                         "compose"):
+            for data in ("Save settings", "Send to", "Audit trail", "Approve and send", "compose"):
                 assert data not in shown.text

@@ -13,18 +13,32 @@ from smscore.reports import batches, cost_report
 
 
 def _batch(con, batch_id, created="2026-11-20 10:00:00"):
-    con.execute("""INSERT INTO batches (id, created_at, body, mode, status, currency, recipients,
+    con.execute(
+        """INSERT INTO batches (id, created_at, body, mode, status, currency, recipients,
                    segments, estimate_min, estimate_max) VALUES (?, ?, 'Hi', 'sandbox', 'done',
-                   'USD', 3, 4, 0.1, 0.2)""", [batch_id, created])
+                   'USD', 3, 4, 0.1, 0.2)""",
+        [batch_id, created],
+    )
 
 
-def _message(con, batch_id, phone, country, category, segments, price_max, state, actual=None,
-             sent_at="2026-11-20 10:05:00"):
-    con.execute("""INSERT INTO messages (batch_id, phone, country, category, body, encoding,
+def _message(
+    con,
+    batch_id,
+    phone,
+    country,
+    category,
+    segments,
+    price_max,
+    state,
+    actual=None,
+    sent_at="2026-11-20 10:05:00",
+):
+    con.execute(
+        """INSERT INTO messages (batch_id, phone, country, category, body, encoding,
                    segments, price_min, price_max, state, actual_price, sent_at)
                    VALUES (?, ?, ?, ?, 'Hi', 'GSM-7', ?, ?, ?, ?, ?, ?)""",
-                [batch_id, phone, country, category, segments, price_max, price_max, state,
-                 actual, sent_at])
+        [batch_id, phone, country, category, segments, price_max, price_max, state, actual, sent_at],
+    )
 
 
 @pytest.fixture
@@ -34,8 +48,18 @@ def ledger(fresh_db):
     _message(fresh_db, "b1", "+5521987654321", "BR", None, 2, Decimal("0.1198"), "sent")
     _message(fresh_db, "b1", "+351912345678", "PT", "vip", 1, Decimal("0.0473"), "failed")
     _batch(fresh_db, "b2", "2026-11-21 09:00:00")
-    _message(fresh_db, "b2", "+351912345678", "PT", "vip", 1, Decimal("0.0473"), "sent",
-             Decimal("0.0473"), sent_at="2026-11-21 09:01:00")
+    _message(
+        fresh_db,
+        "b2",
+        "+351912345678",
+        "PT",
+        "vip",
+        1,
+        Decimal("0.0473"),
+        "sent",
+        Decimal("0.0473"),
+        sent_at="2026-11-21 09:01:00",
+    )
     return fresh_db
 
 
@@ -70,11 +94,14 @@ def test_batches_list_newest_first_with_counts(ledger):
 
 
 def test_csv_export_escapes_formula_cells_but_not_numbers():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1 evil", "@SUM(A1)", "-2+3", "Ana"],
-                          "amount": [Decimal("-0.5"), Decimal("1"), Decimal("2"), Decimal("3"),
-                                     Decimal("0.0599")]})
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("x")', "+1 evil", "@SUM(A1)", "-2+3", "Ana"],
+            "amount": [Decimal("-0.5"), Decimal("1"), Decimal("2"), Decimal("3"), Decimal("0.0599")],
+        }
+    )
     back = pd.read_csv(io.BytesIO(csv_bytes(frame)), encoding="utf-8-sig", dtype=str)
-    assert back["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1 evil", "'@SUM(A1)", "'-2+3", "Ana"]
+    assert back["name"].tolist() == ['\'=HYPERLINK("x")', "'+1 evil", "'@SUM(A1)", "'-2+3", "Ana"]
     assert back["amount"].tolist() == ["-0.5", "1", "2", "3", "0.0599"]
     assert escape_cell(-1) == -1
 
@@ -98,8 +125,9 @@ def test_send_log_lists_failures_first_with_twilios_error_code(ledger):
 def test_cli_log_prints_and_exports_the_send_log(ledger, db_path, tmp_path, capsys):
     from smscore.cli import main
 
-    ledger.execute("UPDATE messages SET error_code = 21211, error_message = 'invalid To' "
-                   "WHERE state = 'failed'")
+    ledger.execute(
+        "UPDATE messages SET error_code = 21211, error_message = 'invalid To' WHERE state = 'failed'"
+    )
     ledger.close()
     out_csv = tmp_path / "log.csv"
     assert main(["--db", str(db_path), "log", "b1", "--state", "failed", "--csv", str(out_csv)]) == 0

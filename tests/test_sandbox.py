@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from smscore import store
+from smscore.cost.prices import store_price_list
+from smscore.money import Money
 from smscore.twilio.balance import TRIAL_PREFIX
 from smscore.twilio.connect import open_gateway
 from smscore.twilio.gateway import CarrierPrice, GatewayError
-from smscore.money import Money
-from smscore.cost.prices import store_price_list
 from smscore.twilio.sandbox import BALANCE_EXHAUSTED_CODE, SANDBOX_SENDER, SandboxGateway
 
 GB = "+447700900123"
@@ -21,10 +21,20 @@ LONG_BODY = "x" * 161  # two GSM-7 segments
 
 
 def gb_prices(con, *prices: str, currency: str = "USD") -> None:
-    rows = [CarrierPrice(iso="GB", country="United Kingdom", carrier=f"carrier {i}", mcc=None,
-                         mnc=None, number_type=None, base_price=Decimal(p),
-                         current_price=Decimal(p), currency=currency)
-            for i, p in enumerate(prices)]
+    rows = [
+        CarrierPrice(
+            iso="GB",
+            country="United Kingdom",
+            carrier=f"carrier {i}",
+            mcc=None,
+            mnc=None,
+            number_type=None,
+            base_price=Decimal(p),
+            current_price=Decimal(p),
+            currency=currency,
+        )
+        for i, p in enumerate(prices)
+    ]
     store_price_list(con, rows, source="test", as_of=date(2026, 11, 1))
 
 
@@ -36,8 +46,7 @@ def test_starts_at_twenty_dollars_full_account_in_sandbox_mode(sandbox) -> None:
     assert len(account.sid_last4) == 4
 
 
-def test_send_draws_the_balance_down_per_segment_at_the_dearest_carrier(sandbox,
-                                                                       fresh_db) -> None:
+def test_send_draws_the_balance_down_per_segment_at_the_dearest_carrier(sandbox, fresh_db) -> None:
     gb_prices(fresh_db, "0.0400", "0.0500")
     one = sandbox.send(GB, "Hello", SANDBOX_SENDER)
     two = sandbox.send(GB, LONG_BODY, SANDBOX_SENDER)
@@ -60,9 +69,16 @@ def test_fetch_of_an_unknown_sid_is_twilio_404(sandbox) -> None:
     assert (err.value.code, err.value.status) == (20404, 404)
 
 
-@pytest.mark.parametrize(("to", "code"), [("+15005550001", 21211), ("+15005550002", 21612),
-                                          ("+15005550003", 21408), ("+15005550004", 21610),
-                                          ("+15005550009", 21614)])
+@pytest.mark.parametrize(
+    ("to", "code"),
+    [
+        ("+15005550001", 21211),
+        ("+15005550002", 21612),
+        ("+15005550003", 21408),
+        ("+15005550004", 21610),
+        ("+15005550009", 21614),
+    ],
+)
 def test_twilio_test_numbers_fail_with_their_codes_and_cost_nothing(sandbox, to, code) -> None:
     with pytest.raises(GatewayError) as err:
         sandbox.send(to, "Hello", SANDBOX_SENDER)
@@ -130,11 +146,11 @@ def test_balance_survives_reopening_the_file(db_path) -> None:
 
 def test_messages_to_lists_one_number_since_a_moment(sandbox, fresh_db) -> None:
     gb_prices(fresh_db, "0.05")
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(seconds=1)
     sent = sandbox.send(GB, "Hello", SANDBOX_SENDER)
     sandbox.send("+447700900999", "Hello", SANDBOX_SENDER)
     assert [m.sid for m in sandbox.messages_to(GB, before)] == [sent.sid]
-    assert sandbox.messages_to(GB, datetime.now(timezone.utc) + timedelta(minutes=1)) == []
+    assert sandbox.messages_to(GB, datetime.now(UTC) + timedelta(minutes=1)) == []
 
 
 def test_trial_account_prefixes_the_body_and_pays_for_it(sandbox, fresh_db) -> None:
@@ -183,8 +199,7 @@ def test_empty_body_and_missing_sender_are_refused(sandbox) -> None:
 def test_country_prices_come_from_the_current_price_list(sandbox, fresh_db) -> None:
     gb_prices(fresh_db, "0.04")
     gb_prices(fresh_db, "0.06", "0.07")
-    assert [p.current_price for p in sandbox.country_prices("gb")] == [Decimal("0.06"),
-                                                                     Decimal("0.07")]
+    assert [p.current_price for p in sandbox.country_prices("gb")] == [Decimal("0.06"), Decimal("0.07")]
     assert "GB" in sandbox.price_countries()
 
 

@@ -4,15 +4,15 @@ parameters), and a whole scheduled batch in the sandbox."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from smscore import reports
-from smscore.sending import ledger, outcome, schedule, sender
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
+from smscore.sending import ledger, outcome, schedule, sender
 from smscore.twilio.sandbox import SandboxGateway
 
 SERVICE = "MG" + "ab" * 16
@@ -24,8 +24,9 @@ def test_schedule_needs_a_messaging_service():
         schedule.check(NOW + timedelta(hours=1), "+15017122661", NOW)
 
 
-@pytest.mark.parametrize("lead", [timedelta(seconds=300), timedelta(minutes=1),
-                                  timedelta(days=35, seconds=1), -timedelta(hours=1)])
+@pytest.mark.parametrize(
+    "lead", [timedelta(seconds=300), timedelta(minutes=1), timedelta(days=35, seconds=1), -timedelta(hours=1)]
+)
 def test_schedule_refuses_times_outside_twilios_window(lead):
     with pytest.raises(schedule.ScheduleError, match="ahead"):
         schedule.check(NOW + lead, SERVICE, NOW)
@@ -54,8 +55,9 @@ def test_a_time_less_than_five_minutes_away_is_pushed_past_twilios_minimum_never
 
 # -- the wire, through the real SDK to Prism -------------------------------------------------------
 
+
 def test_scheduled_create_sends_twilios_parameters(peer_gateway, fault_proxy):
-    at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     peer_gateway.send("+447700900130", "Later", SERVICE, send_at=at)
     [received] = fault_proxy.creates("+447700900130")
     assert received.form["ScheduleType"] == "fixed"
@@ -73,10 +75,10 @@ def test_cancel_posts_status_canceled(peer_gateway, fault_proxy):
 
 # -- a scheduled batch in the sandbox --------------------------------------------------------------
 
+
 @pytest.fixture
 def scheduled(fresh_db):
-    import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5511987654322\n",
-                    default_country="BR")
+    import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5511987654322\n", default_country="BR")
     account = SandboxGateway(fresh_db)
     before = account.balance().amount
     q = build_quote(fresh_db, "Olá {name}", Selection(everyone=True))
@@ -88,11 +90,11 @@ def scheduled(fresh_db):
 
 def test_scheduled_batch_is_held_by_twilio_until_its_time(scheduled):
     con, account, batch, _ = scheduled
-    rows = con.execute("SELECT state, twilio_status, send_at FROM messages WHERE batch_id = ?",
-                       [batch]).fetchall()
+    rows = con.execute(
+        "SELECT state, twilio_status, send_at FROM messages WHERE batch_id = ?", [batch]
+    ).fetchall()
     assert {(s, ts) for s, ts, _ in rows} == {("sent", "scheduled")}
-    assert con.execute("SELECT count(*) FROM sandbox_messages WHERE status = 'scheduled'"
-                       ).fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM sandbox_messages WHERE status = 'scheduled'").fetchone()[0] == 2
     sid = con.execute("SELECT sid FROM messages WHERE batch_id = ? LIMIT 1", [batch]).fetchone()[0]
     assert account.fetch(sid).status == "scheduled"  # not before its time
 
@@ -101,8 +103,9 @@ def test_cancelling_a_scheduled_batch_cancels_at_twilio_and_refunds(scheduled):
     con, account, batch, before = scheduled
     result = schedule.cancel_batch(con, account, batch)
     assert (result.cancelled, result.unsent, result.too_late) == (2, 0, 0)
-    assert {r[0] for r in con.execute("SELECT twilio_status FROM messages WHERE batch_id = ?",
-                                      [batch]).fetchall()} == {"canceled"}
+    assert {
+        r[0] for r in con.execute("SELECT twilio_status FROM messages WHERE batch_id = ?", [batch]).fetchall()
+    } == {"canceled"}
     assert account.balance().amount == before
     frame = reports.batches(con)
     assert list(frame["outcome"]) == [outcome.CANCELLED]
@@ -121,8 +124,9 @@ def test_scheduling_from_a_phone_number_is_refused_by_the_sandbox_like_twilio(fr
     from smscore.twilio.gateway import GatewayError
 
     with pytest.raises(GatewayError) as refused:
-        SandboxGateway(fresh_db).send("+5511987654321", "Hi", "+15005550006",
-                                      send_at=datetime.now(timezone.utc) + timedelta(hours=1))
+        SandboxGateway(fresh_db).send(
+            "+5511987654321", "Hi", "+15005550006", send_at=datetime.now(UTC) + timedelta(hours=1)
+        )
     assert refused.value.code == 35118
     assert Decimal(0) < SandboxGateway(fresh_db).balance().amount
 

@@ -392,9 +392,7 @@ def test_gsm7_fast_path_agrees_with_full_count(text: str) -> None:
 
 @settings(max_examples=300)
 @given(MIXED, st.booleans())
-def test_every_path_agrees_with_a_bit_level_model_of_the_calculator(
-    text: str, smart: bool
-) -> None:
+def test_every_path_agrees_with_a_bit_level_model_of_the_calculator(text: str, smart: bool) -> None:
     expected = reference_segments(apply_smart_encoding(text) if smart else text)
     assert segments_of(text, smart_encoding=smart) == expected
     assert count_segments(text, smart_encoding=smart).segments == expected

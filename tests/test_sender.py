@@ -12,9 +12,9 @@ from sendkit import SENDER, LedgerTwilio, fail_with, make_quote, no_retry_sleep,
 
 from smscore import reports, store
 from smscore.sending import ledger, sender
-from smscore.twilio.gateway import GatewayError
 from smscore.sending.sender import reconcile, run_batch
 from smscore.sending.worker import RetryPolicy, classify
+from smscore.twilio.gateway import GatewayError
 
 FAST = dict(concurrency=4, rate_segments_per_second=1000, sleep=no_retry_sleep)
 
@@ -31,8 +31,9 @@ def freeze(con, n=20, **kw):
 
 
 def row(con, phone):
-    return con.execute("SELECT state, attempts, sid, error_code, error_message FROM messages "
-                       "WHERE phone = ?", [phone]).fetchone()
+    return con.execute(
+        "SELECT state, attempts, sid, error_code, error_message FROM messages WHERE phone = ?", [phone]
+    ).fetchone()
 
 
 def assert_each_once(con, batch_id, twilio, n):
@@ -66,8 +67,9 @@ def test_running_a_finished_batch_again_sends_nothing(con):
 def test_two_threads_racing_on_one_batch_send_each_message_once(con):
     twilio = LedgerTwilio(latency=0.002)
     batch_id = freeze(con, n=200)
-    threads = [threading.Thread(target=run_batch, args=(con, twilio, batch_id), kwargs=FAST)
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=run_batch, args=(con, twilio, batch_id), kwargs=FAST) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -87,11 +89,14 @@ def test_throttling_is_retried_and_sent_once(con):
     assert_each_once(con, batch_id, twilio, 10)
 
 
-@pytest.mark.parametrize(("code", "status", "sent"), [
-    (None, 503, True),  # Twilio answered 5xx: it did not take the message
-    (None, 500, True),
-    (None, None, False),  # connection refused before the request left
-])
+@pytest.mark.parametrize(
+    ("code", "status", "sent"),
+    [
+        (None, 503, True),  # Twilio answered 5xx: it did not take the message
+        (None, 500, True),
+        (None, None, False),  # connection refused before the request left
+    ],
+)
 def test_server_errors_and_refused_connections_are_retried(con, code, status, sent):
     twilio = LedgerTwilio()
     twilio.default_action = fail_with(code, status, sent=sent, times=1)
@@ -182,8 +187,9 @@ def test_opted_out_number_is_suppressed_for_later_batches(con):
     stopped = phones(1)[0]
     twilio.actions[stopped] = fail_with(21610, 400, message="Attempt to send to unsubscribed")
     run_batch(con, twilio, freeze(con, n=2), **FAST)
-    assert con.execute("SELECT reason FROM suppressions WHERE phone = ?",
-                       [stopped]).fetchone() == ("twilio 21610",)
+    assert con.execute("SELECT reason FROM suppressions WHERE phone = ?", [stopped]).fetchone() == (
+        "twilio 21610",
+    )
     later = freeze(con, n=2, body="another day, another text")
     run_batch(con, twilio, later, **FAST)
     assert twilio.attempts[stopped] == 1
@@ -194,8 +200,9 @@ def test_auth_failure_stops_the_batch_at_once_and_resumes_once_fixed(con):
     twilio = LedgerTwilio()
     twilio.default_action = fail_with(20003, 401, message="Authenticate")
     batch_id = freeze(con, n=40)
-    progress = run_batch(con, twilio, batch_id, concurrency=2, rate_segments_per_second=1000,
-                         sleep=no_retry_sleep)
+    progress = run_batch(
+        con, twilio, batch_id, concurrency=2, rate_segments_per_second=1000, sleep=no_retry_sleep
+    )
     assert progress.status == "stopped: auth" and "Authenticate" in progress.reason
     assert sum(twilio.attempts.values()) <= 2  # the requests in flight, none after them
     assert (progress.queued, progress.sent, progress.failed) == (40, 0, 0)
@@ -235,8 +242,9 @@ def test_balance_running_out_mid_batch_pauses_and_resumes_after_top_up(con):
             twilio.balance_amount = Decimal("0.05")
 
     twilio.default_action = drain_elsewhere
-    progress = run_batch(con, twilio, batch_id, concurrency=1, rate_segments_per_second=1000,
-                         sleep=no_retry_sleep)
+    progress = run_batch(
+        con, twilio, batch_id, concurrency=1, rate_segments_per_second=1000, sleep=no_retry_sleep
+    )
     assert progress.status == "paused" and "funds" in progress.reason
     assert 0 < progress.sent < 30 and progress.unknown == 0
     twilio.balance_amount = Decimal("5.00")
@@ -253,8 +261,15 @@ def test_balance_rechecked_during_the_batch_pauses_before_twilio_refuses(con):
         twilio.balance_amount = Decimal("0.30")
 
     twilio.default_action = drain_elsewhere
-    progress = run_batch(con, twilio, batch_id, concurrency=1, rate_segments_per_second=1000,
-                         balance_every=5, sleep=no_retry_sleep)
+    progress = run_batch(
+        con,
+        twilio,
+        batch_id,
+        concurrency=1,
+        rate_segments_per_second=1000,
+        balance_every=5,
+        sleep=no_retry_sleep,
+    )
     assert progress.status == "paused" and "is short of" in progress.reason
     # checked after the 5th settled; the 4 claimed ahead (4 x concurrency) may have gone out
     assert 5 <= progress.sent <= 9 and twilio.balance_reads == 2
@@ -266,8 +281,7 @@ def test_stop_event_pauses_and_a_new_run_finishes(con):
     stop = threading.Event()
     batch_id = freeze(con, n=30)
     twilio.default_action = lambda to, attempt: stop.set() if to == phones(1, 5)[0] else None
-    progress = run_batch(con, twilio, batch_id, stop_event=stop, concurrency=1,
-                         rate_segments_per_second=1000)
+    progress = run_batch(con, twilio, batch_id, stop_event=stop, concurrency=1, rate_segments_per_second=1000)
     assert progress.status == "paused" and progress.reason == "stopped by the operator"
     assert progress.sent < 30
     twilio.default_action = None
@@ -294,8 +308,7 @@ def test_rate_limit_paces_segments_per_second(con):
 
 
 def test_default_pace_comes_from_the_sender(con):
-    batch_id = ledger.freeze_batch(con, make_quote(phones(3)), sender="+15017122661",
-                                   mode="sandbox")
+    batch_id = ledger.freeze_batch(con, make_quote(phones(3)), sender="+15017122661", mode="sandbox")
     started = time.monotonic()
     run_batch(con, LedgerTwilio(), batch_id, concurrency=3)  # US long code: 1 segment/s
     assert time.monotonic() - started >= 1.9
@@ -314,23 +327,27 @@ def test_poll_stores_status_and_actual_price(con):
 def test_claims_of_a_crashed_run_are_reconciled_on_the_next_run(con):
     twilio = LedgerTwilio()
     batch_id = freeze(con, n=4)
-    claims = ledger.claim(con, batch_id, "dead-run", after_seq=0, limit=2,
-                          now=ledger.utcnow() - timedelta(minutes=5))
+    claims = ledger.claim(
+        con, batch_id, "dead-run", after_seq=0, limit=2, now=ledger.utcnow() - timedelta(minutes=5)
+    )
     twilio.send(claims[0].phone, claims[0].body, SENDER)  # the dead run got it out, unrecorded
     progress = run_batch(con, twilio, batch_id, **FAST)
     assert (progress.status, progress.sent) == ("done", 4)
     assert_each_once(con, batch_id, twilio, 4)
 
 
-@pytest.mark.parametrize(("error", "action"), [
-    (GatewayError("x", code=20429, status=429), "retry"),
-    (GatewayError("x", status=502), "retry"),
-    (GatewayError("x", sent=False), "retry"),
-    (GatewayError("x", sent=True), "unknown"),
-    (GatewayError("x", code=21211, status=400), "failed"),
-    (GatewayError("x", code=20003, status=401), "auth"),
-    (GatewayError("x", code=20005, status=401), "balance"),
-])
+@pytest.mark.parametrize(
+    ("error", "action"),
+    [
+        (GatewayError("x", code=20429, status=429), "retry"),
+        (GatewayError("x", status=502), "retry"),
+        (GatewayError("x", sent=False), "retry"),
+        (GatewayError("x", sent=True), "unknown"),
+        (GatewayError("x", code=21211, status=400), "failed"),
+        (GatewayError("x", code=20003, status=401), "auth"),
+        (GatewayError("x", code=20005, status=401), "balance"),
+    ],
+)
 def test_classify_gateway_errors(error, action):
     assert classify(error) == action
 

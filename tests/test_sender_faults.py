@@ -40,8 +40,12 @@ def assert_exactly_once(con, batch_id, proxy, numbers):
     assert progress.accounted == len(numbers)
     per_number = {n: len(created(proxy, n)) for n in numbers}
     assert {n: k for n, k in per_number.items() if k > 1} == {}
-    sent = {p for (p,) in con.execute("SELECT phone FROM messages WHERE batch_id = ? AND "
-                                      "state = 'sent'", [batch_id]).fetchall()}
+    sent = {
+        p
+        for (p,) in con.execute(
+            "SELECT phone FROM messages WHERE batch_id = ? AND state = 'sent'", [batch_id]
+        ).fetchall()
+    }
     assert sent == {n for n, k in per_number.items() if k == 1}
     return progress
 
@@ -52,6 +56,7 @@ def batch(fresh_db):
         numbers = phones(n)
         quote = make_quote(numbers, body, price=PRICE)
         return ledger.freeze_batch(fresh_db, quote, sender=FROM, mode="live"), numbers
+
     return freeze
 
 
@@ -103,8 +108,7 @@ def test_peer_timeout_is_unknown_until_reconciled(fresh_db, peer_gateway, fault_
     assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
 
 
-def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gateway,
-                                                            fault_proxy, batch):
+def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gateway, fault_proxy, batch):
     fault_proxy.remember_messages()
     batch_id, numbers = batch(5)
     cut = numbers[1]
@@ -117,17 +121,16 @@ def test_peer_connection_cut_before_forwarding_is_sent_once(fresh_db, peer_gatew
     assert_exactly_once(fresh_db, batch_id, fault_proxy, numbers)
 
 
-def test_peer_permanent_errors_are_recorded_per_recipient(fresh_db, peer_gateway, fault_proxy,
-                                                          batch):
+def test_peer_permanent_errors_are_recorded_per_recipient(fresh_db, peer_gateway, fault_proxy, batch):
     batch_id, numbers = batch(8)
-    codes = {numbers[0]: 21211, numbers[1]: 21408, numbers[2]: 21608, numbers[3]: 21614,
-             numbers[4]: 21610}
+    codes = {numbers[0]: 21211, numbers[1]: 21408, numbers[2]: 21608, numbers[3]: 21614, numbers[4]: 21610}
     for number, code in codes.items():
         fault_proxy.error(code, to=number)
     progress = send(fresh_db, peer_gateway, batch_id)
     assert (progress.status, progress.failed, progress.sent) == ("done", 5, 3)
-    stored = dict(fresh_db.execute("SELECT phone, error_code FROM messages WHERE state = 'failed'")
-                  .fetchall())
+    stored = dict(
+        fresh_db.execute("SELECT phone, error_code FROM messages WHERE state = 'failed'").fetchall()
+    )
     assert stored == codes
     assert all(len(fault_proxy.creates(n)) == 1 for n in codes)  # never retried
     assert fresh_db.execute("SELECT phone FROM suppressions").fetchall() == [(numbers[4],)]
@@ -147,15 +150,15 @@ def test_peer_auth_failure_stops_at_once(fresh_db, peer_gateway, fault_proxy, ba
 
 def test_peer_balance_short_sends_nothing(fresh_db, peer_gateway, fault_proxy):
     numbers = phones(10)
-    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, price="0.04"), sender=FROM,
-                                   mode="live")  # USD 0.40 against the peer's USD 0.05
+    batch_id = ledger.freeze_batch(
+        fresh_db, make_quote(numbers, price="0.04"), sender=FROM, mode="live"
+    )  # USD 0.40 against the peer's USD 0.05
     progress = send(fresh_db, peer_gateway, batch_id)
     assert progress.status == "paused" and "USD 0.05" in progress.reason
     assert fault_proxy.creates() == []
 
 
-def test_peer_account_out_of_funds_pauses_then_resumes(fresh_db, peer_gateway, fault_proxy,
-                                                       batch):
+def test_peer_account_out_of_funds_pauses_then_resumes(fresh_db, peer_gateway, fault_proxy, batch):
     batch_id, numbers = batch(20)
     fault_proxy.error(20005, to=numbers[6], times=1)
     progress = send(fresh_db, peer_gateway, batch_id, concurrency=1)
@@ -167,16 +170,16 @@ def test_peer_account_out_of_funds_pauses_then_resumes(fresh_db, peer_gateway, f
 
 def test_sandbox_balance_running_out_pauses_until_top_up(fresh_db, sandbox):
     numbers = phones(40)
-    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, price="0.0001"), sender=FROM,
-                                   mode="sandbox")
+    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, price="0.0001"), sender=FROM, mode="sandbox")
     sandbox.set_balance("0.50")  # covers the (wrong, too low) estimate, not the real price
     progress = send(fresh_db, sandbox, batch_id, concurrency=1)
     assert progress.status == "paused" and "funds" in progress.reason
     assert 0 < progress.sent < 40
     sandbox.top_up("20")
     assert send(fresh_db, sandbox, batch_id).status == "done"
-    counts = fresh_db.execute("SELECT to_number, count(*) FROM sandbox_messages "
-                              "GROUP BY 1 HAVING count(*) > 1").fetchall()
+    counts = fresh_db.execute(
+        "SELECT to_number, count(*) FROM sandbox_messages GROUP BY 1 HAVING count(*) > 1"
+    ).fetchall()
     assert counts == []
     assert ledger.batch_progress(fresh_db, batch_id).sent == 40
 
@@ -203,14 +206,22 @@ def test_peer_sigkill_mid_batch_then_resume_sends_each_once(db_path, peer_gatewa
     fault_proxy.remember_messages()
     numbers = phones(120)
     con = store.connect(db_path)
-    batch_id = ledger.freeze_batch(con, make_quote(numbers, price=PRICE), sender=FROM,
-                                   mode="live")
+    batch_id = ledger.freeze_batch(con, make_quote(numbers, price=PRICE), sender=FROM, mode="live")
     con.close()
     fault_proxy.delay(0.05)  # every create answered slowly: the kill lands with requests in flight
-    code = CHILD.format(root=str(ROOT), tests=str(ROOT / "tests"), db=str(db_path),
-                        sender=FROM, url=fault_proxy.url, batch=batch_id)
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                             env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    code = CHILD.format(
+        root=str(ROOT),
+        tests=str(ROOT / "tests"),
+        db=str(db_path),
+        sender=FROM,
+        url=fault_proxy.url,
+        batch=batch_id,
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+    )
     deadline = time.monotonic() + 60
     while len(fault_proxy.creates()) < 30 and time.monotonic() < deadline:
         assert child.poll() is None, "the sender finished before it could be killed"
@@ -248,6 +259,7 @@ def test_sender_tests_price_batches_within_the_peer_balance():
 
 # --- the command line, on the sandbox with a real quote -------------------------------------------
 
+
 @pytest.fixture
 def contacts_db(db_path):
     con = store.connect(db_path)
@@ -272,8 +284,10 @@ def test_cli_send_sends_once_and_batches_lists_it(contacts_db, capsys):
     assert len([line for line in listed.splitlines() if "  sandbox  " in line]) == 1
     assert "  sent  " in listed  # the batch's outcome
     con = store.connect(contacts_db)
-    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
-        .fetchone() == (3, 3)
+    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages").fetchone() == (
+        3,
+        3,
+    )
     con.close()
 
 
@@ -325,6 +339,7 @@ def test_cli_send_warns_when_the_batch_leaves_the_balance_low(contacts_db, capsy
 
 # --- two campaigns on one account: reconcile adopts only its own --------------------------------
 
+
 def _lose_claims(con, batch_id, n):
     """A run that claimed the first n rows and died before recording any answer."""
     claims = ledger.claim(con, batch_id, "dead-run", after_seq=0, limit=n)
@@ -339,8 +354,9 @@ def test_sandbox_reconcile_adopts_none_of_another_campaigns_messages(fresh_db, s
     for number in numbers:  # campaign A, sent the same day by another app on the same account
         sandbox.send(number, "Campaign A: 10% off", SANDBOX_SENDER)
     sandbox.send(numbers[0], "Campaign B", "+15017122661")  # B's text, from another sender
-    batch_b = ledger.freeze_batch(fresh_db, make_quote(numbers, "Campaign B"),
-                                  sender=SANDBOX_SENDER, mode="sandbox")
+    batch_b = ledger.freeze_batch(
+        fresh_db, make_quote(numbers, "Campaign B"), sender=SANDBOX_SENDER, mode="sandbox"
+    )
     claims = _lose_claims(fresh_db, batch_b, 4)
     ours = sandbox.send(claims[3].phone, claims[3].body, SANDBOX_SENDER)  # got out, unrecorded
     result = reconcile(fresh_db, sandbox, batch_b, settle=0)
@@ -349,49 +365,58 @@ def test_sandbox_reconcile_adopts_none_of_another_campaigns_messages(fresh_db, s
     assert (progress.status, progress.sent) == ("done", 4)
     got_b = fresh_db.execute(
         """SELECT to_number, count(*) FROM sandbox_messages
-           WHERE body = 'Campaign B' AND sender = ? GROUP BY 1""", [SANDBOX_SENDER]).fetchall()
+           WHERE body = 'Campaign B' AND sender = ? GROUP BY 1""",
+        [SANDBOX_SENDER],
+    ).fetchall()
     assert sorted(got_b) == [(n, 1) for n in numbers]  # every B recipient got B, once
-    sids = {sid for (sid,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?",
-                                               [batch_b]).fetchall()}
-    b_sids = {sid for (sid,) in fresh_db.execute(
-        "SELECT sid FROM sandbox_messages WHERE body = 'Campaign B' AND sender = ?",
-        [SANDBOX_SENDER]).fetchall()}
+    sids = {
+        sid
+        for (sid,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?", [batch_b]).fetchall()
+    }
+    b_sids = {
+        sid
+        for (sid,) in fresh_db.execute(
+            "SELECT sid FROM sandbox_messages WHERE body = 'Campaign B' AND sender = ?", [SANDBOX_SENDER]
+        ).fetchall()
+    }
     assert sids == b_sids and ours.sid in sids
 
 
-def test_peer_reconcile_adopts_none_of_another_workspaces_messages(fresh_db, tmp_path,
-                                                                   peer_gateway, fault_proxy):
+def test_peer_reconcile_adopts_none_of_another_workspaces_messages(
+    fresh_db, tmp_path, peer_gateway, fault_proxy
+):
     fault_proxy.remember_messages()
     numbers = phones(6, start=500)
     workspace_a = store.connect(tmp_path / "a.duckdb")  # another console on the same account
     try:
-        batch_a = ledger.freeze_batch(workspace_a, make_quote(numbers, "Campaign A", price=PRICE),
-                                      sender=FROM, mode="live")
+        batch_a = ledger.freeze_batch(
+            workspace_a, make_quote(numbers, "Campaign A", price=PRICE), sender=FROM, mode="live"
+        )
         assert send(workspace_a, peer_gateway, batch_a).sent == 6
         a_sids = {s for (s,) in workspace_a.execute("SELECT sid FROM messages").fetchall()}
     finally:
         workspace_a.close()
     fault_proxy.deliver_kept()  # A's messages have left the queue: they carry a sent date
-    batch_b = ledger.freeze_batch(fresh_db, make_quote(numbers, "Campaign B", price=PRICE),
-                                  sender=FROM, mode="live")
+    batch_b = ledger.freeze_batch(
+        fresh_db, make_quote(numbers, "Campaign B", price=PRICE), sender=FROM, mode="live"
+    )
     fault_proxy.drop(to=numbers[1], times=1, after_forward=True)  # created, answer lost
     fault_proxy.drop(to=numbers[2], times=1)  # never reached Twilio
     assert send(fresh_db, peer_gateway, batch_b).unknown == 2
     result = reconcile(fresh_db, peer_gateway, batch_b, settle=0)
     assert (result.found, result.requeued, result.left) == (1, 1, 0)
     assert send(fresh_db, peer_gateway, batch_b).status == "done"
-    b_sids = {s for (s,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?",
-                                             [batch_b]).fetchall()}
+    b_sids = {
+        s for (s,) in fresh_db.execute("SELECT sid FROM messages WHERE batch_id = ?", [batch_b]).fetchall()
+    }
     assert not b_sids & a_sids
     kept = {m["sid"]: m for m in fault_proxy.messages}
     assert {kept[s]["body"] for s in b_sids} == {"Campaign B"}
-    per_number = {n: sum(m["to"] == n and m["body"] == "Campaign B" for m in kept.values())
-                  for n in numbers}
+    per_number = {n: sum(m["to"] == n and m["body"] == "Campaign B" for m in kept.values()) for n in numbers}
     assert per_number == {n: 1 for n in numbers}
 
 
-def test_peer_reconcile_sees_messages_still_queued_at_twilio(fresh_db, peer_gateway,
-                                                              fault_proxy, batch):
+def test_peer_reconcile_sees_messages_still_queued_at_twilio(fresh_db, peer_gateway, fault_proxy, batch):
     fault_proxy.remember_messages()  # nothing leaves the queue: no message has a sent date
     batch_id, numbers = batch(4)
     fault_proxy.drop(to=numbers[0], times=1, after_forward=True)
@@ -405,30 +430,38 @@ def test_ambiguous_twilio_candidates_are_neither_adopted_nor_resent(fresh_db, sa
     from smscore.twilio.sandbox import SANDBOX_SENDER
 
     numbers = phones(2)
-    batch_id = ledger.freeze_batch(fresh_db, make_quote(numbers, "Same text"),
-                                   sender=SANDBOX_SENDER, mode="sandbox")
+    batch_id = ledger.freeze_batch(
+        fresh_db, make_quote(numbers, "Same text"), sender=SANDBOX_SENDER, mode="sandbox"
+    )
     claims = _lose_claims(fresh_db, batch_id, 2)
     for _ in range(2):  # two identical messages: ours and another app's, indistinguishable
         sandbox.send(claims[0].phone, "Same text", SANDBOX_SENDER)
     result = reconcile(fresh_db, sandbox, batch_id, settle=0)
     assert (result.found, result.requeued, result.left, result.ambiguous) == (0, 1, 1, 1)
-    progress = run_batch(fresh_db, sandbox, batch_id, rate_segments_per_second=1000,
-                         reconcile_settle=0)
+    progress = run_batch(fresh_db, sandbox, batch_id, rate_segments_per_second=1000, reconcile_settle=0)
     assert (progress.status, progress.sent, progress.unknown) == ("needs reconcile", 1, 1)
-    assert fresh_db.execute("SELECT count(*) FROM sandbox_messages WHERE to_number = ?",
-                            [claims[0].phone]).fetchone() == (2,)  # not sent a third time
+    assert fresh_db.execute(
+        "SELECT count(*) FROM sandbox_messages WHERE to_number = ?", [claims[0].phone]
+    ).fetchone() == (2,)  # not sent a third time
     notice = ledger.unknown_wait(fresh_db, batch_id).notice(batch_id, ledger.utcnow())
     assert notice.startswith("1 message could not be told apart from other messages in Twilio")
 
 
 # --- SIGKILL at every commit of `send` ----------------------------------------------------------
 
+
 def _cli(db, *args, crash_after=None, timeout=120):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMSCONSOLE_"))}
     if crash_after is not None:
         env["SMSCONSOLE_CRASH_AFTER_COMMIT"] = str(crash_after)
-    return subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "smscore", "--db", str(db), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _contacts_file(path):
@@ -458,14 +491,13 @@ def test_cli_send_killed_at_every_commit_then_resumed_sends_each_once(tmp_path):
             listed = batches(con)
             # No batch is ever visible with rows missing, nor done with anything left over.
             assert (listed["rows"] == listed["recipients"]).all(), (n, listed.to_dict("records"))
-            assert not ((listed["status"] == "done")
-                        & (listed["pending"] + listed["unknown"] > 0)).any()
+            assert not ((listed["status"] == "done") & (listed["pending"] + listed["unknown"] > 0)).any()
             for batch_id in listed["batch_id"]:
-                progress = run_batch(con, SandboxGateway(con), batch_id, reconcile_settle=0,
-                                     rate_segments_per_second=100)
+                progress = run_batch(
+                    con, SandboxGateway(con), batch_id, reconcile_settle=0, rate_segments_per_second=100
+                )
                 assert (progress.status, progress.sent) == ("done", 3), n
-            received = con.execute("SELECT to_number, count(*) FROM sandbox_messages "
-                                   "GROUP BY 1").fetchall()
+            received = con.execute("SELECT to_number, count(*) FROM sandbox_messages GROUP BY 1").fetchall()
             assert len(listed) == 0 or sorted(k for _, k in received) == [1, 1, 1], n
         finally:
             con.close()
@@ -508,13 +540,17 @@ def test_cli_batch_resume_refuses_a_damaged_batch_and_send_repairs_it(contacts_d
     out = capsys.readouterr().out
     assert f"batch {batch_id}" in out and "sent: sent 3, failed 0, unknown 0" in out
     con = store.connect(contacts_db)
-    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages")\
-        .fetchone() == (3, 3)
+    assert con.execute("SELECT count(*), count(DISTINCT to_number) FROM sandbox_messages").fetchone() == (
+        3,
+        3,
+    )
     con.close()
 
 
-WAIT_NOTICE = (r"outcome unknown for 2 messages; they can be looked up in Twilio from "
-               r"(\d\d:\d\d:\d\d) UTC \(in (\d+) s\): run `python -m smscore reconcile {id}` then")
+WAIT_NOTICE = (
+    r"outcome unknown for 2 messages; they can be looked up in Twilio from "
+    r"(\d\d:\d\d:\d\d) UTC \(in (\d+) s\): run `python -m smscore reconcile {id}` then"
+)
 
 
 def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
@@ -543,12 +579,15 @@ def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
     assert "paused (needs reconcile): sent 1" in out and notice.search(err)
 
     con = store.connect(contacts_db)
-    con.execute("UPDATE messages SET claimed_at = claimed_at - INTERVAL 2 MINUTE "
-                "WHERE state = 'unknown'")  # the settle time has passed
+    con.execute(
+        "UPDATE messages SET claimed_at = claimed_at - INTERVAL 2 MINUTE WHERE state = 'unknown'"
+    )  # the settle time has passed
     con.close()
     assert main([*db, "batches"]) == 0
-    assert (f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
-            in capsys.readouterr().out)
+    assert (
+        f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
+        in capsys.readouterr().out
+    )
     assert main([*db, "reconcile", batch_id]) == 0
     out = capsys.readouterr().out
     assert "queued again 2, still unknown 0" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pandas as pd
-
 import pytest
 
 from smscore.sending import sendhours
@@ -22,8 +21,9 @@ def test_window_parses_hours_and_days():
     assert parse_window("08:30-12:00", "fri-mon").days == frozenset({4, 5, 6, 0})
 
 
-@pytest.mark.parametrize("hours,days", [("9-20", "mon"), ("20:00-09:00", "mon"),
-                                        ("09:00-25:00", "mon"), ("09:00-20:00", "funday")])
+@pytest.mark.parametrize(
+    "hours,days", [("9-20", "mon"), ("20:00-09:00", "mon"), ("09:00-25:00", "mon"), ("09:00-20:00", "funday")]
+)
 def test_bad_window_is_refused_with_the_value(hours, days):
     with pytest.raises(ValueError, match="got"):
         parse_window(hours, days)
@@ -41,21 +41,22 @@ def test_recipient_inside_the_window_goes_now():
 
 def test_recipient_before_opening_waits_for_nine_local():
     # Los Angeles is UTC-8 in November: 09:00 local is 17:00 UTC.
-    assert next_opening(NINE_TO_EIGHT, ("America/Los_Angeles",), MONDAY_14) \
-        == datetime(2026, 11, 30, 17, 0)
+    assert next_opening(NINE_TO_EIGHT, ("America/Los_Angeles",), MONDAY_14) == datetime(2026, 11, 30, 17, 0)
 
 
 def test_several_candidate_zones_use_the_window_that_fits_all():
     # Anchorage is UTC-9, Adak UTC-10: 09:00 in Adak (19:00 UTC) is 10:00 in Anchorage.
-    assert next_opening(NINE_TO_EIGHT, ("America/Anchorage", "America/Adak"), MONDAY_14) \
-        == datetime(2026, 11, 30, 19, 0)
+    assert next_opening(NINE_TO_EIGHT, ("America/Anchorage", "America/Adak"), MONDAY_14) == datetime(
+        2026, 11, 30, 19, 0
+    )
 
 
 def test_weekdays_only_skip_the_weekend():
     friday_late = datetime(2026, 12, 4, 23, 30)  # 20:30 in São Paulo on Friday
     weekdays = parse_window("09:00-20:00", "mon-fri")
-    assert next_opening(weekdays, ("America/Sao_Paulo",), friday_late) \
-        == datetime(2026, 12, 7, 12, 0)  # Monday 09:00 in São Paulo
+    assert next_opening(weekdays, ("America/Sao_Paulo",), friday_late) == datetime(
+        2026, 12, 7, 12, 0
+    )  # Monday 09:00 in São Paulo
 
 
 def test_zones_without_a_common_hour_cannot_be_placed():
@@ -64,8 +65,7 @@ def test_zones_without_a_common_hour_cannot_be_placed():
 
 
 def test_plan_says_how_many_go_now_and_when_the_rest_go():
-    result = sendhours.plan(["+5511987654321", "+5521987654321", "+14155550100"],
-                            NINE_TO_EIGHT, MONDAY_14)
+    result = sendhours.plan(["+5511987654321", "+5521987654321", "+14155550100"], NINE_TO_EIGHT, MONDAY_14)
     assert result.now == 2
     assert result.later() == [(datetime(2026, 11, 30, 17, 0), 1)]
     assert result.unplaceable == ()
@@ -73,12 +73,16 @@ def test_plan_says_how_many_go_now_and_when_the_rest_go():
 
 # -- with the quote, the ledger and the sender (sandbox) -----------------------------------------
 
+
 @pytest.fixture
 def three(fresh_db):
     from smscore.contacts.importer import import_contacts
 
-    import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5521987654321\n"
-                              b"Lee,+14155550100\n", default_country="BR")
+    import_contacts(
+        fresh_db,
+        b"name,phone\nAna,+5511987654321\nBia,+5521987654321\nLee,+14155550100\n",
+        default_country="BR",
+    )
     return fresh_db
 
 
@@ -115,13 +119,16 @@ def test_held_messages_wait_for_their_hours_without_a_messaging_service(three):
 
     timed, _ = sendhours.with_hours(_quote(three), NINE_TO_EIGHT, ledger.utcnow())
     timed.recipients["send_at"] = pd.Series(
-        [None, None, ledger.utcnow() + timedelta(hours=5)], dtype="datetime64[us]")
+        [None, None, ledger.utcnow() + timedelta(hours=5)], dtype="datetime64[us]"
+    )
     batch = ledger.freeze_batch(three, timed, sender=SANDBOX_SENDER, mode="sandbox")
     progress = sender.run_batch(three, SandboxGateway(three), batch, rate_segments_per_second=1000)
     assert (progress.sent, progress.queued, progress.status) == (2, 1, ledger.PAUSED)
     assert progress.reason.startswith("held: 1 message wait")
-    three.execute("UPDATE messages SET send_at = ? WHERE batch_id = ? AND state = 'queued'",
-                  [ledger.utcnow() - timedelta(seconds=1), batch])
+    three.execute(
+        "UPDATE messages SET send_at = ? WHERE batch_id = ? AND state = 'queued'",
+        [ledger.utcnow() - timedelta(seconds=1), batch],
+    )
     progress = sender.run_batch(three, SandboxGateway(three), batch, rate_segments_per_second=1000)
     assert (progress.sent, progress.status) == (3, ledger.DONE)
 
@@ -132,9 +139,9 @@ def test_with_a_messaging_service_later_recipients_are_scheduled_at_twilio(three
 
     timed, _ = sendhours.with_hours(_quote(three), NINE_TO_EIGHT, ledger.utcnow())
     timed.recipients["send_at"] = pd.Series(
-        [None, None, ledger.utcnow() + timedelta(hours=5)], dtype="datetime64[us]")
+        [None, None, ledger.utcnow() + timedelta(hours=5)], dtype="datetime64[us]"
+    )
     batch = ledger.freeze_batch(three, timed, sender="MG" + "ab" * 16, mode="sandbox")
     sender.run_batch(three, SandboxGateway(three), batch, rate_segments_per_second=1000)
-    statuses = sorted(r[0] for r in three.execute(
-        "SELECT status FROM sandbox_messages").fetchall())
+    statuses = sorted(r[0] for r in three.execute("SELECT status FROM sandbox_messages").fetchall())
     assert statuses == ["queued", "queued", "scheduled"]

@@ -26,8 +26,7 @@ def con(fresh_db):
 
 def test_a_session_resumes_with_its_token_and_the_current_role(con):
     token = sessions.start(con, "ana@example.com", "console")
-    assert sessions.resume(con, token, IDLE) == sessions.Session("ana@example.com", "console",
-                                                                 "operator")
+    assert sessions.resume(con, token, IDLE) == sessions.Session("ana@example.com", "console", "operator")
     assert sessions.resume(con, token + "x", IDLE) is None
     assert sessions.resume(con, None, IDLE) is None
 
@@ -56,20 +55,23 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_active(con):
     assert sessions.resume(con, token, IDLE, now + sessions.ABSOLUTE + timedelta(seconds=1)) is None
 
 
-@pytest.mark.parametrize("change,reason", [
-    (lambda c: accounts.set_role(c, "ana@example.com", "viewer", ADMIN), "role change"),
-    (lambda c: accounts.set_disabled(c, "ana@example.com", True, ADMIN), "disabled"),
-    (lambda c: accounts.reset_password(c, "ana@example.com", "new horse 1", ADMIN),
-     "password reset"),
-])
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        (lambda c: accounts.set_role(c, "ana@example.com", "viewer", ADMIN), "role change"),
+        (lambda c: accounts.set_disabled(c, "ana@example.com", True, ADMIN), "disabled"),
+        (lambda c: accounts.reset_password(c, "ana@example.com", "new horse 1", ADMIN), "password reset"),
+    ],
+)
 def test_every_session_of_a_changed_account_is_revoked(con, change, reason):
     tokens = [sessions.start(con, "ana@example.com", "console") for _ in range(2)]
     other = sessions.start(con, "boss@example.com", "console")
     change(con)
     assert [sessions.resume(con, t, IDLE) for t in tokens] == [None, None]
     assert sessions.resume(con, other, IDLE) is not None
-    assert con.execute("SELECT DISTINCT end_reason FROM sessions WHERE email = ?",
-                       ["ana@example.com"]).fetchall() == [(reason,)]
+    assert con.execute(
+        "SELECT DISTINCT end_reason FROM sessions WHERE email = ?", ["ana@example.com"]
+    ).fetchall() == [(reason,)]
 
 
 def test_sign_out_ends_one_session_once(con):
@@ -80,6 +82,7 @@ def test_sign_out_ends_one_session_once(con):
 
 
 # -- the cookie route ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def client():
@@ -100,19 +103,25 @@ def test_the_route_trades_a_one_time_code_for_an_httponly_lax_cookie(client):
 
 def test_the_cookie_is_secure_behind_an_https_proxy(client):
     code = session_routes.offer("the-token")
-    answer = client.post("/auth/session", data={"code": code},
-                         headers={"X-Forwarded-Proto": "https"})
+    answer = client.post("/auth/session", data={"code": code}, headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in answer.headers["set-cookie"]
 
 
 def test_another_site_cannot_set_or_clear_the_cookie(client):
     code = session_routes.offer("the-token")
-    assert client.post("/auth/session", data={"code": code},
-                       headers={"Origin": "https://evil.example"}).status_code == 403
-    assert client.post("/auth/signout", headers={"Origin": "https://evil.example"}
-                       ).status_code == 403
-    assert client.post("/auth/session", data={"code": code},
-                       headers={"Origin": "http://console.test"}).status_code == 204
+    assert (
+        client.post(
+            "/auth/session", data={"code": code}, headers={"Origin": "https://evil.example"}
+        ).status_code
+        == 403
+    )
+    assert client.post("/auth/signout", headers={"Origin": "https://evil.example"}).status_code == 403
+    assert (
+        client.post(
+            "/auth/session", data={"code": code}, headers={"Origin": "http://console.test"}
+        ).status_code
+        == 204
+    )
 
 
 def test_an_unknown_or_stale_code_sets_nothing(client, monkeypatch):

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from smscore.sending import ledger, sender
-from smscore.twilio import simulate
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
+from smscore.sending import ledger, sender
+from smscore.twilio import simulate
 from smscore.twilio.sandbox import SANDBOX_SENDER, SandboxGateway
 
 
 @pytest.fixture
 def con(fresh_db):
-    import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5521987654321\n",
-                    default_country="BR")
+    import_contacts(fresh_db, b"name,phone\nAna,+5511987654321\nBia,+5521987654321\n", default_country="BR")
     return fresh_db
 
 
@@ -30,8 +29,9 @@ def test_simulated_callbacks_move_the_ledger_to_delivered_with_prices(con):
     assert simulate.status_callbacks(con) == 2  # queued -> sent
     assert simulate.status_callbacks(con) == 2  # sent -> delivered
     assert simulate.status_callbacks(con) == 0
-    rows = con.execute("SELECT twilio_status, actual_price FROM messages WHERE batch_id = ?",
-                       [batch]).fetchall()
+    rows = con.execute(
+        "SELECT twilio_status, actual_price FROM messages WHERE batch_id = ?", [batch]
+    ).fetchall()
     assert {r[0] for r in rows} == {"delivered"} and all(r[1] > 0 for r in rows)
 
 

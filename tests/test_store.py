@@ -12,8 +12,18 @@ def test_new_file_is_migrated_to_latest_version(db_path):
     con = store.connect(db_path)
     assert store.schema_version(con) == store.LATEST_VERSION
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert {"contacts", "categories", "contact_categories", "suppressions", "prices",
-            "price_lists", "carrier_fees", "batches", "messages", "settings"} <= tables
+    assert {
+        "contacts",
+        "categories",
+        "contact_categories",
+        "suppressions",
+        "prices",
+        "price_lists",
+        "carrier_fees",
+        "batches",
+        "messages",
+        "settings",
+    } <= tables
 
 
 def test_opening_an_older_file_keeps_its_data(db_path):
@@ -55,6 +65,7 @@ def test_db_option_wins_over_environment_which_wins_over_default(tmp_path):
 def test_query_df_keeps_decimals_exact(fresh_db):
     df = store.query_df(fresh_db, "SELECT 0.1::DECIMAL(18, 6) * 3 AS x")
     from decimal import Decimal
+
     assert df["x"][0] == Decimal("0.3")
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from peer import ACCOUNT_SID, AUTH_TOKEN, free_port
 
+from smscore.money import Money
 from smscore.twilio.connect import open_gateway
 from smscore.twilio.gateway import GatewayError
-from smscore.money import Money
 from smscore.twilio.live import TwilioGateway, cost_of, int_of
 
 FROM = "+15017122661"
@@ -41,8 +41,7 @@ def test_prices_are_parsed_exactly_from_strings(peer_gateway, fault_proxy) -> No
     assert fault_proxy.requests[-1].path == "/v1/Messaging/Countries/GB"
 
 
-def test_send_posts_to_from_and_body_and_returns_the_queued_message(peer_gateway,
-                                                                    fault_proxy) -> None:
+def test_send_posts_to_from_and_body_and_returns_the_queued_message(peer_gateway, fault_proxy) -> None:
     result = peer_gateway.send("+447700900123", "Hello ✓", FROM)
     assert result.sid.startswith("SM") and result.status == "queued"
     assert result.num_segments == 1 and result.price is None
@@ -78,18 +77,19 @@ def test_a_price_the_ledger_cannot_hold_is_not_priced_yet(price: str) -> None:
 def test_counts_and_codes_are_what_an_integer_column_holds_or_none() -> None:
     assert int_of("30003") == 30003 and int_of(2) == 2 and int_of(" 7 ") == 7
     assert [int_of(v) for v in (None, "", "1.5", "abc", 2**31, "-2147483649")] == [None] * 6
-    assert int_of(2**31 - 1) == 2**31 - 1 and int_of(-2**31) == -2**31
+    assert int_of(2**31 - 1) == 2**31 - 1 and int_of(-(2**31)) == -(2**31)
 
 
 def test_messages_to_keeps_only_that_number(peer_gateway) -> None:
-    since = datetime(2019, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2019, 1, 1, tzinfo=UTC)
     assert peer_gateway.messages_to("+447700900125", since) == []  # Prism's list is for another
     found = peer_gateway.messages_to("+18182008801", since)
     assert found and all(m.to == "+18182008801" for m in found)
 
 
-@pytest.mark.parametrize(("code", "status"), [(21211, 400), (21610, 400), (21408, 400),
-                                              (20003, 401), (20429, 429), (20500, 500)])
+@pytest.mark.parametrize(
+    ("code", "status"), [(21211, 400), (21610, 400), (21408, 400), (20003, 401), (20429, 429), (20500, 500)]
+)
 def test_twilio_error_codes_map_to_gateway_errors(peer_gateway, fault_proxy, code, status) -> None:
     to = "+447700900200"
     fault_proxy.error(code, to=to)
@@ -164,12 +164,16 @@ def test_token_never_in_repr_errors_or_logs(peer_gateway, fault_proxy, caplog) -
     assert "Authorization" not in caplog.text  # the SDK leaves the header out of its log
 
 
-def test_open_gateway_goes_live_with_credentials_and_reads_url_overrides(fresh_db,
-                                                                         fault_proxy) -> None:
-    gateway = open_gateway(fresh_db, {"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                                      "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
-                                      "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url})
+def test_open_gateway_goes_live_with_credentials_and_reads_url_overrides(fresh_db, fault_proxy) -> None:
+    gateway = open_gateway(
+        fresh_db,
+        {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+            "SMSCONSOLE_TWILIO_PRICING_URL": fault_proxy.url,
+        },
+    )
     assert gateway.mode == "live"
     assert gateway.balance() == Money(Decimal("0.05"), "USD")
     assert fault_proxy.requests[-1].path.endswith("/Balance.json")

@@ -11,12 +11,12 @@ import hmac
 import threading
 
 import pytest
+from sendkit import make_quote
 
 from smscore import store
 from smscore.sending import ledger
 from smscore.twilio import webhooks
 from smscore.twilio.gateway import MessageResult
-from sendkit import make_quote
 
 TOKEN = "test-auth-token-0f3a"
 URL = "https://sms.example.com/twilio/status"
@@ -35,14 +35,16 @@ def sent(fresh_db):
     batch = ledger.freeze_batch(fresh_db, q, sender="+447700900999", mode="live")
     claims = ledger.claim(fresh_db, batch, "t", after_seq=0, limit=2)
     for i, c in enumerate(claims):
-        ledger.mark_sent(fresh_db, batch, "t", c.phone,
-                         MessageResult(sid=f"SM{i:032x}", to=c.phone, status="queued"), 1)
+        ledger.mark_sent(
+            fresh_db, batch, "t", c.phone, MessageResult(sid=f"SM{i:032x}", to=c.phone, status="queued"), 1
+        )
     return fresh_db, batch
 
 
 def _status(con, sid: str, _unused: str = ""):
-    return con.execute("SELECT twilio_status, error_code, actual_price FROM messages "
-                       "WHERE sid = ?", [sid]).fetchone()
+    return con.execute(
+        "SELECT twilio_status, error_code, actual_price FROM messages WHERE sid = ?", [sid]
+    ).fetchone()
 
 
 SID = f"SM{0:032x}"
@@ -75,9 +77,16 @@ def test_no_token_configured_verifies_nothing():
 
 def test_status_callback_updates_status_error_and_price(sent):
     con, _ = sent
-    result = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "undelivered",
-                                          "ErrorCode": "30003", "Price": "-0.0400",
-                                          "PriceUnit": "USD"})
+    result = webhooks.handle_status(
+        con,
+        {
+            "MessageSid": SID,
+            "MessageStatus": "undelivered",
+            "ErrorCode": "30003",
+            "Price": "-0.0400",
+            "PriceUnit": "USD",
+        },
+    )
     assert result.outcome == webhooks.APPLIED
     status, code, price = _status(con, SID, "")
     assert (status, code, str(price)) == ("undelivered", 30003, "0.040000")
@@ -86,8 +95,9 @@ def test_status_callback_updates_status_error_and_price(sent):
 @pytest.mark.parametrize("price", ["NaN", "1e30", "abc"])
 def test_a_callback_whose_price_cannot_be_stored_still_records_the_status(sent, price):
     con, _ = sent
-    result = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "delivered",
-                                          "Price": price, "PriceUnit": "USD"})
+    result = webhooks.handle_status(
+        con, {"MessageSid": SID, "MessageStatus": "delivered", "Price": price, "PriceUnit": "USD"}
+    )
     assert result.outcome == webhooks.APPLIED
     assert _status(con, SID) == ("delivered", None, None)
 
@@ -95,8 +105,9 @@ def test_a_callback_whose_price_cannot_be_stored_still_records_the_status(sent, 
 @pytest.mark.parametrize("code", ["99999999999", "30003.0", "x"])
 def test_a_callback_whose_error_code_cannot_be_stored_still_records_the_status(sent, code):
     con, _ = sent
-    result = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "undelivered",
-                                          "ErrorCode": code})
+    result = webhooks.handle_status(
+        con, {"MessageSid": SID, "MessageStatus": "undelivered", "ErrorCode": code}
+    )
     assert result.outcome == webhooks.APPLIED
     assert _status(con, SID) == ("undelivered", None, None)
 
@@ -117,8 +128,7 @@ def test_a_callback_is_known_by_its_message_and_status_not_its_error_code(sent):
     again = webhooks.handle_status(con, {**first, "ErrorCode": "30005", "Price": "-0.04"})
     assert again.outcome == webhooks.REPEAT
     assert _status(con, SID) == ("undelivered", 30003, None)
-    assert con.execute("SELECT key FROM webhook_events").fetchall() == [
-        (f"status:{SID}:undelivered",)]
+    assert con.execute("SELECT key FROM webhook_events").fetchall() == [(f"status:{SID}:undelivered",)]
 
 
 def test_out_of_order_callback_never_moves_a_message_back(sent):
@@ -126,16 +136,14 @@ def test_out_of_order_callback_never_moves_a_message_back(sent):
     webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "delivered"})
     late = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "sent"})
     assert late.outcome == webhooks.IGNORED and _status(con, SID, "")[0] == "delivered"
-    failed = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "failed",
-                                          "ErrorCode": "30008"})
+    failed = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "failed", "ErrorCode": "30008"})
     assert failed.outcome == webhooks.IGNORED and _status(con, SID, "")[:2] == ("delivered", None)
 
 
 @pytest.mark.parametrize("failure", ["failed", "undelivered", "canceled"])
 def test_read_after_a_failure_leaves_the_failure(sent, failure):
     con, _ = sent
-    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": failure,
-                                 "ErrorCode": "30008"})
+    webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": failure, "ErrorCode": "30008"})
     read = webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "read"})
     assert read == webhooks.Result(webhooks.IGNORED, "already further along")
     assert _status(con, SID)[:2] == (failure, 30008)
@@ -145,8 +153,9 @@ def test_read_after_a_failure_leaves_the_failure(sent, failure):
 def test_read_still_follows_a_message_that_got_through(sent, before):
     con, _ = sent
     webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": before})
-    assert webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "read"}
-                                  ).outcome == webhooks.APPLIED
+    assert (
+        webhooks.handle_status(con, {"MessageSid": SID, "MessageStatus": "read"}).outcome == webhooks.APPLIED
+    )
     assert _status(con, SID)[0] == "read"
 
 
@@ -164,26 +173,29 @@ def test_no_status_moves_a_message_off_a_failure_or_back():
 
 def test_callback_for_someone_elses_message_is_ignored(sent):
     con, _ = sent
-    result = webhooks.handle_status(con, {"MessageSid": "SM" + "f" * 32,
-                                          "MessageStatus": "delivered"})
+    result = webhooks.handle_status(con, {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"})
     assert result == webhooks.Result(webhooks.IGNORED, "not a message of ours")
 
 
-@pytest.mark.parametrize("body", ["STOP", " stop ", "Parar", "SAIR", "cancelar", "StopAll",
-                                  "unsubscribe", "END", "quit", "Stop."])
+@pytest.mark.parametrize(
+    "body", ["STOP", " stop ", "Parar", "SAIR", "cancelar", "StopAll", "unsubscribe", "END", "quit", "Stop."]
+)
 def test_stop_family_keywords_opt_out(fresh_db, body):
-    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM1", "From": "+5511987654321",
-                                       "Body": body})
-    assert fresh_db.execute("SELECT count(*) FROM suppressions WHERE phone = '+5511987654321'"
-                            ).fetchone()[0] == 1
+    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM1", "From": "+5511987654321", "Body": body})
+    assert (
+        fresh_db.execute("SELECT count(*) FROM suppressions WHERE phone = '+5511987654321'").fetchone()[0]
+        == 1
+    )
 
 
 def test_configured_keyword_opts_out_and_a_sentence_does_not(fresh_db):
     extra = webhooks.extra_stop_words({webhooks.KEYWORDS_SETTING: "remover, chega"})
-    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM1", "From": "+551", "Body": "Chega"},
-                            extra_stop=extra)
-    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM2", "From": "+552",
-                                       "Body": "please stop sending me these"})
+    webhooks.handle_inbound(
+        fresh_db, {"MessageSid": "SM1", "From": "+551", "Body": "Chega"}, extra_stop=extra
+    )
+    webhooks.handle_inbound(
+        fresh_db, {"MessageSid": "SM2", "From": "+552", "Body": "please stop sending me these"}
+    )
     rows = fresh_db.execute("SELECT phone FROM suppressions").fetchall()
     assert rows == [("+551",)]
 
@@ -197,11 +209,11 @@ def test_start_keywords_opt_back_in(fresh_db, word):
 
 def test_help_and_replies_are_kept_for_the_inbox(fresh_db):
     webhooks.handle_inbound(fresh_db, {"MessageSid": "SM1", "From": "+551", "Body": "HELP"})
-    webhooks.handle_inbound(fresh_db, {"MessageSid": "SM2", "From": "+552",
-                                       "Body": "=HYPERLINK(\"x\") **obrigado**"})
+    webhooks.handle_inbound(
+        fresh_db, {"MessageSid": "SM2", "From": "+552", "Body": '=HYPERLINK("x") **obrigado**'}
+    )
     box = webhooks.inbox(fresh_db)
-    assert set(zip(box["from_number"], box["keyword"].fillna("-"))) == {("+551", "help"),
-                                                                        ("+552", "-")}
+    assert set(zip(box["from_number"], box["keyword"].fillna("-"))) == {("+551", "help"), ("+552", "-")}
     assert fresh_db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
 
 
@@ -256,8 +268,7 @@ def test_two_concurrent_deliveries_of_one_stop_apply_once(fresh_db):
 
 def test_two_concurrent_deliveries_of_one_status_callback_apply_once(sent):
     con, _ = sent
-    params = {"MessageSid": SID, "MessageStatus": "delivered", "Price": "-0.04",
-              "PriceUnit": "USD"}
+    params = {"MessageSid": SID, "MessageStatus": "delivered", "Price": "-0.04", "PriceUnit": "USD"}
     results = _deliver_at_once(con, lambda cur: webhooks.handle_status(cur, params))
     assert sorted(r.outcome for r in results) == [webhooks.APPLIED, webhooks.REPEAT]
     assert _status(con, SID)[0] == "delivered"
@@ -290,8 +301,10 @@ def test_a_stop_received_before_the_upgrade_is_still_a_repeat_after_it(db_path):
 
 
 def test_public_url_must_be_a_base_url():
-    assert webhooks.status_callback_url({webhooks.PUBLIC_URL: "https://sms.example.com/"}) \
+    assert (
+        webhooks.status_callback_url({webhooks.PUBLIC_URL: "https://sms.example.com/"})
         == "https://sms.example.com/twilio/status"
+    )
     assert webhooks.status_callback_url({}) is None
     with pytest.raises(webhooks.WebhookConfigError, match="got 'sms.example.com'"):
         webhooks.public_url({webhooks.PUBLIC_URL: "sms.example.com"})
@@ -299,13 +312,12 @@ def test_public_url_must_be_a_base_url():
 
 # -- StatusCallback on create, through the real SDK to the Prism peer ----------------------------
 
-def test_send_passes_status_callback_when_a_public_url_is_configured(fault_proxy,
-                                                                     peer_credentials):
+
+def test_send_passes_status_callback_when_a_public_url_is_configured(fault_proxy, peer_credentials):
     from smscore.twilio.live import TwilioGateway
 
     callback = webhooks.status_callback_url({webhooks.PUBLIC_URL: "https://sms.example.com"})
-    gateway = TwilioGateway(peer_credentials, api_url=fault_proxy.url, timeout=2.0,
-                            status_callback=callback)
+    gateway = TwilioGateway(peer_credentials, api_url=fault_proxy.url, timeout=2.0, status_callback=callback)
     gateway.send("+447700900125", "Hi", "+15017122661")
     [received] = fault_proxy.creates("+447700900125")
     assert received.form["StatusCallback"] == "https://sms.example.com/twilio/status"
@@ -316,8 +328,11 @@ def test_open_gateway_without_public_url_sends_no_status_callback(fault_proxy):
 
     from smscore.twilio.connect import open_gateway
 
-    cfg = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url}
+    cfg = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SMSCONSOLE_TWILIO_API_URL": fault_proxy.url,
+    }
     assert open_gateway(None, cfg).status_callback is None
     with_url = open_gateway(None, {**cfg, webhooks.PUBLIC_URL: "https://sms.example.com"})
     with_url.send("+447700900126", "Hi", "+15017122661")

@@ -32,10 +32,17 @@ with ws.unit() as con:
 """
 
 
-def cli(db: Path, *args: str, env: dict[str, str] | None = None,
-        timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "smscore", "--db", str(db), *args], cwd=ROOT,
-                          env=env or _env(), capture_output=True, text=True, timeout=timeout)
+def cli(
+    db: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "smscore", "--db", str(db), *args],
+        cwd=ROOT,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -46,8 +53,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 def hold(db: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process holding the workspace for `seconds`, as a long CLI import would."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], cwd=ROOT,
-                            env=_env(), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db), str(seconds)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
 
@@ -58,21 +70,23 @@ def contacts_csv(path: Path, n: int, area: str = "11") -> Path:
     return path
 
 
-def live_batch(db: Path, numbers: list[str],
-               fault_proxy) -> tuple[str, dict[str, str]]:  # noqa: ANN001
+def live_batch(db: Path, numbers: list[str], fault_proxy) -> tuple[str, dict[str, str]]:  # noqa: ANN001
     """A frozen live batch to `numbers` in a new workspace, and a CLI environment that sends it
     through the fault proxy to the Prism peer."""
     from peer import ACCOUNT_SID, AUTH_TOKEN
     from sendkit import make_quote
 
     con = store.connect(db)
-    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661",
-                                mode="live")
+    batch = ledger.freeze_batch(con, make_quote(numbers, price="0"), sender="+15017122661", mode="live")
     con.close()
-    return batch, _env(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                       TWILIO_FROM="+15017122661", SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
-                       SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url,
-                       NO_PROXY="127.0.0.1,localhost")
+    return batch, _env(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM="+15017122661",
+        SMSCONSOLE_TWILIO_API_URL=fault_proxy.url,
+        SMSCONSOLE_TWILIO_PRICING_URL=fault_proxy.url,
+        NO_PROXY="127.0.0.1,localhost",
+    )
 
 
 def test_waiting_message_names_the_holder(tmp_path):
@@ -84,8 +98,9 @@ def test_waiting_message_names_the_holder(tmp_path):
     holder.wait(10)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started >= 3  # it did wait for the holder
-    assert (f"waiting for the workspace: held by a CLI command `import` (PID {holder.pid}) since "
-            in done.stderr)
+    assert (
+        f"waiting for the workspace: held by a CLI command `import` (PID {holder.pid}) since " in done.stderr
+    )
     assert "lock" not in done.stderr.lower()
     assert "no batches yet" in done.stdout
 
@@ -102,8 +117,9 @@ def test_cli_gives_up_after_wait_with_one_sentence_and_nonzero_exit(tmp_path):
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith(f"error: the workspace {db} is busy: held by a CLI command "
-                               f"`import` (PID {holder.pid}) since ")
+    assert lines[0].startswith(
+        f"error: the workspace {db} is busy: held by a CLI command `import` (PID {holder.pid}) since "
+    )
     assert "gave up after 1 s" in lines[0] and "Traceback" not in done.stderr
 
 
@@ -150,8 +166,9 @@ def test_notebook_cost_report_has_exact_decimals(tmp_path):
 
     db = tmp_path / "ws.duckdb"
     con = store.connect(db)
-    batch = ledger.freeze_batch(con, make_quote(phones(3), price="0.0123"), sender="+15005550006",
-                                mode="sandbox")
+    batch = ledger.freeze_batch(
+        con, make_quote(phones(3), price="0.0123"), sender="+15005550006", mode="sandbox"
+    )
     con.execute("UPDATE messages SET state = 'sent', actual_price = 0.0125")
     con.close()
     with smscore.workspace(db) as ws:
@@ -163,6 +180,7 @@ def test_notebook_cost_report_has_exact_decimals(tmp_path):
 
 # --- two senders, two processes, one batch -------------------------------------------------------
 
+
 def test_two_senders_in_two_processes_send_each_message_once(tmp_path, fault_proxy):
     from sendkit import phones
 
@@ -170,10 +188,23 @@ def test_two_senders_in_two_processes_send_each_message_once(tmp_path, fault_pro
     numbers = phones(80)
     batch, env = live_batch(db, numbers, fault_proxy)
     fault_proxy.delay(0.05)  # a round trip like Twilio's, so the two runs overlap
-    args = [sys.executable, "-m", "smscore", "--db", str(db), "batch-resume", batch,
-            "--rate", "40", "--concurrency", "4"]
-    runs = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    args = [
+        sys.executable,
+        "-m",
+        "smscore",
+        "--db",
+        str(db),
+        "batch-resume",
+        batch,
+        "--rate",
+        "40",
+        "--concurrency",
+        "4",
+    ]
+    runs = [
+        subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     for run, (_, err) in zip(runs, outputs):
         assert run.returncode in (0, 1), err
@@ -195,10 +226,15 @@ def test_poll_lets_the_cli_in_while_twilio_answers(tmp_path, fault_proxy):
     db = tmp_path / "ws.duckdb"
     batch, env = live_batch(db, phones(24), fault_proxy)
     assert cli(db, "batch-resume", batch, "--rate", "100", env=env).returncode == 0
-    fault_proxy.delay(1.0, method="GET", path=".json")   # each fetch: a slow Twilio
-    poll = subprocess.Popen([sys.executable, "-m", "smscore", "--db", str(db), "poll", batch],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    fault_proxy.delay(1.0, method="GET", path=".json")  # each fetch: a slow Twilio
+    poll = subprocess.Popen(
+        [sys.executable, "-m", "smscore", "--db", str(db), "poll", batch],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not any(r.method == "GET" and "/Messages/" in r.path for r in fault_proxy.requests):
@@ -213,13 +249,15 @@ def test_poll_lets_the_cli_in_while_twilio_answers(tmp_path, fault_proxy):
     assert batch[:12] in meanwhile.stdout and still_polling  # the short id, as the console shows it
     assert poll.returncode == 0 and "updated 24 messages" in out, err
     con = store.connect(db)
-    polled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? "
-                         "AND twilio_status IS NOT NULL", [batch]).fetchone()[0]
+    polled = con.execute(
+        "SELECT count(*) FROM messages WHERE batch_id = ? AND twilio_status IS NOT NULL", [batch]
+    ).fetchone()[0]
     con.close()
     assert polled == 24
 
 
 # --- the console sending while others use the workspace -------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
@@ -237,8 +275,9 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
 
     db = tmp_path / "shared.duckdb"
     con = store.connect(db)
-    import_contacts(con, contacts_csv(tmp_path / "batch.csv", 40, area="21").read_bytes(),
-                    default_country="BR")
+    import_contacts(
+        con, contacts_csv(tmp_path / "batch.csv", 40, area="21").read_bytes(), default_country="BR"
+    )
     update_settings(con, send_rate=Decimal("8"))  # 40 messages: about 5 s of sending
     con.close()
     big = contacts_csv(tmp_path / "import.csv", 10_000)
@@ -271,18 +310,32 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
                 "balance": cli(db, "balance"),
                 "import": cli(db, "import", str(big), "--default-country", "BR"),
                 "notebook": subprocess.run(
-                    [sys.executable, "-c", "import smscore, sys\n"
-                     "with smscore.workspace(sys.argv[1]) as ws:\n"
-                     "    print(len(ws.cost_report('category')), 'rows')", str(db)],
-                    cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=180),
+                    [
+                        sys.executable,
+                        "-c",
+                        "import smscore, sys\n"
+                        "with smscore.workspace(sys.argv[1]) as ws:\n"
+                        "    print(len(ws.cost_report('category')), 'rows')",
+                        str(db),
+                    ],
+                    cwd=ROOT,
+                    env=_env(),
+                    capture_output=True,
+                    text=True,
+                    timeout=180,
+                ),
             }
-            while (ws.batches()["status"].iloc[0] not in ("done", "paused", "needs_reconcile")
-                   and time.monotonic() < deadline + 60):
+            while (
+                ws.batches()["status"].iloc[0] not in ("done", "paused", "needs_reconcile")
+                and time.monotonic() < deadline + 60
+            ):
                 time.sleep(0.3)
             final = ws.batches().iloc[0]
-            counts = ws.sql("SELECT (SELECT count(*) FROM contacts) AS contacts, "
-                            "(SELECT count(*) FROM sandbox_messages) AS received, "
-                            "(SELECT count(DISTINCT to_number) FROM sandbox_messages) AS people")
+            counts = ws.sql(
+                "SELECT (SELECT count(*) FROM contacts) AS contacts, "
+                "(SELECT count(*) FROM sandbox_messages) AS received, "
+                "(SELECT count(DISTINCT to_number) FROM sandbox_messages) AS people"
+            )
         no_error(page)
     for name, done in results.items():
         assert done.returncode == 0, f"{name}: {done.stderr}"
@@ -294,6 +347,7 @@ def test_console_sending_while_cli_and_notebook_use_the_workspace(page, tmp_path
 
 
 # --- the console while a CLI command holds the workspace -----------------------------------------
+
 
 @pytest.fixture
 def apptest(monkeypatch):
@@ -322,8 +376,7 @@ def test_console_page_waits_for_a_cli_command_instead_of_failing(tmp_path, monke
     assert not at.error and at.title
 
 
-def test_console_page_says_who_holds_the_workspace_when_the_wait_runs_out(tmp_path, monkeypatch,
-                                                                           apptest):
+def test_console_page_says_who_holds_the_workspace_when_the_wait_runs_out(tmp_path, monkeypatch, apptest):
     from streamlit.testing.v1 import AppTest
 
     db = tmp_path / "ws.duckdb"
@@ -338,8 +391,9 @@ def test_console_page_says_who_holds_the_workspace_when_the_wait_runs_out(tmp_pa
         holder.wait(10)
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.error) == 1 and not at.title  # one sentence instead of the page
-    assert at.error[0].value.startswith(f"The workspace is busy: a CLI command `import` (PID "
-                                        f"{holder.pid}) since ")
+    assert at.error[0].value.startswith(
+        f"The workspace is busy: a CLI command `import` (PID {holder.pid}) since "
+    )
     assert "than this page waits (1 s)" in at.error[0].value and str(db) not in at.error[0].value
 
 
@@ -376,8 +430,9 @@ def test_two_sender_threads_on_one_connection_each_use_a_cursor_of_their_own(tmp
     from smscore.sending.sender import run_batch
 
     con = store.connect(tmp_path / "ws.duckdb")
-    batch = ledger.freeze_batch(con, make_quote(phones(100), price="0"), sender="+447700900001",
-                                mode="sandbox")
+    batch = ledger.freeze_batch(
+        con, make_quote(phones(100), price="0"), sender="+447700900001", mode="sandbox"
+    )
     twilio, errors = LedgerTwilio(latency=0.002), []
 
     def send() -> None:

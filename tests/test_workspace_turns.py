@@ -65,12 +65,17 @@ def trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def test_a_turn_serves_every_unit_that_waited_for_it_though_another_process_waits(
-        tmp_path, trace):
+def test_a_turn_serves_every_unit_that_waited_for_it_though_another_process_waits(tmp_path, trace):
     db = tmp_path / "ws.duckdb"
     store.connect(db).close()
-    waiter = subprocess.Popen([sys.executable, "-c", WAITER, str(db)], cwd=ROOT, env=_env(),
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    waiter = subprocess.Popen(
+        [sys.executable, "-c", WAITER, str(db)],
+        cwd=ROOT,
+        env=_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert waiter.stdout is not None and waiter.stdout.readline().strip() == "waiting"
         ws = store.Workspace(db, kind="console", linger=0.5, wait=10)
@@ -99,8 +104,13 @@ def test_a_turn_serves_every_unit_that_waited_for_it_though_another_process_wait
 def test_a_process_that_closes_for_a_waiter_leaves_it_the_file(tmp_path):
     db = tmp_path / "ws.duckdb"
     store.connect(db).close()
-    loop = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(db), "20"], cwd=ROOT,
-                            env=_env(), stdout=subprocess.PIPE, text=True)
+    loop = subprocess.Popen(
+        [sys.executable, "-c", BUSY_LOOP, str(db), "20"],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert loop.stdout is not None and loop.stdout.readline().strip() == "started"
         ws = store.Workspace(db, kind="console", linger=0, wait=30)
@@ -126,8 +136,9 @@ def test_a_sender_takes_the_workspace_about_once_a_second_not_on_every_answer(tm
 
     db = tmp_path / "ws.duckdb"
     con = store.connect(db)
-    batch = ledger.freeze_batch(con, make_quote(phones(1500), price="0"),
-                                sender="+447700900001", mode="sandbox")
+    batch = ledger.freeze_batch(
+        con, make_quote(phones(1500), price="0"), sender="+447700900001", mode="sandbox"
+    )
     con.close()
     twilio = LedgerTwilio(latency=0.02)
     ws = store.Workspace(db, kind="cli", detail="send", linger=0)

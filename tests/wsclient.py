@@ -15,8 +15,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import ClientConnection, connect
 
-_WIDGETS = ("button", "text_input", "text_area", "file_uploader", "selectbox",
-            "download_button")
+_WIDGETS = ("button", "text_input", "text_area", "file_uploader", "selectbox", "download_button")
 
 
 @dataclass
@@ -30,8 +29,9 @@ class Run:
 @contextlib.contextmanager
 def socket(url: str) -> Iterator[Socket]:
     """One browser-like session on the console at `url`."""
-    with connect(url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
-                 open_timeout=10) as ws:
+    with connect(
+        url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], open_timeout=10
+    ) as ws:
         yield Socket(ws)
 
 

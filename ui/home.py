@@ -7,11 +7,11 @@ import streamlit as st
 from smscore import reports
 from smscore.contacts import book
 from ui.sending import batchnotes, jobs
-from ui.words import formats
-from ui.words.i18n import current_language, t
 from ui.shell.setup import Context, can, link
 from ui.shell.tables import batches_table
 from ui.shell.untrusted import md
+from ui.words import formats
+from ui.words.i18n import current_language, t
 
 
 def render(ctx: Context) -> None:
@@ -22,8 +22,11 @@ def render(ctx: Context) -> None:
     mode.metric(t("home.mode"), t("mode.sandbox") if ctx.sandbox else t("mode.live"))
     if ctx.balance is not None:
         label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-        balance.metric(label, formats.balance(ctx.balance, lang),
-                       help=t("common.exact", amount=formats.exact(ctx.balance, lang)))
+        balance.metric(
+            label,
+            formats.balance(ctx.balance, lang),
+            help=t("common.exact", amount=formats.exact(ctx.balance, lang)),
+        )
     else:
         balance.metric(t("sidebar.balance"), "—")
     if ctx.account is not None:

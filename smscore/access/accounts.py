@@ -38,10 +38,19 @@ MIN_PASSWORD = 8
 # change contacts; admin rights change how the console itself behaves.
 RIGHTS: dict[str, str] = {
     "view": "viewer",
-    "import": "operator", "categories": "operator", "optouts": "operator",
-    "send": "operator", "resume": "operator", "poll": "operator", "export_phones": "operator",
-    "settings": "admin", "users": "admin", "prices.refresh": "admin", "topup": "admin",
-    "approve": "admin", "audit": "admin",
+    "import": "operator",
+    "categories": "operator",
+    "optouts": "operator",
+    "send": "operator",
+    "resume": "operator",
+    "poll": "operator",
+    "export_phones": "operator",
+    "settings": "admin",
+    "users": "admin",
+    "prices.refresh": "admin",
+    "topup": "admin",
+    "approve": "admin",
+    "audit": "admin",
 }
 VIEWER_EXPORTS = "viewer_exports"  # admin setting: viewers may download phone numbers
 
@@ -63,8 +72,9 @@ class LastAdmin(ValueError):
 
 # One sentence for every refused sign-in (unknown e-mail, wrong password, locked account), so
 # the answer never tells whether an account exists or which of many guesses was right.
-REFUSED = ("wrong e-mail or password (after 5 failed tries sign-in pauses for a while: "
-           "wait a minute and try again)")
+REFUSED = (
+    "wrong e-mail or password (after 5 failed tries sign-in pauses for a while: wait a minute and try again)"
+)
 
 
 @dataclass(frozen=True)
@@ -125,10 +135,10 @@ def require(con: duckdb.DuckDBPyConnection | None, principal: Principal | None, 
 
 # --- accounts -----------------------------------------------------------------------------------
 
+
 def _check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters; "
-                         f"got {len(password or '')}")
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters; got {len(password or '')}")
     return password
 
 
@@ -137,8 +147,9 @@ def any_accounts(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM users").fetchall()[0][0])
 
 
-def add_user(con: duckdb.DuckDBPyConnection, email: str, role: str, password: str | None,
-             actor: Actor) -> User:
+def add_user(
+    con: duckdb.DuckDBPyConnection, email: str, role: str, password: str | None, actor: Actor
+) -> User:
     """Create an account; `password` None makes an OIDC-only account (sign-in by e-mail match)."""
     email, role = normal_email(email), check_role(role)
     if get_user(con, email) is not None:
@@ -146,24 +157,27 @@ def add_user(con: duckdb.DuckDBPyConnection, email: str, role: str, password: st
     hashed = _HASHER.hash(_check_password(password)) if password is not None else None
 
     def add(c: duckdb.DuckDBPyConnection) -> None:
-        c.execute("INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)",
-                  [email, role, hashed])
-        audit.record(c, actor, "user.add", email,
-                     {"role": role, "sign_in": "local" if hashed else "identity provider"})
+        c.execute("INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)", [email, role, hashed])
+        audit.record(
+            c, actor, "user.add", email, {"role": role, "sign_in": "local" if hashed else "identity provider"}
+        )
 
     write(con, add)
     return get_user(con, email)
 
 
 def get_user(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
-    rows = con.execute("SELECT email, role, disabled, password_hash IS NOT NULL, locked_until "
-                       "FROM users WHERE email = ?", [email.strip().lower()]).fetchall()
+    rows = con.execute(
+        "SELECT email, role, disabled, password_hash IS NOT NULL, locked_until FROM users WHERE email = ?",
+        [email.strip().lower()],
+    ).fetchall()
     return User(*rows[0]) if rows else None
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
-    rows = con.execute("SELECT email, role, disabled, password_hash IS NOT NULL, locked_until "
-                       "FROM users ORDER BY email").fetchall()
+    rows = con.execute(
+        "SELECT email, role, disabled, password_hash IS NOT NULL, locked_until FROM users ORDER BY email"
+    ).fetchall()
     return [User(*r) for r in rows]
 
 
@@ -181,8 +195,7 @@ def set_role(con: duckdb.DuckDBPyConnection, email: str, role: str, actor: Actor
     def change(c: duckdb.DuckDBPyConnection) -> None:
         if role != "admin":
             _keep_an_admin(c, email, actor, "user.set-role", role)
-        c.execute("UPDATE users SET role = ?, updated_at = ? WHERE email = ?",
-                  [role, utcnow(), email])
+        c.execute("UPDATE users SET role = ?, updated_at = ? WHERE email = ?", [role, utcnow(), email])
         audit.record(c, actor, "user.set-role", email, {"role": role})
         sessions.revoke_all(c, email, "role change")
 
@@ -196,8 +209,9 @@ def set_disabled(con: duckdb.DuckDBPyConnection, email: str, disabled: bool, act
     def change(c: duckdb.DuckDBPyConnection) -> None:
         if disabled:
             _keep_an_admin(c, email, actor, "user.disable", None)
-        c.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE email = ?",
-                  [disabled, utcnow(), email])
+        c.execute(
+            "UPDATE users SET disabled = ?, updated_at = ? WHERE email = ?", [disabled, utcnow(), email]
+        )
         audit.record(c, actor, "user.disable" if disabled else "user.enable", email)
         if disabled:
             sessions.revoke_all(c, email, "disabled")
@@ -206,15 +220,17 @@ def set_disabled(con: duckdb.DuckDBPyConnection, email: str, disabled: bool, act
     return get_user(con, email)
 
 
-def reset_password(con: duckdb.DuckDBPyConnection, email: str, password: str,
-                   actor: Actor) -> User:
+def reset_password(con: duckdb.DuckDBPyConnection, email: str, password: str, actor: Actor) -> User:
     """Set a new password, lift any lock-out and end the account's sessions."""
     email = _existing(con, email)
     hashed = _HASHER.hash(_check_password(password))  # the slow part, before the unit
 
     def change(c: duckdb.DuckDBPyConnection) -> None:
-        c.execute("UPDATE users SET password_hash = ?, failures = 0, lockouts = 0, "
-                  "locked_until = NULL, updated_at = ? WHERE email = ?", [hashed, utcnow(), email])
+        c.execute(
+            "UPDATE users SET password_hash = ?, failures = 0, lockouts = 0, "
+            "locked_until = NULL, updated_at = ? WHERE email = ?",
+            [hashed, utcnow(), email],
+        )
         audit.record(c, actor, "user.reset-password", email)
         sessions.revoke_all(c, email, "password reset")
 
@@ -223,19 +239,29 @@ def reset_password(con: duckdb.DuckDBPyConnection, email: str, password: str,
 
 
 def active_admins(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT email FROM users WHERE role = 'admin' "
-                                      "AND NOT disabled ORDER BY email").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT email FROM users WHERE role = 'admin' AND NOT disabled ORDER BY email"
+        ).fetchall()
+    ]
 
 
-def _keep_an_admin(con: duckdb.DuckDBPyConnection, email: str, actor: Actor, action: str,
-                   role: str | None) -> None:
+def _keep_an_admin(
+    con: duckdb.DuckDBPyConnection, email: str, actor: Actor, action: str, role: str | None
+) -> None:
     """Refuse (and audit) a change that would leave no active admin: nobody could undo it."""
     others = [a for a in active_admins(con) if a != email]
     user = get_user(con, email)
     if others or user is None or user.role != "admin" or user.disabled:
         return
-    audit.record(con, actor, f"{action}-refused", email,
-                 {"reason": "last active admin", **({"role": role} if role else {})})
+    audit.record(
+        con,
+        actor,
+        f"{action}-refused",
+        email,
+        {"reason": "last active admin", **({"role": role} if role else {})},
+    )
     raise LastAdmin(f"{email} is the last active admin; make another account admin first")
 
 
@@ -257,8 +283,15 @@ def _apply(con: duckdb.DuckDBPyConnection, change) -> None:  # noqa: ANN001 - a 
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
-            now: datetime | None = None, *, via: str = "console") -> Principal:
+
+def sign_in(
+    con: duckdb.DuckDBPyConnection,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    via: str = "console",
+) -> Principal:
     """Check a password; count every failure, lock after MAX_FAILURES, audit every outcome.
 
     The Argon2 check runs first, outside the unit of work, and costs the same for an unknown
@@ -279,20 +312,28 @@ def sign_in(con: duckdb.DuckDBPyConnection, email: str, password: str,
         raise SignInError(outcome[0])
     if right and _HASHER.check_needs_rehash(hashed):
         new_hash = _HASHER.hash(password)
-        write(con, lambda c: c.execute("UPDATE users SET password_hash = ? WHERE email = ?",
-                                       [new_hash, key]))
+        write(con, lambda c: c.execute("UPDATE users SET password_hash = ? WHERE email = ?", [new_hash, key]))
     return outcome[0]
 
 
-def _settle(con: duckdb.DuckDBPyConnection, key: str, right: bool, checked_hash: str | None,
-            now: datetime, via: str) -> Principal | str:
+def _settle(
+    con: duckdb.DuckDBPyConnection, key: str, right: bool, checked_hash: str | None, now: datetime, via: str
+) -> Principal | str:
     """Record one attempt; the Principal, or the refusal's words."""
-    rows = con.execute("SELECT role, password_hash, disabled, failures, lockouts, locked_until "
-                       "FROM users WHERE email = ?", [key]).fetchall()
+    rows = con.execute(
+        "SELECT role, password_hash, disabled, failures, lockouts, locked_until FROM users WHERE email = ?",
+        [key],
+    ).fetchall()
     if not rows or rows[0][1] is None:
         # Not the typed e-mail: people type their password into that field by mistake.
-        audit.record(con, Actor("(unknown account)", via), "sign-in.failure", None,
-                     {"reason": "unknown account"}, at=now)
+        audit.record(
+            con,
+            Actor("(unknown account)", via),
+            "sign-in.failure",
+            None,
+            {"reason": "unknown account"},
+            at=now,
+        )
         return REFUSED
     role, hashed, disabled, failures, lockouts, locked_until = rows[0]
     actor = Actor(key, via)
@@ -301,8 +342,14 @@ def _settle(con: duckdb.DuckDBPyConnection, key: str, right: bool, checked_hash:
         _count_failure(con, key, failures + 1, lockouts, locked, now, via)
         return REFUSED
     if locked:
-        audit.record(con, actor, "sign-in.locked", key,
-                     {"wait_s": int((locked_until - now).total_seconds()) + 1}, at=now)
+        audit.record(
+            con,
+            actor,
+            "sign-in.locked",
+            key,
+            {"wait_s": int((locked_until - now).total_seconds()) + 1},
+            at=now,
+        )
         return REFUSED
     if disabled:  # the password was right: saying so tells nothing a guesser could use
         audit.record(con, actor, "sign-in.failure", key, {"reason": "disabled"}, at=now)
@@ -324,22 +371,43 @@ def lockout_length(lockouts: int) -> timedelta:
     return min(FIRST_LOCKOUT * (2 ** min(lockouts, 16)), LONGEST_LOCKOUT)
 
 
-def _count_failure(con: duckdb.DuckDBPyConnection, email: str, failures: int, lockouts: int,
-                   locked: bool, now: datetime, via: str) -> None:
+def _count_failure(
+    con: duckdb.DuckDBPyConnection,
+    email: str,
+    failures: int,
+    lockouts: int,
+    locked: bool,
+    now: datetime,
+    via: str,
+) -> None:
     """Every wrong password is audited; the MAX_FAILURES-th in a row starts a lock-out."""
     actor = Actor(email, via)
-    audit.record(con, actor, "sign-in.failure", email,
-                 {"failures": failures, **({"while_locked": True} if locked else {})}, at=now)
+    audit.record(
+        con,
+        actor,
+        "sign-in.failure",
+        email,
+        {"failures": failures, **({"while_locked": True} if locked else {})},
+        at=now,
+    )
     if locked:  # audited above; the lock already runs, and its length is not the guesser's
         return
     if failures < MAX_FAILURES:
         con.execute("UPDATE users SET failures = ? WHERE email = ?", [failures, email])
         return
     until = now + lockout_length(lockouts)
-    con.execute("UPDATE users SET failures = 0, lockouts = ?, locked_until = ? WHERE email = ?",
-                [lockouts + 1, until, email])
-    audit.record(con, actor, "sign-in.lockout", email,
-                 {"failures": failures, "locked_s": int((until - now).total_seconds())}, at=now)
+    con.execute(
+        "UPDATE users SET failures = 0, lockouts = ?, locked_until = ? WHERE email = ?",
+        [lockouts + 1, until, email],
+    )
+    audit.record(
+        con,
+        actor,
+        "sign-in.lockout",
+        email,
+        {"failures": failures, "locked_s": int((until - now).total_seconds())},
+        at=now,
+    )
 
 
 def principal_for_email(con: duckdb.DuckDBPyConnection, email: str, via: str) -> Principal | None:
@@ -352,12 +420,21 @@ def principal_for_email(con: duckdb.DuckDBPyConnection, email: str, via: str) ->
 
 # --- acting from the command line ---------------------------------------------------------------
 
+
 class Refused(PermissionError):
     """A named person may not do this from the command line; the message says why."""
 
 
-def sign_in_to(con: duckdb.DuckDBPyConnection, email: str, password: str, right: str, *,
-               action: str, doing: str, target: str | None = None) -> Principal:
+def sign_in_to(
+    con: duckdb.DuckDBPyConnection,
+    email: str,
+    password: str,
+    right: str,
+    *,
+    action: str,
+    doing: str,
+    target: str | None = None,
+) -> Principal:
     """Sign a named person in from outside the console (via 'cli') to do one thing needing `right`.
 
     The console signs a person in once per session; the CLI signs one in for each action, so
@@ -377,19 +454,19 @@ def sign_in_to(con: duckdb.DuckDBPyConnection, email: str, password: str, right:
         require(con, principal, right)
     except AccessDenied:
         _refused(con, principal.actor, action, target, f"the {principal.role} role")
-        raise Refused(f"{principal.email} is {_a(principal.role)}: only {_holders(right)} may "
-                      f"{doing}") from None
+        raise Refused(
+            f"{principal.email} is {_a(principal.role)}: only {_holders(right)} may {doing}"
+        ) from None
     return principal
 
 
-def _refused(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, target: str | None,
-             why: str) -> None:
+def _refused(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, target: str | None, why: str) -> None:
     write(con, lambda cur: audit.record(cur, actor, f"{action}-refused", target, {"reason": why}))
 
 
 def _holders(right: str) -> str:
     """The roles holding `right`, in words: 'an admin', 'an operator or an admin'."""
-    return " or ".join(_a(role) for role in ROLES[ROLES.index(RIGHTS[right]):])
+    return " or ".join(_a(role) for role in ROLES[ROLES.index(RIGHTS[right]) :])
 
 
 def _a(role: str) -> str:
@@ -397,6 +474,7 @@ def _a(role: str) -> str:
 
 
 # --- sessions -----------------------------------------------------------------------------------
+
 
 def idle_limit(con: duckdb.DuckDBPyConnection, environ: Mapping[str, str]) -> timedelta:
     """How long a console session may sit idle: env, else the admin setting, else 30 min."""

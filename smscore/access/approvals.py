@@ -31,8 +31,12 @@ from smscore.store.writes import write
 
 AWAITING = "awaiting approval"
 REJECTED = "rejected"
-_KEYS = {"per_batch": "limit.per_batch", "per_day": "limit.per_day",
-         "approval_over": "limit.approval_over", "currency": "limit.currency"}
+_KEYS = {
+    "per_batch": "limit.per_batch",
+    "per_day": "limit.per_day",
+    "approval_over": "limit.approval_over",
+    "currency": "limit.currency",
+}
 
 
 class LimitExceeded(ValueError):
@@ -75,9 +79,13 @@ def save_limits(con: duckdb.DuckDBPyConnection, limits: Limits, actor: Actor) ->
         for name, key in _KEYS.items():
             value = getattr(limits, name)
             set_setting(c, key, "" if value is None else str(value))
-        audit.record(c, actor, "settings.change", "limits",
-                     {n: None if getattr(limits, n) is None else str(getattr(limits, n))
-                      for n in _KEYS})
+        audit.record(
+            c,
+            actor,
+            "settings.change",
+            "limits",
+            {n: None if getattr(limits, n) is None else str(getattr(limits, n)) for n in _KEYS},
+        )
 
     write(con, work)
     return limits
@@ -88,7 +96,8 @@ def spent_today(con: duckdb.DuckDBPyConnection, who: str, day: date | None = Non
     row = con.execute(
         "SELECT coalesce(sum(estimate_max), 0) FROM batches WHERE confirmed_by = ? "
         "AND CAST(created_at AS DATE) = ? AND status <> ?",
-        [who, day or utcnow().date(), REJECTED]).fetchall()[0]
+        [who, day or utcnow().date(), REJECTED],
+    ).fetchall()[0]
     return Decimal(row[0])
 
 
@@ -110,8 +119,9 @@ class Verdict:
 
     @property
     def any_limit(self) -> bool:
-        return any(v is not None for v in (self.limits.per_batch, self.limits.per_day,
-                                           self.limits.approval_over))
+        return any(
+            v is not None for v in (self.limits.per_batch, self.limits.per_day, self.limits.approval_over)
+        )
 
 
 def judge(limits: Limits, maximum: Money, spent_today: Decimal, who: str) -> Verdict:
@@ -121,7 +131,8 @@ def judge(limits: Limits, maximum: Money, spent_today: Decimal, who: str) -> Ver
     refuses, and a threshold in another currency holds the batch for approval."""
     cur = limits.currency
     held = limits.approval_over is not None and (
-        maximum.currency != cur or maximum.amount > limits.approval_over)
+        maximum.currency != cur or maximum.amount > limits.approval_over
+    )
     base = Verdict(limits, maximum, spent_today, needs_approval=held)
     if limits.per_batch is None and limits.per_day is None:
         return base
@@ -129,12 +140,13 @@ def judge(limits: Limits, maximum: Money, spent_today: Decimal, who: str) -> Ver
         why = Problem("limits.other_currency", {"limits": cur, "batch": maximum.currency})
         return replace(base, refusal=why, refused_by="currency")
     if limits.per_batch is not None and maximum.amount > limits.per_batch:
-        why = Problem("limits.over_per_batch", {"maximum": maximum,
-                                                "limit": Money(limits.per_batch, cur)})
+        why = Problem("limits.over_per_batch", {"maximum": maximum, "limit": Money(limits.per_batch, cur)})
         return replace(base, refusal=why, refused_by="per_batch")
     if limits.per_day is not None and base.with_batch > limits.per_day:
-        why = Problem("limits.over_per_day", {"who": who, "total": Money(base.with_batch, cur),
-                                              "limit": Money(limits.per_day, cur)})
+        why = Problem(
+            "limits.over_per_day",
+            {"who": who, "total": Money(base.with_batch, cur), "limit": Money(limits.per_day, cur)},
+        )
         return replace(base, refusal=why, refused_by="per_day")
     return base
 
@@ -144,16 +156,22 @@ def verdict(con: duckdb.DuckDBPyConnection, who: str, maximum: Money) -> Verdict
     return judge(load_limits(con), maximum, spent_today(con, who), who)
 
 
-def check_limits(con: duckdb.DuckDBPyConnection, actor: Actor, maximum: Money, *,
-                 batch: str | None = None, recipients: int | None = None) -> Verdict:
+def check_limits(
+    con: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    maximum: Money,
+    *,
+    batch: str | None = None,
+    recipients: int | None = None,
+) -> Verdict:
     """The verdict at the action; a refusal is recorded in the audit trail (who, the batch it
     would have been, its cost, which limit and why), then raised as LimitExceeded in one
     sentence with both amounts, before anything is frozen."""
+
     def work(c: duckdb.DuckDBPyConnection) -> Verdict:
         found = verdict(c, actor.name, maximum)
         if found.refusal is not None:
-            audit.record(c, actor, "batch.confirm-refused", batch, _refusal_detail(found,
-                                                                                 recipients))
+            audit.record(c, actor, "batch.confirm-refused", batch, _refusal_detail(found, recipients))
         return found
 
     found = write(con, work)
@@ -163,13 +181,18 @@ def check_limits(con: duckdb.DuckDBPyConnection, actor: Actor, maximum: Money, *
 
 
 def _refusal_detail(found: Verdict, recipients: int | None) -> dict[str, object]:
-    limit = {"per_batch": found.limits.per_batch, "per_day": found.limits.per_day,
-             "currency": None}[found.refused_by or "currency"]
+    limit = {"per_batch": found.limits.per_batch, "per_day": found.limits.per_day, "currency": None}[
+        found.refused_by or "currency"
+    ]
     detail: dict[str, object] = {
-        "limit": found.refused_by, "limit_amount": None if limit is None else str(limit),
-        "limit_currency": found.limits.currency, "maximum_cost": str(found.maximum.amount),
-        "currency": found.maximum.currency, "spent_today": str(found.spent_today),
-        "reason": found.refusal.text if found.refusal else None}
+        "limit": found.refused_by,
+        "limit_amount": None if limit is None else str(limit),
+        "limit_currency": found.limits.currency,
+        "maximum_cost": str(found.maximum.amount),
+        "currency": found.maximum.currency,
+        "spent_today": str(found.spent_today),
+        "reason": found.refusal.text if found.refusal else None,
+    }
     if recipients is not None:
         detail["recipients"] = recipients
     return detail
@@ -180,9 +203,11 @@ def hold_if_needed(con: duckdb.DuckDBPyConnection, batch_id: str, maximum: Money
     if not judge(load_limits(con), maximum, Decimal(0), "").needs_approval:
         return _status(con, batch_id) == AWAITING
     held = Problem("approvals.held")
-    con.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ? WHERE id = ? "
-                "AND status = 'frozen' AND approved_by IS NULL",
-                [AWAITING, held.text, held.code, batch_id])
+    con.execute(
+        "UPDATE batches SET status = ?, status_reason = ?, status_code = ? WHERE id = ? "
+        "AND status = 'frozen' AND approved_by IS NULL",
+        [AWAITING, held.text, held.code, batch_id],
+    )
     return _status(con, batch_id) == AWAITING
 
 
@@ -208,8 +233,7 @@ def awaiting(con: duckdb.DuckDBPyConnection, batch_id: str) -> str | None:
     status = _status(con, batch_id)
     if status != AWAITING:
         raise coded(ApprovalError, "approvals.not_awaiting", batch=short_id(batch_id), status=status)
-    return con.execute("SELECT confirmed_by FROM batches WHERE id = ?",
-                       [batch_id]).fetchall()[0][0]
+    return con.execute("SELECT confirmed_by FROM batches WHERE id = ?", [batch_id]).fetchall()[0][0]
 
 
 def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None:
@@ -217,13 +241,16 @@ def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None
 
     The refusal is raised after the unit of work, so its audit row commits.
     """
+
     def work(cur: duckdb.DuckDBPyConnection) -> bool:
         if awaiting(cur, batch_id) == actor.name:
             audit.record(cur, actor, "batch.approve-refused", batch_id, {"reason": "same admin"})
             return False
-        cur.execute("UPDATE batches SET status = 'frozen', status_reason = NULL, "
-                    "status_code = NULL, status_params = NULL, approved_by = ? WHERE id = ?",
-                    [actor.name, batch_id])
+        cur.execute(
+            "UPDATE batches SET status = 'frozen', status_reason = NULL, "
+            "status_code = NULL, status_params = NULL, approved_by = ? WHERE id = ?",
+            [actor.name, batch_id],
+        )
         audit.record(cur, actor, "batch.approve", batch_id)
         return True
 
@@ -233,21 +260,27 @@ def approve(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor) -> None
 
 def reject(con: duckdb.DuckDBPyConnection, batch_id: str, actor: Actor, reason: str = "") -> None:
     """Cancel a held batch: it never sends."""
-    why = (Problem("approvals.rejected_by_because", {"who": actor.name, "why": reason}) if reason
-           else Problem("approvals.rejected_by", {"who": actor.name}))
+    why = (
+        Problem("approvals.rejected_by_because", {"who": actor.name, "why": reason})
+        if reason
+        else Problem("approvals.rejected_by", {"who": actor.name})
+    )
 
     def work(cur: duckdb.DuckDBPyConnection) -> None:
         awaiting(cur, batch_id)
-        cur.execute("UPDATE batches SET status = ?, status_reason = ?, status_code = ?, "
-                    "status_params = ? WHERE id = ?",
-                    [REJECTED, why.text, why.code, why.params_json(), batch_id])
+        cur.execute(
+            "UPDATE batches SET status = ?, status_reason = ?, status_code = ?, "
+            "status_params = ? WHERE id = ?",
+            [REJECTED, why.text, why.code, why.params_json(), batch_id],
+        )
         audit.record(cur, actor, "batch.reject", batch_id, {"reason": reason} if reason else None)
 
     write(con, work)
 
 
-def signed_in_admin(con: duckdb.DuckDBPyConnection, email: str, password: str, batch_id: str,
-                    action: str) -> Actor:
+def signed_in_admin(
+    con: duckdb.DuckDBPyConnection, email: str, password: str, batch_id: str, action: str
+) -> Actor:
     """The admin who approves or rejects (`action`) from outside the console, by password.
 
     The console signs its admins in once per session; the CLI signs one in for each decision
@@ -256,8 +289,15 @@ def signed_in_admin(con: duckdb.DuckDBPyConnection, email: str, password: str, b
     who tried what on which batch and why.
     """
     try:
-        return accounts.sign_in_to(con, email, password, "approve", action=f"batch.{action}",
-                                   doing=f"{action} a batch", target=batch_id).actor
+        return accounts.sign_in_to(
+            con,
+            email,
+            password,
+            "approve",
+            action=f"batch.{action}",
+            doing=f"{action} a batch",
+            target=batch_id,
+        ).actor
     except accounts.Refused as exc:
         raise ApprovalError(f"{exc}; batch {short_id(batch_id)} was not {_DONE[action]}") from None
 
@@ -267,17 +307,25 @@ _DONE = {"approve": "approved", "reject": "rejected"}
 
 def pending(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Batches awaiting approval, oldest first, with what the approver must see."""
-    return query_df(con, """
+    return query_df(
+        con,
+        """
         SELECT id AS batch_id, created_at, confirmed_by, body, recipients, segments,
                estimate_max, currency, mode
-        FROM batches WHERE status = ? ORDER BY created_at, id""", [AWAITING])
+        FROM batches WHERE status = ? ORDER BY created_at, id""",
+        [AWAITING],
+    )
 
 
 def by_country(con: duckdb.DuckDBPyConnection, batch_id: str) -> pd.DataFrame:
     """Recipients and maximum cost per country of one batch."""
-    return query_df(con, """
+    return query_df(
+        con,
+        """
         SELECT coalesce(m.country, '?') AS country, count(*) AS recipients,
                sum(m.segments)::BIGINT AS segments,
                sum(m.price_max)::DECIMAL(18, 6) AS maximum, any_value(b.currency) AS currency
         FROM messages m JOIN batches b ON b.id = m.batch_id
-        WHERE m.batch_id = ? GROUP BY 1 ORDER BY maximum DESC, country""", [batch_id])
+        WHERE m.batch_id = ? GROUP BY 1 ORDER BY maximum DESC, country""",
+        [batch_id],
+    )

@@ -42,8 +42,15 @@ class Actor:
         return cls(f"cli:{user}", "cli")
 
 
-def record(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, target: str | None = None,
-           detail: Mapping[str, object] | None = None, *, at: datetime | None = None) -> None:
+def record(
+    con: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    action: str,
+    target: str | None = None,
+    detail: Mapping[str, object] | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
     """Append one row to the trail; refuse a detail key that names a secret."""
     if actor.via not in VIAS:
         raise ValueError(f"audit via must be one of {', '.join(VIAS)}; got {actor.via!r}")
@@ -52,13 +59,26 @@ def record(con: duckdb.DuckDBPyConnection, actor: Actor, action: str, target: st
             raise ValueError(f"the audit trail never stores secrets; got a detail named {key!r}")
     con.execute(
         "INSERT INTO audit (occurred_at, actor, via, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [at or utcnow(), actor.name, actor.via, action, target,
-         json.dumps(dict(detail), default=str, ensure_ascii=False) if detail else None])
+        [
+            at or utcnow(),
+            actor.name,
+            actor.via,
+            action,
+            target,
+            json.dumps(dict(detail), default=str, ensure_ascii=False) if detail else None,
+        ],
+    )
 
 
-def trail(con: duckdb.DuckDBPyConnection, *, actor: str | None = None, action: str | None = None,
-          since: datetime | None = None, until: datetime | None = None,
-          limit: int = 1000) -> pd.DataFrame:
+def trail(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> pd.DataFrame:
     """The newest rows first, filtered by actor, action (prefix) and time range."""
     where, params = ["true"], []
     if actor:
@@ -74,10 +94,14 @@ def trail(con: duckdb.DuckDBPyConnection, *, actor: str | None = None, action: s
         where.append("occurred_at < ?")
         params.append(until)
     params.append(int(limit))
-    return query_df(con, f"""
+    return query_df(
+        con,
+        f"""
         SELECT id, occurred_at AS at, actor, via, action, coalesce(target, '') AS target,
                coalesce(CAST(detail AS VARCHAR), '') AS detail
-        FROM audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?""", params)
+        FROM audit WHERE {" AND ".join(where)} ORDER BY id DESC LIMIT ?""",
+        params,
+    )
 
 
 def actions(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -90,10 +114,22 @@ def actors(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT DISTINCT actor FROM audit ORDER BY 1").fetchall()]
 
 
-def confirm_batch(con: duckdb.DuckDBPyConnection, actor: Actor, batch_id: str, recipients: int,
-                  maximum: object, currency: str) -> None:
+def confirm_batch(
+    con: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    batch_id: str,
+    recipients: int,
+    maximum: object,
+    currency: str,
+) -> None:
     """Attribute a batch to whoever confirmed it (first confirmation wins) and record it."""
-    con.execute("UPDATE batches SET confirmed_by = ? WHERE id = ? AND confirmed_by IS NULL",
-                [actor.name, batch_id])
-    record(con, actor, "batch.confirm", batch_id,
-           {"recipients": recipients, "maximum_cost": str(maximum), "currency": currency})
+    con.execute(
+        "UPDATE batches SET confirmed_by = ? WHERE id = ? AND confirmed_by IS NULL", [actor.name, batch_id]
+    )
+    record(
+        con,
+        actor,
+        "batch.confirm",
+        batch_id,
+        {"recipients": recipients, "maximum_cost": str(maximum), "currency": currency},
+    )

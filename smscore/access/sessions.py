@@ -41,19 +41,23 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start(con: duckdb.DuckDBPyConnection, email: str, via: str,
-          now: datetime | None = None) -> str:
+def start(con: duckdb.DuckDBPyConnection, email: str, via: str, now: datetime | None = None) -> str:
     """A new session for `email`; returns the token for the cookie (never stored as such)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    write(con, lambda c: c.execute(
-        "INSERT INTO sessions (id, email, via, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-        [_digest(token), email, via, now, now]))
+    write(
+        con,
+        lambda c: c.execute(
+            "INSERT INTO sessions (id, email, via, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+            [_digest(token), email, via, now, now],
+        ),
+    )
     return token
 
 
-def resume(con: duckdb.DuckDBPyConnection, token: str | None, idle: timedelta,
-           now: datetime | None = None) -> Session | None:
+def resume(
+    con: duckdb.DuckDBPyConnection, token: str | None, idle: timedelta, now: datetime | None = None
+) -> Session | None:
     """The session a token names, if it is still valid; None otherwise (and it is ended)."""
     if not token:
         return None
@@ -61,32 +65,36 @@ def resume(con: duckdb.DuckDBPyConnection, token: str | None, idle: timedelta,
     rows = con.execute(
         "SELECT s.email, s.via, s.created_at, s.last_seen, s.ended_at, u.role, u.disabled "
         "FROM sessions s LEFT JOIN users u ON u.email = s.email WHERE s.id = ?",
-        [_digest(token)]).fetchall()
+        [_digest(token)],
+    ).fetchall()
     if not rows:
         return None
     email, via, created, last_seen, ended, role, disabled = rows[0]
     if ended is not None:
         return None
-    why = _expired(created, last_seen, now, idle) or (
-        "disabled" if role is None or disabled else None)
+    why = _expired(created, last_seen, now, idle) or ("disabled" if role is None or disabled else None)
     if why is not None:
         write(con, lambda c: _expire(c, token, email, via, why, now))
         return None
     if now - last_seen >= min(TOUCH_EVERY, idle / 4):
-        write(con, lambda c: c.execute("UPDATE sessions SET last_seen = ? WHERE id = ? "
-                                       "AND ended_at IS NULL", [now, _digest(token)]))
+        write(
+            con,
+            lambda c: c.execute(
+                "UPDATE sessions SET last_seen = ? WHERE id = ? AND ended_at IS NULL", [now, _digest(token)]
+            ),
+        )
     return Session(email, via, role)
 
 
-def _expire(con: duckdb.DuckDBPyConnection, token: str, email: str, via: str, why: str,
-            now: datetime) -> None:
+def _expire(
+    con: duckdb.DuckDBPyConnection, token: str, email: str, via: str, why: str, now: datetime
+) -> None:
     """End a session found past its limits, and say so in the audit trail (once)."""
     if end(con, token, why, now) is not None:
         audit.record(con, Actor(email, via), f"sign-out.{why}", email, at=now)
 
 
-def _expired(created: datetime, last_seen: datetime, now: datetime,
-             idle: timedelta) -> str | None:
+def _expired(created: datetime, last_seen: datetime, now: datetime, idle: timedelta) -> str | None:
     if now - created > ABSOLUTE:
         return "expired"
     if now - last_seen > idle:
@@ -94,20 +102,27 @@ def _expired(created: datetime, last_seen: datetime, now: datetime,
     return None
 
 
-def end(con: duckdb.DuckDBPyConnection, token: str, reason: str,
-        now: datetime | None = None) -> str | None:
+def end(con: duckdb.DuckDBPyConnection, token: str, reason: str, now: datetime | None = None) -> str | None:
     """End one session (sign-out, idle); whose it was, or None when it had already ended."""
-    rows = write(con, lambda c: c.execute(
-        "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL "
-        "RETURNING email", [now or utcnow(), reason, _digest(token)]).fetchall())
+    rows = write(
+        con,
+        lambda c: c.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL "
+            "RETURNING email",
+            [now or utcnow(), reason, _digest(token)],
+        ).fetchall(),
+    )
     return rows[0][0] if rows else None
 
 
-def revoke_all(con: duckdb.DuckDBPyConnection, email: str, reason: str,
-               now: datetime | None = None) -> int:
+def revoke_all(con: duckdb.DuckDBPyConnection, email: str, reason: str, now: datetime | None = None) -> int:
     """End every session of `email` (role change, disabled, password reset); how many ended."""
-    rows = write(con, lambda c: c.execute(
-        "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE email = ? AND ended_at IS NULL "
-        "RETURNING id", [now or utcnow(), reason, email]).fetchall())
+    rows = write(
+        con,
+        lambda c: c.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE email = ? AND ended_at IS NULL "
+            "RETURNING id",
+            [now or utcnow(), reason, email],
+        ).fetchall(),
+    )
     return len(rows)
-

@@ -23,22 +23,41 @@ from smscore.cli.common import CliError, Command
 __all__ = ["COMMANDS", "LENDING", "CliError", "build_parser", "main"]
 
 # The order `--help` lists the commands in: the order of the work, which crosses the modules.
-ORDER = ("import", "quote", "prices", "fees", "report", "balance", "send", "send-again",
-         "batches", "batch-resume", "reconcile", "cancel", "poll", "log", "approve", "reject",
-         "user")
+ORDER = (
+    "import",
+    "quote",
+    "prices",
+    "fees",
+    "report",
+    "balance",
+    "send",
+    "send-again",
+    "batches",
+    "batch-resume",
+    "reconcile",
+    "cancel",
+    "poll",
+    "log",
+    "approve",
+    "reject",
+    "user",
+)
 
 
 def _gather(*groups: dict[str, Command]) -> dict[str, Command]:
     """Every group's commands in ORDER; a command left out of ORDER fails here, not in silence."""
     commands = {name: entry for group in groups for name, entry in group.items()}
     if set(commands) != set(ORDER):
-        raise RuntimeError("smscore.cli.ORDER and the registered commands differ: "
-                           + ", ".join(sorted(set(commands) ^ set(ORDER))))
+        raise RuntimeError(
+            "smscore.cli.ORDER and the registered commands differ: "
+            + ", ".join(sorted(set(commands) ^ set(ORDER)))
+        )
     return {name: commands[name] for name in ORDER}
 
 
-COMMANDS = _gather(contacts.COMMANDS, cost.COMMANDS, sending.COMMANDS, running.COMMANDS,
-                   reports.COMMANDS, access.COMMANDS)
+COMMANDS = _gather(
+    contacts.COMMANDS, cost.COMMANDS, sending.COMMANDS, running.COMMANDS, reports.COMMANDS, access.COMMANDS
+)
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
@@ -47,22 +66,30 @@ LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", 
 
 # --- main -------------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m smscore",
-        description="smsconsole core: import contacts, price and send SMS batches via Twilio.")
-    parser.add_argument("--db", metavar="PATH",
-                        help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)")
-    parser.add_argument("--wait", type=float, metavar="SECONDS",
-                        help="how long to wait while the console or another command holds the "
-                             f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})")
+        description="smsconsole core: import contacts, price and send SMS batches via Twilio.",
+    )
+    parser.add_argument(
+        "--db", metavar="PATH", help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)"
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="how long to wait while the console or another command holds the "
+        f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, configure, _) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         configure(command_parser)
         # Also accepted after the command's name, where people tend to write it.
-        command_parser.add_argument("--wait", type=float, metavar="SECONDS",
-                                    default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command_parser.add_argument(
+            "--wait", type=float, metavar="SECONDS", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -70,8 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        ws = store.Workspace(store.resolve_db_path(args.db), kind="cli", detail=args.command,
-                             wait=args.wait, linger=0, notify=_notice)
+        ws = store.Workspace(
+            store.resolve_db_path(args.db),
+            kind="cli",
+            detail=args.command,
+            wait=args.wait,
+            linger=0,
+            notify=_notice,
+        )
         run = COMMANDS[args.command][2]
         if args.command in LENDING:
             return run(args, ws)

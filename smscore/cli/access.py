@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from smscore import store
 from smscore.cli.acting import acting, configure_as, read_password
 from smscore.cli.common import (
-                                CliError,
-                                Commands,
-                                configure_batch_id,
-                                find_batch,
-                                gateway_for,
-                                print_table,
+    CliError,
+    Commands,
+    configure_batch_id,
+    find_batch,
+    gateway_for,
+    print_table,
 )
 from smscore.cli.running import configure_pacing, send_batch
 
@@ -27,10 +27,14 @@ command = COMMANDS.command
 
 # --- approvals --------------------------------------------------------------------------------
 
+
 def _configure_approver(p: argparse.ArgumentParser) -> None:
-    configure_as(p, "the admin account deciding (required once the workspace has accounts; not "
-                    "the one that confirmed the batch): its password is asked for, or read as "
-                    "one line from stdin")
+    configure_as(
+        p,
+        "the admin account deciding (required once the workspace has accounts; not "
+        "the one that confirmed the batch): its password is asked for, or read as "
+        "one line from stdin",
+    )
 
 
 def _configure_approve(p: argparse.ArgumentParser) -> None:
@@ -40,8 +44,9 @@ def _configure_approve(p: argparse.ArgumentParser) -> None:
     configure_pacing(p)
 
 
-@command("approve", "approve a batch awaiting approval as a second admin (--as), then send it",
-         _configure_approve)
+@command(
+    "approve", "approve a batch awaiting approval as a second admin (--as), then send it", _configure_approve
+)
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.access import approvals
     from smscore.batchid import short_id
@@ -61,8 +66,7 @@ def _configure_reject(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", default="", help="why, for the audit trail")
 
 
-@command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)",
-         _configure_reject)
+@command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)", _configure_reject)
 def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.access import approvals
     from smscore.batchid import short_id
@@ -82,23 +86,29 @@ def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tupl
         batch_id = find_batch(con, args.batch)
         approvals.awaiting(con, batch_id)  # before anyone types a password for nothing
     return batch_id, acting(
-        ws, args.acting_as, "the admin who decides", f"{action} {args.batch}",
-        lambda con, email, password: approvals.signed_in_admin(con, email, password, batch_id,
-                                                               action))
+        ws,
+        args.acting_as,
+        "the admin who decides",
+        f"{action} {args.batch}",
+        lambda con, email, password: approvals.signed_in_admin(con, email, password, batch_id, action),
+    )
 
 
 # --- user -------------------------------------------------------------------------------------
+
 
 def _configure_user(p: argparse.ArgumentParser) -> None:
     from smscore.access.accounts import ROLES
 
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = sub.add_parser("add", help="create a local account (asks for the password, or reads "
-                                     "it from stdin)")
+    add = sub.add_parser("add", help="create a local account (asks for the password, or reads it from stdin)")
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument("--oidc-only", action="store_true",
-                     help="no password: the user signs in through the identity provider")
+    add.add_argument(
+        "--oidc-only",
+        action="store_true",
+        help="no password: the user signs in through the identity provider",
+    )
     sub.add_parser("list", help="every account with its role and state")
     role = sub.add_parser("set-role", help="change an account's role")
     role.add_argument("email")
@@ -121,19 +131,30 @@ def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
     if action == "list":
         with ws.unit() as con:
             users = accounts.list_users(con)
-        print_table(("email", "role", "state", "sign-in"),
-                    [(u.email, u.role, "disabled" if u.disabled else
-                      (f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until
-                       else "active"),
-                      "password" if u.has_password else "identity provider")
-                     for u in users])
+        print_table(
+            ("email", "role", "state", "sign-in"),
+            [
+                (
+                    u.email,
+                    u.role,
+                    "disabled"
+                    if u.disabled
+                    else (
+                        f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else "active"
+                    ),
+                    "password" if u.has_password else "identity provider",
+                )
+                for u in users
+            ],
+        )
         return 0
     if action == "reset-password":
         with ws.unit() as con:
             if accounts.get_user(con, accounts.normal_email(args.email)) is None:
                 raise CliError(f"no account for {args.email}")  # before asking for a password
-    password = (read_password() if action == "reset-password"
-                or (action == "add" and not args.oidc_only) else None)
+    password = (
+        read_password() if action == "reset-password" or (action == "add" and not args.oidc_only) else None
+    )
     with ws.unit() as con:
         if action == "add":
             user = accounts.add_user(con, args.email, args.role, password, actor)

@@ -24,8 +24,7 @@ def configure_as(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--as", dest="acting_as", metavar="EMAIL", help=help_text)
 
 
-def acting(ws: store.Workspace, email: str | None, who: str, example: str,
-           sign_in: SignIn) -> Actor:
+def acting(ws: store.Workspace, email: str | None, who: str, example: str, sign_in: SignIn) -> Actor:
     """Who acts on the command line when it spends or decides: the account named by --as,
     signed in by `sign_in` with its password, or in a workspace without accounts the OS user.
 
@@ -39,18 +38,22 @@ def acting(ws: store.Workspace, email: str | None, who: str, example: str,
         with_accounts = accounts.any_accounts(con)
     if not with_accounts:
         if email:
-            raise CliError("this workspace has no accounts, so --as names nobody; leave it out "
-                           "to act as the OS user")
+            raise CliError(
+                "this workspace has no accounts, so --as names nobody; leave it out to act as the OS user"
+            )
         return Actor.cli()
     if not email:
-        raise CliError(f"this workspace has accounts: name {who} with --as EMAIL "
-                       f"(e.g. `python -m smscore {example} --as ana@example.com`)")
+        raise CliError(
+            f"this workspace has accounts: name {who} with --as EMAIL "
+            f"(e.g. `python -m smscore {example} --as ana@example.com`)"
+        )
     password = ask_password()
     with ws.unit() as con:
         return sign_in(con, email, password)
 
 
 # --- passwords --------------------------------------------------------------------------------
+
 
 def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin by default
     """A new password: asked twice on a terminal; otherwise one line from stdin (for scripts)."""

@@ -17,8 +17,10 @@ from smscore.money import decimal_str
 
 # A command runs on a connection, one unit of work; or, if it lends the workspace out itself
 # (smscore.cli.LENDING), on the workspace.
-Runner = (Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
-          | Callable[[argparse.Namespace, store.Workspace], int])
+Runner = (
+    Callable[[argparse.Namespace, duckdb.DuckDBPyConnection], int]
+    | Callable[[argparse.Namespace, store.Workspace], int]
+)
 Configure = Callable[[argparse.ArgumentParser], None]
 Command = tuple[str, Configure, Runner]
 
@@ -30,12 +32,13 @@ class Commands(dict[str, Command]):
     in the order `--help` lists them.
     """
 
-    def command(self, name: str, help_text: str,
-                configure: Configure) -> Callable[[Runner], Runner]:
+    def command(self, name: str, help_text: str, configure: Configure) -> Callable[[Runner], Runner]:
         """Register a subcommand; the decorated function runs it."""
+
         def register(run: Runner) -> Runner:
             self[name] = (help_text, configure, run)
             return run
+
         return register
 
 
@@ -44,6 +47,7 @@ class CliError(Exception):
 
 
 # --- tables -----------------------------------------------------------------------------------
+
 
 def amount_range(low: Decimal, high: Decimal) -> str:
     """One amount when a price does not vary (by carrier, by recipient), else low-high."""
@@ -55,14 +59,14 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None
     cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
 
 
 # --- batches by name --------------------------------------------------------------------------
 
-BATCH_ID_HELP = ("batch id as the console and `batches` show it (b-fc845dcb42), or the full id "
-                 "or any longer part of it")
+BATCH_ID_HELP = (
+    "batch id as the console and `batches` show it (b-fc845dcb42), or the full id or any longer part of it"
+)
 
 
 def configure_batch_id(p: argparse.ArgumentParser) -> None:
@@ -78,6 +82,7 @@ def find_batch(con: duckdb.DuckDBPyConnection, text: str) -> str:
 
 
 # --- the gateway ------------------------------------------------------------------------------
+
 
 def open_gateway(con: duckdb.DuckDBPyConnection):  # noqa: ANN201 - (Gateway, sender)
     """The gateway (live with credentials in the environment, else the sandbox) and its sender."""

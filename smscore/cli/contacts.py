@@ -16,16 +16,30 @@ command = COMMANDS.command
 
 # --- import -----------------------------------------------------------------------------------
 
+
 def _configure_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="CSV file of contacts (, ; or tab; UTF-8, UTF-16 or Latin-1; "
-                                "up to 500 MB and 1,000 columns: README, 'Import limits')")
-    p.add_argument("--default-country", default="BR", metavar="ISO",
-                   help="country of numbers written without +country code (default: BR)")
+    p.add_argument(
+        "file",
+        help="CSV file of contacts (, ; or tab; UTF-8, UTF-16 or Latin-1; "
+        "up to 500 MB and 1,000 columns: README, 'Import limits')",
+    )
+    p.add_argument(
+        "--default-country",
+        default="BR",
+        metavar="ISO",
+        help="country of numbers written without +country code (default: BR)",
+    )
     p.add_argument("--category", help="put every imported contact in this category")
-    p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
-                   help="column for a role (phone, name, category), overriding the guess")
-    p.add_argument("--update", action="store_true",
-                   help="update contacts that already exist instead of rejecting them")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="column for a role (phone, name, category), overriding the guess",
+    )
+    p.add_argument(
+        "--update", action="store_true", help="update contacts that already exist instead of rejecting them"
+    )
     p.add_argument("--rejects", metavar="OUT.csv", help="write the rejected rows to this CSV")
 
 
@@ -34,18 +48,24 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.contacts.importer import import_contacts
 
     mapping = _parse_mapping(args.map)
-    report = import_contacts(con, Path(args.file), default_country=args.default_country.upper(),
-                             category=args.category, mapping=mapping or None,
-                             on_duplicate="update" if args.update else "skip")
+    report = import_contacts(
+        con,
+        Path(args.file),
+        default_country=args.default_country.upper(),
+        category=args.category,
+        mapping=mapping or None,
+        on_duplicate="update" if args.update else "skip",
+    )
     from smscore.access.audit import Actor, record
     from smscore.store.writes import write
 
     # The trail holds the counts printed here and shown on the Contacts page, by the same names.
-    write(con, lambda cur: record(cur, Actor.cli(), "import", Path(args.file).name,
-                                  report.counts()))
-    print(f"imported {report.imported}, updated {report.updated}, already in the workspace "
-          f"{report.already}, rejected {report.rejected} "
-          f"(encoding {report.encoding}, delimiter {report.delimiter!r})")
+    write(con, lambda cur: record(cur, Actor.cli(), "import", Path(args.file).name, report.counts()))
+    print(
+        f"imported {report.imported}, updated {report.updated}, already in the workspace "
+        f"{report.already}, rejected {report.rejected} "
+        f"(encoding {report.encoding}, delimiter {report.delimiter!r})"
+    )
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
     if report.rejected:

@@ -29,18 +29,34 @@ command = COMMANDS.command
 
 # --- quote ------------------------------------------------------------------------------------
 
+
 def configure_quote(p: argparse.ArgumentParser) -> None:
     """The message, selection and pricing options: `send` takes them too, to price its batch."""
     p.add_argument("--body", required=True, help="message text; {name} or any contact field")
-    p.add_argument("--category", action="append", default=[], metavar="NAME",
-                   help="only contacts in this category (repeatable); default: everyone")
-    p.add_argument("--contact", action="append", default=[], type=int, metavar="ID",
-                   help="also this contact id (repeatable)")
-    p.add_argument("--smart-encoding", action="store_true",
-                   help="count as Twilio does with Smart Encoding on")
+    p.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only contacts in this category (repeatable); default: everyone",
+    )
+    p.add_argument(
+        "--contact",
+        action="append",
+        default=[],
+        type=int,
+        metavar="ID",
+        help="also this contact id (repeatable)",
+    )
+    p.add_argument(
+        "--smart-encoding", action="store_true", help="count as Twilio does with Smart Encoding on"
+    )
     p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
-    p.add_argument("--trial", action="store_true",
-                   help="count Twilio's trial prefix ('Sent from your Twilio trial account - ')")
+    p.add_argument(
+        "--trial",
+        action="store_true",
+        help="count Twilio's trial prefix ('Sent from your Twilio trial account - ')",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", metavar="OUT.csv", help="write the per-country breakdown to a CSV")
 
@@ -52,15 +68,26 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
     return Selection(categories=tuple(args.category), contact_ids=tuple(args.contact))
 
 
-def quote_from_args(args: argparse.Namespace, con: duckdb.DuckDBPyConnection,
-                    prefix: str = "", only_to: frozenset[str] | None = None) -> Quote:
+def quote_from_args(
+    args: argparse.Namespace,
+    con: duckdb.DuckDBPyConnection,
+    prefix: str = "",
+    only_to: frozenset[str] | None = None,
+) -> Quote:
     """Build the quote the arguments describe (shared by `quote` and `send`)."""
     if getattr(args, "trial", False):
         from smscore.twilio.balance import TRIAL_PREFIX
+
         prefix = TRIAL_PREFIX
-    return build_quote(con, args.body, selection_from_args(args),
-                       smart_encoding=args.smart_encoding, prefix=prefix,
-                       sender_type=args.sender_type, only_to=only_to)
+    return build_quote(
+        con,
+        args.body,
+        selection_from_args(args),
+        smart_encoding=args.smart_encoding,
+        prefix=prefix,
+        sender_type=args.sender_type,
+        only_to=only_to,
+    )
 
 
 @command("quote", "price a message for a selection of contacts", configure_quote)
@@ -68,6 +95,7 @@ def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     quote = quote_from_args(args, con)
     if args.csv:
         from smscore.export import write_csv
+
         write_csv(quote_countries_frame(quote), args.csv)
     if args.json:
         print(json.dumps(quote_json(quote), ensure_ascii=False))
@@ -89,15 +117,18 @@ def quote_json(quote: Quote) -> dict[str, object]:
         "total_min": decimal_str(quote.total_min),
         "total_max": decimal_str(quote.total_max),
         "countries": [
-            {"iso": r.iso, "recipients": int(r.recipients), "segments": int(r.segments),
-             "unit_price_min": decimal_str(r.unit_price_min),
-             "unit_price_max": decimal_str(r.unit_price_max),
-             "subtotal_min": decimal_str(r.subtotal_min),
-             "subtotal_max": decimal_str(r.subtotal_max)}
+            {
+                "iso": r.iso,
+                "recipients": int(r.recipients),
+                "segments": int(r.segments),
+                "unit_price_min": decimal_str(r.unit_price_min),
+                "unit_price_max": decimal_str(r.unit_price_max),
+                "subtotal_min": decimal_str(r.subtotal_min),
+                "subtotal_max": decimal_str(r.subtotal_max),
+            }
             for r in quote.by_country.itertuples()
         ],
-        "excluded": [{"phone": r.phone, "reason": r.reason}
-                     for r in quote.excluded.itertuples()],
+        "excluded": [{"phone": r.phone, "reason": r.reason} for r in quote.excluded.itertuples()],
     }
 
 
@@ -113,24 +144,36 @@ def print_quote(quote: Quote) -> None:
     """A readable quote: per country, totals, what the encoding costs, who is left out."""
     text = quote.prefix + quote.body
     counted = count_segments(text, quote.smart_encoding)
-    print(f"message: {counted.encoding}, {counted.segments} segment(s) of up to "
-          f"{counted.per_segment} units before personalisation")
+    print(
+        f"message: {counted.encoding}, {counted.segments} segment(s) of up to "
+        f"{counted.per_segment} units before personalisation"
+    )
     if counted.ucs2_chars:
         print("  UCS-2 because of: " + " ".join(counted.ucs2_chars))
         suggestion = gsm_suggestion(text)
         if suggestion.replacements and suggestion.after.encoding == "GSM-7":
             swaps = ", ".join(f"{a}->{b}" for a, b in suggestion.replacements.items())
-            print(f"  replacing {swaps} makes it GSM-7: {suggestion.after.segments} segment(s) "
-                  f"of up to {suggestion.after.per_segment} instead of {counted.segments}")
-    print(f"prices: list of {quote.price_list_as_of}, {quote.currency} per segment "
-          f"({quote.sender_type})")
-    rows = [(r.iso, int(r.recipients), int(r.segments),
-             amount_range(r.unit_price_min, r.unit_price_max),
-             amount_range(r.subtotal_min, r.subtotal_max)) for r in quote.by_country.itertuples()]
+            print(
+                f"  replacing {swaps} makes it GSM-7: {suggestion.after.segments} segment(s) "
+                f"of up to {suggestion.after.per_segment} instead of {counted.segments}"
+            )
+    print(f"prices: list of {quote.price_list_as_of}, {quote.currency} per segment ({quote.sender_type})")
+    rows = [
+        (
+            r.iso,
+            int(r.recipients),
+            int(r.segments),
+            amount_range(r.unit_price_min, r.unit_price_max),
+            amount_range(r.subtotal_min, r.subtotal_max),
+        )
+        for r in quote.by_country.itertuples()
+    ]
     print_table(("country", "recipients", "segments", "unit price", "subtotal"), rows)
-    print(f"total: {quote.n_recipients} recipients, {quote.segments} segments, "
-          f"{format_money(quote.total_min, quote.currency)} to "
-          f"{format_money(quote.total_max, quote.currency)}")
+    print(
+        f"total: {quote.n_recipients} recipients, {quote.segments} segments, "
+        f"{format_money(quote.total_min, quote.currency)} to "
+        f"{format_money(quote.total_max, quote.currency)}"
+    )
     if len(quote.excluded):
         reasons = quote.excluded["reason"].astype(str).value_counts()
         print(f"excluded: {len(quote.excluded)}")
@@ -142,13 +185,17 @@ def print_quote(quote: Quote) -> None:
 
 # --- prices -----------------------------------------------------------------------------------
 
+
 def _configure_prices(p: argparse.ArgumentParser) -> None:
     p.add_argument("--country", metavar="ISO", help="one country, with its carriers")
     p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--refresh", action="store_true",
-                   help="fetch current prices from Twilio's Pricing API first (live mode; "
-                        "with --country, only that country)")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch current prices from Twilio's Pricing API first (live mode; "
+        "with --country, only that country)",
+    )
 
 
 @command("prices", "show the price list (per segment, with its date)", _configure_prices)
@@ -156,47 +203,76 @@ def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if args.refresh:
         gateway, _ = open_gateway(con)
         if gateway.mode != "live":
-            raise CliError("refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
-                           "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list")
+            raise CliError(
+                "refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
+                "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list"
+            )
         prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
         from smscore.access.audit import Actor, record
+
         record(con, Actor.cli(), "prices.refresh", args.country)
     plist = prices.current_list(con)
     table = prices.price_table(con, args.country, args.sender_type)
     if args.json:
-        print(json.dumps({"as_of": plist.as_of.isoformat(), "source": plist.source,
-                          "countries": [_price_json(r) for r in table.itertuples()]}))
+        print(
+            json.dumps(
+                {
+                    "as_of": plist.as_of.isoformat(),
+                    "source": plist.source,
+                    "countries": [_price_json(r) for r in table.itertuples()],
+                }
+            )
+        )
         return 0
     print(f"price list as of {plist.as_of} ({plist.source}); per outbound segment")
-    rows = [(r.iso, r.country, int(r.carriers), amount_range(r.unit_min, r.unit_max), r.currency)
-            for r in table.itertuples()]
+    rows = [
+        (r.iso, r.country, int(r.carriers), amount_range(r.unit_min, r.unit_max), r.currency)
+        for r in table.itertuples()
+    ]
     print_table(("iso", "country", "carriers", "price", "currency"), rows)
     if args.country:
         carriers = prices.carrier_rows(con, args.country)
         print(f"carriers in {args.country.upper()}:")
-        print_table(("carrier", "number type", "price"),
-                    [(r.carrier, r.number_type if isinstance(r.number_type, str) else "-",
-                      decimal_str(r.current_price))
-                     for r in carriers.itertuples()])
+        print_table(
+            ("carrier", "number type", "price"),
+            [
+                (
+                    r.carrier,
+                    r.number_type if isinstance(r.number_type, str) else "-",
+                    decimal_str(r.current_price),
+                )
+                for r in carriers.itertuples()
+            ],
+        )
     return 0
 
 
 def _price_json(r: object) -> dict[str, object]:
-    return {"iso": r.iso, "country": r.country, "carriers": int(r.carriers),
-            "unit_price_min": decimal_str(r.unit_min), "unit_price_max": decimal_str(r.unit_max),
-            "carrier_fee_min": decimal_str(r.fee_min), "carrier_fee_max": decimal_str(r.fee_max),
-            "currency": r.currency}
+    return {
+        "iso": r.iso,
+        "country": r.country,
+        "carriers": int(r.carriers),
+        "unit_price_min": decimal_str(r.unit_min),
+        "unit_price_max": decimal_str(r.unit_max),
+        "carrier_fee_min": decimal_str(r.fee_min),
+        "carrier_fee_max": decimal_str(r.fee_max),
+        "currency": r.currency,
+    }
 
 
 # --- fees -------------------------------------------------------------------------------------
 
+
 def _configure_fees(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--set", nargs=4, metavar=("ISO", "CARRIER", "SENDER_TYPE", "FEE"),
-                   help="add or change one carrier's fee per segment, e.g. CA Bell 'long code' 0.002")
+    p.add_argument(
+        "--set",
+        nargs=4,
+        metavar=("ISO", "CARRIER", "SENDER_TYPE", "FEE"),
+        help="add or change one carrier's fee per segment, e.g. CA Bell 'long code' 0.002",
+    )
 
 
-@command("fees", "show or change the US/CA carrier pass-through fees per segment",
-         _configure_fees)
+@command("fees", "show or change the US/CA carrier pass-through fees per segment", _configure_fees)
 def run_fees(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.money import to_decimal
 
@@ -205,42 +281,50 @@ def run_fees(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         iso, carrier, sender_type, fee = args.set
         prices.set_carrier_fee(con, iso, carrier, sender_type, to_decimal(fee))
     table = prices.carrier_fees(con)
-    print_table(("iso", "carrier", "sender type", "fee", "currency", "as of", "source"),
-                [(r.iso, r.carrier, r.sender_type, decimal_str(r.fee), r.currency, r.as_of,
-                  r.source)
-                 for r in table.itertuples()])
+    print_table(
+        ("iso", "carrier", "sender type", "fee", "currency", "as of", "source"),
+        [
+            (r.iso, r.carrier, r.sender_type, decimal_str(r.fee), r.currency, r.as_of, r.source)
+            for r in table.itertuples()
+        ],
+    )
     return 0
 
 
 # --- balance (the account gateway engineer's block) -------------------------------------------
 
+
 def _configure_balance(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threshold", metavar="AMOUNT",
-                   help="low-balance threshold (default: the console setting, 2.00)")
+    p.add_argument(
+        "--threshold", metavar="AMOUNT", help="low-balance threshold (default: the console setting, 2.00)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-@command("balance", "show the account balance, mode, type and any low-balance notice",
-         _configure_balance)
+@command("balance", "show the account balance, mode, type and any low-balance notice", _configure_balance)
 def run_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     import os
 
-    from smscore.twilio.balance import balance_report
-    from smscore.twilio.connect import open_gateway as open_account
     from smscore.money import to_decimal
     from smscore.store.settings import load_settings
+    from smscore.twilio.balance import balance_report
+    from smscore.twilio.connect import open_gateway as open_account
 
-    threshold = (to_decimal(args.threshold) if args.threshold
-                 else load_settings(con).low_balance_threshold)
+    threshold = to_decimal(args.threshold) if args.threshold else load_settings(con).low_balance_threshold
     report = balance_report(open_account(con, os.environ), threshold)
     if args.json:
         print(json.dumps(report))
         return 0
-    balance = ("none (subaccount)" if report["balance"] is None
-               else format_money(Decimal(report["balance"]), report["currency"]))
+    balance = (
+        "none (subaccount)"
+        if report["balance"] is None
+        else format_money(Decimal(report["balance"]), report["currency"])
+    )
     print(f"balance: {balance}")
-    print(f"mode: {report['mode']}; account: {report['type']} ({report['status']}), "
-          f"SID …{report['account_sid_last4']}")
+    print(
+        f"mode: {report['mode']}; account: {report['type']} ({report['status']}), "
+        f"SID …{report['account_sid_last4']}"
+    )
     if report["notice"]:
         print(report["notice"])
     return 0

@@ -8,11 +8,11 @@ import duckdb
 import pandas as pd
 
 from smscore.cli.common import (
-                                Commands,
-                                amount_range,
-                                configure_batch_id,
-                                find_batch,
-                                print_table,
+    Commands,
+    amount_range,
+    configure_batch_id,
+    find_batch,
+    print_table,
 )
 from smscore.money import decimal_str
 
@@ -22,16 +22,17 @@ command = COMMANDS.command
 
 # --- report -----------------------------------------------------------------------------------
 
+
 def _configure_report(p: argparse.ArgumentParser) -> None:
     from smscore.reports import GROUPINGS
+
     p.add_argument("--by", default="batch", choices=GROUPINGS, help="grouping (default: batch)")
     p.add_argument("--batch", metavar="ID", help="only this batch")
     p.add_argument("--csv", metavar="OUT.csv", help="write the report to a CSV (spreadsheet-safe)")
     p.add_argument("--json", action="store_true", help="print JSON records")
 
 
-@command("report", "batch costs per batch, country, category or day: estimate vs actual",
-         _configure_report)
+@command("report", "batch costs per batch, country, category or day: estimate vs actual", _configure_report)
 def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import safe_frame, write_csv
     from smscore.reports import cost_report
@@ -51,6 +52,7 @@ def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 # --- batches ----------------------------------------------------------------------------------
 
+
 @command("batches", "list batches: status, counts, estimate vs actual", lambda p: None)
 def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.reports import batches
@@ -59,21 +61,45 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
     if frame.empty:
         print("no batches yet")
         return 0
-    print_table(("batch", "created", "mode", "outcome", "recipients", "sent", "failed",
-                 "unknown", "pending", "estimate", "actual"),
-                [(r.short_id, str(r.created_at)[:16], r.mode, r.outcome, r.recipients, r.sent,
-                  r.failed, r.unknown, r.pending,
-                  f"{r.currency} {amount_range(r.estimate_min, r.estimate_max)}",
-                  "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)")
-                 for r in frame.itertuples()])
+    print_table(
+        (
+            "batch",
+            "created",
+            "mode",
+            "outcome",
+            "recipients",
+            "sent",
+            "failed",
+            "unknown",
+            "pending",
+            "estimate",
+            "actual",
+        ),
+        [
+            (
+                r.short_id,
+                str(r.created_at)[:16],
+                r.mode,
+                r.outcome,
+                r.recipients,
+                r.sent,
+                r.failed,
+                r.unknown,
+                r.pending,
+                f"{r.currency} {amount_range(r.estimate_min, r.estimate_max)}",
+                "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)",
+            )
+            for r in frame.itertuples()
+        ],
+    )
     _print_batch_notices(frame)
     return 0
 
 
 def _print_batch_notices(frame: pd.DataFrame) -> None:
     """Below the table, what to do about damaged batches and unknown outcomes, one line each."""
-    from smscore.sending.ledger import DAMAGED
     from smscore.reports import unknown_notice
+    from smscore.sending.ledger import DAMAGED
 
     for r in frame.itertuples():
         if r.status == DAMAGED:
@@ -84,16 +110,17 @@ def _print_batch_notices(frame: pd.DataFrame) -> None:
 
 # --- log --------------------------------------------------------------------------------------
 
+
 def _configure_log(p: argparse.ArgumentParser) -> None:
     from smscore.reports import LOG_STATES
+
     configure_batch_id(p)
     p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
     p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
     p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
 
 
-@command("log", "the send log of a batch: each message's state, Twilio status and error code",
-         _configure_log)
+@command("log", "the send log of a batch: each message's state, Twilio status and error code", _configure_log)
 def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import write_csv
     from smscore.reports import send_log
@@ -103,12 +130,20 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if args.csv:
         everything, _ = send_log(con, batch_id, state=args.state, limit=max(total, 1))
         write_csv(everything, args.csv)
-    print_table(("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
-                [(r.phone, r.state, r.twilio_status or "-",
-                  "-" if pd.isna(r.error_code)
-                  else f"{int(r.error_code)} {r.error_message or ''}".strip(),
-                  r.segments, decimal_str(r.estimate),
-                  "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual))
-                 for r in page.itertuples()])
+    print_table(
+        ("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
+        [
+            (
+                r.phone,
+                r.state,
+                r.twilio_status or "-",
+                "-" if pd.isna(r.error_code) else f"{int(r.error_code)} {r.error_message or ''}".strip(),
+                r.segments,
+                decimal_str(r.estimate),
+                "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual),
+            )
+            for r in page.itertuples()
+        ],
+    )
     print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
     return 0

@@ -11,11 +11,11 @@ import duckdb
 
 from smscore import store
 from smscore.cli.common import (
-                                Commands,
-                                configure_batch_id,
-                                find_batch,
-                                gateway_for,
-                                open_gateway,
+    Commands,
+    configure_batch_id,
+    find_batch,
+    gateway_for,
+    open_gateway,
 )
 from smscore.sending.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 
@@ -25,37 +25,56 @@ command = COMMANDS.command
 
 # --- running a batch --------------------------------------------------------------------------
 
+
 def configure_pacing(p: argparse.ArgumentParser) -> None:
     """How fast a batch goes out: for every command that sends one."""
-    p.add_argument("--rate", type=float, metavar="N",
-                   help="segments per second (default: Twilio's MPS for the sender type)")
-    p.add_argument("--concurrency", type=int, default=4, metavar="N",
-                   help="requests in flight at once (default: 4)")
+    p.add_argument(
+        "--rate",
+        type=float,
+        metavar="N",
+        help="segments per second (default: Twilio's MPS for the sender type)",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="requests in flight at once (default: 4)"
+    )
 
 
-def send_batch(ws: store.Workspace, gateway: object, batch_id: str,
-               args: argparse.Namespace) -> int:
+def send_batch(ws: store.Workspace, gateway: object, batch_id: str, args: argparse.Namespace) -> int:
     """Send what the batch has left, then print its outcome, why any failed and what next."""
     from smscore.sending import ledger
     from smscore.sending.sender import run_batch
 
     # A damaged batch raises ledger.DamagedBatch here: one sentence saying how to repair it.
-    progress = run_batch(ws, gateway, batch_id, concurrency=args.concurrency,
-                         rate_segments_per_second=args.rate, on_progress=_print_progress)
+    progress = run_batch(
+        ws,
+        gateway,
+        batch_id,
+        concurrency=args.concurrency,
+        rate_segments_per_second=args.rate,
+        on_progress=_print_progress,
+    )
     print()
     with ws.unit() as con:
-        scheduled = con.execute("SELECT count(*) FROM messages WHERE batch_id = ? AND "
-                                "state = 'sent' AND twilio_status = 'scheduled'",
-                                [batch_id]).fetchone()[0]
-    result = judge(progress.status, sent=progress.sent, failed=progress.failed,
-                   unknown=progress.unknown, pending=progress.queued + progress.claimed,
-                   scheduled=int(scheduled))
+        scheduled = con.execute(
+            "SELECT count(*) FROM messages WHERE batch_id = ? AND "
+            "state = 'sent' AND twilio_status = 'scheduled'",
+            [batch_id],
+        ).fetchone()[0]
+    result = judge(
+        progress.status,
+        sent=progress.sent,
+        failed=progress.failed,
+        unknown=progress.unknown,
+        pending=progress.queued + progress.claimed,
+        scheduled=int(scheduled),
+    )
     # A pause says why in the sender's own words: needs reconcile, stopped: auth, ...
-    detail = (f" ({progress.status})" if result.kind == "paused"
-              and progress.status != ledger.PAUSED else "")
-    print(f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
-          f"unknown {progress.unknown}, queued {progress.queued}; "
-          f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})")
+    detail = f" ({progress.status})" if result.kind == "paused" and progress.status != ledger.PAUSED else ""
+    print(
+        f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
+        f"unknown {progress.unknown}, queued {progress.queued}; "
+        f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})"
+    )
     with ws.unit() as con:
         _print_reasons(con, batch_id)
         notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
@@ -67,8 +86,7 @@ def send_batch(ws: store.Workspace, gateway: object, batch_id: str,
     return 0 if result.kind in (SENT, SENT_WITH_FAILURES, SCHEDULED) else 1
 
 
-_ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",
-         "violet": "35"}
+_ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34", "violet": "35"}
 
 
 def _coloured(result: Outcome) -> str:
@@ -80,8 +98,8 @@ def _coloured(result: Outcome) -> str:
 
 def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """The commonest failure causes, each with Twilio's meaning and what to do."""
-    from smscore.twilio.errors import explain
     from smscore.sending.outcome import top_reasons
+    from smscore.twilio.errors import explain
 
     for reason in top_reasons(con, batch_id):
         print(f"  {reason.count} failed: {explain(reason.code, 'en', reason.message).line()}")
@@ -89,8 +107,8 @@ def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
 
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
     """Re-check the balance after every batch: it drains as Twilio prices what went out."""
-    from smscore.twilio.balance import low_balance_notice
     from smscore.store.settings import load_settings
+    from smscore.twilio.balance import low_balance_notice
 
     try:
         notice = low_balance_notice(gateway.balance(), load_settings(con).low_balance_threshold)
@@ -102,11 +120,16 @@ def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None
 
 def _print_progress(p: object) -> None:
     eta = "" if p.eta_seconds is None else f", ETA {p.eta_seconds:,.0f} s"
-    print(f"\r{p.sent + p.failed}/{p.total} settled ({p.failed} failed, {p.unknown} unknown), "
-          f"{p.segments_per_second:.1f} segments/s, {p.cost_so_far}{eta}", end="", flush=True)
+    print(
+        f"\r{p.sent + p.failed}/{p.total} settled ({p.failed} failed, {p.unknown} unknown), "
+        f"{p.segments_per_second:.1f} segments/s, {p.cost_so_far}{eta}",
+        end="",
+        flush=True,
+    )
 
 
 # --- after a batch ----------------------------------------------------------------------------
+
 
 def _configure_resume(p: argparse.ArgumentParser) -> None:
     configure_batch_id(p)
@@ -126,37 +149,44 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 @command("reconcile", "look up messages with an unknown outcome in Twilio", configure_batch_id)
 def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.sending.sender import reconcile
-
     from smscore.sending.ledger import utcnow
+    from smscore.sending.sender import reconcile
 
     batch_id = find_batch(con, args.batch)
     gateway, _ = open_gateway(con)
     result = reconcile(con, gateway, batch_id)
-    print(f"found in Twilio {result.found}, queued again {result.requeued}, "
-          f"still unknown {result.left}")
+    print(f"found in Twilio {result.found}, queued again {result.requeued}, still unknown {result.left}")
     if result.requeued:
-        print(f"run `python -m smscore batch-resume {batch_id}` to send the "
-              f"{result.requeued} message(s) Twilio never got")
+        print(
+            f"run `python -m smscore batch-resume {batch_id}` to send the "
+            f"{result.requeued} message(s) Twilio never got"
+        )
     notice = result.wait.notice(batch_id, utcnow()) if result.wait else None
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
 
 
-@command("cancel", "cancel a scheduled batch: its messages still scheduled at Twilio and any "
-                   "not yet sent", configure_batch_id)
+@command(
+    "cancel",
+    "cancel a scheduled batch: its messages still scheduled at Twilio and any not yet sent",
+    configure_batch_id,
+)
 def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.sending.schedule import cancel_batch
 
     batch_id = find_batch(con, args.batch)
     gateway, _ = open_gateway(con)
     result = cancel_batch(con, gateway, batch_id)
-    print(f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
-          f"already gone out {result.too_late}")
+    print(
+        f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
+        f"already gone out {result.too_late}"
+    )
     if result.errors:
-        print(f"error: {result.errors} message(s) could not be cancelled now; run the command "
-              "again", file=sys.stderr)
+        print(
+            f"error: {result.errors} message(s) could not be cancelled now; run the command again",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -16,18 +16,61 @@ ROLES = ("phone", "name", "category")
 # Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
 # mobile. Compared after lower-casing, removing accents and anything not a letter or digit.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "phone": ("celular", "mobile", "mobilephone", "mobilenumber", "cellphone", "cell", "whatsapp",
-              "msisdn", "phone", "phonenumber", "telefone", "telefonecelular", "fone", "tel",
-              "telemovel", "numero", "numerodetelefone", "number", "contato"),
-    "name": ("name", "nome", "fullname", "nomecompleto", "contactname", "firstname",
-             "primeironome", "cliente", "customer"),
-    "category": ("category", "categoria", "categories", "categorias", "group", "grupo", "groups",
-                 "grupos", "tag", "tags", "segment", "segmento", "list", "lista"),
+    "phone": (
+        "celular",
+        "mobile",
+        "mobilephone",
+        "mobilenumber",
+        "cellphone",
+        "cell",
+        "whatsapp",
+        "msisdn",
+        "phone",
+        "phonenumber",
+        "telefone",
+        "telefonecelular",
+        "fone",
+        "tel",
+        "telemovel",
+        "numero",
+        "numerodetelefone",
+        "number",
+        "contato",
+    ),
+    "name": (
+        "name",
+        "nome",
+        "fullname",
+        "nomecompleto",
+        "contactname",
+        "firstname",
+        "primeironome",
+        "cliente",
+        "customer",
+    ),
+    "category": (
+        "category",
+        "categoria",
+        "categories",
+        "categorias",
+        "group",
+        "grupo",
+        "groups",
+        "grupos",
+        "tag",
+        "tags",
+        "segment",
+        "segmento",
+        "list",
+        "lista",
+    ),
 }
 # Substrings that identify a role when no exact name matches ("Telefone celular", "Phone no.").
-_HEADER_PARTS = {"phone": ("celular", "mobile", "whatsapp", "phone", "telefone", "fone"),
-                 "name": ("nome", "name"),
-                 "category": ("categor", "grupo", "group")}
+_HEADER_PARTS = {
+    "phone": ("celular", "mobile", "whatsapp", "phone", "telefone", "fone"),
+    "name": ("nome", "name"),
+    "category": ("categor", "grupo", "group"),
+}
 
 
 def header_key(name: str) -> str:
@@ -53,4 +96,3 @@ def guess_mapping(columns: list[str]) -> dict[str, str]:
         if exact or partial:
             mapping[role] = (exact or partial)[0]
     return mapping
-

@@ -43,7 +43,7 @@ _SAMPLE = 64 * 1024
 # file: 0.13 -> 0.09 s) and glibc reuses one block for the next: at 16 MB, blocks past glibc's
 # mmap threshold were left behind as ~50 MB of free heap the process kept to the end.
 _CHUNK = 2**20
-_BATCH_ROWS = 100_000    # records parsed by Python per Arrow batch
+_BATCH_ROWS = 100_000  # records parsed by Python per Arrow batch
 
 _PHONE_LIKE = re.compile(r"\s*\+?\(?[0-9][0-9 ().\-]{5,}\s*")
 
@@ -76,11 +76,11 @@ class CsvFile:
 
     encoding: str
     delimiter: str
-    columns: list[str]       # header names as written (or column1.. when there is no header)
+    columns: list[str]  # header names as written (or column1.. when there is no header)
     has_header: bool
-    path: Path | None        # the file, read as needed, when it is the text as is (plain UTF-8)
+    path: Path | None  # the file, read as needed, when it is the text as is (plain UTF-8)
     data: bytes = field(default=b"", repr=False)  # else the text as UTF-8, without BOM
-    size: int = 0            # bytes of text
+    size: int = 0  # bytes of text
 
     def chunks(self) -> Iterator[bytes]:
         """The text, `_CHUNK` bytes at a time."""
@@ -100,7 +100,7 @@ class CsvFile:
 
 def _chunks(data: bytes) -> Iterator[bytes]:
     for start in range(0, len(data), _CHUNK):
-        yield data[start:start + _CHUNK]
+        yield data[start : start + _CHUNK]
 
 
 def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = None) -> CsvPreview:
@@ -108,8 +108,13 @@ def preview_csv(source: str | Path | bytes, mapping: dict[str, str] | None = Non
     csv_file = open_csv(source)
     rows = list(_python_records(csv_file, limit=PREVIEW_ROWS))
     frame = pd.DataFrame([r[2] for r in rows], columns=csv_file.columns, dtype=object)
-    return CsvPreview(csv_file.encoding, csv_file.delimiter, list(csv_file.columns),
-                      resolve_mapping(csv_file, mapping), frame.fillna(""))
+    return CsvPreview(
+        csv_file.encoding,
+        csv_file.delimiter,
+        list(csv_file.columns),
+        resolve_mapping(csv_file, mapping),
+        frame.fillna(""),
+    )
 
 
 def open_csv(source: str | Path | bytes) -> CsvFile:
@@ -185,8 +190,7 @@ def _plain_utf8(path: Path) -> bool:
     """Whether the file is UTF-8 with none of the marks `to_utf8` looks for (BOM, zip, NUL)."""
     with path.open("rb") as stream:
         head = stream.read(4096)
-        if head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
-                or b"\x00" in head:
+        if head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or b"\x00" in head:
             return False
         stream.seek(0)
         return _utf8_error(iter(lambda: stream.read(_CHUNK), b"")) is None
@@ -202,8 +206,9 @@ def to_utf8(data: bytes) -> tuple[str, bytes]:
     BOM, else Windows-1252. UTF-8 input is validated in chunks and returned as is (no copy)."""
     head = data[:4096]
     if head.startswith(b"PK\x03\x04"):
-        raise CsvImportError("this is a zip or Excel .xlsx file, not a CSV; in Excel use "
-                             "File > Save As > CSV")
+        raise CsvImportError(
+            "this is a zip or Excel .xlsx file, not a CSV; in Excel use File > Save As > CSV"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", _from_utf16(data)
     if b"\x00" in head:
@@ -212,8 +217,7 @@ def to_utf8(data: bytes) -> tuple[str, bytes]:
         body = data[3:]
         bad = _utf8_error(_chunks(body))
         if bad is not None:
-            raise CsvImportError(f"the file starts with a UTF-8 mark but byte {bad + 3:,} is "
-                                 "not UTF-8")
+            raise CsvImportError(f"the file starts with a UTF-8 mark but byte {bad + 3:,} is not UTF-8")
         return "utf-8-sig", body
     if _utf8_error(_chunks(data)) is None:
         return "utf-8", data
@@ -228,13 +232,16 @@ def _from_utf16(data: bytes) -> bytes:
     every delimiter, digit and line break); a BOM in front of 8-bit text has none, and decoding
     it would turn the file into CJK-looking garbage with no phone column."""
     if b"\x00" not in data[2:4096]:
-        raise CsvImportError("the file starts with a UTF-16 mark but its text is not UTF-16; "
-                             "save it again as UTF-8")
+        raise CsvImportError(
+            "the file starts with a UTF-16 mark but its text is not UTF-16; save it again as UTF-8"
+        )
     try:
         return _transcode(data, "utf-16")
     except UnicodeDecodeError as exc:
-        raise CsvImportError(f"the file starts with a UTF-16 mark but is not valid UTF-16 "
-                             f"near byte {exc.start:,}; save it again as UTF-8") from None
+        raise CsvImportError(
+            f"the file starts with a UTF-16 mark but is not valid UTF-16 "
+            f"near byte {exc.start:,}; save it again as UTF-8"
+        ) from None
 
 
 def _utf8_error(chunks: Iterable[bytes]) -> int | None:
@@ -262,8 +269,10 @@ def _transcode(data: bytes, encoding: str) -> bytes:
     """`data` decoded from `encoding` and encoded as UTF-8, a chunk at a time."""
     decoder = codecs.getincrementaldecoder(encoding)()
     view = memoryview(data)
-    parts = [decoder.decode(view[start:start + _CHUNK], final=start + _CHUNK >= len(data))
-             .encode("utf-8") for start in range(0, len(data), _CHUNK)]
+    parts = [
+        decoder.decode(view[start : start + _CHUNK], final=start + _CHUNK >= len(data)).encode("utf-8")
+        for start in range(0, len(data), _CHUNK)
+    ]
     return b"".join(parts)
 
 
@@ -274,8 +283,11 @@ def sniff_delimiter(sample: str) -> str:
         sample = "\n".join(lines[:-1])  # the last line may be cut
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-                  if any(c.strip() for c in r)]
+        widths = [
+            len(r)
+            for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            if any(c.strip() for c in r)
+        ]
         if not widths:
             continue
         width, count = Counter(widths).most_common(1)[0]
@@ -304,8 +316,10 @@ def resolve_mapping(csv_file: CsvFile, mapping: dict[str, str] | None) -> dict[s
             result.pop(role, None)
             continue
         if column not in columns:
-            raise CsvImportError(f"mapping {role}={column!r}: no such column; the columns are "
-                                 f"{', '.join(repr(c) for c in columns)}")
+            raise CsvImportError(
+                f"mapping {role}={column!r}: no such column; the columns are "
+                f"{', '.join(repr(c) for c in columns)}"
+            )
         result = {r: c for r, c in result.items() if c != column}
         result[role] = column
     return result
@@ -333,6 +347,7 @@ def _unique(names: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Loading every record into DuckDB.
 
+
 def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> int:
     """Create temp view `table(key, c0 .. cN, extra)`, one row per record, all VARCHAR.
 
@@ -353,13 +368,10 @@ def load(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> int:
     del lines
     # A record of empty fields (`;;;` from Excel) is a blank line, whichever parser read it.
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(csv_file.columns)))
-    deleted = con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL"
-                          ).fetchall()[0][0]
+    deleted = con.execute(f"DELETE FROM {table}_data WHERE {blank} AND extra IS NULL").fetchall()[0][0]
     if deleted:  # the lines follow, so the two stay row for row (rowids are kept)
-        con.execute(f"DELETE FROM {table}_lines "
-                    f"WHERE rowid NOT IN (SELECT rowid FROM {table}_data)")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                f"SELECT rowid + 1 AS key, * FROM {table}_data")
+        con.execute(f"DELETE FROM {table}_lines WHERE rowid NOT IN (SELECT rowid FROM {table}_data)")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS key, * FROM {table}_data")
     return records
 
 
@@ -367,8 +379,7 @@ def _store_lines(con: duckdb.DuckDBPyConnection, table: str, lines: np.ndarray) 
     """`lines` into temp table `table`_lines(line INTEGER), in order (a file has < 2**31)."""
     con.register(f"{table}_np", pa.table({"line": pa.array(lines.astype(np.int32, copy=False))}))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS "
-                    f"SELECT line FROM {table}_np")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_lines AS SELECT line FROM {table}_np")
     finally:
         con.unregister(f"{table}_np")
 
@@ -388,8 +399,7 @@ def lines_table(table: str) -> str:
 
 def line_of(con: duckdb.DuckDBPyConnection, table: str, key: int) -> int:
     """The line where record `key` of `load`'s `table` starts."""
-    return int(con.execute(f"SELECT line FROM {table}_lines WHERE rowid = ?",
-                           [key - 1]).fetchall()[0][0])
+    return int(con.execute(f"SELECT line FROM {table}_lines WHERE rowid = ?", [key - 1]).fetchall()[0][0])
 
 
 def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -429,8 +439,9 @@ def _record_starts(chunks: Iterable[bytes], has_header: bool) -> np.ndarray:
         newlines_before += len(newlines)
         start += len(chunk)
         before = int(chunk[-1])
-    found.append(_non_blank(np.array([last_end, start]), np.array([before == 13]),
-                            np.array([last_index, -1])))
+    found.append(
+        _non_blank(np.array([last_end, start]), np.array([before == 13]), np.array([last_index, -1]))
+    )
     lines = np.concatenate(found)
     return lines[1:] if has_header else lines
 
@@ -445,8 +456,7 @@ def _non_blank(ends: np.ndarray, cr: np.ndarray, indexes: np.ndarray) -> np.ndar
     return (indexes[:-1] + 2)[~blank].astype(np.int32)  # 4 bytes a record: < 2**31 lines
 
 
-def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-                      table: str) -> np.ndarray | None:
+def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray | None:
     """DuckDB's strict parallel reader; None when it refuses the file or counts differently.
 
     The line scan runs in a thread meanwhile (numpy and DuckDB both release the GIL, and the
@@ -464,13 +474,11 @@ def _load_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
     return lines
 
 
-def _check_field_sizes(con: duckdb.DuckDBPyConnection, table: str, width: int,
-                       lines: np.ndarray) -> None:
+def _check_field_sizes(con: duckdb.DuckDBPyConnection, table: str, width: int, lines: np.ndarray) -> None:
     """Refuse a cell over the limit, which DuckDB's reader accepts up to 2 MB a line. strlen
     (bytes, stored with the string) is free and never less than length (characters)."""
     limit = csvlimits.MAX_FIELD_CHARS
-    longer = " OR ".join(f"(strlen(c{i}) > {limit} AND length(c{i}) > {limit})"
-                         for i in range(width))
+    longer = " OR ".join(f"(strlen(c{i}) > {limit} AND length(c{i}) > {limit})" for i in range(width))
     first = con.execute(f"SELECT min(rowid) FROM {table}_data WHERE {longer}").fetchall()[0][0]
     if first is not None:
         raise CsvImportError(csvlimits.field_too_long(int(lines[first])))
@@ -488,11 +496,13 @@ def _read_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: 
             with tmp:
                 tmp.write(csv_file.data)
             path = Path(tmp.name)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table}_data AS
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table}_data AS
             SELECT *, NULL::VARCHAR AS extra
             FROM read_csv(?, auto_detect=false, delim=?, quote='"', escape='"', header=?,
                           columns={columns}, strict_mode=true, encoding='utf-8')""",
-                    [str(path), csv_file.delimiter, csv_file.has_header])
+            [str(path), csv_file.delimiter, csv_file.has_header],
+        )
     except duckdb.Error:
         return False
     finally:
@@ -541,8 +551,7 @@ def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _load_with_python(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-                      table: str) -> np.ndarray:
+def _load_with_python(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, table: str) -> np.ndarray:
     """The records into `table`_data a batch at a time, so memory holds one batch of Python
     strings, not the whole file's (GBs for a 500 MB file)."""
     width = len(csv_file.columns)

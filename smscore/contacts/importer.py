@@ -22,10 +22,10 @@ import duckdb
 import pandas as pd
 
 from smscore.contacts import csvcolumns, csvlimits, csvsource, phones, phonesql
-from smscore.store import writes
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
 from smscore.sqltext import holds_kept_whitespace_sql, strip_sql
+from smscore.store import writes
 
 DUPLICATE_POLICIES = ("skip", "update")
 CATEGORY_SEPARATOR = "|"
@@ -73,14 +73,23 @@ class ImportReport:
     def counts(self) -> dict[str, int]:
         """The counts every surface shows, under the same names: the Contacts page, the CLI's
         `import` and the audit trail's detail of the import."""
-        return {"imported": self.imported, "updated": self.updated, "already": self.already,
-                "rejected": self.rejected}
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "already": self.already,
+            "rejected": self.rejected,
+        }
 
 
-def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, *,
-                    default_country: str = "BR", category: str | None = None,
-                    mapping: dict[str, str] | None = None,
-                    on_duplicate: str = "skip") -> ImportReport:
+def import_contacts(
+    con: duckdb.DuckDBPyConnection,
+    source: str | Path | bytes,
+    *,
+    default_country: str = "BR",
+    category: str | None = None,
+    mapping: dict[str, str] | None = None,
+    on_duplicate: str = "skip",
+) -> ImportReport:
     """Import a CSV (path or bytes). Raises CsvImportError, leaving the database untouched,
     for a file that cannot be imported at all.
 
@@ -100,7 +109,8 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
         raise CsvImportError(
             "no phone column: none of the headers "
             f"{', '.join(repr(c) for c in csv_file.columns)} looks like phone/celular/telefone/"
-            "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)")
+            "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)"
+        )
     category = (category or "").strip() or None
     with _IMPORTING, _memory_limit_restored(con):
         _limit_memory(con, memory_limit_for(csv_file.size))
@@ -112,11 +122,11 @@ def import_contacts(con: duckdb.DuckDBPyConnection, source: str | Path | bytes, 
             csv_file = replace(csv_file, data=b"")  # in DuckDB now: held bytes can go
             _check_categories_per_row(con, csv_file, roles)
             col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
-            plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category")
-                                           if r in roles])
+            plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category") if r in roles])
             _decide_rows(con, roles, col, region)
-            return writes.write(con, lambda unit: _write(unit, csv_file, roles, col, plain,
-                                                         category, on_duplicate))
+            return writes.write(
+                con, lambda unit: _write(unit, csv_file, roles, col, plain, category, on_duplicate)
+            )
         finally:
             _drop_temp(con)
 
@@ -147,20 +157,23 @@ def _memory_limit_restored(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"SET memory_limit = '{before}'")  # DuckDB's own text, not user input
 
 
-def _check_categories_per_row(con: duckdb.DuckDBPyConnection, csv_file: CsvFile,
-                              roles: dict[str, str]) -> None:
+def _check_categories_per_row(
+    con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str]
+) -> None:
     """Refuse a cell of more categories than the limit before they are split into rows (one
     cell of 20,000 took 20 s); counted as separators, no split."""
     if "category" not in roles:
         return
     cell = f"c{csv_file.columns.index(roles['category'])}"
     count = f"length({cell}) - length(replace({cell}, '{CATEGORY_SEPARATOR}', '')) + 1"
-    row = con.execute(f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key "
-                      "LIMIT 1", [csvlimits.MAX_CATEGORIES_PER_ROW]).fetchall()
+    row = con.execute(
+        f"SELECT key, {count} FROM _imp_raw WHERE {count} > ? ORDER BY key LIMIT 1",
+        [csvlimits.MAX_CATEGORIES_PER_ROW],
+    ).fetchall()
     if row:
-        raise CsvImportError(csvlimits.too_many_categories(csvsource.line_of(con, "_imp_raw",
-                                                                             row[0][0]),
-                                                           row[0][1]))
+        raise CsvImportError(
+            csvlimits.too_many_categories(csvsource.line_of(con, "_imp_raw", row[0][0]), row[0][1])
+        )
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,24 +182,39 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _write(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str],
-           col: dict[str, str], plain: frozenset[str], category: str | None,
-           on_duplicate: str) -> ImportReport:
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    csv_file: CsvFile,
+    roles: dict[str, str],
+    col: dict[str, str],
+    plain: frozenset[str],
+    category: str | None,
+    on_duplicate: str,
+) -> ImportReport:
     """The unit of work: what depends on the stored contacts, and every write."""
     _match_existing(con)
     rows = _verdicts_sql(on_duplicate, _reserve_ids(con))
     created = _create_categories(con, rows, roles, col, category, plain)
     imported = _insert_new(con, rows, csv_file, roles, col, plain)
-    updated = (_update_existing(con, rows, csv_file, roles, col, plain)
-               if on_duplicate == "update" else 0)
+    updated = _update_existing(con, rows, csv_file, roles, col, plain) if on_duplicate == "update" else 0
     _link_categories(con, on_duplicate)
     rejects = _rejects(con, rows, csv_file)
-    already = (con.execute(f"SELECT count(*) FROM {rows} WHERE status = 'already'").fetchall()[0][0]
-               if on_duplicate == "skip" else 0)
-    return ImportReport(imported=imported, updated=updated, already=int(already),
-                        rejected=len(rejects),
-                        encoding=csv_file.encoding, delimiter=csv_file.delimiter,
-                        mapping=dict(roles), categories_created=created, rejects=rejects)
+    already = (
+        con.execute(f"SELECT count(*) FROM {rows} WHERE status = 'already'").fetchall()[0][0]
+        if on_duplicate == "skip"
+        else 0
+    )
+    return ImportReport(
+        imported=imported,
+        updated=updated,
+        already=int(already),
+        rejected=len(rejects),
+        encoding=csv_file.encoding,
+        delimiter=csv_file.delimiter,
+        mapping=dict(roles),
+        categories_created=created,
+        rejects=rejects,
+    )
 
 
 def _plainly_trimmed(con: duckdb.DuckDBPyConnection, columns: list[str]) -> frozenset[str]:
@@ -201,8 +229,9 @@ def _plainly_trimmed(con: duckdb.DuckDBPyConnection, columns: list[str]) -> froz
     return frozenset(c for c, found in zip(columns, kept) if not found)
 
 
-def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
-                plain: frozenset[str]) -> tuple[str, list]:
+def _values_sql(
+    csv_file: CsvFile, roles: dict[str, str], col: dict[str, str], plain: frozenset[str]
+) -> tuple[str, list]:
     """`name, fields` of a contact from the file's row `w`: the name stripped as str.strip()
     does (`plain`: see `_plainly_trimmed`), the fields a json_object(...) of the extra
     columns, keys passed as parameters (they are user text). Built only where a contact is
@@ -223,8 +252,9 @@ def _values_sql(csv_file: CsvFile, roles: dict[str, str], col: dict[str, str],
     return f"{name} AS name, json_object({pairs}) AS fields", keys
 
 
-def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str],
-                 region: str) -> None:
+def _decide_rows(
+    con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dict[str, str], region: str
+) -> None:
     """_imp_rows: one row per record of _imp_raw and in its order (see `_verdicts_sql`), with
     e164, country, reason and status ('new', or 'reject' for the file's own reasons: a number
     phonenumbers refuses, a ragged row, or a repeat of an earlier record, named by its line).
@@ -254,7 +284,7 @@ def _decide_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str], col: dic
         LEFT JOIN (SELECT g.e164, g.first_key, l.line
                    FROM (SELECT e164, min(key) AS first_key FROM _imp_norm
                          WHERE reason IS NULL GROUP BY e164 HAVING count(*) > 1) g
-                   JOIN {csvsource.lines_table('_imp_raw')} l ON l.rowid = g.first_key - 1) d
+                   JOIN {csvsource.lines_table("_imp_raw")} l ON l.rowid = g.first_key - 1) d
                ON d.e164 = n.e164 AND d.first_key <> n.key
         ORDER BY n.key""")
     con.execute("DROP TABLE _imp_norm")
@@ -292,8 +322,8 @@ def _verdicts_sql(on_duplicate: str, base: int) -> str:
                     WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
                CASE WHEN r.status = 'reject' THEN r.reason END AS reason,
                coalesce(k.contact_id, {base:d} + r.key) AS contact_id
-        FROM {csvsource.data_table('_imp_raw')} w
-             POSITIONAL JOIN {csvsource.lines_table('_imp_raw')} l
+        FROM {csvsource.data_table("_imp_raw")} w
+             POSITIONAL JOIN {csvsource.lines_table("_imp_raw")} l
              POSITIONAL JOIN _imp_rows r POSITIONAL JOIN _imp_known k)"""
 
 
@@ -305,14 +335,18 @@ def _reserve_ids(con: duckdb.DuckDBPyConnection) -> int:
     records = con.execute("SELECT max(key) FROM _imp_raw").fetchall()[0][0]
     if not records:
         return 0
-    last = con.execute("SELECT max(nextval('contact_id_seq')) FROM range(?)",
-                       [records]).fetchall()[0][0]
+    last = con.execute("SELECT max(nextval('contact_id_seq')) FROM range(?)", [records]).fetchall()[0][0]
     return int(last) - records
 
 
-def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[str, str],
-                       col: dict[str, str], category: str | None,
-                       plain: frozenset[str]) -> list[str]:
+def _create_categories(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    roles: dict[str, str],
+    col: dict[str, str],
+    category: str | None,
+    plain: frozenset[str],
+) -> list[str]:
     """_imp_cat(contact_id, known, name): the categories of each accepted record, its cell's
     and the `category` argument, and the categories that had to be created.
 
@@ -332,7 +366,8 @@ def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[st
         several, listed, one = "?::VARCHAR IS NOT NULL", "[?::VARCHAR]", "[]::VARCHAR[]"
         trimmed, params = True, [category, category]
     strip = strip_sql("part", plain=trimmed)
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE TEMP TABLE _imp_cat AS
         SELECT contact_id, known, name FROM (
             SELECT contact_id, status = 'update' AS known,
@@ -340,33 +375,56 @@ def _create_categories(con: duckdb.DuckDBPyConnection, rows: str, roles: dict[st
                                THEN list_distinct(list_transform({listed}, lambda part: {strip}))
                                ELSE {one} END) AS name
             FROM {rows} w WHERE status IN ('new', 'update'))
-        WHERE name <> ''""", params)
-    names = [r[0] for r in con.execute(
-        "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL",
-        [category, category]).fetchall()]
-    existing = {r[0] for r in con.execute(
-        "SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()}
+        WHERE name <> ''""",
+        params,
+    )
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL", [category, category]
+        ).fetchall()
+    ]
+    existing = {
+        r[0]
+        for r in con.execute("SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()
+    }
     created = sorted(set(names) - existing)
     if created:  # one statement: a file of 20,000 new categories is not 20,000 round trips
         con.execute("INSERT INTO categories (name) SELECT unnest(?::VARCHAR[])", [created])
     return created
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
-                roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
+def _insert_new(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    csv_file: CsvFile,
+    roles: dict[str, str],
+    col: dict[str, str],
+    plain: frozenset[str],
+) -> int:
     """One INSERT ... SELECT from the file beside its verdicts, the JSON built on the way."""
     values, params = _values_sql(csv_file, roles, col, plain)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         INSERT INTO contacts (id, phone, country, name, fields)
         SELECT w.contact_id, w.e164, w.country, {values} FROM {rows} w WHERE w.status = 'new'
-        """, params).fetchall()[0][0]
+        """,
+        params,
+    ).fetchall()[0][0]
 
 
-def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile,
-                     roles: dict[str, str], col: dict[str, str], plain: frozenset[str]) -> int:
+def _update_existing(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    csv_file: CsvFile,
+    roles: dict[str, str],
+    col: dict[str, str],
+    plain: frozenset[str],
+) -> int:
     """Name replaced when the file has one; file fields merged over the stored ones."""
     values, params = _values_sql(csv_file, roles, col, plain)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         UPDATE contacts SET
             name = coalesce(u.name, contacts.name),
             fields = CASE WHEN u.fields IS NULL THEN contacts.fields
@@ -375,19 +433,26 @@ def _update_existing(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFil
             updated_at = current_timestamp
         FROM (SELECT w.contact_id, {values} FROM {rows} w WHERE w.status = 'update') u
         WHERE contacts.id = u.contact_id
-        """, params).fetchall()[0][0]
+        """,
+        params,
+    ).fetchall()[0][0]
 
 
 def _link_categories(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
     """Links by contact id. A new contact has none yet; no constraint dedupes them, so the
     links an updated contact already has are skipped."""
-    link = ("INSERT INTO contact_categories (contact_id, category_id) SELECT x.contact_id, k.id "
-            "FROM _imp_cat x JOIN categories k ON k.name = x.name ")
+    link = (
+        "INSERT INTO contact_categories (contact_id, category_id) SELECT x.contact_id, k.id "
+        "FROM _imp_cat x JOIN categories k ON k.name = x.name "
+    )
     con.execute(link + "WHERE NOT x.known")
     if on_duplicate == "update":
-        con.execute(link + """WHERE x.known AND NOT EXISTS (
+        con.execute(
+            link
+            + """WHERE x.known AND NOT EXISTS (
             SELECT 1 FROM contact_categories l
-            WHERE l.contact_id = x.contact_id AND l.category_id = k.id)""")
+            WHERE l.contact_id = x.contact_id AND l.category_id = k.id)"""
+        )
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:
@@ -395,8 +460,13 @@ def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd
     again, which pinned more than DuckDB's limit when a re-imported file rejected every row.
     Streamed through Arrow, not .df(): a re-imported 1M-row file peaked ~400 MB lower."""
     cols = ", ".join(f"coalesce(w.c{i}, '') AS c{i}" for i in range(len(csv_file.columns)))
-    frame = con.sql(f"""
+    frame = (
+        con.sql(f"""
         SELECT w.line::BIGINT AS line, w.reason, {cols} FROM {rows} w
-        WHERE w.status = 'reject'""").to_arrow_reader(100_000).read_all().to_pandas()
+        WHERE w.status = 'reject'""")
+        .to_arrow_reader(100_000)
+        .read_all()
+        .to_pandas()
+    )
     frame.columns = ["line", "reason", *csv_file.columns]  # the file may have its own `line`
     return frame

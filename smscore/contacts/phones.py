@@ -27,8 +27,9 @@ from phonenumbers import phonenumberutil as _pnu
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 # The calling codes of countries (+800, +882 ... belong to phonenumbers' pseudo-region "001").
-GEOGRAPHIC_CODES = frozenset(cc for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items()
-                             if "001" not in regions)
+GEOGRAPHIC_CODES = frozenset(
+    cc for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items() if "001" not in regions
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ def check_region(region: str | None) -> str:
     """The upper-cased region, or a ValueError naming it when phonenumbers does not know it."""
     code = (region or "").strip().upper()
     if code not in SUPPORTED_REGIONS:
-        raise ValueError(f"default country must be an ISO 3166 code phonenumbers knows "
-                         f"(e.g. BR, US, PT); got {region!r}")
+        raise ValueError(
+            f"default country must be an ISO 3166 code phonenumbers knows (e.g. BR, US, PT); got {region!r}"
+        )
     return code
 
 
@@ -102,7 +104,7 @@ def read_00_as_plus(text: str) -> str | None:
                 return None
             zeros.append(at)
             if len(zeros) == 2:
-                return text[:zeros[0]] + "+" + text[at + 1:]
+                return text[: zeros[0]] + "+" + text[at + 1 :]
     return None
 
 
@@ -166,8 +168,9 @@ def _refused(text: str) -> str:
     return f"invalid number: {_PARSE_ERRORS[kind]} ({text!r})"
 
 
-def _with_00_rule(text: str, first: str,
-                  first_steps: Callable[[str], str | None] | None = None) -> str | None:
+def _with_00_rule(
+    text: str, first: str, first_steps: Callable[[str], str | None] | None = None
+) -> str | None:
     """`first` (the text's first steps) when the SQL's `00` reading of it is phonenumbers'."""
     second = read_00_as_plus(text)
     sql_second = "+" + first[2:] if first.startswith("00") else None
@@ -189,7 +192,7 @@ def _first_steps(text: str) -> str | None:
     _, number = _pnu._maybe_strip_extension(number)
     plus = _pnu._PLUS_CHARS_PATTERN.match(number)
     if plus:
-        return "+" + _pnu._normalize(number[plus.end():])
+        return "+" + _pnu._normalize(number[plus.end() :])
     return _pnu._normalize(number)
 
 
@@ -234,7 +237,7 @@ class _Span:
     start: int
     end: int
     plus: bool
-    vanity: bool          # three letters or more: _normalize dials them
+    vanity: bool  # three letters or more: _normalize dials them
 
 
 _UNSHARED = "unshared"  # a shape whose texts each take the first steps themselves
@@ -260,7 +263,7 @@ class _SharedSteps:
         return None if span is None else self._cut(span, text)
 
     def _cut(self, span: _Span, text: str) -> str:
-        kept = text[span.start:span.end]
+        kept = text[span.start : span.end]
         digits = kept.translate(self._keypad if span.vanity else self._digits)
         return "+" + digits if span.plus else digits
 
@@ -280,8 +283,11 @@ class _SharedSteps:
         skip = plus.end() if plus else 0
         vanity = _pnu.fullmatch(_pnu._VALID_ALPHA_PHONE_PATTERN, kept[skip:]) is not None
         span = _Span(start + skip, start + len(kept), plus is not None, vanity)
-        same = (text[start:start + len(number)] == number and number.startswith(kept)
-                and self._cut(span, text) == first)
+        same = (
+            text[start : start + len(number)] == number
+            and number.startswith(kept)
+            and self._cut(span, text) == first
+        )
         return span if same else _UNSHARED
 
 
@@ -293,12 +299,16 @@ def _parse(text: str, shown: str, region: str) -> Phone | str:
     # Before validity: an invalid +800 number would otherwise be named after phonenumbers'
     # pseudo-region "001", which means nothing to an operator.
     if number.country_code not in GEOGRAPHIC_CODES:
-        return (f"invalid number: +{number.country_code} is a non-geographic (global service) "
-                f"code, not a country's ({shown!r})")
+        return (
+            f"invalid number: +{number.country_code} is a non-geographic (global service) "
+            f"code, not a country's ({shown!r})"
+        )
     if not phonenumbers.is_valid_number(number):
         return _why_invalid(number, shown)
-    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                 phonenumbers.region_code_for_number(number))
+    return Phone(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        phonenumbers.region_code_for_number(number),
+    )
 
 
 _PARSE_ERRORS = {
@@ -311,8 +321,9 @@ _PARSE_ERRORS = {
 
 
 def _why_invalid(number: phonenumbers.PhoneNumber, text: str) -> str:
-    region = (phonenumbers.region_code_for_number(number)
-              or phonenumbers.region_code_for_country_code(number.country_code))
+    region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code
+    )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     detail = {
         ValidationResult.TOO_SHORT: f"too short for {region}",
@@ -320,6 +331,5 @@ def _why_invalid(number: phonenumbers.PhoneNumber, text: str) -> str:
         ValidationResult.INVALID_LENGTH: f"wrong number of digits for {region}",
         ValidationResult.IS_POSSIBLE_LOCAL_ONLY: f"local number without area code for {region}",
         ValidationResult.INVALID_COUNTRY_CODE: f"unknown country calling code +{number.country_code}",
-    }.get(phonenumbers.is_possible_number_with_reason(number),
-          f"not an assigned {region} number range")
+    }.get(phonenumbers.is_possible_number_with_reason(number), f"not an assigned {region} number range")
     return f"invalid number: {detail} ({text!r}, read as {e164})"

@@ -25,8 +25,8 @@ import duckdb
 import pandas as pd
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
-from smscore.contacts.phones import Phone, check_region, normalise_reason, read_texts
 from smscore.contacts.phonerules import RegionRules, calling_codes, region_rules
+from smscore.contacts.phones import Phone, check_region, normalise_reason, read_texts
 
 # The SQL path reads only digits, spaces, ( ) . - and a leading +. A text with anything else
 # (letters, extensions, `,`/`;` dialling pauses, non-ASCII digits, odd spaces) is first reduced
@@ -39,8 +39,13 @@ SIMPLE_TEXT = "\\+?[0-9 ().\\-]{1,40}"
 RARE_CODE_ROWS = 100
 
 
-def normalise_column(con: duckdb.DuckDBPyConnection, source: str, default_country: str,
-                     target: str, rare_code_rows: int = RARE_CODE_ROWS) -> int:
+def normalise_column(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    default_country: str,
+    target: str,
+    rare_code_rows: int = RARE_CODE_ROWS,
+) -> int:
     """Create temp table `target(key, e164, country, reason)` for table `source(key, raw)`.
 
     SQL decides the valid numbers and words the reasons it is sure of; phonenumbers
@@ -60,8 +65,9 @@ def normalise_column(con: duckdb.DuckDBPyConnection, source: str, default_countr
                                 reason = p.reason
                             FROM {target}_slow p
                             WHERE {target}.status = 'check' AND p.raw = {target}.raw""")
-            con.execute(f"UPDATE {target} SET reason = 'missing phone' "
-                        "WHERE status = 'check' AND raw IS NULL")
+            con.execute(
+                f"UPDATE {target} SET reason = 'missing phone' WHERE status = 'check' AND raw IS NULL"
+            )
         finally:
             con.unregister(f"{target}_slow")
     return len(pending)
@@ -73,11 +79,11 @@ def _as_row(result: Phone | str) -> tuple[str | None, str | None, str | None]:
     return None, None, result
 
 
-
 # ---------------------------------------------------------------------------------------------
 # SQL generation. Patterns are phonenumbers' own metadata, never user input, so they are inlined
 # as literals: DuckDB compiles a constant regex once, while a regex read from a joined column is
 # compiled again for every row.
+
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -133,12 +139,16 @@ def _strip_sql(col: str, rules: RegionRules) -> str:
         last_group = f"regexp_extract({col}, {pattern}, {rules.prefix_groups})"
         # Python strips the match when the last group took no part; RE2 would substitute ''.
         # (In every region's rule the last group is non-empty when it takes part.)
-        stripped = (f"CASE WHEN {last_group} <> '' THEN regexp_replace({col}, {pattern}, "
-                    f"{_lit(rules.transform)}) ELSE {stripped} END")
+        stripped = (
+            f"CASE WHEN {last_group} <> '' THEN regexp_replace({col}, {pattern}, "
+            f"{_lit(rules.transform)}) ELSE {stripped} END"
+        )
     general = rules.general.pattern
-    return (f"CASE WHEN {matched} = '' THEN {col} "
-            f"WHEN {_full(col, general)} AND NOT {_full(f'({stripped})', general)} THEN {col} "
-            f"ELSE {stripped} END")
+    return (
+        f"CASE WHEN {matched} = '' THEN {col} "
+        f"WHEN {_full(col, general)} AND NOT {_full(f'({stripped})', general)} THEN {col} "
+        f"ELSE {stripped} END"
+    )
 
 
 def _region_sql(cc: str, col: str) -> str:
@@ -180,8 +190,9 @@ def _cc_sql(col: str) -> str:
     parts = []
     for size in (1, 2):
         codes = sorted(str(cc) for cc in COUNTRY_CODE_TO_REGION_CODE if len(str(cc)) == size)
-        parts.append(f"WHEN substr({col}, 1, {size}) IN ({', '.join(map(_lit, codes))}) "
-                     f"THEN substr({col}, 1, {size})")
+        parts.append(
+            f"WHEN substr({col}, 1, {size}) IN ({', '.join(map(_lit, codes))}) THEN substr({col}, 1, {size})"
+        )
     lookup = f"{_cc_by_prefix()}[CAST(substr({col}, 1, 3) AS INTEGER) + 1]"
     return f"CASE WHEN length({col}) >= 3 THEN {lookup} " + " ".join(parts) + " END"
 
@@ -207,24 +218,29 @@ def _reason_sql(cc: str, col: str, shown: str) -> str:
     regions = calling_codes()[cc]
     main = region_rules(regions[0])
     picks = [(r, region_rules(r).leading_digits) for r in regions] if len(regions) > 1 else []
-    whens = " ".join(f"WHEN regexp_matches({col}, {_lit('^(?:' + ld + ')')}) THEN {_lit(r)}"
-                     for r, ld in picks if ld)
+    whens = " ".join(
+        f"WHEN regexp_matches({col}, {_lit('^(?:' + ld + ')')}) THEN {_lit(r)}" for r, ld in picks if ld
+    )
     name = f"(CASE {whens} ELSE {_lit(regions[0])} END)" if whens else _lit(regions[0])
     lengths, local, n = main.general.lengths, main.local_lengths, f"length({col})"
     if not lengths or lengths[0] == -1:
         detail = f"'wrong number of digits for ' || {name}"
     else:
         unassigned = f"'not an assigned ' || {name} || ' number range'"
-        local_when = (f"WHEN {n} IN {_ints(local)} THEN 'local number without area code for ' "
-                      f"|| {name} " if local else "")
-        detail = (f"CASE {local_when}WHEN {n} = {lengths[0]} THEN {unassigned} "
-                  f"WHEN {n} < {lengths[0]} THEN 'too short for ' || {name} "
-                  f"WHEN {n} > {lengths[-1]} THEN 'too long for ' || {name} "
-                  f"WHEN {n} IN {_ints(lengths)} THEN {unassigned} "
-                  f"ELSE 'wrong number of digits for ' || {name} END")
+        local_when = (
+            f"WHEN {n} IN {_ints(local)} THEN 'local number without area code for ' || {name} "
+            if local
+            else ""
+        )
+        detail = (
+            f"CASE {local_when}WHEN {n} = {lengths[0]} THEN {unassigned} "
+            f"WHEN {n} < {lengths[0]} THEN 'too short for ' || {name} "
+            f"WHEN {n} > {lengths[-1]} THEN 'too long for ' || {name} "
+            f"WHEN {n} IN {_ints(lengths)} THEN {unassigned} "
+            f"ELSE 'wrong number of digits for ' || {name} END"
+        )
     # `shown`: an SQL expression for the text's repr(), quotes included.
-    return (f"'invalid number: ' || {detail} || ' (' || {shown} || ', read as +{cc}' "
-            f"|| {col} || ')'")
+    return f"'invalid number: ' || {detail} || ' (' || {shown} || ', read as +{cc}' || {col} || ')'"
 
 
 def _digits_sql(col: str) -> str:
@@ -238,8 +254,13 @@ def _digits_sql(col: str) -> str:
     return out
 
 
-def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: str,
-                  target: str, rare_code_rows: int = RARE_CODE_ROWS) -> None:
+def normalise_sql(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    default_country: str,
+    target: str,
+    rare_code_rows: int = RARE_CODE_ROWS,
+) -> None:
     """Decide the numbers of table `source(key, raw)` into temp table `target`.
 
     `target` gets (key, raw, e164, country, reason, status): status 'valid' (e164 and country
@@ -255,8 +276,7 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
     """
     rules = region_rules(check_region(default_country))
     read = f"{target}_c"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {read} AS "
-                f"{_reading_sql(_plain_source(source), rules)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {read} AS {_reading_sql(_plain_source(source), rules)}")
     try:
         _read_canonical_forms(con, read, rules)
         counts = con.execute(f"""
@@ -269,41 +289,42 @@ def normalise_sql(con: duckdb.DuckDBPyConnection, source: str, default_country: 
         # halves its cost (measured: 2.8 s -> 1.2 s per 1M rows). Sorting inside the deciding
         # statement rather than into a table of its own saves writing 1M rows (0.5 s).
         rows = f"(SELECT * FROM {read} ORDER BY cc0)"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS "
-                    f"{_deciding_sql(rows, present, rules, rare)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {_deciding_sql(rows, present, rules, rare)}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {read}")
 
 
 def _plain_source(source: str) -> str:
     """`source(key, raw)` as the reading pass takes it: (key, t, canon, shown, verdict)."""
-    return (f"(SELECT key, trim(raw) AS t, NULL::VARCHAR AS canon, NULL::VARCHAR AS shown, "
-            f"NULL::VARCHAR AS verdict FROM {source})")
+    return (
+        f"(SELECT key, trim(raw) AS t, NULL::VARCHAR AS canon, NULL::VARCHAR AS shown, "
+        f"NULL::VARCHAR AS verdict FROM {source})"
+    )
 
 
-def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str,
-                          rules: RegionRules) -> None:
+def _read_canonical_forms(con: duckdb.DuckDBPyConnection, read: str, rules: RegionRules) -> None:
     """Read again, in their `canonical` form, the rows whose text the reading pass could not
     read (letters, extensions, digits of other scripts ...): once per distinct text, in
     Python, then in SQL like any other text; a text parse refuses outright gets its
     refusal (`read_text`) as the verdict. A clean file has few such rows, so this costs it
     one small scan."""
-    texts = con.execute(f"SELECT DISTINCT t FROM {read} "
-                        "WHERE dlen IS NULL AND t <> ''").fetchall()
+    texts = con.execute(f"SELECT DISTINCT t FROM {read} WHERE dlen IS NULL AND t <> ''").fetchall()
     stripped = [t.strip() for (t,) in texts]
-    rows = [(t, form, repr(text), verdict)
-            for (t,), text, (form, verdict) in zip(texts, stripped,
-                                                   read_texts(stripped))
-            if form or verdict]
+    rows = [
+        (t, form, repr(text), verdict)
+        for (t,), text, (form, verdict) in zip(texts, stripped, read_texts(stripped))
+        if form or verdict
+    ]
     if not rows:
         return
     name = f"{read}_canon"
-    con.register(name, pd.DataFrame(rows, columns=["t", "canon", "shown", "verdict"],
-                                    dtype=object))
+    con.register(name, pd.DataFrame(rows, columns=["t", "canon", "shown", "verdict"], dtype=object))
     try:
-        source = (f"(SELECT r.key, r.t, k.canon::VARCHAR AS canon, k.shown::VARCHAR AS shown, "
-                  f"k.verdict::VARCHAR AS verdict "
-                  f"FROM {read} r JOIN {name} k USING (t) WHERE r.dlen IS NULL)")
+        source = (
+            f"(SELECT r.key, r.t, k.canon::VARCHAR AS canon, k.shown::VARCHAR AS shown, "
+            f"k.verdict::VARCHAR AS verdict "
+            f"FROM {read} r JOIN {name} k USING (t) WHERE r.dlen IS NULL)"
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE {read}_2 AS {_reading_sql(source, rules)}")
         con.execute(f"DELETE FROM {read} WHERE dlen IS NULL AND t IN (SELECT t FROM {name})")
         con.execute(f"INSERT INTO {read} SELECT * FROM {read}_2")
@@ -321,7 +342,7 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
     reading 1 (has1) takes a leading `00` as +, and only counts when reading 0 is not valid.
     """
     cc_default = rules.calling_code
-    idd = (f"regexp_extract(d, {_lit('^(?:' + rules.idd + ')')}, 0)" if rules.idd else "''")
+    idd = f"regexp_extract(d, {_lit('^(?:' + rules.idd + ')')}, 0)" if rules.idd else "''"
     pattern = rules.general.pattern
     national = _strip_sql(f"substr(d, {len(cc_default) + 1})", rules)
     simple = f"regexp_full_match(x, {_lit(SIMPLE_TEXT)})"
@@ -331,14 +352,14 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
                     WHEN length(intl0) > 2 THEN icc0 END AS cc0,
                CASE WHEN intl0 IS NOT NULL THEN substr(intl0, length(icc0) + 1)
                     WHEN pn IS NULL THEN d
-                    WHEN NOT {_full('d', pattern)} AND {_full('pn', pattern)} THEN pn
-                    WHEN {_length_ok_sql('d', rules, too_long_only=True)} THEN pn
+                    WHEN NOT {_full("d", pattern)} AND {_full("pn", pattern)} THEN pn
+                    WHEN {_length_ok_sql("d", rules, too_long_only=True)} THEN pn
                     ELSE d END AS nat0,
                {_national_sql(rules)} AS national0,
                CASE WHEN length(intl1) > 2 THEN icc1 END AS cc1,
                substr(intl1, length(icc1) + 1) AS nat1
-        FROM (SELECT *, {_cc_sql('intl0')} AS icc0,
-                     CASE WHEN intl1 IS NOT NULL THEN {_cc_sql('intl1')} END AS icc1,
+        FROM (SELECT *, {_cc_sql("intl0")} AS icc0,
+                     CASE WHEN intl1 IS NOT NULL THEN {_cc_sql("intl1")} END AS icc1,
                      CASE WHEN intl0 IS NULL AND starts_with(d, {_lit(cc_default)})
                           THEN {national} END AS pn
               FROM (SELECT *, CASE WHEN plus THEN d
@@ -348,7 +369,7 @@ def _reading_sql(source: str, rules: RegionRules) -> str:
                                    END AS intl1
                     FROM (SELECT *, CASE WHEN plus THEN '' ELSE {idd} END AS i
                           FROM (SELECT key, t, shown, verdict, starts_with(x, '+') AS plus,
-                                       CASE WHEN {simple} THEN {_digits_sql('x')} END AS d
+                                       CASE WHEN {simple} THEN {_digits_sql("x")} END AS d
                                 FROM (SELECT key, t, shown, verdict, coalesce(canon, t) AS x
                                       FROM {source})))))"""
 
@@ -364,13 +385,14 @@ def _national_sql(rules: RegionRules) -> str:
     if not _shares_code(rules):
         return "false"
     pattern = rules.general.pattern
-    took_pn = (f"(NOT {_full('d', pattern)} AND {_full('pn', pattern)}) "
-               f"OR {_length_ok_sql('d', rules, too_long_only=True)}")
+    took_pn = (
+        f"(NOT {_full('d', pattern)} AND {_full('pn', pattern)}) "
+        f"OR {_length_ok_sql('d', rules, too_long_only=True)}"
+    )
     return f"(intl0 IS NULL AND (pn IS NULL OR NOT ({took_pn})))"
 
 
-def _deciding_sql(table: str, present: list[str], default: RegionRules,
-                  rare: list[str] = ()) -> str:
+def _deciding_sql(table: str, present: list[str], default: RegionRules, rare: list[str] = ()) -> str:
     """Validity of both readings of every row, and phonenumbers' reason where SQL is sure.
 
     A number written nationally (national0) is stripped and length-tested with the default
@@ -387,11 +409,18 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules,
         return by_code
 
     def kept(v: str) -> str:
-        by_code = _case(f"cc{v}", {cc: f"CASE WHEN {_length_ok_sql(f's{v}', r)} THEN s{v} "
-                                       f"ELSE nat{v} END" for cc, r in main.items()})
+        by_code = _case(
+            f"cc{v}",
+            {
+                cc: f"CASE WHEN {_length_ok_sql(f's{v}', r)} THEN s{v} ELSE nat{v} END"
+                for cc, r in main.items()
+            },
+        )
         if v == "0" and own:
-            by_code = (f"CASE WHEN national0 THEN CASE WHEN {_length_ok_sql('s0', default)} "
-                       f"THEN s0 ELSE nat0 END ELSE {by_code} END")
+            by_code = (
+                f"CASE WHEN national0 THEN CASE WHEN {_length_ok_sql('s0', default)} "
+                f"THEN s0 ELSE nat0 END ELSE {by_code} END"
+            )
         # Nothing stripped (most rows): either answer is nat, no length test needed.
         return f"CASE WHEN s{v} = nat{v} THEN nat{v} ELSE {by_code} END"
 
@@ -403,8 +432,7 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules,
     shown = "coalesce(shown, '''' || t || '''')"
     reason = _case("cc0", {cc: _reason_sql(cc, "nsn0", shown) for cc in geo})
     geo0 = f"cc0 IN ({', '.join(map(_lit, geo))})" if geo else "false"
-    rare0, rare1 = (f"cc{v} IN ({', '.join(map(_lit, rare))})" if rare else "false"
-                    for v in "01")
+    rare0, rare1 = (f"cc{v} IN ({', '.join(map(_lit, rare))})" if rare else "false" for v in "01")
     return f"""
         SELECT key, CASE WHEN status = 'check' THEN t END AS raw,
                CASE WHEN country0 IS NOT NULL THEN '+' || cc0 || nsn0
@@ -430,9 +458,8 @@ def _deciding_sql(table: str, present: list[str], default: RegionRules,
                           WHEN has1 AND {rare1} THEN 'check'
                           -- longer than 17 digits: parse's TOO_LONG, worded above
                           ELSE 'invalid' END AS status
-              FROM (SELECT *, {country('0')} AS country0,
-                           CASE WHEN has1 AND cc1 IS NOT NULL THEN {country('1')} END AS country1
-                    FROM (SELECT *, {kept('0')} AS nsn0, {kept('1')} AS nsn1
-                          FROM (SELECT *, {stripped('0')} AS s0, {stripped('1')} AS s1
+              FROM (SELECT *, {country("0")} AS country0,
+                           CASE WHEN has1 AND cc1 IS NOT NULL THEN {country("1")} END AS country1
+                    FROM (SELECT *, {kept("0")} AS nsn0, {kept("1")} AS nsn1
+                          FROM (SELECT *, {stripped("0")} AS s0, {stripped("1")} AS s1
                                 FROM {table}))))"""
-

@@ -25,4 +25,3 @@ GSM7_CHARS: frozenset[str] = GSM7_BASIC | GSM7_EXTENSION
 def is_gsm7(text: str) -> bool:
     """True when every character of ``text`` can be sent in the GSM-7 alphabet."""
     return GSM7_CHARS.issuperset(text)
-

@@ -43,12 +43,16 @@ class LengthCheck:
         """One sentence for the CLI (the console says it in its own language)."""
         if not self.refused:
             return None
-        return (f"the message is over Twilio's limit of {MAX_BODY_CHARS:,} characters for every "
-                "recipient (Twilio would refuse it with error 21617); shorten it")
+        return (
+            f"the message is over Twilio's limit of {MAX_BODY_CHARS:,} characters for every "
+            "recipient (Twilio would refuse it with error 21617); shorten it"
+        )
 
     def warning(self) -> str | None:
         if not self.long_warning:
             return None
-        return (f"the longest message is {self.max_segments} segments; Twilio advises at most "
-                f"{ADVISED_MAX_SEGMENTS} segments per message for reliable delivery (consider "
-                "a shorter text or a link)")
+        return (
+            f"the longest message is {self.max_segments} segments; Twilio advises at most "
+            f"{ADVISED_MAX_SEGMENTS} segments per message for reliable delivery (consider "
+            "a shorter text or a link)"
+        )

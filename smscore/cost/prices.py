@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -28,9 +28,12 @@ from smscore.store.writes import write
 DATA_DIR = files("smscore.cost") / "data"  # package data: a checkout and an installed wheel alike
 EMBEDDED_PRICES = DATA_DIR / "twilio-sms-prices-2023-09.csv"
 EMBEDDED_AS_OF = date(2023, 9, 19)
-EMBEDDED_SOURCE = ("Twilio SMS price list CSV, 2023-09 (via github.com/frantchessico/"
-                   "twilio-pricing-go-api datas.csv @0c58e45)")
+EMBEDDED_SOURCE = (
+    "Twilio SMS price list CSV, 2023-09 (via github.com/frantchessico/"
+    "twilio-pricing-go-api datas.csv @0c58e45)"
+)
 EMBEDDED_FEES = DATA_DIR / "carrier_fees.csv"
+
 
 @dataclass(frozen=True)
 class CarrierPrice:
@@ -68,8 +71,16 @@ _TERRITORY_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 # Territories with no rows of their own, priced like the country that carries their traffic.
 _PRICED_AS: dict[str, str] = {
-    "MP": "GU", "YT": "RE", "IM": "GB", "VA": "IT", "SJ": "NO", "CC": "AU", "CX": "AU",
-    "BL": "GP", "MF": "GP", "EH": "MA",
+    "MP": "GU",
+    "YT": "RE",
+    "IM": "GB",
+    "VA": "IT",
+    "SJ": "NO",
+    "CC": "AU",
+    "CX": "AU",
+    "BL": "GP",
+    "MF": "GP",
+    "EH": "MA",
 }
 
 # How the console's sender types appear as number_type in the Pricing API.
@@ -106,12 +117,21 @@ def parse_twilio_csv(path: Traversable | Path = EMBEDDED_PRICES) -> list[Carrier
             region, _, carrier = description.partition(" - ")
             price = to_decimal(rec["Price / msg"])
             territories = _territories_of(rec["ISO"], region)
-            country = (rec["Country"] if territories == (rec["ISO"],)
-                       else region.split(" Outbound")[0].title())
+            country = rec["Country"] if territories == (rec["ISO"],) else region.split(" Outbound")[0].title()
             for iso in territories:
-                rows.append(CarrierPrice(iso=iso, country=country, carrier=carrier.strip(),
-                                         mcc=None, mnc=None, number_type=None,
-                                         base_price=price, current_price=price, currency="USD"))
+                rows.append(
+                    CarrierPrice(
+                        iso=iso,
+                        country=country,
+                        carrier=carrier.strip(),
+                        mcc=None,
+                        mnc=None,
+                        number_type=None,
+                        base_price=price,
+                        current_price=price,
+                        currency="USD",
+                    )
+                )
     rows.extend(_borrowed_rows(rows))
     return rows
 
@@ -131,15 +151,25 @@ def _borrowed_rows(rows: list[CarrierPrice]) -> list[CarrierPrice]:
             continue
         for r in rows:
             if r.iso == parent:
-                borrowed.append(CarrierPrice(iso=iso, country=f"{r.country} ({iso})",
-                                             carrier=r.carrier, mcc=None, mnc=None,
-                                             number_type=None, base_price=r.base_price,
-                                             current_price=r.current_price, currency=r.currency))
+                borrowed.append(
+                    CarrierPrice(
+                        iso=iso,
+                        country=f"{r.country} ({iso})",
+                        carrier=r.carrier,
+                        mcc=None,
+                        mnc=None,
+                        number_type=None,
+                        base_price=r.base_price,
+                        current_price=r.current_price,
+                        currency=r.currency,
+                    )
+                )
     return borrowed
 
 
-def store_price_list(con: duckdb.DuckDBPyConnection, prices: Iterable[CarrierPrice], *,
-                     source: str, as_of: date) -> PriceList:
+def store_price_list(
+    con: duckdb.DuckDBPyConnection, prices: Iterable[CarrierPrice], *, source: str, as_of: date
+) -> PriceList:
     """Save prices as a new list in one unit of work: a failed refresh keeps the old list."""
     frame = _price_frame(prices, source)
     write(con, lambda c: _insert_list(c, frame, source, as_of))
@@ -155,16 +185,19 @@ def _price_frame(prices: Iterable[CarrierPrice], source: str) -> pd.DataFrame:
     return frame
 
 
-def _insert_list(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str,
-                 as_of: date) -> None:
-    list_id = con.execute("INSERT INTO price_lists (source, as_of) VALUES (?, ?) RETURNING id",
-                          [source, as_of]).fetchall()[0][0]
+def _insert_list(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str, as_of: date) -> None:
+    list_id = con.execute(
+        "INSERT INTO price_lists (source, as_of) VALUES (?, ?) RETURNING id", [source, as_of]
+    ).fetchall()[0][0]
     con.register("_incoming_prices", frame)
     try:
-        con.execute("""INSERT INTO prices SELECT ?, iso, country, carrier, mcc, mnc, number_type,
+        con.execute(
+            """INSERT INTO prices SELECT ?, iso, country, carrier, mcc, mnc, number_type,
                            CAST(NULLIF(base_price, 'None') AS DECIMAL(18, 6)),
                            CAST(current_price AS DECIMAL(18, 6)), currency
-                       FROM _incoming_prices""", [list_id])
+                       FROM _incoming_prices""",
+            [list_id],
+        )
     finally:
         con.unregister("_incoming_prices")
 
@@ -190,8 +223,9 @@ def ensure_prices(con: duckdb.DuckDBPyConnection) -> PriceList:
 
 
 def _latest(con: duckdb.DuckDBPyConnection) -> PriceList | None:
-    row = con.execute("SELECT id, source, as_of, loaded_at FROM price_lists "
-                      "ORDER BY id DESC LIMIT 1").fetchone()
+    row = con.execute(
+        "SELECT id, source, as_of, loaded_at FROM price_lists ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     return PriceList(*row) if row else None
 
 
@@ -210,25 +244,41 @@ def ensure_carrier_fees(con: duckdb.DuckDBPyConnection, path: Traversable | Path
         if c.execute("SELECT count(*) FROM carrier_fees").fetchall()[0][0]:
             return 0
         for r in recs:
-            set_carrier_fee(c, r["iso"], r["carrier"], r["sender_type"], to_decimal(r["fee"]),
-                            currency=r["currency"], as_of=date.fromisoformat(r["as_of"]),
-                            source=r["source"])
+            set_carrier_fee(
+                c,
+                r["iso"],
+                r["carrier"],
+                r["sender_type"],
+                to_decimal(r["fee"]),
+                currency=r["currency"],
+                as_of=date.fromisoformat(r["as_of"]),
+                source=r["source"],
+            )
         return len(recs)
 
     return write(con, load)
 
 
-def set_carrier_fee(con: duckdb.DuckDBPyConnection, iso: str, carrier: str, sender_type: str,
-                    fee: Decimal, *, currency: str = "USD", as_of: date | None = None,
-                    source: str = "operator") -> None:
+def set_carrier_fee(
+    con: duckdb.DuckDBPyConnection,
+    iso: str,
+    carrier: str,
+    sender_type: str,
+    fee: Decimal,
+    *,
+    currency: str = "USD",
+    as_of: date | None = None,
+    source: str = "operator",
+) -> None:
     """Add or change one carrier's pass-through fee per segment (the table is configurable)."""
     if sender_type not in _NUMBER_TYPES:
         raise ValueError(f"sender type must be one of {', '.join(SENDER_TYPES)}; got {sender_type!r}")
     if fee < 0:
         raise ValueError(f"a carrier fee cannot be negative; got {fee}")
-    con.execute("INSERT OR REPLACE INTO carrier_fees VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [iso.upper(), carrier, sender_type, fee, currency.upper(),
-                 as_of or datetime.now(timezone.utc).date(), source])
+    con.execute(
+        "INSERT OR REPLACE INTO carrier_fees VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [iso.upper(), carrier, sender_type, fee, currency.upper(), as_of or datetime.now(UTC).date(), source],
+    )
 
 
 def carrier_fees(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -236,8 +286,9 @@ def carrier_fees(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query_df(con, "SELECT * FROM carrier_fees ORDER BY iso, sender_type, carrier")
 
 
-def unit_prices(con: duckdb.DuckDBPyConnection, sender_type: str = "long code",
-                list_id: int | None = None) -> pd.DataFrame:
+def unit_prices(
+    con: duckdb.DuckDBPyConnection, sender_type: str = "long code", list_id: int | None = None
+) -> pd.DataFrame:
     """Per country: the min and max price per segment over carriers, carrier fees included.
 
     A country whose prices name number types is priced for the sender's type; one whose
@@ -274,16 +325,16 @@ GROUP BY t.iso ORDER BY t.iso
 """
 
 
-def price_table(con: duckdb.DuckDBPyConnection, iso: str | None = None,
-                sender_type: str = "long code") -> pd.DataFrame:
+def price_table(
+    con: duckdb.DuckDBPyConnection, iso: str | None = None, sender_type: str = "long code"
+) -> pd.DataFrame:
     """What `smscore prices` and the Prices page show: per country, with the list's date."""
     plist = current_list(con)
     table = unit_prices(con, sender_type, plist.id)
     if iso:
         table = table[table["iso"] == iso.upper()]
         if table.empty:
-            raise LookupError(f"no price for country {iso.upper()!r} in the price list "
-                              f"of {plist.as_of}")
+            raise LookupError(f"no price for country {iso.upper()!r} in the price list of {plist.as_of}")
     table = table.assign(as_of=plist.as_of)
     return table.reset_index(drop=True)
 
@@ -291,15 +342,21 @@ def price_table(con: duckdb.DuckDBPyConnection, iso: str | None = None,
 def carrier_rows(con: duckdb.DuckDBPyConnection, iso: str) -> pd.DataFrame:
     """Every carrier price of one country in the current list."""
     plist = current_list(con)
-    return query_df(con, """SELECT iso, country, carrier, mcc, mnc, number_type, base_price,
+    return query_df(
+        con,
+        """SELECT iso, country, carrier, mcc, mnc, number_type, base_price,
                                    current_price, currency FROM prices
                             WHERE list_id = ? AND iso = ? ORDER BY carrier, number_type""",
-                    [plist.id, iso.upper()])
+        [plist.id, iso.upper()],
+    )
 
 
-def refresh_from_gateway(con: duckdb.DuckDBPyConnection, gateway: PriceSource,
-                         isos: Iterable[str] | None = None,
-                         today: date | None = None) -> PriceList:
+def refresh_from_gateway(
+    con: duckdb.DuckDBPyConnection,
+    gateway: PriceSource,
+    isos: Iterable[str] | None = None,
+    today: date | None = None,
+) -> PriceList:
     """Fetch prices from Twilio's Pricing API and store them as a new list.
 
     Every country is fetched before anything is written, so a failure half way keeps the
@@ -310,7 +367,7 @@ def refresh_from_gateway(con: duckdb.DuckDBPyConnection, gateway: PriceSource,
     fetched: list[CarrierPrice] = []
     for iso in wanted:
         fetched.extend(gateway.country_prices(iso))
-    when = today or datetime.now(timezone.utc).date()
+    when = today or datetime.now(UTC).date()
     source = f"Twilio Pricing API v1 ({gateway.mode})"
     if isos is not None:
         previous = current_list(con)
@@ -320,8 +377,10 @@ def refresh_from_gateway(con: duckdb.DuckDBPyConnection, gateway: PriceSource,
 
 
 def _rows_except(con: duckdb.DuckDBPyConnection, list_id: int, isos: set[str]) -> list[CarrierPrice]:
-    rows = con.execute("""SELECT iso, country, carrier, mcc, mnc, number_type, base_price,
+    rows = con.execute(
+        """SELECT iso, country, carrier, mcc, mnc, number_type, base_price,
                                  current_price, currency FROM prices
                           WHERE list_id = ? AND NOT list_contains(?, iso)""",
-                       [list_id, sorted(isos)]).fetchall()
+        [list_id, sorted(isos)],
+    ).fetchall()
     return [CarrierPrice(*row) for row in rows]

@@ -22,8 +22,8 @@ import pyarrow as pa
 from smscore.cost import prices
 from smscore.cost.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.cost.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
-from smscore.problems import coded
 from smscore.cost.segments import BodyError, check_body, encoding_and_segments
+from smscore.problems import coded
 from smscore.sqltext import blank_sql
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -103,7 +103,7 @@ def parse_template(body: str) -> Template:
     parts: list[tuple[str, str]] = []
     pos = 0
     for m in _PLACEHOLDER.finditer(body):
-        parts.append(("text", body[pos:m.start()]))
+        parts.append(("text", body[pos : m.start()]))
         token = m.group(0)
         parts.append(("field", m.group(1)) if m.group(1) else ("text", token[0]))
         pos = m.end()
@@ -133,8 +133,12 @@ def _field_sql(name: str, known: set[str]) -> str:
     if name in _BUILTIN_FIELDS:
         return _BUILTIN_FIELDS[name]
     if name not in known:
-        raise coded(QuoteError, "quote.unknown_placeholder", name=name,
-                    known=", ".join(sorted(known | set(_BUILTIN_FIELDS))))
+        raise coded(
+            QuoteError,
+            "quote.unknown_placeholder",
+            name=name,
+            known=", ".join(sorted(known | set(_BUILTIN_FIELDS))),
+        )
     return f"json_extract_string(c.fields, '$.\"{name}\"')"
 
 
@@ -144,8 +148,12 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
     clauses, params = [], []
     if selection.categories:
         names = list(selection.categories)
-        found = {r[0] for r in con.execute("SELECT name FROM categories WHERE list_contains(?, name)",
-                                           [names]).fetchall()}
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM categories WHERE list_contains(?, name)", [names]
+            ).fetchall()
+        }
         missing = [n for n in names if n not in found]
         if missing:
             raise coded(QuoteError, "quote.no_category", name=missing[0])
@@ -160,10 +168,16 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
     return "(" + " OR ".join(clauses) + ")", params
 
 
-def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection, *,
-                smart_encoding: bool = False, prefix: str = "",
-                sender_type: str = "long code",
-                only_to: Collection[str] | None = None) -> Quote:
+def build_quote(
+    con: duckdb.DuckDBPyConnection,
+    body: str,
+    selection: Selection,
+    *,
+    smart_encoding: bool = False,
+    prefix: str = "",
+    sender_type: str = "long code",
+    only_to: Collection[str] | None = None,
+) -> Quote:
     """Price `body` for every selected contact; excluded contacts are listed with a reason.
 
     `only_to` limits who can receive, as a trial account's verified caller IDs do: anyone else
@@ -189,15 +203,18 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
     fixed_text = render(template, {}) if template.is_fixed else None
     # Twilio refuses a body over 1,600 characters (21617): such recipients are excluded here.
     # `body` is the rendered column just above in the same SELECT (DuckDB reuses the alias).
-    too_long = (("TRUE" if over_limit(fixed_text) else "FALSE") if fixed_text is not None
-                else f"length(body) > {MAX_BODY_CHARS}")
+    too_long = (
+        ("TRUE" if over_limit(fixed_text) else "FALSE")
+        if fixed_text is not None
+        else f"length(body) > {MAX_BODY_CHARS}"
+    )
     cur = con.cursor()
     try:
         cur.register("_unit_prices", _unit_arrow(units))
-        cur.register("_reachable",
-                     pa.table({"phone": pa.array(sorted(only_to or ()), pa.string())}))
+        cur.register("_reachable", pa.table({"phone": pa.array(sorted(only_to or ()), pa.string())}))
         reachable = "TRUE" if only_to is None else "c.phone IN (SELECT phone FROM _reachable)"
-        rows = cur.sql(f"""
+        rows = cur.sql(
+            f"""
             SELECT c.id AS contact_id, c.phone, c.country, cat.category,
                    {body_col} AS body,
                    CASE WHEN s.phone IS NOT NULL THEN 'opted out (' || s.reason || ')'
@@ -215,13 +232,14 @@ def build_quote(con: duckdb.DuckDBPyConnection, body: str, selection: Selection,
             LEFT JOIN (SELECT cc.contact_id, min(k.name) AS category FROM contact_categories cc
                        JOIN categories k ON k.id = cc.category_id GROUP BY cc.contact_id) cat
                    ON cat.contact_id = c.id
-            WHERE {where}""", params=(body_params if not template.is_fixed else []) + params
+            WHERE {where}""",
+            params=(body_params if not template.is_fixed else []) + params,
         ).to_arrow_table()
         cur.register("_quote_rows", rows)
-        cur.register("_body_counts",
-                     _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix))
-        return _assemble(cur, body, selection, currency, plist, prefix, smart_encoding,
-                         sender_type, fixed_text)
+        cur.register("_body_counts", _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix))
+        return _assemble(
+            cur, body, selection, currency, plist, prefix, smart_encoding, sender_type, fixed_text
+        )
     finally:
         cur.close()
 
@@ -237,18 +255,19 @@ def _render_sql(template: Template, known: set[str]) -> tuple[str, list[object],
         else:
             expr = _field_sql(value, known)
             pieces.append(f"coalesce({expr}, '')")
-            missing.append(f"WHEN {blank_sql(expr)} THEN "
-                           f"'no value for {{{value}}}'")
+            missing.append(f"WHEN {blank_sql(expr)} THEN 'no value for {{{value}}}'")
     return "concat(" + ", ".join(pieces) + ")", params, "\n".join(missing)
 
 
 def _unit_arrow(units: pd.DataFrame) -> pa.Table:
     dec = pa.decimal128(18, 6)
-    return pa.table({
-        "iso": pa.array(units["iso"].tolist(), pa.string()),
-        "unit_min": pa.array(units["unit_min"].tolist(), dec),
-        "unit_max": pa.array(units["unit_max"].tolist(), dec),
-    })
+    return pa.table(
+        {
+            "iso": pa.array(units["iso"].tolist(), pa.string()),
+            "unit_min": pa.array(units["unit_min"].tolist(), dec),
+            "unit_max": pa.array(units["unit_max"].tolist(), dec),
+        }
+    )
 
 
 def _char_class(chars: frozenset[str]) -> str:
@@ -278,8 +297,9 @@ _ENCODING_SQL = f"""
     CASE WHEN regexp_full_match(sent, '{_GSM_ALL_RE}') THEN 'GSM-7' ELSE 'UCS-2' END"""
 
 
-def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
-                           fixed_text: str | None, prefix: str = "") -> pa.Table:
+def _count_distinct_bodies(
+    cur: duckdb.DuckDBPyConnection, smart_encoding: bool, fixed_text: str | None, prefix: str = ""
+) -> pa.Table:
     """Encoding and segments per distinct body, counted as sent: with any trial prefix.
 
     Twilio itself prepends the trial prefix, so bodies are stored without it but paid with it.
@@ -288,9 +308,13 @@ def _count_distinct_bodies(cur: duckdb.DuckDBPyConnection, smart_encoding: bool,
         # A body over the limit reaches nobody: counting a huge one would only cost time.
         counted = fixed_text if not over_limit(fixed_text) else ""
         encoding, segments = encoding_and_segments(prefix + counted, smart_encoding)
-        return pa.table({"body": pa.array([None], pa.string()),
-                         "segments": pa.array([segments], pa.int32()),
-                         "encoding": pa.array([encoding], pa.string())})
+        return pa.table(
+            {
+                "body": pa.array([None], pa.string()),
+                "segments": pa.array([segments], pa.int32()),
+                "encoding": pa.array([encoding], pa.string()),
+            }
+        )
     sql = f"""SELECT body, ({_SEGMENTS_SQL})::INTEGER AS segments, {_ENCODING_SQL} AS encoding
               FROM (SELECT body, concat(?, body) AS sent
                     FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL))"""
@@ -309,16 +333,28 @@ def _count_rest(counted: pa.Table, smart_encoding: bool, prefix: str) -> pa.Tabl
     for i, seg in enumerate(segments):
         if seg is None:
             encodings[i], segments[i] = encoding_and_segments(prefix + bodies[i], smart_encoding)
-    return pa.table({"body": counted.column("body"), "segments": pa.array(segments, pa.int32()),
-                     "encoding": pa.array(encodings, pa.string())})
+    return pa.table(
+        {
+            "body": counted.column("body"),
+            "segments": pa.array(segments, pa.int32()),
+            "encoding": pa.array(encodings, pa.string()),
+        }
+    )
 
 
-def _assemble(cur: duckdb.DuckDBPyConnection, body: str, selection: Selection, currency: str,
-              plist: prices.PriceList, prefix: str, smart_encoding: bool,
-              sender_type: str, fixed_text: str | None) -> Quote:
+def _assemble(
+    cur: duckdb.DuckDBPyConnection,
+    body: str,
+    selection: Selection,
+    currency: str,
+    plist: prices.PriceList,
+    prefix: str,
+    smart_encoding: bool,
+    sender_type: str,
+    fixed_text: str | None,
+) -> Quote:
     # A fixed body has one count for everyone: a cross join with its single row.
-    join = ("CROSS JOIN _body_counts b" if fixed_text is not None
-            else "JOIN _body_counts b ON b.body = r.body")
+    join = "CROSS JOIN _body_counts b" if fixed_text is not None else "JOIN _body_counts b ON b.body = r.body"
     priced = cur.sql(f"""
         SELECT r.contact_id, r.phone, r.country, r.category, r.body, b.encoding, b.segments,
                r.unit_min, r.unit_max,
@@ -327,26 +363,41 @@ def _assemble(cur: duckdb.DuckDBPyConnection, body: str, selection: Selection, c
         FROM _quote_rows r {join}
         WHERE r.reason IS NULL""").to_arrow_table()
     cur.register("_priced", priced)
-    by_country = _arrow_df(cur, """
+    by_country = _arrow_df(
+        cur,
+        """
         SELECT country AS iso, count(*) AS recipients, sum(segments)::BIGINT AS segments,
                any_value(unit_min) AS unit_price_min, any_value(unit_max) AS unit_price_max,
                sum(cost_min)::DECIMAL(18, 6) AS subtotal_min,
                sum(cost_max)::DECIMAL(18, 6) AS subtotal_max
-        FROM _priced GROUP BY country ORDER BY subtotal_max DESC, iso""")
-    excluded = _arrow_df(cur, """SELECT contact_id, phone, country, reason FROM _quote_rows
-                                 WHERE reason IS NOT NULL ORDER BY contact_id""")
+        FROM _priced GROUP BY country ORDER BY subtotal_max DESC, iso""",
+    )
+    excluded = _arrow_df(
+        cur,
+        """SELECT contact_id, phone, country, reason FROM _quote_rows
+                                 WHERE reason IS NOT NULL ORDER BY contact_id""",
+    )
     recipients = priced.to_pandas(types_mapper=pd.ArrowDtype)
     if fixed_text is not None:
         # One body for everyone: stored once, as a categorical, rather than a million copies.
         codes = np.zeros(len(recipients), dtype=np.int8)
         recipients["body"] = pd.Categorical.from_codes(codes, [fixed_text])
-    return Quote(body=body, selection=selection, currency=currency, price_list_id=plist.id,
-                 price_list_as_of=plist.as_of, recipients=recipients, by_country=by_country,
-                 excluded=excluded,
-                 total_min=sum(by_country["subtotal_min"].tolist(), Decimal(0)),
-                 total_max=sum(by_country["subtotal_max"].tolist(), Decimal(0)),
-                 segments=int(sum(by_country["segments"].tolist())), prefix=prefix,
-                 smart_encoding=smart_encoding, sender_type=sender_type)
+    return Quote(
+        body=body,
+        selection=selection,
+        currency=currency,
+        price_list_id=plist.id,
+        price_list_as_of=plist.as_of,
+        recipients=recipients,
+        by_country=by_country,
+        excluded=excluded,
+        total_min=sum(by_country["subtotal_min"].tolist(), Decimal(0)),
+        total_max=sum(by_country["subtotal_max"].tolist(), Decimal(0)),
+        segments=int(sum(by_country["segments"].tolist())),
+        prefix=prefix,
+        smart_encoding=smart_encoding,
+        sender_type=sender_type,
+    )
 
 
 def _arrow_df(cur: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:

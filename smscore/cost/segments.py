@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import regex
 
 from smscore.cost.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION, is_gsm7
-from smscore.problems import coded
 from smscore.cost.smart_encoding import apply_smart_encoding
+from smscore.problems import coded
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
@@ -201,16 +201,12 @@ _GREEDY_SAFE = (2 * UCS2_MULTI - UCS2_SINGLE + 1) // 2
 _BASIC, _EXT, _NON_GSM, _ASTRAL, _CLUSTERING = 0, 1, 2, 3, 4
 
 _GRAPHEME = regex.compile(r"\X")
-_NEVER_JOINS = regex.compile(
-    r"[\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=Control}]"
-)
+_NEVER_JOINS = regex.compile(r"[\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=Control}]")
 _NOT_BASIC = re.compile("[^" + "".join(re.escape(c) for c in sorted(GSM7_BASIC)) + "]")
 _NOT_GSM7 = re.compile("[^" + "".join(re.escape(c) for c in sorted(GSM7_CHARS)) + "]")
 _EXTENSION = re.compile("[" + "".join(re.escape(c) for c in sorted(GSM7_EXTENSION)) + "]")
 # Cells for UTF-16 units by their high byte, in _pack_cells' layout: D8..DB starts a pair.
-_SURROGATE_HALVES = bytes(
-    1 if 0xD8 <= b <= 0xDB else 9 if 0xDC <= b <= 0xDF else 0 for b in range(256)
-)
+_SURROGATE_HALVES = bytes(1 if 0xD8 <= b <= 0xDB else 9 if 0xDC <= b <= 0xDF else 0 for b in range(256))
 
 
 def _classify(ch: str) -> int:
@@ -404,9 +400,7 @@ def _fixed_width(units: int, single: int, multi: int) -> tuple[int, int, int]:
     return segments, units, units - (segments - 1) * multi
 
 
-def _pack_spans(
-    n: int, spans: list[_Span], units: int, single: int, multi: int
-) -> tuple[int, int, int]:
+def _pack_spans(n: int, spans: list[_Span], units: int, single: int, multi: int) -> tuple[int, int, int]:
     """(segments, units, used in the last) for ``n`` code points with ``spans`` indivisible.
 
     Fills greedily to ``multi`` from the start, which gives the calculator's result as long as
@@ -430,7 +424,6 @@ def _pack_spans(
         extra = (used - 1) // multi
         segments, used = segments + extra, used - extra * multi
     return segments, units, used
-
 
 
 def _sizes(n: int, spans: list[_Span]) -> list[int]:

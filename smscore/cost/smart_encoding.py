@@ -13,8 +13,8 @@ the calculator predicts: most Unicode spaces become *two* spaces, a tab becomes 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 # replacement -> the characters Twilio replaces with it
 _BY_REPLACEMENT: dict[str, str] = {
@@ -64,10 +64,7 @@ _BY_REPLACEMENT: dict[str, str] = {
     ),
     " ": "\u2028\u2029\u2001",
     "       ": "\t",
-    "": (
-        "\u0010\u0000\u0003\u0004\u0017\u0019\u0011\u0012\u0013\u0014\u2060\u200b\ufeff"
-        "\u200c"
-    ),
+    "": ("\u0010\u0000\u0003\u0004\u0017\u0019\u0011\u0012\u0013\u0014\u2060\u200b\ufeff\u200c"),
     "!!": "\u203c",
     "...": "\u2026",
 }

@@ -43,8 +43,7 @@ T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
 
-def batch_key(body: str, phones: Iterable[str], day: date,
-              send_at: datetime | None = None) -> str:
+def batch_key(body: str, phones: Iterable[str], day: date, send_at: datetime | None = None) -> str:
     """The batch id: the same body to the same recipients on the same UTC day is the same batch.
 
     A scheduled batch is also keyed by its time, so scheduling it again for another time (after
@@ -80,9 +79,17 @@ def with_retry(fn: Callable[[], T]) -> T:
 
 # -- freezing ----------------------------------------------------------------------------------
 
-def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
-                 now: datetime | None = None, send_at: datetime | None = None,
-                 name: str | None = None) -> str:
+
+def freeze_batch(
+    con: Cursor,
+    quote: Any,
+    *,
+    sender: str,
+    mode: str,
+    now: datetime | None = None,
+    send_at: datetime | None = None,
+    name: str | None = None,
+) -> str:
     """Store a quote as a batch and its recipients as queued ledger rows; return the batch id.
 
     The batch row and its message rows are written in one transaction: a crash while freezing
@@ -100,10 +107,23 @@ def freeze_batch(con: Cursor, quote: Any, *, sender: str, mode: str,
     if recipients.empty:
         raise ValueError("a batch needs at least one recipient; the quote has none")
     batch_id = batch_key(quote.body, recipients["phone"], now.date(), send_at)
-    batch_row = [batch_id, now, quote.body, json.dumps(_selection_dict(quote.selection)), sender,
-                 mode, FROZEN, quote.currency.upper(), len(recipients),
-                 int(recipients["segments"].sum()), quote.total_min, quote.total_max,
-                 quote.price_list_id, send_at, clean_name(name)]
+    batch_row = [
+        batch_id,
+        now,
+        quote.body,
+        json.dumps(_selection_dict(quote.selection)),
+        sender,
+        mode,
+        FROZEN,
+        quote.currency.upper(),
+        len(recipients),
+        int(recipients["segments"].sum()),
+        quote.total_min,
+        quote.total_max,
+        quote.price_list_id,
+        send_at,
+        clean_name(name),
+    ]
     rows = _arrow_rows(recipients, send_at)
     con.register("_frozen_rows", rows)
     try:
@@ -121,8 +141,7 @@ _INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, countr
                   FROM _frozen_rows"""
 
 
-def _freeze_or_yield(con: Cursor, batch_id: str, batch_row: list[Any], n: int,
-                     now: datetime) -> None:
+def _freeze_or_yield(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime) -> None:
     """Freeze; when a concurrent freeze of the same batch inserted its rows first, skip them.
 
     The fast plain INSERT then hits their keys; the ON CONFLICT path leaves them as they are
@@ -134,8 +153,9 @@ def _freeze_or_yield(con: Cursor, batch_id: str, batch_row: list[Any], n: int,
         _freeze(con, batch_id, batch_row, n, now, skip_existing=True)
 
 
-def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime, *,
-            skip_existing: bool) -> None:
+def _freeze(
+    con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datetime, *, skip_existing: bool
+) -> None:
     """One transaction: the batch row, then every message row it does not have yet.
 
     A batch with no rows takes a plain INSERT, twice as fast on a million rows; one that has
@@ -148,9 +168,9 @@ def _freeze(con: Cursor, batch_id: str, batch_row: list[Any], n: int, now: datet
                                     currency, recipients, segments, estimate_min, estimate_max,
                                     price_list_id, send_at, name)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-            batch_row)
-        stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
-                             [batch_id]).fetchall()[0][0]
+            batch_row,
+        )
+        stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         if stored == 0 and not skip_existing:
             con.execute(_INSERT_ROWS, [batch_id, now])
         elif stored < n:
@@ -176,13 +196,22 @@ def _arrow_rows(recipients: pd.DataFrame, send_at: datetime | None = None) -> pa
     """The quote's recipients as Arrow with exact DECIMAL(18, 6) prices, for one bulk INSERT."""
     n = len(recipients)
     if "send_at" not in recipients:
-        recipients = recipients.assign(send_at=pd.Series([send_at] * n, dtype="datetime64[us]",
-                                                         index=recipients.index))
+        recipients = recipients.assign(
+            send_at=pd.Series([send_at] * n, dtype="datetime64[us]", index=recipients.index)
+        )
     money = pa.decimal128(18, 6)
-    types = {"phone": pa.string(), "contact_id": pa.int64(), "country": pa.string(),
-             "category": pa.string(), "body": pa.string(), "encoding": pa.string(),
-             "segments": pa.int32(), "cost_min": money, "cost_max": money,
-             "send_at": pa.timestamp("us")}
+    types = {
+        "phone": pa.string(),
+        "contact_id": pa.int64(),
+        "country": pa.string(),
+        "category": pa.string(),
+        "body": pa.string(),
+        "encoding": pa.string(),
+        "segments": pa.int32(),
+        "cost_min": money,
+        "cost_max": money,
+        "send_at": pa.timestamp("us"),
+    }
     columns = {"seq": pa.array(range(1, n + 1), type=pa.int64())}
     for name, kind in types.items():
         if name not in recipients:
@@ -197,19 +226,25 @@ def _arrow_rows(recipients: pd.DataFrame, send_at: datetime | None = None) -> pa
 
 # -- batch status --------------------------------------------------------------------------------
 
-def set_status(cur: Cursor, batch_id: str, status: str, reason: str | Problem | None = None,
-               now: datetime | None = None) -> None:
+
+def set_status(
+    cur: Cursor, batch_id: str, status: str, reason: str | Problem | None = None, now: datetime | None = None
+) -> None:
     """Record where a batch stands and, when it is not simply running or done, why: a Problem
     is stored as its English text with its code and parameters beside it (smscore.problems)."""
     now = now or utcnow()
     finished = now if status in (DONE, NEEDS_RECONCILE, "cancelled") else None
     text, code, params = _reason_columns(reason)
-    with_retry(lambda: cur.execute(
-        """UPDATE batches SET status = ?, status_reason = ?, status_code = ?, status_params = ?,
+    with_retry(
+        lambda: cur.execute(
+            """UPDATE batches SET status = ?, status_reason = ?, status_code = ?, status_params = ?,
                   started_at = CASE WHEN ? = 'sending' THEN coalesce(started_at, ?)
                                     ELSE started_at END,
                   finished_at = ?
-           WHERE id = ?""", [status, text, code, params, status, now, finished, batch_id]))
+           WHERE id = ?""",
+            [status, text, code, params, status, now, finished, batch_id],
+        )
+    )
 
 
 def _reason_columns(reason: str | Problem | None) -> tuple[str | None, str | None, str | None]:
@@ -221,17 +256,20 @@ def _reason_columns(reason: str | Problem | None) -> tuple[str | None, str | Non
 
 def counts(cur: Cursor, batch_id: str) -> dict[str, int]:
     """Rows per ledger state, every state present (0 when empty)."""
-    rows = cur.execute("SELECT state, count(*) FROM messages WHERE batch_id = ? GROUP BY state",
-                       [batch_id]).fetchall()
+    rows = cur.execute(
+        "SELECT state, count(*) FROM messages WHERE batch_id = ? GROUP BY state", [batch_id]
+    ).fetchall()
     found = {state: int(n) for state, n in rows}
     return {state: found.get(state, 0) for state in STATES}
 
 
 def next_held(cur: Cursor, batch_id: str) -> tuple[int, datetime | None]:
     """Queued rows waiting for their send time (sending hours), and the earliest such time."""
-    n, first = cur.execute("""SELECT count(*), min(send_at) FROM messages
+    n, first = cur.execute(
+        """SELECT count(*), min(send_at) FROM messages
                               WHERE batch_id = ? AND state = 'queued' AND send_at IS NOT NULL""",
-                           [batch_id]).fetchone()
+        [batch_id],
+    ).fetchone()
     return int(n), first
 
 
@@ -241,7 +279,9 @@ def remaining_max(cur: Cursor, batch_id: str) -> Money:
         """SELECT coalesce(sum(m.price_max), 0), any_value(b.currency)
            FROM batches b LEFT JOIN messages m
              ON m.batch_id = b.id AND m.state IN ('queued', 'claimed', 'unknown')
-           WHERE b.id = ?""", [batch_id]).fetchone()
+           WHERE b.id = ?""",
+        [batch_id],
+    ).fetchone()
     if currency is None:
         raise KeyError(f"no batch {batch_id!r} in the ledger")
     return Money(Decimal(amount), currency)
@@ -272,21 +312,26 @@ class DamagedBatch(ValueError):
 def damage(cur: Cursor, batch_id: str, today: date | None = None) -> str | None:
     """Why the batch is damaged, as one sentence saying what to do; None when it is whole."""
     info = batch_info(cur, batch_id)
-    rows = cur.execute("SELECT count(*) FROM messages WHERE batch_id = ?",
-                       [batch_id]).fetchall()[0][0]
-    return damage_reason(batch_id, info["recipients"], rows, info["created_at"].date(),
-                         today or utcnow().date())
+    rows = cur.execute("SELECT count(*) FROM messages WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+    return damage_reason(
+        batch_id, info["recipients"], rows, info["created_at"].date(), today or utcnow().date()
+    )
 
 
-def damage_reason(batch_id: str, recipients: int, rows: int, frozen_on: date,
-                  today: date) -> str | None:
+def damage_reason(batch_id: str, recipients: int, rows: int, frozen_on: date, today: date) -> str | None:
     """The damaged-batch sentence from the counts alone (reports compute them in bulk)."""
     if rows == recipients:
         return None
-    what = (f"batch {batch_id} is damaged: it has {rows} of its {recipients} message rows "
-            "(it was interrupted while being frozen), so it cannot be sent or resumed")
+    what = (
+        f"batch {batch_id} is damaged: it has {rows} of its {recipients} message rows "
+        "(it was interrupted while being frozen), so it cannot be sent or resumed"
+    )
     if frozen_on == today:
-        return (f"{what}; send the same message to the same recipients again today "
-                "(console Send page or `python -m smscore send`) to repair and send it")
-    return (f"{what}; it was frozen on {frozen_on.isoformat()}, so send the message again as a "
-            "new batch (recipients it has no row for were sent nothing)")
+        return (
+            f"{what}; send the same message to the same recipients again today "
+            "(console Send page or `python -m smscore send`) to repair and send it"
+        )
+    return (
+        f"{what}; it was frozen on {frozen_on.isoformat()}, so send the message again as a "
+        "new batch (recipients it has no row for were sent nothing)"
+    )

@@ -16,20 +16,40 @@ from dataclasses import dataclass
 
 import duckdb
 
+from smscore.access.approvals import AWAITING
+from smscore.access.approvals import REJECTED as REJECTED_STATUS
 from smscore.sending import ledger
-from smscore.access.approvals import AWAITING, REJECTED as REJECTED_STATUS
 
 SENT, SENT_WITH_FAILURES, FAILED = "sent", "sent with failures", "failed"
 CANCELLED, PAUSED, DAMAGED, SENDING = "cancelled", "paused", "damaged", "sending"
 SCHEDULED = "scheduled"  # handed to Twilio's scheduler, not gone out yet: cancellable
 AWAITING_APPROVAL, REJECTED = AWAITING, REJECTED_STATUS  # held for, or refused by, an admin
-KINDS = (SENT, SENT_WITH_FAILURES, FAILED, CANCELLED, PAUSED, DAMAGED, SENDING, SCHEDULED,
-         AWAITING_APPROVAL, REJECTED)
+KINDS = (
+    SENT,
+    SENT_WITH_FAILURES,
+    FAILED,
+    CANCELLED,
+    PAUSED,
+    DAMAGED,
+    SENDING,
+    SCHEDULED,
+    AWAITING_APPROVAL,
+    REJECTED,
+)
 
 # One colour per outcome, the same on every page and in the CLI.
-COLOURS = {SENT: "green", SENT_WITH_FAILURES: "orange", FAILED: "red", CANCELLED: "gray",
-           PAUSED: "blue", DAMAGED: "violet", SENDING: "blue", SCHEDULED: "blue",
-           AWAITING_APPROVAL: "blue", REJECTED: "gray"}
+COLOURS = {
+    SENT: "green",
+    SENT_WITH_FAILURES: "orange",
+    FAILED: "red",
+    CANCELLED: "gray",
+    PAUSED: "blue",
+    DAMAGED: "violet",
+    SENDING: "blue",
+    SCHEDULED: "blue",
+    AWAITING_APPROVAL: "blue",
+    REJECTED: "gray",
+}
 CANCELLED_STATUS = "cancelled"
 DELIVERY_FAILED = ("failed", "undelivered")  # Twilio statuses after acceptance that reach nobody
 
@@ -49,8 +69,16 @@ class Outcome:
         return self.kind == FAILED
 
 
-def judge(status: str, *, sent: int, failed: int, unknown: int = 0, pending: int = 0,
-          undelivered: int = 0, scheduled: int = 0) -> Outcome:
+def judge(
+    status: str,
+    *,
+    sent: int,
+    failed: int,
+    unknown: int = 0,
+    pending: int = 0,
+    undelivered: int = 0,
+    scheduled: int = 0,
+) -> Outcome:
     """The outcome from a batch's stored (or derived) status and its counts.
 
     `scheduled` counts messages Twilio still holds for later: a batch with any is `scheduled`
@@ -93,6 +121,6 @@ def top_reasons(con: duckdb.DuckDBPyConnection, batch_id: str, limit: int = 3) -
            WHERE batch_id = ? AND (state = 'failed'
                  OR (state = 'sent' AND twilio_status IN ('failed', 'undelivered')))
            GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST LIMIT ?""",
-        [batch_id, limit]).fetchall()
-    return [Reason(None if code is None else int(code), str(message), int(n))
-            for code, message, n in rows]
+        [batch_id, limit],
+    ).fetchall()
+    return [Reason(None if code is None else int(code), str(message), int(n)) for code, message, n in rows]

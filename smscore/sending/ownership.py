@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from smscore.twilio.balance import TRIAL_PREFIX
 from smscore.clock import naive_utc
-from smscore.twilio.gateway import MessageResult
-from smscore.sending.ledger import UNDECIDED_PREFIX
 from smscore.cost.smart_encoding import apply_smart_encoding
+from smscore.sending.ledger import UNDECIDED_PREFIX
+from smscore.twilio.balance import TRIAL_PREFIX
+from smscore.twilio.gateway import MessageResult
 
 # Our request leaves after its claim, retried with backoff for up to a couple of minutes and
 # answered within the timeout; both margins also absorb clock skew between us and Twilio.
@@ -60,8 +60,7 @@ class Verdict:
     reason: str | None = None
 
 
-def judge(expected: Expected, candidates: Iterable[MessageResult],
-          owned: Iterable[str] = ()) -> Verdict:
+def judge(expected: Expected, candidates: Iterable[MessageResult], owned: Iterable[str] = ()) -> Verdict:
     """Decide what Twilio's candidates say about one row; `owned` are SIDs other rows hold."""
     taken = set(owned)
     proven: list[MessageResult] = []
@@ -80,17 +79,24 @@ def judge(expected: Expected, candidates: Iterable[MessageResult],
         return Verdict(ABSENT)
     doubtful = proven or possible
     sids = ", ".join(m.sid for m in doubtful[:5])
-    why = ("match our message exactly" if proven
-           else "might be ours, but Twilio did not return enough to tell")
-    return Verdict(AMBIGUOUS, reason=(
-        f"{UNDECIDED_PREFIX} {len(doubtful)} Twilio message(s) to {expected.phone} {why} ({sids}); "
-        "left unknown rather than adopted or resent: check them in the Twilio Console"))
+    why = "match our message exactly" if proven else "might be ours, but Twilio did not return enough to tell"
+    return Verdict(
+        AMBIGUOUS,
+        reason=(
+            f"{UNDECIDED_PREFIX} {len(doubtful)} Twilio message(s) to {expected.phone} {why} ({sids}); "
+            "left unknown rather than adopted or resent: check them in the Twilio Console"
+        ),
+    )
 
 
 def _compare(expected: Expected, message: MessageResult) -> bool | None:
     """True: provably ours; False: provably not; None: cannot tell."""
-    checks = (_same_recipient(expected, message), _same_sender(expected, message),
-              _same_body(expected, message), _in_window(expected, message))
+    checks = (
+        _same_recipient(expected, message),
+        _same_sender(expected, message),
+        _same_body(expected, message),
+        _in_window(expected, message),
+    )
     if False in checks:
         return False
     return True if all(checks) else None

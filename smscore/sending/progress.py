@@ -13,8 +13,18 @@ from decimal import Decimal
 from smscore.clock import utcnow
 from smscore.money import Money
 from smscore.problems import Problem, recognise
-from smscore.sending.batches import (CLAIMED, DAMAGED, FAILED, QUEUED, SENT, UNKNOWN, Cursor,
-                                     batch_info, counts, damage_reason)
+from smscore.sending.batches import (
+    CLAIMED,
+    DAMAGED,
+    FAILED,
+    QUEUED,
+    SENT,
+    UNKNOWN,
+    Cursor,
+    batch_info,
+    counts,
+    damage_reason,
+)
 
 RATE_WINDOW = timedelta(seconds=60)
 
@@ -62,23 +72,37 @@ def batch_progress(con: Cursor, batch_id: str, now: datetime | None = None) -> P
                   coalesce(sum(coalesce(actual_price, price_max)) FILTER (
                       WHERE state = 'sent' AND twilio_status IS DISTINCT FROM 'canceled'), 0),
                   coalesce(sum(segments) FILTER (WHERE state = 'sent' AND sent_at >= ?), 0)
-           FROM messages WHERE batch_id = ?""", [window_start, batch_id]).fetchone()
+           FROM messages WHERE batch_id = ?""",
+        [window_start, batch_id],
+    ).fetchone()
     elapsed = (now - window_start).total_seconds()
     rate = float(recent) / elapsed if elapsed > 0 else 0.0
-    eta = (0.0 if not left_segments else float(left_segments) / rate if rate > 0 else None)
+    eta = 0.0 if not left_segments else float(left_segments) / rate if rate > 0 else None
     currency = info["currency"]
     status, reason = info["status"], info["status_reason"]
-    problem = (Problem.from_stored(info["status_code"], info["status_params"])
-               or recognise(reason))  # a row stored before codes: read back from its text
-    broken = damage_reason(batch_id, info["recipients"], sum(by_state.values()),
-                           info["created_at"].date(), now.date())
+    problem = Problem.from_stored(info["status_code"], info["status_params"]) or recognise(
+        reason
+    )  # a row stored before codes: read back from its text
+    broken = damage_reason(
+        batch_id, info["recipients"], sum(by_state.values()), info["created_at"].date(), now.date()
+    )
     if broken:
         status, reason, problem = DAMAGED, broken, None
     return Progress(
-        batch_id=batch_id, status=status, reason=reason,
-        total=sum(by_state.values()), queued=by_state[QUEUED], claimed=by_state[CLAIMED],
-        sent=by_state[SENT], failed=by_state[FAILED], unknown=by_state[UNKNOWN],
-        segments_sent=int(sent_segments), segments_left=int(left_segments),
+        batch_id=batch_id,
+        status=status,
+        reason=reason,
+        total=sum(by_state.values()),
+        queued=by_state[QUEUED],
+        claimed=by_state[CLAIMED],
+        sent=by_state[SENT],
+        failed=by_state[FAILED],
+        unknown=by_state[UNKNOWN],
+        segments_sent=int(sent_segments),
+        segments_left=int(left_segments),
         cost_so_far=Money(Decimal(cost), currency),
         estimate_max=Money(Decimal(info["estimate_max"]), currency),
-        segments_per_second=rate, eta_seconds=eta, problem=problem)
+        segments_per_second=rate,
+        eta_seconds=eta,
+        problem=problem,
+    )

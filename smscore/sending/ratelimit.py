@@ -60,9 +60,14 @@ class SegmentRate:
     allows a burst of `burst` segments (default: one second's worth).
     """
 
-    def __init__(self, per_second: float, *, burst: float | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not per_second > 0:
             raise ValueError(f"a rate above 0 segments per second is required; got {per_second!r}")
         self.per_second = float(per_second)

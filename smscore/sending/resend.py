@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from smscore.cost.quote import Quote, Selection, build_quote
 from smscore.sending import ledger
 from smscore.twilio import errors
-from smscore.cost.quote import Quote, Selection, build_quote
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ def plan(con: duckdb.DuckDBPyConnection, batch_id: str) -> ResendPlan:
            FROM messages m LEFT JOIN suppressions s ON s.phone = m.phone
            WHERE m.batch_id = ? AND (m.state = 'failed'
                  OR (m.state = 'sent' AND m.twilio_status IN ('failed', 'undelivered')))
-           ORDER BY m.seq""", [batch_id]).fetchall()
+           ORDER BY m.seq""",
+        [batch_id],
+    ).fetchall()
     chosen: list[int] = []
     left_out: Counter[str] = Counter()
     for contact_id, code, suppressed, exists in rows:
@@ -59,10 +61,11 @@ def plan(con: duckdb.DuckDBPyConnection, batch_id: str) -> ResendPlan:
 def quote(con: duckdb.DuckDBPyConnection, resend: ResendPlan, **quote_options: object) -> Quote:
     """Price the resend like any batch (opt-outs since then are excluded by the quote too)."""
     if resend.empty:
-        raise ValueError(f"batch {resend.batch_id} has no failure worth sending again "
-                         f"(left out: {describe_left_out(resend.left_out) or 'none'})")
-    return build_quote(con, resend.body, Selection(contact_ids=resend.contact_ids),
-                       **quote_options)  # type: ignore[arg-type]
+        raise ValueError(
+            f"batch {resend.batch_id} has no failure worth sending again "
+            f"(left out: {describe_left_out(resend.left_out) or 'none'})"
+        )
+    return build_quote(con, resend.body, Selection(contact_ids=resend.contact_ids), **quote_options)  # type: ignore[arg-type]
 
 
 def describe_left_out(left_out: dict[str, int]) -> str:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from smscore.sending import ledger
 from smscore.clock import naive_utc, utcnow
-from smscore.twilio.gateway import MAX_LEAD, MIN_LEAD, Gateway, GatewayError
 from smscore.problems import coded
+from smscore.sending import ledger
+from smscore.twilio.gateway import MAX_LEAD, MIN_LEAD, Gateway, GatewayError
 
 CANCELLED = "cancelled"  # the batch status (smscore.sending.outcome reads it)
 TOO_LATE = 30409
@@ -63,8 +63,9 @@ class Cancelled:
     errors: int = 0
 
 
-def cancel_batch(con: duckdb.DuckDBPyConnection, gateway: Gateway, batch_id: str,
-                 now: datetime | None = None) -> Cancelled:
+def cancel_batch(
+    con: duckdb.DuckDBPyConnection, gateway: Gateway, batch_id: str, now: datetime | None = None
+) -> Cancelled:
     """Cancel every message of a batch that has not gone out, at Twilio and in the ledger.
 
     The batch is marked cancelled first, so no run sends its queued rows; those become failed
@@ -74,14 +75,19 @@ def cancel_batch(con: duckdb.DuckDBPyConnection, gateway: Gateway, batch_id: str
     cur = con.cursor()
     ledger.batch_info(cur, batch_id)  # KeyError naming the id when there is none
     ledger.set_status(cur, batch_id, CANCELLED, "cancelled by the operator", now)
-    unsent = ledger.with_retry(lambda: cur.execute(
-        """UPDATE messages SET state = 'failed', error_message = 'cancelled before sending',
+    unsent = ledger.with_retry(
+        lambda: cur.execute(
+            """UPDATE messages SET state = 'failed', error_message = 'cancelled before sending',
                   updated_at = ?
            WHERE batch_id = ? AND state = 'queued' RETURNING phone""",
-        [now, batch_id]).fetchall())
-    scheduled = cur.execute("""SELECT phone, sid FROM messages WHERE batch_id = ?
+            [now, batch_id],
+        ).fetchall()
+    )
+    scheduled = cur.execute(
+        """SELECT phone, sid FROM messages WHERE batch_id = ?
                                AND state = 'sent' AND twilio_status = 'scheduled'""",
-                            [batch_id]).fetchall()
+        [batch_id],
+    ).fetchall()
     done = late = failed = 0
     for phone, sid in scheduled:
         try:

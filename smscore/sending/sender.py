@@ -33,16 +33,16 @@ from decimal import Decimal
 
 from smscore import store
 from smscore.access import approvals
-from smscore.sending import ledger, ownership
-from smscore.twilio.balance import judge
 from smscore.clock import aware_utc
-from smscore.twilio.gateway import Gateway, GatewayError, MessageResult
-from smscore.sending.ledger import Claim, Cursor, Progress
 from smscore.money import Money
 from smscore.problems import Problem
+from smscore.sending import ledger, ownership
+from smscore.sending.ledger import Claim, Cursor, Progress
 from smscore.sending.ratelimit import SegmentRate, default_rate
 from smscore.sending.schedule import CANCELLED
 from smscore.sending.worker import Outcome, RetryPolicy, Worker, classify
+from smscore.twilio.balance import judge
+from smscore.twilio.gateway import Gateway, GatewayError, MessageResult
 
 OPTED_OUT = 21610
 # A round (settle what came back, claim what goes next, commit) takes the workspace from every
@@ -75,20 +75,29 @@ class _Run:
 
     def stop(self, status: str, reason: str | Problem) -> None:
         # The first reason wins: an auth failure is not downgraded by a later pause.
-        if self.halt_status is None or (status == ledger.STOPPED_AUTH
-                                        and self.halt_status != ledger.STOPPED_AUTH):
+        if self.halt_status is None or (
+            status == ledger.STOPPED_AUTH and self.halt_status != ledger.STOPPED_AUTH
+        ):
             self.halt_status, self.halt_reason = status, reason
 
 
-def run_batch(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
-              concurrency: int = 4, rate_segments_per_second: float | None = None,
-              on_progress: Callable[[Progress], None] | None = None,
-              stop_event: threading.Event | None = None, retry: RetryPolicy = RetryPolicy(),
-              reserve: Decimal = Decimal("0"), balance_every: int = 500,
-              reconcile_settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
-              progress_every: float = 0.5,
-              sleep: Callable[[float], None] = time.sleep,
-              now: Callable[[], datetime] = ledger.utcnow) -> Progress:
+def run_batch(
+    con: Cursor | store.Workspace,
+    gateway: Gateway,
+    batch_id: str,
+    *,
+    concurrency: int = 4,
+    rate_segments_per_second: float | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop_event: threading.Event | None = None,
+    retry: RetryPolicy = RetryPolicy(),
+    reserve: Decimal = Decimal("0"),
+    balance_every: int = 500,
+    reconcile_settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
+    progress_every: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = ledger.utcnow,
+) -> Progress:
     """Send (or resume) a frozen batch and return its progress when this run ends.
 
     Safe to call again at any time and from several threads or processes at once: only rows
@@ -113,8 +122,7 @@ def run_batch(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
         if broken:
             raise ledger.DamagedBatch(broken)
         if info["status"] == CANCELLED:
-            raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new "
-                             "batch")
+            raise ValueError(f"batch {batch_id} was cancelled; send the message again as a new batch")
         path = store.database_path(cur)
         with _LIVE_LOCK:
             ledger.expire_claims(cur, batch_id, _live_tokens(path), now())
@@ -133,9 +141,20 @@ def run_batch(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
                 if run.halt_status is None:
                     ledger.set_status(run.cur, batch_id, ledger.SENDING, None, now())
         if queued and run.halt_status is None:
-            _send_loop(run, gateway, info["sender"] or "", concurrency,
-                       SegmentRate(rate), retry, balance_every, reserve,
-                       on_progress, stop_event, progress_every, sleep)
+            _send_loop(
+                run,
+                gateway,
+                info["sender"] or "",
+                concurrency,
+                SegmentRate(rate),
+                retry,
+                balance_every,
+                reserve,
+                on_progress,
+                stop_event,
+                progress_every,
+                sleep,
+            )
     finally:
         with lend() as run.cur, _LIVE_LOCK:
             _LIVE_RUNS.discard(token)
@@ -155,11 +174,20 @@ def _live_tokens(path: object) -> set[str]:
     return set(_LIVE_RUNS) | store.other_runs(path)  # type: ignore[arg-type]
 
 
-def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limiter: SegmentRate,
-               retry: RetryPolicy, balance_every: int, reserve: Decimal,
-               on_progress: Callable[[Progress], None] | None,
-               stop_event: threading.Event | None, progress_every: float,
-               sleep: Callable[[float], None]) -> None:
+def _send_loop(
+    run: _Run,
+    gateway: Gateway,
+    sender: str,
+    concurrency: int,
+    limiter: SegmentRate,
+    retry: RetryPolicy,
+    balance_every: int,
+    reserve: Decimal,
+    on_progress: Callable[[Progress], None] | None,
+    stop_event: threading.Event | None,
+    progress_every: float,
+    sleep: Callable[[float], None],
+) -> None:
     halt = threading.Event()
     worker = Worker(gateway, sender, limiter, retry, halt, stop_event, sleep)
     appetite = _Appetite(concurrency, limiter.per_second)
@@ -178,8 +206,9 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
             room = appetite.window() - len(in_flight)
             # Never further than the first window past the next balance check, which then
             # stops the batch before Twilio refuses it.
-            before_check = (next_balance_check + appetite.floor
-                            - (run.settled + len(outcomes) + len(in_flight)))
+            before_check = (
+                next_balance_check + appetite.floor - (run.settled + len(outcomes) + len(in_flight))
+            )
             free = 0 if run.halt_status is not None else max(0, min(room, before_check))
             asked = time.monotonic()
             with run.lend() as run.cur:  # one unit of work per round: others get in between
@@ -187,9 +216,16 @@ def _send_loop(run: _Run, gateway: Gateway, sender: str, concurrency: int, limit
                 # Without Twilio's scheduler (no Messaging Service) the sender holds messages
                 # whose sending hours have not come; with it, Twilio holds them (schedule).
                 due_by = None if sender.startswith("MG") else run.now()
-                claims = ledger.settle_and_claim(run.cur, run.batch_id, run.token, settlements,
-                                                 after_seq=after_seq, limit=free, now=run.now(),
-                                                 due_by=due_by)
+                claims = ledger.settle_and_claim(
+                    run.cur,
+                    run.batch_id,
+                    run.token,
+                    settlements,
+                    after_seq=after_seq,
+                    limit=free,
+                    now=run.now(),
+                    due_by=due_by,
+                )
                 _suppress_opted_out(run, outcomes)
                 run.settled += len(outcomes)
                 for claim in claims:
@@ -244,14 +280,12 @@ class _Appetite:
         return int(min(CLAIM_AHEAD_MAX, max(self.floor, ahead)))
 
 
-def _collect(in_flight: dict[Future[Outcome], Claim], *, low: int,
-             until: float) -> list[Outcome]:
+def _collect(in_flight: dict[Future[Outcome], Claim], *, low: int, until: float) -> list[Outcome]:
     """Outcomes as they come back, until the round is due or the workers are about to run
     out of claimed rows (`low` or fewer left in flight)."""
     outcomes: list[Outcome] = []
     while in_flight:
-        done, _ = wait(in_flight, timeout=max(0.0, until - time.monotonic()),
-                       return_when=FIRST_COMPLETED)
+        done, _ = wait(in_flight, timeout=max(0.0, until - time.monotonic()), return_when=FIRST_COMPLETED)
         for future in done:
             outcomes.append(future.result())
             del in_flight[future]
@@ -267,19 +301,18 @@ def _settlement(run: _Run, outcome: Outcome) -> ledger.Settlement:
     if outcome.kind == "sent" and outcome.result is not None:
         return ledger.Settlement.sent(phone, outcome.result, attempts)
     if outcome.kind == "failed" and error is not None:
-        return ledger.Settlement(phone, ledger.FAILED, attempts, error_code=error.code,
-                                 error_message=error.message)
+        return ledger.Settlement(
+            phone, ledger.FAILED, attempts, error_code=error.code, error_message=error.message
+        )
     if outcome.kind == "unknown":
-        return ledger.Settlement(phone, ledger.UNKNOWN, attempts,
-                                 error_message=message or "no answer")
+        return ledger.Settlement(phone, ledger.UNKNOWN, attempts, error_message=message or "no answer")
     # Not taken by Twilio: the row goes back to the queue, and the run says why it stops.
     if outcome.kind == "auth":
         run.stop(ledger.STOPPED_AUTH, Problem("batch.credentials_refused", {"error": str(error)}))
     elif outcome.kind == "balance":
         run.stop(ledger.PAUSED, Problem("batch.out_of_funds", {"error": str(error)}))
     elif outcome.kind == "throttled":
-        run.stop(ledger.PAUSED, Problem("batch.throttled",
-                                        {"attempts": attempts, "error": str(error)}))
+        run.stop(ledger.PAUSED, Problem("batch.throttled", {"attempts": attempts, "error": str(error)}))
     return ledger.Settlement(phone, ledger.QUEUED, attempts, error_message=message)
 
 
@@ -287,8 +320,7 @@ def _suppress_opted_out(run: _Run, outcomes: list[Outcome]) -> None:
     """21610: the recipient texted STOP; no later batch may send to the number either."""
     for outcome in outcomes:
         if outcome.kind == "failed" and outcome.error and outcome.error.code == OPTED_OUT:
-            ledger.suppress(run.cur, outcome.claim.phone, f"twilio {OPTED_OUT}",
-                            f"batch {run.batch_id}")
+            ledger.suppress(run.cur, outcome.claim.phone, f"twilio {OPTED_OUT}", f"batch {run.batch_id}")
 
 
 def _gate_balance(run: _Run, gateway: Gateway, reserve: Decimal) -> None:
@@ -316,21 +348,24 @@ def _close(run: _Run) -> None:
     by_state = ledger.counts(run.cur, run.batch_id)
     held, first = ledger.next_held(run.cur, run.batch_id)
     if by_state[ledger.QUEUED] and not by_state[ledger.CLAIMED] and held == by_state[ledger.QUEUED]:
-        ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, held_reason(held, first,
-                                                                            run.batch_id), run.now())
+        ledger.set_status(
+            run.cur, run.batch_id, ledger.PAUSED, held_reason(held, first, run.batch_id), run.now()
+        )
         return
     if by_state[ledger.QUEUED] or by_state[ledger.CLAIMED]:
         # Another live run still holds rows, or rows were requeued after this run passed them.
         status = ledger.batch_info(run.cur, run.batch_id)["status"]
         if status == ledger.FROZEN:
-            ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, Problem("batch.not_started"),
-                              run.now())
+            ledger.set_status(run.cur, run.batch_id, ledger.PAUSED, Problem("batch.not_started"), run.now())
         return
     if by_state[ledger.UNKNOWN]:
         wait = ledger.unknown_wait(run.cur, run.batch_id)
         count = {"count": wait.count, "batch": run.batch_id}
-        why = (Problem("batch.unknown_outcomes", {**count, "ready": wait.ready_at})
-               if wait.ready_at else Problem("batch.unknown_outcomes_now", count))
+        why = (
+            Problem("batch.unknown_outcomes", {**count, "ready": wait.ready_at})
+            if wait.ready_at
+            else Problem("batch.unknown_outcomes_now", count)
+        )
         ledger.set_status(run.cur, run.batch_id, ledger.NEEDS_RECONCILE, why, run.now())
     else:
         ledger.set_status(run.cur, run.batch_id, ledger.DONE, None, run.now())
@@ -345,6 +380,7 @@ def held_reason(held: int, first: datetime | None, batch_id: str) -> Problem:
 
 
 # -- after an interruption, and after sending ----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reconciled:
@@ -361,9 +397,14 @@ class Reconciled:
     wait: ledger.UnknownWait | None = None
 
 
-def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
-              settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
-              now: Callable[[], datetime] = ledger.utcnow) -> Reconciled:
+def reconcile(
+    con: Cursor,
+    gateway: Gateway,
+    batch_id: str,
+    *,
+    settle: float = ledger.RECONCILE_SETTLE.total_seconds(),
+    now: Callable[[], datetime] = ledger.utcnow,
+) -> Reconciled:
     """Look every old-enough unknown row up in Twilio and settle it.
 
     A row with exactly one Twilio message that is provably ours (smscore.sending.ownership: recipient,
@@ -382,20 +423,23 @@ def reconcile(con: Cursor, gateway: Gateway, batch_id: str, *,
     for row in rows:
         expected = ownership.Expected(row.phone, row.body, sender, row.claimed_at)
         try:
-            candidates = gateway.messages_to(row.phone, aware_utc(expected.earliest),
-                                             sender=sender)
+            candidates = gateway.messages_to(row.phone, aware_utc(expected.earliest), sender=sender)
         except GatewayError:
             continue  # stays unknown; a later reconcile tries again
-        verdict = ownership.judge(expected, candidates,
-                                  ledger.known_sids(cur, [m.sid for m in candidates]))
+        verdict = ownership.judge(expected, candidates, ledger.known_sids(cur, [m.sid for m in candidates]))
         tally[verdict.kind] += 1
         if verdict.kind == ownership.AMBIGUOUS:
             ledger.note_unknown(cur, batch_id, row.phone, verdict.reason or "ambiguous", now())
         else:
             ledger.settle_unknown(cur, batch_id, row.phone, verdict.message, now())
     wait = ledger.unknown_wait(cur, batch_id)
-    return Reconciled(found=tally[ownership.OURS], requeued=tally[ownership.ABSENT],
-                      left=wait.count, ambiguous=tally[ownership.AMBIGUOUS], wait=wait)
+    return Reconciled(
+        found=tally[ownership.OURS],
+        requeued=tally[ownership.ABSENT],
+        left=wait.count,
+        ambiguous=tally[ownership.AMBIGUOUS],
+        wait=wait,
+    )
 
 
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
@@ -405,8 +449,14 @@ FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "cance
 _POLL_ROUND = 50
 
 
-def poll_statuses(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str, *,
-                  concurrency: int = 4, now: Callable[[], datetime] = ledger.utcnow) -> int:
+def poll_statuses(
+    con: Cursor | store.Workspace,
+    gateway: Gateway,
+    batch_id: str,
+    *,
+    concurrency: int = 4,
+    now: Callable[[], datetime] = ledger.utcnow,
+) -> int:
     """Fetch status and actual price of every sent message not yet final and priced.
 
     Twilio fills `price` only after the message leaves its queue (it may take hours), so this is
@@ -421,14 +471,17 @@ def poll_statuses(con: Cursor | store.Workspace, gateway: Gateway, batch_id: str
             """SELECT phone, sid FROM messages WHERE batch_id = ? AND state = 'sent'
                AND sid IS NOT NULL AND (actual_price IS NULL OR twilio_status IS NULL
                     OR twilio_status NOT IN (SELECT unnest(?::VARCHAR[])))
-               ORDER BY seq""", [batch_id, sorted(FINAL_STATUSES)]).fetchall()
+               ORDER BY seq""",
+            [batch_id, sorted(FINAL_STATUSES)],
+        ).fetchall()
     updated = 0
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for start in range(0, len(rows), _POLL_ROUND):
-            chunk = rows[start:start + _POLL_ROUND]
+            chunk = rows[start : start + _POLL_ROUND]
             answers = [(phone, pool.submit(gateway.fetch, sid)) for phone, sid in chunk]
-            fetched = [(phone, result) for phone, future in answers
-                       if (result := _answer(future)) is not None]
+            fetched = [
+                (phone, result) for phone, future in answers if (result := _answer(future)) is not None
+            ]
             with lend() as cur:
                 for phone, result in fetched:
                     ledger.record_status(cur, batch_id, phone, result, now())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -24,8 +24,8 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
-from smscore.problems import coded
 from smscore.cost.quote import Quote
+from smscore.problems import coded
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NO_OPENING = "no time inside the sending hours fits all of the number's time zones this week"
@@ -42,8 +42,9 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.start >= self.end:
-            raise coded(ValueError, "hours.start_after_end", start=f"{self.start:%H:%M}",
-                        end=f"{self.end:%H:%M}")
+            raise coded(
+                ValueError, "hours.start_after_end", start=f"{self.start:%H:%M}", end=f"{self.end:%H:%M}"
+            )
         if not self.days or not self.days <= set(range(7)):
             raise coded(ValueError, "hours.bad_days", days=str(sorted(self.days)))
 
@@ -93,14 +94,14 @@ def zones_of(phone: str) -> tuple[str, ...]:
 def next_opening(window: Window, zones: tuple[str, ...], now: datetime) -> datetime | None:
     """The first moment from `now` (naive UTC) inside the window in every zone; None if none
     within 8 days. Candidates are `now` and each zone's local window starts."""
-    aware_now = now.replace(tzinfo=timezone.utc)
+    aware_now = now.replace(tzinfo=UTC)
     candidates = {aware_now}
     for name in zones:
         zone = ZoneInfo(name)
         local_day = aware_now.astimezone(zone).date()
         for offset in range(9):
             day = local_day + timedelta(days=offset)
-            start = datetime.combine(day, window.start, tzinfo=zone).astimezone(timezone.utc)
+            start = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)
             if start >= aware_now:
                 candidates.add(start)
     for moment in sorted(candidates):
@@ -153,13 +154,15 @@ def with_hours(quote: Quote, window: Window, now: datetime) -> tuple[Quote, Hour
     if result.unplaceable:
         gone = recipients["phone"].isin(result.unplaceable)
         dropped = recipients.loc[gone, ["contact_id", "phone", "country"]].assign(reason=NO_OPENING)
-        excluded = pd.concat([quote.excluded, dropped], ignore_index=True) \
-            if len(quote.excluded) else dropped.reset_index(drop=True)
+        excluded = (
+            pd.concat([quote.excluded, dropped], ignore_index=True)
+            if len(quote.excluded)
+            else dropped.reset_index(drop=True)
+        )
         recipients = recipients.loc[~gone].reset_index(drop=True)
         quote = replace(quote, excluded=excluded, **_totals(recipients))
     times = [result.send_at.get(str(p)) for p in recipients["phone"]]
-    recipients = recipients.assign(send_at=pd.Series(times, dtype="datetime64[us]",
-                                                     index=recipients.index))
+    recipients = recipients.assign(send_at=pd.Series(times, dtype="datetime64[us]", index=recipients.index))
     return replace(quote, recipients=recipients), result
 
 
@@ -167,15 +170,32 @@ def _totals(recipients: pd.DataFrame) -> dict[str, object]:
     """by_country, totals and segments of the recipients left, as smscore.cost.quote computes them."""
     rows = []
     for iso, group in recipients.groupby("country", sort=False):
-        rows.append({"iso": iso, "recipients": len(group),
-                     "segments": int(group["segments"].sum()),
-                     "unit_price_min": group["unit_min"].iloc[0],
-                     "unit_price_max": group["unit_max"].iloc[0],
-                     "subtotal_min": sum(group["cost_min"].tolist(), Decimal(0)),
-                     "subtotal_max": sum(group["cost_max"].tolist(), Decimal(0))})
-    by_country = pd.DataFrame(rows, columns=["iso", "recipients", "segments", "unit_price_min",
-                                             "unit_price_max", "subtotal_min", "subtotal_max"])
-    return {"by_country": by_country,
-            "total_min": sum(recipients["cost_min"].tolist(), Decimal(0)),
-            "total_max": sum(recipients["cost_max"].tolist(), Decimal(0)),
-            "segments": int(recipients["segments"].sum()) if len(recipients) else 0}
+        rows.append(
+            {
+                "iso": iso,
+                "recipients": len(group),
+                "segments": int(group["segments"].sum()),
+                "unit_price_min": group["unit_min"].iloc[0],
+                "unit_price_max": group["unit_max"].iloc[0],
+                "subtotal_min": sum(group["cost_min"].tolist(), Decimal(0)),
+                "subtotal_max": sum(group["cost_max"].tolist(), Decimal(0)),
+            }
+        )
+    by_country = pd.DataFrame(
+        rows,
+        columns=[
+            "iso",
+            "recipients",
+            "segments",
+            "unit_price_min",
+            "unit_price_max",
+            "subtotal_min",
+            "subtotal_max",
+        ],
+    )
+    return {
+        "by_country": by_country,
+        "total_min": sum(recipients["cost_min"].tolist(), Decimal(0)),
+        "total_max": sum(recipients["cost_max"].tolist(), Decimal(0)),
+        "segments": int(recipients["segments"].sum()) if len(recipients) else 0,
+    }

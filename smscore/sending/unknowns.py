@@ -37,18 +37,21 @@ def unknown_rows(cur: Cursor, batch_id: str, *, claimed_before: datetime) -> lis
         """SELECT phone, body, coalesce(claimed_at, updated_at) FROM messages
            WHERE batch_id = ? AND state = 'unknown'
            AND coalesce(claimed_at, updated_at) <= ? ORDER BY seq""",
-        [batch_id, claimed_before]).fetchall()
+        [batch_id, claimed_before],
+    ).fetchall()
     return [UnknownRow(phone, body, claimed) for phone, body, claimed in rows]
 
 
-def note_unknown(cur: Cursor, batch_id: str, phone: str, reason: str,
-                 now: datetime | None = None) -> None:
+def note_unknown(cur: Cursor, batch_id: str, phone: str, reason: str, now: datetime | None = None) -> None:
     """Keep a row unknown, saying why reconcile could not settle it."""
     now = now or utcnow()
-    with_retry(lambda: cur.execute(
-        """UPDATE messages SET error_message = ?, updated_at = ?
+    with_retry(
+        lambda: cur.execute(
+            """UPDATE messages SET error_message = ?, updated_at = ?
            WHERE batch_id = ? AND phone = ? AND state = 'unknown'""",
-        [reason, now, batch_id, phone]))
+            [reason, now, batch_id, phone],
+        )
+    )
 
 
 # note_unknown's reasons start with this: reconcile looked the row up and could not decide.
@@ -82,14 +85,19 @@ class UnknownWait:
             command = f"`python -m smscore reconcile {batch_id}`"
             head = f"outcome unknown for {_messages(self.pending)}"
             wait = self.seconds_left(now)
-            parts.append(f"{head}; they can be looked up in Twilio now: run {command}" if not wait
-                         else f"{head}; they can be looked up in Twilio from "
-                              f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): "
-                              f"run {command} then")
+            parts.append(
+                f"{head}; they can be looked up in Twilio now: run {command}"
+                if not wait
+                else f"{head}; they can be looked up in Twilio from "
+                f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): "
+                f"run {command} then"
+            )
         if self.undecided:
-            parts.append(f"{_messages(self.undecided)} could not be told apart from other "
-                         "messages in Twilio: check them in the Twilio Console "
-                         f"(`python -m smscore log {batch_id} --state unknown` lists them)")
+            parts.append(
+                f"{_messages(self.undecided)} could not be told apart from other "
+                "messages in Twilio: check them in the Twilio Console "
+                f"(`python -m smscore log {batch_id} --state unknown` lists them)"
+            )
         return "; ".join(parts) or None
 
 
@@ -104,13 +112,14 @@ def unknown_wait(cur: Cursor, batch_id: str) -> UnknownWait:
                   max(coalesce(claimed_at, updated_at))
                       FILTER (WHERE NOT coalesce(starts_with(error_message, ?), false))
            FROM messages WHERE batch_id = ? AND state = 'unknown'""",
-        [UNDECIDED_PREFIX, UNDECIDED_PREFIX, batch_id]).fetchone()
-    return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE,
-                       int(undecided))
+        [UNDECIDED_PREFIX, UNDECIDED_PREFIX, batch_id],
+    ).fetchone()
+    return UnknownWait(int(n), None if youngest is None else youngest + RECONCILE_SETTLE, int(undecided))
 
 
-def settle_unknown(cur: Cursor, batch_id: str, phone: str, found: MessageResult | None,
-                   now: datetime | None = None) -> None:
+def settle_unknown(
+    cur: Cursor, batch_id: str, phone: str, found: MessageResult | None, now: datetime | None = None
+) -> None:
     """Settle an unknown row from a Twilio lookup: sent if Twilio has it, queued again if not."""
     now = now or utcnow()
     if found is None:
@@ -123,8 +132,17 @@ def settle_unknown(cur: Cursor, batch_id: str, phone: str, found: MessageResult 
                         price_unit = ?, sent_at = coalesce(?, ?), updated_at = ?,
                         error_message = 'reconciled: found in Twilio'
                  WHERE batch_id = ? AND phone = ? AND state = 'unknown'"""
-        params = [found.sid, found.status, found.price, found.price_unit,
-                  naive_utc(found.date_created), now, now, batch_id, phone]
+        params = [
+            found.sid,
+            found.status,
+            found.price,
+            found.price_unit,
+            naive_utc(found.date_created),
+            now,
+            now,
+            batch_id,
+            phone,
+        ]
     with_retry(lambda: cur.execute(sql, params))
 
 
@@ -133,6 +151,5 @@ def known_sids(cur: Cursor, sids: Sequence[str]) -> set[str]:
     if not sids:
         return set()
     placeholders = ", ".join("?" for _ in sids)
-    rows = cur.execute(f"SELECT sid FROM messages WHERE sid IN ({placeholders})",
-                       list(sids)).fetchall()
+    rows = cur.execute(f"SELECT sid FROM messages WHERE sid IN ({placeholders})", list(sids)).fetchall()
     return {sid for (sid,) in rows}

@@ -104,13 +104,13 @@ class Worker:
                     return Outcome(claim, "throttled", attempt, error=exc)
                 self.sleep(self.policy.delay(attempt, self.rng))
             except Exception as exc:  # noqa: BLE001 - a bug or an SDK surprise after the request
-                return Outcome(claim, "unknown", attempt,
-                               error=GatewayError(f"unexpected {type(exc).__name__}: {exc}"))
+                return Outcome(
+                    claim, "unknown", attempt, error=GatewayError(f"unexpected {type(exc).__name__}: {exc}")
+                )
 
     def _send(self, claim: Claim) -> MessageResult:
         """Create the message; scheduled at Twilio when its time is far enough ahead."""
         send_at = schedule_now(claim.send_at, ledger.utcnow())
         if send_at is None:
             return self.gateway.send(claim.phone, claim.body, self.sender)
-        return self.gateway.send(claim.phone, claim.body, self.sender,
-                                 send_at=aware_utc(send_at))
+        return self.gateway.send(claim.phone, claim.body, self.sender, send_at=aware_utc(send_at))

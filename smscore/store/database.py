@@ -32,8 +32,9 @@ def _default_db() -> Path:
 DEFAULT_DB = _default_db()
 
 
-def resolve_db_path(option: str | os.PathLike[str] | None = None,
-                    environ: Mapping[str, str] | None = None) -> Path:
+def resolve_db_path(
+    option: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     """The database path: the --db option wins over SMSCONSOLE_DB, which wins over the default."""
     env = os.environ if environ is None else environ
     if option:
@@ -74,12 +75,16 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration newer than the file's version, each in its own transaction."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version "
-                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
     current = schema_version(con)
     if current > LATEST_VERSION:
-        raise StoreError(f"the database has schema version {current}, newer than this "
-                         f"smsconsole knows ({LATEST_VERSION}); upgrade smsconsole")
+        raise StoreError(
+            f"the database has schema version {current}, newer than this "
+            f"smsconsole knows ({LATEST_VERSION}); upgrade smsconsole"
+        )
     for version, statements in MIGRATIONS:
         if version <= current:
             continue
@@ -106,8 +111,7 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
 
 
-def query_df(con: duckdb.DuckDBPyConnection, sql: str,
-             params: list[object] | None = None) -> pd.DataFrame:
+def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame whose DECIMAL columns hold exact Decimals, not floats.
 
     DuckDB's own `.df()` turns DECIMAL into float64; going through Arrow keeps them exact.
@@ -118,5 +122,3 @@ def query_df(con: duckdb.DuckDBPyConnection, sql: str,
         warnings.simplefilter("ignore", UserWarning)
         table = con.execute(sql, params or []).to_arrow_table()
     return table.to_pandas()
-
-

@@ -9,14 +9,14 @@ what it costs). Nobody outside this module opens or closes the shared file.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -34,8 +34,13 @@ _HANDOFF = 0.3  # seconds a process that gave way leaves the lock to the one it 
 
 TRACE_ENV = "SMSCONSOLE_WORKSPACE_LOG"  # a file to append workspace timings to (bench/bench_team.py)
 
-HOLDER_KINDS = {"console": "the console", "cli": "a CLI command", "notebook": "a notebook",
-                "bench": "a benchmark", "test": "a test"}
+HOLDER_KINDS = {
+    "console": "the console",
+    "cli": "a CLI command",
+    "notebook": "a notebook",
+    "bench": "a benchmark",
+    "test": "a test",
+}
 
 
 class WorkspaceBusy(StoreError):
@@ -106,8 +111,7 @@ def _trace(shared: _Shared, event: str, **values: float | str) -> None:
     if not target:
         return
     kind, detail = shared.holder
-    fields = " ".join(f"{k}={v:.6f}" if isinstance(v, float) else f"{k}={v}"
-                      for k, v in values.items())
+    fields = " ".join(f"{k}={v:.6f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
     line = f"{time.time():.6f}\t{os.getpid()}\t{kind}\t{detail}\t{event}\t{fields}\n"
     with contextlib.suppress(OSError):  # a diagnostic never breaks a unit of work
         fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -163,8 +167,9 @@ class _Shared:
 
     # -- units ---------------------------------------------------------------------------------
 
-    def acquire(self, holder: tuple[str, str], wait: float,
-                notify: Callable[[str], None] | None, linger: float) -> duckdb.DuckDBPyConnection:
+    def acquire(
+        self, holder: tuple[str, str], wait: float, notify: Callable[[str], None] | None, linger: float
+    ) -> duckdb.DuckDBPyConnection:
         me = threading.get_ident()
         with self.cond:
             if self.depth.get(me):  # a unit inside a unit on this thread: never wait on itself
@@ -182,8 +187,14 @@ class _Shared:
             self.depth[me] = 1
             return self.con
 
-    def _wait_for_turn(self, me: int, holder: tuple[str, str], wait: float,
-                       notify: Callable[[str], None] | None, linger: float) -> None:
+    def _wait_for_turn(
+        self,
+        me: int,
+        holder: tuple[str, str],
+        wait: float,
+        notify: Callable[[str], None] | None,
+        linger: float,
+    ) -> None:
         """Return once this thread may start a unit on the open file (caller holds cond)."""
         while True:
             if self.con is not None and not self.draining and self._waited_on():
@@ -207,8 +218,12 @@ class _Shared:
                 # rest waited turn after turn (measured: 77 of 97 turns served one page run).
                 self.admitted = self.waiting - {me}
                 if linger > 0:
-                    threading.Thread(target=self._linger, args=(con, linger), daemon=True,
-                                     name="smsconsole-workspace-linger").start()
+                    threading.Thread(
+                        target=self._linger,
+                        args=(con, linger),
+                        daemon=True,
+                        name="smsconsole-workspace-linger",
+                    ).start()
                 return
             self.cond.wait(0.05)
 
@@ -243,8 +258,9 @@ class _Shared:
 
     # -- the file --------------------------------------------------------------------------------
 
-    def _open(self, holder: tuple[str, str], wait: float, notify: Callable[[str], None] | None,
-              linger: float) -> duckdb.DuckDBPyConnection:
+    def _open(
+        self, holder: tuple[str, str], wait: float, notify: Callable[[str], None] | None, linger: float
+    ) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
         deadline = began + wait
@@ -254,9 +270,13 @@ class _Shared:
             self._take_lock(lock_fd, deadline, wait, notify)
             locked = time.monotonic()
             os.ftruncate(lock_fd, 0)
-            os.pwrite(lock_fd, Holder(holder[0], holder[1], os.getpid(),
-                                      datetime.now(timezone.utc).replace(microsecond=0))
-                      .line().encode(), 0)
+            os.pwrite(
+                lock_fd,
+                Holder(holder[0], holder[1], os.getpid(), datetime.now(UTC).replace(microsecond=0))
+                .line()
+                .encode(),
+                0,
+            )
             con = self._connect(deadline, wait)
         except BaseException:
             os.close(lock_fd)
@@ -270,14 +290,15 @@ class _Shared:
 
     def _give_way(self, deadline: float) -> None:
         """Just after closing for a waiter, leave it the lock rather than race it back."""
-        while (time.monotonic() - self.yielded_at < _HANDOFF and time.monotonic() < deadline):
+        while time.monotonic() - self.yielded_at < _HANDOFF and time.monotonic() < deadline:
             found = holder_of(self.path)
             if found is not None and found.pid != os.getpid():
                 return
             time.sleep(_POLL)
 
-    def _take_lock(self, lock_fd: int, deadline: float, wait: float,
-                   notify: Callable[[str], None] | None) -> None:
+    def _take_lock(
+        self, lock_fd: int, deadline: float, wait: float, notify: Callable[[str], None] | None
+    ) -> None:
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
@@ -296,9 +317,13 @@ class _Shared:
                 now = time.monotonic()
                 if now >= deadline:
                     who = self._who()
-                    raise WorkspaceBusy(f"the workspace {self.path} is busy: held by {who}; "
-                                        f"gave up after {wait:g} s (wait longer with --wait "
-                                        f"SECONDS or {WAIT_ENV})", who, wait)
+                    raise WorkspaceBusy(
+                        f"the workspace {self.path} is busy: held by {who}; "
+                        f"gave up after {wait:g} s (wait longer with --wait "
+                        f"SECONDS or {WAIT_ENV})",
+                        who,
+                        wait,
+                    )
                 if notify is not None and now >= notice_at:
                     notice_at = float("inf")
                     notify(f"waiting for the workspace: held by {self._who()}")
@@ -318,9 +343,11 @@ class _Shared:
             con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise StoreError(f"the workspace {self.path} is open in a program that does not "
-                                 "take turns (a bare duckdb.connect or an older smsconsole); "
-                                 "close it and try again") from exc
+                raise StoreError(
+                    f"the workspace {self.path} is open in a program that does not "
+                    "take turns (a bare duckdb.connect or an older smsconsole); "
+                    "close it and try again"
+                ) from exc
             raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
         if not self.migrated:
             migrate(con)
@@ -338,9 +365,14 @@ class _Shared:
         try:
             con.close()
         finally:
-            _trace(self, "close", held=time.monotonic() - self.opened_at,
-                   close=time.monotonic() - closing, units=self.units,
-                   why="waiter" if self.draining else "idle")
+            _trace(
+                self,
+                "close",
+                held=time.monotonic() - self.opened_at,
+                close=time.monotonic() - closing,
+                units=self.units,
+                why="waiter" if self.draining else "idle",
+            )
             if self.draining:
                 self.yielded_at = time.monotonic()
             self.draining = False
@@ -353,8 +385,11 @@ class _Shared:
         """While the file is open: close it once idle for `linger`, or at once for a waiter."""
         with self.cond:
             while self.con is con:
-                if not self.refs and not self.admitted and (
-                        time.monotonic() - self.idle_since >= linger or self._waited_on()):
+                if (
+                    not self.refs
+                    and not self.admitted
+                    and (time.monotonic() - self.idle_since >= linger or self._waited_on())
+                ):
                     self._close()
                     self.cond.notify_all()
                     return
@@ -380,9 +415,16 @@ class Workspace:
     process keeps it open when nobody does (0: release at once, as notebooks do).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, kind: str = "notebook", detail: str = "",
-                 wait: float | None = None, linger: float = LINGER,
-                 notify: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        kind: str = "notebook",
+        detail: str = "",
+        wait: float | None = None,
+        linger: float = LINGER,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         if str(path) == ":memory:":
             raise StoreError("a shared workspace needs a file; got ':memory:'")
         self.path = Path(path)
@@ -400,11 +442,11 @@ class Workspace:
 
         `notify` (default: the workspace's) hears who holds the file when the wait is long.
         """
-        return _Unit(self._shared, (self.kind, self.detail), self.wait, notify or self.notify,
-                     self.linger)
+        return _Unit(self._shared, (self.kind, self.detail), self.wait, notify or self.notify, self.linger)
 
-    def hold_for_thread(self, notify: Callable[[str], None] | None = None,
-                        thread: threading.Thread | None = None) -> duckdb.DuckDBPyConnection:
+    def hold_for_thread(
+        self, notify: Callable[[str], None] | None = None, thread: threading.Thread | None = None
+    ) -> duckdb.DuckDBPyConnection:
         """A cursor held until `release_held` or the end of `thread`: a Streamlit script run.
 
         Calls from the same thread get the same cursor until it is given back; a watcher
@@ -423,8 +465,9 @@ class Workspace:
             watch = thread not in _WATCHED
             _WATCHED.add(thread)
         if watch:
-            threading.Thread(target=_give_back_at_end, args=(thread,), daemon=True,
-                             name="smsconsole-unit-watch").start()
+            threading.Thread(
+                target=_give_back_at_end, args=(thread,), daemon=True, name="smsconsole-unit-watch"
+            ).start()
         return cur
 
     def held(self) -> duckdb.DuckDBPyConnection | None:
@@ -451,8 +494,14 @@ class _Unit:
     """`with ws.unit() as con:`. A class, not a generator: exceptions pass through untouched
     (contextlib would rewrite their traceback, which frozen dataclass errors refuse)."""
 
-    def __init__(self, shared: _Shared, holder: tuple[str, str], wait: float,
-                 notify: Callable[[str], None] | None, linger: float) -> None:
+    def __init__(
+        self,
+        shared: _Shared,
+        holder: tuple[str, str],
+        wait: float,
+        notify: Callable[[str], None] | None,
+        linger: float,
+    ) -> None:
         self._shared, self._holder, self._wait = shared, holder, wait
         self._notify, self._linger = notify, linger
         self._owner = 0
@@ -481,8 +530,13 @@ class _Unit:
         finally:
             self._cur = None
             if self._outer:
-                _trace(self._shared, "unit", waited=self._waited,
-                       held=time.monotonic() - self._got, thread=self._thread)
+                _trace(
+                    self._shared,
+                    "unit",
+                    waited=self._waited,
+                    held=time.monotonic() - self._got,
+                    thread=self._thread,
+                )
             self._shared.release(self._linger, self._owner)
 
 
@@ -518,58 +572,3 @@ def lender(source: object) -> Callable[[], contextlib.AbstractContextManager]:
     # A cursor of its own: the caller's connection may be in use on another thread.
     cur = source.cursor()  # type: ignore[attr-defined]
     return lambda: contextlib.nullcontext(cur)
-
-
-# --- sender runs alive in other processes --------------------------------------------------------
-
-_BOARDS: dict[Path, int] = {}  # database file -> this process's runs file, locked while we live
-_BOARDS_LOCK = threading.Lock()
-
-
-def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind a connection; None for an in-memory database."""
-    rows = con.execute("SELECT path FROM duckdb_databases() "
-                       "WHERE database_name = current_database()").fetchall()
-    return Path(rows[0][0]).resolve() if rows and rows[0][0] else None
-
-
-def publish_runs(path: Path | None, tokens: set[str]) -> None:
-    """Say which sender runs this process has alive on `path`, for senders in other processes.
-
-    The file `<db>.runs.<pid>` stays flock-ed while this process lives, so a process that died
-    (its claims now really orphaned) is told from one still sending.
-    """
-    if path is None:
-        return
-    with _BOARDS_LOCK:
-        fd = _BOARDS.get(path)
-        if fd is None:
-            fd = os.open(f"{path}.runs.{os.getpid()}", os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            _BOARDS[path] = fd
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, "".join(f"{t}\n" for t in sorted(tokens)).encode(), 0)
-
-
-def other_runs(path: Path | None) -> set[str]:
-    """Sender runs alive in other processes on `path` (runs files of dead processes are removed)."""
-    if path is None:
-        return set()
-    tokens: set[str] = set()
-    for board in path.parent.glob(f"{path.name}.runs.*"):
-        if board.name == f"{path.name}.runs.{os.getpid()}":
-            continue
-        try:
-            fd = os.open(board, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:  # its process is alive: its runs are too
-                tokens |= set(os.read(fd, 1 << 20).decode().split())
-            else:
-                board.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
-    return tokens

@@ -49,15 +49,15 @@ class Settings:
         if len(self.default_country) != 2 or not self.default_country.isalpha():
             raise coded(ValueError, "settings.bad_country", got=self.default_country)
         if self.sender_type not in SENDER_TYPES:
-            raise coded(ValueError, "settings.bad_sender_type", choices=", ".join(SENDER_TYPES),
-                        got=self.sender_type)
+            raise coded(
+                ValueError, "settings.bad_sender_type", choices=", ".join(SENDER_TYPES), got=self.sender_type
+            )
         if self.send_rate <= 0:
             raise coded(ValueError, "settings.bad_rate", got=self.send_rate)
         if not 1 <= self.concurrency <= 64:
             raise coded(ValueError, "settings.bad_concurrency", got=self.concurrency)
         if self.language not in LANGUAGES:
-            raise coded(ValueError, "settings.bad_language", choices=", ".join(LANGUAGES),
-                        got=self.language)
+            raise coded(ValueError, "settings.bad_language", choices=", ".join(LANGUAGES), got=self.language)
         if self.time_zone not in _zones():
             raise coded(ValueError, "settings.bad_zone", got=self.time_zone)
         if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):

@@ -39,8 +39,12 @@ def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower()
 
 
-def write(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T], *,
-          patience: float = PATIENCE) -> T:
+def write(
+    con: duckdb.DuckDBPyConnection,
+    work: Callable[[duckdb.DuckDBPyConnection], T],
+    *,
+    patience: float = PATIENCE,
+) -> T:
     """Run `work(con)` as one transaction, retried until it commits without a conflict."""
     if getattr(_inside, "depth", 0):
         return work(con)  # part of the enclosing unit: it commits (or retries) the whole
@@ -67,10 +71,11 @@ def retrying(attempt: Callable[[], T], *, patience: float = PATIENCE) -> T:
             if not is_conflict(exc):
                 raise
             if time.monotonic() >= deadline:
-                raise WriteConflict("the workspace was too busy to save this change; "
-                                    "nothing was changed, try again") from exc
+                raise WriteConflict(
+                    "the workspace was too busy to save this change; nothing was changed, try again"
+                ) from exc
             tries += 1
-            time.sleep(random.uniform(0, min(0.2, 0.002 * 2 ** tries)))
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**tries)))
 
 
 def _once(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:

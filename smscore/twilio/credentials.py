@@ -147,9 +147,11 @@ class Credentials:
         }
 
     def __repr__(self) -> str:
-        return (f"Credentials(account_sid='…{self.sid_last4}', "
-                f"auth={'api key' if self.uses_api_key else 'auth token'}, secret=set, "
-                f"sender={self.sender!r})")
+        return (
+            f"Credentials(account_sid='…{self.sid_last4}', "
+            f"auth={'api key' if self.uses_api_key else 'auth token'}, secret=set, "
+            f"sender={self.sender!r})"
+        )
 
     __str__ = __repr__
 
@@ -161,14 +163,14 @@ def _reader(mapping: Mapping[str, str]) -> Callable[[str], str | None]:
             return None
         value = str(value).strip()
         return value or None
+
     return get
 
 
 def _check_credentials(c: Credentials) -> None:
     """Reject malformed settings early, naming the bad value (but never a secret)."""
     if not _ACCOUNT_SID_RE.match(c.account_sid or ""):
-        raise ValueError(f"{ACCOUNT_SID} must be 'AC' followed by 32 hex digits; "
-                         f"got {c.account_sid!r}")
+        raise ValueError(f"{ACCOUNT_SID} must be 'AC' followed by 32 hex digits; got {c.account_sid!r}")
     has_key = c.api_key is not None or c.api_secret is not None
     if has_key:
         if not c.api_key or not _API_KEY_RE.match(c.api_key):
@@ -176,14 +178,15 @@ def _check_credentials(c: Credentials) -> None:
         if c.api_secret is None:
             raise ValueError(f"{API_SECRET} is required with {API_KEY} {c.api_key!r}")
     elif c.auth_token is None:
-        raise ValueError(f"{AUTH_TOKEN} (or {API_KEY} and {API_SECRET}) is required for account "
-                         f"…{c.account_sid[-4:]}")
+        raise ValueError(
+            f"{AUTH_TOKEN} (or {API_KEY} and {API_SECRET}) is required for account …{c.account_sid[-4:]}"
+        )
     if c.messaging_service_sid and not _SERVICE_SID_RE.match(c.messaging_service_sid):
-        raise ValueError(f"{MESSAGING_SERVICE_SID} must be 'MG' followed by 32 hex digits; "
-                         f"got {c.messaging_service_sid!r}")
+        raise ValueError(
+            f"{MESSAGING_SERVICE_SID} must be 'MG' followed by 32 hex digits; got {c.messaging_service_sid!r}"
+        )
     if c.from_number and not _E164_RE.match(c.from_number):
-        raise ValueError(f"{FROM_NUMBER} must be an E.164 number like +15017122661; "
-                         f"got {c.from_number!r}")
+        raise ValueError(f"{FROM_NUMBER} must be an E.164 number like +15017122661; got {c.from_number!r}")
     for key, url in ((API_URL, c.api_url), (PRICING_URL, c.pricing_url)):
         if url and not re.match(r"^https?://[^/\s]+", url):
             raise ValueError(f"{key} must be an http(s) URL like http://127.0.0.1:4010; got {url!r}")

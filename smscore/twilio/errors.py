@@ -28,19 +28,22 @@ PORTUGUESE = DATA / "pt-BR.json"
 TRANSIENT, OPTED_OUT, PERMANENT = "transient", "opted out", "permanent"
 
 # Failures a later attempt can undo. Sources: each code's page in Twilio's dictionary.
-TRANSIENT_CODES = frozenset({
-    20429,  # too many requests: never processed, safe to retry
-    20500, 20503,  # Twilio's own failure or outage
-    21611,  # the sender's queue was full
-    30001,  # queue overflow
-    30003,  # handset off or out of coverage
-    30008,  # unknown delivery error; Twilio suggests trying again
-    30009,  # a segment went missing
-    30017,  # carrier congestion
-    30022,  # US A2P 10DLC rate limit
-    30023,  # US A2P 10DLC daily cap: the next day is fine
-    30036,  # validity period expired while queued
-})
+TRANSIENT_CODES = frozenset(
+    {
+        20429,  # too many requests: never processed, safe to retry
+        20500,
+        20503,  # Twilio's own failure or outage
+        21611,  # the sender's queue was full
+        30001,  # queue overflow
+        30003,  # handset off or out of coverage
+        30008,  # unknown delivery error; Twilio suggests trying again
+        30009,  # a segment went missing
+        30017,  # carrier congestion
+        30022,  # US A2P 10DLC rate limit
+        30023,  # US A2P 10DLC daily cap: the next day is fine
+        30036,  # validity period expired while queued
+    }
+)
 OPT_OUT_CODES = frozenset({21610})
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")

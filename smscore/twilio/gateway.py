@@ -18,8 +18,7 @@ from typing import Protocol
 from smscore.cost.prices import CarrierPrice
 from smscore.money import Money
 
-__all__ = ["MAX_LEAD", "MIN_LEAD", "Account", "CarrierPrice", "Gateway", "GatewayError",
-           "MessageResult"]
+__all__ = ["MAX_LEAD", "MIN_LEAD", "Account", "CarrierPrice", "Gateway", "GatewayError", "MessageResult"]
 
 # Twilio schedules a message more than MIN_LEAD and at most MAX_LEAD ahead (smscore.sending.schedule).
 MIN_LEAD = timedelta(seconds=300)  # strictly more than this ahead
@@ -97,8 +96,7 @@ class Gateway(Protocol):
     def country_prices(self, iso: str) -> list[CarrierPrice]:
         """Outbound SMS prices of one country, per carrier and number type."""
 
-    def send(self, to: str, body: str, sender: str,
-             send_at: datetime | None = None) -> MessageResult:
+    def send(self, to: str, body: str, sender: str, send_at: datetime | None = None) -> MessageResult:
         """Create one message. `sender` is a phone number or a Messaging Service SID (MG...).
 
         With `send_at` (aware UTC) the message is scheduled (Messaging Service only) and comes
@@ -111,8 +109,7 @@ class Gateway(Protocol):
     def fetch(self, sid: str) -> MessageResult:
         """The current status, error code and price of a message."""
 
-    def messages_to(self, to: str, since: datetime, *,
-                    sender: str | None = None) -> list[MessageResult]:
+    def messages_to(self, to: str, since: datetime, *, sender: str | None = None) -> list[MessageResult]:
         """Messages to `to` created since `since` (from `sender` when it is a phone number),
         with their body and sender, including those still queued, accepted or scheduled:
         how an `unknown` ledger row is reconciled."""

@@ -22,9 +22,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from smscore.money import Money, to_decimal
 from smscore.twilio.credentials import Credentials
 from smscore.twilio.gateway import Account, CarrierPrice, GatewayError, MessageResult
-from smscore.money import Money, to_decimal
 
 API_HOST = "api.twilio.com"
 PRICING_HOST = "pricing.twilio.com"
@@ -71,9 +71,16 @@ class TwilioGateway:
 
     mode = "live"
 
-    def __init__(self, credentials: Credentials, *, api_url: str | None = None,
-                 pricing_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 pool_size: int = DEFAULT_POOL, status_callback: str | None = None) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        api_url: str | None = None,
+        pricing_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        pool_size: int = DEFAULT_POOL,
+        status_callback: str | None = None,
+    ) -> None:
         self.credentials = credentials
         self.timeout = timeout
         # Where Twilio posts each message's status changes (smscore.twilio.webhooks); None: polling.
@@ -85,8 +92,7 @@ class TwilioGateway:
             host_map[PRICING_HOST] = pricing_url or credentials.pricing_url or ""
         self.http = RedirectingHttpClient(host_map, timeout=timeout, pool_size=pool_size)
         username, password = credentials.username_password()
-        self._client = Client(username, password, account_sid=credentials.account_sid,
-                              http_client=self.http)
+        self._client = Client(username, password, account_sid=credentials.account_sid, http_client=self.http)
 
     def __repr__(self) -> str:
         return f"TwilioGateway({self.credentials!r}, timeout={self.timeout})"
@@ -94,10 +100,16 @@ class TwilioGateway:
     # -- account -------------------------------------------------------------------------------
 
     def account(self) -> Account:
-        record = self._call("fetch the account",
-                            lambda: self._client.api.v2010.accounts(self.credentials.account_sid).fetch())
-        return Account(sid_last4=self.credentials.sid_last4, type=record.type or "Full",
-                       status=record.status or "active", balance=self.balance(), mode=self.mode)
+        record = self._call(
+            "fetch the account", lambda: self._client.api.v2010.accounts(self.credentials.account_sid).fetch()
+        )
+        return Account(
+            sid_last4=self.credentials.sid_last4,
+            type=record.type or "Full",
+            status=record.status or "active",
+            balance=self.balance(),
+            mode=self.mode,
+        )
 
     def balance(self) -> Money | None:
         record = self._call("fetch the balance", lambda: self._client.api.v2010.account.balance.fetch())
@@ -108,51 +120,59 @@ class TwilioGateway:
     # -- prices --------------------------------------------------------------------------------
 
     def price_countries(self) -> list[str]:
-        rows = self._call("list the priced countries",
-                          lambda: self._client.pricing.v1.messaging.countries.list())
+        rows = self._call(
+            "list the priced countries", lambda: self._client.pricing.v1.messaging.countries.list()
+        )
         return sorted({r.iso_country for r in rows if r.iso_country})
 
     def country_prices(self, iso: str) -> list[CarrierPrice]:
         iso = iso.upper()
-        record = self._call(f"fetch the prices of {iso}",
-                            lambda: self._client.pricing.v1.messaging.countries(iso).fetch())
+        record = self._call(
+            f"fetch the prices of {iso}", lambda: self._client.pricing.v1.messaging.countries(iso).fetch()
+        )
         currency = record.price_unit
         if not currency:
             raise GatewayError(f"the Pricing API gave no currency for {iso}", sent=True)
-        return [price for carrier in record.outbound_sms_prices or []
-                for price in _carrier_prices(iso, record.country, carrier, currency)]
+        return [
+            price
+            for carrier in record.outbound_sms_prices or []
+            for price in _carrier_prices(iso, record.country, carrier, currency)
+        ]
 
     # -- messages ------------------------------------------------------------------------------
 
-    def send(self, to: str, body: str, sender: str,
-             send_at: datetime | None = None) -> MessageResult:
-        options: dict[str, Any] = ({"messaging_service_sid": sender} if sender.startswith("MG")
-                                   else {"from_": sender})
+    def send(self, to: str, body: str, sender: str, send_at: datetime | None = None) -> MessageResult:
+        options: dict[str, Any] = (
+            {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+        )
         if self.status_callback:
             options["status_callback"] = self.status_callback
         if send_at is not None:  # Twilio's scheduler: a Messaging Service and a fixed time
             options.update(schedule_type="fixed", send_at=send_at)
-        record = self._call(f"send to {to}",
-                            lambda: self._client.messages.create(to=to, body=body, **options),
-                            creates=True)
+        record = self._call(
+            f"send to {to}", lambda: self._client.messages.create(to=to, body=body, **options), creates=True
+        )
         return _message(record)
 
     def cancel(self, sid: str) -> MessageResult:
-        return _message(self._call(f"cancel message {sid}",
-                                   lambda: self._client.messages(sid).update(status="canceled")))
+        return _message(
+            self._call(f"cancel message {sid}", lambda: self._client.messages(sid).update(status="canceled"))
+        )
 
     def fetch(self, sid: str) -> MessageResult:
-        return _message(self._call(f"fetch message {sid}",
-                                   lambda: self._client.messages(sid).fetch()))
+        return _message(self._call(f"fetch message {sid}", lambda: self._client.messages(sid).fetch()))
 
     def verified_numbers(self) -> frozenset[str]:
-        return self._call("list the verified caller IDs", lambda: frozenset(
-            record.phone_number
-            for record in self._client.outgoing_caller_ids.stream(limit=LIST_LIMIT)
-            if record.phone_number))
+        return self._call(
+            "list the verified caller IDs",
+            lambda: frozenset(
+                record.phone_number
+                for record in self._client.outgoing_caller_ids.stream(limit=LIST_LIMIT)
+                if record.phone_number
+            ),
+        )
 
-    def messages_to(self, to: str, since: datetime, *,
-                    sender: str | None = None) -> list[MessageResult]:
+    def messages_to(self, to: str, since: datetime, *, sender: str | None = None) -> list[MessageResult]:
         return self._call(f"list messages to {to}", lambda: self._list_to(to, since, sender))
 
     def _list_to(self, to: str, since: datetime, sender: str | None) -> list[MessageResult]:
@@ -166,15 +186,17 @@ class TwilioGateway:
         found: dict[str, MessageResult] = {}
         for filters in ({"date_sent_after": since}, {}):
             seen: set[str] = set()
-            for record in self._client.messages.stream(to=to, **origin, **filters,
-                                                       limit=LIST_LIMIT, page_size=100):
+            for record in self._client.messages.stream(
+                to=to, **origin, **filters, limit=LIST_LIMIT, page_size=100
+            ):
                 if record.sid in seen:
                     break  # a page seen before: the peer offers the same next page forever
                 seen.add(record.sid)
                 found[record.sid] = _message(record)
         # Filter again: a reconcile must never adopt a message that went to another number.
-        return [m for m in found.values() if m.to == to
-                and (m.date_created is None or m.date_created >= since)]
+        return [
+            m for m in found.values() if m.to == to and (m.date_created is None or m.date_created >= since)
+        ]
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -191,16 +213,25 @@ class TwilioGateway:
         except TwilioRestException as exc:
             # the SDK repeats the status when the body has no code; int_of: it lands in the ledger
             code = int_of(exc.code) if exc.code != exc.status else None
-            raise GatewayError(scrub(f"could not {action}: {exc.msg}"), code=code,
-                               status=exc.status, sent=True) from None
+            raise GatewayError(
+                scrub(f"could not {action}: {exc.msg}"), code=code, status=exc.status, sent=True
+            ) from None
         except TwilioServiceException as exc:
-            raise GatewayError(scrub(f"could not {action}: {exc.title} {exc.detail or ''}".strip()),
-                               code=int_of(exc.code), status=exc.status, sent=True) from None
+            raise GatewayError(
+                scrub(f"could not {action}: {exc.title} {exc.detail or ''}".strip()),
+                code=int_of(exc.code),
+                status=exc.status,
+                sent=True,
+            ) from None
         except requests.RequestException as exc:
             left = _request_left(exc)
             outcome = "; the outcome is unknown" if left and creates else ""
-            raise GatewayError(scrub(f"could not {action}: {_network_reason(exc)}{outcome}"),
-                               code=None, status=None, sent=left) from None
+            raise GatewayError(
+                scrub(f"could not {action}: {_network_reason(exc)}{outcome}"),
+                code=None,
+                status=None,
+                sent=left,
+            ) from None
         except (TwilioException, ValueError) as exc:
             raise GatewayError(scrub(f"could not {action}: {exc}"), sent=True) from None
 
@@ -213,8 +244,9 @@ def _request_left(exc: requests.RequestException) -> bool:
         reason = exc.args[0] if exc.args else None
         if isinstance(reason, urllib3.exceptions.MaxRetryError):
             reason = reason.reason
-        return not isinstance(reason, (urllib3.exceptions.NewConnectionError,
-                                       urllib3.exceptions.ConnectTimeoutError))
+        return not isinstance(
+            reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+        )
     return True
 
 
@@ -228,28 +260,40 @@ def _network_reason(exc: requests.RequestException) -> str:
     return f"the connection failed ({type(exc).__name__})"
 
 
-def _carrier_prices(iso: str, country: str | None, carrier: dict[str, Any],
-                    currency: str) -> Iterator[CarrierPrice]:
+def _carrier_prices(
+    iso: str, country: str | None, carrier: dict[str, Any], currency: str
+) -> Iterator[CarrierPrice]:
     for price in carrier.get("prices") or []:
         current = price.get("current_price")
         if current is None:
             continue
         base = price.get("base_price")
-        yield CarrierPrice(iso=iso, country=country, carrier=carrier.get("carrier"),
-                           mcc=carrier.get("mcc"), mnc=carrier.get("mnc"),
-                           number_type=price.get("number_type"),
-                           base_price=None if base is None else to_decimal(base),
-                           current_price=to_decimal(current), currency=currency.upper())
+        yield CarrierPrice(
+            iso=iso,
+            country=country,
+            carrier=carrier.get("carrier"),
+            mcc=carrier.get("mcc"),
+            mnc=carrier.get("mnc"),
+            number_type=price.get("number_type"),
+            base_price=None if base is None else to_decimal(base),
+            current_price=to_decimal(current),
+            currency=currency.upper(),
+        )
 
 
 def _message(record: Any) -> MessageResult:
     return MessageResult(
-        sid=record.sid, to=record.to, status=str(record.status or "queued"),
+        sid=record.sid,
+        to=record.to,
+        status=str(record.status or "queued"),
         num_segments=int_of(record.num_segments),
-        price=cost_of(record.price), price_unit=record.price_unit,
-        error_code=int_of(record.error_code), error_message=record.error_message,
+        price=cost_of(record.price),
+        price_unit=record.price_unit,
+        error_code=int_of(record.error_code),
+        error_message=record.error_message,
         date_created=record.date_created if isinstance(record.date_created, datetime) else None,
-        body=record.body, from_=record.from_,
+        body=record.body,
+        from_=record.from_,
         messaging_service_sid=record.messaging_service_sid,
     )
 
@@ -281,5 +325,4 @@ def int_of(value: object) -> int | None:
         number = None if value is None or value == "" else int(str(value))
     except ValueError:
         return None
-    return number if number is not None and -2**31 <= number < 2**31 else None
-
+    return number if number is not None and -(2**31) <= number < 2**31 else None

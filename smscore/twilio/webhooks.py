@@ -35,16 +35,17 @@ from twilio.request_validator import RequestValidator
 
 from smscore.clock import utcnow
 from smscore.store import query_df
-from smscore.twilio.live import cost_of, int_of
 from smscore.store.writes import write
+from smscore.twilio.live import cost_of, int_of
 
 STATUS_PATH = "/twilio/status"
 INBOUND_PATH = "/twilio/inbound"
 PUBLIC_URL = "SMSCONSOLE_PUBLIC_URL"  # e.g. https://sms.example.com, as Twilio reaches it
 KEYWORDS_SETTING = "SMSCONSOLE_OPT_OUT_KEYWORDS"  # extra STOP words, comma-separated
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
-                        "PARAR", "SAIR", "CANCELAR"})
+STOP_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "PARAR", "SAIR", "CANCELAR"}
+)
 START_WORDS = frozenset({"START", "YES", "UNSTOP", "VOLTAR"})
 HELP_WORDS = frozenset({"HELP", "INFO", "AJUDA"})
 STOP, START, HELP = "stop", "start", "help"
@@ -53,9 +54,19 @@ STOP, START, HELP = "stop", "start", "help"
 # share a rank so a late `failed` cannot overwrite `delivered` (nor the other way round);
 # `read` comes after `delivered` (WhatsApp, RCS), but a message that failed is never read:
 # nothing moves it off a failure, whatever the rank of the newcomer.
-_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
-         "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4,
-         "partially_delivered": 4, "read": 5}
+_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "partially_delivered": 4,
+    "read": 5,
+}
 _FAILURES = frozenset({"undelivered", "failed", "canceled"})
 
 APPLIED, REPEAT, IGNORED = "applied", "repeat", "ignored"
@@ -72,8 +83,7 @@ def public_url(cfg: Mapping[str, str]) -> str | None:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-        raise WebhookConfigError(f"{PUBLIC_URL} must be a base URL like https://sms.example.com;"
-                                 f" got {raw!r}")
+        raise WebhookConfigError(f"{PUBLIC_URL} must be a base URL like https://sms.example.com; got {raw!r}")
     return raw.rstrip("/")
 
 
@@ -84,8 +94,7 @@ def status_callback_url(cfg: Mapping[str, str]) -> str | None:
 
 
 def extra_stop_words(cfg: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(w.strip().upper() for w in (cfg.get(KEYWORDS_SETTING) or "").split(",")
-                     if w.strip())
+    return frozenset(w.strip().upper() for w in (cfg.get(KEYWORDS_SETTING) or "").split(",") if w.strip())
 
 
 def verify(token: str | None, url: str, params: Mapping[str, str], signature: str | None) -> bool:
@@ -115,16 +124,23 @@ def moves(old: str | None, new: str) -> bool:
 
 def _claim_event(con: duckdb.DuckDBPyConnection, key: str, kind: str, now: datetime) -> bool:
     """Record the event's key; False when it was recorded before (a repeat)."""
-    rows = con.execute("""INSERT INTO webhook_events (key, kind, received_at) VALUES (?, ?, ?)
-                          ON CONFLICT DO NOTHING RETURNING key""", [key, kind, now]).fetchall()
+    rows = con.execute(
+        """INSERT INTO webhook_events (key, kind, received_at) VALUES (?, ?, ?)
+                          ON CONFLICT DO NOTHING RETURNING key""",
+        [key, kind, now],
+    ).fetchall()
     return bool(rows)
 
 
-def _once(con: duckdb.DuckDBPyConnection, key: str, kind: str,
-          apply: Callable[[duckdb.DuckDBPyConnection], Result], now: datetime) -> Result:
+def _once(
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    kind: str,
+    apply: Callable[[duckdb.DuckDBPyConnection], Result],
+    now: datetime,
+) -> Result:
     """Apply an event in the unit of work that records it, so it is applied exactly once."""
-    return write(con, lambda cur: apply(cur) if _claim_event(cur, key, kind, now)
-                 else Result(REPEAT))
+    return write(con, lambda cur: apply(cur) if _claim_event(cur, key, kind, now) else Result(REPEAT))
 
 
 def _sid(params: Mapping[str, str]) -> str:
@@ -146,8 +162,9 @@ def inbound_key(sid: str) -> str:
     return f"inbound:{sid}"
 
 
-def handle_status(con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *,
-                  now: datetime | None = None) -> Result:
+def handle_status(
+    con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *, now: datetime | None = None
+) -> Result:
     """A status callback: the message's status, error code and price, never moving back."""
     sid = _sid(params)
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
@@ -156,24 +173,39 @@ def handle_status(con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *,
     code = int_of(params.get("ErrorCode"))
     price = cost_of(params.get("Price"))
     now = now or utcnow()
-    return _once(con, status_key(sid, status), "status",
-                 lambda cur: _apply_status(cur, sid, status, code, price,
-                                           params.get("PriceUnit"), now),
-                 now)
+    return _once(
+        con,
+        status_key(sid, status),
+        "status",
+        lambda cur: _apply_status(cur, sid, status, code, price, params.get("PriceUnit"), now),
+        now,
+    )
 
 
-def _apply_status(cur: duckdb.DuckDBPyConnection, sid: str, status: str, code: int | None,
-                  price: Decimal | None, unit: str | None, now: datetime) -> Result:
+def _apply_status(
+    cur: duckdb.DuckDBPyConnection,
+    sid: str,
+    status: str,
+    code: int | None,
+    price: Decimal | None,
+    unit: str | None,
+    now: datetime,
+) -> Result:
     standing = [old for old in _RANK if not moves(old, status)]  # what this status cannot replace
     moved = cur.execute(
         """UPDATE messages SET twilio_status = ?, error_code = coalesce(?, error_code),
                   updated_at = ?
            WHERE sid = ? AND (twilio_status IS NULL
                               OR NOT list_contains(?::VARCHAR[], twilio_status))
-           RETURNING batch_id""", [status, code, now, sid, standing]).fetchall()
+           RETURNING batch_id""",
+        [status, code, now, sid, standing],
+    ).fetchall()
     if price is not None:
-        cur.execute("""UPDATE messages SET actual_price = ?, price_unit = coalesce(?, price_unit)
-                       WHERE sid = ? AND actual_price IS NULL""", [price, unit, sid])
+        cur.execute(
+            """UPDATE messages SET actual_price = ?, price_unit = coalesce(?, price_unit)
+                       WHERE sid = ? AND actual_price IS NULL""",
+            [price, unit, sid],
+        )
     if moved:
         return Result(APPLIED, status)
     known = cur.execute("SELECT count(*) FROM messages WHERE sid = ?", [sid]).fetchone()[0]
@@ -190,9 +222,13 @@ def keyword_of(body: str, extra_stop: frozenset[str] = frozenset()) -> str | Non
     return HELP if word in HELP_WORDS else None
 
 
-def handle_inbound(con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *,
-                   extra_stop: frozenset[str] = frozenset(),
-                   now: datetime | None = None) -> Result:
+def handle_inbound(
+    con: duckdb.DuckDBPyConnection,
+    params: Mapping[str, str],
+    *,
+    extra_stop: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Result:
     """An incoming message: kept for the inbox; STOP opts the number out, START back in."""
     sid = _sid(params)
     sender = (params.get("From") or "").strip()
@@ -203,14 +239,18 @@ def handle_inbound(con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *,
     now = now or utcnow()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> Result:
-        cur.execute("""INSERT INTO inbound_messages (sid, from_number, to_number, body, keyword,
+        cur.execute(
+            """INSERT INTO inbound_messages (sid, from_number, to_number, body, keyword,
                                                       received_at)
                        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-                    [sid, sender, params.get("To"), body, keyword, now])
+            [sid, sender, params.get("To"), body, keyword, now],
+        )
         if keyword == STOP:
-            cur.execute("""INSERT INTO suppressions (phone, reason, source) VALUES (?, ?, ?)
+            cur.execute(
+                """INSERT INTO suppressions (phone, reason, source) VALUES (?, ?, ?)
                            ON CONFLICT DO NOTHING""",
-                        [sender, f"replied {body.strip().upper()[:20]}", f"inbound {sid}"])
+                [sender, f"replied {body.strip().upper()[:20]}", f"inbound {sid}"],
+            )
         elif keyword == START:
             cur.execute("DELETE FROM suppressions WHERE phone = ?", [sender])
         return Result(APPLIED, keyword or "reply")
@@ -220,6 +260,9 @@ def handle_inbound(con: duckdb.DuckDBPyConnection, params: Mapping[str, str], *,
 
 def inbox(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     """Replies, newest first, with the keyword Twilio's rules found in them."""
-    return query_df(con, """SELECT received_at, from_number, body, keyword, to_number
+    return query_df(
+        con,
+        """SELECT received_at, from_number, body, keyword, to_number
                             FROM inbound_messages ORDER BY received_at DESC, sid LIMIT ?""",
-                    [int(limit)])
+        [int(limit)],
+    )

@@ -12,16 +12,18 @@ from decimal import Decimal, InvalidOperation
 import streamlit as st
 
 from smscore.access import approvals
-from smscore.money import Money
 from smscore.cost.quote import Quote
-from ui.shell import auth
-from ui.shell import setup
+from smscore.money import Money
+from ui.shell import auth, setup
+from ui.shell.untrusted import md
 from ui.words import formats, problem_words
 from ui.words.i18n import current_language, t
-from ui.shell.untrusted import md
 
-_FIELDS = (("per_batch", "limits.per_batch"), ("per_day", "limits.per_day"),
-           ("approval_over", "limits.approval_over"))
+_FIELDS = (
+    ("per_batch", "limits.per_batch"),
+    ("per_day", "limits.per_day"),
+    ("approval_over", "limits.approval_over"),
+)
 
 
 def render(ctx: setup.Context) -> None:
@@ -32,8 +34,7 @@ def render(ctx: setup.Context) -> None:
     with st.form("limits_form", enter_to_submit=False):
         st.text_input(t("limits.currency"), value=limits.currency, key="limit_currency")
         for name, label in _FIELDS:
-            st.text_input(t(label), value=amount_text(getattr(limits, name), lang),
-                          key=f"limit_{name}")
+            st.text_input(t(label), value=amount_text(getattr(limits, name), lang), key=f"limit_{name}")
         st.form_submit_button(t("limits.save"), key="limits_save", on_click=_save)
     if problem := st.session_state.pop("limits_problem", None):
         st.error(problem, icon=":material/error:")
@@ -79,10 +80,10 @@ def _save() -> None:
         return
     lang = current_language()
     try:
-        amounts = [parse_amount(str(st.session_state.get(f"limit_{name}") or ""), lang)
-                   for name, _ in _FIELDS]
-        limits = approvals.Limits(*amounts, parse_currency(
-            str(st.session_state.get("limit_currency") or "")))
+        amounts = [
+            parse_amount(str(st.session_state.get(f"limit_{name}") or ""), lang) for name, _ in _FIELDS
+        ]
+        limits = approvals.Limits(*amounts, parse_currency(str(st.session_state.get("limit_currency") or "")))
         approvals.save_limits(setup.cursor(), limits, who.actor)
     except ValueError as exc:
         st.session_state.limits_problem = problem_words.told(exc)
@@ -103,8 +104,10 @@ def for_batch(ctx: setup.Context, q: Quote) -> approvals.Verdict:
     if lines := _lines(found, lang):
         st.markdown("\n".join(f"- {line}" for line in lines))
     if found.refusal is not None:
-        st.error(t("send.limit_refused", reason=md(problem_words.told_problem(found.refusal))),
-                 icon=":material/block:")
+        st.error(
+            t("send.limit_refused", reason=md(problem_words.told_problem(found.refusal))),
+            icon=":material/block:",
+        )
     elif found.needs_approval:
         st.warning(approval_note(found, who.role, lang), icon=":material/gavel:")
     return found
@@ -116,15 +119,24 @@ def _lines(found: approvals.Verdict, lang: str) -> list[str]:
     limits, cur, maximum = found.limits, found.limits.currency, found.maximum
     lines = []
     if limits.per_batch is not None:
-        lines.append(t("send.limit_per_batch", limit=formats.exact(limits.per_batch, lang, cur),
-                       maximum=formats.cost(maximum, lang)))
+        lines.append(
+            t(
+                "send.limit_per_batch",
+                limit=formats.exact(limits.per_batch, lang, cur),
+                maximum=formats.cost(maximum, lang),
+            )
+        )
     if limits.per_day is not None and maximum.currency == cur:
-        lines.append(t("send.limit_per_day", limit=formats.exact(limits.per_day, lang, cur),
-                       spent=formats.cost(found.spent_today, lang, cur),
-                       total=formats.cost(found.with_batch, lang, cur)))
+        lines.append(
+            t(
+                "send.limit_per_day",
+                limit=formats.exact(limits.per_day, lang, cur),
+                spent=formats.cost(found.spent_today, lang, cur),
+                total=formats.cost(found.with_batch, lang, cur),
+            )
+        )
     if limits.approval_over is not None and not found.needs_approval:
-        lines.append(t("send.limit_approval_ok",
-                       threshold=formats.exact(limits.approval_over, lang, cur)))
+        lines.append(t("send.limit_approval_ok", threshold=formats.exact(limits.approval_over, lang, cur)))
     return lines
 
 
@@ -135,8 +147,15 @@ def approval_note(found: approvals.Verdict, role: str, lang: str) -> str:
     approver = t("send.approver_admin" if role == "admin" else "send.approver_operator")
     limits = found.limits
     if found.maximum.currency != limits.currency:
-        return t("send.needs_approval_currency", limits=limits.currency,
-                 batch=found.maximum.currency, approver=approver)
-    return t("send.needs_approval", maximum=formats.cost(found.maximum, lang),
-             threshold=formats.exact(limits.approval_over, lang, limits.currency),
-             approver=approver)
+        return t(
+            "send.needs_approval_currency",
+            limits=limits.currency,
+            batch=found.maximum.currency,
+            approver=approver,
+        )
+    return t(
+        "send.needs_approval",
+        maximum=formats.cost(found.maximum, lang),
+        threshold=formats.exact(limits.approval_over, lang, limits.currency),
+        approver=approver,
+    )

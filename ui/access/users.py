@@ -11,8 +11,7 @@ import streamlit as st
 
 from smscore import store
 from smscore.access import accounts
-from ui.shell import auth
-from ui.shell import setup
+from ui.shell import auth, setup
 from ui.words import access_words
 from ui.words.i18n import current_language, t
 
@@ -21,13 +20,18 @@ def render(ctx: setup.Context) -> None:
     st.subheader(t("users.title"))
     users = accounts.list_users(ctx.con)
     lang = current_language()
-    st.dataframe(_table(users, lang), hide_index=True,
-                 column_config={c: st.column_config.TextColumn(t(f"users.col_{c}"))
-                                for c in ("email", "role", "state", "signin")})
+    st.dataframe(
+        _table(users, lang),
+        hide_index=True,
+        column_config={
+            c: st.column_config.TextColumn(t(f"users.col_{c}")) for c in ("email", "role", "state", "signin")
+        },
+    )
     with st.form("user_add", clear_on_submit=True):
         st.text_input(t("users.email"), key="user_email")
-        st.selectbox(t("users.role"), accounts.ROLES, key="user_role",
-                     format_func=lambda r: access_words.role(r, lang))
+        st.selectbox(
+            t("users.role"), accounts.ROLES, key="user_role", format_func=lambda r: access_words.role(r, lang)
+        )
         st.text_input(t("users.password"), type="password", key="user_password")
         st.form_submit_button(t("users.add"), key="user_add_submit", on_click=_add)
     if users:
@@ -44,22 +48,43 @@ def render(ctx: setup.Context) -> None:
 def _change(ctx: setup.Context, users: list[accounts.User], lang: str) -> None:
     """Pick an account and what to do with it: nothing is chosen for the admin in advance."""
     c1, c2 = st.columns(2)
-    email = c1.selectbox(t("users.account"), [u.email for u in users], key="user_pick",
-                         index=None, placeholder=t("users.pick"))
-    role = c2.selectbox(t("users.new_role"), accounts.ROLES, key="user_new_role", index=None,
-                        placeholder=t("users.pick_role"),
-                        format_func=lambda r: access_words.role(r, lang))
+    email = c1.selectbox(
+        t("users.account"), [u.email for u in users], key="user_pick", index=None, placeholder=t("users.pick")
+    )
+    role = c2.selectbox(
+        t("users.new_role"),
+        accounts.ROLES,
+        key="user_new_role",
+        index=None,
+        placeholder=t("users.pick_role"),
+        format_func=lambda r: access_words.role(r, lang),
+    )
     pending = st.session_state.get(_PENDING)
     if pending is not None:
         _ask_first(pending, lang)
         return
     b1, b2, b3 = st.columns(3)
-    b1.button(t("users.change_role"), key="user_set_role", on_click=_request,
-              args=("role", email, role), disabled=email is None or role is None)
-    b2.button(t("users.disable"), key="user_disable", on_click=_request,
-              args=("disable", email, None), disabled=email is None)
-    b3.button(t("users.enable"), key="user_enable", on_click=_request,
-              args=("enable", email, None), disabled=email is None)
+    b1.button(
+        t("users.change_role"),
+        key="user_set_role",
+        on_click=_request,
+        args=("role", email, role),
+        disabled=email is None or role is None,
+    )
+    b2.button(
+        t("users.disable"),
+        key="user_disable",
+        on_click=_request,
+        args=("disable", email, None),
+        disabled=email is None,
+    )
+    b3.button(
+        t("users.enable"),
+        key="user_enable",
+        on_click=_request,
+        args=("enable", email, None),
+        disabled=email is None,
+    )
 
 
 _PENDING = "_users_pending"  # a change to one's own account, waiting for "yes"
@@ -78,12 +103,16 @@ def _request(kind: str, email: str | None, role: str | None) -> None:
 
 def _ask_first(pending: tuple[str, str, str | None], lang: str) -> None:
     kind, email, role = pending
-    text = (t("users.confirm_own_role", role=access_words.role(role, lang)) if kind == "role"
-            else t("users.confirm_own_disable"))
+    text = (
+        t("users.confirm_own_role", role=access_words.role(role, lang))
+        if kind == "role"
+        else t("users.confirm_own_disable")
+    )
     st.warning(text, icon=":material/warning:")
     b1, b2 = st.columns(2)
-    b1.button(t("users.confirm_yes"), key="user_confirm_yes", type="primary",
-              on_click=_confirmed, args=(True,))
+    b1.button(
+        t("users.confirm_yes"), key="user_confirm_yes", type="primary", on_click=_confirmed, args=(True,)
+    )
     b2.button(t("users.confirm_no"), key="user_confirm_no", on_click=_confirmed, args=(False,))
 
 
@@ -95,32 +124,51 @@ def _confirmed(yes: bool) -> None:
 
 def _apply(kind: str, email: str, role: str | None) -> None:
     if kind == "role":
-        _guarded(lambda con, actor: accounts.set_role(con, email, role, actor),
-                 t("users.role_changed", email=email))
+        _guarded(
+            lambda con, actor: accounts.set_role(con, email, role, actor),
+            t("users.role_changed", email=email),
+        )
     else:
-        _guarded(lambda con, actor: accounts.set_disabled(con, email, kind == "disable", actor),
-                 t("users.disabled_done" if kind == "disable" else "users.enabled_done",
-                   email=email))
+        _guarded(
+            lambda con, actor: accounts.set_disabled(con, email, kind == "disable", actor),
+            t("users.disabled_done" if kind == "disable" else "users.enabled_done", email=email),
+        )
 
 
 def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
     """The accounts as words of the operator's language (the e-mail stays as typed)."""
     return pd.DataFrame(
-        [{"email": u.email, "role": access_words.role(u.role, lang),
-          "state": t("users.disabled") if u.disabled else t("users.active"),
-          "signin": t("users.via_password") if u.has_password else t("users.via_provider")}
-         for u in users], columns=["email", "role", "state", "signin"])
+        [
+            {
+                "email": u.email,
+                "role": access_words.role(u.role, lang),
+                "state": t("users.disabled") if u.disabled else t("users.active"),
+                "signin": t("users.via_password") if u.has_password else t("users.via_provider"),
+            }
+            for u in users
+        ],
+        columns=["email", "role", "state", "signin"],
+    )
 
 
 def _policy(ctx: setup.Context) -> None:
     limit = accounts.idle_limit(ctx.con, ctx.config)
-    st.number_input(t("users.idle"), min_value=1.0, step=5.0,
-                    value=limit.total_seconds() / 60, key="idle_minutes", on_change=_idle,
-                    disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
-                    help=t("users.idle_help", env=accounts.IDLE_ENV))
-    st.toggle(t("users.viewer_exports"), key="viewer_exports",
-              value=store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, "false") == "true",
-              on_change=_viewer_exports)
+    st.number_input(
+        t("users.idle"),
+        min_value=1.0,
+        step=5.0,
+        value=limit.total_seconds() / 60,
+        key="idle_minutes",
+        on_change=_idle,
+        disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
+        help=t("users.idle_help", env=accounts.IDLE_ENV),
+    )
+    st.toggle(
+        t("users.viewer_exports"),
+        key="viewer_exports",
+        value=store.get_setting(ctx.con, accounts.VIEWER_EXPORTS, "false") == "true",
+        on_change=_viewer_exports,
+    )
 
 
 def _guarded(action, done: str | None = None) -> None:  # noqa: ANN001 - one account change
@@ -149,7 +197,9 @@ def _viewer_exports() -> None:
     def change(con, actor) -> None:  # noqa: ANN001
         store.set_setting(con, accounts.VIEWER_EXPORTS, value)
         from smscore.access import audit  # noqa: PLC0415
+
         audit.record(con, actor, "settings.change", accounts.VIEWER_EXPORTS, {"value": value})
+
     _guarded(change)
 
 

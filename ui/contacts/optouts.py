@@ -9,13 +9,12 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.contacts import book
-from ui.shell import auth
 from ui.contacts import removals
-from ui.shell import setup, tables
-from ui.words import formats, vocab
-from ui.words.i18n import current_language, t, tn
+from ui.shell import auth, setup, tables
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, vocab
+from ui.words.i18n import current_language, t, tn
 
 
 def _add(ctx: Context) -> None:
@@ -23,8 +22,7 @@ def _add(ctx: Context) -> None:
     if not raw or not auth.permit("optouts"):
         return
     try:
-        book.suppress(setup.cursor(), raw, reason="opt-out",
-                          default_country=ctx.settings.default_country)
+        book.suppress(setup.cursor(), raw, reason="opt-out", default_country=ctx.settings.default_country)
     except ValueError as exc:
         st.session_state.optout_error = str(exc)
     else:
@@ -56,26 +54,44 @@ def show(ctx: Context) -> None:
     frame = book.list_suppressions(ctx.con)
     shown = vocab.localized(tables.private(frame), lang).assign(
         created_at=[formats.when(v, lang, ctx.settings.time_zone) for v in frame["created_at"]],
-        reason=[vocab.word("reason", v, lang) for v in frame["reason"]])
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config=vocab.column_labels(frame, lang))
+        reason=[vocab.word("reason", v, lang) for v in frame["reason"]],
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=vocab.column_labels(frame, lang))
     c1, c2 = st.columns(2)
     with c1:
         st.text_input(t("contacts.optout_phone"), key="optout_phone")
-        st.button(t("contacts.optout_add"), key="optout_add", on_click=_add, args=(ctx,),
-                  disabled=not setup.can("optouts"))
+        st.button(
+            t("contacts.optout_add"),
+            key="optout_add",
+            on_click=_add,
+            args=(ctx,),
+            disabled=not setup.can("optouts"),
+        )
         if st.session_state.get("optout_error"):
             st.error(md(vocab.reason(st.session_state.optout_error, lang)))
     with c2:
         if len(frame):
-            phone = st.selectbox(t("contacts.optout_remove"),
-                                 list(tables.private(frame)["phone"]), key="optout_to_remove")
-            st.button(t("contacts.remove"), key="optout_remove", on_click=removals.ask,
-                      args=("optout", phone), disabled=not setup.can("optouts"))
-            st.button(t("contacts.optout_clear"), key="optout_clear", on_click=removals.ask,
-                      args=("optout_clear", ""), disabled=not setup.can("optouts"))
+            phone = st.selectbox(
+                t("contacts.optout_remove"), list(tables.private(frame)["phone"]), key="optout_to_remove"
+            )
+            st.button(
+                t("contacts.remove"),
+                key="optout_remove",
+                on_click=removals.ask,
+                args=("optout", phone),
+                disabled=not setup.can("optouts"),
+            )
+            st.button(
+                t("contacts.optout_clear"),
+                key="optout_clear",
+                on_click=removals.ask,
+                args=("optout_clear", ""),
+                disabled=not setup.can("optouts"),
+            )
         # After the last number leaves, the list is empty but what happened is still said.
-        removals.prompt("optout", t("contacts.confirm_remove_optout",
-                                    phone=md(removals.pending_value())),
-                        lambda value: _remove(ctx, value))
+        removals.prompt(
+            "optout",
+            t("contacts.confirm_remove_optout", phone=md(removals.pending_value())),
+            lambda value: _remove(ctx, value),
+        )
         removals.prompt("optout_clear", tn("contacts.confirm_clear_optouts", len(frame)), _clear)

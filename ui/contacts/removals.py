@@ -45,8 +45,13 @@ def prompt(kind: str, question: str, action: Action) -> None:
     if pending and pending[0] == kind:
         st.warning(question, icon=":material/warning:")
         with st.container(horizontal=True):
-            st.button(t("contacts.confirm_remove"), type="primary", key=f"confirm_remove_{kind}",
-                      on_click=_confirm, args=(action,))
+            st.button(
+                t("contacts.confirm_remove"),
+                type="primary",
+                key=f"confirm_remove_{kind}",
+                on_click=_confirm,
+                args=(action,),
+            )
             st.button(t("send.cancel"), key=f"cancel_remove_{kind}", on_click=_cancel)
     elif (done := st.session_state.get("removal_done")) and done[0] == kind:  # in its own tab
         st.session_state.removal_done = None

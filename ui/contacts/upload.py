@@ -15,12 +15,11 @@ from smscore import export
 from smscore.access import audit
 from smscore.contacts import csvsource, importer
 from smscore.store.writes import write
-from ui.shell import auth
-from ui.shell import setup
-from ui.words import formats, vocab
-from ui.words.i18n import current_language, t, translate
+from ui.shell import auth, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, vocab
+from ui.words.i18n import current_language, t, translate
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 ROLES = ("phone", "name", "category")
@@ -32,14 +31,26 @@ def _mapping_from_widgets(columns: list[str], key: str) -> dict[str, str] | None
     return chosen or None
 
 
-def _import(ctx: Context, data: bytes, mapping: dict[str, str], country: str, category: str,
-            policy: str, name: str = "") -> None:
+def _import(
+    ctx: Context,
+    data: bytes,
+    mapping: dict[str, str],
+    country: str,
+    category: str,
+    policy: str,
+    name: str = "",
+) -> None:
     if not auth.permit("import"):
         return
     try:
-        report = importer.import_contacts(setup.cursor(), data, default_country=country,
-                                          category=category or None, mapping=mapping,
-                                          on_duplicate=policy)
+        report = importer.import_contacts(
+            setup.cursor(),
+            data,
+            default_country=country,
+            category=category or None,
+            mapping=mapping,
+            on_duplicate=policy,
+        )
     except (csvsource.CsvImportError, ValueError) as exc:
         st.session_state.import_result = {"error": str(exc)}
         return
@@ -47,11 +58,12 @@ def _import(ctx: Context, data: bytes, mapping: dict[str, str], country: str, ca
         st.session_state.import_result = {"error": _first_line(exc)}
         return
     # The trail holds the very counts the page shows, under the same names (report.counts()).
-    write(setup.cursor(), lambda con: audit.record(con, ctx.principal.actor, "import", name,
-                                                   report.counts()))
-    st.session_state.import_result = {**report.counts(),
-                                      "categories_created": list(report.categories_created),
-                                      "rejects": report.rejects}
+    write(setup.cursor(), lambda con: audit.record(con, ctx.principal.actor, "import", name, report.counts()))
+    st.session_state.import_result = {
+        **report.counts(),
+        "categories_created": list(report.categories_created),
+        "rejects": report.rejects,
+    }
 
 
 def _first_line(exc: Exception) -> str:
@@ -61,9 +73,14 @@ def _first_line(exc: Exception) -> str:
 def show(ctx: Context) -> None:
     """The Import tab: upload, column roles, options, then what the import did."""
     lang = current_language()
-    upload = st.file_uploader(t("contacts.upload"), type=["csv", "txt", "tsv"], key="upload",
-                              max_upload_size=500, help=t("contacts.upload_help"),
-                              disabled=not setup.can("import"))
+    upload = st.file_uploader(
+        t("contacts.upload"),
+        type=["csv", "txt", "tsv"],
+        key="upload",
+        max_upload_size=500,
+        help=t("contacts.upload_help"),
+        disabled=not setup.can("import"),
+    )
     if upload is None:
         st.caption(t("contacts.upload_hint"))
     else:
@@ -78,28 +95,54 @@ def show(ctx: Context) -> None:
         except (csvsource.CsvImportError, ValueError) as exc:
             st.error(t("contacts.unreadable", problem=md(exc)))
             return
-        st.markdown(t("contacts.detected", encoding=preview.encoding,
-                      delimiter=_delimiter_name(preview.delimiter), n=len(columns)))
+        st.markdown(
+            t(
+                "contacts.detected",
+                encoding=preview.encoding,
+                delimiter=_delimiter_name(preview.delimiter),
+                n=len(columns),
+            )
+        )
         cols = st.columns(3)
         none = t("common.none")
         for col, role in zip(cols, ROLES):
             current = preview.mapping.get(role)
             options = [none, *columns]
-            col.selectbox(t(f"contacts.role_{role}"), options, key=f"map_{role}_{key}",
-                          index=options.index(current) if current in options else 0)
+            col.selectbox(
+                t(f"contacts.role_{role}"),
+                options,
+                key=f"map_{role}_{key}",
+                index=options.index(current) if current in options else 0,
+            )
         st.dataframe(preview.rows.head(20), hide_index=True, width="stretch")
         c1, c2, c3 = st.columns(3)
-        country = c1.selectbox(t("contacts.default_country"), REGIONS, key="import_country",
-                               index=REGIONS.index(ctx.settings.default_country)
-                               if ctx.settings.default_country in REGIONS else 0,
-                               format_func=lambda iso: region_label(iso, lang))
-        category = c2.text_input(t("contacts.target_category"), key="import_category",
-                                 help=t("contacts.target_category_help"))
-        policy = c3.radio(t("contacts.duplicates"), ("skip", "update"), key="import_policy",
-                          format_func=lambda p: translate(f"contacts.dup_{p}", lang), horizontal=True)
+        country = c1.selectbox(
+            t("contacts.default_country"),
+            REGIONS,
+            key="import_country",
+            index=REGIONS.index(ctx.settings.default_country)
+            if ctx.settings.default_country in REGIONS
+            else 0,
+            format_func=lambda iso: region_label(iso, lang),
+        )
+        category = c2.text_input(
+            t("contacts.target_category"), key="import_category", help=t("contacts.target_category_help")
+        )
+        policy = c3.radio(
+            t("contacts.duplicates"),
+            ("skip", "update"),
+            key="import_policy",
+            format_func=lambda p: translate(f"contacts.dup_{p}", lang),
+            horizontal=True,
+        )
         mapping = {r: c for r, c in preview.mapping.items() if c in columns}
-        st.button(t("contacts.import"), type="primary", key="import", on_click=_import,
-                  args=(ctx, data, mapping, country, category, policy, upload.name))
+        st.button(
+            t("contacts.import"),
+            type="primary",
+            key="import",
+            on_click=_import,
+            args=(ctx, data, mapping, country, category, policy, upload.name),
+        )
     _import_report(ctx)
 
 
@@ -109,8 +152,11 @@ def region_label(iso: str, lang: str) -> str:
 
 
 def _delimiter_name(delimiter: str) -> str:
-    return {",": t("contacts.delim_comma"), ";": t("contacts.delim_semicolon"),
-            "\t": t("contacts.delim_tab")}.get(delimiter, md(repr(delimiter)))
+    return {
+        ",": t("contacts.delim_comma"),
+        ";": t("contacts.delim_semicolon"),
+        "\t": t("contacts.delim_tab"),
+    }.get(delimiter, md(repr(delimiter)))
 
 
 def _import_report(ctx: Context) -> None:
@@ -124,22 +170,30 @@ def _import_report(ctx: Context) -> None:
     c = st.columns(4)
     c[0].metric(t("contacts.imported"), formats.number(result["imported"], lang))
     c[1].metric(t("contacts.updated"), formats.number(result["updated"], lang))
-    c[2].metric(t("contacts.already"), formats.number(result["already"], lang),
-                help=t("contacts.already_help"))
+    c[2].metric(
+        t("contacts.already"), formats.number(result["already"], lang), help=t("contacts.already_help")
+    )
     c[3].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
     if result["categories_created"]:
-        st.caption(t("contacts.categories_created",
-                     names=md(", ".join(result["categories_created"]))))
+        st.caption(t("contacts.categories_created", names=md(", ".join(result["categories_created"]))))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
         shown = rejects.head(1000)
         shown = shown.assign(reason=[vocab.reason(r, lang) for r in shown["reason"]])
-        st.dataframe(shown, hide_index=True, width="stretch",
-                     column_config={"line": t("contacts.col_line"),
-                                    "reason": t("contacts.col_reason")})
-        st.download_button(t("contacts.download_rejects"), export.csv_bytes(rejects),
-                           "rejected-rows.csv", "text/csv", key="download_rejects",
-                           on_click=lambda: audit.record(setup.cursor(), ctx.principal.actor,
-                                                         "export", "rejected-rows.csv",
-                                                         {"rows": len(rejects)}))
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={"line": t("contacts.col_line"), "reason": t("contacts.col_reason")},
+        )
+        st.download_button(
+            t("contacts.download_rejects"),
+            export.csv_bytes(rejects),
+            "rejected-rows.csv",
+            "text/csv",
+            key="download_rejects",
+            on_click=lambda: audit.record(
+                setup.cursor(), ctx.principal.actor, "export", "rejected-rows.csv", {"rows": len(rejects)}
+            ),
+        )

@@ -30,8 +30,7 @@ def audience_label(audience: str, categories: Sequence[str], picked: int, lang: 
     return translate("send.audience_everyone", lang)
 
 
-def default_name(body: str, audience: str, categories: Sequence[str], picked: int,
-                 lang: str) -> str:
+def default_name(body: str, audience: str, categories: Sequence[str], picked: int, lang: str) -> str:
     """`first words · audience`, e.g. "Olá, promoção de verão · clientes"."""
     words = first_words(body)
     who = audience_label(audience, categories, picked, lang)

@@ -15,13 +15,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from smscore.sending import ledger
 from smscore.batchid import short_id
+from smscore.sending import ledger
 from ui.words.i18n import t
 
 
-def unknown_text(wait: ledger.UnknownWait, *, running: bool,
-                 now: datetime | None = None) -> str | None:
+def unknown_text(wait: ledger.UnknownWait, *, running: bool, now: datetime | None = None) -> str | None:
     """The unknown-outcome sentence: when the lookup happens and who starts it."""
     now = now or ledger.utcnow()
     parts = []
@@ -46,8 +45,15 @@ def show_unknown(wait: ledger.UnknownWait, *, running: bool) -> None:
 
 def show_damaged(batch_id: str, rows: int, recipients: int, frozen_on: object) -> None:
     same_day = pd.Timestamp(frozen_on).date() == ledger.utcnow().date()
-    st.error(t("batch.damaged_today" if same_day else "batch.damaged_old", batch=short_id(batch_id),
-               rows=rows, total=recipients), icon=":material/report:")
+    st.error(
+        t(
+            "batch.damaged_today" if same_day else "batch.damaged_old",
+            batch=short_id(batch_id),
+            rows=rows,
+            total=recipients,
+        ),
+        icon=":material/report:",
+    )
 
 
 def show_for_row(row: object, *, running: bool) -> None:
@@ -57,5 +63,4 @@ def show_for_row(row: object, *, running: bool) -> None:
         return
     if row.unknown:
         ready = None if pd.isna(row.reconcile_from) else row.reconcile_from.to_pydatetime()
-        show_unknown(ledger.UnknownWait(int(row.unknown), ready, int(row.undecided)),
-                     running=running)
+        show_unknown(ledger.UnknownWait(int(row.unknown), ready, int(row.undecided)), running=running)

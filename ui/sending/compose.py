@@ -11,10 +11,10 @@ import streamlit as st
 from smscore.cost import quote as quote_mod
 from smscore.cost.limits import over_limit
 from smscore.cost.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
-from ui.words import formats, problem_words
-from ui.words.i18n import current_language, t, tn
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, problem_words
+from ui.words.i18n import current_language, t, tn
 
 
 def _insert(field_name: str) -> None:
@@ -34,15 +34,13 @@ def show(ctx: Context) -> tuple[str, bool]:
         chosen = st.selectbox(t("send.placeholder"), fields, key="placeholder_choice")
         st.button(t("send.insert"), key="insert_placeholder", on_click=_insert, args=(chosen,))
     with left:
-        st.text_area(t("send.body"), key="body", height=140,
-                     placeholder=t("send.body_placeholder"))
+        st.text_area(t("send.body"), key="body", height=140, placeholder=t("send.body_placeholder"))
     body = st.session_state.body
     try:
         check_body(body)
         body_ok = True
     except BodyError as exc:  # refused here, not as a codec error once the batch sends
-        st.error(t("send.body_invalid", problem=md(problem_words.told(exc))),
-                 icon=":material/block:")
+        st.error(t("send.body_invalid", problem=md(problem_words.told(exc))), icon=":material/block:")
         body_ok = False
     _counter(ctx, body)
     return body, body_ok
@@ -60,11 +58,12 @@ def _counter(ctx: Context, body: str) -> None:
     m[2].metric(t("send.characters"), formats.number(counted.characters, lang))
     m[3].metric(t("send.remaining"), formats.number(counted.remaining, lang))
     if over_limit(body):
-        st.error(t("send.body_over", count=formats.number(len(body), lang)),
-                 icon=":material/block:")
+        st.error(t("send.body_over", count=formats.number(len(body), lang)), icon=":material/block:")
     if body and counted.encoding == UCS2:
-        st.warning(t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)),
-                     per=counted.per_segment), icon=":material/translate:")
+        st.warning(
+            t("send.ucs2", chars=md("  ".join(counted.ucs2_chars)), per=counted.per_segment),
+            icon=":material/translate:",
+        )
         _suggest(body, lang)
     st.caption(t("send.counter_note"))
 
@@ -75,12 +74,16 @@ def _suggest(body: str, lang: str) -> None:
     if suggestion.replacements:
         pairs = ", ".join(f"{md(k)}→{md(v)}" for k, v in suggestion.replacements.items())
         saves = suggestion.after.segments < suggestion.before.segments
-        st.info(t("send.replace_saves" if saves else "send.replace_room", pairs=pairs,
-                  before=formats.number(suggestion.before.segments, lang),
-                  after=tn("common.segments_n", suggestion.after.segments),
-                  encoding=suggestion.after.encoding,
-                  room=formats.number(suggestion.after.remaining, lang)))
-        st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars,
-                  args=(suggestion.text,))
+        st.info(
+            t(
+                "send.replace_saves" if saves else "send.replace_room",
+                pairs=pairs,
+                before=formats.number(suggestion.before.segments, lang),
+                after=tn("common.segments_n", suggestion.after.segments),
+                encoding=suggestion.after.encoding,
+                room=formats.number(suggestion.after.remaining, lang),
+            )
+        )
+        st.button(t("send.replace"), key="apply_gsm", on_click=_replace_chars, args=(suggestion.text,))
     if suggestion.unreplaceable:
         st.caption(t("send.unreplaceable", chars=md(" ".join(suggestion.unreplaceable))))

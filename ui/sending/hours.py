@@ -11,12 +11,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from smscore.sending import sendhours
 from smscore.clock import utcnow
 from smscore.cost.quote import Quote
+from smscore.sending import sendhours
+from ui.shell.untrusted import md
 from ui.words import problem_words
 from ui.words.i18n import t
-from ui.shell.untrusted import md
 
 _DAYS = list(range(7))
 
@@ -27,8 +27,9 @@ def apply(quote: Quote, sender: str, send_at: datetime | None) -> tuple[Quote, s
         return quote, None
     left, right = st.columns(2)
     hours = left.text_input(t("hours.window"), value="09:00-20:00", key="hours_window")
-    days = right.multiselect(t("hours.days"), _DAYS, default=_DAYS, key="hours_days",
-                             format_func=lambda d: t(f"hours.day_{d}"))
+    days = right.multiselect(
+        t("hours.days"), _DAYS, default=_DAYS, key="hours_days", format_func=lambda d: t(f"hours.day_{d}")
+    )
     try:
         window = sendhours.Window(*_times(hours), frozenset(days))
     except ValueError as exc:
@@ -37,11 +38,9 @@ def apply(quote: Quote, sender: str, send_at: datetime | None) -> tuple[Quote, s
     timed, result = sendhours.with_hours(quote, window, start)
     if send_at is not None:  # those inside the window go at the scheduled time, not now
         timed.recipients["send_at"] = timed.recipients["send_at"].fillna(pd.Timestamp(send_at))
-    later = "; ".join(t("hours.later_item", n=n, at=f"{at:%Y-%m-%d %H:%M}")
-                      for at, n in result.later())
+    later = "; ".join(t("hours.later_item", n=n, at=f"{at:%Y-%m-%d %H:%M}") for at, n in result.later())
     how = t("hours.by_twilio") if sender.startswith("MG") else t("hours.by_console")
-    st.info(t("hours.summary", now=result.now, later=later or "—", how=how),
-            icon=":material/schedule:")
+    st.info(t("hours.summary", now=result.now, later=later or "—", how=how), icon=":material/schedule:")
     if result.unplaceable:
         st.warning(t("hours.unplaceable", n=len(result.unplaceable)))
     return timed, None

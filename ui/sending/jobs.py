@@ -40,8 +40,7 @@ class SendOptions:
     reserve: Decimal
 
 
-def start(root: Workspace, cfg: Mapping[str, str], batch_id: str,
-          options: SendOptions) -> bool:
+def start(root: Workspace, cfg: Mapping[str, str], batch_id: str, options: SendOptions) -> bool:
     """Start sending (or resuming) `batch_id` unless a thread already does; True if started."""
     reg = _registry()
     with reg.lock:
@@ -50,16 +49,26 @@ def start(root: Workspace, cfg: Mapping[str, str], batch_id: str,
             return False
         reg.errors.pop(batch_id, None)
         stop = threading.Event()
-        thread = threading.Thread(target=_work, args=(reg, root, dict(cfg), batch_id, options, stop),
-                                  name=f"smsconsole-batch-{short_id(batch_id)}", daemon=True)
+        thread = threading.Thread(
+            target=_work,
+            args=(reg, root, dict(cfg), batch_id, options, stop),
+            name=f"smsconsole-batch-{short_id(batch_id)}",
+            daemon=True,
+        )
         reg.threads[batch_id] = thread
         reg.stops[batch_id] = stop
         thread.start()
     return True
 
 
-def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
-          options: SendOptions, stop: threading.Event) -> None:
+def _work(
+    reg: _Registry,
+    root: Workspace,
+    cfg: dict[str, str],
+    batch_id: str,
+    options: SendOptions,
+    stop: threading.Event,
+) -> None:
     from smscore.sending import sender  # noqa: PLC0415
     from smscore.twilio.connect import open_gateway  # noqa: PLC0415
 
@@ -69,9 +78,15 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
         gateway = open_gateway(root, cfg)
 
         def run() -> None:
-            sender.run_batch(root, gateway, batch_id, concurrency=options.concurrency,
-                             rate_segments_per_second=options.rate, reserve=options.reserve,
-                             stop_event=stop)
+            sender.run_batch(
+                root,
+                gateway,
+                batch_id,
+                concurrency=options.concurrency,
+                rate_segments_per_second=options.rate,
+                reserve=options.reserve,
+                stop_event=stop,
+            )
 
         run()
         _reconcile_when_due(root, batch_id, stop, run)
@@ -87,8 +102,9 @@ def _work(reg: _Registry, root: Workspace, cfg: dict[str, str], batch_id: str,
 _RECONCILE_ROUNDS = 3
 
 
-def _reconcile_when_due(root: Workspace, batch_id: str, stop: threading.Event,
-                        run: Callable[[], None]) -> None:
+def _reconcile_when_due(
+    root: Workspace, batch_id: str, stop: threading.Event, run: Callable[[], None]
+) -> None:
     """Wait until unknown outcomes may be looked up in Twilio, then run the batch again.
 
     The operator need not come back after a timeout: the run reconciles first (each unknown
@@ -105,8 +121,9 @@ def _reconcile_when_due(root: Workspace, batch_id: str, stop: threading.Event,
         run()
 
 
-def _send_held_when_due(root: Workspace, batch_id: str, stop: threading.Event,
-                        run: Callable[[], None]) -> None:
+def _send_held_when_due(
+    root: Workspace, batch_id: str, stop: threading.Event, run: Callable[[], None]
+) -> None:
     """Wait for messages held for their recipients' sending hours, and send each when due.
 
     Only a sender without Twilio's scheduler holds messages; the thread sleeps until the next

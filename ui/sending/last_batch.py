@@ -14,16 +14,16 @@ import streamlit as st
 
 from smscore import reports
 from smscore.access import approvals
-from smscore.sending import ledger, schedule
-from smscore.clock import utcnow
 from smscore.batchid import short_id
+from smscore.clock import utcnow
 from smscore.money import Money
+from smscore.sending import ledger, schedule
 from ui.sending import resend_panel, scheduling
 from ui.shell import setup
-from ui.words import formats, problem_words
-from ui.words.i18n import current_language, t
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, problem_words
+from ui.words.i18n import current_language, t
 
 RECENT = timedelta(hours=12)  # a working day; older batches are the Reports page's business
 _FINISHED = (ledger.DONE, schedule.CANCELLED)
@@ -49,8 +49,13 @@ def show(ctx: Context, batch: str) -> bool:
     lang = current_language()
     st.subheader(t("send.last_title", batch=md(info.get("name") or short_id(batch))))
     if info.get("confirmed_by"):
-        st.caption(t("send.last_when", who=md(info["confirmed_by"]),
-                     when=formats.when(info["created_at"], lang, ctx.settings.time_zone)))
+        st.caption(
+            t(
+                "send.last_when",
+                who=md(info["confirmed_by"]),
+                when=formats.when(info["created_at"], lang, ctx.settings.time_zone),
+            )
+        )
     if waiting:
         _waiting(ctx, info, p)
     else:
@@ -58,8 +63,7 @@ def show(ctx: Context, batch: str) -> bool:
             st.success(note)
         resend_panel.show_finished(con, batch, p)
         scheduling.show_cancel(con, ctx.gateway, batch)
-    setup.link("reports", t("send.last_report"), ":material/bar_chart:",
-               query_params={"batch": batch})
+    setup.link("reports", t("send.last_report"), ":material/bar_chart:", query_params={"batch": batch})
     return True
 
 
@@ -67,12 +71,18 @@ def _waiting(ctx: Context, info: dict, p: ledger.Progress) -> None:
     """Awaiting approval, in words for the person's role (an admin cannot approve their own
     batch); or rejected, with the admin's reason."""
     if info["status"] == approvals.REJECTED:
-        st.error(t("send.last_rejected",
-                   reason=md(problem_words.told_reason(p.problem, p.reason))),
-                 icon=":material/block:")
+        st.error(
+            t("send.last_rejected", reason=md(problem_words.told_reason(p.problem, p.reason))),
+            icon=":material/block:",
+        )
         return
     maximum = formats.cost(Money(info["estimate_max"], info["currency"]), current_language())
     admin = ctx.principal.role == "admin"
-    st.warning(t("send.awaits_approval" if admin else "send.awaits_approval_operator",
-                 batch=md(info.get("name") or short_id(info["id"])), maximum=maximum),
-               icon=":material/gavel:")
+    st.warning(
+        t(
+            "send.awaits_approval" if admin else "send.awaits_approval_operator",
+            batch=md(info.get("name") or short_id(info["id"])),
+            maximum=maximum,
+        ),
+        icon=":material/gavel:",
+    )

@@ -13,14 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from smscore import store
-from smscore.twilio import balance
 from smscore.cost import quote as quote_mod
 from smscore.cost.quote import Quote
+from smscore.twilio import balance
 from ui.sending import quotes
-from ui.words import formats, problem_words, vocab
-from ui.words.i18n import current_language, t, tn
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, problem_words, vocab
+from ui.words.i18n import current_language, t, tn
 
 
 def suffix(ctx: Context) -> str:
@@ -37,8 +37,9 @@ def _verified_numbers(ctx: Context) -> frozenset[str] | None:
         return None
 
 
-def priced(ctx: Context, body: str, selection: quote_mod.Selection | None,
-           body_ok: bool) -> tuple[Quote | None, quotes.PricedBatch | None]:
+def priced(
+    ctx: Context, body: str, selection: quote_mod.Selection | None, body_ok: bool
+) -> tuple[Quote | None, quotes.PricedBatch | None]:
     """(quote, priced batch) for the body and recipients, or (None, None) with why not."""
     if not body.strip():
         st.info(t("send.need_body"))
@@ -50,9 +51,16 @@ def priced(ctx: Context, body: str, selection: quote_mod.Selection | None,
         try:
             # A trial account reaches only its verified caller IDs: the rest are excluded.
             verified = _verified_numbers(ctx) if trial else None
-            batch = quotes.priced(ctx.con, str(ctx.db_path), body, selection,
-                                  smart_encoding=ctx.settings.smart_encoding, prefix=prefix,
-                                  sender_type=ctx.settings.sender_type, only_to=verified)
+            batch = quotes.priced(
+                ctx.con,
+                str(ctx.db_path),
+                body,
+                selection,
+                smart_encoding=ctx.settings.smart_encoding,
+                prefix=prefix,
+                sender_type=ctx.settings.sender_type,
+                only_to=verified,
+            )
             return batch.quote, batch
         except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
             st.error(t("send.quote_error", problem=md(problem_words.told(exc))))
@@ -61,8 +69,7 @@ def priced(ctx: Context, body: str, selection: quote_mod.Selection | None,
 
 def remember(ctx: Context, q: Quote) -> None:
     """Keep the last quote's need for the Top-up guide (any session, any page)."""
-    value = json.dumps({"total_max": str(q.total_max), "currency": q.currency,
-                        "recipients": q.n_recipients})
+    value = json.dumps({"total_max": str(q.total_max), "currency": q.currency, "recipients": q.n_recipients})
     if store.get_setting(ctx.con, "ui.last_quote") != value:
         store.set_setting(ctx.con, "ui.last_quote", value)
 
@@ -78,41 +85,55 @@ def show(ctx: Context, q: Quote) -> None:
     c = [st.container(horizontal=True, gap="medium")] * 4
     c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
     c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
-    for col, label, amount in ((c[2], "send.total_min", q.total_min),
-                               (c[3], "send.total_max", q.total_max)):
-        col.metric(t(label) + suffix(ctx), formats.cost(amount, lang, cur),
-                   help=t("common.exact", amount=formats.exact(amount, lang, cur)))
-    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · "
-               + t("send.range_note"))
+    for col, label, amount in ((c[2], "send.total_min", q.total_min), (c[3], "send.total_max", q.total_max)):
+        col.metric(
+            t(label) + suffix(ctx),
+            formats.cost(amount, lang, cur),
+            help=t("common.exact", amount=formats.exact(amount, lang, cur)),
+        )
+    st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · " + t("send.range_note"))
     _per_country(q, lang)
     if len(q.excluded):
         with st.expander(tn("send.excluded_n", len(q.excluded))):
             excluded = q.excluded.head(1000)
-            st.dataframe(vocab.localized(excluded, lang), hide_index=True,
-                         column_config={"contact_id": None,
-                                        **vocab.column_labels(excluded, lang)})
+            st.dataframe(
+                vocab.localized(excluded, lang),
+                hide_index=True,
+                column_config={"contact_id": None, **vocab.column_labels(excluded, lang)},
+            )
     # Closed by default: the confirm dialog shows the message as sent, and a phone saves a screen.
     with st.expander(t("send.preview")):
         sample = q.recipients.head(5)[["phone", "country", "body", "encoding", "segments"]]
-        st.dataframe(vocab.localized(sample, lang), hide_index=True,
-                     column_config=vocab.column_labels(sample, lang))
+        st.dataframe(
+            vocab.localized(sample, lang), hide_index=True, column_config=vocab.column_labels(sample, lang)
+        )
 
 
 def _per_country(q: Quote, lang: str) -> None:
     cur = q.currency
     table = q.by_country.copy()
     money_cols = ["unit_price_min", "unit_price_max", "subtotal_min", "subtotal_max"]
-    st.dataframe(_country_table(table, lang), hide_index=True, column_config={
-        "iso": t("send.col_country"), "recipients": t("send.recipients"),
-        "segments": t("send.segments"),
-        **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols}})
+    st.dataframe(
+        _country_table(table, lang),
+        hide_index=True,
+        column_config={
+            "iso": t("send.col_country"),
+            "recipients": t("send.recipients"),
+            "segments": t("send.segments"),
+            **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols},
+        },
+    )
     chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
-    bars = alt.Chart(chart).mark_bar().encode(
-        x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
-        y=alt.Y("subtotal_max:Q", title=f"{t('send.col_subtotal_max')} ({cur})"),
-        tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"])
-    ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(
-        x="iso:N", y="subtotal_min:Q")
+    bars = (
+        alt.Chart(chart)
+        .mark_bar()
+        .encode(
+            x=alt.X("iso:N", sort="-y", title=t("send.col_country")),
+            y=alt.Y("subtotal_max:Q", title=f"{t('send.col_subtotal_max')} ({cur})"),
+            tooltip=["iso", "recipients", "segments", "subtotal_min", "subtotal_max"],
+        )
+    )
+    ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(x="iso:N", y="subtotal_min:Q")
     st.altair_chart((bars + ticks).properties(height=200), width="stretch")
 
 
@@ -123,7 +144,8 @@ def _country_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         iso=[formats.country_name(i, lang) for i in table["iso"]],
         recipients=[formats.number(v, lang) for v in table["recipients"]],
         segments=[formats.number(v, lang) for v in table["segments"]],
-        **{c: [formats.decimal_text(v, lang) for v in table[c]]
-           for c in ("unit_price_min", "unit_price_max")},
-        **{c: [formats.cents_up(v, lang) for v in table[c]]
-           for c in ("subtotal_min", "subtotal_max")})
+        **{
+            c: [formats.decimal_text(v, lang) for v in table[c]] for c in ("unit_price_min", "unit_price_max")
+        },
+        **{c: [formats.cents_up(v, lang) for v in table[c]] for c in ("subtotal_min", "subtotal_max")},
+    )

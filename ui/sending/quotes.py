@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import duckdb
 import streamlit as st
 
-from smscore.sending import ledger
 from smscore.cost.quote import Quote, Selection, build_quote
+from smscore.sending import ledger
 
 # Counts and high-water marks: each changes when a row is added, updated or removed. A
 # candidate for smscore (the lead's call); it lives here because only the console caches.
@@ -43,19 +43,55 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 
 @st.cache_resource(max_entries=8, ttl=900, show_spinner=False)
-def _priced(db: str, version: str, body: str, everyone: bool, categories: tuple[str, ...],
-            contact_ids: tuple[int, ...], smart_encoding: bool, prefix: str,
-            sender_type: str, only_to: frozenset[str] | None,
-            _con: duckdb.DuckDBPyConnection) -> PricedBatch:
+def _priced(
+    db: str,
+    version: str,
+    body: str,
+    everyone: bool,
+    categories: tuple[str, ...],
+    contact_ids: tuple[int, ...],
+    smart_encoding: bool,
+    prefix: str,
+    sender_type: str,
+    only_to: frozenset[str] | None,
+    _con: duckdb.DuckDBPyConnection,
+) -> PricedBatch:
     selection = Selection(everyone=everyone, categories=categories, contact_ids=contact_ids)
-    return PricedBatch(build_quote(_con, body, selection, smart_encoding=smart_encoding,
-                                   prefix=prefix, sender_type=sender_type, only_to=only_to))
+    return PricedBatch(
+        build_quote(
+            _con,
+            body,
+            selection,
+            smart_encoding=smart_encoding,
+            prefix=prefix,
+            sender_type=sender_type,
+            only_to=only_to,
+        )
+    )
 
 
-def priced(con: duckdb.DuckDBPyConnection, db: str, body: str, selection: Selection, *,
-           smart_encoding: bool, prefix: str, sender_type: str,
-           only_to: frozenset[str] | None = None) -> PricedBatch:
+def priced(
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    body: str,
+    selection: Selection,
+    *,
+    smart_encoding: bool,
+    prefix: str,
+    sender_type: str,
+    only_to: frozenset[str] | None = None,
+) -> PricedBatch:
     """The quote for `body` to `selection`, rebuilt only when its inputs changed."""
-    return _priced(db, fingerprint(con), body, selection.everyone, tuple(selection.categories),
-                   tuple(selection.contact_ids), smart_encoding, prefix, sender_type, only_to,
-                   con)
+    return _priced(
+        db,
+        fingerprint(con),
+        body,
+        selection.everyone,
+        tuple(selection.categories),
+        tuple(selection.contact_ids),
+        smart_encoding,
+        prefix,
+        sender_type,
+        only_to,
+        con,
+    )

@@ -13,8 +13,8 @@ import streamlit as st
 
 from smscore.contacts import book
 from smscore.cost import quote as quote_mod
-from ui.words.i18n import current_language, t, translate
 from ui.shell.setup import Context
+from ui.words.i18n import current_language, t, translate
 
 KEPT = {"body": "", "audience": "everyone", "send_categories": [], "picked_ids": []}
 AUDIENCES = ("everyone", "categories", "picked")
@@ -54,21 +54,32 @@ def show(ctx: Context) -> None:
     """Step 1: the audience, then the categories or the contacts it names."""
     lang = current_language()
     st.subheader(t("send.step_recipients"))
-    st.radio(t("send.audience"), AUDIENCES, key="audience", horizontal=True,
-             format_func=lambda a: translate(f"send.audience_{a}", lang))
+    st.radio(
+        t("send.audience"),
+        AUDIENCES,
+        key="audience",
+        horizontal=True,
+        format_func=lambda a: translate(f"send.audience_{a}", lang),
+    )
     categories = book.list_categories(ctx.con)
     if st.session_state.audience == "categories":
-        st.multiselect(t("send.categories"), list(categories["name"]), key="send_categories",
-                       format_func=lambda n: _category_label(categories, n))
+        st.multiselect(
+            t("send.categories"),
+            list(categories["name"]),
+            key="send_categories",
+            format_func=lambda n: _category_label(categories, n),
+        )
     elif st.session_state.audience == "picked":
         search = st.text_input(t("send.pick_search"), key="pick_search")
         found, _total = book.browse(ctx.con, search=search or None, limit=50, offset=0)
         labels = st.session_state.setdefault("pick_labels", {})  # ids picked on earlier searches
-        labels.update({int(i): f"{n or '—'} ({p})" for i, n, p in
-                       zip(found["id"], found["name"], found["phone"])})
+        labels.update(
+            {int(i): f"{n or '—'} ({p})" for i, n, p in zip(found["id"], found["name"], found["phone"])}
+        )
         options = list(dict.fromkeys([*st.session_state.picked_ids, *map(int, found["id"])]))
-        st.multiselect(t("send.picked"), options, key="picked_ids",
-                       format_func=lambda i: labels.get(i, str(i)))
+        st.multiselect(
+            t("send.picked"), options, key="picked_ids", format_func=lambda i: labels.get(i, str(i))
+        )
 
 
 _PER_BATCH = ("batch_name", "_batch_name_auto", "schedule_on")  # said of the batch just sent

@@ -11,11 +11,11 @@ from datetime import datetime, time, timedelta
 import duckdb
 import streamlit as st
 
-from smscore.sending import schedule
 from smscore.clock import utcnow
+from smscore.sending import schedule
+from ui.shell.untrusted import md
 from ui.words import problem_words
 from ui.words.i18n import t
-from ui.shell.untrusted import md
 
 
 def choose(sender: str) -> tuple[datetime | None, str | None]:
@@ -30,8 +30,9 @@ def choose(sender: str) -> tuple[datetime | None, str | None]:
     soon = (utcnow() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     day, clock = st.columns(2)
     chosen_day = day.date_input(t("schedule.day"), value=soon.date(), key="schedule_day")
-    chosen_time = clock.time_input(t("schedule.time"), value=time(soon.hour, 0),
-                                   key="schedule_time", step=timedelta(minutes=5))
+    chosen_time = clock.time_input(
+        t("schedule.time"), value=time(soon.hour, 0), key="schedule_time", step=timedelta(minutes=5)
+    )
     try:
         send_at = schedule.check(datetime.combine(chosen_day, chosen_time), sender)
     except schedule.ScheduleError as exc:
@@ -44,18 +45,25 @@ def show_cancel(con: duckdb.DuckDBPyConnection, gateway: object, batch_id: str) 
     """For a batch with messages still scheduled at Twilio: when, and a Cancel button."""
     held, first = con.execute(
         """SELECT count(*), min(send_at) FROM messages WHERE batch_id = ? AND state = 'sent'
-           AND twilio_status = 'scheduled'""", [batch_id]).fetchone()
+           AND twilio_status = 'scheduled'""",
+        [batch_id],
+    ).fetchone()
     if not held:
         return
-    st.info(t("schedule.held", n=held, at=f"{first:%Y-%m-%d %H:%M}" if first else "?"),
-            icon=":material/schedule:")
+    st.info(
+        t("schedule.held", n=held, at=f"{first:%Y-%m-%d %H:%M}" if first else "?"), icon=":material/schedule:"
+    )
     if st.session_state.get("cancel_pending") == batch_id:  # destructive: asked first
         st.warning(t("schedule.cancel_confirm", n=held), icon=":material/warning:")
         with st.container(horizontal=True):
-            st.button(t("schedule.cancel_yes"), type="primary", key="cancel_scheduled_yes",
-                      on_click=_cancel, args=(gateway, batch_id))
-            st.button(t("schedule.cancel_no"), key="cancel_scheduled_no", on_click=_ask,
-                      args=(None,))
+            st.button(
+                t("schedule.cancel_yes"),
+                type="primary",
+                key="cancel_scheduled_yes",
+                on_click=_cancel,
+                args=(gateway, batch_id),
+            )
+            st.button(t("schedule.cancel_no"), key="cancel_scheduled_no", on_click=_ask, args=(None,))
         return
     st.button(t("schedule.cancel"), key="cancel_scheduled", on_click=_ask, args=(batch_id,))
 
@@ -74,7 +82,13 @@ def _cancel(gateway: object, batch_id: str) -> None:
     if who is None:
         return
     result = schedule.cancel_batch(cursor(), gateway, batch_id)
-    audit.record(cursor(), who.actor, "batch.cancel", batch_id,
-                 {"cancelled": result.cancelled, "too_late": result.too_late})
-    st.session_state["cancel_result"] = t("schedule.cancelled", cancelled=result.cancelled,
-                                          late=result.too_late, unsent=result.unsent)
+    audit.record(
+        cursor(),
+        who.actor,
+        "batch.cancel",
+        batch_id,
+        {"cancelled": result.cancelled, "too_late": result.too_late},
+    )
+    st.session_state["cancel_result"] = t(
+        "schedule.cancelled", cancelled=result.cancelled, late=result.too_late, unsent=result.unsent
+    )

@@ -8,16 +8,15 @@ import streamlit as st
 
 from smscore import reports
 from smscore.access import approvals, audit
-from smscore.sending import ledger
 from smscore.batchid import short_id
-from ui.shell import auth
+from smscore.sending import ledger
 from ui.sending import batchnotes, jobs, last_batch
-from ui.shell import setup
-from ui.words import formats, problem_words, vocab
-from ui.words.i18n import current_language, t
 from ui.sending.quote_panel import suffix
+from ui.shell import auth, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
+from ui.words import formats, problem_words, vocab
+from ui.words.i18n import current_language, t
 
 
 def _adopt_running_batch() -> None:
@@ -31,8 +30,7 @@ def _adopt_running_batch() -> None:
 def options(ctx: Context) -> jobs.SendOptions:
     """How the background sender runs, from the settings."""
     s = ctx.settings
-    return jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate),
-                            reserve=s.balance_reserve)
+    return jobs.SendOptions(concurrency=s.concurrency, rate=float(s.send_rate), reserve=s.balance_reserve)
 
 
 def _progress(ctx: Context) -> None:
@@ -43,17 +41,22 @@ def _progress(ctx: Context) -> None:
         return
     p = ledger.batch_progress(setup.cursor(), job["batch_id"])
     finished = p.accounted - p.queued - p.claimed
-    st.progress(finished / p.total if p.total else 1.0,
-                text=t("send.progress", done=formats.number(finished, lang),
-                       total=formats.number(p.total, lang)))
+    st.progress(
+        finished / p.total if p.total else 1.0,
+        text=t("send.progress", done=formats.number(finished, lang), total=formats.number(p.total, lang)),
+    )
     c = st.columns(5)
     c[0].metric(t("send.sent"), p.sent)
     c[1].metric(t("send.failed"), p.failed)
     c[2].metric(t("send.unknown"), p.unknown)
     c[3].metric(t("send.queued"), p.queued + p.claimed)
-    c[4].metric(t("send.cost_so_far") + suffix(ctx), formats.cost(p.cost_so_far, lang),
-                help=t("send.cost_so_far_help", estimate=formats.cost(p.estimate_max, lang))
-                + " " + t("common.exact", amount=formats.exact(p.cost_so_far, lang)))
+    c[4].metric(
+        t("send.cost_so_far") + suffix(ctx),
+        formats.cost(p.cost_so_far, lang),
+        help=t("send.cost_so_far_help", estimate=formats.cost(p.estimate_max, lang))
+        + " "
+        + t("common.exact", amount=formats.exact(p.cost_so_far, lang)),
+    )
     batch_id = job["batch_id"]
     if p.status == ledger.DAMAGED:
         info = ledger.batch_info(setup.cursor(), batch_id)
@@ -75,14 +78,23 @@ def _progress(ctx: Context) -> None:
         if p.status == ledger.NEEDS_RECONCILE:
             batchnotes.show_unknown(wait, running=False)
             if wait.pending:
-                st.button(t("send.resume"), key="resume_job", on_click=resume,
-                          args=(ctx, batch_id))
+                st.button(t("send.resume"), key="resume_job", on_click=resume, args=(ctx, batch_id))
         else:
-            st.warning(t("send.status", status=md(vocab.word("status", p.status, lang)),
-                         reason=md(problem_words.told_reason(p.problem, p.reason))))
+            st.warning(
+                t(
+                    "send.status",
+                    status=md(vocab.word("status", p.status, lang)),
+                    reason=md(problem_words.told_reason(p.problem, p.reason)),
+                )
+            )
     else:
-        st.warning(t("send.interrupted", status=md(vocab.word("status", p.status, lang)),
-                     reason=md(problem_words.told_reason(p.problem, p.reason))))
+        st.warning(
+            t(
+                "send.interrupted",
+                status=md(vocab.word("status", p.status, lang)),
+                reason=md(problem_words.told_reason(p.problem, p.reason)),
+            )
+        )
         batchnotes.show_unknown(wait, running=False)
         st.button(t("send.resume"), key="resume_job", on_click=resume, args=(ctx, batch_id))
 
@@ -126,16 +138,26 @@ def show_interrupted(ctx: Context) -> None:
     frame = reports.batches(ctx.con)
     left = frame["pending"] + frame["unknown"] - frame["undecided"]
     damaged = frame["status"] == ledger.DAMAGED
-    stuck = frame[((left > 0) | damaged) & (~frame["batch_id"].isin(jobs.running_batches()))
-                  & (~frame["status"].isin([approvals.AWAITING, approvals.REJECTED]))]
+    stuck = frame[
+        ((left > 0) | damaged)
+        & (~frame["batch_id"].isin(jobs.running_batches()))
+        & (~frame["status"].isin([approvals.AWAITING, approvals.REJECTED]))
+    ]
     if st.session_state.job:
         stuck = stuck[stuck["batch_id"] != st.session_state.job["batch_id"]]
     for row in stuck.head(5).itertuples():
         if row.status != ledger.DAMAGED:
-            st.warning(t("send.interrupted_batch", batch=short_id(row.batch_id),
-                         pending=row.pending + row.unknown, total=row.recipients,
-                         status=md(vocab.word("status", row.status, lang))))
+            st.warning(
+                t(
+                    "send.interrupted_batch",
+                    batch=short_id(row.batch_id),
+                    pending=row.pending + row.unknown,
+                    total=row.recipients,
+                    status=md(vocab.word("status", row.status, lang)),
+                )
+            )
         batchnotes.show_for_row(row, running=False)
         if row.status != ledger.DAMAGED:
-            st.button(t("send.resume"), key=f"resume_{row.batch_id}", on_click=resume,
-                      args=(ctx, row.batch_id))
+            st.button(
+                t("send.resume"), key=f"resume_{row.batch_id}", on_click=resume, args=(ctx, row.batch_id)
+            )

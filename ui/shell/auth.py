@@ -23,8 +23,8 @@ from smscore.access import accounts, audit, sessions
 from smscore.access.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
 from ui.shell import session_routes
-from ui.words import access_words
 from ui.shell.connection import config, cursor
+from ui.words import access_words
 from ui.words.i18n import current_language, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -70,9 +70,11 @@ def sign_in_required(con: duckdb.DuckDBPyConnection) -> bool:
 
 def refusal_sentence() -> str:
     where = f"{bind_address()} behind a proxy" if proxied() else bind_address()
-    return (f"smsconsole: refusing to serve on {where} without sign-in: add an account "
-            "(python -m smscore user add EMAIL --role admin) or an [auth] table in secrets, "
-            "or listen on 127.0.0.1.")
+    return (
+        f"smsconsole: refusing to serve on {where} without sign-in: add an account "
+        "(python -m smscore user add EMAIL --role admin) or an [auth] table in secrets, "
+        "or listen on 127.0.0.1."
+    )
 
 
 def principal(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Principal | None:
@@ -161,14 +163,14 @@ def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> None:
     if oidc_configured() and getattr(st.user, "is_logged_in", False):  # known there, not here
         st.button(t("auth.oidc_signout"), key="signout_oidc", on_click=st.logout)
     elif oidc_configured():
-        st.button(t("auth.oidc_signin"), key="signin_oidc", type="primary",
-                  on_click=st.login)  # Streamlit's own OpenID Connect flow ([auth] in secrets)
+        st.button(
+            t("auth.oidc_signin"), key="signin_oidc", type="primary", on_click=st.login
+        )  # Streamlit's own OpenID Connect flow ([auth] in secrets)
     if accounts.any_accounts(con):
         with st.form("signin"):
             st.text_input(t("auth.email"), key="signin_email")
             st.text_input(t("auth.password"), type="password", key="signin_password")
-            st.form_submit_button(t("auth.submit"), type="primary", key="signin_submit",
-                                  on_click=_submit)
+            st.form_submit_button(t("auth.submit"), type="primary", key="signin_submit", on_click=_submit)
         error = st.session_state.pop("_signin_error", None)
         if error:
             st.error(error, icon=":material/error:")
@@ -227,10 +229,13 @@ def cookie_step() -> None:
     kind, code = op
     path = session_routes.SESSION_PATH if kind == "set" else session_routes.SIGNOUT_PATH
     body = json.dumps(f"code={code}")
-    st.html(f"<script>fetch(new URL({json.dumps(path.lstrip('/'))}, document.baseURI), "
-            "{method: 'POST', credentials: 'same-origin', headers: {'Content-Type': "
-            f"'application/x-www-form-urlencoded'}}, body: {body}}});</script>",
-            unsafe_allow_javascript=True, width="content")
+    st.html(
+        f"<script>fetch(new URL({json.dumps(path.lstrip('/'))}, document.baseURI), "
+        "{method: 'POST', credentials: 'same-origin', headers: {'Content-Type': "
+        f"'application/x-www-form-urlencoded'}}, body: {body}}});</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def permit(right: str) -> Principal | None:

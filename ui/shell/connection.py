@@ -96,8 +96,15 @@ def cursor(cfg: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_RUN_ENDS = frozenset({"SCRIPT_STOPPED_WITH_SUCCESS", "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
-                       "SCRIPT_STOPPED_FOR_RERUN", "FRAGMENT_STOPPED_WITH_SUCCESS", "SHUTDOWN"})
+_RUN_ENDS = frozenset(
+    {
+        "SCRIPT_STOPPED_WITH_SUCCESS",
+        "SCRIPT_STOPPED_WITH_COMPILE_ERROR",
+        "SCRIPT_STOPPED_FOR_RERUN",
+        "FRAGMENT_STOPPED_WITH_SUCCESS",
+        "SHUTDOWN",
+    }
+)
 _HOOKED: weakref.WeakSet[object] = weakref.WeakSet()
 
 
@@ -156,5 +163,3 @@ def store_problem_key(exc: store.StoreError) -> str:
     if "newer than this" in str(exc):
         return "store.too_new"
     return "store.unreadable"
-
-

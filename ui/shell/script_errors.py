@@ -24,8 +24,11 @@ def on_script_error(exc: Exception) -> bool:
     """st.App's on_script_error: log with a reference, show one sentence, hide the traceback."""
     reference = secrets.token_hex(4)
     _log.error("page run failed (reference %s)", reference, exc_info=exc)
-    key = "error.busy" if writes.is_conflict(exc) or isinstance(exc, writes.WriteConflict) else (
-        "error.unexpected")
+    key = (
+        "error.busy"
+        if writes.is_conflict(exc) or isinstance(exc, writes.WriteConflict)
+        else ("error.unexpected")
+    )
     try:
         with st.container(key=CONTAINER):  # tests look for it, as for Streamlit's stException
             st.error(t(key, reference=reference), icon=":material/error:")

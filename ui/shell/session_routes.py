@@ -69,8 +69,15 @@ async def _set(request: Request) -> Response:
     if token is None:
         return Response(status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    response.set_cookie(sessions.COOKIE, token, max_age=int(sessions.ABSOLUTE.total_seconds()),
-                        path="/", httponly=True, samesite="lax", secure=_secure(request))
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=int(sessions.ABSOLUTE.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
     return response
 
 
@@ -78,10 +85,8 @@ async def _clear(request: Request) -> Response:
     if not _same_origin(request):
         return Response(status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=_secure(request))
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response
 
 
-ROUTES = [Route(SESSION_PATH, _set, methods=["POST"]),
-          Route(SIGNOUT_PATH, _clear, methods=["POST"])]
+ROUTES = [Route(SESSION_PATH, _set, methods=["POST"]), Route(SIGNOUT_PATH, _clear, methods=["POST"])]

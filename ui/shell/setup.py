@@ -13,8 +13,8 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 import streamlit as st
@@ -22,23 +22,28 @@ import streamlit as st
 from smscore import store
 from smscore.access import accounts, audit
 from smscore.access.accounts import Principal
-from smscore.twilio.credentials import Credentials
-from smscore.twilio.connect import open_gateway
 from smscore.money import Money, format_money
 from smscore.store.settings import Settings, load_settings, update_settings
+from smscore.twilio.connect import open_gateway
+from smscore.twilio.credentials import Credentials
 from ui.shell import auth
-from ui.words import access_words, formats, i18n
-from ui.words.i18n import t
+
 # Pages reach the connection through setup; it lives in ui.shell.connection (auth reads it too).
 from ui.shell.connection import _open_or_stop, config, cursor, db_path, root, store_problem_key  # noqa: F401
 from ui.shell.untrusted import md
+from ui.words import access_words, formats, i18n
+from ui.words.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: ui/<room>/<module>.py
 _log = logging.getLogger(__name__)
 _LIVE_ACCOUNT_TTL = 30.0  # seconds between balance fetches from Twilio on reruns
 # The right a page needs to open at all; actions inside a page check their own (ui.shell.auth.permit).
-PAGE_RIGHTS = {"nav.send": "send", "nav.settings": "settings", "nav.audit": "audit",
-               "nav.approvals": "approve"}
+PAGE_RIGHTS = {
+    "nav.send": "send",
+    "nav.settings": "settings",
+    "nav.audit": "audit",
+    "nav.approvals": "approve",
+}
 
 
 @dataclass
@@ -108,8 +113,10 @@ def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> N
     if accounts.can(con, who.role, right):
         return
     audit.record(con, who.actor, "denied", right)
-    st.error(t("auth.page_refused", role=access_words.role(who.role, i18n.current_language())),
-             icon=":material/block:")
+    st.error(
+        t("auth.page_refused", role=access_words.role(who.role, i18n.current_language())),
+        icon=":material/block:",
+    )
     st.stop()
 
 
@@ -124,8 +131,9 @@ def who() -> Principal | None:
 
 def can(right: str) -> bool:
     """Whether the signed-in role holds `right`: to hide a button (the action checks again)."""
-    found = auth.current() if accounts.any_accounts(cursor()) or auth.oidc_configured() else (
-        accounts.LOCAL_MODE)
+    found = (
+        auth.current() if accounts.any_accounts(cursor()) or auth.oidc_configured() else (accounts.LOCAL_MODE)
+    )
     return found is not None and accounts.can(cursor(), found.role, right)
 
 
@@ -170,18 +178,25 @@ def _sidebar(ctx: Context) -> None:
             st.badge(t("mode.live_badge"), icon=":material/bolt:", color="green")
         if ctx.balance is not None:
             label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-            st.metric(label, formats.balance(ctx.balance, i18n.current_language()),
-                      help=t("common.exact", amount=formats.exact(ctx.balance,
-                                                                  i18n.current_language())))
+            st.metric(
+                label,
+                formats.balance(ctx.balance, i18n.current_language()),
+                help=t("common.exact", amount=formats.exact(ctx.balance, i18n.current_language())),
+            )
         elif ctx.problem:
             st.caption(t("sidebar.account_problem", problem=md(ctx.problem)))
         if ctx.account is not None:
             kind = t("account.trial") if ctx.account.is_trial else t("account.full")
             st.caption(t("sidebar.account", kind=kind, last4=md(ctx.account.sid_last4 or "—")))
         choices = list(i18n.LANGUAGE_NAMES)
-        st.selectbox(t("sidebar.language"), choices, index=choices.index(st.session_state["lang"]),
-                     format_func=i18n.LANGUAGE_NAMES.get, key="_lang_choice",
-                     on_change=_language_changed)
+        st.selectbox(
+            t("sidebar.language"),
+            choices,
+            index=choices.index(st.session_state["lang"]),
+            format_func=i18n.LANGUAGE_NAMES.get,
+            key="_lang_choice",
+            on_change=_language_changed,
+        )
 
 
 # On a phone the sidebar starts collapsed, and the balance with it: repeat it above the page
@@ -227,8 +242,9 @@ def _low_balance_notice(ctx: Context) -> None:
         st.toast(text, icon=":material/savings:")
 
 
-def link(stem: str, label: str, icon: str | None = None,
-         query_params: Mapping[str, str] | None = None) -> None:
+def link(
+    stem: str, label: str, icon: str | None = None, query_params: Mapping[str, str] | None = None
+) -> None:
     """A link to another page that works both under st.navigation and for a page run directly."""
     try:
         st.page_link(f"pages/{stem}.py", label=label, icon=icon, query_params=query_params)

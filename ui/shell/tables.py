@@ -16,8 +16,7 @@ from ui.words import formats, vocab
 from ui.words.i18n import current_language, t
 
 _MONEY = ("estimate_min", "estimate_max", "actual", "variance", "estimate")
-_COUNTS = ("messages", "sent", "failed", "pending", "segments", "priced", "recipients",
-           "attempts", "unknown")
+_COUNTS = ("messages", "sent", "failed", "pending", "segments", "priced", "recipients", "attempts", "unknown")
 
 
 def _currency(frame: pd.DataFrame) -> str:
@@ -67,8 +66,19 @@ def shown(frame: pd.DataFrame, zone: str, lang: str | None = None) -> pd.DataFra
     return out
 
 
-REPORT_ORDER = ("messages", "sent", "failed", "pending", "segments", "estimate_min",
-                "estimate_max", "actual", "variance", "priced", "currency")
+REPORT_ORDER = (
+    "messages",
+    "sent",
+    "failed",
+    "pending",
+    "segments",
+    "estimate_min",
+    "estimate_max",
+    "actual",
+    "variance",
+    "priced",
+    "currency",
+)
 
 
 def batches_table(frame: pd.DataFrame, zone: str) -> None:
@@ -76,22 +86,49 @@ def batches_table(frame: pd.DataFrame, zone: str) -> None:
     # The short id every surface shows (smscore.batchid), which the CLI and notebooks accept.
     table = shown(frame, zone).assign(batch_id=frame["batch_id"].map(short_id))
     if "name" in frame:
-        table["name"] = [n if isinstance(n, str) else short_id(b)
-                         for n, b in zip(frame["name"], frame["batch_id"])]
+        table["name"] = [
+            n if isinstance(n, str) else short_id(b) for n, b in zip(frame["name"], frame["batch_id"])
+        ]
     if "outcome" in frame:  # what happened, in the words and colours of smscore.sending.outcome
         from ui.words.outcomes import label  # noqa: PLC0415
 
         table["outcome"] = frame["outcome"].map(label)
-    order = ["name", "batch_id", "created_at", "mode", "outcome", "recipients", "sent", "failed",
-             "pending", "segments", "estimate_min", "estimate_max", "actual", "currency"]
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_order=[c for c in order if c in table], column_config={
-        "name": t("reports.col_name"), "batch_id": t("reports.col_batch"),
-        "created_at": t("reports.col_created"),
-        "mode": t("reports.col_mode"), "outcome": t("reports.col_status"),
-        "recipients": t("send.recipients"), "segments": t("send.segments"),
-        "sent": t("send.sent"), "failed": t("send.failed"), "pending": t("send.queued"),
-        "currency": t("prices.col_currency"), **money_columns(frame)})
+    order = [
+        "name",
+        "batch_id",
+        "created_at",
+        "mode",
+        "outcome",
+        "recipients",
+        "sent",
+        "failed",
+        "pending",
+        "segments",
+        "estimate_min",
+        "estimate_max",
+        "actual",
+        "currency",
+    ]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_order=[c for c in order if c in table],
+        column_config={
+            "name": t("reports.col_name"),
+            "batch_id": t("reports.col_batch"),
+            "created_at": t("reports.col_created"),
+            "mode": t("reports.col_mode"),
+            "outcome": t("reports.col_status"),
+            "recipients": t("send.recipients"),
+            "segments": t("send.segments"),
+            "sent": t("send.sent"),
+            "failed": t("send.failed"),
+            "pending": t("send.queued"),
+            "currency": t("prices.col_currency"),
+            **money_columns(frame),
+        },
+    )
 
 
 def estimate_vs_actual_chart(frame: pd.DataFrame, key: str) -> None:
@@ -103,12 +140,18 @@ def estimate_vs_actual_chart(frame: pd.DataFrame, key: str) -> None:
     long[key] = long[key].astype(str)
     long = long.melt(id_vars=key, var_name="measure", value_name="amount")
     long["amount"] = long["amount"].astype(float)
-    long["measure"] = long["measure"].map({"estimate_max": t("reports.col_estimate_max"),
-                                           "actual": t("reports.col_actual")})
-    chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X(f"{key}:N", title=t(f"reports.by_{key}")),
-        xOffset="measure:N",
-        y=alt.Y("amount:Q", title=f"{t('reports.cost')} ({cur})"),
-        color=alt.Color("measure:N", title=None),
-        tooltip=[key, "measure", alt.Tooltip("amount:Q", format=".4f")])
+    long["measure"] = long["measure"].map(
+        {"estimate_max": t("reports.col_estimate_max"), "actual": t("reports.col_actual")}
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{key}:N", title=t(f"reports.by_{key}")),
+            xOffset="measure:N",
+            y=alt.Y("amount:Q", title=f"{t('reports.cost')} ({cur})"),
+            color=alt.Color("measure:N", title=None),
+            tooltip=[key, "measure", alt.Tooltip("amount:Q", format=".4f")],
+        )
+    )
     st.altair_chart(chart, width="stretch")

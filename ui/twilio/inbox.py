@@ -12,8 +12,8 @@ import streamlit as st
 
 from smscore.twilio import simulate, webhooks
 from ui.shell import tables
-from ui.words.i18n import t
 from ui.shell.untrusted import md
+from ui.words.i18n import t
 
 
 def _simulator(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
@@ -31,8 +31,12 @@ def _reply(cfg: Mapping[str, str]) -> None:
     from ui.shell.setup import cursor  # noqa: PLC0415 - the callback's own run's handle
 
     try:
-        result = simulate.reply(cursor(), st.session_state.sim_from or "",
-                                st.session_state.sim_body or "", webhooks.extra_stop_words(cfg))
+        result = simulate.reply(
+            cursor(),
+            st.session_state.sim_from or "",
+            st.session_state.sim_body or "",
+            webhooks.extra_stop_words(cfg),
+        )
     except ValueError as exc:
         st.session_state["simulated"] = md(str(exc))  # it quotes what was typed
         return
@@ -66,7 +70,15 @@ def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: boo
     if box.empty:
         st.caption(t("inbox.empty"))
         return
-    st.dataframe(tables.private(box), hide_index=True, width="stretch", column_config={
-        "received_at": t("inbox.col_received"), "from_number": t("inbox.col_from"),
-        "body": t("inbox.col_body"), "keyword": t("inbox.col_keyword"),
-        "to_number": t("inbox.col_to")})
+    st.dataframe(
+        tables.private(box),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "received_at": t("inbox.col_received"),
+            "from_number": t("inbox.col_from"),
+            "body": t("inbox.col_body"),
+            "keyword": t("inbox.col_keyword"),
+            "to_number": t("inbox.col_to"),
+        },
+    )

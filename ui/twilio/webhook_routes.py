@@ -59,8 +59,9 @@ async def _verified(request: Request) -> tuple[dict[str, str], dict[str, str]] |
     return params, cfg
 
 
-def _endpoint(apply: Callable[[dict[str, str], dict[str, str]], webhooks.Result],
-              reply: Callable[[], Response]):  # noqa: ANN202 - a Starlette endpoint
+def _endpoint(
+    apply: Callable[[dict[str, str], dict[str, str]], webhooks.Result], reply: Callable[[], Response]
+):  # noqa: ANN202 - a Starlette endpoint
     async def endpoint(request: Request) -> Response:
         checked = await _verified(request)
         if checked is None:
@@ -69,6 +70,7 @@ def _endpoint(apply: Callable[[dict[str, str], dict[str, str]], webhooks.Result]
         result = await run_in_threadpool(apply, params, cfg)
         _LOG.info("webhook %s: %s %s", request.url.path, result.outcome, result.detail)
         return reply()
+
     return endpoint
 
 
@@ -83,10 +85,11 @@ def _inbound(params: dict[str, str], cfg: dict[str, str]) -> webhooks.Result:
 
 
 ROUTES = [
-    Route(webhooks.STATUS_PATH, _endpoint(_status, lambda: Response(status_code=204)),
-          methods=["POST"]),
+    Route(webhooks.STATUS_PATH, _endpoint(_status, lambda: Response(status_code=204)), methods=["POST"]),
     # An empty TwiML answer: the console never replies by SMS (Twilio answers STOP itself).
-    Route(webhooks.INBOUND_PATH,
-          _endpoint(_inbound, lambda: Response(_EMPTY_TWIML, media_type="text/xml")),
-          methods=["POST"]),
+    Route(
+        webhooks.INBOUND_PATH,
+        _endpoint(_inbound, lambda: Response(_EMPTY_TWIML, media_type="text/xml")),
+        methods=["POST"],
+    ),
 ]

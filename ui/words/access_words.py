@@ -36,16 +36,18 @@ def action(code: str | None, lang: str) -> str:
 # -- refusals ---------------------------------------------------------------------------------
 
 _MONEY = re.compile(r"(?P<cur>[A-Z]{3}) (?P<amount>-?\d+(?:\.\d+)?)$")
-_LIMIT_NAMES = {"per batch": "limits.per_batch", "per day": "limits.per_day",
-                "approval over": "limits.approval_over"}
+_LIMIT_NAMES = {
+    "per batch": "limits.per_batch",
+    "per day": "limits.per_day",
+    "approval over": "limits.approval_over",
+}
 
 
 def _money(text: str, lang: str) -> str:
     """`USD 0.1671` (smscore.money.format_money) written the language's way, every digit kept;
     plain text like the whole refusal, which a Markdown notice wraps in ui.shell.untrusted.md."""
     if m := _MONEY.match(text):
-        return formats.exact(to_decimal(m.group("amount")), lang,
-                             m.group("cur")).replace("\\$", "$")
+        return formats.exact(to_decimal(m.group("amount")), lang, m.group("cur")).replace("\\$", "$")
     return text
 
 
@@ -67,8 +69,7 @@ def _right(found: dict[str, str], lang: str) -> dict[str, str]:
 def _amounts(found: dict[str, str], lang: str) -> dict[str, str]:
     if lang == "en":  # smscore's own wording, which the CLI shows too
         return found
-    return {k: _money(v, lang) if k in ("maximum", "total", "limit") else v
-            for k, v in found.items()}
+    return {k: _money(v, lang) if k in ("maximum", "total", "limit") else v for k, v in found.items()}
 
 
 def _status(found: dict[str, str], lang: str) -> dict[str, str]:
@@ -83,44 +84,93 @@ def _limit_name(found: dict[str, str], lang: str) -> dict[str, str]:
 
 
 _REFUSALS: list[tuple[re.Pattern[str], str, Fields]] = [
-    (re.compile(r"nobody signed in may not do this \((?P<right>[^)]*)\); ask an admin$"),
-     "refusal.nobody", _right),
-    (re.compile(r"the (?P<role>\w+) role may not do this \((?P<right>[^)]*)\); ask an admin$"),
-     "refusal.role", _role_right),
-    (re.compile(r"an e-mail address like ana@example.com is required; got (?P<got>.*)$",
-                re.DOTALL), "refusal.bad_email", _as_is),
-    (re.compile(r"a password needs at least (?P<least>\d+) characters; got (?P<got>\d+)$"),
-     "refusal.short_password", _as_is),
-    (re.compile(r"an account for (?P<email>.+) already exists$"), "refusal.account_exists",
-     _as_is),
+    (
+        re.compile(r"nobody signed in may not do this \((?P<right>[^)]*)\); ask an admin$"),
+        "refusal.nobody",
+        _right,
+    ),
+    (
+        re.compile(r"the (?P<role>\w+) role may not do this \((?P<right>[^)]*)\); ask an admin$"),
+        "refusal.role",
+        _role_right,
+    ),
+    (
+        re.compile(r"an e-mail address like ana@example.com is required; got (?P<got>.*)$", re.DOTALL),
+        "refusal.bad_email",
+        _as_is,
+    ),
+    (
+        re.compile(r"a password needs at least (?P<least>\d+) characters; got (?P<got>\d+)$"),
+        "refusal.short_password",
+        _as_is,
+    ),
+    (re.compile(r"an account for (?P<email>.+) already exists$"), "refusal.account_exists", _as_is),
     (re.compile(r"no account for (?P<email>.+)$"), "refusal.no_account", _as_is),
-    (re.compile(r"wrong e-mail or password \(after 5 failed tries sign-in pauses for a while: "
-                r"wait a minute and try again\)$"), "refusal.wrong_password", _as_is),
-    (re.compile(r"(?P<email>.+) is the last active admin; make another account admin first$"),
-     "refusal.last_admin", _as_is),
+    (
+        re.compile(
+            r"wrong e-mail or password \(after 5 failed tries sign-in pauses for a while: "
+            r"wait a minute and try again\)$"
+        ),
+        "refusal.wrong_password",
+        _as_is,
+    ),
+    (
+        re.compile(r"(?P<email>.+) is the last active admin; make another account admin first$"),
+        "refusal.last_admin",
+        _as_is,
+    ),
     (re.compile(r"this account is disabled; ask an admin$"), "refusal.disabled", _as_is),
     (re.compile(r"the idle time must be positive; got (?P<got>.*)$"), "refusal.idle", _as_is),
-    (re.compile(r"the (?P<name>per batch|per day|approval over) limit cannot be negative; "
-                r"got (?P<got>.*)$"), "refusal.negative_limit", _limit_name),
-    (re.compile(r"ISO 4217 currency code required; got (?P<got>.*)$"), "refusal.currency",
-     _as_is),
-    (re.compile(r"spending limits are in (?P<limits>[A-Z]{3}); this batch is priced in "
-                r"(?P<batch>[A-Z]{3}), so it cannot be checked; ask an admin$"),
-     "refusal.other_currency", _as_is),
-    (re.compile(r"this batch may cost up to (?P<maximum>[A-Z]{3} [\d.]+), over the per-batch "
-                r"limit of (?P<limit>[A-Z]{3} [\d.]+)$"), "refusal.over_per_batch", _amounts),
-    (re.compile(r"with this batch (?P<who>.+) would confirm up to (?P<total>[A-Z]{3} [\d.]+) "
-                r"today, over the per-day limit of (?P<limit>[A-Z]{3} [\d.]+)$"),
-     "refusal.over_per_day", _amounts),
-    (re.compile(r"batch (?P<batch>\S+) awaits approval by an admin; nothing was sent$"),
-     "refusal.awaits_approval", _as_is),
-    (re.compile(r"batch (?P<batch>\S+) was rejected; nothing was sent$"),
-     "refusal.was_rejected", _as_is),
-    (re.compile(r"batch (?P<batch>\S+) is (?P<status>.+), not awaiting approval$"),
-     "refusal.not_awaiting", _status),
+    (
+        re.compile(
+            r"the (?P<name>per batch|per day|approval over) limit cannot be negative; "
+            r"got (?P<got>.*)$"
+        ),
+        "refusal.negative_limit",
+        _limit_name,
+    ),
+    (re.compile(r"ISO 4217 currency code required; got (?P<got>.*)$"), "refusal.currency", _as_is),
+    (
+        re.compile(
+            r"spending limits are in (?P<limits>[A-Z]{3}); this batch is priced in "
+            r"(?P<batch>[A-Z]{3}), so it cannot be checked; ask an admin$"
+        ),
+        "refusal.other_currency",
+        _as_is,
+    ),
+    (
+        re.compile(
+            r"this batch may cost up to (?P<maximum>[A-Z]{3} [\d.]+), over the per-batch "
+            r"limit of (?P<limit>[A-Z]{3} [\d.]+)$"
+        ),
+        "refusal.over_per_batch",
+        _amounts,
+    ),
+    (
+        re.compile(
+            r"with this batch (?P<who>.+) would confirm up to (?P<total>[A-Z]{3} [\d.]+) "
+            r"today, over the per-day limit of (?P<limit>[A-Z]{3} [\d.]+)$"
+        ),
+        "refusal.over_per_day",
+        _amounts,
+    ),
+    (
+        re.compile(r"batch (?P<batch>\S+) awaits approval by an admin; nothing was sent$"),
+        "refusal.awaits_approval",
+        _as_is,
+    ),
+    (re.compile(r"batch (?P<batch>\S+) was rejected; nothing was sent$"), "refusal.was_rejected", _as_is),
+    (
+        re.compile(r"batch (?P<batch>\S+) is (?P<status>.+), not awaiting approval$"),
+        "refusal.not_awaiting",
+        _status,
+    ),
     (re.compile(r"no batch (?P<batch>'.*')$"), "refusal.no_batch", _as_is),
-    (re.compile(r"the admin who confirmed a batch cannot approve it; another admin must$"),
-     "refusal.same_admin", _as_is),
+    (
+        re.compile(r"the admin who confirmed a batch cannot approve it; another admin must$"),
+        "refusal.same_admin",
+        _as_is,
+    ),
 ]
 
 

@@ -42,9 +42,15 @@ def load(lang: str, base: Path = LOCALE_DIR) -> Catalog:
     """The `.po` catalog of `lang`, or a fresh empty one when it does not exist yet."""
     path = po_path(lang, base)
     if not path.exists():
-        return Catalog(locale=GNU_CODES[lang], domain=DOMAIN, project="smsconsole",
-                       version="1", copyright_holder="the smsconsole authors",
-                       header_comment=_HEADER, fuzzy=False)
+        return Catalog(
+            locale=GNU_CODES[lang],
+            domain=DOMAIN,
+            project="smsconsole",
+            version="1",
+            copyright_holder="the smsconsole authors",
+            header_comment=_HEADER,
+            fuzzy=False,
+        )
     with path.open("rb") as handle:
         return read_po(handle, locale=GNU_CODES[lang], domain=DOMAIN)
 
@@ -55,8 +61,7 @@ def save(catalog: Catalog, lang: str, base: Path = LOCALE_DIR) -> None:
     path = po_path(lang, base)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=True, omit_header=False,
-                 ignore_obsolete=True)
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False, ignore_obsolete=True)
     mo_path(lang, base).write_bytes(compiled(path))
 
 
@@ -88,8 +93,9 @@ def _put(catalog: Catalog, message: Message) -> None:
     catalog[key] = message
 
 
-def add_entries(entries: Iterable[tuple[str, str, str]], *, replace: bool = False,
-                base: Path = LOCALE_DIR) -> tuple[list[str], list[str]]:
+def add_entries(
+    entries: Iterable[tuple[str, str, str]], *, replace: bool = False, base: Path = LOCALE_DIR
+) -> tuple[list[str], list[str]]:
     """Add (key, English, Portuguese) entries to both catalogs and compile them.
 
     A key already in the English catalog keeps its text unless `replace` is set: an integrator
@@ -114,8 +120,9 @@ def add_entries(entries: Iterable[tuple[str, str, str]], *, replace: bool = Fals
     return added, kept
 
 
-def add_plural(key: str, english: tuple[str, str], portuguese: tuple[str, ...],
-               base: Path = LOCALE_DIR) -> None:
+def add_plural(
+    key: str, english: tuple[str, str], portuguese: tuple[str, ...], base: Path = LOCALE_DIR
+) -> None:
     """Add or replace a message with plural forms (English: one, other; Portuguese in the
     order of its catalog's Plural-Forms header, which Babel takes from CLDR)."""
     en_cat, pt_cat = load("en", base), load("pt-BR", base)

@@ -15,7 +15,7 @@ Markdown. The database keeps naive UTC timestamps (smscore.clock); `when` shows 
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -59,8 +59,9 @@ def cents_up(value: Decimal | float | None, lang: str) -> str:
 def _money(amount: Decimal, currency: str, lang: str) -> str:
     # Every place money is shown with its sign (messages, metrics, help) renders Markdown, where
     # two dollar signs in a line ("US$ 1,50 … US$ 2,00") would open a formula: escape them.
-    text = format_currency(amount, currency, locale=locale_of(lang), currency_digits=False,
-                           decimal_quantization=False)
+    text = format_currency(
+        amount, currency, locale=locale_of(lang), currency_digits=False, decimal_quantization=False
+    )
     return text.replace("$", "\\$")
 
 
@@ -110,7 +111,7 @@ def when(moment: datetime | None, lang: str, zone: str) -> str:
     """A stored (naive UTC) timestamp as the operator's local date and time."""
     if moment is None:
         return "—"
-    aware = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     return format_datetime(aware, "short", tzinfo=ZoneInfo(zone), locale=locale_of(lang))
 
 

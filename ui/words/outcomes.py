@@ -11,9 +11,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from smscore.money import Money
 from smscore.sending import outcome
 from smscore.twilio import errors
-from smscore.money import Money
 from ui.words import formats
 from ui.words.i18n import current_language, t
 
@@ -29,23 +29,31 @@ def show(result: outcome.Outcome, cost: Money) -> None:
     """The outcome sentence in its colour (only numbers and our own words in it), the counts and
     the cost (to the cent, rounded up) in the operator's notation."""
     lang = current_language()
-    text = t("outcome.msg_" + result.kind.replace(" ", "_"),
-             reached=formats.number(result.reached, lang),
-             failures=formats.number(result.failures, lang), cost=formats.cost(cost, lang))
+    text = t(
+        "outcome.msg_" + result.kind.replace(" ", "_"),
+        reached=formats.number(result.reached, lang),
+        failures=formats.number(result.failures, lang),
+        cost=formats.cost(cost, lang),
+    )
     box = {"green": st.success, "orange": st.warning, "red": st.error}.get(result.colour, st.info)
     box(text, icon=":material/flag:")
 
 
-def reasons_frame(con: duckdb.DuckDBPyConnection, batch_id: str,
-                  lang: str | None = None) -> pd.DataFrame:
+def reasons_frame(con: duckdb.DuckDBPyConnection, batch_id: str, lang: str | None = None) -> pd.DataFrame:
     """The commonest failure causes with meaning and remedy in `lang` (session's by default)."""
     lang = lang or current_language()
     rows = []
     for reason in outcome.top_reasons(con, batch_id, limit=5):
         e = errors.explain(reason.code, lang, reason.message)
         mark = " (EN)" if lang != "en" and e.lang == "en" else ""
-        rows.append({"count": reason.count, "code": reason.code, "meaning": e.meaning + mark,
-                     "action": e.action + (mark if e.action else "")})
+        rows.append(
+            {
+                "count": reason.count,
+                "code": reason.code,
+                "meaning": e.meaning + mark,
+                "action": e.action + (mark if e.action else ""),
+            }
+        )
     return pd.DataFrame(rows, columns=["count", "code", "meaning", "action"])
 
 
@@ -54,10 +62,17 @@ def show_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     if frame.empty:
         return
     st.caption(t("outcome.reasons"))
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
-        "count": t("outcome.col_count"),
-        "code": st.column_config.NumberColumn(t("outcome.col_code"), format="%d"),
-        "meaning": t("outcome.col_meaning"), "action": t("outcome.col_action")})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "count": t("outcome.col_count"),
+            "code": st.column_config.NumberColumn(t("outcome.col_code"), format="%d"),
+            "meaning": t("outcome.col_meaning"),
+            "action": t("outcome.col_action"),
+        },
+    )
     if current_language() != "en" and frame["meaning"].str.endswith("(EN)").any():
         st.caption(t("outcome.english_note"))
 

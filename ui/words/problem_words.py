@@ -34,8 +34,9 @@ def key(code: str) -> str:
 
 def _param(name: str, value: Param, lang: str, zone: str) -> str:
     if isinstance(value, Money):
-        face = (formats.balance if name in _BALANCES else
-                formats.exact if name in _SET_AMOUNTS else formats.cost)
+        face = (
+            formats.balance if name in _BALANCES else formats.exact if name in _SET_AMOUNTS else formats.cost
+        )
         return face(value, lang).replace("\\$", "$")  # plain: the caller escapes the sentence
     if isinstance(value, datetime):
         return formats.when(value, lang, zone)

@@ -17,8 +17,7 @@ from ui.words import formats
 from ui.words.i18n import keys, translate
 
 # Columns whose values are codes with a `code.<column>.<value>` entry in the catalogs.
-CODE_COLUMNS = ("state", "status", "mode", "twilio_status", "sender_type", "number_type",
-                "source")
+CODE_COLUMNS = ("state", "status", "mode", "twilio_status", "sender_type", "number_type", "source")
 COUNTRY_COLUMNS = ("country", "iso")
 
 
@@ -55,8 +54,9 @@ def localized(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         if column in CODE_COLUMNS:
             shown[column] = [word(column, v, lang) for v in shown[column]]
         elif column in COUNTRY_COLUMNS:
-            shown[column] = [formats.country_name(v, lang) if isinstance(v, str) else "—"
-                             for v in shown[column]]
+            shown[column] = [
+                formats.country_name(v, lang) if isinstance(v, str) else "—" for v in shown[column]
+            ]
         elif column == "reason":
             shown[column] = [reason(v, lang) if isinstance(v, str) else "—" for v in shown[column]]
         elif shown[column].dtype == object:
@@ -66,10 +66,12 @@ def localized(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # -- reasons ----------------------------------------------------------------------------------
 
+
 def _country(lang: str) -> Callable[[re.Match[str]], dict[str, str]]:
     def fields(m: re.Match[str]) -> dict[str, str]:
         code = m.group("region")
         return {"country": f"{formats.country_name(code, lang)} ({code})"}
+
     return fields
 
 
@@ -77,8 +79,7 @@ _DETAILS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"too short for (?P<region>[A-Z0-9]+)$"), "reason.too_short_for"),
     (re.compile(r"too long for (?P<region>[A-Z0-9]+)$"), "reason.too_long_for"),
     (re.compile(r"wrong number of digits for (?P<region>[A-Z0-9]+)$"), "reason.wrong_length_for"),
-    (re.compile(r"local number without area code for (?P<region>[A-Z0-9]+)$"),
-     "reason.local_only_for"),
+    (re.compile(r"local number without area code for (?P<region>[A-Z0-9]+)$"), "reason.local_only_for"),
     (re.compile(r"not an assigned (?P<region>[A-Z0-9]+) number range$"), "reason.unassigned"),
 ]
 _PLAIN_DETAILS = {
@@ -89,18 +90,29 @@ _PLAIN_DETAILS = {
     "too long": "reason.too_long",
 }
 _UNKNOWN_CODE = re.compile(r"unknown country calling code (?P<code>\+\d+)$")
-_INVALID_READ = re.compile(r"invalid number: (?P<detail>.+) \((?P<raw>'.*'), read as (?P<e164>\+\d+)\)$",
-                           re.DOTALL)
-_NON_GEO = re.compile(r"invalid number: (?P<code>\+\d+) is a non-geographic \(global service\) "
-                      r"code, not a country's \((?P<raw>'.*')\)$", re.DOTALL)
+_INVALID_READ = re.compile(
+    r"invalid number: (?P<detail>.+) \((?P<raw>'.*'), read as (?P<e164>\+\d+)\)$", re.DOTALL
+)
+_NON_GEO = re.compile(
+    r"invalid number: (?P<code>\+\d+) is a non-geographic \(global service\) "
+    r"code, not a country's \((?P<raw>'.*')\)$",
+    re.DOTALL,
+)
 _INVALID = re.compile(r"invalid number: (?P<detail>.+) \((?P<raw>'.*')\)$", re.DOTALL)
 _SIMPLE: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"more fields than the header: (?P<extra>.*) \(a delimiter inside an unquoted "
-                r"value\?\)$", re.DOTALL), "reason.extra_fields"),
-    (re.compile(r"duplicate in file: same number as line (?P<line>\d+)$"),
-     "reason.duplicate_in_file"),
-    (re.compile(r"duplicate of existing contact: id \d+ \((?P<phone>\+\d+)\)$"),
-     "reason.already_in_workspace"),
+    (
+        re.compile(
+            r"more fields than the header: (?P<extra>.*) \(a delimiter inside an unquoted "
+            r"value\?\)$",
+            re.DOTALL,
+        ),
+        "reason.extra_fields",
+    ),
+    (re.compile(r"duplicate in file: same number as line (?P<line>\d+)$"), "reason.duplicate_in_file"),
+    (
+        re.compile(r"duplicate of existing contact: id \d+ \((?P<phone>\+\d+)\)$"),
+        "reason.already_in_workspace",
+    ),
     (re.compile(r"not a verified number \(trial account\)$"), "reason.not_verified"),
     (re.compile(r"unknown country$"), "reason.unknown_country"),
     (re.compile(r"missing phone$"), "reason.missing_phone"),
@@ -127,11 +139,15 @@ def reason(text: str, lang: str) -> str:
     if m := _NON_GEO.match(text):
         return translate("reason.non_geographic", lang, code=m.group("code"), raw=m.group("raw"))
     if m := _INVALID_READ.match(text):
-        return translate("reason.invalid_read_as", lang, detail=_detail(m.group("detail"), lang),
-                         raw=m.group("raw"), e164=m.group("e164"))
+        return translate(
+            "reason.invalid_read_as",
+            lang,
+            detail=_detail(m.group("detail"), lang),
+            raw=m.group("raw"),
+            e164=m.group("e164"),
+        )
     if m := _INVALID.match(text):
-        return translate("reason.invalid", lang, detail=_detail(m.group("detail"), lang),
-                         raw=m.group("raw"))
+        return translate("reason.invalid", lang, detail=_detail(m.group("detail"), lang), raw=m.group("raw"))
     if m := _OPTED_OUT.match(text):
         return translate("reason.opted_out", lang, why=word("reason", m.group("why"), lang))
     if m := _NO_PRICE.match(text):
