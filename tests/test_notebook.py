@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,6 +115,53 @@ def test_cost_report_notebook_runs_while_the_console_has_the_workspace_open(page
     assert any(
         any("vegalite" in kind for kind in data) or "vega" in str(data.get("text/html")) for data in last
     ), "the estimate-vs-actual chart was not drawn"
+
+
+@pytest.mark.browser
+def test_cost_report_notebook_runs_while_the_console_sends(page, tmp_path, monkeypatch):
+    """A batch sending from the console, paced at 2 messages a second, and the notebook executed
+    meanwhile: both finish, every message went out once, and the notebook shows the batches."""
+    import duckdb
+    from browser import open_page, streamlit_server
+    from playwright.sync_api import expect
+    from test_browser import compose
+
+    db = tmp_path / "shared.duckdb"
+    first = _sent_batch(db, tmp_path)  # 13 contacts, one batch already sent
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE settings SET value = '2' WHERE key = 'send_rate'")  # ~6 s for 13
+    con.close()
+    monkeypatch.setenv("SMSCONSOLE_DB", str(db))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    with streamlit_server(db, tmp_path / "server.log") as url:
+        open_page(page, f"{url}/send")
+        compose(page, "Olá {name}, a promoção continua!")
+        page.get_by_test_id("stButton").filter(has_text="Send to 13 recipients").locator("button").click()
+        page.get_by_test_id("stDialog").get_by_role("button", name="Confirm and send").click()
+        expect(page.get_by_text("Sent: all 13 messages went out")).to_have_count(0)  # still sending
+        started = datetime.now(UTC).replace(tzinfo=None)
+        NotebookClient(
+            nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
+        ended = datetime.now(UTC).replace(tzinfo=None)
+        expect(page.get_by_text("Sent: all 13 messages went out")).to_be_visible(timeout=60_000)
+    con = duckdb.connect(str(db))
+    received = con.execute("SELECT to_number, count(*) FROM sandbox_messages GROUP BY 1").fetchall()
+    during = con.execute(
+        "SELECT count(*) FROM sandbox_messages WHERE body LIKE '%continua%' AND date_created BETWEEN ? AND ?",
+        [started, ended],
+    ).fetchone()[0]
+    con.close()
+    assert sorted(n for _, n in received) == [2] * 13  # the CLI's batch and the console's, once each
+    assert during > 0, "the console sent while the notebook ran"
+    outputs = "".join(
+        str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
+    assert short_id(first) in outputs and "BR" in outputs
 
 
 # --- no batch yet --------------------------------------------------------------------------------
