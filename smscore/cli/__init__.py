@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from smscore import store
 from smscore.cli import access, contacts, cost, reports, running, sending
@@ -67,13 +68,21 @@ LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", 
 # --- main -------------------------------------------------------------------------------------
 
 
+def _shown(path: Path) -> str:
+    """The default workspace as a person reads it: relative to this folder or to ~ when it can."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if path.is_relative_to(base):
+            return prefix + path.relative_to(base).as_posix()
+    return str(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m smscore",
         description="smsconsole core: import contacts, price and send SMS batches via Twilio.",
     )
     parser.add_argument(
-        "--db", metavar="PATH", help="DuckDB file (default: $SMSCONSOLE_DB or data/smsconsole.duckdb)"
+        "--db", metavar="PATH", help=f"DuckDB file (default: $SMSCONSOLE_DB or {_shown(store.DEFAULT_DB)})"
     )
     parser.add_argument(
         "--wait",
