@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 # Twilio prices carry up to 5 decimals; storage keeps 6 (DECIMAL(18, 6)).
 STORAGE_QUANTUM = Decimal("0.000001")
@@ -83,3 +84,20 @@ def format_money(amount: Decimal, currency: str, places: int = 2) -> str:
 def decimal_str(amount: Decimal) -> str:
     """A plain decimal string for JSON and CSV: no exponent, trailing zeros kept to 6 places max."""
     return format(to_decimal(amount).quantize(STORAGE_QUANTUM, rounding=ROUND_HALF_EVEN), "f")
+
+
+CENT = Decimal("0.01")
+
+
+def cents_up(amount: Decimal) -> Decimal:
+    """A cost as a table shows it: to the cent, rounded up (never below what Twilio may charge)."""
+    return amount.quantize(CENT, rounding=ROUND_CEILING)
+
+
+def shown_total(lines: Iterable[object]) -> Decimal:
+    """The total under a column of costs shown to the cent rounded up: the sum of the lines as
+    shown, so the column adds up to its total (0,72 + 0,15 + 0,04 = 0,91, not the exact 0,90).
+
+    Each line is rounded up, so this is never below the exact total and at most one cent per
+    line above it: a maximum stays a maximum. The exact figure is still one hover away."""
+    return sum((cents_up(to_decimal(line)) for line in lines), Decimal("0.00"))

@@ -15,7 +15,7 @@ import streamlit as st
 
 from smscore.access import approvals, audit
 from smscore.cost.quote import Quote
-from smscore.money import Money
+from smscore.money import Money, shown_total
 from smscore.sending import ledger
 from smscore.twilio.sandbox import SANDBOX_SENDER
 from ui.access import limits
@@ -111,10 +111,11 @@ def _dialog(ctx: Context, q: Quote, batch: quotes.PricedBatch, verdict: approval
 def _money(ctx: Context, q: Quote, lang: str) -> None:
     """The most it may cost, and the balance before and after (when in the same currency)."""
     worst = Money(q.total_max, q.currency)
+    shown = Money(shown_total(q.by_country["subtotal_max"]), q.currency)  # what the lines above add up to
     c = st.columns(3)
     c[0].metric(
         t("send.confirm_max") + suffix(ctx),
-        formats.cost(worst, lang),
+        formats.cost(shown, lang),
         help=t("common.exact", amount=formats.exact(worst, lang)),
     )
     if ctx.balance is not None and ctx.balance.currency == q.currency:

@@ -15,6 +15,7 @@ import streamlit as st
 from smscore import store
 from smscore.cost import quote as quote_mod
 from smscore.cost.quote import Quote
+from smscore.money import shown_total
 from smscore.twilio import balance
 from ui.sending import quotes
 from ui.shell.setup import Context
@@ -85,10 +86,13 @@ def show(ctx: Context, q: Quote) -> None:
     c = [st.container(horizontal=True, gap="medium")] * 4
     c[0].metric(t("send.recipients"), formats.number(q.n_recipients, lang))
     c[1].metric(t("send.total_segments"), formats.number(q.segments, lang))
-    for col, label, amount in ((c[2], "send.total_min", q.total_min), (c[3], "send.total_max", q.total_max)):
-        col.metric(
+    for col, label, amount, lines in (
+        (c[2], "send.total_min", q.total_min, q.by_country["subtotal_min"]),
+        (c[3], "send.total_max", q.total_max, q.by_country["subtotal_max"]),
+    ):
+        col.metric(  # the sum of the table's lines as shown, so the column adds up; exact on hover
             t(label) + suffix(ctx),
-            formats.cost(amount, lang, cur),
+            formats.cost(shown_total(lines), lang, cur),
             help=t("common.exact", amount=formats.exact(amount, lang, cur)),
         )
     st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · " + t("send.range_note"))
