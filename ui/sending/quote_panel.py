@@ -20,7 +20,7 @@ from smscore.twilio import balance
 from ui.sending import quotes
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words, vocab
+from ui.words import charts, formats, problem_words, vocab
 from ui.words.i18n import current_language, t, tn
 
 
@@ -127,7 +127,10 @@ def _per_country(q: Quote, lang: str) -> None:
             **{col: f"{t('send.col_' + col)} ({cur})" for col in money_cols},
         },
     )
-    chart = table.assign(**{col: table[col].astype(float) for col in money_cols})
+    chart = table.assign(  # the table's country names; amounts as numbers Vega formats in `lang`
+        iso=[formats.country_name(i, lang) for i in table["iso"]],
+        **{col: table[col].astype(float) for col in money_cols},
+    )
     bars = (
         alt.Chart(chart)
         .mark_bar()
@@ -138,7 +141,7 @@ def _per_country(q: Quote, lang: str) -> None:
         )
     )
     ticks = alt.Chart(chart).mark_tick(color="black", thickness=2).encode(x="iso:N", y="subtotal_min:Q")
-    st.altair_chart((bars + ticks).properties(height=200), width="stretch")
+    st.altair_chart(charts.localized((bars + ticks).properties(height=200), lang), width="stretch")
 
 
 def _country_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from smscore.batchid import short_id
 from ui.shell import setup
-from ui.words import formats, vocab
+from ui.words import charts, formats, vocab
 from ui.words.i18n import current_language, t
 
 _MONEY = ("estimate_min", "estimate_max", "actual", "variance", "estimate")
@@ -136,8 +136,9 @@ def estimate_vs_actual_chart(frame: pd.DataFrame, key: str) -> None:
     if frame.empty:
         return
     cur = _currency(frame)
+    lang = current_language()
     long = frame[[key, "estimate_max", "actual"]].copy()
-    long[key] = long[key].astype(str)
+    long[key] = [_label(v, key, lang) for v in long[key]]  # as the table beside it writes them
     long = long.melt(id_vars=key, var_name="measure", value_name="amount")
     long["amount"] = long["amount"].astype(float)
     long["measure"] = long["measure"].map(
@@ -154,4 +155,16 @@ def estimate_vs_actual_chart(frame: pd.DataFrame, key: str) -> None:
             tooltip=[key, "measure", alt.Tooltip("amount:Q", format=".4f")],
         )
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.localized(chart, lang), width="stretch")
+
+
+def _label(value: object, key: str, lang: str) -> str:
+    """A chart's category as the report's table shows it: a day in CLDR's medium format, a
+    country by name, anything else as it is."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if key == "day":
+        return formats.day(pd.Timestamp(value).date(), lang)
+    if key == "country":
+        return formats.country_name(str(value), lang)
+    return str(value)
