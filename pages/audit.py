@@ -7,11 +7,13 @@ reads the same whatever language the console speaks.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from smscore import export
 from smscore.access import audit
+from smscore.clock import naive_utc
 from ui.shell import auth, setup
 from ui.words import access_words, formats, vocab
 from ui.words.i18n import current_language, t, tn
@@ -38,13 +40,16 @@ action = middle.selectbox(
 )
 days = right.date_input(t("audit.between"), value=(), key="audit_days")
 since = until = None
+zone = ZoneInfo(ctx.settings.time_zone)  # the days picked are the operator's, the trail keeps UTC
 if isinstance(days, tuple) and len(days) == 2:
-    since = datetime.combine(days[0], time.min)
-    until = datetime.combine(days[1], time.min) + timedelta(days=1)
+    since = naive_utc(datetime.combine(days[0], time.min, tzinfo=zone))
+    until = naive_utc(datetime.combine(days[1] + timedelta(days=1), time.min, tzinfo=zone))
 
 frame = audit.trail(ctx.con, actor=actor, action=action, since=since, until=until, limit=LIMIT)
 shown = frame.copy()
 shown["action"] = [access_words.action(v, lang) for v in frame["action"]]
+# when, as every other page writes it: the operator's zone and the language's format
+shown["at"] = [formats.when(v, lang, ctx.settings.time_zone) for v in frame["at"]]
 labels = vocab.column_labels(frame, lang)
 st.dataframe(
     shown,

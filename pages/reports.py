@@ -31,7 +31,7 @@ if ctx.sandbox:
 all_batches = reports.batches(ctx.con)
 if all_batches.empty:
     st.info(t("reports.empty"))
-    inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)
+    inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox, zone=ctx.settings.time_zone)
     st.stop()
 
 st.subheader(t("reports.batches"))
@@ -179,4 +179,4 @@ with tabs[4]:
     if choice is not None:
         outcomes.show_reasons(ctx.con, choice)
 
-inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox)
+inbox.show(ctx.con, ctx.config, sandbox=ctx.sandbox, zone=ctx.settings.time_zone)

@@ -13,7 +13,8 @@ import streamlit as st
 from smscore.twilio import simulate, webhooks
 from ui.shell import tables
 from ui.shell.untrusted import md
-from ui.words.i18n import t
+from ui.words import formats
+from ui.words.i18n import current_language, t
 
 
 def _simulator(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> None:
@@ -49,7 +50,9 @@ def _callbacks() -> None:
     st.session_state["simulated"] = t("inbox.sim_moved", n=simulate.status_callbacks(cursor()))
 
 
-def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: bool = False) -> None:
+def show(
+    con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: bool = False, zone: str | None = None
+) -> None:
     st.subheader(t("inbox.title"))
     if sandbox:
         _simulator(con, cfg)
@@ -70,8 +73,11 @@ def show(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str], *, sandbox: boo
     if box.empty:
         st.caption(t("inbox.empty"))
         return
+    shown = tables.private(box)
+    if zone and "received_at" in shown:  # the operator's zone and format, as on every page
+        shown["received_at"] = [formats.when(v, current_language(), zone) for v in box["received_at"]]
     st.dataframe(
-        tables.private(box),
+        shown,
         hide_index=True,
         width="stretch",
         column_config={
