@@ -38,7 +38,9 @@ action = middle.selectbox(
     key="audit_action",
     format_func=lambda v: t("audit.every_action") if v is None else access_words.action(v, lang),
 )
-days = right.date_input(t("audit.between"), value=(), key="audit_days")
+days = right.date_input(
+    t("audit.between"), value=(), key="audit_days", format=formats.date_input_format(lang)
+)
 since = until = None
 zone = ZoneInfo(ctx.settings.time_zone)  # the days picked are the operator's, the trail keeps UTC
 if isinstance(days, tuple) and len(days) == 2:

@@ -22,6 +22,14 @@ from ui.words import formats, outcomes, vocab
 from ui.words.i18n import current_language, t, translate
 from ui.words.outcomes import explained
 
+
+def _no_error(value: object) -> str:
+    """An error code or message as text; a dash where Twilio reported none."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return str(int(value)) if isinstance(value, float) else str(value)
+
+
 ctx = setup.page("nav.reports")
 lang = current_language()
 st.title(t("reports.title"))
@@ -140,8 +148,12 @@ def _send_log(batch_id: str | None) -> None:
     )
     page, total = reports.send_log(ctx.con, batch_id, state=state, limit=LOG_ROWS)
     page = explained(page)
+    log = shown(private(page), ctx.settings.time_zone)
+    for col in ("error_code", "error_message"):  # a message without an error says so, not "None"
+        if col in log:
+            log[col] = [_no_error(v) for v in page[col]]
     st.dataframe(
-        shown(private(page), ctx.settings.time_zone),
+        log,
         hide_index=True,
         width="stretch",
         column_config={
@@ -150,7 +162,7 @@ def _send_log(batch_id: str | None) -> None:
             "action": t("outcome.col_action"),
             "state": t("reports.col_state"),
             "twilio_status": t("reports.col_twilio_status"),
-            "error_code": st.column_config.NumberColumn(t("reports.col_error_code"), format="%d"),
+            "error_code": t("reports.col_error_code"),
             "error_message": t("reports.col_error"),
             **money_columns(page),
         },

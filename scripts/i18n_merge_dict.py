@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from ui.words import catalogs  # noqa: E402 - after the path fix above
 
-I18N = ROOT / "ui" / "i18n.py"
+I18N = ROOT / "ui" / "words" / "i18n.py"
 _EMPTY = "_STRINGS: dict[str, tuple[str, str]] = {}\n"
 
 

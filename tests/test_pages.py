@@ -204,7 +204,7 @@ def test_import_reports_imported_and_rejected_rows_with_reasons(db):
     at = ok(app("contacts"))
     at.file_uploader[0].set_value(("clientes.csv", UPLOAD_CSV, "text/csv")).run()
     shown = texts(ok(at))
-    assert "encoding **windows-1252**, delimiter **semicolon (;)**" in shown
+    assert "encoding **Windows-1252**, delimiter **semicolon (;)**" in shown
     assert at.selectbox(key=f"map_phone_clientes.csv-{len(UPLOAD_CSV)}").value == "telefone"
     at.button(key="import").click().run()
     shown = texts(ok(at))

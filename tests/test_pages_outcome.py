@@ -176,7 +176,7 @@ def test_sandbox_reply_simulated_on_reports_opts_the_number_out(tmp_path, monkey
     at.text_input(key="sim_from").set_value("+5511987654321")
     at.text_input(key="sim_body").set_value("sair")
     at.button(key="sim_reply").click().run()
-    assert "Reply received (stop)." in texts(ok(at))
+    assert "Reply received (sair)." in texts(ok(at))
     at.switch_page("pages/send.py").run()
     assert "Recipients: 1" in texts(compose(ok(at), "Oi {name}"))
 

@@ -98,7 +98,7 @@ def show(ctx: Context) -> None:
         st.markdown(
             t(
                 "contacts.detected",
-                encoding=preview.encoding,
+                encoding=_encoding_name(preview.encoding),
                 delimiter=_delimiter_name(preview.delimiter),
                 n=len(columns),
             )
@@ -149,6 +149,22 @@ def show(ctx: Context) -> None:
 def region_label(iso: str, lang: str) -> str:
     """`Brasil (BR)`: a country by name in `lang`, with its code."""
     return f"{formats.country_name(iso, lang)} ({iso})"
+
+
+_ENCODINGS = {
+    "utf-8-sig": "UTF-8 (BOM)",
+    "utf-8": "UTF-8",
+    "windows-1252": "Windows-1252",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+    "iso-8859-1": "Latin-1",
+    "utf-16": "UTF-16",
+}
+
+
+def _encoding_name(codec: str) -> str:
+    """A codec as a spreadsheet's save dialog names it (UTF-8 (BOM), not utf-8-sig)."""
+    return _ENCODINGS.get(codec.lower(), codec.upper())
 
 
 def _delimiter_name(delimiter: str) -> str:

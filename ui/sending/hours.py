@@ -28,7 +28,12 @@ def apply(quote: Quote, sender: str, send_at: datetime | None) -> tuple[Quote, s
     left, right = st.columns(2)
     hours = left.text_input(t("hours.window"), value="09:00-20:00", key="hours_window")
     days = right.multiselect(
-        t("hours.days"), _DAYS, default=_DAYS, key="hours_days", format_func=lambda d: t(f"hours.day_{d}")
+        t("hours.days"),
+        _DAYS,
+        default=_DAYS,
+        key="hours_days",
+        format_func=lambda d: t(f"hours.day_{d}"),
+        placeholder=t("common.choose_options"),
     )
     try:
         window = sendhours.Window(*_times(hours), frozenset(days))

@@ -68,6 +68,7 @@ def show(ctx: Context) -> None:
             list(categories["name"]),
             key="send_categories",
             format_func=lambda n: _category_label(categories, n),
+            placeholder=t("common.choose_options"),
         )
     elif st.session_state.audience == "picked":
         search = st.text_input(t("send.pick_search"), key="pick_search")
@@ -78,7 +79,11 @@ def show(ctx: Context) -> None:
         )
         options = list(dict.fromkeys([*st.session_state.picked_ids, *map(int, found["id"])]))
         st.multiselect(
-            t("send.picked"), options, key="picked_ids", format_func=lambda i: labels.get(i, str(i))
+            t("send.picked"),
+            options,
+            key="picked_ids",
+            format_func=lambda i: labels.get(i, str(i)),
+            placeholder=t("common.choose_options"),
         )
 
 

@@ -14,8 +14,8 @@ import streamlit as st
 from smscore.clock import utcnow
 from smscore.sending import schedule
 from ui.shell.untrusted import md
-from ui.words import problem_words
-from ui.words.i18n import t
+from ui.words import formats, problem_words
+from ui.words.i18n import current_language, t
 
 
 def choose(sender: str) -> tuple[datetime | None, str | None]:
@@ -29,7 +29,12 @@ def choose(sender: str) -> tuple[datetime | None, str | None]:
     # "the next hour" alone is under it in the last minutes of every hour.
     soon = (utcnow() + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     day, clock = st.columns(2)
-    chosen_day = day.date_input(t("schedule.day"), value=soon.date(), key="schedule_day")
+    chosen_day = day.date_input(
+        t("schedule.day"),
+        value=soon.date(),
+        key="schedule_day",
+        format=formats.date_input_format(current_language()),
+    )
     chosen_time = clock.time_input(
         t("schedule.time"), value=time(soon.hour, 0), key="schedule_time", step=timedelta(minutes=5)
     )

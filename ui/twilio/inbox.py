@@ -41,7 +41,8 @@ def _reply(cfg: Mapping[str, str]) -> None:
     except ValueError as exc:
         st.session_state["simulated"] = md(str(exc))  # it quotes what was typed
         return
-    st.session_state["simulated"] = t("inbox.sim_done", what=result.detail)
+    typed = (st.session_state.sim_body or "").strip()  # PARAR stays PARAR, not its code "stop"
+    st.session_state["simulated"] = t("inbox.sim_done", what=md(typed) or result.detail)
 
 
 def _callbacks() -> None:

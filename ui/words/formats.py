@@ -154,3 +154,12 @@ def masked_phone(text: str) -> str:
     if len(text) >= 10:
         return text[:5] + "•" * (len(text) - 9) + text[-4:]
     return "•" * max(len(text) - 2, 0) + text[-2:]
+
+
+def date_input_format(lang: str) -> str:
+    """The order st.date_input shows and takes a date in: the language's own (dd/mm/yyyy in
+    pt-BR), instead of Streamlit's yyyy/mm/dd placeholder."""
+    pattern = Locale.parse(locale_of(lang)).date_formats["short"].pattern.lower()
+    return (
+        "DD/MM/YYYY" if pattern.startswith("d") else "MM/DD/YYYY" if pattern.startswith("m") else "YYYY/MM/DD"
+    )
