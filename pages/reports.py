@@ -16,6 +16,7 @@ from ui.shell.tables import (
     money_columns,
     private,
     shown,
+    with_total,
 )
 from ui.twilio import inbox
 from ui.words import formats, outcomes, vocab
@@ -105,7 +106,7 @@ for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
     with tab:
         frame = reports.cost_report(ctx.con, by=by, batch_id=choice)
         st.dataframe(
-            shown(frame, ctx.settings.time_zone),
+            with_total(shown(frame, ctx.settings.time_zone), frame, by),
             hide_index=True,
             width="stretch",
             column_order=[by, *REPORT_ORDER],

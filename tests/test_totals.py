@@ -5,6 +5,10 @@ hypothesis-generated prices."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +24,7 @@ from smscore.cost.prices import CarrierPrice, store_price_list
 from smscore.money import cents_up, shown_total
 from smscore.store.settings import update_settings
 
+ROOT = Path(__file__).resolve().parent.parent
 PRICES = st.decimals(min_value=Decimal("0.00001"), max_value=Decimal("0.5"), places=5)
 THREE = "nome;telefone\nJoão;(11) 98765-4321\nAna;+55 21 99876-5432\nInês;+351 912 345 678\nMary;+44 7400 123456\n"
 
@@ -88,3 +93,41 @@ def test_the_quote_and_the_confirm_dialog_totals_add_up(countries, unit):
     at.button(key="send_open").click().run()
     ok(at)
     assert _metric(at, "Maximum cost") == sum(_column(at, "subtotal_max"))
+
+
+def _report_lines(table, column: str) -> tuple[list[Decimal], Decimal]:
+    """A report table's money column: its lines and its total row, as shown."""
+    values = [_amount(v) for v in table[column]]
+    return values[:-1], values[-1]
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(unit=st.fixed_dictionaries({"BR": PRICES, "PT": PRICES, "GB": PRICES}))
+def test_reports_tables_end_in_a_total_their_lines_add_up_to(countries, unit):
+    _priced(countries, unit)
+    sent = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "smscore",
+            "--db",
+            str(countries),
+            "send",
+            "--body",
+            f"Oi {uuid.uuid4().hex[:6]}",
+            "--yes",
+            "--rate",
+            "100",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert sent.returncode == 0, sent.stderr
+    at = ok(app("reports"))
+    table = next(df.value for df in at.dataframe if "country" in df.value.columns)
+    assert list(table["country"])[-1] == "Total"
+    for column in ("estimate_min", "estimate_max"):
+        lines, total = _report_lines(table, column)
+        assert len(lines) == 3 and total == sum(lines)

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from smscore.batchid import short_id
+from smscore.money import shown_total
 from ui.shell import setup
 from ui.words import charts, formats, vocab
 from ui.words.i18n import current_language, t
@@ -168,3 +169,22 @@ def _label(value: object, key: str, lang: str) -> str:
     if key == "country":
         return formats.country_name(str(value), lang)
     return str(value)
+
+
+def with_total(display: pd.DataFrame, frame: pd.DataFrame, key: str, lang: str | None = None) -> pd.DataFrame:
+    """`display` (a report as `shown` writes it) with a total row that its lines add up to:
+    counts summed, money as the sum of the lines as shown (each to the cent, rounded up), so
+    the column and its total agree (issue 18). Nothing is added across currencies."""
+    if frame.empty or ("currency" in frame and frame["currency"].nunique() > 1):
+        return display
+    lang = lang or current_language()
+    total: dict[str, object] = {col: "" for col in display.columns}
+    total[key] = t("reports.total")
+    for col in frame.columns:
+        if col in _MONEY:
+            total[col] = formats.cents_up(shown_total(frame[col].dropna()), lang)
+        elif col in _COUNTS:
+            total[col] = formats.number(int(frame[col].fillna(0).sum()), lang)
+    if "currency" in display:
+        total["currency"] = display["currency"].iloc[0]
+    return pd.concat([display, pd.DataFrame([total])], ignore_index=True)
