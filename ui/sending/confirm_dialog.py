@@ -88,6 +88,7 @@ def _dialog(ctx: Context, q: Quote, batch: quotes.PricedBatch, verdict: approval
         shown,
         hide_index=True,
         width="stretch",
+        column_order=["iso", "subtotal_max", "recipients", "segments"],  # the cost on a phone's screen
         column_config={
             "iso": t("send.col_country"),
             "recipients": t("send.recipients"),

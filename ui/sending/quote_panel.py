@@ -120,6 +120,8 @@ def _per_country(q: Quote, lang: str) -> None:
     st.dataframe(
         _country_table(table, lang),
         hide_index=True,
+        # the costs right after the country: what a 390 px phone shows before scrolling
+        column_order=["iso", *money_cols[2:], "recipients", "segments", *money_cols[:2]],
         column_config={
             "iso": t("send.col_country"),
             "recipients": t("send.recipients"),

@@ -67,16 +67,18 @@ def shown(frame: pd.DataFrame, zone: str, lang: str | None = None) -> pd.DataFra
     return out
 
 
+# Money first after the row's name: on a 390 px phone a table scrolls sideways and shows its first
+# three or four columns, so the cost columns must be among them (issue 18).
 REPORT_ORDER = (
+    "estimate_max",
+    "actual",
+    "variance",
+    "estimate_min",
     "messages",
     "sent",
     "failed",
     "pending",
     "segments",
-    "estimate_min",
-    "estimate_max",
-    "actual",
-    "variance",
     "priced",
     "currency",
 )
@@ -94,11 +96,10 @@ def batches_table(frame: pd.DataFrame, zone: str) -> None:
         from ui.words.outcomes import label  # noqa: PLC0415
 
         table["outcome"] = frame["outcome"].map(label)
-    order = [
+    order = [  # money right after the name: what a phone shows before scrolling (REPORT_ORDER)
         "name",
-        "batch_id",
-        "created_at",
-        "mode",
+        "estimate_max",
+        "actual",
         "outcome",
         "recipients",
         "sent",
@@ -106,8 +107,9 @@ def batches_table(frame: pd.DataFrame, zone: str) -> None:
         "pending",
         "segments",
         "estimate_min",
-        "estimate_max",
-        "actual",
+        "created_at",
+        "mode",
+        "batch_id",
         "currency",
     ]
     st.dataframe(
