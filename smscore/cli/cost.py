@@ -137,7 +137,7 @@ def quote_countries_frame(quote: Quote) -> pd.DataFrame:
     """The per-country breakdown with its currency and price-list date, for CSV."""
     frame = quote.by_country.copy()
     frame.insert(1, "currency", quote.currency)
-    frame["price_list_as_of"] = quote.price_list_as_of.isoformat()
+    frame["price_list_as_of"] = quote.price_list_as_of  # a date: a date cell in the workbook
     return frame
 
 

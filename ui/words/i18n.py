@@ -21,7 +21,20 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 # Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
 # form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
 # and empties this dict (tests/test_i18n.py fails while it holds anything).
-_STRINGS: dict[str, tuple[str, str]] = {}
+_STRINGS: dict[str, tuple[str, str]] = {
+    "common.download_xlsx": ("Download Excel (.xlsx)", "Baixar Excel (.xlsx)"),
+    "contacts.download_rejects_xlsx": ("Download rejected rows (Excel)", "Baixar linhas rejeitadas (Excel)"),
+    "file.col.short_id": ("Short id", "Id curto"),
+    "file.col.status": ("Batch status", "Estado do lote"),
+    "file.col.status_reason": ("Status note", "Observação do estado"),
+    "file.col.rows": ("Rows in the ledger", "Linhas no registro"),
+    "file.col.undelivered": ("Undelivered", "Não entregues"),
+    "file.col.scheduled": ("Scheduled", "Agendadas"),
+    "file.col.undecided": ("Undecided", "Indefinidas"),
+    "file.col.reconcile_from": ("Reconcile from", "Conferir a partir de"),
+    "file.col.id": ("Id", "Id"),
+    "file.col.at": ("When", "Quando"),
+}
 
 _INDEX = {"en": 0, "pt-BR": 1}
 
