@@ -130,6 +130,8 @@ def opened(tmp_path_factory):
     written: dict[str, list[Path]] = {"csv-pt-BR": [], "csv-en": [], "xlsx": []}
     for lang in LANGS:
         style = files.style(lang, ZONE)
+        (base / "csv" / lang).mkdir(parents=True)
+        (base / "xlsx").mkdir(exist_ok=True)
         for kind, frame in frames.items():
             labels = _labels(kind, frame, lang)
             csv_path = export.write_csv(frame, base / "csv" / lang / f"{kind}.csv", style, labels)
@@ -340,7 +342,7 @@ def test_cli_log_and_report_write_workbooks(cli_db, tmp_path, lang):
     report = tmp_path / "country.xlsx"
     _cli(cli_db, "report", "--by", "country", "--xlsx", str(report), lang=lang)
     _, rows = _sheet(report)
-    assert sum(r["estimate_max"].value for r in rows) == pytest.approx(0.227)
+    assert sum(r["estimate_max"].value for r in rows) == pytest.approx(0.1797)  # the sent ones
 
 
 def test_cli_import_and_quote_write_workbooks(db_path, tmp_path):
@@ -396,9 +398,8 @@ def _side_by_side(at) -> list[list[str]]:
             if not isinstance(child, Block):
                 continue
             buttons = [k for k in child.children.values() if getattr(k, "type", "") == "download_button"]
-            horizontal = child.proto is not None and (
-                child.proto.flex_container.direction == BlockProto.FlexContainer.Direction.HORIZONTAL
-            )
+            flex = getattr(child.proto, "flex_container", None)  # tabs and columns carry other protos
+            horizontal = flex is not None and flex.direction == BlockProto.FlexContainer.Direction.HORIZONTAL
             if buttons and horizontal:
                 rows.append([b.proto.label for b in buttons])
             walk(child)
@@ -464,8 +465,17 @@ def test_import_rejects_offer_both_files_and_the_workbook_download_is_audited(db
 def test_audit_offers_both_files_with_times_on_the_operators_clock(db, offered):
     from test_pages import app, ok
 
+    con = store.connect(db)
+    audit.record(con, Actor("ana@example.com", "console"), "export", HOSTILE, {"rows": 2})
+    stored = audit.trail(con)["at"].iloc[0].to_pydatetime()
+    con.close()
     at = ok(app("audit"))
     assert ["Download CSV", "Download Excel (.xlsx)"] in _side_by_side(at)
     headers, rows = _sheet_bytes(_file(offered, "audit.xlsx", workbook.MIME))
-    assert headers[:3] == ["Id", "When", "Who"] and rows
-    assert all(isinstance(r["When"].value, datetime) and r["When"].value.microsecond == 0 for r in rows)
+    assert headers[:3] == ["Id", "When", "Who"]
+    mine = next(r for r in rows if r["Who"].value == "ana@example.com")
+    assert (mine["Target"].value, mine["Target"].data_type) == (HOSTILE, "s")
+    when = mine["When"].value
+    assert when.microsecond == 0 and (stored - when).total_seconds() == pytest.approx(3 * 3600, abs=1)
+    text = _file(offered, "audit.csv", "text/csv").decode("utf-8-sig")
+    assert f'"\'{HOSTILE}"' in text and text.startswith('"Id","When","Who"')
