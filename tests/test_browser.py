@@ -8,6 +8,7 @@ pages/ directly until some session has run console.py). Screenshots land in test
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def test_upload_shows_rejected_rows(page, tmp_path):
         with page.expect_download() as info:
             downloads.filter(has_text="Excel").click()
         assert info.value.suggested_filename == "rejected-rows.xlsx"
-        sheet = openpyxl.load_workbook(info.value.path()).active
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
         assert [c.value for c in sheet[1]][:2] == ["Line", "Reason"] and sheet.max_row == 3
         screenshot(page, "contacts-import")
 
