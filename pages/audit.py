@@ -1,7 +1,7 @@
-"""Audit (admin): who did what and when, filtered, and as spreadsheet-safe CSV.
+"""Audit (admin): who did what and when, filtered, and as spreadsheet-safe CSV and workbook.
 
-Actions are shown in the operator's language; the CSV keeps the stored codes, so an export
-reads the same whatever language the console speaks.
+Actions are shown in the operator's language, in the page and in the files (ui.words.files),
+with the times on the operator's clock.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from smscore import export
 from smscore.access import audit
 from smscore.clock import naive_utc
-from ui.shell import auth, setup
+from ui.shell import auth, downloads, setup
 from ui.words import access_words, formats, vocab
 from ui.words.i18n import current_language, t, tn
 
@@ -70,16 +69,9 @@ st.dataframe(
 st.caption(tn("audit.rows_n", len(frame), limit=formats.number(LIMIT, lang)))
 
 
-def _exported() -> None:
+def _exported(name: str, rows: int) -> None:
     if auth.permit("audit"):
-        audit.record(setup.cursor(), ctx.principal.actor, "export", "audit.csv", {"rows": len(frame)})
+        audit.record(setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows})
 
 
-st.download_button(
-    t("common.download_csv"),
-    export.csv_bytes(frame),
-    "audit.csv",
-    "text/csv",
-    key="export_audit",
-    on_click=_exported,
-)
+downloads.offer(frame, "audit", key="export_audit", zone=ctx.settings.time_zone, on_download=_exported)

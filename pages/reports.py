@@ -1,14 +1,14 @@
-"""Reports: batches with estimate vs actual cost, per country, per category, over time; CSV export."""
+"""Reports: batches with estimate vs actual cost, per country, per category, over time; CSV and Excel."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from smscore import export, reports
+from smscore import reports
 from smscore.access import audit
 from smscore.batchid import short_id
 from smscore.sending import sender
-from ui.shell import auth, setup
+from ui.shell import auth, downloads, setup
 from ui.shell.tables import (
     REPORT_ORDER,
     batches_table,
@@ -53,14 +53,8 @@ def _exported(name: str, rows: int) -> None:
     audit.record(setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows})
 
 
-st.download_button(
-    t("common.download_csv"),
-    export.csv_bytes(all_batches),
-    "batches.csv",
-    "text/csv",
-    key="export_batches",
-    on_click=_exported,
-    args=("batches.csv", len(all_batches)),
+downloads.offer(
+    all_batches, "batches", key="export_batches", zone=ctx.settings.time_zone, on_download=_exported
 )
 
 
@@ -123,14 +117,8 @@ for tab, by in zip(tabs[:4], ("country", "category", "day", "operator")):
             },
         )
         estimate_vs_actual_chart(frame, by)
-        st.download_button(
-            t("common.download_csv"),
-            export.csv_bytes(frame),
-            f"cost-by-{by}.csv",
-            "text/csv",
-            key=f"export_{by}",
-            on_click=_exported,
-            args=(f"cost-by-{by}.csv", len(frame)),
+        downloads.offer(
+            frame, f"cost-by-{by}", key=f"export_{by}", zone=ctx.settings.time_zone, on_download=_exported
         )
 
 
@@ -171,18 +159,16 @@ def _send_log(batch_id: str | None) -> None:
     st.caption(
         t("reports.log_shown", shown=formats.number(len(page), lang), total=formats.number(total, lang))
     )
-    if not setup.can("export_phones"):  # the CSV is built now, so a viewer never receives it
+    if not setup.can("export_phones"):  # no button at all: a viewer never receives the files
         st.caption(t("reports.export_phones_forbidden"))
         return
     everything, _ = reports.send_log(ctx.con, batch_id, state=state, limit=max(total, 1))
-    st.download_button(
-        t("common.download_csv"),
-        export.csv_bytes(everything),
-        f"send-log-{short_id(batch_id)}.csv",
-        "text/csv",
+    downloads.offer(
+        everything,
+        f"send-log-{short_id(batch_id)}",
         key="export_log",
-        on_click=_exported,
-        args=(f"send-log-{short_id(batch_id)}.csv", len(everything)),
+        zone=ctx.settings.time_zone,
+        on_download=_exported,
     )
 
 

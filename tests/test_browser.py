@@ -8,10 +8,12 @@ pages/ directly until some session has run console.py). Screenshots land in test
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from browser import (
     CHROMIUM,
@@ -110,7 +112,13 @@ def test_upload_shows_rejected_rows(page, tmp_path):
         button(page, "Import contacts").click()
         wait_for_run(page)
         expect(page.get_by_test_id("stMetric").filter(has_text="Rejected")).to_contain_text("2")
-        expect(page.get_by_test_id("stDownloadButton")).to_be_visible()
+        downloads = page.get_by_test_id("stDownloadButton")
+        expect(downloads).to_have_count(2)  # the CSV and the workbook, side by side
+        with page.expect_download() as info:
+            downloads.filter(has_text="Excel").click()
+        assert info.value.suggested_filename == "rejected-rows.xlsx"
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+        assert [c.value for c in sheet[1]][:2] == ["Line", "Reason"] and sheet.max_row == 3
         screenshot(page, "contacts-import")
 
 

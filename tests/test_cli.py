@@ -54,7 +54,7 @@ def test_quote_by_category_and_csv_breakdown(seeded, tmp_path, capsys):
     )
     text = capsys.readouterr().out
     assert "total: 1 recipients" in text and "USD" in text
-    assert "BR,USD,1,1,0.059900" in out_csv.read_text(encoding="utf-8-sig")
+    assert '"BR","USD",1,1,0.059900' in out_csv.read_text(encoding="utf-8-sig")  # text quoted, numbers bare
 
 
 def test_prices_for_one_country(seeded, capsys):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 
 from smscore import store
 from smscore.money import decimal_str
@@ -60,6 +61,30 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+
+
+# --- files for spreadsheets -------------------------------------------------------------------
+
+XLSX_HELP = "also write the rows to this Excel workbook (text stays text, money and dates stay numbers)"
+
+
+def write_files(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, csv_path: str | None, xlsx_path: str | None
+) -> None:
+    """The CSV and/or the workbook of `frame`, dates on the workspace's clock, and a line for each.
+
+    The words and separators stay English (`,` and the point) until the CLI speaks Portuguese.
+    """
+    from smscore.export import write_csv
+    from smscore.filestyle import FileStyle
+    from smscore.store.settings import load_settings
+    from smscore.workbook import write_xlsx
+
+    style = FileStyle.for_language("en", load_settings(con).time_zone)
+    if csv_path:
+        write_csv(frame, csv_path, style)
+    if xlsx_path:
+        write_xlsx(frame, xlsx_path, style)
 
 
 # --- batches by name --------------------------------------------------------------------------

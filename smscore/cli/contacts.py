@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from smscore.cli.common import CliError, Commands
+from smscore.cli.common import CliError, Commands, write_files
 
 COMMANDS = Commands()
 command = COMMANDS.command
@@ -41,6 +41,7 @@ def _configure_import(p: argparse.ArgumentParser) -> None:
         "--update", action="store_true", help="update contacts that already exist instead of rejecting them"
     )
     p.add_argument("--rejects", metavar="OUT.csv", help="write the rejected rows to this CSV")
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help="write the rejected rows to this Excel workbook")
 
 
 @command("import", "import contacts from a CSV file", _configure_import)
@@ -74,9 +75,10 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         reasons = report.rejects["reason"].str.replace(r"(?s):.*", "", regex=True).value_counts()
         for reason, n in reasons.items():
             print(f"  {n} rejected: {reason}")
-    if args.rejects:
-        report.write_rejects(args.rejects)
-        print(f"rejected rows written to {args.rejects}")
+    write_files(con, report.rejects, args.rejects, args.xlsx)
+    for path in (args.rejects, args.xlsx):
+        if path:
+            print(f"rejected rows written to {path}")
     return 0
 
 

@@ -12,11 +12,13 @@ import duckdb
 import pandas as pd
 
 from smscore.cli.common import (
+    XLSX_HELP,
     CliError,
     Commands,
     amount_range,
     open_gateway,
     print_table,
+    write_files,
 )
 from smscore.cost import prices
 from smscore.cost.quote import Quote, Selection, build_quote
@@ -59,6 +61,7 @@ def configure_quote(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", metavar="OUT.csv", help="write the per-country breakdown to a CSV")
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
 
 
 def selection_from_args(args: argparse.Namespace) -> Selection:
@@ -93,10 +96,8 @@ def quote_from_args(
 @command("quote", "price a message for a selection of contacts", configure_quote)
 def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     quote = quote_from_args(args, con)
-    if args.csv:
-        from smscore.export import write_csv
-
-        write_csv(quote_countries_frame(quote), args.csv)
+    if args.csv or args.xlsx:
+        write_files(con, quote_countries_frame(quote), args.csv, args.xlsx)
     if args.json:
         print(json.dumps(quote_json(quote), ensure_ascii=False))
     else:
@@ -136,7 +137,7 @@ def quote_countries_frame(quote: Quote) -> pd.DataFrame:
     """The per-country breakdown with its currency and price-list date, for CSV."""
     frame = quote.by_country.copy()
     frame.insert(1, "currency", quote.currency)
-    frame["price_list_as_of"] = quote.price_list_as_of.isoformat()
+    frame["price_list_as_of"] = quote.price_list_as_of  # a date: a date cell in the workbook
     return frame
 
 

@@ -8,11 +8,13 @@ import duckdb
 import pandas as pd
 
 from smscore.cli.common import (
+    XLSX_HELP,
     Commands,
     amount_range,
     configure_batch_id,
     find_batch,
     print_table,
+    write_files,
 )
 from smscore.money import decimal_str
 
@@ -29,17 +31,17 @@ def _configure_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", default="batch", choices=GROUPINGS, help="grouping (default: batch)")
     p.add_argument("--batch", metavar="ID", help="only this batch")
     p.add_argument("--csv", metavar="OUT.csv", help="write the report to a CSV (spreadsheet-safe)")
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
     p.add_argument("--json", action="store_true", help="print JSON records")
 
 
 @command("report", "batch costs per batch, country, category or day: estimate vs actual", _configure_report)
 def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.export import safe_frame, write_csv
+    from smscore.export import safe_frame
     from smscore.reports import cost_report
 
     frame = cost_report(con, args.by, find_batch(con, args.batch) if args.batch else None)
-    if args.csv:
-        write_csv(frame, args.csv)
+    write_files(con, frame, args.csv, args.xlsx)
     if args.json:
         print(safe_frame(frame).to_json(orient="records", date_format="iso"))
     elif frame.empty:
@@ -118,18 +120,18 @@ def _configure_log(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
     p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
     p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
 
 
 @command("log", "the send log of a batch: each message's state, Twilio status and error code", _configure_log)
 def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.export import write_csv
     from smscore.reports import send_log
 
     batch_id = find_batch(con, args.batch)
     page, total = send_log(con, batch_id, state=args.state, limit=args.limit)
-    if args.csv:
+    if args.csv or args.xlsx:
         everything, _ = send_log(con, batch_id, state=args.state, limit=max(total, 1))
-        write_csv(everything, args.csv)
+        write_files(con, everything, args.csv, args.xlsx)
     print_table(
         ("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
         [

@@ -2,7 +2,7 @@
 
 Numbers already in the workspace are counted apart from the rows to fix (issue 11), by the
 importer itself, so the page, the CLI and the audit trail give the same counts (issue 17); the
-rejected rows download as a CSV through smscore.export, like every export.
+rejected rows download as a CSV and an Excel workbook (ui.shell.downloads), like every export.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import duckdb
 import phonenumbers
 import streamlit as st
 
-from smscore import export
 from smscore.access import audit
 from smscore.contacts import csvsource, importer
 from smscore.store.writes import write
-from ui.shell import auth, setup
+from ui.shell import auth, downloads, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
 from ui.words import formats, vocab
@@ -203,13 +202,15 @@ def _import_report(ctx: Context) -> None:
             width="stretch",
             column_config={"line": t("contacts.col_line"), "reason": t("contacts.col_reason")},
         )
-        st.download_button(
-            t("contacts.download_rejects"),
-            export.csv_bytes(rejects),
-            "rejected-rows.csv",
-            "text/csv",
+        downloads.offer(
+            rejects,
+            "rejected-rows",
             key="download_rejects",
-            on_click=lambda: audit.record(
-                setup.cursor(), ctx.principal.actor, "export", "rejected-rows.csv", {"rows": len(rejects)}
+            zone=ctx.settings.time_zone,
+            csv_label=t("contacts.download_rejects"),
+            xlsx_label=t("contacts.download_rejects_xlsx"),
+            only=("line", "reason"),  # the file's own columns keep the file's own headers
+            on_download=lambda name, rows: audit.record(
+                setup.cursor(), ctx.principal.actor, "export", name, {"rows": rows}
             ),
         )
