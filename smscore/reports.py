@@ -20,6 +20,7 @@ from smscore.clock import utcnow
 from smscore.sending.ledger import DAMAGED, RECONCILE_SETTLE, UNDECIDED_PREFIX, UnknownWait, damage_reason
 from smscore.sending.outcome import judge
 from smscore.store import query_df
+from smscore.store.settings import load_settings
 
 GROUPINGS = ("batch", "country", "category", "day", "operator")
 
@@ -48,22 +49,28 @@ _KEYS = {
     ),
     "country": ("coalesce(m.country, '?') AS country", "1", "estimate_max DESC, country"),
     "category": ("coalesce(m.category, '(none)') AS category", "1", "estimate_max DESC, category"),
-    "day": ("CAST(coalesce(m.sent_at, b.created_at) AS DATE) AS day", "1", "day"),
+    # the operator's day, not UTC's: a message at 01:30 UTC went out the evening before in São Paulo
+    "day": (
+        "CAST(timezone($zone, timezone('UTC', coalesce(m.sent_at, b.created_at))) AS DATE) AS day",
+        "1",
+        "day",
+    ),
     # who confirmed the batch (smscore.access.audit.confirm_batch); batches from before schema 4 have none
     "operator": ("coalesce(b.confirmed_by, '(unknown)') AS operator", "1", "estimate_max DESC, operator"),
 }
 
 
 def cost_report(
-    con: duckdb.DuckDBPyConnection, by: str = "batch", batch_id: str | None = None
+    con: duckdb.DuckDBPyConnection, by: str = "batch", batch_id: str | None = None, zone: str | None = None
 ) -> pd.DataFrame:
     """Messages and money grouped `by` batch, country, category or day, optionally one batch.
 
-    `variance` is actual minus estimate over the messages Twilio has already priced.
+    `variance` is actual minus estimate over the messages Twilio has already priced. Days are
+    those of `zone` (default: the workspace's time zone, as every surface shows times).
     """
     _check_grouping(by)
-    where, params = ("WHERE b.id = ?", [batch_id]) if batch_id else ("", [])
-    frame = _grouped(con, by, where, params)
+    where, params = ("WHERE b.id = $batch", {"batch": batch_id}) if batch_id else ("", {})
+    frame = _grouped(con, by, where, params, zone)
     if batch_id and frame.empty and not _batch_exists(con, batch_id):
         raise LookupError(f"no batch with id {batch_id!r}")
     return _with_outcome(con, frame, batch_id) if by == "batch" else frame
@@ -77,7 +84,7 @@ def cost_of_batches(con: duckdb.DuckDBPyConnection, by: str, batch_ids: Sequence
     """
     _check_grouping(by)
     if len(batch_ids) == 0:  # a Series of ids has no truth value
-        empty = _grouped(con, by, "WHERE false", [])
+        empty = _grouped(con, by, "WHERE false", {})
         empty = _with_outcome(con, empty, None) if by == "batch" else empty
         return empty.assign(batch_id=pd.Series(dtype=str))
     frames = [cost_report(con, by, b).assign(batch_id=b) for b in batch_ids]
@@ -89,9 +96,13 @@ def _check_grouping(by: str) -> None:
         raise ValueError(f"report by one of {', '.join(GROUPINGS)}; got {by!r}")
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str, params: Sequence[object]) -> pd.DataFrame:
+def _grouped(
+    con: duckdb.DuckDBPyConnection, by: str, where: str, params: dict[str, object], zone: str | None = None
+) -> pd.DataFrame:
     """The ledger's messages under `where`, grouped `by`: the measures and the variance."""
     keys, group, order = _KEYS[by]
+    if "$zone" in keys:
+        params = {**params, "zone": zone or load_settings(con).time_zone}
     return query_df(
         con,
         f"""
@@ -102,7 +113,7 @@ def _grouped(con: duckdb.DuckDBPyConnection, by: str, where: str, params: Sequen
         FROM messages m JOIN batches b ON b.id = m.batch_id
         {where}
         GROUP BY {group} ORDER BY {order}""",
-        list(params),
+        params,
     )
 
 

@@ -76,3 +76,29 @@ def test_inbox_times_are_the_operators_local_time(sao_paulo):
     at = ok(app("reports"))
     box = next(df.value for df in at.dataframe if "from_number" in df.value.columns)
     assert list(box["received_at"]) == [_local(stored)]
+
+
+def test_reports_by_day_count_the_operators_days(sao_paulo):
+    """A message sent at 01:30 UTC on 6 December went out on the 5th in São Paulo (UTC-3)."""
+    import os
+    import subprocess
+    import sys
+
+    from smscore import reports
+
+    root = Path(__file__).resolve().parent.parent
+    sent = subprocess.run(
+        [sys.executable, "-m", "smscore", "--db", str(sao_paulo), "send", "--body", "Oi", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert sent.returncode == 0, sent.stderr
+    con = store.connect(sao_paulo)
+    con.execute("UPDATE messages SET sent_at = ?", [datetime(2026, 12, 6, 1, 30)])
+    local = reports.cost_report(con, by="day")
+    utc = reports.cost_report(con, by="day", zone="UTC")
+    con.close()
+    assert [str(d) for d in local["day"]] == ["2026-12-05"]
+    assert [str(d) for d in utc["day"]] == ["2026-12-06"]

@@ -111,7 +111,9 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
 
 
-def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+def query_df(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object] | None = None
+) -> pd.DataFrame:
     """Run a query into a DataFrame whose DECIMAL columns hold exact Decimals, not floats.
 
     DuckDB's own `.df()` turns DECIMAL into float64; going through Arrow keeps them exact.
