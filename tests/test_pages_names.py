@@ -143,7 +143,7 @@ def test_merge_is_refused_at_the_confirm_when_the_role_was_lowered_after_it_was_
     )
 
 
-LOJAS = b"Nome;Telefone\nLoja Centro;(11) 3456-7890 ramal 12\nAna;(11) 98765-4321\n"
+LOJAS = b"Nome;Telefone\nLoja Centro;(11) 3456-7890 ramal 12\nDuda;(11) 98765-4329\n"
 
 
 def test_import_page_notes_the_extension_it_left_out(shop):
