@@ -279,7 +279,9 @@ def _remember_headers(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: 
     """Keep the headers as the file wrote them beside the fields they fill (`field_headers`),
     so the console shows and accepts `{Nome}` and `{Cidade}`: the name and phone columns name
     the built-in fields, the others their contacts.fields keys. A header seen before stays."""
-    pairs = [(role, roles[role].strip()) for role in ("name", "phone") if role in roles]
+    pairs: list[tuple[str, str]] = [
+        (role, roles[role].strip()) for role in ("name", "phone") if role in roles
+    ]
     pairs += [(key, column.strip()) for column, key in _field_keys(csv_file, roles)]
     pairs = [(key, header) for key, header in pairs if header]
     if pairs:
