@@ -81,3 +81,11 @@ def test_merge_script_default_file_is_the_consoles_i18n_module():
     from scripts_loader import merge_module  # noqa: PLC0415
 
     assert merge_module().I18N == ROOT / "ui" / "words" / "i18n.py"
+
+
+def test_a_pending_plural_read_without_a_count_is_its_first_form_as_gettext_gives(monkeypatch):
+    monkeypatch.setitem(
+        i18n._PLURAL_STRINGS, "sample.moved_n", (("{n} moved", "{n} moved (many)"), ("um", "b", "c"))
+    )
+    assert i18n.translate("sample.moved_n", "en", n=1) == "1 moved"
+    assert i18n.translate("sample.moved_n", "pt-BR") == "um"

@@ -158,6 +158,8 @@ def translate(key: str, lang: str = "en", **kw: object) -> str:
     """The string for `key` in `lang`, formatted with `kw`. Raises KeyError for an unknown key."""
     if key in _STRINGS:
         return _format(_STRINGS[key][_INDEX.get(lang, 0)], kw)
+    if key in _PLURAL_STRINGS:  # as gettext() answers for a plural entry: its first form
+        return _format(_PLURAL_STRINGS[key][_INDEX.get(lang, 0)][0], kw)
     return _format(catalog(lang).gettext(key), kw)
 
 
