@@ -37,6 +37,9 @@ MESSAGES: dict[str, str] = {
     ),
     "quote.empty_body": "the message body is empty",
     "quote.unknown_placeholder": "unknown placeholder {{{name}}}; contacts have: {known}",
+    "quote.unknown_placeholder_near": (
+        "unknown placeholder {{{name}}}; did you mean {{{near}}}? Contacts have: {known}"
+    ),
     "quote.no_category": "no category named {name!r}",
     "quote.no_recipients": "choose recipients: everyone, one or more categories, or contacts",
     "quote.mixed_currencies": "the price list mixes currencies {currencies}",

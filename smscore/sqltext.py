@@ -8,6 +8,8 @@ category that looks like `vip`, and a field of tabs counted as a value.
 
 from __future__ import annotations
 
+import unicodedata
+
 # Every character str.isspace() accepts (the last of them is U+3000), and those trim() keeps.
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 _KEPT_BY_TRIM = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
@@ -35,3 +37,16 @@ def strip_sql(expr: str, plain: bool = False) -> str:
 def blank_sql(expr: str) -> str:
     """SQL true when `expr` is NULL, empty or only whitespace (str.strip() leaves nothing)."""
     return f"regexp_full_match(coalesce({expr}, ''), '{_class(WHITESPACE)}*')"
+
+
+def fold_sql(expr: str) -> str:
+    """SQL for `expr` as names are compared: without case or accents (`VIP` = `vip`,
+    `Promoção` = `promocao`). DuckDB's strip_accents and lower, the twin of `fold`."""
+    return f"lower(strip_accents({expr}))"
+
+
+def fold(text: str) -> str:
+    """`text` without case or accents, as `fold_sql` compares it: an operator who typed `VIP`
+    once and `vip` the next time, or `Promoção` without its accents, means the same name."""
+    plain = unicodedata.normalize("NFD", text)  # not NFKD: DuckDB keeps ligatures (ﬁ) too
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()

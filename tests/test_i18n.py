@@ -68,6 +68,7 @@ def test_compiled_catalogs_are_up_to_date(lang):
 def test_no_strings_left_outside_the_catalogs():
     """Strings merged in from older branches: run scripts/i18n_merge_dict.py (docs/i18n.md)."""
     assert not i18n._STRINGS
+    assert not i18n._PLURAL_STRINGS
 
 
 def test_portuguese_is_not_a_copy_of_english():

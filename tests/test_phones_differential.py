@@ -3,8 +3,9 @@
 A seeded generator of messy numbers (bench/gen_contacts.py's messy mode: extensions, labels,
 vanity letters, Arabic-Indic and fullwidth digits, fullwidth plus, odd spaces, 00, 0xx and
 carrier codes, Excel's E+ form, digits missing or extra, blanks, duplicates) across many
-default countries, decided row by row by phonenumbers plus the documented `00` rule, written
-here from the rule's words rather than from smscore's code. Zero different E.164 is the bar;
+default countries, decided row by row by phonenumbers plus the documented `00` rule and
+extension words (`ramal`, `r.`, `ext.`), written here from the rules' words rather than from
+smscore's code. Zero different E.164 is the bar;
 a rejected row's reason is, word for word, the one `normalise_reason` gives it alone.
 """
 
@@ -29,6 +30,9 @@ DEFAULTS = ["BR", "US", "GB", "DE", "PT", "AR", "MX", "IT", "JP", "AU", "KZ", "I
 ROWS_PER_DEFAULT = 1500  # 24,000 rows in all
 # Two leading zero digits (any script), nothing before them that is a digit or a plus sign.
 _LEADING_00 = re.compile(r"^([^\d+\uff0b]*)(\d)([^\d]*?)(\d)(.*)$", re.S)
+# `ramal`, `r.` or `ext.` (any case; spaces, a colon, or a comma before it) and the digits that
+# end the text, after a number ending in a digit: an extension, left out of the number.
+_EXTENSION_WORDS = re.compile(r"^(.*?\d)[\s,;]*(?:ramal|r\.|ext\.)\s*:?\s*\d+$", re.I | re.S)
 
 
 def reference(raw: str | None, default: str) -> tuple[str, str] | None:
@@ -36,6 +40,9 @@ def reference(raw: str | None, default: str) -> tuple[str, str] | None:
     text = (raw or "").strip()
     if not text:
         return None
+    extension = _EXTENSION_WORDS.match(text)
+    if extension:
+        text = extension[1]
     first = _valid(text, default)
     if first is not None:
         return first

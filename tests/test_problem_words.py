@@ -99,7 +99,8 @@ def test_english_pages_say_what_the_cli_says():
 
 def test_unknown_placeholder_is_refused_in_portuguese(pt):
     text = shown(compose(ok(app("send")), "Olá {apelido}"))
-    assert "campo desconhecido {apelido}; os contatos têm: {cidade}, {country}, {name}, {phone}" in text
+    # the fields by the names the file gave them (`nome;telefone;categoria;cidade`, issue 18)
+    assert "campo desconhecido {apelido}; os contatos têm: {nome}, {telefone}, {country}, {cidade}" in text
     assert "unknown placeholder" not in text
 
 

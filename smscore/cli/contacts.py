@@ -69,6 +69,10 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     )
     if report.categories_created:
         print("new categories: " + ", ".join(report.categories_created))
+    if len(report.notes):
+        print(f"{len(report.notes)} numbers written with an extension were imported without it:")
+        for line, phone, e164, extension in report.notes.head(10).itertuples(index=False):
+            print(f"  line {line}: {phone!r} -> {e164} (extension {extension})")
     if report.rejected:
         # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
         # when a re-imported file rejects every row.

@@ -2,6 +2,9 @@
 
 Browsing pages on the server (LIMIT/OFFSET plus a separate count), so the UI never pulls a
 million rows into pandas; categories are aggregated only for the rows of the page shown.
+
+Category names are compared without case or accents (`VIP` is `vip`, `Promoção` is `promocao`:
+sqltext.fold_sql) wherever one is named, and kept as first written for display.
 """
 
 from __future__ import annotations
@@ -12,11 +15,18 @@ import pandas as pd
 from smscore.access import audit
 from smscore.access.audit import Actor
 from smscore.contacts import phones
+from smscore.sqltext import fold_sql
 from smscore.store import query_df
 from smscore.store.writes import write
 
 BROWSE_COLUMNS = ["id", "phone", "name", "country", "categories"]
 MAX_PAGE = 10_000
+# The category a name means, whatever its case or accents.
+_NAMED = f"{fold_sql('name')} = {fold_sql('?')}"
+
+
+class CategoryError(ValueError):
+    """A category change that cannot be made as asked (no such category, a name taken)."""
 
 
 def count_contacts(con: duckdb.DuckDBPyConnection) -> int:
@@ -94,7 +104,7 @@ def _filters(search: str | None, category: str | None, country: str | None) -> t
     if category:
         clauses.append(
             "c.id IN (SELECT cc.contact_id FROM contact_categories cc "
-            "JOIN categories k ON k.id = cc.category_id WHERE k.name = ?)"
+            f"JOIN categories k ON k.id = cc.category_id WHERE {fold_sql('k.name')} = {fold_sql('?')})"
         )
         params.append(category)
     if country:
@@ -103,13 +113,28 @@ def _filters(search: str | None, category: str | None, country: str | None) -> t
     return " AND ".join(clauses), params
 
 
-def add_category(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Create a category; False when it already exists."""
-    name = (name or "").strip()
-    if not name:
+def find_category(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str] | None:
+    """(id, name as stored) of the category `name` means, whatever its case or accents."""
+    row = con.execute(
+        f"SELECT id, name FROM categories WHERE {_NAMED} ORDER BY id LIMIT 1", [name]
+    ).fetchall()
+    return (int(row[0][0]), str(row[0][1])) if row else None
+
+
+def _clean(name: str | None) -> str:
+    cleaned = (name or "").strip()
+    if not cleaned:
         raise ValueError(f"a category needs a name; got {name!r}")
+    return cleaned
+
+
+def add_category(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Create a category; False when it already exists (in any case or accents)."""
+    name = _clean(name)
 
     def add(c: duckdb.DuckDBPyConnection) -> bool:
+        if find_category(c, name) is not None:
+            return False
         rows = c.execute(
             "INSERT INTO categories (name) VALUES (?) ON CONFLICT DO NOTHING RETURNING id", [name]
         ).fetchall()
@@ -118,11 +143,75 @@ def add_category(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return write(con, add)
 
 
+def rename_category(con: duckdb.DuckDBPyConnection, name: str, new_name: str, actor: Actor) -> int:
+    """Give a category a new name (its contacts stay in it); returns how many contacts it has.
+
+    A new name that is another category's (in any case or accents) is refused: that is a
+    merge, which moves contacts and must say so. Changing only the case or accents of the
+    category's own name (`vip` -> `VIP`) is a rename. The change and its audit row commit
+    together."""
+    new_name = _clean(new_name)
+
+    def rename(c: duckdb.DuckDBPyConnection) -> int:
+        found = _existing(c, name)
+        taken = find_category(c, new_name)
+        if taken is not None and taken[0] != found[0]:
+            raise CategoryError(f"a category named {taken[1]!r} exists already; merge into it instead")
+        c.execute("UPDATE categories SET name = ? WHERE id = ?", [new_name, found[0]])
+        members = _members(c, [found[0]])
+        audit.record(c, actor, "category.rename", found[1], {"to": new_name, "contacts": members})
+        return members
+
+    return write(con, rename)
+
+
+def merge_categories(con: duckdb.DuckDBPyConnection, name: str, into: str, actor: Actor) -> int:
+    """Move every contact of category `name` into category `into` and remove `name`; returns
+    how many contacts moved (those already in both count once, and stay in `into` once).
+    The links, the removal and the audit row commit together."""
+
+    def merge(c: duckdb.DuckDBPyConnection) -> int:
+        source, target = _existing(c, name), _existing(c, into)
+        if source[0] == target[0]:
+            raise CategoryError(f"{source[1]!r} and {target[1]!r} are the same category")
+        moved = _members(c, [source[0]])
+        c.execute(
+            """INSERT INTO contact_categories (contact_id, category_id)
+               SELECT DISTINCT cc.contact_id, ?::INTEGER FROM contact_categories cc
+               WHERE cc.category_id = ? AND NOT EXISTS (
+                   SELECT 1 FROM contact_categories t
+                   WHERE t.contact_id = cc.contact_id AND t.category_id = ?)""",
+            [target[0], source[0], target[0]],
+        )
+        c.execute("DELETE FROM contact_categories WHERE category_id = ?", [source[0]])
+        c.execute("DELETE FROM categories WHERE id = ?", [source[0]])
+        audit.record(c, actor, "category.merge", target[1], {"from": source[1], "contacts": moved})
+        return moved
+
+    return write(con, merge)
+
+
+def _existing(c: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str]:
+    found = find_category(c, name)
+    if found is None:
+        raise CategoryError(f"no category named {name!r}")
+    return found
+
+
+def _members(c: duckdb.DuckDBPyConnection, ids: list[int]) -> int:
+    return int(
+        c.execute(
+            "SELECT count(DISTINCT contact_id) FROM contact_categories WHERE list_contains(?, category_id)",
+            [ids],
+        ).fetchall()[0][0]
+    )
+
+
 def remove_category(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Delete a category and its memberships (the contacts stay); returns contacts unlinked."""
 
     def remove(c: duckdb.DuckDBPyConnection) -> int | None:
-        row = c.execute("SELECT id FROM categories WHERE name = ?", [name]).fetchall()
+        row = c.execute(f"SELECT id FROM categories WHERE {_NAMED}", [name]).fetchall()
         if not row:
             return None
         unlinked = c.execute("DELETE FROM contact_categories WHERE category_id = ?", [row[0][0]]).fetchall()[

@@ -4,10 +4,13 @@ The whole import is set-based SQL over a temp copy of the file (see `csvsource`)
 numbers decided by `phonesql.normalise_column`, so a million rows take seconds, not minutes.
 
 Categories come from the file's category column, several in one cell separated by `|`
-(`vip|clientes 2024`), and from the `category=` argument; missing ones are created. Columns that
-are neither phone, name nor category are kept in `contacts.fields` (keys lower-cased, spaces to
-underscores) for message templates such as `{city}`. Opted-out numbers are imported like any
-other: they are contacts, and the quote leaves them out.
+(`vip|clientes 2024`), and from the `category=` argument; missing ones are created, names
+compared without case or accents (`VIP` is `vip`). Columns that are neither phone, name nor
+category are kept in `contacts.fields` (keys lower-cased, spaces to underscores) for message
+templates such as `{city}`, and the headers as written in `field_headers`, so a message may say
+`{Cidade}` or `{Nome}` as the file did. A phone written with an extension (`ramal 12`) is
+imported without it, with a note in the report. Opted-out numbers are imported like any other:
+they are contacts, and the quote leaves them out.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ import pandas as pd
 from smscore.contacts import csvcolumns, csvlimits, csvsource, phones, phonesql
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
-from smscore.sqltext import holds_kept_whitespace_sql, strip_sql
+from smscore.sqltext import fold_sql, holds_kept_whitespace_sql, strip_sql
 from smscore.store import writes
 
 DUPLICATE_POLICIES = ("skip", "update")
+NOTE_COLUMNS = ["line", "phone", "e164", "extension"]
+# A superset of phones.split_extension's words, as one cheap SQL scan of the phone column: each
+# text it finds is confirmed (and its extension read) by split_extension itself.
+_EXTENSION_HINT = r"(?i)ramal|r\.|ext\."
 CATEGORY_SEPARATOR = "|"
-_TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat")
+_TEMP = ("_imp_norm", "_imp_rows", "_imp_known", "_imp_cat", "_imp_catid")
 # DuckDB's memory limit during an import (`memory_limit_for`), spilling to its temp directory
 # beyond: unbounded, it took 3.7 GB for a 500 MB file. The file's size, and at least the floor:
 # the temp tables take about five times the file, so most of them spill, and the whole process
@@ -64,6 +71,10 @@ class ImportReport:
     mapping: dict[str, str]
     categories_created: list[str]
     rejects: pd.DataFrame = field(repr=False)
+    # Accepted rows whose number was written with an extension (`ramal 12`): line, phone (as
+    # written), e164, extension. The number is imported without it; a text message cannot
+    # dial one, and the operator should know the extension was left out.
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS), repr=False)
 
     def write_rejects(self, path: str | Path) -> None:
         """The rejected rows as CSV, through the spreadsheet-safe writer: they hold the very
@@ -198,7 +209,10 @@ def _write(
     imported = _insert_new(con, rows, csv_file, roles, col, plain)
     updated = _update_existing(con, rows, csv_file, roles, col, plain) if on_duplicate == "update" else 0
     _link_categories(con, on_duplicate)
+    if imported or updated:
+        _remember_headers(con, csv_file, roles)
     rejects = _rejects(con, rows, csv_file)
+    notes = _extension_notes(con, col[roles["phone"]])
     already = (
         con.execute(f"SELECT count(*) FROM {rows} WHERE status = 'already'").fetchall()[0][0]
         if on_duplicate == "skip"
@@ -214,6 +228,7 @@ def _write(
         mapping=dict(roles),
         categories_created=created,
         rejects=rejects,
+        notes=notes,
     )
 
 
@@ -241,15 +256,40 @@ def _values_sql(
         name = f"nullif({strip_sql('w.' + column, plain=column in plain)}, '')"
     else:
         name = "NULL::VARCHAR"
-    extra = [c for c in csv_file.columns if c not in roles.values()]
+    extra = _field_keys(csv_file, roles)
     if not extra:
         return f"{name} AS name, NULL::JSON AS fields", []
-    keys: list[str] = []
-    for column in extra:
+    pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c, _ in extra)
+    return f"{name} AS name, json_object({pairs}) AS fields", [key for _, key in extra]
+
+
+def _field_keys(csv_file: CsvFile, roles: dict[str, str]) -> list[tuple[str, str]]:
+    """(column, its key in contacts.fields) of each extra column, in the file's order."""
+    keys: list[tuple[str, str]] = []
+    for column in csv_file.columns:
+        if column in roles.values():
+            continue
         key = csvcolumns.field_key(column) or "field"
-        keys.append(key if key not in keys else f"{key}_{len(keys) + 1}")
-    pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c in extra)
-    return f"{name} AS name, json_object({pairs}) AS fields", keys
+        taken = any(k == key for _, k in keys)
+        keys.append((column, key if not taken else f"{key}_{len(keys) + 1}"))
+    return keys
+
+
+def _remember_headers(con: duckdb.DuckDBPyConnection, csv_file: CsvFile, roles: dict[str, str]) -> None:
+    """Keep the headers as the file wrote them beside the fields they fill (`field_headers`),
+    so the console shows and accepts `{Nome}` and `{Cidade}`: the name and phone columns name
+    the built-in fields, the others their contacts.fields keys. A header seen before stays."""
+    pairs: list[tuple[str, str]] = [
+        (role, roles[role].strip()) for role in ("name", "phone") if role in roles
+    ]
+    pairs += [(key, column.strip()) for column, key in _field_keys(csv_file, roles)]
+    pairs = [(key, header) for key, header in pairs if header]
+    if pairs:
+        con.execute(
+            """INSERT INTO field_headers (key, header)
+               SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]) ON CONFLICT DO NOTHING""",
+            [[k for k, _ in pairs], [h for _, h in pairs]],
+        )
 
 
 def _decide_rows(
@@ -348,13 +388,17 @@ def _create_categories(
     plain: frozenset[str],
 ) -> list[str]:
     """_imp_cat(contact_id, known, name): the categories of each accepted record, its cell's
-    and the `category` argument, and the categories that had to be created.
+    and the `category` argument, and the categories that had to be created; _imp_catid(name,
+    id): the category each name written in the file means.
 
-    A record's names are deduplicated in its own list (`vip|vip`, or the argument again in the
-    cell): a record is one contact, so its links need no DISTINCT over the whole file, whose
-    hash table of 3.6M links could not spill (a 2.4M-record file ran out of memory under its
-    limit). Only a cell of several names, or with the argument, is a list to deduplicate: doing
-    it for every record cost 0.2 s a million. `known`: the contact existed, so may its links."""
+    Names are compared without case or accents (`VIP` is `vip`): a name an existing category
+    already has keeps the category's spelling, and a new one is created with the first
+    spelling the file (the argument first) shows. A record's names are deduplicated in its own
+    list (`vip|VIP`, or the argument again in the cell) by that comparison: a record is one
+    contact, so its links need no DISTINCT over the whole file, whose hash table of 3.6M links
+    could not spill (a 2.4M-record file ran out of memory under its limit). Only a cell of
+    several names, or with the argument, is a list to deduplicate: doing it for every record
+    cost 0.2 s a million. `known`: the contact existed, so may its links."""
     if "category" in roles:
         column = col[roles["category"]]
         cell, trimmed = f"w.{column}", column in plain
@@ -366,31 +410,54 @@ def _create_categories(
         several, listed, one = "?::VARCHAR IS NOT NULL", "[?::VARCHAR]", "[]::VARCHAR[]"
         trimmed, params = True, [category, category]
     strip = strip_sql("part", plain=trimmed)
+    # A list's names (stripped: `names`), each kept at its first position by the folded
+    # comparison; the lambda reads the row's own `names` column.
+    once = (
+        f"list_filter(names, lambda part, i: list_position(list_transform(names, lambda x: "
+        f"{fold_sql('x')}), {fold_sql('part')}) = i)"
+    )
     con.execute(
         f"""
         CREATE TEMP TABLE _imp_cat AS
         SELECT contact_id, known, name FROM (
             SELECT contact_id, status = 'update' AS known,
-                   unnest(CASE WHEN {several}
-                               THEN list_distinct(list_transform({listed}, lambda part: {strip}))
-                               ELSE {one} END) AS name
-            FROM {rows} w WHERE status IN ('new', 'update'))
+                   unnest(CASE WHEN names IS NOT NULL THEN {once} ELSE {one} END) AS name
+            FROM (SELECT w.*, CASE WHEN {several}
+                                   THEN list_transform({listed}, lambda part: {strip}) END AS names
+                  FROM {rows} w WHERE status IN ('new', 'update')) w)
         WHERE name <> ''""",
         params,
     )
-    names = [
+    return _resolve_categories(con, category)
+
+
+def _resolve_categories(con: duckdb.DuckDBPyConnection, category: str | None) -> list[str]:
+    """Create the categories no stored one means yet (in one statement: a file of 20,000 new
+    categories is not 20,000 round trips), and map every written name to its category's id in
+    _imp_catid, a table of the few distinct names, so links join on the name as written."""
+    # Each name once, with the record it first stands in (the argument before them all).
+    con.execute(
+        f"""CREATE TEMP TABLE _imp_catid AS
+            SELECT name, {fold_sql("name")} AS folded, min(first_row) AS first_row, NULL::INTEGER AS id
+            FROM (SELECT ?::VARCHAR AS name, -1::BIGINT AS first_row WHERE ?::VARCHAR IS NOT NULL
+                  UNION ALL SELECT name, min(rowid) FROM _imp_cat GROUP BY name)
+            GROUP BY name""",
+        [category, category],
+    )
+    created = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT name FROM _imp_cat UNION SELECT ? WHERE ? IS NOT NULL", [category, category]
+            f"""SELECT arg_min(name, first_row) FROM _imp_catid m
+                WHERE NOT EXISTS (SELECT 1 FROM categories k WHERE {fold_sql("k.name")} = m.folded)
+                GROUP BY folded ORDER BY 1"""
         ).fetchall()
     ]
-    existing = {
-        r[0]
-        for r in con.execute("SELECT name FROM categories WHERE list_contains(?, name)", [names]).fetchall()
-    }
-    created = sorted(set(names) - existing)
-    if created:  # one statement: a file of 20,000 new categories is not 20,000 round trips
+    if created:
         con.execute("INSERT INTO categories (name) SELECT unnest(?::VARCHAR[])", [created])
+    con.execute(f"""UPDATE _imp_catid SET id = k.id
+                    FROM (SELECT {fold_sql("name")} AS folded, min(id) AS id FROM categories
+                          GROUP BY ALL) k
+                    WHERE k.folded = _imp_catid.folded""")
     return created
 
 
@@ -443,7 +510,7 @@ def _link_categories(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
     links an updated contact already has are skipped."""
     link = (
         "INSERT INTO contact_categories (contact_id, category_id) SELECT x.contact_id, k.id "
-        "FROM _imp_cat x JOIN categories k ON k.name = x.name "
+        "FROM _imp_cat x JOIN _imp_catid k ON k.name = x.name "
     )
     con.execute(link + "WHERE NOT x.known")
     if on_duplicate == "update":
@@ -453,6 +520,25 @@ def _link_categories(con: duckdb.DuckDBPyConnection, on_duplicate: str) -> None:
             SELECT 1 FROM contact_categories l
             WHERE l.contact_id = x.contact_id AND l.category_id = k.id)"""
         )
+
+
+def _extension_notes(con: duckdb.DuckDBPyConnection, phone_column: str) -> pd.DataFrame:
+    """The accepted records whose phone text carries an extension (`phones.split_extension`),
+    in file order: the number was imported without it."""
+    found = con.execute(
+        f"""SELECT l.line::BIGINT, trim(w.{phone_column}), r.e164
+            FROM (SELECT key, {phone_column} FROM _imp_raw
+                  WHERE regexp_matches({phone_column}, '{_EXTENSION_HINT}')) w
+            JOIN _imp_rows r ON r.key = w.key
+            JOIN {csvsource.lines_table("_imp_raw")} l ON l.rowid = w.key - 1
+            WHERE r.status <> 'reject' ORDER BY w.key"""
+    ).fetchall()
+    notes = [
+        (line, text, e164, extension)
+        for line, text, e164 in found
+        if (extension := phones.split_extension(text.strip())[1]) is not None
+    ]
+    return pd.DataFrame(notes, columns=NOTE_COLUMNS)
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, rows: str, csv_file: CsvFile) -> pd.DataFrame:

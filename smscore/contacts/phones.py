@@ -13,10 +13,16 @@ kept (`0044 20 7946 0958` with default BR is +442079460958; an extension stays a
 because `00` is the international prefix almost everywhere and Brazil's own
 international prefix includes a carrier code (`0021 44 …`), which phonenumbers insists on.
 Non-geographic numbers (+800, +882 …) belong to no country and are rejected.
+
+A second addition: `ramal`, `r.` and `ext.` (any case) before the digits that end the text mark
+an extension, as phonenumbers' own extension words (`ext.`, `x`, `anexo` ...) do, so
+`(11) 3456-7890 ramal 12` is +551134567890 (`split_extension`); phonenumbers alone dials the
+letters of `ramal` and reads it as too long. The number is decided without the extension.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +36,11 @@ from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_
 GEOGRAPHIC_CODES = frozenset(
     cc for cc, regions in COUNTRY_CODE_TO_REGION_CODE.items() if "001" not in regions
 )
+
+
+# A Brazilian extension as people write it: `ramal 12`, `r. 12`, `Ext.: 12`, after the number
+# (whose last character before the word is a digit), and nothing after the extension's digits.
+_EXTENSION = re.compile(r"^(.*?\d)[\s,;]*(?:ramal|r\.|ext\.)\s*:?\s*(\d+)$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -66,16 +77,30 @@ def normalise(raw: str | None, default_country: str) -> Phone:
     return result
 
 
+def split_extension(text: str) -> tuple[str, str | None]:
+    """(the number, its extension's digits) of a text whose extension is marked by `ramal`,
+    `r.` or `ext.`; (text, None) for any other text.
+
+    Portuguese has its own word for an extension (`ramal`), which phonenumbers does not know:
+    it reads its five letters as a vanity number. Splitting it off here, before phonenumbers
+    sees the text, keeps every other text exactly as phonenumbers reads it."""
+    found = _EXTENSION.match(text)
+    if found is None:
+        return text, None
+    return found.group(1), found.group(2)
+
+
 def normalise_reason(raw: str | None, default_country: str) -> Phone | str:
     """Like `normalise`, but returns the reason text instead of raising (for bulk use)."""
     region = check_region(default_country)
     text = (raw or "").strip()
     if not text:
         return "missing phone"
-    first = _parse(text, text, region)
+    number, _ = split_extension(text)
+    first = _parse(number, text, region)
     if isinstance(first, Phone):
         return first
-    international = read_00_as_plus(text)
+    international = read_00_as_plus(number)
     if international is not None:
         second = _parse(international, text, region)
         if isinstance(second, Phone):
@@ -116,13 +141,16 @@ def canonical(text: str) -> str | None:
     (`tel:` URIs, labels before it), the viability test, the extension split off, then digits
     of any script, spaces and vanity letters normalised. Every later step of parse works on
     that result alone, so the SQL path decides it as phonenumbers decides `text`: e.g.
-    `Tel: (11) 98765-4321 ramal 12` is `119876543217262512` (three letters or more are vanity
-    letters to phonenumbers, so `ramal` is dialled: too long), `＋44 ٧٩١١ ٠٣٤٤٩٦` is
+    `Tel: (11) 98765-4321 anexo 12` is `11987654321` (phonenumbers' own extension word),
+    `Call 0800-FLOWERS` is `08003569377` (three letters or more are vanity letters to
+    phonenumbers, so they are dialled), `＋44 ٧٩١١ ٠٣٤٤٩٦` is
     `+447911034496`. The `00` rule's second reading must come out the same too (`+` and the
-    digits after the zeros), else the text is left to phonenumbers whole.
+    digits after the zeros), else the text is left to phonenumbers whole. An extension marked by
+    `ramal`, `r.` or `ext.` is split off first (`split_extension`).
     """
-    first = _first_steps(text)
-    return None if first is None else _with_00_rule(text, first)
+    number, _ = split_extension(text)
+    first = _first_steps(number)
+    return None if first is None else _with_00_rule(number, first)
 
 
 def read_text(text: str) -> tuple[str | None, str | None]:
@@ -150,22 +178,23 @@ def read_texts(texts: Iterable[str]) -> list[tuple[str | None, str | None]]:
         if not text:  # only whitespace DuckDB's trim() keeps (tabs, odd spaces)
             out.append((None, "missing phone"))
             continue
-        first = steps(text)
+        number, _ = split_extension(text)
+        first = steps(number)
         if first is not None:
-            out.append((_with_00_rule(text, first, steps), None))
-        elif read_00_as_plus(text) is not None:
+            out.append((_with_00_rule(number, first, steps), None))
+        elif read_00_as_plus(number) is not None:
             out.append((None, None))
         else:
-            out.append((None, _refused(text)))
+            out.append((None, _refused(number, text)))
     return out
 
 
-def _refused(text: str) -> str:
+def _refused(number: str, shown: str) -> str:
     """`_parse`'s words for a text whose first steps find no number, without a parse: parse
     refuses such a text as TOO_LONG over its length limit, else as NOT_A_NUMBER."""
-    too_long = len(text) > _pnu._MAX_INPUT_STRING_LENGTH
+    too_long = len(number) > _pnu._MAX_INPUT_STRING_LENGTH
     kind = NumberParseException.TOO_LONG if too_long else NumberParseException.NOT_A_NUMBER
-    return f"invalid number: {_PARSE_ERRORS[kind]} ({text!r})"
+    return f"invalid number: {_PARSE_ERRORS[kind]} ({shown!r})"
 
 
 def _with_00_rule(

@@ -8,6 +8,7 @@ dearest carrier of each country (plus US carrier fees); the balance gate uses th
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -24,10 +25,15 @@ from smscore.cost.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.cost.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
 from smscore.cost.segments import BodyError, check_body, encoding_and_segments
 from smscore.problems import coded
-from smscore.sqltext import blank_sql
+from smscore.sqltext import blank_sql, fold, fold_sql
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A placeholder is a name in braces as a file's header may write it: letters of any language,
+# digits and `_`, words apart by one space, `.` or `-` (`{Nome}`, `{Data de nascimento}`).
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^\W\d]\w*(?:[ .\-]\w+)*)\}")
 _BUILTIN_FIELDS = {"name": "c.name", "phone": "c.phone", "country": "c.country"}
+# The built-in fields in the console's other language, for workspaces whose files' headers were
+# imported before they were kept (field_headers) and for operators who type them in Portuguese.
+_BUILTIN_WORDS = {"nome": "name", "telefone": "phone", "celular": "phone", "pais": "country"}
 
 
 @dataclass(frozen=True)
@@ -117,11 +123,68 @@ def parse_template(body: str) -> Template:
     return Template(tuple(merged))
 
 
-def placeholders(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Fields a template may use: name, phone, country and every extra CSV column seen."""
+def _word(name: str) -> str:
+    """A field's name as placeholders are compared: without case, accents, spaces or
+    punctuation, so `{NOME}`, `{nome}` and `{Nome}` are the header `Nome`, and
+    `{data_de_nascimento}` is `Data de Nascimento`."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+@dataclass(frozen=True)
+class FieldBook:
+    """The fields a template may use: `keys` (the built-in ones, then the stored keys of the
+    files' extra columns) each with the header it is shown by (`labels`: as the file wrote
+    it, else the key), and the words that name each."""
+
+    keys: tuple[str, ...]
+    labels: dict[str, str]
+    words: dict[str, str]  # _word(a header, a key, a built-in's Portuguese name) -> key
+
+    @property
+    def shown(self) -> list[str]:
+        """Each field once, by the name the operator's file gave it (`Nome`, `Cidade`)."""
+        return [self.labels[k] for k in self.keys]
+
+    def resolve(self, name: str) -> str | None:
+        """The field `name` means: a key as typed, else any spelling of its header or key."""
+        if name in self.labels:
+            return name
+        return self.words.get(_word(name))
+
+    def closest(self, name: str) -> str | None:
+        """The shown name nearest to an unknown `name` (a typo), if any is near enough."""
+        by_word = {_word(label): label for label in self.shown}
+        near = difflib.get_close_matches(_word(name), list(by_word), n=1, cutoff=0.6)
+        return by_word[near[0]] if near else None
+
+
+def field_book(con: duckdb.DuckDBPyConnection) -> FieldBook:
+    """The fields of this workspace's contacts, with the headers their files named them by."""
     rows = con.execute("""SELECT DISTINCT unnest(json_keys(fields)) FROM
                           (SELECT fields FROM contacts WHERE fields IS NOT NULL LIMIT 10000)""").fetchall()
-    return list(_BUILTIN_FIELDS) + sorted(r[0] for r in rows if r[0] not in _BUILTIN_FIELDS)
+    headers = con.execute("SELECT key, header FROM field_headers ORDER BY seen_at, key, header").fetchall()
+    extra = sorted(({r[0] for r in rows} | {k for k, _ in headers}) - set(_BUILTIN_FIELDS))
+    keys = [*_BUILTIN_FIELDS, *extra]
+    # A field's own key first (a column `nome` beside the name column `Nome completo` is
+    # `{nome}`), then the headers in the order files showed them, then the built-ins' words.
+    words: dict[str, str] = {}
+    for word, key in [*((_word(k), k) for k in keys), *((_word(h), k) for k, h in headers)]:
+        words.setdefault(word, key)
+    for word, key in _BUILTIN_WORDS.items():
+        words.setdefault(word, key)
+    labels = {k: k for k in keys}
+    for key, header in headers:  # the first header seen names its field, if it says that field
+        usable = _PLACEHOLDER.fullmatch("{" + header + "}") and words.get(_word(header)) == key
+        if labels.get(key) == key and usable:
+            labels[key] = header
+    ordered = [*_BUILTIN_FIELDS, *sorted(extra, key=lambda k: fold(labels[k]))]
+    return FieldBook(tuple(ordered), labels, words)
+
+
+def placeholders(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Fields a template may use, as their files named them: the name and phone columns (or
+    `name`, `phone`), `country`, and every extra CSV column seen."""
+    return field_book(con).shown
 
 
 def render(template: Template, values: dict[str, str | None]) -> str:
@@ -129,17 +192,20 @@ def render(template: Template, values: dict[str, str | None]) -> str:
     return "".join(v if k == "text" else (values.get(v) or "") for k, v in template.parts)
 
 
-def _field_sql(name: str, known: set[str]) -> str:
-    if name in _BUILTIN_FIELDS:
-        return _BUILTIN_FIELDS[name]
-    if name not in known:
-        raise coded(
-            QuoteError,
-            "quote.unknown_placeholder",
-            name=name,
-            known=", ".join(sorted(known | set(_BUILTIN_FIELDS))),
-        )
-    return f"json_extract_string(c.fields, '$.\"{name}\"')"
+def _field_sql(name: str, book: FieldBook) -> tuple[str, list[object]]:
+    """The SQL expression of placeholder `name` and its parameters; an unknown name is refused
+    with the nearest known one suggested."""
+    key = book.resolve(name)
+    if key is None:
+        known = ", ".join(book.shown)
+        near = book.closest(name)
+        if near is not None:
+            raise coded(QuoteError, "quote.unknown_placeholder_near", name=name, near=near, known=known)
+        raise coded(QuoteError, "quote.unknown_placeholder", name=name, known=known)
+    if key in _BUILTIN_FIELDS:
+        return _BUILTIN_FIELDS[key], []
+    # A JSON Pointer, as a parameter: a key is a header's text, quotes and `$` included.
+    return "json_extract_string(c.fields, ?)", ["/" + key.replace("~", "~0").replace("/", "~1")]
 
 
 def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tuple[str, list[object]]:
@@ -147,18 +213,19 @@ def _selection_sql(con: duckdb.DuckDBPyConnection, selection: Selection) -> tupl
         return "TRUE", []
     clauses, params = [], []
     if selection.categories:
+        # A category is named without regard to case or accents (`vip` is `VIP`).
         names = list(selection.categories)
-        found = {
-            r[0]
-            for r in con.execute(
-                "SELECT name FROM categories WHERE list_contains(?, name)", [names]
-            ).fetchall()
-        }
-        missing = [n for n in names if n not in found]
+        folded = f"list_transform(?::VARCHAR[], lambda n: {fold_sql('n')})"
+        missing = con.execute(
+            f"""SELECT n FROM unnest(?::VARCHAR[]) t(n) WHERE NOT EXISTS (
+                    SELECT 1 FROM categories k WHERE {fold_sql("k.name")} = {fold_sql("n")})""",
+            [names],
+        ).fetchall()
         if missing:
-            raise coded(QuoteError, "quote.no_category", name=missing[0])
-        clauses.append("""c.id IN (SELECT cc.contact_id FROM contact_categories cc
-                           JOIN categories k ON k.id = cc.category_id WHERE list_contains(?, k.name))""")
+            raise coded(QuoteError, "quote.no_category", name=missing[0][0])
+        clauses.append(f"""c.id IN (SELECT cc.contact_id FROM contact_categories cc
+                           JOIN categories k ON k.id = cc.category_id
+                           WHERE list_contains({folded}, {fold_sql("k.name")}))""")
         params.append(names)
     if selection.contact_ids:
         clauses.append("list_contains(?, c.id)")
@@ -196,9 +263,8 @@ def build_quote(
         raise coded(QuoteError, "quote.mixed_currencies", currencies=str(sorted(currencies)))
     currency = currencies.pop() if currencies else "USD"
     template = parse_template(body)
-    known = set(placeholders(con))
     where, params = _selection_sql(con, selection)
-    body_sql, body_params, missing_sql = _render_sql(template, known)
+    body_sql, body_params, missing_sql = _render_sql(template, field_book(con))
     body_col = "NULL::VARCHAR" if template.is_fixed else body_sql
     fixed_text = render(template, {}) if template.is_fixed else None
     # Twilio refuses a body over 1,600 characters (21617): such recipients are excluded here.
@@ -244,19 +310,24 @@ def build_quote(
         cur.close()
 
 
-def _render_sql(template: Template, known: set[str]) -> tuple[str, list[object], str]:
+def _render_sql(template: Template, book: FieldBook) -> tuple[str, list[object], str]:
+    """The body's SQL, its parameters (those of the body, then of the reasons: the order they
+    stand in the SELECT), and the reasons a recipient with no value for a field is left out."""
     pieces: list[str] = ["''"]
     params: list[object] = []
     missing: list[str] = []
+    missing_params: list[object] = []
     for kind, value in template.parts:
         if kind == "text":
             pieces.append("?")
             params.append(value)
         else:
-            expr = _field_sql(value, known)
+            expr, expr_params = _field_sql(value, book)
             pieces.append(f"coalesce({expr}, '')")
-            missing.append(f"WHEN {blank_sql(expr)} THEN 'no value for {{{value}}}'")
-    return "concat(" + ", ".join(pieces) + ")", params, "\n".join(missing)
+            params += expr_params
+            missing.append(f"WHEN {blank_sql(expr)} THEN ?")
+            missing_params += [*expr_params, f"no value for {{{value}}}"]
+    return "concat(" + ", ".join(pieces) + ")", params + missing_params, "\n".join(missing)
 
 
 def _unit_arrow(units: pd.DataFrame) -> pa.Table:

@@ -265,6 +265,38 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "DELETE FROM webhook_events WHERE key LIKE 'token:%'",
         ),
     ),
+    (
+        12,
+        (
+            # The headers files named their columns by (smscore.contacts.importer), so a message
+            # says {Nome} or {Cidade} as the operator's file did: `key` is the placeholder's
+            # field ('name', 'phone', or a contacts.fields key), `header` the header as written.
+            # Workspaces imported before have none: their fields are shown by their keys.
+            """CREATE TABLE field_headers (
+                key VARCHAR NOT NULL,
+                header VARCHAR NOT NULL,
+                seen_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                PRIMARY KEY (key, header)
+            )""",
+            # Category names are now compared without case or accents (smscore.contacts.book):
+            # categories that differ only so (`VIP`, `vip`) become the first one created, with
+            # every contact of the others, so each name means one category.
+            """UPDATE contact_categories SET category_id = m.keep
+               FROM (SELECT id, min(id) OVER (PARTITION BY lower(strip_accents(name))) AS keep
+                     FROM categories) m
+               WHERE contact_categories.category_id = m.id AND m.id <> m.keep""",
+            """DELETE FROM contact_categories WHERE rowid IN (
+                   SELECT rowid FROM (
+                       SELECT rowid, row_number() OVER (PARTITION BY contact_id, category_id
+                                                        ORDER BY rowid) AS n
+                       FROM contact_categories WHERE category_id IN (
+                           SELECT min(id) FROM categories GROUP BY lower(strip_accents(name))
+                           HAVING count(*) > 1))
+                   WHERE n > 1)""",
+            """DELETE FROM categories WHERE id NOT IN (
+                   SELECT min(id) FROM categories GROUP BY lower(strip_accents(name)))""",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -39,14 +39,15 @@ def _confirm(action: Action) -> None:
         st.session_state.removal_done = (kind, done)
 
 
-def prompt(kind: str, question: str, action: Action) -> None:
-    """Confirm and Cancel for a pending removal of this kind; then what was done."""
+def prompt(kind: str, question: str, action: Action, confirm: str | None = None) -> None:
+    """Confirm and Cancel for a pending removal of this kind; then what was done. `confirm`
+    words the Confirm button for a change that removes no contact (a rename, a merge)."""
     pending = st.session_state.get("pending_removal")
     if pending and pending[0] == kind:
         st.warning(question, icon=":material/warning:")
         with st.container(horizontal=True):
             st.button(
-                t("contacts.confirm_remove"),
+                confirm or t("contacts.confirm_remove"),
                 type="primary",
                 key=f"confirm_remove_{kind}",
                 on_click=_confirm,

@@ -8,6 +8,7 @@ rejected rows download as a CSV and an Excel workbook (ui.shell.downloads), like
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import phonenumbers
 import streamlit as st
 
@@ -18,7 +19,7 @@ from ui.shell import auth, downloads, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
 from ui.words import formats, vocab
-from ui.words.i18n import current_language, t, translate
+from ui.words.i18n import current_language, t, tn, translate
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 ROLES = ("phone", "name", "category")
@@ -62,6 +63,7 @@ def _import(
         **report.counts(),
         "categories_created": list(report.categories_created),
         "rejects": report.rejects,
+        "notes": report.notes,
     }
 
 
@@ -174,6 +176,26 @@ def _delimiter_name(delimiter: str) -> str:
     }.get(delimiter, md(repr(delimiter)))
 
 
+def _extension_notes(notes: pd.DataFrame | None) -> None:
+    """Numbers written with an extension (`ramal 12`), imported without it: said, and listed
+    as written (a table: their text is the file's, never Markdown)."""
+    if notes is None or not len(notes):
+        return
+    st.info(tn("contacts.extension_notes_n", len(notes)), icon=":material/info:")
+    st.dataframe(
+        notes.head(1000),
+        hide_index=True,
+        width="stretch",
+        key="extension_notes",
+        column_config={
+            "line": t("contacts.col_line"),
+            "phone": t("contacts.col_phone_written"),
+            "e164": t("contacts.col_imported_as"),
+            "extension": t("contacts.col_extension"),
+        },
+    )
+
+
 def _import_report(ctx: Context) -> None:
     lang = current_language()
     result = st.session_state.get("import_result")
@@ -191,6 +213,7 @@ def _import_report(ctx: Context) -> None:
     c[3].metric(t("contacts.rejected"), formats.number(result["rejected"], lang))
     if result["categories_created"]:
         st.caption(t("contacts.categories_created", names=md(", ".join(result["categories_created"]))))
+    _extension_notes(result.get("notes"))
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))
