@@ -21,109 +21,11 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 # Strings added by branches that predate the catalogs, in the old {key: (English, Portuguese)}
 # form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
 # and empties this dict (tests/test_i18n.py fails while it holds anything).
-_STRINGS: dict[str, tuple[str, str]] = {
-    "problem.quote.unknown_placeholder_near": (
-        "unknown placeholder {{{name}}}; did you mean {{{near}}}? Contacts have: {known}",
-        "campo desconhecido {{{name}}}; você quis dizer {{{near}}}? Os contatos têm: {known}",
-    ),
-    "code.action.category_rename": ("category.rename", "categoria renomeada"),
-    "code.action.category_merge": ("category.merge", "categorias mescladas"),
-    "contacts.category_exists": (
-        "A category named “{name}” exists already (names are compared without case or accents).",
-        "Já existe uma categoria chamada “{name}” (nomes são comparados sem maiúsculas nem acentos).",
-    ),
-    "contacts.category_taken": (
-        "A category named “{name}” exists already; to move its contacts together, merge the two.",
-        "Já existe uma categoria chamada “{name}”; para juntar os contatos, mescle as duas.",
-    ),
-    "contacts.merge_same": (
-        "Choose two different categories to merge.",
-        "Escolha duas categorias diferentes para mesclar.",
-    ),
-    "contacts.merge_gone": (
-        "One of the two categories no longer exists; nothing was merged.",
-        "Uma das duas categorias não existe mais; nada foi mesclado.",
-    ),
-    "contacts.rename_category": ("Category to rename", "Categoria a renomear"),
-    "contacts.rename_to": ("New name", "Novo nome"),
-    "contacts.rename": ("Rename", "Renomear"),
-    "contacts.rename_help": (
-        "Its contacts stay in it; a name another category has is a merge.",
-        "Os contatos continuam nela; o nome de outra categoria é uma mescla.",
-    ),
-    "contacts.confirm_rename": ("Yes, rename", "Sim, renomear"),
-    "contacts.merge_category": ("Category to merge", "Categoria a mesclar"),
-    "contacts.merge_into": ("Into", "Em"),
-    "contacts.merge": ("Merge", "Mesclar"),
-    "contacts.merge_help": (
-        "Moves its contacts into the other category, then removes it.",
-        "Passa os contatos para a outra categoria e depois a remove.",
-    ),
-    "contacts.confirm_merge": ("Yes, merge", "Sim, mesclar"),
-    "contacts.col_phone_written": ("Phone as written", "Telefone como escrito"),
-    "contacts.col_imported_as": ("Imported as", "Importado como"),
-    "contacts.col_extension": ("Extension", "Ramal"),
-}
+_STRINGS: dict[str, tuple[str, str]] = {}
 # Their plural entries, which a (English, Portuguese) pair cannot hold: key -> ((English one,
 # other), (Portuguese in the order of its Plural-Forms: 0-1, exact millions, the rest)).
 # Honoured by translate_n; scripts/i18n_merge_dict.py folds them in with msgid_plural.
-_PLURAL_STRINGS: dict[str, tuple[tuple[str, str], tuple[str, str, str]]] = {
-    "contacts.confirm_rename_category_n": (
-        (
-            "Rename the category “{name}” to “{new}”? Its {n} contact stays in it.",
-            "Rename the category “{name}” to “{new}”? Its {n} contacts stay in it.",
-        ),
-        (
-            "Renomear a categoria “{name}” para “{new}”? Seu {n} contato continua nela.",
-            "Renomear a categoria “{name}” para “{new}”? Seus {n} de contatos continuam nela.",
-            "Renomear a categoria “{name}” para “{new}”? Seus {n} contatos continuam nela.",
-        ),
-    ),
-    "contacts.category_renamed_n": (
-        (
-            "Category “{name}” renamed “{new}”; its {n} contact stays in it.",
-            "Category “{name}” renamed “{new}”; its {n} contacts stay in it.",
-        ),
-        (
-            "Categoria “{name}” renomeada para “{new}”; seu {n} contato continua nela.",
-            "Categoria “{name}” renomeada para “{new}”; seus {n} de contatos continuam nela.",
-            "Categoria “{name}” renomeada para “{new}”; seus {n} contatos continuam nela.",
-        ),
-    ),
-    "contacts.confirm_merge_category_n": (
-        (
-            "Merge “{name}” into “{into}”? {n} contact moves to “{into}”, and “{name}” is removed.",
-            "Merge “{name}” into “{into}”? {n} contacts move to “{into}”, and “{name}” is removed.",
-        ),
-        (
-            "Mesclar “{name}” em “{into}”? {n} contato passa para “{into}”, e “{name}” é removida.",
-            "Mesclar “{name}” em “{into}”? {n} de contatos passam para “{into}”, e “{name}” é removida.",
-            "Mesclar “{name}” em “{into}”? {n} contatos passam para “{into}”, e “{name}” é removida.",
-        ),
-    ),
-    "contacts.category_merged_n": (
-        (
-            "“{name}” merged into “{into}”: {n} contact moved.",
-            "“{name}” merged into “{into}”: {n} contacts moved.",
-        ),
-        (
-            "“{name}” mesclada em “{into}”: {n} contato passou para ela.",
-            "“{name}” mesclada em “{into}”: {n} de contatos passaram para ela.",
-            "“{name}” mesclada em “{into}”: {n} contatos passaram para ela.",
-        ),
-    ),
-    "contacts.extension_notes_n": (
-        (
-            "{n} number was written with an extension (ramal); it was imported without it.",
-            "{n} numbers were written with an extension (ramal); they were imported without it.",
-        ),
-        (
-            "{n} número foi escrito com ramal; foi importado sem ele.",
-            "{n} de números foram escritos com ramal; foram importados sem ele.",
-            "{n} números foram escritos com ramal; foram importados sem ele.",
-        ),
-    ),
-}
+_PLURAL_STRINGS: dict[str, tuple[tuple[str, str], tuple[str, str, str]]] = {}
 
 _INDEX = {"en": 0, "pt-BR": 1}
 
