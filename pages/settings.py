@@ -9,7 +9,7 @@ import phonenumbers
 import streamlit as st
 
 from smscore.access import audit
-from smscore.store.settings import LANGUAGES, SENDER_TYPES, update_settings
+from smscore.store.settings import FOLLOW_BROWSER, LANGUAGES, SENDER_TYPES, update_settings
 from smscore.twilio.credentials import Credentials
 from ui.access import limits, users
 from ui.shell import setup
@@ -19,6 +19,7 @@ from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.settings")
 lang = current_language()
+LANGUAGE_CHOICES = (FOLLOW_BROWSER, *LANGUAGES)  # "" first: a new workspace follows the browser
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 st.title(t("settings.title"))
 s = ctx.settings
@@ -104,9 +105,10 @@ with st.form("settings_form", enter_to_submit=False):
     )
     language = st.selectbox(
         t("settings.language"),
-        LANGUAGES,
-        index=LANGUAGES.index(s.language),
-        format_func=i18n.LANGUAGE_NAMES.get,
+        LANGUAGE_CHOICES,
+        index=LANGUAGE_CHOICES.index(s.language) if s.language in LANGUAGE_CHOICES else 0,
+        format_func=lambda v: i18n.LANGUAGE_NAMES.get(v) or t("settings.language_browser"),
+        key="set_language",
     )
     saved = st.form_submit_button(t("settings.save"), type="primary", key="save_settings")
 if saved:
@@ -141,7 +143,8 @@ if saved:
                 "language": language,
             },
         )
-        st.session_state.pop("_lang_choice", None)
+        if language != s.language:  # the workspace's new language shows at once, to its chooser too
+            st.session_state.pop("lang_override", None)
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
 

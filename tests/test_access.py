@@ -457,7 +457,7 @@ def test_viewer_language_choice_changes_only_their_session(db):
     at = signed_in(db, "viewer")
     at.sidebar.selectbox(key="_lang_choice").select("pt-BR").run()
     assert "Contatos: 3" in texts(ok(at))
-    assert rows(db, "SELECT value FROM settings WHERE key = 'language'") in ([], [("en",)])
+    assert rows(db, "SELECT value FROM settings WHERE key = 'language'") in ([], [("",)])
 
 
 def test_exports_are_recorded_in_the_audit_trail(db):
