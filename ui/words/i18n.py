@@ -23,6 +23,17 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português do Brasil"}
 # form. They are honoured at run time; scripts/i18n_merge_dict.py moves them into the catalogs
 # and empties this dict (tests/test_i18n.py fails while it holds anything).
 _STRINGS: dict[str, tuple[str, str]] = {
+    "numbers.bad_amount": (
+        "could not read “{raw}” in “{field}”: write numbers with a point before the decimals, "
+        "like {small} or {example}.",
+        "não foi possível ler “{raw}” em “{field}”: escreva números com vírgula antes das casas "
+        "decimais, como {small} ou {example}.",
+    ),
+    "numbers.bad_whole": (
+        "could not read “{raw}” in “{field}”: write a whole number, like 30.",
+        "não foi possível ler “{raw}” em “{field}”: escreva um número inteiro, como 30.",
+    ),
+    "numbers.empty": ("“{field}” is empty: type a number.", "“{field}” está vazio: digite um número."),
     "settings.language_browser": ("The browser's language", "O idioma do navegador"),
 }
 
