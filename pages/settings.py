@@ -53,6 +53,7 @@ st.caption(t("settings.db_path", path=md(ctx.db_path)))
 st.subheader(t("settings.console_title"))
 regions = sorted(phonenumbers.SUPPORTED_REGIONS)
 currency = ctx.balance.currency if ctx.balance is not None else "USD"
+setup.numbers_follow_language(*TYPED_KEYS, "sandbox_amount")
 with st.form("settings_form", enter_to_submit=False):
     sender = st.text_input(
         t("settings.sender"), key="set_sender", value=s.sender, help=t("settings.sender_help")

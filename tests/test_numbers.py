@@ -349,3 +349,14 @@ def test_idle_minutes_are_whole_and_grouped_the_portuguese_way(pt):
     con = store.connect(pt)
     assert store.get_setting(con, "session_idle_minutes") == "1440"
     con.close()
+
+
+def test_switching_language_redraws_the_numbers_the_new_way(pt):
+    at = ok(app("settings"))
+    assert at.text_input(key="set_threshold").value == "2,00"
+    at.segmented_control(key="_lang_quick").set_value("en").run()
+    assert ok(at).text_input(key="set_threshold").value == "2.00"  # not 2,00, refused in English
+    assert at.text_input(key="sandbox_amount").value == "20.00"
+    at.button(key="save_settings").click().run()
+    assert not ok(at).error, [e.value for e in at.error]
+    assert stored(pt).low_balance_threshold == Decimal("2.00")

@@ -31,6 +31,7 @@ def render(ctx: setup.Context) -> None:
     limits = approvals.load_limits(ctx.con)
     lang = current_language()
     st.caption(t("limits.caption"))
+    setup.numbers_follow_language(*(f"limit_{name}" for name, _ in _FIELDS))
     with st.form("limits_form", enter_to_submit=False):
         st.text_input(t("limits.currency"), value=limits.currency, key="limit_currency")
         for name, label in _FIELDS:

@@ -156,6 +156,7 @@ def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
 
 def _policy(ctx: setup.Context) -> None:
     limit = accounts.idle_limit(ctx.con, ctx.config)
+    setup.numbers_follow_language("idle_minutes")
     st.text_input(  # text, read by ui.words.numbers: whole minutes the language's way (1.440)
         t("users.idle"),
         value=numbers.whole_text(Decimal(limit.total_seconds()) / 60, current_language()),

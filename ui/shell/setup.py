@@ -96,7 +96,11 @@ def _settle_language(workspace: str | None) -> str:
 def _browser_language() -> str | None:
     """What the browser asks for: navigator.language, else Accept-Language (None in AppTest,
     unless the test sets `at.context`)."""
-    return i18n.from_browser(st.context.locale, st.context.headers.get("Accept-Language"))
+    try:
+        header = st.context.headers.get("Accept-Language")
+    except Exception:  # noqa: BLE001 - no request context (AppTest): no header
+        header = None
+    return i18n.from_browser(st.context.locale, header)
 
 
 def page(title_key: str, *, sidebar: bool = True) -> Context:
@@ -256,6 +260,17 @@ def _language_changed(key: str) -> None:
     if chosen in i18n.LANGUAGE_NAMES:  # None: the selected segment clicked again, no change
         st.session_state["lang_override"] = chosen
         st.session_state["lang"] = chosen
+
+
+def numbers_follow_language(*keys: str) -> None:
+    """Redraw the number inputs `keys` from their values when the language changed since they
+    were drawn. A keyed input keeps its text across runs, and `2,00` shown in Portuguese is
+    refused in English (or `2.500` misread): the operator would be blamed for text we wrote."""
+    lang = i18n.current_language()
+    for key in keys:
+        if st.session_state.get(f"_{key}_lang", lang) != lang:
+            st.session_state.pop(key, None)
+        st.session_state[f"_{key}_lang"] = lang
 
 
 def is_low(ctx: Context) -> bool:
