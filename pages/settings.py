@@ -101,11 +101,12 @@ with st.form("settings_form", enter_to_submit=False):
     smart = st.checkbox(
         t("settings.smart_encoding"), value=s.smart_encoding, help=t("settings.smart_encoding_help")
     )
+    follow_browser = t("settings.language_browser")  # worded now, not when the widget formats
     language = st.selectbox(
         t("settings.language"),
         LANGUAGE_CHOICES,
         index=LANGUAGE_CHOICES.index(s.language) if s.language in LANGUAGE_CHOICES else 0,
-        format_func=lambda v: i18n.LANGUAGE_NAMES.get(v) or t("settings.language_browser"),
+        format_func=lambda v: i18n.LANGUAGE_NAMES.get(v) or follow_browser,
         key="set_language",
     )
     saved = st.form_submit_button(t("settings.save"), type="primary", key="save_settings")

@@ -35,7 +35,7 @@ def test_any_other_browser_gets_english(locale):
         ("en;q=0.5, pt-PT;q=0.9", "pt-BR"),  # by quality, not by place
         ("pt;q=0, en", "en"),  # q=0: not Portuguese
         ("de-DE,de;q=0.9", "en"),
-        ("*", "en"),
+        ("*", None),  # any language: no preference, so the default
     ],
 )
 def test_accept_language_is_read_when_the_browser_sent_no_locale(header, lang):
