@@ -9,16 +9,19 @@ import phonenumbers
 import streamlit as st
 
 from smscore.access import audit
-from smscore.store.settings import LANGUAGES, SENDER_TYPES, update_settings
+from smscore.store.settings import FOLLOW_BROWSER, LANGUAGES, SENDER_TYPES, update_settings
 from smscore.twilio.credentials import Credentials
 from ui.access import limits, users
 from ui.shell import setup
 from ui.shell.untrusted import md
-from ui.words import formats, i18n, problem_words, vocab
+from ui.words import formats, i18n, numbers, problem_words, vocab
 from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.settings")
 lang = current_language()
+CENT = Decimal("0.01")
+LANGUAGE_CHOICES = (FOLLOW_BROWSER, *LANGUAGES)  # "" first: a new workspace follows the browser
+TYPED_KEYS = ("set_threshold", "set_reserve", "set_rate", "set_concurrency")
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 st.title(t("settings.title"))
 s = ctx.settings
@@ -50,6 +53,7 @@ st.caption(t("settings.db_path", path=md(ctx.db_path)))
 st.subheader(t("settings.console_title"))
 regions = sorted(phonenumbers.SUPPORTED_REGIONS)
 currency = ctx.balance.currency if ctx.balance is not None else "USD"
+setup.numbers_follow_language(*TYPED_KEYS, "sandbox_amount")
 with st.form("settings_form", enter_to_submit=False):
     sender = st.text_input(
         t("settings.sender"), key="set_sender", value=s.sender, help=t("settings.sender_help")
@@ -60,20 +64,16 @@ with st.form("settings_form", enter_to_submit=False):
         index=SENDER_TYPES.index(s.sender_type),
         format_func=lambda v: vocab.word("sender_type", v, lang),
     )
-    threshold = st.number_input(
+    # Typed as text and read on submit (ui.words.numbers): a number input drops the decimal comma.
+    threshold = st.text_input(
         f"{t('settings.threshold')} ({currency})",
         key="set_threshold",
-        min_value=0.0,
-        step=1.0,
-        value=float(s.low_balance_threshold),
-        format="%.2f",
+        value=numbers.amount_text(s.low_balance_threshold, lang),
     )
-    reserve = st.number_input(
+    reserve = st.text_input(
         f"{t('settings.reserve')} ({currency})",
-        min_value=0.0,
-        step=1.0,
-        value=float(s.balance_reserve),
-        format="%.2f",
+        key="set_reserve",
+        value=numbers.amount_text(s.balance_reserve, lang),
         help=t("settings.reserve_help"),
     )
     country = st.selectbox(
@@ -89,41 +89,50 @@ with st.form("settings_form", enter_to_submit=False):
         index=ZONES.index(s.time_zone) if s.time_zone in ZONES else 0,
         help=t("settings.time_zone_help"),
     )
-    rate = st.number_input(
+    rate = st.text_input(
         t("settings.send_rate"),
-        min_value=0.1,
-        step=1.0,
-        value=float(s.send_rate),
+        key="set_rate",
+        value=numbers.quantity_text(s.send_rate, lang),
         help=t("settings.send_rate_help"),
     )
-    concurrency = st.number_input(
-        t("settings.concurrency"), min_value=1, max_value=64, step=1, value=int(s.concurrency)
+    concurrency = st.text_input(
+        t("settings.concurrency"), key="set_concurrency", value=numbers.whole_text(s.concurrency, lang)
     )
     smart = st.checkbox(
         t("settings.smart_encoding"), value=s.smart_encoding, help=t("settings.smart_encoding_help")
     )
+    follow_browser = t("settings.language_browser")  # worded now, not when the widget formats
     language = st.selectbox(
         t("settings.language"),
-        LANGUAGES,
-        index=LANGUAGES.index(s.language),
-        format_func=i18n.LANGUAGE_NAMES.get,
+        LANGUAGE_CHOICES,
+        index=LANGUAGE_CHOICES.index(s.language) if s.language in LANGUAGE_CHOICES else 0,
+        format_func=lambda v: i18n.LANGUAGE_NAMES.get(v) or follow_browser,
+        key="set_language",
     )
     saved = st.form_submit_button(t("settings.save"), type="primary", key="save_settings")
 if saved:
     try:
+        typed = {
+            "low_balance_threshold": numbers.parse_amount(threshold, lang, t("settings.threshold")),
+            "balance_reserve": numbers.parse_amount(reserve, lang, t("settings.reserve")),
+            "send_rate": numbers.parse_amount(rate, lang, t("settings.send_rate")),
+            "concurrency": numbers.parse_whole(concurrency, lang, t("settings.concurrency")),
+        }
         update_settings(
             ctx.con,
             sender=sender.strip(),
             sender_type=sender_type,
-            low_balance_threshold=Decimal(str(threshold)).quantize(Decimal("0.01")),
-            balance_reserve=Decimal(str(reserve)).quantize(Decimal("0.01")),
+            low_balance_threshold=typed["low_balance_threshold"].quantize(CENT),
+            balance_reserve=typed["balance_reserve"].quantize(CENT),
             default_country=country,
-            send_rate=Decimal(str(rate)),
-            concurrency=int(concurrency),
+            send_rate=typed["send_rate"],
+            concurrency=typed["concurrency"],
             smart_encoding=smart,
             language=language,
             time_zone=zone,
         )
+    except numbers.Unreadable as exc:  # one sentence; the form keeps what was typed
+        st.error(t("settings.invalid", problem=exc.sentence(md)))
     except ValueError as exc:
         st.error(t("settings.invalid", problem=md(problem_words.told(exc))))
     else:
@@ -134,37 +143,40 @@ if saved:
             "settings",
             {
                 "sender": sender.strip(),
-                "threshold": threshold,
-                "reserve": reserve,
-                "rate": rate,
-                "concurrency": int(concurrency),
+                "threshold": str(typed["low_balance_threshold"].quantize(CENT)),
+                "reserve": str(typed["balance_reserve"].quantize(CENT)),
+                "rate": str(typed["send_rate"]),
+                "concurrency": typed["concurrency"],
                 "language": language,
             },
         )
-        st.session_state.pop("_lang_choice", None)
+        for key in TYPED_KEYS:  # shown again as stored, the language's way (2,5 -> 2,50)
+            st.session_state.pop(key, None)
+        if language != s.language:  # the workspace's new language shows at once, to its chooser too
+            st.session_state.pop("lang_override", None)
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
 
 if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
     st.subheader(t("settings.sandbox_title"))
     st.caption(t("settings.sandbox_help"))
-    amount = st.number_input(
-        t("settings.sandbox_amount", currency=currency),
-        min_value=0.0,
-        value=20.0,
-        step=10.0,
-        format="%.2f",
-        key="sandbox_amount",
+    amount_label = t("settings.sandbox_amount", currency=currency)
+    typed_amount = st.text_input(
+        amount_label, value=numbers.amount_text(Decimal("20.00"), lang), key="sandbox_amount"
     )
     top, set_ = st.columns(2)
-    if top.button(t("settings.sandbox_topup"), key="sandbox_topup"):
-        ctx.gateway.top_up(Decimal(str(amount)).quantize(Decimal("0.01")))
-        audit.record(ctx.con, ctx.principal.actor, "sandbox.top-up", None, {"amount": amount})
-        st.rerun()
-    if set_.button(t("settings.sandbox_set"), key="sandbox_set"):
-        ctx.gateway.set_balance(Decimal(str(amount)).quantize(Decimal("0.01")))
-        audit.record(ctx.con, ctx.principal.actor, "sandbox.set-balance", None, {"amount": amount})
-        st.rerun()
+    for column, key, action in ((top, "sandbox_topup", "top-up"), (set_, "sandbox_set", "set-balance")):
+        if column.button(t(f"settings.{key}"), key=key):
+            try:
+                amount = numbers.parse_amount(typed_amount, lang, amount_label).quantize(CENT)
+                (ctx.gateway.top_up if action == "top-up" else ctx.gateway.set_balance)(amount)
+            except numbers.Unreadable as exc:
+                st.error(exc.sentence(md), icon=":material/error:")
+            except ValueError as exc:  # zero or negative: the sandbox refuses it
+                st.error(md(problem_words.told(exc)), icon=":material/error:")
+            else:
+                audit.record(ctx.con, ctx.principal.actor, f"sandbox.{action}", None, {"amount": str(amount)})
+                st.rerun()
     if ctx.balance is not None:
         st.caption(t("settings.sandbox_now", balance=formats.balance(ctx.balance, lang)))
 

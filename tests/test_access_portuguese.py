@@ -36,7 +36,10 @@ def test_limit_that_is_not_a_number_is_one_sentence_not_a_traceback(pt):
     at = ok(app("settings"))
     at.text_input(key="limit_approval_over").input("nan")
     at.button(key="limits_save").click().run()
-    assert "um limite é um valor como 25,00; recebido 'nan'" in texts(ok(at))
+    assert (
+        "não foi possível ler “nan” em “Aprovação exigida acima de”: escreva números com vírgula antes das casas decimais, "
+        "como 2,50 ou 1.234,56."
+    ) in texts(ok(at))
     assert not at.success
     assert saved_limits(pt).approval_over is None
 

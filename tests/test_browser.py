@@ -56,7 +56,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+    # An English browser unless a test says otherwise: the console follows the browser's language.
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
 
 
 def prepare(db: Path, *, csv: str | None = FIVE, balance: str | None = None, rate: str = "200") -> None:

@@ -178,7 +178,7 @@ def test_topup_guide_shows_balance_last_need_and_threshold(db):
 def test_settings_never_show_the_token_and_save_the_threshold(db, monkeypatch):
     at = ok(app("settings"))
     assert "Sandbox mode" in texts(at)
-    at.number_input(key="set_threshold").set_value(5.0)
+    at.text_input(key="set_threshold").set_value("5")
     at.button(key="save_settings").click().run()
     con = store.connect(db)
     from smscore.store.settings import load_settings

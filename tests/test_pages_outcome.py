@@ -66,7 +66,7 @@ def test_failed_batch_is_shown_failed_with_reasons_in_portuguese(tmp_path, monke
     reasons = next(df.value for df in at.dataframe if "meaning" in df.value.columns)
     assert set(reasons["code"]) == {21211, 21614}
     assert "Número de destino inválido" in set(reasons["meaning"])
-    home = ok(app())
+    home = ok(at.switch_page("pages/home.py").run())  # the sidebar's choice is this session's
     table = next(df.value for df in home.dataframe if "outcome" in df.value.columns)
     assert list(table["outcome"]) == ["🔴 falhou"]
 

@@ -2,7 +2,7 @@
 
 Credentials stay in the environment or Streamlit secrets (smscore.twilio.credentials); what lives here
 is what an operator tunes: the low-balance threshold, the default country for imports, the
-sender, the send rate and the console's language.
+sender, the send rate and the console's language (unset: each browser's).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from smscore.store import get_setting, set_setting
 from smscore.store.writes import write
 
 LANGUAGES = ("en", "pt-BR")
+# The language setting when no one chose one: the console follows each person's browser
+# (ui.shell.setup), which an explicit "en" would override.
+FOLLOW_BROWSER = ""
 SENDER_TYPES = ("long code", "toll free", "short code")
 
 
@@ -35,7 +38,7 @@ class Settings:
     send_rate: Decimal = Decimal("10")  # segments per second; Twilio's default outside +1
     concurrency: int = 4
     smart_encoding: bool = False
-    language: str = "en"
+    language: str = FOLLOW_BROWSER  # or one of LANGUAGES, chosen for the whole workspace
     # IANA zone the console shows dates and times in (stored times stay UTC); Brazil's main
     # zone by default, like default_country.
     time_zone: str = "America/Sao_Paulo"
@@ -56,7 +59,7 @@ class Settings:
             raise coded(ValueError, "settings.bad_rate", got=self.send_rate)
         if not 1 <= self.concurrency <= 64:
             raise coded(ValueError, "settings.bad_concurrency", got=self.concurrency)
-        if self.language not in LANGUAGES:
+        if self.language != FOLLOW_BROWSER and self.language not in LANGUAGES:
             raise coded(ValueError, "settings.bad_language", choices=", ".join(LANGUAGES), got=self.language)
         if self.time_zone not in _zones():
             raise coded(ValueError, "settings.bad_zone", got=self.time_zone)

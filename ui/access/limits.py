@@ -1,13 +1,13 @@
 """Spending limits on the page: the Settings section where admins set them (per batch, per day,
 approval threshold), and what they make of a batch in step 4 of Send, before the click.
 
-Amounts are typed and shown with the language's decimal sign (`25,00` in pt-BR, `25.00` in
-English); a Portuguese operator typing the comma they write everywhere must not be refused.
+Amounts are typed and shown the language's way (`1.234,50` in pt-BR, `1,234.50` in English),
+read by the one parser every typed number goes through (ui.words.numbers).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import streamlit as st
 
@@ -16,7 +16,7 @@ from smscore.cost.quote import Quote
 from smscore.money import Money
 from ui.shell import auth, setup
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words
+from ui.words import formats, numbers, problem_words
 from ui.words.i18n import current_language, t
 
 _FIELDS = (
@@ -31,6 +31,7 @@ def render(ctx: setup.Context) -> None:
     limits = approvals.load_limits(ctx.con)
     lang = current_language()
     st.caption(t("limits.caption"))
+    setup.numbers_follow_language(*(f"limit_{name}" for name, _ in _FIELDS))
     with st.form("limits_form", enter_to_submit=False):
         st.text_input(t("limits.currency"), value=limits.currency, key="limit_currency")
         for name, label in _FIELDS:
@@ -43,27 +44,16 @@ def render(ctx: setup.Context) -> None:
 
 
 def amount_text(value: Decimal | None, lang: str) -> str:
-    """A stored limit as the operator types it: every digit, the language's decimal sign."""
-    if value is None:
-        return ""
-    return str(value).replace(".", ",") if lang == "pt-BR" else str(value)
+    """A stored limit as the operator types it: empty for none, else the language's way."""
+    return "" if value is None else numbers.amount_text(value, lang)
 
 
-def parse_amount(raw: str, lang: str) -> Decimal | None:
-    """A typed limit: empty is no limit; pt-BR takes the decimal comma. Raise ValueError in
-    the operator's language for anything else."""
-    text = raw.strip()
-    if not text:
+def parse_amount(raw: str, lang: str, field: str) -> Decimal | None:
+    """A typed limit: empty is no limit; anything else goes through the one parser
+    (ui.words.numbers), which raises Unreadable in the operator's language."""
+    if not raw.strip():
         return None
-    if lang == "pt-BR" and "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():  # `nan` and `inf` parse, but limit nothing
-        raise ValueError(t("limits.bad_amount", raw=repr(raw.strip())))
-    return value
+    return numbers.parse_amount(raw, lang, field)
 
 
 def parse_currency(raw: str) -> str:
@@ -81,10 +71,13 @@ def _save() -> None:
     lang = current_language()
     try:
         amounts = [
-            parse_amount(str(st.session_state.get(f"limit_{name}") or ""), lang) for name, _ in _FIELDS
+            parse_amount(str(st.session_state.get(f"limit_{name}") or ""), lang, t(label))
+            for name, label in _FIELDS
         ]
         limits = approvals.Limits(*amounts, parse_currency(str(st.session_state.get("limit_currency") or "")))
         approvals.save_limits(setup.cursor(), limits, who.actor)
+    except numbers.Unreadable as exc:
+        st.session_state.limits_problem = exc.sentence(md)  # it quotes what was typed
     except ValueError as exc:
         st.session_state.limits_problem = problem_words.told(exc)
     else:

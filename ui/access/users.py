@@ -6,13 +6,16 @@ records it in the audit trail. A password typed here is cleared from the session
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
 from smscore import store
 from smscore.access import accounts
 from ui.shell import auth, setup
-from ui.words import access_words
+from ui.shell.untrusted import md
+from ui.words import access_words, numbers
 from ui.words.i18n import current_language, t
 
 
@@ -153,11 +156,10 @@ def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
 
 def _policy(ctx: setup.Context) -> None:
     limit = accounts.idle_limit(ctx.con, ctx.config)
-    st.number_input(
+    setup.numbers_follow_language("idle_minutes")
+    st.text_input(  # text, read by ui.words.numbers: whole minutes the language's way (1.440)
         t("users.idle"),
-        min_value=1.0,
-        step=5.0,
-        value=limit.total_seconds() / 60,
+        value=numbers.whole_text(Decimal(limit.total_seconds()) / 60, current_language()),
         key="idle_minutes",
         on_change=_idle,
         disabled=bool(ctx.config.get(accounts.IDLE_ENV)),
@@ -204,5 +206,10 @@ def _viewer_exports() -> None:
 
 
 def _idle() -> None:
-    minutes = float(st.session_state.get("idle_minutes") or 0)
+    lang = current_language()
+    try:
+        minutes = numbers.parse_whole(str(st.session_state.get("idle_minutes") or ""), lang, t("users.idle"))
+    except numbers.Unreadable as exc:
+        st.session_state["_users_problem"] = exc.sentence(md)  # it quotes what was typed
+        return
     _guarded(lambda con, actor: accounts.set_idle_minutes(con, minutes, actor))

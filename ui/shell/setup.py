@@ -23,7 +23,7 @@ from smscore import store
 from smscore.access import accounts, audit
 from smscore.access.accounts import Principal
 from smscore.money import Money, format_money
-from smscore.store.settings import Settings, load_settings, update_settings
+from smscore.store.settings import Settings, load_settings
 from smscore.twilio.connect import open_gateway
 from smscore.twilio.credentials import Credentials
 from ui.shell import auth
@@ -78,13 +78,29 @@ class Context:
 
 
 def language() -> str:
-    """The console language from the settings; cheap enough for console.py's page titles."""
+    """The console language for this run; cheap enough for console.py's page titles."""
     try:
-        lang = st.session_state.get("lang_override") or load_settings(cursor()).language
+        workspace = load_settings(cursor()).language
     except store.StoreError:  # the page's own setup call says why, in one sentence
-        return st.session_state.get("lang", "en")
+        workspace = None
+    return _settle_language(workspace)
+
+
+def _settle_language(workspace: str | None) -> str:
+    """The session's choice, else the workspace's, else the browser's (ui.words.i18n.choose)."""
+    lang = i18n.choose(st.session_state.get("lang_override"), workspace, _browser_language())
     st.session_state["lang"] = lang
     return lang
+
+
+def _browser_language() -> str | None:
+    """What the browser asks for: navigator.language, else Accept-Language (None in AppTest,
+    unless the test sets `at.context`)."""
+    try:
+        header = st.context.headers.get("Accept-Language")
+    except Exception:  # noqa: BLE001 - no request context (AppTest): no header
+        header = None
+    return i18n.from_browser(st.context.locale, header)
 
 
 def page(title_key: str, *, sidebar: bool = True) -> Context:
@@ -92,7 +108,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     cfg = config()
     con = _open_or_stop(cfg)
     settings = load_settings(con)
-    st.session_state["lang"] = st.session_state.get("lang_override") or settings.language
+    _settle_language(settings.language)
     st.session_state["time_zone"] = settings.time_zone  # ui.words.problem_words writes times in it
     for key, default in (("job", None), ("confirm_open", False), ("low_balance_toasted", False)):
         st.session_state.setdefault(key, default)
@@ -103,7 +119,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     ctx.principal = who
     if sidebar:
         _sidebar(ctx)
-        _narrow_balance(ctx)
+        _narrow_strip(ctx)
     auth.denial_notice()
     _low_balance_notice(ctx)
     return ctx
@@ -188,20 +204,39 @@ def _sidebar(ctx: Context) -> None:
         if ctx.account is not None:
             kind = t("account.trial") if ctx.account.is_trial else t("account.full")
             st.caption(t("sidebar.account", kind=kind, last4=md(ctx.account.sid_last4 or "—")))
-        choices = list(i18n.LANGUAGE_NAMES)
+        _sync_language_control("_lang_choice")
         st.selectbox(
             t("sidebar.language"),
-            choices,
-            index=choices.index(st.session_state["lang"]),
+            list(i18n.LANGUAGE_NAMES),
             format_func=i18n.LANGUAGE_NAMES.get,
             key="_lang_choice",
             on_change=_language_changed,
+            args=("_lang_choice",),
         )
 
 
-# On a phone the sidebar starts collapsed, and the balance with it: repeat it above the page
-# there (Streamlit collapses the sidebar below 768 px), and only there.
-_NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-narrow_balance { display: none; } }</style>"
+# On a phone the sidebar starts collapsed (Streamlit collapses it below 768 px), and the balance
+# and the language with it: repeat them above the page there, and only there.
+_NARROW_ONLY = "<style>@media (min-width: 768px) { .st-key-narrow_strip { display: none; } }</style>"
+# The language control above the page: each language in its own words, short enough for 390 px.
+_SHORT_NAMES = {"en": "English", "pt-BR": "Português"}
+
+
+def _narrow_strip(ctx: Context) -> None:
+    st.html(_NARROW_ONLY)  # style only: Streamlit puts it out of the layout
+    # One row (wrapping if it must): the strip costs a phone one line of height.
+    with st.container(key="narrow_strip", horizontal=True, vertical_alignment="center"):
+        _narrow_balance(ctx)
+        _sync_language_control("_lang_quick")
+        st.segmented_control(
+            t("sidebar.language"),
+            list(_SHORT_NAMES),
+            format_func=_SHORT_NAMES.get,
+            key="_lang_quick",
+            label_visibility="collapsed",
+            on_change=_language_changed,
+            args=("_lang_quick",),
+        )
 
 
 def _narrow_balance(ctx: Context) -> None:
@@ -209,19 +244,33 @@ def _narrow_balance(ctx: Context) -> None:
         return
     lang = i18n.current_language()
     label = t("sidebar.balance_sandbox") if ctx.sandbox else t("sidebar.balance")
-    with st.container(key="narrow_balance"):
-        st.html(_NARROW_ONLY)
+    with st.container(key="narrow_balance", width="content"):
         st.caption(f"{label}: **{formats.balance(ctx.balance, lang)}**")
 
 
-def _language_changed() -> None:
-    lang = st.session_state["_lang_choice"]
-    st.session_state["lang"] = lang
-    if can("settings"):  # the workspace's language; anyone else changes only their session's
-        update_settings(cursor(), language=lang)
-        st.session_state.pop("lang_override", None)
-    else:
-        st.session_state["lang_override"] = lang
+def _sync_language_control(key: str) -> None:
+    """Show the language this run speaks, whichever control (or Settings) chose it last."""
+    st.session_state[key] = st.session_state["lang"]
+
+
+def _language_changed(key: str) -> None:
+    """This session's choice (sidebar or the strip above the page): it wins over the
+    workspace's, set in Settings, and over the browser's, for this session only."""
+    chosen = st.session_state.get(key)
+    if chosen in i18n.LANGUAGE_NAMES:  # None: the selected segment clicked again, no change
+        st.session_state["lang_override"] = chosen
+        st.session_state["lang"] = chosen
+
+
+def numbers_follow_language(*keys: str) -> None:
+    """Redraw the number inputs `keys` from their values when the language changed since they
+    were drawn. A keyed input keeps its text across runs, and `2,00` shown in Portuguese is
+    refused in English (or `2.500` misread): the operator would be blamed for text we wrote."""
+    lang = i18n.current_language()
+    for key in keys:
+        if st.session_state.get(f"_{key}_lang", lang) != lang:
+            st.session_state.pop(key, None)
+        st.session_state[f"_{key}_lang"] = lang
 
 
 def is_low(ctx: Context) -> bool:

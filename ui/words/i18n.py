@@ -1,6 +1,7 @@
 """Every string the console shows, in English and Brazilian Portuguese, from gettext catalogs.
 
-`t(key, **kw)` translates into the session's language (set by ui.shell.setup.page from the settings);
+`t(key, **kw)` translates into the session's language (set by ui.shell.setup.page: the session's
+choice, else the workspace's, else the browser's, `choose`);
 `translate(key, lang, **kw)` is the pure form the tests use; `tn`/`translate_n` pick the plural
 form for a count. The texts live in `locale/<lang>/LC_MESSAGES/messages.po` (msgid = the key),
 edited with any gettext tool and compiled to `.mo` by scripts/i18n_compile.py (docs/i18n.md).
@@ -28,6 +29,9 @@ _STRINGS: dict[str, tuple[str, str]] = {}
 _PLURAL_STRINGS: dict[str, tuple[tuple[str, str], tuple[str, str, str]]] = {}
 
 _INDEX = {"en": 0, "pt-BR": 1}
+# A browser's primary language subtag -> the console language it gets. Every Portuguese
+# (pt, pt-BR, pt-PT, pt-AO) reads pt-BR far better than English; any other language gets English.
+_BROWSER = {"pt": "pt-BR", "en": "en"}
 
 
 class _Missing(gettext.NullTranslations):
@@ -80,6 +84,43 @@ def _plural_index(lang: str, n: int, forms: int) -> int:
     rule = getattr(catalog(lang), "plural", None)
     index = rule(n) if rule else int(n != 1)
     return min(index, forms - 1)
+
+
+def _primary(tag: str) -> str:
+    return tag.strip().replace("_", "-").split("-")[0].casefold()
+
+
+def from_browser(locale: str | None, accept_language: str | None = None) -> str | None:
+    """The console language for a browser: its `navigator.language` (st.context.locale) if sent,
+    else the first language of its Accept-Language header we speak; None when it said nothing."""
+    if locale and locale.strip():
+        return _BROWSER.get(_primary(locale), "en")
+    ranked = _accepted(accept_language or "")
+    if not ranked:
+        return None
+    return next((_BROWSER[p] for p in ranked if p in _BROWSER), "en")
+
+
+def _accepted(header: str) -> list[str]:
+    """Accept-Language's primary subtags, most wanted first (`q=0` means "not this one")."""
+    found: list[tuple[float, int, str]] = []
+    for order, item in enumerate(header.split(",")):
+        tag, _, params = item.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag.strip() and tag.strip() != "*" and quality > 0:
+            found.append((-quality, order, _primary(tag)))
+    return [p for _, _, p in sorted(found)]
+
+
+def choose(session: str | None, workspace: str | None, browser: str | None) -> str:
+    """The language a page speaks: the session's choice wins over the workspace's, which wins
+    over the browser's; English when none is known."""
+    return next((lang for lang in (session, workspace, browser) if lang in LANGUAGE_NAMES), "en")
 
 
 def current_language() -> str:
