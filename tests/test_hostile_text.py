@@ -205,10 +205,14 @@ def _unescaped_placeholders(source: str, name: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t":
             for kw in node.keywords:
-                escaped = (
-                    isinstance(kw.value, ast.Call)
-                    and isinstance(kw.value.func, ast.Name)
-                    and kw.value.func.id == "md"
+                escaped = isinstance(kw.value, ast.Call) and (
+                    (isinstance(kw.value.func, ast.Name) and kw.value.func.id == "md")
+                    # ui.words.numbers.Unreadable.sentence(md): md() applied to what was typed
+                    or (
+                        isinstance(kw.value.func, ast.Attribute)
+                        and kw.value.func.attr == "sentence"
+                        and any(isinstance(a, ast.Name) and a.id == "md" for a in kw.value.args)
+                    )
                 )
                 if kw.arg in _OUTSIDE_TEXT and not escaped:
                     found.append(f"{name}:{node.lineno} {kw.arg}=")
@@ -220,3 +224,6 @@ def test_outside_text_placeholders_are_escaped_on_every_page():
     hits = [h for f in files for h in _unescaped_placeholders(f.read_text(encoding="utf-8"), f.name)]
     assert hits == []
     assert _unescaped_placeholders('st.error(t("x", problem=str(exc)))', "new.py") == ["new.py:1 problem="]
+    assert _unescaped_placeholders('st.error(t("x", problem=exc.sentence(str)))', "new.py") == [
+        "new.py:1 problem="
+    ]
