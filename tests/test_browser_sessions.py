@@ -68,6 +68,25 @@ def test_a_reload_a_second_tab_and_a_typed_url_stay_signed_in(page, team_db, tmp
         second.close()
 
 
+def test_a_signed_in_persons_language_choice_survives_a_reload_and_a_second_tab(page, team_db, tmp_path):
+    """Kept on the server with the session (issue 18): a reload or a second tab of the same
+    sign-in keeps Português; the workspace and the browser say English."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    with streamlit_server(team_db, tmp_path / "server.log") as url:
+        signed_in_page(page, url)
+        expect(page.locator("h1").first).to_have_text("SMS operator console")
+        page.locator(".st-key-_lang_quick").get_by_role("radio", name="Português").click()
+        wait_for_run(page)
+        expect(page.locator("h1").first).to_have_text("Console de SMS")
+        page.reload()
+        wait_for_run(page)
+        expect(page.locator("h1").first).to_have_text("Console de SMS")
+        second = page.context.new_page()
+        open_page(second, f"{url}/contacts")
+        expect(second.locator("h1").first).to_have_text("Contatos")
+        second.close()
+
+
 def test_a_typed_url_before_sign_in_lands_on_that_page_after_it(page, team_db, tmp_path):
     with streamlit_server(team_db, tmp_path / "server.log") as url:
         open_page(page, f"{url}/reports")

@@ -136,3 +136,12 @@ def test_sign_out_route_clears_the_cookie(client):
     assert answer.status_code == 204
     assert answer.headers["set-cookie"].startswith(f'{sessions.COOKIE}="";')
     assert "Max-Age=0" in answer.headers["set-cookie"]
+
+
+def test_a_session_keeps_its_language_choice_until_it_ends(fresh_db):
+    token = sessions.start(fresh_db, "ana@example.com", "console")
+    assert sessions.language_of(fresh_db, token) is None  # follows the workspace until it chooses
+    sessions.set_language(fresh_db, token, "pt-BR")
+    assert sessions.language_of(fresh_db, token) == "pt-BR"
+    sessions.end(fresh_db, token, "sign-out")
+    assert sessions.language_of(fresh_db, token) is None

@@ -126,3 +126,21 @@ def revoke_all(con: duckdb.DuckDBPyConnection, email: str, reason: str, now: dat
         ).fetchall(),
     )
     return len(rows)
+
+
+def set_language(con: duckdb.DuckDBPyConnection, token: str, lang: str) -> None:
+    """Remember the language this session chose, so a reload or a second tab keeps it."""
+    write(
+        con,
+        lambda c: c.execute(
+            "UPDATE sessions SET language = ? WHERE id = ? AND ended_at IS NULL", [lang, _digest(token)]
+        ),
+    )
+
+
+def language_of(con: duckdb.DuckDBPyConnection, token: str) -> str | None:
+    """The language this session chose, if it chose one (None: it follows the workspace)."""
+    rows = con.execute(
+        "SELECT language FROM sessions WHERE id = ? AND ended_at IS NULL", [_digest(token)]
+    ).fetchall()
+    return rows[0][0] if rows else None

@@ -297,6 +297,14 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
                    SELECT min(id) FROM categories GROUP BY lower(strip_accents(name)))""",
         ),
     ),
+    (
+        13,
+        (
+            # A session's language choice (ui.shell.setup), kept on the server so a reload or a
+            # second tab of the same sign-in keeps the language the person picked.
+            "ALTER TABLE sessions ADD COLUMN language VARCHAR",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

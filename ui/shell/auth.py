@@ -100,6 +100,11 @@ def principal(con: duckdb.DuckDBPyConnection, cfg: Mapping[str, str]) -> Princip
     return _from_oidc(con, cfg)
 
 
+def session_token() -> str | None:
+    """This tab's session token (a local account's sign-in), or None (local mode, OIDC)."""
+    return st.session_state.get(_TOKEN) or _cookie()
+
+
 def _cookie() -> str | None:
     try:
         value = st.context.cookies.get(sessions.COOKIE)

@@ -20,7 +20,7 @@ import duckdb
 import streamlit as st
 
 from smscore import store
-from smscore.access import accounts, audit
+from smscore.access import accounts, audit, sessions
 from smscore.access.accounts import Principal
 from smscore.money import Money, format_money
 from smscore.store.settings import Settings, load_settings
@@ -87,7 +87,14 @@ def language() -> str:
 
 
 def _settle_language(workspace: str | None) -> str:
-    """The session's choice, else the workspace's, else the browser's (ui.words.i18n.choose)."""
+    """The session's choice, else the workspace's, else the browser's (ui.words.i18n.choose).
+    A signed-in session's choice is kept on the server too: a reload or a new tab finds it."""
+    if "lang_override" not in st.session_state and (token := auth.session_token()):
+        try:
+            if chosen := sessions.language_of(cursor(), token):
+                st.session_state["lang_override"] = chosen
+        except store.StoreError:  # the page's own setup call says why, in one sentence
+            pass
     lang = i18n.choose(st.session_state.get("lang_override"), workspace, _browser_language())
     st.session_state["lang"] = lang
     return lang
@@ -260,6 +267,15 @@ def _language_changed(key: str) -> None:
     if chosen in i18n.LANGUAGE_NAMES:  # None: the selected segment clicked again, no change
         st.session_state["lang_override"] = chosen
         st.session_state["lang"] = chosen
+        _keep_language(chosen)
+
+
+def _keep_language(lang: str) -> None:
+    """Keep a signed-in session's choice on the server, so a reload or a second tab keeps it.
+    Without a sign-in (local mode) the choice lasts for this session; a reload follows the
+    workspace's language, else the browser's."""
+    if token := auth.session_token():
+        sessions.set_language(cursor(), token, lang)
 
 
 def numbers_follow_language(*keys: str) -> None:
