@@ -89,10 +89,12 @@ def language() -> str:
 def _settle_language(workspace: str | None) -> str:
     """The session's choice, else the workspace's, else the browser's (ui.words.i18n.choose).
     A signed-in session's choice is kept on the server too: a reload or a new tab finds it."""
-    if "lang_override" not in st.session_state and (token := auth.session_token()):
-        try:
+    token = auth.session_token()
+    if token and "lang_override" not in st.session_state and st.session_state.get("_lang_read") != token:
+        try:  # once per sign-in, not on every rerun
             if chosen := sessions.language_of(cursor(), token):
                 st.session_state["lang_override"] = chosen
+            st.session_state["_lang_read"] = token
         except store.StoreError:  # the page's own setup call says why, in one sentence
             pass
     lang = i18n.choose(st.session_state.get("lang_override"), workspace, _browser_language())

@@ -13,7 +13,7 @@ from functools import cache
 import altair as alt
 from babel import Locale
 
-from ui.words.formats import locale_of
+from ui.words.formats import day_first, locale_of
 
 # d3's weekday lists start on Sunday; CLDR numbers the days from Monday (0) to Sunday (6).
 _D3_DAYS = (6, 0, 1, 2, 3, 4, 5)
@@ -25,7 +25,6 @@ def vega_locale(lang: str) -> dict[str, dict[str, object]]:
     cldr = Locale.parse(locale_of(lang))
     symbols = cldr.number_symbols["latn"]
     months, days = cldr.months["format"], cldr.days["format"]
-    day_first = cldr.date_formats["short"].pattern.lower().startswith("d")
     return {
         "number": {
             "decimal": symbols["decimal"],
@@ -35,7 +34,7 @@ def vega_locale(lang: str) -> dict[str, dict[str, object]]:
         },
         "time": {
             "dateTime": "%x %X",
-            "date": "%d/%m/%Y" if day_first else "%m/%d/%Y",
+            "date": "%d/%m/%Y" if day_first(lang) else "%m/%d/%Y",
             "time": "%H:%M:%S",
             "periods": [cldr.day_periods["format"]["abbreviated"].get(p, p.upper()) for p in ("am", "pm")],
             "days": [days["wide"][i] for i in _D3_DAYS],

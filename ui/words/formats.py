@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date, datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -24,10 +24,10 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
-from smscore.money import Money, to_decimal
+from smscore.money import CENT, Money, to_decimal
+from smscore.money import cents_up as money_cents_up
 
 _LOCALES = {"en": "en_US", "pt-BR": "pt_BR"}
-CENT = Decimal("0.01")
 
 
 def locale_of(lang: str) -> str:
@@ -52,7 +52,7 @@ def cents_up(value: Decimal | float | None, lang: str) -> str:
     """A cost without its currency, to the cent rounded up (table cells)."""
     if value is None or value != value:
         return "—"
-    amount = to_decimal(value).quantize(CENT, rounding=ROUND_CEILING)
+    amount = money_cents_up(to_decimal(value))
     return format_decimal(amount, format="#,##0.00", locale=locale_of(lang))
 
 
@@ -68,7 +68,7 @@ def _money(amount: Decimal, currency: str, lang: str) -> str:
 def cost(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
     """A cost to the cent, rounded up: `US$ 1,40` for 1.3998."""
     amount, cur = _parts(value, currency)
-    return _money(amount.quantize(CENT, rounding=ROUND_CEILING), cur, lang)
+    return _money(money_cents_up(amount), cur, lang)
 
 
 def balance(value: Money | Decimal, lang: str, currency: str | None = None) -> str:
@@ -156,10 +156,15 @@ def masked_phone(text: str) -> str:
     return "•" * max(len(text) - 2, 0) + text[-2:]
 
 
+def day_first(lang: str) -> bool:
+    """Whether the language writes the day before the month in a short date (06/12/2026)."""
+    return Locale.parse(locale_of(lang)).date_formats["short"].pattern.lower().startswith("d")
+
+
 def date_input_format(lang: str) -> str:
     """The order st.date_input shows and takes a date in: the language's own (dd/mm/yyyy in
     pt-BR), instead of Streamlit's yyyy/mm/dd placeholder."""
+    if day_first(lang):
+        return "DD/MM/YYYY"
     pattern = Locale.parse(locale_of(lang)).date_formats["short"].pattern.lower()
-    return (
-        "DD/MM/YYYY" if pattern.startswith("d") else "MM/DD/YYYY" if pattern.startswith("m") else "YYYY/MM/DD"
-    )
+    return "MM/DD/YYYY" if pattern.startswith("m") else "YYYY/MM/DD"
