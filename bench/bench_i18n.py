@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from smscore import store  # noqa: E402
 from smscore.contacts.phones import normalise_reason  # noqa: E402
 from smscore.cost import prices
+from smscore.words import formats, vocab  # noqa: E402
 from ui.shell import tables  # noqa: E402
-from ui.words import formats, vocab  # noqa: E402
 
 ROWS = 1000
 RUNS = 5

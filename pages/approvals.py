@@ -6,10 +6,11 @@ import streamlit as st
 
 from smscore.access import approvals
 from smscore.batchid import short_id
+from smscore.words import formats, vocab
 from ui.sending import jobs
 from ui.shell import auth, setup
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words, vocab
+from ui.words import problem_words
 from ui.words.i18n import current_language, t, tn
 
 ctx = setup.page("nav.approvals")  # admins only: setup.page refuses every other role

@@ -1,6 +1,6 @@
 """Audit (admin): who did what and when, filtered, and as spreadsheet-safe CSV and workbook.
 
-Actions are shown in the operator's language, in the page and in the files (ui.words.files),
+Actions are shown in the operator's language, in the page and in the files (smscore.words.files),
 with the times on the operator's clock.
 """
 
@@ -13,8 +13,8 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.clock import naive_utc
+from smscore.words import access_words, formats, vocab
 from ui.shell import auth, downloads, setup
-from ui.words import access_words, formats, vocab
 from ui.words.i18n import current_language, t, tn
 
 LIMIT = 5000

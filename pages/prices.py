@@ -6,9 +6,9 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.cost import prices
+from smscore.words import formats, vocab
 from ui.shell import auth, setup
 from ui.shell.untrusted import md
-from ui.words import formats, vocab
 from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.prices")

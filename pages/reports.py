@@ -8,6 +8,7 @@ from smscore import reports
 from smscore.access import audit
 from smscore.batchid import short_id
 from smscore.sending import sender
+from smscore.words import formats, vocab
 from ui.shell import auth, downloads, setup
 from ui.shell.tables import (
     REPORT_ORDER,
@@ -19,7 +20,7 @@ from ui.shell.tables import (
     with_total,
 )
 from ui.twilio import inbox
-from ui.words import formats, outcomes, vocab
+from ui.words import outcomes
 from ui.words.i18n import current_language, t, translate
 from ui.words.outcomes import explained
 

@@ -7,8 +7,8 @@ import json
 import streamlit as st
 
 from smscore import store
+from smscore.words import formats
 from ui.shell import setup
-from ui.words import formats
 from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.topup")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ui.words import catalogs  # noqa: E402 - after the path fix above
+from smscore.words import catalogs  # noqa: E402 - after the path fix above
 
 if __name__ == "__main__":
     for path in catalogs.compile_all():

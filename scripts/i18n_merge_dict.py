@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ui.words import catalogs  # noqa: E402 - after the path fix above
+from smscore.words import catalogs  # noqa: E402 - after the path fix above
 
 I18N = ROOT / "ui" / "words" / "i18n.py"
 _EMPTY = "_STRINGS: dict[str, tuple[str, str]] = {}\n"

@@ -198,13 +198,12 @@ def batches(
     return frame
 
 
-def unknown_notice(row: object, now: datetime | None = None) -> str | None:
-    """The what-to-do sentence for a row of `batches()` with unknown messages, else None."""
+def unknown_wait_of(row: object) -> UnknownWait | None:
+    """The unknown outcomes of a row of `batches()`, for the what-to-do sentence; None without any."""
     if not row.unknown:
         return None
     ready = None if pd.isna(row.reconcile_from) else row.reconcile_from.to_pydatetime()
-    wait = UnknownWait(int(row.unknown), ready, int(row.undecided))
-    return wait.notice(row.batch_id, now or utcnow())
+    return UnknownWait(int(row.unknown), ready, int(row.undecided))
 
 
 def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:

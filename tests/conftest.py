@@ -19,10 +19,15 @@ from smscore import store  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's Twilio credentials or database."""
+    """No test sees the developer's Twilio credentials, database or language."""
     for key in list(os.environ):
         if key.startswith(("TWILIO_", "SMSCONSOLE_")):
             monkeypatch.delenv(key, raising=False)
+    # The CLI speaks the environment's language (smscore.cli.words): the developer's own
+    # LANG=pt_BR must not turn English assertions Portuguese. Tests that want pt_BR set it.
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture

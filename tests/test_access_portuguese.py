@@ -11,7 +11,7 @@ from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 from smscore import store
 from smscore.access import accounts, approvals
 from smscore.access.audit import Actor
-from ui.words import access_words
+from smscore.words import access_words
 
 
 def saved_limits(db) -> approvals.Limits:

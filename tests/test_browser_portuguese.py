@@ -19,7 +19,7 @@ from test_layout_widths import _CUT_METRICS
 
 from smscore import store
 from smscore.store.settings import update_settings
-from ui.words import catalogs
+from smscore.words import catalogs
 
 pytestmark = pytest.mark.browser
 

@@ -73,7 +73,7 @@ def test_cli_send_needs_as_once_the_workspace_has_accounts(people, capsys):
     assert send(people) == 2
     assert capsys.readouterr().err.strip() == (
         "error: this workspace has accounts: name who confirms the batch with --as EMAIL "
-        "(e.g. `python -m smscore send --body TEXT --as ana@example.com`)"
+        "(e.g. `smscore send --body TEXT --as ana@example.com`)"
     )
     assert query(people, "SELECT count(*) FROM batches") == [(0,)]  # nothing frozen
     assert query(people, "SELECT count(*) FROM audit WHERE action LIKE 'sign-in%'") == [(0,)]
@@ -122,7 +122,7 @@ def test_cli_admin_who_confirmed_a_costly_batch_cannot_approve_it(people, capsys
     out = capsys.readouterr().out
     batch = query(people, "SELECT id FROM batches")[0][0]
     assert f"batch {batch} (confirmed by {BOSS})" in out
-    assert f"`python -m smscore approve {batch[:12]} --as EMAIL`" in out
+    assert f"`smscore approve {batch[:12]} --as EMAIL`" in out
     assert status(people, batch) == approvals.AWAITING
     typed(monkeypatch)
     assert main(["--db", str(people), "approve", batch[:12], "--as", BOSS]) == 1
@@ -171,7 +171,7 @@ def test_cli_send_again_as_an_operator(people, capsys, monkeypatch):
     assert main(["--db", str(people), "send-again", first[:12], "--yes"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: this workspace has accounts: name who confirms the batch with --as EMAIL "
-        f"(e.g. `python -m smscore send-again {first[:12]} --as ana@example.com`)"
+        f"(e.g. `smscore send-again {first[:12]} --as ana@example.com`)"
     )
     typed(monkeypatch)
     assert main(["--db", str(people), "send-again", first[:12], "--yes", "--as", OP, "--rate", "1000"]) == 0

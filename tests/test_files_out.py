@@ -1,7 +1,7 @@
 """Files out: every CSV and workbook the console and the CLI write, read back as an operator does.
 
 Each kind of file (import rejects, send log, reports, batches, audit) is written in pt-BR and in
-English, as the console words it (ui.words.files), and opened by LibreOffice headless with a
+English, as the console words it (smscore.words.files), and opened by LibreOffice headless with a
 pt-BR and an en-US profile, then read with openpyxl: money is numbers that add up, phones are
 text with their `+` and no apostrophe, a hostile cell is inert text, dates are dates on the
 operator's clock (America/Sao_Paulo, UTC-3 in November) without microseconds.
@@ -29,7 +29,7 @@ from smscore.access.audit import Actor
 from smscore.contacts.importer import import_contacts
 from smscore.reports import batches, cost_report, send_log
 from smscore.store.settings import update_settings
-from ui.words import files, vocab
+from smscore.words import files, vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = "America/Sao_Paulo"
@@ -326,23 +326,44 @@ def _cli(db: Path, *args: str, lang: str = "C.UTF-8") -> str:
     return run.stdout
 
 
+# The CLI writes the console's column titles in its language (LANG): English under C.UTF-8.
+_CLI_WORDS = {
+    "C.UTF-8": {
+        "columns": ["Name", "Phone", "Country", "Category", "State"],
+        "csv_head": '"Name","Phone"',
+        "estimate": "Estimate",
+        "sent_at": "Sent at",
+        "estimate_max": "Estimate max",
+    },
+    "pt_BR.UTF-8": {
+        "columns": ["Nome", "Telefone", "País", "Categoria", "Estado"],
+        "csv_head": '"Nome";"Telefone"',
+        "estimate": "Estimativa",
+        "sent_at": "Enviada em",
+        "estimate_max": "Estimativa máx.",
+    },
+}
+
+
 @pytest.mark.parametrize("lang", ["C.UTF-8", "pt_BR.UTF-8"])
 def test_cli_log_and_report_write_workbooks(cli_db, tmp_path, lang):
+    said = _CLI_WORDS[lang]
+    name, phone = said["columns"][:2]
     log = tmp_path / "log.xlsx"
     _cli(cli_db, "log", "b1", "--xlsx", str(log), "--csv", str(tmp_path / "log.csv"), lang=lang)
     headers, rows = _sheet(log)
-    assert headers[:5] == ["name", "phone", "country", "category", "state"]  # the CLI's words: English
-    assert sorted(r["phone"].value for r in rows) == sorted(PHONES)
-    assert all(r["phone"].data_type == "s" for r in rows)
-    assert all(r["estimate"].number_format.startswith("[$US$]") for r in rows)
-    assert [r["sent_at"].value for r in rows] == [SENT_LOCAL] * 3  # the workspace's zone
-    assert {r["name"].value for r in rows} >= {HOSTILE, HOSTILE_AT}
+    assert headers[:5] == said["columns"]
+    assert sorted(r[phone].value for r in rows) == sorted(PHONES)
+    assert all(r[phone].data_type == "s" for r in rows)
+    assert all(r[said["estimate"]].number_format.startswith("[$US$]") for r in rows)
+    assert [r[said["sent_at"]].value for r in rows] == [SENT_LOCAL] * 3  # the workspace's zone
+    assert {r[name].value for r in rows} >= {HOSTILE, HOSTILE_AT}
     text = (tmp_path / "log.csv").read_bytes().decode("utf-8-sig")
-    assert text.startswith('"name","phone"') and "2026-11-20 07:05:07\r\n" in text
+    assert text.startswith(said["csv_head"]) and "2026-11-20 07:05:07\r\n" in text
     report = tmp_path / "country.xlsx"
     _cli(cli_db, "report", "--by", "country", "--xlsx", str(report), lang=lang)
     _, rows = _sheet(report)
-    assert sum(r["estimate_max"].value for r in rows) == pytest.approx(0.1797)  # the sent ones
+    assert sum(r[said["estimate_max"]].value for r in rows) == pytest.approx(0.1797)  # the sent ones
 
 
 def test_cli_import_and_quote_write_workbooks(db_path, tmp_path):
@@ -359,12 +380,15 @@ def test_cli_import_and_quote_write_workbooks(db_path, tmp_path):
     )
     assert f"rejected rows written to {tmp_path / 'r.xlsx'}" in out
     headers, rows = _sheet(tmp_path / "r.xlsx")
-    assert headers == ["line", "reason", "phone", "name", "category"]
+    assert headers == ["Line", "Reason", "phone", "name", "category"]  # the file's own headers kept
     assert (rows[0]["name"].value, rows[0]["name"].data_type) == (HOSTILE, "s")
     quote = tmp_path / "q.xlsx"
     _cli(db_path, "quote", "--body", "Oi", "--xlsx", str(quote))
     headers, rows = _sheet(quote)
-    assert rows and all(isinstance(r[h].value, float) for r in rows for h in headers if "subtotal" in h)
+    assert rows and all(
+        isinstance(r[h].value, float) for r in rows for h in headers if h.startswith("Subtotal")
+    )
+    assert {"Subtotal min", "Subtotal max"} <= set(headers)
 
 
 # -- the console: both files beside each other, in the operator's language -----------------------

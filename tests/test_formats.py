@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from smscore.money import Money
-from ui.words import formats
+from smscore.words import formats
 
 NBSP = "\xa0"
 

@@ -207,7 +207,7 @@ def _unescaped_placeholders(source: str, name: str) -> list[str]:
             for kw in node.keywords:
                 escaped = isinstance(kw.value, ast.Call) and (
                     (isinstance(kw.value.func, ast.Name) and kw.value.func.id == "md")
-                    # ui.words.numbers.Unreadable.sentence(md): md() applied to what was typed
+                    # smscore.words.numbers.Unreadable.sentence(md): md() applied to what was typed
                     or (
                         isinstance(kw.value.func, ast.Attribute)
                         and kw.value.func.attr == "sentence"

@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from ui.words import catalogs, i18n
+from smscore.words import catalogs
+from ui.words import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "console.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
+SOURCES = [
+    ROOT / "console.py",
+    *sorted((ROOT / "pages").glob("*.py")),
+    *sorted((ROOT / "ui").rglob("*.py")),
+    *sorted((ROOT / "smscore" / "words").glob("*.py")),
+    *sorted((ROOT / "smscore" / "cli").glob("*.py")),
+]
 _LITERAL_KEY = re.compile(r"""\btn?\(\s*["']([a-z_]+\.[a-z0-9_]*[a-z0-9])["']""")
 
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ui.words import catalogs, i18n
+from smscore.words import catalogs
+from ui.words import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = """_STRINGS: dict[str, tuple[str, str]] = {}

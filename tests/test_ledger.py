@@ -11,6 +11,7 @@ import pytest
 from sendkit import SENDER, make_quote, phones
 
 from smscore import reports, store
+from smscore.cli.common import unknown_notice
 from smscore.sending import ledger
 from smscore.twilio.gateway import MessageResult
 
@@ -263,12 +264,10 @@ def test_unknown_rows_say_when_they_can_be_looked_up_in_twilio(con):
     ledger.expire_claims(con, batch_id, [], now=NOW)
     wait = ledger.unknown_wait(con, batch_id)
     assert (wait.count, wait.ready_at) == (2, NOW + ledger.RECONCILE_SETTLE)
-    notice = wait.notice(batch_id, NOW + timedelta(seconds=18))
+    notice = unknown_notice(wait, batch_id, NOW + timedelta(seconds=18))
     assert notice == (
         f"outcome unknown for 2 messages; they can be looked up in Twilio from "
-        f"09:01:00 UTC (in 42 s): run `python -m smscore reconcile {batch_id}` then"
+        f"09:01:00 UTC (in 42 s): run `smscore reconcile {batch_id}` then"
     )
-    later = wait.notice(batch_id, NOW + timedelta(seconds=61))
-    assert later.endswith(
-        f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
-    )
+    later = unknown_notice(wait, batch_id, NOW + timedelta(seconds=61))
+    assert later.endswith(f"they can be looked up in Twilio now: run `smscore reconcile {batch_id}`")

@@ -348,3 +348,8 @@ def test_installed_console_script_and_package_data(installed, outside, tmp_path)
     where, from_dictionary, lang, *meaning = _cli([sys.executable, "-c", probe], cwd=outside, env=env).split()
     assert installed in Path(where).parents
     assert from_dictionary == "True" and lang == "pt-BR" and meaning
+    # Both catalogs ship in the package: the installed CLI speaks Portuguese under pt_BR.
+    pt_env = {**env, "LANG": "pt_BR.UTF-8"}
+    said = _cli(script, "--db", db, "quote", "--body", "Olá {name}!", cwd=outside, env=pt_env)
+    assert "total: 13 destinatários" in said and "US$" in said
+    assert "importa contatos de um arquivo CSV" in _cli(script, "--help", cwd=outside, env=pt_env)

@@ -1,5 +1,5 @@
 """Numbers the operator types, read the way their language writes them (issue 18): the one
-parser (ui.words.numbers) on its own, then on the real pages under AppTest with the real DuckDB
+parser (smscore.words.numbers) on its own, then on the real pages under AppTest with the real DuckDB
 file: Settings, the sandbox top-up, the spending limits and the idle minutes."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 from smscore import store
 from smscore.access import approvals
 from smscore.store.settings import load_settings
-from ui.words import numbers
-from ui.words.numbers import Unreadable
+from smscore.words import numbers
+from smscore.words.numbers import Unreadable
 
 # -- the parser -----------------------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ from smscore.money import Money
 from smscore.sending import ledger
 from smscore.store.settings import update_settings
 from smscore.twilio.balance import judge
+from smscore.words import vocab
 from ui.sending import jobs
-from ui.words import problem_words, vocab
+from ui.words import problem_words
 
 NBSP = "\xa0"
 SERVICE = "MG" + "0" * 32

@@ -132,7 +132,7 @@ def test_cli_log_prints_and_exports_the_send_log(ledger, db_path, tmp_path, caps
     out_csv = tmp_path / "log.csv"
     assert main(["--db", str(db_path), "log", "b1", "--state", "failed", "--csv", str(out_csv)]) == 0
     out = capsys.readouterr().out
-    assert "21211 invalid To" in out and "1 of 1 messages (failed)" in out
+    assert "21211 invalid To" in out and "1 of 1 message (failed)" in out
     assert "+351912345678" in out_csv.read_text(encoding="utf-8-sig")
 
 

@@ -20,6 +20,7 @@ import pytest
 from sendkit import make_quote, phones
 
 from smscore import store
+from smscore.cli.common import unknown_notice
 from smscore.sending import ledger
 from smscore.sending.sender import reconcile, run_batch
 from smscore.sending.worker import RetryPolicy
@@ -443,7 +444,7 @@ def test_ambiguous_twilio_candidates_are_neither_adopted_nor_resent(fresh_db, sa
     assert fresh_db.execute(
         "SELECT count(*) FROM sandbox_messages WHERE to_number = ?", [claims[0].phone]
     ).fetchone() == (2,)  # not sent a third time
-    notice = ledger.unknown_wait(fresh_db, batch_id).notice(batch_id, ledger.utcnow())
+    notice = unknown_notice(ledger.unknown_wait(fresh_db, batch_id), batch_id, ledger.utcnow())
     assert notice.startswith("1 message could not be told apart from other messages in Twilio")
 
 
@@ -591,6 +592,6 @@ def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
     assert main([*db, "reconcile", batch_id]) == 0
     out = capsys.readouterr().out
     assert "queued again 2, still unknown 0" in out
-    assert f"run `python -m smscore batch-resume {batch_id}`" in out
+    assert f"run `smscore batch-resume {batch_id}`" in out
     assert main([*db, "batch-resume", batch_id, "--rate", "100"]) == 0
     assert "sent: sent 3" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from test_pages import SMALL_CSV, _apptest_config, app, db, ok, pt, send_batch, 
 
 from smscore import store
 from smscore.store.settings import update_settings
-from ui.words.formats import date_input_format
+from smscore.words.formats import date_input_format
 
 ROOT = Path(__file__).resolve().parent.parent
 

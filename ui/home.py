@@ -6,11 +6,11 @@ import streamlit as st
 
 from smscore import reports
 from smscore.contacts import book
+from smscore.words import formats
 from ui.sending import batchnotes, jobs
 from ui.shell.setup import Context, can, link
 from ui.shell.tables import batches_table
 from ui.shell.untrusted import md
-from ui.words import formats
 from ui.words.i18n import current_language, t
 
 

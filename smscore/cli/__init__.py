@@ -13,13 +13,15 @@ workspace itself and borrow it per round.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from smscore import store
-from smscore.cli import access, contacts, cost, reports, running, sending
+from smscore.cli import access, contacts, cost, reports, running, sending, words
 from smscore.cli.common import CliError, Command
+from smscore.cli.words import _
 
 __all__ = ["COMMANDS", "LENDING", "CliError", "build_parser", "main"]
 
@@ -78,22 +80,32 @@ def _shown(path: Path) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m smscore",
-        description="smsconsole core: import contacts, price and send SMS batches via Twilio.",
+        prog="smscore",
+        description=_("smsconsole core: import contacts, price and send SMS batches via Twilio."),
     )
     parser.add_argument(
-        "--db", metavar="PATH", help=f"DuckDB file (default: $SMSCONSOLE_DB or {_shown(store.DEFAULT_DB)})"
+        "--db",
+        metavar="PATH",
+        help=_("DuckDB file (default: $SMSCONSOLE_DB or {path})").format(path=_shown(store.DEFAULT_DB)),
     )
     parser.add_argument(
         "--wait",
         type=float,
         metavar="SECONDS",
-        help="how long to wait while the console or another command holds the "
-        f"workspace (default: ${store.WAIT_ENV} or {store.DEFAULT_WAIT:g})",
+        help=_(
+            "how long to wait while the console or another command holds the workspace (default: ${env} or {default})"
+        ).format(env=store.WAIT_ENV, default=f"{store.DEFAULT_WAIT:g}"),
+    )
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help=_(
+            "language of messages, tables and files: en or pt-BR (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG)"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (help_text, configure, _) in COMMANDS.items():
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+    for name, (help_text, configure, _run) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=_(help_text), description=_(help_text))
         configure(command_parser)
         # Also accepted after the command's name, where people tend to write it.
         command_parser.add_argument(
@@ -103,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words.use(words.choose(_lang_flag(sys.argv[1:] if argv is None else argv), os.environ))
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -119,11 +132,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args, ws)
         with ws.unit() as con:
             return run(args, con)
+    except BrokenPipeError:  # `smscore prices | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 141
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
         return _fail(exc)
+
+
+def _lang_flag(argv: Sequence[str]) -> str | None:
+    """`--lang` read before the parser is built, since the parser's own help is in that language."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    return early.parse_known_args(list(argv))[0].lang
 
 
 def _notice(message: str) -> None:
@@ -131,6 +154,8 @@ def _notice(message: str) -> None:
 
 
 def _fail(exc: BaseException) -> int:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    print(f"error: {message}", file=sys.stderr)
+    """One sentence on stderr: a problem the core coded, in the CLI's language; else as raised."""
+    text = words.said(exc).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return 2 if isinstance(exc, CliError) else 1

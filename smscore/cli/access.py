@@ -17,6 +17,7 @@ from smscore.cli.common import (
     print_table,
 )
 from smscore.cli.running import configure_pacing, send_batch
+from smscore.cli.words import N_, _, worded
 
 if TYPE_CHECKING:
     from smscore.access.audit import Actor
@@ -25,27 +26,38 @@ COMMANDS = Commands()
 command = COMMANDS.command
 
 
+def role_word(role: str) -> str:
+    """A role as the console words it in Portuguese; the code in English (as before)."""
+    from smscore.words.access_words import role as role_words
+
+    return worded(role, role_words)
+
+
 # --- approvals --------------------------------------------------------------------------------
 
 
 def _configure_approver(p: argparse.ArgumentParser) -> None:
     configure_as(
         p,
-        "the admin account deciding (required once the workspace has accounts; not "
-        "the one that confirmed the batch): its password is asked for, or read as "
-        "one line from stdin",
+        N_(
+            "the admin account deciding (required once the workspace has accounts; not "
+            "the one that confirmed the batch): its password is asked for, or read as "
+            "one line from stdin"
+        ),
     )
 
 
 def _configure_approve(p: argparse.ArgumentParser) -> None:
     configure_batch_id(p)
     _configure_approver(p)
-    p.add_argument("--no-send", action="store_true", help="approve only; send later")
+    p.add_argument("--no-send", action="store_true", help=_("approve only; send later"))
     configure_pacing(p)
 
 
 @command(
-    "approve", "approve a batch awaiting approval as a second admin (--as), then send it", _configure_approve
+    "approve",
+    N_("approve a batch awaiting approval as a second admin (--as), then send it"),
+    _configure_approve,
 )
 def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.access import approvals
@@ -54,7 +66,7 @@ def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
     batch_id, actor = _decider(ws, args, "approve")
     with ws.unit() as con:
         approvals.approve(con, batch_id, actor)
-    print(f"batch {short_id(batch_id)} approved by {actor.name}")
+    print(_("batch {batch} approved by {name}").format(batch=short_id(batch_id), name=actor.name))
     if args.no_send:
         return 0
     return send_batch(ws, gateway_for(ws), batch_id, args)
@@ -63,10 +75,10 @@ def run_approve(args: argparse.Namespace, ws: store.Workspace) -> int:
 def _configure_reject(p: argparse.ArgumentParser) -> None:
     configure_batch_id(p)
     _configure_approver(p)
-    p.add_argument("--reason", default="", help="why, for the audit trail")
+    p.add_argument("--reason", default="", help=_("why, for the audit trail"))
 
 
-@command("reject", "reject (cancel) a batch awaiting approval, as an admin (--as)", _configure_reject)
+@command("reject", N_("reject (cancel) a batch awaiting approval, as an admin (--as)"), _configure_reject)
 def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.access import approvals
     from smscore.batchid import short_id
@@ -74,7 +86,11 @@ def run_reject(args: argparse.Namespace, ws: store.Workspace) -> int:
     batch_id, actor = _decider(ws, args, "reject")
     with ws.unit() as con:
         approvals.reject(con, batch_id, actor, args.reason)
-    print(f"batch {short_id(batch_id)} rejected by {actor.name}: it will not send")
+    print(
+        _("batch {batch} rejected by {name}: it will not send").format(
+            batch=short_id(batch_id), name=actor.name
+        )
+    )
     return 0
 
 
@@ -88,7 +104,7 @@ def _decider(ws: store.Workspace, args: argparse.Namespace, action: str) -> tupl
     return batch_id, acting(
         ws,
         args.acting_as,
-        "the admin who decides",
+        _("the admin who decides"),
         f"{action} {args.batch}",
         lambda con, email, password: approvals.signed_in_admin(con, email, password, batch_id, action),
     )
@@ -101,26 +117,28 @@ def _configure_user(p: argparse.ArgumentParser) -> None:
     from smscore.access.accounts import ROLES
 
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = sub.add_parser("add", help="create a local account (asks for the password, or reads it from stdin)")
+    add = sub.add_parser(
+        "add", help=_("create a local account (asks for the password, or reads it from stdin)")
+    )
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument(
         "--oidc-only",
         action="store_true",
-        help="no password: the user signs in through the identity provider",
+        help=_("no password: the user signs in through the identity provider"),
     )
-    sub.add_parser("list", help="every account with its role and state")
-    role = sub.add_parser("set-role", help="change an account's role")
+    sub.add_parser("list", help=_("every account with its role and state"))
+    role = sub.add_parser("set-role", help=_("change an account's role"))
     role.add_argument("email")
     role.add_argument("role", choices=ROLES)
-    disable = sub.add_parser("disable", help="refuse further sign-ins of an account")
+    disable = sub.add_parser("disable", help=_("refuse further sign-ins of an account"))
     disable.add_argument("email")
-    disable.add_argument("--enable", action="store_true", help="allow sign-in again")
-    reset = sub.add_parser("reset-password", help="set a new password and lift a lock-out")
+    disable.add_argument("--enable", action="store_true", help=_("allow sign-in again"))
+    reset = sub.add_parser("reset-password", help=_("set a new password and lift a lock-out"))
     reset.add_argument("email")
 
 
-@command("user", "local accounts: add, list, set-role, disable, reset-password", _configure_user)
+@command("user", N_("local accounts: add, list, set-role, disable, reset-password"), _configure_user)
 def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
     """Passwords are asked outside any unit of work: the console must not wait on the typing."""
     from smscore.access import accounts
@@ -132,17 +150,19 @@ def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
         with ws.unit() as con:
             users = accounts.list_users(con)
         print_table(
-            ("email", "role", "state", "sign-in"),
+            (_("email"), _("role"), _("state"), _("sign-in")),
             [
                 (
                     u.email,
-                    u.role,
-                    "disabled"
+                    role_word(u.role),
+                    _("disabled")
                     if u.disabled
                     else (
-                        f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else "active"
+                        _("locked until {at} UTC").format(at=f"{u.locked_until:%Y-%m-%d %H:%M}")
+                        if u.locked_until
+                        else _("active")
                     ),
-                    "password" if u.has_password else "identity provider",
+                    _("password") if u.has_password else _("identity provider"),
                 )
                 for u in users
             ],
@@ -151,7 +171,7 @@ def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
     if action == "reset-password":
         with ws.unit() as con:
             if accounts.get_user(con, accounts.normal_email(args.email)) is None:
-                raise CliError(f"no account for {args.email}")  # before asking for a password
+                raise CliError(_("no account for {email}").format(email=args.email))  # before a password
     password = (
         read_password() if action == "reset-password" or (action == "add" and not args.oidc_only) else None
     )
@@ -164,6 +184,10 @@ def run_user(args: argparse.Namespace, ws: store.Workspace) -> int:
             user = accounts.set_disabled(con, args.email, not args.enable, actor)
         else:
             user = accounts.reset_password(con, args.email, password, actor)
-    state = "disabled" if user.disabled else "active"
-    print(f"{user.email}: {user.role}, {state} (recorded in the audit trail as {actor.name})")
+    state = _("disabled") if user.disabled else _("active")
+    print(
+        _("{email}: {role}, {state} (recorded in the audit trail as {name})").format(
+            email=user.email, role=role_word(user.role), state=state, name=actor.name
+        )
+    )
     return 0

@@ -12,6 +12,7 @@ import duckdb
 
 from smscore import store
 from smscore.cli.common import CliError
+from smscore.cli.words import _
 
 if TYPE_CHECKING:
     from smscore.access.audit import Actor
@@ -21,7 +22,7 @@ SignIn = Callable[[duckdb.DuckDBPyConnection, str, str], "Actor"]
 
 
 def configure_as(p: argparse.ArgumentParser, help_text: str) -> None:
-    p.add_argument("--as", dest="acting_as", metavar="EMAIL", help=help_text)
+    p.add_argument("--as", dest="acting_as", metavar="EMAIL", help=_(help_text))
 
 
 def acting(ws: store.Workspace, email: str | None, who: str, example: str, sign_in: SignIn) -> Actor:
@@ -39,13 +40,14 @@ def acting(ws: store.Workspace, email: str | None, who: str, example: str, sign_
     if not with_accounts:
         if email:
             raise CliError(
-                "this workspace has no accounts, so --as names nobody; leave it out to act as the OS user"
+                _("this workspace has no accounts, so --as names nobody; leave it out to act as the OS user")
             )
         return Actor.cli()
     if not email:
         raise CliError(
-            f"this workspace has accounts: name {who} with --as EMAIL "
-            f"(e.g. `python -m smscore {example} --as ana@example.com`)"
+            _(
+                "this workspace has accounts: name {who} with --as EMAIL (e.g. `smscore {example} --as ana@example.com`)"
+            ).format(who=who, example=example)
         )
     password = ask_password()
     with ws.unit() as con:
@@ -61,8 +63,8 @@ def read_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin
 
     stdin = stdin or sys.stdin
     first = ask_password(stdin)
-    if stdin.isatty() and getpass.getpass("again: ") != first:
-        raise CliError("the two passwords differ; nothing was changed")
+    if stdin.isatty() and getpass.getpass(_("again: ")) != first:
+        raise CliError(_("the two passwords differ; nothing was changed"))
     return first
 
 
@@ -73,4 +75,4 @@ def ask_password(stdin=None) -> str:  # noqa: ANN001 - a text stream, sys.stdin 
     stdin = stdin or sys.stdin
     if not stdin.isatty():
         return stdin.readline().rstrip("\r\n")
-    return getpass.getpass("password: ")
+    return getpass.getpass(_("password: "))

@@ -20,10 +20,27 @@ from smscore.cli.common import (
     print_table,
     write_files,
 )
+from smscore.cli.words import (
+    N_,
+    _,
+    _n,
+    amount,
+    code,
+    console,
+    count,
+    country_name,
+    day,
+    language,
+    money,
+    typed_amount,
+    worded,
+)
 from smscore.cost import prices
+from smscore.cost.limits import ADVISED_MAX_SEGMENTS, MAX_BODY_CHARS
 from smscore.cost.quote import Quote, Selection, build_quote
 from smscore.cost.segments import count_segments, gsm_suggestion
-from smscore.money import decimal_str, format_money
+from smscore.money import decimal_str
+from smscore.words.vocab import reason as reason_words
 
 COMMANDS = Commands()
 command = COMMANDS.command
@@ -34,13 +51,13 @@ command = COMMANDS.command
 
 def configure_quote(p: argparse.ArgumentParser) -> None:
     """The message, selection and pricing options: `send` takes them too, to price its batch."""
-    p.add_argument("--body", required=True, help="message text; {name} or any contact field")
+    p.add_argument("--body", required=True, help=_("message text; {name} or any contact field"))
     p.add_argument(
         "--category",
         action="append",
         default=[],
         metavar="NAME",
-        help="only contacts in this category (repeatable); default: everyone",
+        help=_("only contacts in this category (repeatable); default: everyone"),
     )
     p.add_argument(
         "--contact",
@@ -48,20 +65,20 @@ def configure_quote(p: argparse.ArgumentParser) -> None:
         default=[],
         type=int,
         metavar="ID",
-        help="also this contact id (repeatable)",
+        help=_("also this contact id (repeatable)"),
     )
     p.add_argument(
-        "--smart-encoding", action="store_true", help="count as Twilio does with Smart Encoding on"
+        "--smart-encoding", action="store_true", help=_("count as Twilio does with Smart Encoding on")
     )
     p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
     p.add_argument(
         "--trial",
         action="store_true",
-        help="count Twilio's trial prefix ('Sent from your Twilio trial account - ')",
+        help=_("count Twilio's trial prefix ('Sent from your Twilio trial account - ')"),
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--csv", metavar="OUT.csv", help="write the per-country breakdown to a CSV")
-    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    p.add_argument("--csv", metavar="OUT.csv", help=_("write the per-country breakdown to a CSV"))
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=_(XLSX_HELP))
 
 
 def selection_from_args(args: argparse.Namespace) -> Selection:
@@ -93,7 +110,7 @@ def quote_from_args(
     )
 
 
-@command("quote", "price a message for a selection of contacts", configure_quote)
+@command("quote", N_("price a message for a selection of contacts"), configure_quote)
 def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     quote = quote_from_args(args, con)
     if args.csv or args.xlsx:
@@ -102,8 +119,8 @@ def run_quote(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         print(json.dumps(quote_json(quote), ensure_ascii=False))
     else:
         print_quote(quote)
-    if refusal := quote.length_check().refusal():
-        print(f"error: {refusal}", file=sys.stderr)
+    if refusal := length_refusal(quote):
+        print(_("error: {message}").format(message=refusal), file=sys.stderr)
         return 1
     return 0
 
@@ -146,67 +163,112 @@ def print_quote(quote: Quote) -> None:
     text = quote.prefix + quote.body
     counted = count_segments(text, quote.smart_encoding)
     print(
-        f"message: {counted.encoding}, {counted.segments} segment(s) of up to "
-        f"{counted.per_segment} units before personalisation"
+        _n(
+            "message: {encoding}, {n} segment of up to {units} units before personalisation",
+            "message: {encoding}, {n} segments of up to {units} units before personalisation",
+            counted.segments,
+        ).format(encoding=counted.encoding, n=count(counted.segments), units=count(counted.per_segment))
     )
     if counted.ucs2_chars:
-        print("  UCS-2 because of: " + " ".join(counted.ucs2_chars))
+        print(_("  UCS-2 because of: {chars}").format(chars=" ".join(counted.ucs2_chars)))
         suggestion = gsm_suggestion(text)
         if suggestion.replacements and suggestion.after.encoding == "GSM-7":
             swaps = ", ".join(f"{a}->{b}" for a, b in suggestion.replacements.items())
             print(
-                f"  replacing {swaps} makes it GSM-7: {suggestion.after.segments} segment(s) "
-                f"of up to {suggestion.after.per_segment} instead of {counted.segments}"
+                _(
+                    "  replacing {swaps} makes it GSM-7: {after} segment(s) of up to {units} instead of {before}"
+                ).format(
+                    swaps=swaps,
+                    after=count(suggestion.after.segments),
+                    units=count(suggestion.after.per_segment),
+                    before=count(counted.segments),
+                )
             )
-    print(f"prices: list of {quote.price_list_as_of}, {quote.currency} per segment ({quote.sender_type})")
+    print(
+        _("prices: list of {date}, {currency} per segment ({sender})").format(
+            date=day(quote.price_list_as_of),
+            currency=quote.currency,
+            sender=code("sender_type", quote.sender_type),
+        )
+    )
     rows = [
         (
             r.iso,
-            int(r.recipients),
-            int(r.segments),
+            count(int(r.recipients)),
+            count(int(r.segments)),
             amount_range(r.unit_price_min, r.unit_price_max),
             amount_range(r.subtotal_min, r.subtotal_max),
         )
         for r in quote.by_country.itertuples()
     ]
-    print_table(("country", "recipients", "segments", "unit price", "subtotal"), rows)
+    print_table((_("country"), _("recipients"), _("segments"), _("unit price"), _("subtotal")), rows)
     print(
-        f"total: {quote.n_recipients} recipients, {quote.segments} segments, "
-        f"{format_money(quote.total_min, quote.currency)} to "
-        f"{format_money(quote.total_max, quote.currency)}"
+        _n(
+            "total: {recipients} recipients, {segments} segments, {low} to {high}",
+            "total: {recipients} recipients, {segments} segments, {low} to {high}",
+            quote.n_recipients,
+        ).format(
+            recipients=count(quote.n_recipients),
+            segments=count(quote.segments),
+            low=money(quote.total_min, quote.currency),
+            high=money(quote.total_max, quote.currency),
+        )
     )
     if len(quote.excluded):
         reasons = quote.excluded["reason"].astype(str).value_counts()
-        print(f"excluded: {len(quote.excluded)}")
+        print(_("excluded: {n}").format(n=count(len(quote.excluded))))
         for reason, n in reasons.items():
-            print(f"  {n}: {reason}")
-    if warning := quote.length_check().warning():
-        print(f"warning: {warning}", file=sys.stderr)
+            print(f"  {count(n)}: {worded(reason, reason_words)}")
+    if warning := _length_warning(quote):
+        print(_("warning: {message}").format(message=warning), file=sys.stderr)
+
+
+def length_refusal(quote: Quote) -> str | None:
+    """Over Twilio's body limit for every recipient (smscore.cost.limits), in the CLI's words."""
+    if not quote.length_check().refused:
+        return None
+    return _(
+        "the message is over Twilio's limit of {limit} characters for every recipient"
+        " (Twilio would refuse it with error 21617); shorten it"
+    ).format(limit=count(MAX_BODY_CHARS))
+
+
+def _length_warning(quote: Quote) -> str | None:
+    check = quote.length_check()
+    if not check.long_warning:
+        return None
+    return _(
+        "the longest message is {n} segments; Twilio advises at most {advised} segments per message"
+        " for reliable delivery (consider a shorter text or a link)"
+    ).format(n=count(check.max_segments), advised=count(ADVISED_MAX_SEGMENTS))
 
 
 # --- prices -----------------------------------------------------------------------------------
 
 
 def _configure_prices(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--country", metavar="ISO", help="one country, with its carriers")
+    p.add_argument("--country", metavar="ISO", help=_("one country, with its carriers"))
     p.add_argument("--sender-type", default="long code", choices=prices.SENDER_TYPES)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
     p.add_argument(
         "--refresh",
         action="store_true",
-        help="fetch current prices from Twilio's Pricing API first (live mode; "
-        "with --country, only that country)",
+        help=_(
+            "fetch current prices from Twilio's Pricing API first (live mode; with --country, only that country)"
+        ),
     )
 
 
-@command("prices", "show the price list (per segment, with its date)", _configure_prices)
+@command("prices", N_("show the price list (per segment, with its date)"), _configure_prices)
 def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if args.refresh:
-        gateway, _ = open_gateway(con)
+        gateway, _sender = open_gateway(con)
         if gateway.mode != "live":
             raise CliError(
-                "refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and "
-                "TWILIO_AUTH_TOKEN); the sandbox uses the embedded price list"
+                _(
+                    "refreshing prices needs Twilio credentials (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN);"
+                    " the sandbox uses the embedded price list"
+                )
             )
         prices.refresh_from_gateway(con, gateway, [args.country] if args.country else None)
         from smscore.access.audit import Actor, record
@@ -225,22 +287,32 @@ def run_prices(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             )
         )
         return 0
-    print(f"price list as of {plist.as_of} ({plist.source}); per outbound segment")
+    print(
+        _("price list as of {date} ({source}); per outbound segment").format(
+            date=day(plist.as_of), source=plist.source
+        )
+    )
     rows = [
-        (r.iso, r.country, int(r.carriers), amount_range(r.unit_min, r.unit_max), r.currency)
+        (
+            r.iso,
+            country_name(r.iso, r.country),
+            count(int(r.carriers)),
+            amount_range(r.unit_min, r.unit_max),
+            r.currency,
+        )
         for r in table.itertuples()
     ]
-    print_table(("iso", "country", "carriers", "price", "currency"), rows)
+    print_table(("iso", _("country"), _("carriers"), _("price"), _("currency")), rows)
     if args.country:
         carriers = prices.carrier_rows(con, args.country)
-        print(f"carriers in {args.country.upper()}:")
+        print(_("carriers in {iso}:").format(iso=args.country.upper()))
         print_table(
-            ("carrier", "number type", "price"),
+            (_("carrier"), _("number type"), _("price")),
             [
                 (
                     r.carrier,
-                    r.number_type if isinstance(r.number_type, str) else "-",
-                    decimal_str(r.current_price),
+                    code("number_type", r.number_type) if isinstance(r.number_type, str) else "-",
+                    amount(r.current_price),
                 )
                 for r in carriers.itertuples()
             ],
@@ -269,23 +341,30 @@ def _configure_fees(p: argparse.ArgumentParser) -> None:
         "--set",
         nargs=4,
         metavar=("ISO", "CARRIER", "SENDER_TYPE", "FEE"),
-        help="add or change one carrier's fee per segment, e.g. CA Bell 'long code' 0.002",
+        help=_("add or change one carrier's fee per segment, e.g. CA Bell 'long code' 0.002"),
     )
 
 
-@command("fees", "show or change the US/CA carrier pass-through fees per segment", _configure_fees)
+@command("fees", N_("show or change the US/CA carrier pass-through fees per segment"), _configure_fees)
 def run_fees(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
-    from smscore.money import to_decimal
 
     prices.ensure_prices(con)
     if args.set:
         iso, carrier, sender_type, fee = args.set
-        prices.set_carrier_fee(con, iso, carrier, sender_type, to_decimal(fee))
+        prices.set_carrier_fee(con, iso, carrier, sender_type, typed_amount(fee, "FEE"))
     table = prices.carrier_fees(con)
     print_table(
-        ("iso", "carrier", "sender type", "fee", "currency", "as of", "source"),
+        ("iso", _("carrier"), _("sender type"), _("fee"), _("currency"), _("as of"), _("source")),
         [
-            (r.iso, r.carrier, r.sender_type, decimal_str(r.fee), r.currency, r.as_of, r.source)
+            (
+                r.iso,
+                r.carrier,
+                code("sender_type", r.sender_type),
+                amount(r.fee),
+                r.currency,
+                day(r.as_of),
+                r.source,
+            )
             for r in table.itertuples()
         ],
     )
@@ -297,35 +376,58 @@ def run_fees(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
 
 def _configure_balance(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--threshold", metavar="AMOUNT", help="low-balance threshold (default: the console setting, 2.00)"
+        "--threshold", metavar="AMOUNT", help=_("low-balance threshold (default: the console setting, 2.00)")
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
 
-@command("balance", "show the account balance, mode, type and any low-balance notice", _configure_balance)
+@command("balance", N_("show the account balance, mode, type and any low-balance notice"), _configure_balance)
 def run_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     import os
 
-    from smscore.money import to_decimal
     from smscore.store.settings import load_settings
     from smscore.twilio.balance import balance_report
     from smscore.twilio.connect import open_gateway as open_account
 
-    threshold = to_decimal(args.threshold) if args.threshold else load_settings(con).low_balance_threshold
+    threshold = (
+        typed_amount(args.threshold, "--threshold")
+        if args.threshold
+        else load_settings(con).low_balance_threshold
+    )
     report = balance_report(open_account(con, os.environ), threshold)
     if args.json:
         print(json.dumps(report))
         return 0
     balance = (
-        "none (subaccount)"
+        _("none (subaccount)")
         if report["balance"] is None
-        else format_money(Decimal(report["balance"]), report["currency"])
+        else money(Decimal(report["balance"]), report["currency"])
     )
-    print(f"balance: {balance}")
+    print(_("balance: {balance}").format(balance=balance))
     print(
-        f"mode: {report['mode']}; account: {report['type']} ({report['status']}), "
-        f"SID …{report['account_sid_last4']}"
+        _("mode: {mode}; account: {type} ({status}), SID …{last4}").format(
+            mode=code("mode", report["mode"]),
+            type=_(str(report["type"])) if report["type"] in _ACCOUNT_WORDS else report["type"],
+            status=_(str(report["status"])) if report["status"] in _ACCOUNT_WORDS else report["status"],
+            last4=report["account_sid_last4"],
+        )
     )
     if report["notice"]:
-        print(report["notice"])
+        print(_low_balance_notice(report))
     return 0
+
+
+# Twilio's account types and states as the balance command prints them.
+_ACCOUNT_WORDS = (N_("Trial"), N_("Full"), N_("active"), N_("suspended"), N_("closed"))
+
+
+def _low_balance_notice(report: dict[str, object]) -> str:
+    """The balance notice: smscore's English, or the console's sentence in Portuguese."""
+    if language() == "en":
+        return str(report["notice"])
+    currency = str(report["currency"])
+    return console(
+        "notice.low_balance",
+        balance=money(Decimal(str(report["balance"])), currency),
+        threshold=money(Decimal(str(report["low_balance_threshold"])), currency),
+    )

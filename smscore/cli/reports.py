@@ -14,9 +14,11 @@ from smscore.cli.common import (
     configure_batch_id,
     find_batch,
     print_table,
+    terminal_frame,
+    unknown_notice,
     write_files,
 )
-from smscore.money import decimal_str
+from smscore.cli.words import N_, _, _n, amount, code, console, count, worded
 
 COMMANDS = Commands()
 command = COMMANDS.command
@@ -28,14 +30,16 @@ command = COMMANDS.command
 def _configure_report(p: argparse.ArgumentParser) -> None:
     from smscore.reports import GROUPINGS
 
-    p.add_argument("--by", default="batch", choices=GROUPINGS, help="grouping (default: batch)")
-    p.add_argument("--batch", metavar="ID", help="only this batch")
-    p.add_argument("--csv", metavar="OUT.csv", help="write the report to a CSV (spreadsheet-safe)")
-    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
-    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.add_argument("--by", default="batch", choices=GROUPINGS, help=_("grouping (default: batch)"))
+    p.add_argument("--batch", metavar="ID", help=_("only this batch"))
+    p.add_argument("--csv", metavar="OUT.csv", help=_("write the report to a CSV (spreadsheet-safe)"))
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=_(XLSX_HELP))
+    p.add_argument("--json", action="store_true", help=_("print JSON records"))
 
 
-@command("report", "batch costs per batch, country, category or day: estimate vs actual", _configure_report)
+@command(
+    "report", N_("batch costs per batch, country, category or day: estimate vs actual"), _configure_report
+)
 def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.export import safe_frame
     from smscore.reports import cost_report
@@ -45,51 +49,53 @@ def run_report(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     if args.json:
         print(safe_frame(frame).to_json(orient="records", date_format="iso"))
     elif frame.empty:
-        print("no messages sent yet")
+        print(_("no messages sent yet"))
     else:
         shown = frame.drop(columns=[c for c in ("body",) if c in frame.columns])
-        print(shown.to_string(index=False))
+        print(terminal_frame(shown).to_string(index=False))
     return 0
 
 
 # --- batches ----------------------------------------------------------------------------------
 
 
-@command("batches", "list batches: status, counts, estimate vs actual", lambda p: None)
+@command("batches", N_("list batches: status, counts, estimate vs actual"), lambda p: None)
 def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.reports import batches
 
     frame = batches(con)
     if frame.empty:
-        print("no batches yet")
+        print(_("no batches yet"))
         return 0
     print_table(
         (
-            "batch",
-            "created",
-            "mode",
-            "outcome",
-            "recipients",
-            "sent",
-            "failed",
-            "unknown",
-            "pending",
-            "estimate",
-            "actual",
+            _("batch"),
+            _("created"),
+            _("mode"),
+            _("outcome"),
+            _("recipients"),
+            _("sent"),
+            _("failed"),
+            _("unknown"),
+            _("pending"),
+            _("estimate"),
+            _("actual"),
         ),
         [
             (
                 r.short_id,
                 str(r.created_at)[:16],
-                r.mode,
-                r.outcome,
-                r.recipients,
-                r.sent,
-                r.failed,
-                r.unknown,
-                r.pending,
+                code("mode", r.mode),
+                worded(r.outcome, lambda kind, lang: console("outcome." + kind.replace(" ", "_"))),
+                count(r.recipients),
+                count(r.sent),
+                count(r.failed),
+                count(r.unknown),
+                count(r.pending),
                 f"{r.currency} {amount_range(r.estimate_min, r.estimate_max)}",
-                "-" if not r.priced else f"{decimal_str(r.actual)} ({r.priced} priced)",
+                "-"
+                if not r.priced
+                else _("{actual} ({n} priced)").format(actual=amount(r.actual), n=count(r.priced)),
             )
             for r in frame.itertuples()
         ],
@@ -100,14 +106,15 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
 
 def _print_batch_notices(frame: pd.DataFrame) -> None:
     """Below the table, what to do about damaged batches and unknown outcomes, one line each."""
-    from smscore.reports import unknown_notice
+    from smscore.clock import utcnow
+    from smscore.reports import unknown_wait_of
     from smscore.sending.ledger import DAMAGED
 
     for r in frame.itertuples():
         if r.status == DAMAGED:
             print(r.status_reason)
-        elif notice := unknown_notice(r):
-            print(f"batch {r.short_id}: {notice}")
+        elif (wait := unknown_wait_of(r)) and (notice := unknown_notice(wait, r.batch_id, utcnow())):
+            print(_("batch {batch}: {notice}").format(batch=r.short_id, notice=notice))
 
 
 # --- log --------------------------------------------------------------------------------------
@@ -117,35 +124,42 @@ def _configure_log(p: argparse.ArgumentParser) -> None:
     from smscore.reports import LOG_STATES
 
     configure_batch_id(p)
-    p.add_argument("--state", choices=LOG_STATES, help="only messages in this state")
-    p.add_argument("--limit", type=int, default=50, help="rows to print (default: 50)")
-    p.add_argument("--csv", metavar="OUT.csv", help="write every matching message to a CSV")
-    p.add_argument("--xlsx", metavar="OUT.xlsx", help=XLSX_HELP)
+    p.add_argument("--state", choices=LOG_STATES, help=_("only messages in this state"))
+    p.add_argument("--limit", type=int, default=50, help=_("rows to print (default: 50)"))
+    p.add_argument("--csv", metavar="OUT.csv", help=_("write every matching message to a CSV"))
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help=_(XLSX_HELP))
 
 
-@command("log", "the send log of a batch: each message's state, Twilio status and error code", _configure_log)
+@command(
+    "log", N_("the send log of a batch: each message's state, Twilio status and error code"), _configure_log
+)
 def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.reports import send_log
 
     batch_id = find_batch(con, args.batch)
     page, total = send_log(con, batch_id, state=args.state, limit=args.limit)
     if args.csv or args.xlsx:
-        everything, _ = send_log(con, batch_id, state=args.state, limit=max(total, 1))
+        everything, _total = send_log(con, batch_id, state=args.state, limit=max(total, 1))
         write_files(con, everything, args.csv, args.xlsx)
     print_table(
-        ("phone", "state", "twilio status", "error", "segments", "estimate", "actual"),
+        (_("phone"), _("state"), _("twilio status"), _("error"), _("segments"), _("estimate"), _("actual")),
         [
             (
                 r.phone,
-                r.state,
-                r.twilio_status or "-",
+                code("state", r.state),
+                code("twilio_status", r.twilio_status) if isinstance(r.twilio_status, str) else "-",
                 "-" if pd.isna(r.error_code) else f"{int(r.error_code)} {r.error_message or ''}".strip(),
-                r.segments,
-                decimal_str(r.estimate),
-                "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual),
+                count(r.segments),
+                amount(r.estimate),
+                "-" if r.actual is None or pd.isna(r.actual) else amount(r.actual),
             )
             for r in page.itertuples()
         ],
     )
-    print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
+    state = f" ({code('state', args.state)})" if args.state else ""
+    print(
+        _n("{shown} of {n} message{state}", "{shown} of {n} messages{state}", total).format(
+            shown=count(len(page)), n=count(total), state=state
+        )
+    )
     return 0

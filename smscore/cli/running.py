@@ -16,7 +16,9 @@ from smscore.cli.common import (
     find_batch,
     gateway_for,
     open_gateway,
+    unknown_notice,
 )
+from smscore.cli.words import N_, _, _n, code, console, count, fixed, language, money, said, worded
 from smscore.sending.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
 
 COMMANDS = Commands()
@@ -32,10 +34,10 @@ def configure_pacing(p: argparse.ArgumentParser) -> None:
         "--rate",
         type=float,
         metavar="N",
-        help="segments per second (default: Twilio's MPS for the sender type)",
+        help=_("segments per second (default: Twilio's MPS for the sender type)"),
     )
     p.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="requests in flight at once (default: 4)"
+        "--concurrency", type=int, default=4, metavar="N", help=_("requests in flight at once (default: 4)")
     )
 
 
@@ -69,19 +71,33 @@ def send_batch(ws: store.Workspace, gateway: object, batch_id: str, args: argpar
         scheduled=int(scheduled),
     )
     # A pause says why in the sender's own words: needs reconcile, stopped: auth, ...
-    detail = f" ({progress.status})" if result.kind == "paused" and progress.status != ledger.PAUSED else ""
+    detail = (
+        f" ({code('status', progress.status)})"
+        if result.kind == "paused" and progress.status != ledger.PAUSED
+        else ""
+    )
     print(
-        f"{_coloured(result)}{detail}: sent {progress.sent}, failed {progress.failed}, "
-        f"unknown {progress.unknown}, queued {progress.queued}; "
-        f"cost so far {progress.cost_so_far} (estimate up to {progress.estimate_max})"
+        _(
+            "{outcome}{detail}: sent {sent}, failed {failed}, unknown {unknown}, queued {queued};"
+            " cost so far {cost} (estimate up to {estimate})"
+        ).format(
+            outcome=_coloured(result),
+            detail=detail,
+            sent=count(progress.sent),
+            failed=count(progress.failed),
+            unknown=count(progress.unknown),
+            queued=count(progress.queued),
+            cost=money(progress.cost_so_far.amount, progress.cost_so_far.currency),
+            estimate=money(progress.estimate_max.amount, progress.estimate_max.currency),
+        )
     )
     with ws.unit() as con:
         _print_reasons(con, batch_id)
-        notice = ledger.unknown_wait(con, batch_id).notice(batch_id, ledger.utcnow())
+        notice = unknown_notice(ledger.unknown_wait(con, batch_id), batch_id, ledger.utcnow())
         if notice:  # fresher than the stored reason: it counts the seconds left from now
             print(notice, file=sys.stderr)
         elif progress.reason:
-            print(f"reason: {progress.reason}", file=sys.stderr)
+            print(_("reason: {reason}").format(reason=progress.reason), file=sys.stderr)
         _notice_after_batch(con, gateway)
     return 0 if result.kind in (SENT, SENT_WITH_FAILURES, SCHEDULED) else 1
 
@@ -91,9 +107,10 @@ _ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",
 
 def _coloured(result: Outcome) -> str:
     """The outcome word in its colour (the console's), when printing to a terminal."""
+    word = worded(result.kind, lambda kind, lang: console("outcome." + kind.replace(" ", "_")))
     if not sys.stdout.isatty():
-        return result.kind
-    return f"\033[{_ANSI[result.colour]}m{result.kind}\033[0m"
+        return word
+    return f"\033[{_ANSI[result.colour]}m{word}\033[0m"
 
 
 def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
@@ -102,7 +119,8 @@ def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     from smscore.twilio.errors import explain
 
     for reason in top_reasons(con, batch_id):
-        print(f"  {reason.count} failed: {explain(reason.code, 'en', reason.message).line()}")
+        line = explain(reason.code, language(), reason.message).line()
+        print(_("  {n} failed: {reason}").format(n=count(reason.count), reason=line))
 
 
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
@@ -111,18 +129,36 @@ def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None
     from smscore.twilio.balance import low_balance_notice
 
     try:
-        notice = low_balance_notice(gateway.balance(), load_settings(con).low_balance_threshold)
+        balance = gateway.balance()
+        threshold = load_settings(con).low_balance_threshold
+        notice = low_balance_notice(balance, threshold)
+        if notice and language() != "en":
+            notice = console(
+                "notice.low_balance",
+                balance=money(balance.amount, balance.currency),
+                threshold=money(threshold, balance.currency),
+            )
     except Exception as exc:  # noqa: BLE001 - a failed re-check must not hide the batch result
-        notice = f"could not re-check the balance: {exc}"
+        notice = _("could not re-check the balance: {error}").format(error=said(exc))
     if notice:
         print(notice, file=sys.stderr)
 
 
 def _print_progress(p: object) -> None:
-    eta = "" if p.eta_seconds is None else f", ETA {p.eta_seconds:,.0f} s"
+    eta = "" if p.eta_seconds is None else _(", ETA {seconds} s").format(seconds=count(round(p.eta_seconds)))
     print(
-        f"\r{p.sent + p.failed}/{p.total} settled ({p.failed} failed, {p.unknown} unknown), "
-        f"{p.segments_per_second:.1f} segments/s, {p.cost_so_far}{eta}",
+        "\r"
+        + _(
+            "{settled}/{total} settled ({failed} failed, {unknown} unknown), {rate} segments/s, {cost}{eta}"
+        ).format(
+            settled=count(p.sent + p.failed),
+            total=count(p.total),
+            failed=count(p.failed),
+            unknown=count(p.unknown),
+            rate=fixed(p.segments_per_second, 1),
+            cost=money(p.cost_so_far.amount, p.cost_so_far.currency),
+            eta=eta,
+        ),
         end="",
         flush=True,
     )
@@ -136,7 +172,7 @@ def _configure_resume(p: argparse.ArgumentParser) -> None:
     configure_pacing(p)
 
 
-@command("batch-resume", "send what a paused or interrupted batch has left", _configure_resume)
+@command("batch-resume", N_("send what a paused or interrupted batch has left"), _configure_resume)
 def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.access.audit import Actor, record
     from smscore.store.writes import write
@@ -147,21 +183,28 @@ def run_batch_resume(args: argparse.Namespace, ws: store.Workspace) -> int:
     return send_batch(ws, gateway_for(ws), batch_id, args)
 
 
-@command("reconcile", "look up messages with an unknown outcome in Twilio", configure_batch_id)
+@command("reconcile", N_("look up messages with an unknown outcome in Twilio"), configure_batch_id)
 def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.sending.ledger import utcnow
     from smscore.sending.sender import reconcile
 
     batch_id = find_batch(con, args.batch)
-    gateway, _ = open_gateway(con)
+    gateway, _sender = open_gateway(con)
     result = reconcile(con, gateway, batch_id)
-    print(f"found in Twilio {result.found}, queued again {result.requeued}, still unknown {result.left}")
+    print(
+        _("found in Twilio {found}, queued again {requeued}, still unknown {left}").format(
+            found=count(result.found), requeued=count(result.requeued), left=count(result.left)
+        )
+    )
     if result.requeued:
         print(
-            f"run `python -m smscore batch-resume {batch_id}` to send the "
-            f"{result.requeued} message(s) Twilio never got"
+            _n(
+                "run `smscore batch-resume {batch}` to send the {n} message Twilio never got",
+                "run `smscore batch-resume {batch}` to send the {n} messages Twilio never got",
+                result.requeued,
+            ).format(batch=batch_id, n=count(result.requeued))
         )
-    notice = result.wait.notice(batch_id, utcnow()) if result.wait else None
+    notice = unknown_notice(result.wait, batch_id, utcnow()) if result.wait else None
     if notice:
         print(notice, file=sys.stderr)
     return 1 if result.left else 0
@@ -169,33 +212,39 @@ def run_reconcile(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
 
 @command(
     "cancel",
-    "cancel a scheduled batch: its messages still scheduled at Twilio and any not yet sent",
+    N_("cancel a scheduled batch: its messages still scheduled at Twilio and any not yet sent"),
     configure_batch_id,
 )
 def run_cancel(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     from smscore.sending.schedule import cancel_batch
 
     batch_id = find_batch(con, args.batch)
-    gateway, _ = open_gateway(con)
+    gateway, _sender = open_gateway(con)
     result = cancel_batch(con, gateway, batch_id)
     print(
-        f"cancelled at Twilio {result.cancelled}, never sent {result.unsent}, "
-        f"already gone out {result.too_late}"
+        _("cancelled at Twilio {cancelled}, never sent {unsent}, already gone out {too_late}").format(
+            cancelled=count(result.cancelled), unsent=count(result.unsent), too_late=count(result.too_late)
+        )
     )
     if result.errors:
         print(
-            f"error: {result.errors} message(s) could not be cancelled now; run the command again",
+            _n(
+                "error: {n} message could not be cancelled now; run the command again",
+                "error: {n} messages could not be cancelled now; run the command again",
+                result.errors,
+            ).format(n=count(result.errors)),
             file=sys.stderr,
         )
         return 1
     return 0
 
 
-@command("poll", "fetch delivery statuses and actual prices of a batch", configure_batch_id)
+@command("poll", N_("fetch delivery statuses and actual prices of a batch"), configure_batch_id)
 def run_poll(args: argparse.Namespace, ws: store.Workspace) -> int:
     from smscore.sending.sender import poll_statuses
 
     with ws.unit() as con:
         batch_id = find_batch(con, args.batch)
-    print(f"updated {poll_statuses(ws, gateway_for(ws), batch_id)} messages")
+    updated = poll_statuses(ws, gateway_for(ws), batch_id)
+    print(_n("updated {n} message", "updated {n} messages", updated).format(n=count(updated)))
     return 0

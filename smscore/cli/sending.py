@@ -21,11 +21,11 @@ from smscore.cli.common import (
     gateway_for,
     open_gateway,
 )
-from smscore.cli.cost import configure_quote, print_quote, quote_from_args
+from smscore.cli.cost import configure_quote, length_refusal, print_quote, quote_from_args
 from smscore.cli.running import configure_pacing, send_batch
+from smscore.cli.words import N_, _, _n, code, console, count, language, money, said, said_problem, yes
 from smscore.cost.quote import Quote
 from smscore.cost.segments import check_body
-from smscore.money import format_money
 
 if TYPE_CHECKING:
     from smscore.access.audit import Actor
@@ -43,29 +43,35 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
         "--from",
         dest="sender",
         metavar="SENDER",
-        help="phone number or Messaging Service SID (default: TWILIO_FROM / "
-        "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)",
+        help=_(
+            "phone number or Messaging Service SID (default: TWILIO_FROM / "
+            "TWILIO_MESSAGING_SERVICE_SID, or the sandbox's number)"
+        ),
     )
-    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    p.add_argument("--yes", action="store_true", help=_("send without asking to confirm"))
     _configure_confirmer(p)
     p.add_argument(
         "--send-at",
         metavar="TIME",
-        help="schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
-        "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
-        "sender, 5 minutes to 35 days ahead",
+        help=_(
+            "schedule with Twilio's scheduler for this time (ISO 8601, e.g. "
+            "2026-12-24T09:00-03:00; UTC if no offset): needs a Messaging Service "
+            "sender, 5 minutes to 35 days ahead"
+        ),
     )
     p.add_argument(
         "--hours",
         metavar="HH:MM-HH:MM",
-        help="sending hours in each recipient's local time, e.g. 09:00-20:00: "
-        "the others wait for their next opening",
+        help=_(
+            "sending hours in each recipient's local time, e.g. 09:00-20:00: "
+            "the others wait for their next opening"
+        ),
     )
     p.add_argument(
         "--days",
         default="mon-sun",
         metavar="DAYS",
-        help="days of the sending hours, e.g. mon-fri (default: every day)",
+        help=_("days of the sending hours, e.g. mon-fri (default: every day)"),
     )
     configure_pacing(p)
 
@@ -73,13 +79,15 @@ def _configure_send(p: argparse.ArgumentParser) -> None:
 def _configure_confirmer(p: argparse.ArgumentParser) -> None:
     configure_as(
         p,
-        "the account confirming the batch, an operator or admin (required once the "
-        "workspace has accounts): its password is asked for on a terminal, or read "
-        "as the first line of stdin",
+        N_(
+            "the account confirming the batch, an operator or admin (required once the "
+            "workspace has accounts): its password is asked for on a terminal, or read "
+            "as the first line of stdin"
+        ),
     )
 
 
-@command("send", "price, confirm and send a batch (resumes it if already started today)", _configure_send)
+@command("send", N_("price, confirm and send a batch (resumes it if already started today)"), _configure_send)
 def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
     check_body(args.body)  # before a password or Twilio is asked: the body is wrong whatever
     actor = _confirmer(ws, args, "send --body TEXT")
@@ -93,7 +101,7 @@ def run_send(args: argparse.Namespace, ws: store.Workspace) -> int:
 
 def _confirmer(ws: store.Workspace, args: argparse.Namespace, example: str) -> Actor:
     """Who confirms the batch: the per-day limits and the two-person rule count that person."""
-    return acting(ws, args.acting_as, "who confirms the batch", example, _sign_in_to_send)
+    return acting(ws, args.acting_as, _("who confirms the batch"), example, _sign_in_to_send)
 
 
 def _sign_in_to_send(con: duckdb.DuckDBPyConnection, email: str, password: str) -> Actor:
@@ -104,7 +112,7 @@ def _sign_in_to_send(con: duckdb.DuckDBPyConnection, email: str, password: str) 
             con, email, password, "send", action="batch.confirm", doing="send a batch"
         ).actor
     except accounts.Refused as exc:
-        raise accounts.Refused(f"{exc}; nothing was sent") from None
+        raise accounts.Refused(_("{refusal}; nothing was sent").format(refusal=said(exc))) from None
 
 
 def _price(
@@ -114,7 +122,7 @@ def _price(
     gateway, default_sender = open_gateway(con)
     sender = args.sender or default_sender
     if not sender:
-        raise CliError("no sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, or pass --from")
+        raise CliError(_("no sender: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, or pass --from"))
     account = gateway.account()
     verified = None
     if account.is_trial:
@@ -122,8 +130,13 @@ def _price(
 
         verified = gateway.verified_numbers()
         print(
-            f"trial account: Twilio adds {TRIAL_PREFIX.strip()!r} to every message (counted) "
-            f"and sends only to its {len(verified)} verified number(s)"
+            _n(
+                "trial account: Twilio adds {prefix} to every message (counted) and sends only to its"
+                " {n} verified number",
+                "trial account: Twilio adds {prefix} to every message (counted) and sends only to its"
+                " {n} verified numbers",
+                len(verified),
+            ).format(prefix=repr(TRIAL_PREFIX.strip()), n=count(len(verified)))
         )
         args.trial = True
     quote = quote_from_args(args, con, only_to=verified)
@@ -142,12 +155,14 @@ def _with_hours(quote: Quote, hours: str, days: str, sender: str) -> Quote:
 
     window = parse_window(hours, days)
     timed, result = with_hours(quote, window, utcnow())
-    how = "scheduled at Twilio" if sender.startswith("MG") else "held by the sender"
+    how = _("scheduled at Twilio") if sender.startswith("MG") else _("held by the sender")
+    later = "".join(
+        _("; {n} at {at} UTC").format(n=count(n), at=f"{at:%Y-%m-%d %H:%M}") for at, n in result.later()
+    )
     print(
-        f"sending hours {window.describe()} (each recipient's local time): "
-        f"{result.now} now"
-        + "".join(f"; {n} at {at:%Y-%m-%d %H:%M} UTC" for at, n in result.later())
-        + f" ({how})"
+        _("sending hours {window} (each recipient's local time): {now} now{later} ({how})").format(
+            window=window.describe(), now=count(result.now), later=later, how=how
+        )
     )
     return timed
 
@@ -162,7 +177,9 @@ def _send_time(text: str, sender: str):  # noqa: ANN202 - naive UTC datetime
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CliError(
-            f"--send-at takes an ISO 8601 time like 2026-12-24T09:00-03:00; got {text!r}"
+            _("--send-at takes an ISO 8601 time like 2026-12-24T09:00-03:00; got {text}").format(
+                text=repr(text)
+            )
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -177,16 +194,21 @@ def _gate(quote: Quote, gateway: object, con: duckdb.DuckDBPyConnection, actor: 
     from smscore.twilio.balance import check_balance
 
     print_quote(quote)
-    if refusal := quote.length_check().refusal():
+    if refusal := length_refusal(quote):
         raise CliError(refusal)
     if quote.n_recipients == 0:
-        raise CliError("nobody to send to: the selection has no sendable contacts")
+        raise CliError(_("nobody to send to: the selection has no sendable contacts"))
     maximum = Money(quote.total_max, quote.currency)
     check = check_balance(gateway, maximum)
-    print(f"balance ({gateway.mode}): {check.message}")
-    print(f"spending limits ({actor.name}): {limits_text(approvals.verdict(con, actor.name, maximum))}")
+    verdict = said_problem(check.problem)
+    print(_("balance ({mode}): {verdict}").format(mode=code("mode", gateway.mode), verdict=verdict))
+    print(
+        _("spending limits ({name}): {limits}").format(
+            name=actor.name, limits=limits_text(approvals.verdict(con, actor.name, maximum))
+        )
+    )
     if not check.ok:
-        print(f"error: sending refused: {check.message}", file=sys.stderr)
+        print(_("error: sending refused: {verdict}").format(verdict=verdict), file=sys.stderr)
         return 1
     return None
 
@@ -196,21 +218,25 @@ def limits_text(verdict: object) -> str:
     limits, cur = verdict.limits, verdict.limits.currency
     parts = []
     if limits.per_batch is not None:
-        parts.append(f"per batch {format_money(limits.per_batch, cur)}")
+        parts.append(_("per batch {limit}").format(limit=money(limits.per_batch, cur)))
     if limits.per_day is not None:
         parts.append(
-            f"per day {format_money(limits.per_day, cur)} "
-            f"({format_money(verdict.spent_today, cur)} confirmed today, "
-            f"{format_money(verdict.with_batch, cur)} with this batch)"
+            _("per day {limit} ({today} confirmed today, {with_batch} with this batch)").format(
+                limit=money(limits.per_day, cur),
+                today=money(verdict.spent_today, cur),
+                with_batch=money(verdict.with_batch, cur),
+            )
         )
     if limits.approval_over is not None:
-        parts.append(f"approval needed over {format_money(limits.approval_over, cur)}")
-    said = "; ".join(parts) if parts else "none set"
+        parts.append(_("approval needed over {limit}").format(limit=money(limits.approval_over, cur)))
+    listed = "; ".join(parts) if parts else _("none set")
     if verdict.refusal is not None:
-        return f"{said}; refused: {verdict.refusal.text}"
+        return _("{limits}; refused: {refusal}").format(limits=listed, refusal=said_problem(verdict.refusal))
     if verdict.needs_approval:
-        return f"{said}; needs approval: once confirmed, it waits until another admin approves it"
-    return f"{said}; within them" if parts else said
+        return _("{limits}; needs approval: once confirmed, it waits until another admin approves it").format(
+            limits=listed
+        )
+    return _("{limits}; within them").format(limits=listed) if parts else listed
 
 
 def _confirm_and_send(
@@ -223,16 +249,26 @@ def _confirm_and_send(
     from smscore.sending import ledger
 
     send_at = getattr(args, "send_at", None)
-    when = f" at {send_at:%Y-%m-%d %H:%M} UTC (Twilio charges when it sends)" if send_at else ""
+    when = (
+        _(" at {at} UTC (Twilio charges when it sends)").format(at=f"{send_at:%Y-%m-%d %H:%M}")
+        if send_at
+        else ""
+    )
     maximum = Money(quote.total_max, quote.currency)
     named = {"batch": ledger.quote_key(quote, send_at), "recipients": quote.n_recipients}
     with ws.unit() as con:  # a batch over a limit is refused (and recorded) before asking
         approvals.check_limits(con, actor, maximum, **named)
     # Asked outside any unit of work: the console must not wait on the operator's answer.
-    if not args.yes and input(
-        f"send {quote.n_recipients} messages from {sender}{when}? [y/N] "
-    ).strip().lower() not in ("y", "yes"):
-        print("not sent")
+    if not args.yes and not yes(
+        input(
+            _n(
+                "send {n} message from {sender}{when}? [y/N] ",
+                "send {n} messages from {sender}{when}? [y/N] ",
+                quote.n_recipients,
+            ).format(n=count(quote.n_recipients), sender=sender, when=when)
+        )
+    ):
+        print(_("not sent"))
         return 1
     with ws.unit() as con:  # again at the action: another batch may have been confirmed since
         approvals.check_limits(con, actor, maximum, **named)
@@ -240,15 +276,38 @@ def _confirm_and_send(
         audit.confirm_batch(con, actor, batch_id, quote.n_recipients, quote.total_max, quote.currency)
         held = approvals.hold_if_needed(con, batch_id, maximum)
         as_hint = " --as EMAIL" if accounts.any_accounts(con) else ""
-    print(f"batch {batch_id} (confirmed by {actor.name})" + (f", scheduled{when}" if when else ""))
+    scheduled = _(", scheduled{when}").format(when=when) if when else ""
+    print(
+        _("batch {batch} (confirmed by {name}){scheduled}").format(
+            batch=batch_id, name=actor.name, scheduled=scheduled
+        )
+    )
     if held:
         print(
-            f"awaiting approval: the maximum cost {maximum} is over the approval threshold; "
-            f"another admin approves it on the console or with `python -m smscore approve "
-            f"{short_id(batch_id)}{as_hint}`"
+            _(
+                "awaiting approval: the maximum cost {maximum} is over the approval threshold; another admin"
+                " approves it on the console or with `smscore approve {batch}{as_hint}`"
+            ).format(
+                maximum=money(maximum.amount, maximum.currency), batch=short_id(batch_id), as_hint=as_hint
+            )
         )
         return 0
     return send_batch(ws, gateway_for(ws), batch_id, args)
+
+
+def _left_out(left_out: dict[str, int]) -> str:
+    """Who a send-again leaves out: smscore's English, or the console's sentence in Portuguese."""
+    from smscore.sending import resend
+    from smscore.twilio import errors
+
+    if language() == "en":
+        return f"left out: {resend.describe_left_out(left_out)}"
+    return console(
+        "outcome.again_left_out",
+        opted=count(left_out.get(errors.OPTED_OUT, 0)),
+        permanent=count(left_out.get(errors.PERMANENT, 0)),
+        missing=count(left_out.get("no contact", 0)),
+    )
 
 
 # --- send-again -------------------------------------------------------------------------------
@@ -260,17 +319,19 @@ def _configure_send_again(p: argparse.ArgumentParser) -> None:
         "--from",
         dest="sender",
         metavar="SENDER",
-        help="phone number or Messaging Service SID (default: the first batch's)",
+        help=_("phone number or Messaging Service SID (default: the first batch's)"),
     )
-    p.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    p.add_argument("--yes", action="store_true", help=_("send without asking to confirm"))
     _configure_confirmer(p)
     configure_pacing(p)
 
 
 @command(
     "send-again",
-    "a new batch to the recipients of a batch whose failure was transient "
-    "(never opt-outs or permanent failures), priced and confirmed",
+    N_(
+        "a new batch to the recipients of a batch whose failure was transient "
+        "(never opt-outs or permanent failures), priced and confirmed"
+    ),
     _configure_send_again,
 )
 def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
@@ -280,7 +341,7 @@ def run_send_again(args: argparse.Namespace, ws: store.Workspace) -> int:
         batch_id = find_batch(con, args.batch)
         plan = resend.plan(con, batch_id)
         if plan.left_out:
-            print(f"left out: {resend.describe_left_out(plan.left_out)}")
+            print(_left_out(plan.left_out))
         quote = resend.quote(con, plan)
     actor = _confirmer(ws, args, f"send-again {args.batch}")
     with ws.unit() as con:

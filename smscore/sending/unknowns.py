@@ -7,7 +7,6 @@ operator is told how many wait and until when (`UnknownWait`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,32 +76,6 @@ class UnknownWait:
 
     def seconds_left(self, now: datetime) -> float:
         return 0.0 if self.ready_at is None else max(0.0, (self.ready_at - now).total_seconds())
-
-    def notice(self, batch_id: str, now: datetime) -> str | None:
-        """What the operator should do about them, in one sentence (the CLI's wording)."""
-        parts = []
-        if self.pending:
-            command = f"`python -m smscore reconcile {batch_id}`"
-            head = f"outcome unknown for {_messages(self.pending)}"
-            wait = self.seconds_left(now)
-            parts.append(
-                f"{head}; they can be looked up in Twilio now: run {command}"
-                if not wait
-                else f"{head}; they can be looked up in Twilio from "
-                f"{self.ready_at:%H:%M:%S} UTC (in {math.ceil(wait)} s): "
-                f"run {command} then"
-            )
-        if self.undecided:
-            parts.append(
-                f"{_messages(self.undecided)} could not be told apart from other "
-                "messages in Twilio: check them in the Twilio Console "
-                f"(`python -m smscore log {batch_id} --state unknown` lists them)"
-            )
-        return "; ".join(parts) or None
-
-
-def _messages(n: int) -> str:
-    return f"{n} message{'s' if n != 1 else ''}"
 
 
 def unknown_wait(cur: Cursor, batch_id: str) -> UnknownWait:

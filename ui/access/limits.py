@@ -2,7 +2,7 @@
 approval threshold), and what they make of a batch in step 4 of Send, before the click.
 
 Amounts are typed and shown the language's way (`1.234,50` in pt-BR, `1,234.50` in English),
-read by the one parser every typed number goes through (ui.words.numbers).
+read by the one parser every typed number goes through (smscore.words.numbers).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import streamlit as st
 from smscore.access import approvals
 from smscore.cost.quote import Quote
 from smscore.money import Money
+from smscore.words import formats, numbers
 from ui.shell import auth, setup
 from ui.shell.untrusted import md
-from ui.words import formats, numbers, problem_words
+from ui.words import problem_words
 from ui.words.i18n import current_language, t
 
 _FIELDS = (
@@ -50,7 +51,7 @@ def amount_text(value: Decimal | None, lang: str) -> str:
 
 def parse_amount(raw: str, lang: str, field: str) -> Decimal | None:
     """A typed limit: empty is no limit; anything else goes through the one parser
-    (ui.words.numbers), which raises Unreadable in the operator's language."""
+    (smscore.words.numbers), which raises Unreadable in the operator's language."""
     if not raw.strip():
         return None
     return numbers.parse_amount(raw, lang, field)

@@ -13,9 +13,9 @@ import streamlit as st
 
 from smscore import store
 from smscore.access import accounts
+from smscore.words import access_words, numbers
 from ui.shell import auth, setup
 from ui.shell.untrusted import md
-from ui.words import access_words, numbers
 from ui.words.i18n import current_language, t
 
 
@@ -157,7 +157,7 @@ def _table(users: list[accounts.User], lang: str) -> pd.DataFrame:
 def _policy(ctx: setup.Context) -> None:
     limit = accounts.idle_limit(ctx.con, ctx.config)
     setup.numbers_follow_language("idle_minutes")
-    st.text_input(  # text, read by ui.words.numbers: whole minutes the language's way (1.440)
+    st.text_input(  # text, read by smscore.words.numbers: whole minutes the language's way (1.440)
         t("users.idle"),
         value=numbers.whole_text(Decimal(limit.total_seconds()) / 60, current_language()),
         key="idle_minutes",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore.contacts import book
+from smscore.words import formats, vocab
 from ui.contacts.upload import region_label
 from ui.shell import tables
 from ui.shell.setup import Context
-from ui.words import formats, vocab
 from ui.words.i18n import current_language, t, tn, translate
 
 PAGE_SIZES = (50, 100, 500)

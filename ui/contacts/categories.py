@@ -15,11 +15,11 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.contacts import book
+from smscore.words import formats
 from ui.contacts import removals
 from ui.shell import auth, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats
 from ui.words.i18n import current_language, t, tn
 
 _PROBLEM = "category_problem"  # a refusal left by a callback for this run

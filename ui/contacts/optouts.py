@@ -9,11 +9,11 @@ import streamlit as st
 
 from smscore.access import audit
 from smscore.contacts import book
+from smscore.words import formats, vocab
 from ui.contacts import removals
 from ui.shell import auth, setup, tables
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, vocab
 from ui.words.i18n import current_language, t, tn
 
 

@@ -15,10 +15,10 @@ import streamlit as st
 from smscore.access import audit
 from smscore.contacts import csvsource, importer
 from smscore.store.writes import write
+from smscore.words import formats, vocab
 from ui.shell import auth, downloads, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, vocab
 from ui.words.i18n import current_language, t, tn, translate
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)

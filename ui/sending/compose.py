@@ -11,9 +11,10 @@ import streamlit as st
 from smscore.cost import quote as quote_mod
 from smscore.cost.limits import over_limit
 from smscore.cost.segments import UCS2, BodyError, check_body, count_segments, gsm_suggestion
+from smscore.words import formats
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words
+from ui.words import problem_words
 from ui.words.i18n import current_language, t, tn
 
 

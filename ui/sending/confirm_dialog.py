@@ -18,6 +18,7 @@ from smscore.cost.quote import Quote
 from smscore.money import Money, shown_total
 from smscore.sending import ledger
 from smscore.twilio.sandbox import SANDBOX_SENDER
+from smscore.words import formats
 from ui.access import limits
 from ui.sending import jobs, quotes, recipients
 from ui.sending.quote_panel import suffix
@@ -25,7 +26,7 @@ from ui.sending.send_progress import options
 from ui.shell import auth, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words
+from ui.words import problem_words
 from ui.words.i18n import current_language, t
 
 

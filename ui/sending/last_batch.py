@@ -18,11 +18,12 @@ from smscore.batchid import short_id
 from smscore.clock import utcnow
 from smscore.money import Money
 from smscore.sending import ledger, schedule
+from smscore.words import formats
 from ui.sending import resend_panel, scheduling
 from ui.shell import setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words
+from ui.words import problem_words
 from ui.words.i18n import current_language, t
 
 RECENT = timedelta(hours=12)  # a working day; older batches are the Reports page's business

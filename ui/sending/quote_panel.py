@@ -17,10 +17,11 @@ from smscore.cost import quote as quote_mod
 from smscore.cost.quote import Quote
 from smscore.money import shown_total
 from smscore.twilio import balance
+from smscore.words import formats, vocab
 from ui.sending import quotes
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import charts, formats, problem_words, vocab
+from ui.words import charts, problem_words
 from ui.words.i18n import current_language, t, tn
 
 

@@ -13,8 +13,9 @@ import streamlit as st
 
 from smscore.clock import utcnow
 from smscore.sending import schedule
+from smscore.words import formats
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words
+from ui.words import problem_words
 from ui.words.i18n import current_language, t
 
 

@@ -10,12 +10,13 @@ from smscore import reports
 from smscore.access import approvals, audit
 from smscore.batchid import short_id
 from smscore.sending import ledger
+from smscore.words import formats, vocab
 from ui.sending import batchnotes, jobs, last_batch
 from ui.sending.quote_panel import suffix
 from ui.shell import auth, setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, problem_words, vocab
+from ui.words import problem_words
 from ui.words.i18n import current_language, t
 
 

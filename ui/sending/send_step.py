@@ -11,12 +11,13 @@ from smscore.cost.quote import Quote
 from smscore.money import Money
 from smscore.sending import ledger, outcome
 from smscore.twilio import balance
+from smscore.words import formats
 from ui.access import limits
 from ui.sending import batchname, confirm_dialog, hours, quotes, scheduling
 from ui.shell import setup
 from ui.shell.setup import Context
 from ui.shell.untrusted import md
-from ui.words import formats, outcomes, problem_words
+from ui.words import outcomes, problem_words
 from ui.words.i18n import current_language, t, tn
 
 

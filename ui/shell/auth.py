@@ -22,9 +22,9 @@ import streamlit as st
 from smscore.access import accounts, audit, sessions
 from smscore.access.accounts import AccessDenied, Principal, SignInError
 from smscore.clock import utcnow
+from smscore.words import access_words
 from ui.shell import session_routes
 from ui.shell.connection import config, cursor
-from ui.words import access_words
 from ui.words.i18n import current_language, t
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

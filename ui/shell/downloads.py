@@ -2,7 +2,7 @@
 
 Both are built when the button is pressed (Streamlit's deferred download), not on every run: a
 page with a large send log renders as fast as before, and the file carries the rows the page
-loaded. The words and notation come from ui.words.files; the writers from smscore.
+loaded. The words and notation come from smscore.words.files; the writers from smscore.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from smscore import export, workbook
-from ui.words import files
+from smscore.words import files
 from ui.words.i18n import current_language, t
 
 CSV_MIME = "text/csv"

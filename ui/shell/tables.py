@@ -12,8 +12,9 @@ import streamlit as st
 
 from smscore.batchid import short_id
 from smscore.money import shown_total
+from smscore.words import formats, vocab
 from ui.shell import setup
-from ui.words import charts, formats, vocab
+from ui.words import charts
 from ui.words.i18n import current_language, t
 
 _MONEY = ("estimate_min", "estimate_max", "actual", "variance", "estimate")

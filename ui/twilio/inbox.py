@@ -11,9 +11,9 @@ import duckdb
 import streamlit as st
 
 from smscore.twilio import simulate, webhooks
+from smscore.words import formats
 from ui.shell import tables
 from ui.shell.untrusted import md
-from ui.words import formats
 from ui.words.i18n import current_language, t
 
 

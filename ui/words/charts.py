@@ -13,7 +13,7 @@ from functools import cache
 import altair as alt
 from babel import Locale
 
-from ui.words.formats import day_first, locale_of
+from smscore.words.formats import day_first, locale_of
 
 # d3's weekday lists start on Sunday; CLDR numbers the days from Monday (0) to Sunday (6).
 _D3_DAYS = (6, 0, 1, 2, 3, 4, 5)

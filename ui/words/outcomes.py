@@ -14,7 +14,7 @@ import streamlit as st
 from smscore.money import Money
 from smscore.sending import outcome
 from smscore.twilio import errors
-from ui.words import formats
+from smscore.words import formats
 from ui.words.i18n import current_language, t
 
 DOTS = {"green": "🟢", "orange": "🟠", "red": "🔴", "gray": "⚪", "blue": "🔵", "violet": "🟣"}

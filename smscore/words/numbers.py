@@ -24,8 +24,8 @@ from babel.numbers import (
     parse_decimal,
 )
 
-from ui.words.formats import locale_of
-from ui.words.i18n import translate
+from smscore.words.formats import locale_of
+from smscore.words.i18n import translate
 
 _SHOWN_AMOUNT = "#,##0.00####"  # at least the cents, and every stored digit after them
 _EXAMPLE_AMOUNTS = (Decimal("1234.56"), Decimal("2.50"))

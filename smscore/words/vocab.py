@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ui.words import formats
-from ui.words.i18n import keys, translate
+from smscore.words import formats
+from smscore.words.i18n import keys, translate
 
 # Columns whose values are codes with a `code.<column>.<value>` entry in the catalogs.
 CODE_COLUMNS = ("state", "status", "mode", "twilio_status", "sender_type", "number_type", "source")

@@ -1,11 +1,12 @@
-"""The gettext catalogs behind ui.words.i18n: reading, adding to and compiling them with Babel.
+"""The gettext catalogs behind smscore.words.i18n: reading, adding to and compiling them with Babel.
 
-Catalogs live in `locale/<gnu code>/LC_MESSAGES/messages.po`, keyed by the console's own
+Catalogs live in `smscore/words/locale/<gnu code>/LC_MESSAGES/messages.po`, keyed by the console's own
 message keys (msgid = "send.title", msgstr = the text), so pages keep calling `t("send.title")`
 and a branch that adds strings only adds keys. English is the source catalog; every other
 catalog carries the English text as a translator comment (`#.`), since a key alone says little.
 The compiled `.mo` files are committed next to their `.po` (the console reads them with the
 standard library's gettext); tests/test_i18n.py fails when one is stale.
+They ship inside the package, so an installed `smscore` speaks Portuguese without a checkout.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: ui/<room>/<module>.py
-LOCALE_DIR = ROOT / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"  # package data: the CLI reads it installed
 DOMAIN = "messages"
 SOURCE = "en"
 _HEADER = """\

@@ -1,6 +1,6 @@
-"""The words and notation of the files the console hands out (CSV and Excel workbook).
+"""The words and notation of the files the console and the CLI hand out (CSV and Excel workbook).
 
-A file follows the operator's language like the page it came from: its headers are the page's
+A file follows the operator's language like the page it came from (or the CLI's language): its headers are the page's
 column titles and its codes (`sent`, `partial`) the page's words, in Portuguese with `;` and the
 decimal comma. smscore.filestyle carries them to the writers, which know no catalog.
 """
@@ -8,13 +8,13 @@ decimal comma. smscore.filestyle carries them to the writers, which know no cata
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 
 import pandas as pd
 
 from smscore.filestyle import FileStyle, Labels
-from smscore.sending import outcome
-from ui.words import access_words, vocab
-from ui.words.i18n import keys, translate
+from smscore.words import access_words, vocab
+from smscore.words.i18n import keys, translate
 
 # The key of each column's title, as the pages title it (ui/shell/tables.py, pages/reports.py);
 # a column not named here takes its `col.<column>` entry, else keeps its code.
@@ -53,6 +53,11 @@ _HEADER_KEYS = {
     "error_code": "reports.col_error_code",
     "error_message": "reports.col_error",
     "id": "file.col.id",
+    "unit_price_min": "send.col_unit_price_min",
+    "unit_price_max": "send.col_unit_price_max",
+    "subtotal_min": "send.col_subtotal_min",
+    "subtotal_max": "send.col_subtotal_max",
+    "price_list_as_of": "file.col.price_list_as_of",
     "at": "file.col.at",  # the page says "(UTC)"; the file is on the operator's clock
 }
 
@@ -83,8 +88,14 @@ def _words(values: pd.Series, word: Callable[[str, str], str], lang: str) -> dic
 
 
 def _outcome(kind: str, lang: str) -> str:
+    """An outcome code (smscore.sending.outcome.KINDS) as its word; anything else as it is."""
     key = "outcome." + kind.replace(" ", "_")
-    return translate(key, lang) if kind in outcome.KINDS else kind
+    return translate(key, lang) if key in _known() else kind
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(keys())
 
 
 def _code_word(column: str) -> Callable[[str, str], str] | None:

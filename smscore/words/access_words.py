@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 
 from smscore.money import to_decimal
-from ui.words import formats
-from ui.words.i18n import translate
-from ui.words.vocab import word
+from smscore.words import formats
+from smscore.words.i18n import translate
+from smscore.words.vocab import word
 
 
 def role(code: str | None, lang: str) -> str:
