@@ -11,10 +11,11 @@ import streamlit as st
 from smscore.access import audit
 from smscore.store.settings import FOLLOW_BROWSER, LANGUAGES, SENDER_TYPES, update_settings
 from smscore.twilio.credentials import Credentials
+from smscore.words import formats, numbers, vocab
 from ui.access import limits, users
 from ui.shell import setup
 from ui.shell.untrusted import md
-from ui.words import formats, i18n, numbers, problem_words, vocab
+from ui.words import i18n, problem_words
 from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.settings")
@@ -64,7 +65,7 @@ with st.form("settings_form", enter_to_submit=False):
         index=SENDER_TYPES.index(s.sender_type),
         format_func=lambda v: vocab.word("sender_type", v, lang),
     )
-    # Typed as text and read on submit (ui.words.numbers): a number input drops the decimal comma.
+    # Typed as text and read on submit (smscore.words.numbers): a number input drops the decimal comma.
     threshold = st.text_input(
         f"{t('settings.threshold')} ({currency})",
         key="set_threshold",
@@ -153,7 +154,7 @@ if saved:
         for key in TYPED_KEYS:  # shown again as stored, the language's way (2,5 -> 2,50)
             st.session_state.pop(key, None)
         if language != s.language:  # the workspace's new language shows at once, to its chooser too
-            st.session_state.pop("lang_override", None)
+            setup.follow_workspace_language()
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
 

@@ -32,14 +32,23 @@ def test_a_new_workspace_opens_in_portuguese_and_switches_language_at_390_px(new
         wait_for_run(page)
         expect(page.locator("h1").first).to_have_text("Contacts")
         expect(control.get_by_role("radio", name="English")).to_be_checked()
-        # A wide screen has the sidebar instead of the strip; a new session follows the browser.
+        # A reload keeps the choice: local mode has no sign-in, the browser remembers it.
+        page.reload()
+        wait_for_run(page)
+        expect(page.locator("h1").first).to_have_text("Contacts")
+        expect(control.get_by_role("radio", name="English")).to_be_checked()
+        # So does a second tab; a wide screen has the sidebar instead of the strip.
         wide = page.context.new_page()
         wide.set_viewport_size({"width": 1366, "height": 900})
         open_page(wide, url)
-        expect(wide.locator("h1").first).to_have_text("Console de SMS")
+        expect(wide.locator("h1").first).to_have_text("SMS operator console")
         expect(wide.locator(".st-key-_lang_quick")).to_be_hidden()
         sidebar_choice = wide.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").locator("input")
-        expect(sidebar_choice).to_have_value("Português do Brasil")
+        expect(sidebar_choice).to_have_value("English")
+        # Another browser (a new context: no cookie) still follows its own language.
+        other = new_context(locale="pt-BR", viewport={"width": 1366, "height": 900}).new_page()
+        open_page(other, url)
+        expect(other.locator("h1").first).to_have_text("Console de SMS")
 
 
 def test_an_english_browser_gets_english_on_a_new_workspace(new_context, tmp_path):

@@ -128,8 +128,9 @@ def revoke_all(con: duckdb.DuckDBPyConnection, email: str, reason: str, now: dat
     return len(rows)
 
 
-def set_language(con: duckdb.DuckDBPyConnection, token: str, lang: str) -> None:
-    """Remember the language this session chose, so a reload or a second tab keeps it."""
+def set_language(con: duckdb.DuckDBPyConnection, token: str, lang: str | None) -> None:
+    """Remember the language this session chose, so a reload or a second tab keeps it (None:
+    forget it, and follow the workspace's again)."""
     write(
         con,
         lambda c: c.execute(

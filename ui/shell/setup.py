@@ -9,6 +9,7 @@ runs), since a DuckDB connection is not thread-safe and reruns happen on differe
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -26,12 +27,13 @@ from smscore.money import Money, format_money
 from smscore.store.settings import Settings, load_settings
 from smscore.twilio.connect import open_gateway
 from smscore.twilio.credentials import Credentials
+from smscore.words import access_words, formats
 from ui.shell import auth
 
 # Pages reach the connection through setup; it lives in ui.shell.connection (auth reads it too).
 from ui.shell.connection import _open_or_stop, config, cursor, db_path, root, store_problem_key  # noqa: F401
 from ui.shell.untrusted import md
-from ui.words import access_words, formats, i18n
+from ui.words import i18n
 from ui.words.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: ui/<room>/<module>.py
@@ -97,9 +99,43 @@ def _settle_language(workspace: str | None) -> str:
             st.session_state["_lang_read"] = token
         except store.StoreError:  # the page's own setup call says why, in one sentence
             pass
+    if "_lang_cookie_read" not in st.session_state:  # once a session: the cookie is the page load's
+        st.session_state["_lang_cookie_read"] = True
+        if "lang_override" not in st.session_state and (kept := _remembered_language()):
+            st.session_state["lang_override"] = kept  # this browser's last choice, signed in or not
     lang = i18n.choose(st.session_state.get("lang_override"), workspace, _browser_language())
     st.session_state["lang"] = lang
     return lang
+
+
+# A person's language choice, remembered by their browser: a reload or a second tab in local
+# mode (no sign-in, so no server session to keep it) speaks what they chose. Not a secret and
+# not trusted: read back only if it names a language we speak.
+LANG_COOKIE = "smsconsole_lang"
+_LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _remembered_language() -> str | None:
+    try:
+        value = st.context.cookies.get(LANG_COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (AppTest): nothing remembered
+        return None
+    return value if value in i18n.LANGUAGE_NAMES else None
+
+
+def _remember_language_step() -> None:
+    """Write (or clear: "") the cookie of a choice made in this run, in the browser: a
+    websocket sets no cookie."""
+    lang = st.session_state.pop("_lang_to_remember", None)
+    if lang is None or (lang and lang not in i18n.LANGUAGE_NAMES):
+        return
+    age = _LANG_COOKIE_AGE if lang else 0
+    cookie = f"{LANG_COOKIE}={lang}; path=/; max-age={age}; SameSite=Lax"
+    st.html(
+        f"<script>document.cookie = {json.dumps(cookie)};</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def _browser_language() -> str | None:
@@ -130,6 +166,7 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
         _sidebar(ctx)
         _narrow_strip(ctx)
     auth.denial_notice()
+    _remember_language_step()
     _low_balance_notice(ctx)
     return ctx
 
@@ -273,11 +310,20 @@ def _language_changed(key: str) -> None:
 
 
 def _keep_language(lang: str) -> None:
-    """Keep a signed-in session's choice on the server, so a reload or a second tab keeps it.
-    Without a sign-in (local mode) the choice lasts for this session; a reload follows the
-    workspace's language, else the browser's."""
+    """Keep the choice past this session: a signed-in session's on the server (its other tabs,
+    any browser), and every choice in this browser's cookie (a reload or a new tab in local mode)."""
     if token := auth.session_token():
         sessions.set_language(cursor(), token, lang)
+    st.session_state["_lang_to_remember"] = lang
+
+
+def follow_workspace_language() -> None:
+    """The workspace's language was just changed in Settings: its chooser sees it at once, so
+    their own earlier choice (this session's, this sign-in's, this browser's) is dropped."""
+    st.session_state.pop("lang_override", None)
+    st.session_state["_lang_to_remember"] = ""
+    if token := auth.session_token():
+        sessions.set_language(cursor(), token, None)
 
 
 def numbers_follow_language(*keys: str) -> None:
