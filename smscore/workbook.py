@@ -31,6 +31,9 @@ _SYMBOLS = {"USD": "US$", "BRL": "R$", "EUR": "€", "GBP": "£"}
 _MOMENT = {True: "dd/mm/yyyy hh:mm:ss", False: "yyyy-mm-dd hh:mm:ss"}  # by style.portuguese
 _DAY = {True: "dd/mm/yyyy", False: "yyyy-mm-dd"}
 _TEXT_LIMIT = 32767  # characters in one cell, Excel's limit
+# Rows of data in one sheet: Excel's 1,048,576 rows less the header. A longer table (a send log
+# of a big campaign) goes on in further sheets, each with its header, instead of being cut.
+ROWS_PER_SHEET = 1_048_575
 _BOLD = Font(bold=True)
 
 
@@ -48,11 +51,10 @@ def xlsx_bytes(
     currencies = df["currency"].tolist() if "currency" in df.columns else None
     frame = labels.applied(df)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(title))
-    sheet.freeze_panes = "A2"
-    _widths(sheet, frame)
-    sheet.append([_cell(sheet, str(c), style, None, bold=True) for c in frame.columns])
+    sheet = _sheet(book, frame, style, _sheet_title(title))
     for i, row in enumerate(frame.itertuples(index=False, name=None)):
+        if i and i % ROWS_PER_SHEET == 0:  # Excel's last row: go on in a sheet of its own
+            sheet = _sheet(book, frame, style, _sheet_title(title, i // ROWS_PER_SHEET + 1))
         currency = currencies[i] if currencies is not None else None
         sheet.append(_row(sheet, row, style, currency if isinstance(currency, str) else None))
     out = io.BytesIO()
@@ -111,7 +113,18 @@ def _widths(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = min(max(longest, 8) + 2, 60)
 
 
-def _sheet_title(title: str) -> str:
-    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+def _sheet(book: Workbook, frame: pd.DataFrame, style: FileStyle, title: str) -> WriteOnlyWorksheet:
+    """A new sheet with the bold, frozen header row."""
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    _widths(sheet, frame)
+    sheet.append([_cell(sheet, str(c), style, None, bold=True) for c in frame.columns])
+    return sheet
+
+
+def _sheet_title(title: str, part: int = 1) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\; `title (2)` for the
+    second sheet of a table too long for one."""
     cleaned = "".join("_" if c in "[]:*?/\\" else c for c in title).strip("'") or "data"
-    return cleaned[:31]
+    suffix = f" ({part})" if part > 1 else ""
+    return cleaned[: 31 - len(suffix)] + suffix

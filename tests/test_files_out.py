@@ -302,6 +302,17 @@ def test_a_formula_in_text_is_stored_as_a_string_not_a_formula():
     assert {c.data_type for c in sheet["A"][1:]} == {"s"}
 
 
+def test_a_table_longer_than_an_excel_sheet_goes_on_in_further_sheets(monkeypatch):
+    assert workbook.ROWS_PER_SHEET == 2**20 - 1  # Excel's 1,048,576 rows, less the header
+    monkeypatch.setattr(workbook, "ROWS_PER_SHEET", 3)  # the same rule on a table one can read
+    frame = pd.DataFrame({"phone": [f"+551198765{i:04d}" for i in range(7)], "n": range(7)})
+    book = openpyxl.load_workbook(io.BytesIO(workbook.xlsx_bytes(frame, title="registro de envio")))
+    assert book.sheetnames == ["registro de envio", "registro de envio (2)", "registro de envio (3)"]
+    rows = [[c.value for c in row] for sheet in book for row in sheet.iter_rows()]
+    assert [r for r in rows if r == ["phone", "n"]] == [["phone", "n"]] * 3  # a header on each
+    assert [r[1] for r in rows if r != ["phone", "n"]] == list(range(7))  # every row, in order
+
+
 # -- the CLI: --xlsx beside --csv and --rejects --------------------------------------------------
 
 
