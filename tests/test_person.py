@@ -5,7 +5,7 @@ Twilio peer for the DELETE of each message)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -361,3 +361,31 @@ def test_retention_is_off_by_default_and_runs_once_a_day(held):
 def test_retention_days_must_be_sensible(fresh_db):
     with pytest.raises(ValueError, match="days to keep"):
         update_settings(fresh_db, retention_days=-1)
+
+
+# --- the sandbox deletes its own records, as Twilio does -----------------------------------------
+
+
+def test_the_sandbox_deletes_a_message_record_like_twilio(sandbox):
+    from smscore.twilio.gateway import GatewayError
+
+    sid = sandbox.send(NUMBER, "Oi", SANDBOX_SENDER).sid
+    sandbox.delete(sid)
+    with pytest.raises(GatewayError) as gone:
+        sandbox.fetch(sid)
+    assert gone.value.code == 20404
+    with pytest.raises(GatewayError) as unknown:
+        sandbox.delete(sid)
+    assert unknown.value.code == 20404
+
+
+def test_the_sandbox_refuses_to_delete_a_scheduled_message_until_canceled(sandbox):
+    from smscore.twilio.gateway import GatewayError
+
+    service = "MG" + "0" * 32
+    sid = sandbox.send(NUMBER, "Oi", service, send_at=utcnow().replace(tzinfo=UTC) + timedelta(hours=2)).sid
+    with pytest.raises(GatewayError) as refused:
+        sandbox.delete(sid)
+    assert refused.value.code == 20009
+    sandbox.cancel(sid)
+    sandbox.delete(sid)

@@ -114,11 +114,12 @@ def erase(
             f"a message to this number is being sent right now (batch {claimed[0][0][:12]}); "
             "erase it once that batch has finished or paused"
         )
-    deleted, not_deleted, sandbox_sids = _delete_at_twilio(con, e164, gateway)
+    deleted, by_sandbox, not_deleted, sandbox_sids = _delete_at_twilio(con, e164, gateway)
     counts: dict[str, int] = {}
 
     def work(cur: duckdb.DuckDBPyConnection) -> None:
         counts.update(_erase_rows(cur, e164, sandbox_sids))
+        counts["sandbox"] += by_sandbox
         counts["scrubbed"] = _scrub(cur, subject)
         entry = erased.block(cur, e164)
         record(
@@ -165,13 +166,23 @@ def _records(con: duckdb.DuckDBPyConnection, e164: str) -> list[tuple[str, str, 
 
 def _delete_at_twilio(
     con: duckdb.DuckDBPyConnection, e164: str, gateway: Gateway | None
-) -> tuple[int, list[tuple[str, str]], list[str]]:
-    """DELETE each of the number's message records where it lives: (deleted, [(SID, why not)],
-    SIDs the sandbox held). A scheduled message is canceled first, as Twilio requires."""
-    deleted, failed, sandbox = 0, [], []
+) -> tuple[int, int, list[tuple[str, str]], list[str]]:
+    """DELETE each of the number's message records where it lives: (deleted at Twilio, deleted by
+    the sandbox, [(SID, why not)], sandbox SIDs left for the unit of work). A scheduled message
+    is canceled first, as Twilio requires."""
+    deleted, by_sandbox, failed, sandbox = 0, 0, [], []
     for sid, mode, status in _records(con, e164):
+        if mode == "sandbox" and (gateway is None or gateway.mode != "sandbox"):
+            sandbox.append(sid)  # the sandbox's records are in this file: gone inside the unit
+            continue
         if mode == "sandbox":
-            sandbox.append(sid)  # the sandbox's own records go inside the unit of work
+            try:  # the sandbox deletes its own record, as Twilio would
+                if status == "scheduled":
+                    gateway.cancel(sid)  # type: ignore[union-attr]
+                gateway.delete(sid)  # type: ignore[union-attr]
+                by_sandbox += 1
+            except GatewayError:
+                sandbox.append(sid)  # not deletable that way: the unit of work removes it
             continue
         if mode is None and (gateway is None or gateway.mode != "live"):
             continue  # a reply received by the sandbox: it has no record but the inbox row
@@ -185,7 +196,7 @@ def _delete_at_twilio(
             deleted += 1
         except GatewayError as exc:
             failed.append((sid, str(exc)))
-    return deleted, failed, sandbox
+    return deleted, by_sandbox, failed, sandbox
 
 
 def _erase_rows(cur: duckdb.DuckDBPyConnection, e164: str, sandbox_sids: list[str]) -> dict[str, int]:
