@@ -56,7 +56,7 @@ def test_erase_asks_naming_what_goes_and_a_cancel_keeps_everything(db):
     assert (
         f"Erase **{NUMBER}**?" in question
         and "João Araújo" in question
-        and "1 messages lose number and text" in question
+        and "costs staying in the reports: 1" in question
     )
     ok(at.button(key="cancel_remove_data_subject").click().run())
     assert rows(db, "SELECT count(*) FROM contacts WHERE phone = '+5511987654321'") == [(1,)]
@@ -67,7 +67,7 @@ def test_confirmed_erase_removes_the_person_and_says_what_it_did(db):
     at = find(ok(app("contacts")))
     ok(at.button(key="ds_erase").click().run())
     ok(at.button(key="confirm_remove_data_subject").click().run())
-    assert any("Erased: 1 contacts, 1 messages made anonymous" in s.value for s in at.success)
+    assert any("Erased. Contacts removed: 1; messages made anonymous: 1" in s.value for s in at.success)
     assert rows(db, "SELECT count(*) FROM contacts WHERE phone = '+5511987654321'") == [(0,)]
     assert rows(
         db, "SELECT count(*) FROM messages WHERE body LIKE '%promoção secreta%' AND phone = '+5511987654321'"
