@@ -260,12 +260,14 @@ def test_erase_deletes_each_message_at_twilio_through_the_sdk(fresh_db, fault_pr
         r[0] for r in fresh_db.execute("SELECT sid FROM messages WHERE phone = ?", [NUMBER]).fetchall()
     )
     assert len(sids) == 2
+    reply = "SM" + "cd" * 16  # the person's reply is a Message at Twilio too
+    webhooks.handle_inbound(fresh_db, {"MessageSid": reply, "From": NUMBER, "To": FROM, "Body": "quem é?"})
     fault_proxy.requests.clear()
     report = erasure.erase(fresh_db, finding.subject_of(NUMBER), peer_gateway, ADMIN)
     deletes = [r for r in fault_proxy.requests if r.method == "DELETE"]
-    assert sorted(r.path.rsplit("/", 1)[1].removesuffix(".json") for r in deletes) == sids
+    assert sorted(r.path.rsplit("/", 1)[1].removesuffix(".json") for r in deletes) == sorted([*sids, reply])
     assert all(r.forwarded and r.status == 204 for r in deletes)  # Prism checked them against Twilio's spec
-    assert report.twilio_deleted == 2 and report.not_deleted == []
+    assert report.twilio_deleted == 3 and report.not_deleted == [] and report.left == []
 
 
 def test_erase_lists_what_twilio_would_not_delete(fresh_db, fault_proxy, peer_gateway):
