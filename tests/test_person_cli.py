@@ -75,3 +75,13 @@ def test_purge_says_when_retention_is_off_and_purges_with_days(workspace, capsys
     con.close()
     assert main(["--db", str(workspace), "purge", "--days", "5"]) == 0
     assert "3 message(s)" in capsys.readouterr().out
+
+
+def test_person_show_prints_hostile_text_without_terminal_escapes(db_path, capsys):
+    con = store.connect(db_path)
+    csv = 'nome,celular\n"\x1b[31mligar\n(11) 98765-4321",(11) 98765-4321\n'  # a name holding it
+    import_contacts(con, csv.encode(), default_country="BR")
+    con.close()
+    assert main(["--db", str(db_path), "person", "show", NUMBER]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "?[31mligar (11) 98765-4321" in out

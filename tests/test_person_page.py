@@ -114,3 +114,16 @@ def test_retention_is_set_on_the_settings_page(db):
     at.text_input(key="set_retention").input("30")
     ok(at.button(key="save_settings").click().run())
     assert rows(db, "SELECT value FROM settings WHERE key = 'retention_days'") == [("30",)]
+
+
+def test_the_upload_keeps_the_consent_source_and_the_consent_date_column(db):
+    at = ok(app("contacts"))
+    data = b"nome;celular;data_optin\nNova Pessoa;(11) 91234-0000;15/01/2025\n"
+    at.file_uploader[0].set_value(("optin.csv", data, "text/csv")).run()
+    consent = next(s for s in ok(at).selectbox if s.label == "Consent date column")
+    assert consent.value == "data_optin"  # guessed from the header
+    at.text_input(key="import_consent_source").input("formulário do site, 2025")
+    ok(at.button(key="import").click().run())
+    assert rows(db, "SELECT consent_source, consent_date FROM contacts WHERE phone = '+5511912340000'") == [
+        ("formulário do site, 2025", "2025-01-15")
+    ]

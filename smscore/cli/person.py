@@ -117,7 +117,9 @@ def _confirmed() -> bool:
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
+    """A stored value on one terminal line: text from files and Twilio may hold line breaks or
+    escape sequences, which a terminal must not act on."""
+    return "".join(ch if ch.isprintable() else "?" for ch in " ".join(str(value).split()))
 
 
 def _configure_purge(p: argparse.ArgumentParser) -> None:
