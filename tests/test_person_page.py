@@ -13,6 +13,7 @@ from test_pages import _apptest_config, app, db, ok, pt, texts  # noqa: F401
 from test_person import SCHEMA
 
 from smscore import store
+from smscore.store.settings import update_settings
 from smscore.twilio.sandbox import SandboxGateway
 
 NUMBER = "+5511987654321"  # João Araújo, in test_pages' SMALL_CSV
@@ -126,4 +127,22 @@ def test_the_upload_keeps_the_consent_source_and_the_consent_date_column(db):
     ok(at.button(key="import").click().run())
     assert rows(db, "SELECT consent_source, consent_date FROM contacts WHERE phone = '+5511912340000'") == [
         ("formulário do site, 2025", "2025-01-15")
+    ]
+
+
+def test_the_console_purges_once_a_day_while_retention_is_on(db):
+    sent(db)
+    con = store.connect(db)
+    con.execute("UPDATE messages SET sent_at = sent_at - INTERVAL 40 DAY")
+    con.close()
+    ok(app("contacts"))  # retention off: nothing happens
+    assert rows(db, "SELECT count(*) FROM messages WHERE starts_with(phone, 'erased:')") == [(0,)]
+    con = store.connect(db)
+    update_settings(con, retention_days=30)
+    con.close()
+    ok(app("home"))
+    assert rows(db, "SELECT count(*) FROM messages WHERE starts_with(phone, 'erased:')") == [(3,)]
+    ok(app("reports"))  # the same day: no second purge
+    assert rows(db, "SELECT actor, action FROM audit WHERE action = 'retention.purge'") == [
+        ("console:retention", "retention.purge")
     ]
