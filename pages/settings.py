@@ -22,7 +22,7 @@ ctx = setup.page("nav.settings")
 lang = current_language()
 CENT = Decimal("0.01")
 LANGUAGE_CHOICES = (FOLLOW_BROWSER, *LANGUAGES)  # "" first: a new workspace follows the browser
-TYPED_KEYS = ("set_threshold", "set_reserve", "set_rate", "set_concurrency")
+TYPED_KEYS = ("set_threshold", "set_reserve", "set_rate", "set_concurrency", "set_retention")
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 st.title(t("settings.title"))
 s = ctx.settings
@@ -102,6 +102,12 @@ with st.form("settings_form", enter_to_submit=False):
     smart = st.checkbox(
         t("settings.smart_encoding"), value=s.smart_encoding, help=t("settings.smart_encoding_help")
     )
+    retention = st.text_input(
+        t("lgpd.retention_days"),
+        key="set_retention",
+        value=numbers.whole_text(s.retention_days, lang),
+        help=t("lgpd.retention_help"),
+    )
     follow_browser = t("settings.language_browser")  # worded now, not when the widget formats
     language = st.selectbox(
         t("settings.language"),
@@ -118,6 +124,7 @@ if saved:
             "balance_reserve": numbers.parse_amount(reserve, lang, t("settings.reserve")),
             "send_rate": numbers.parse_amount(rate, lang, t("settings.send_rate")),
             "concurrency": numbers.parse_whole(concurrency, lang, t("settings.concurrency")),
+            "retention_days": numbers.parse_whole(retention, lang, t("lgpd.retention_days")),
         }
         update_settings(
             ctx.con,
@@ -131,6 +138,7 @@ if saved:
             smart_encoding=smart,
             language=language,
             time_zone=zone,
+            retention_days=typed["retention_days"],
         )
     except numbers.Unreadable as exc:  # one sentence; the form keeps what was typed
         st.error(t("settings.invalid", problem=exc.sentence(md)))
@@ -149,6 +157,7 @@ if saved:
                 "rate": str(typed["send_rate"]),
                 "concurrency": typed["concurrency"],
                 "language": language,
+                "retention_days": typed["retention_days"],
             },
         )
         for key in TYPED_KEYS:  # shown again as stored, the language's way (2,5 -> 2,50)

@@ -73,7 +73,9 @@ def test_a_pt_br_browser_walks_every_page_in_portuguese(new_context, tmp_path_fa
             english[path or "/"] = english_on(page, words)
             assert page.evaluate(_PAGE_WIDTH) <= width, f"/{path} is wider than {width} px"
             if width == 390:
-                expect(page.locator(".st-key-_lang_quick").get_by_role("radio", name="Português")).to_be_checked()
+                expect(
+                    page.locator(".st-key-_lang_quick").get_by_role("radio", name="Português")
+                ).to_be_checked()
             screenshot(page, f"walk-pt-{width}-{path or 'root'}")
     assert not {k: v for k, v in english.items() if v}, english
 

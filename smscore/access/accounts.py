@@ -51,6 +51,7 @@ RIGHTS: dict[str, str] = {
     "topup": "admin",
     "approve": "admin",
     "audit": "admin",
+    "data_subject": "admin",  # find, export and erase a person's data (LGPD, smscore.person)
 }
 VIEWER_EXPORTS = "viewer_exports"  # admin setting: viewers may download phone numbers
 

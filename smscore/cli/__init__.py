@@ -1,7 +1,7 @@
 """`python -m smscore`: the command line. It parses arguments and formats what the core returns.
 
 Each command is a `configure(parser)` plus a `run(args, con) -> int` pair registered in the
-module of its group (contacts, cost, sending, running, reports, access; what they share is in
+module of its group (contacts, cost, sending, running, reports, access, person; what they share is in
 common and acting) and gathered here in COMMANDS. Errors reach the user as one sentence on
 stderr with a non-zero exit, never a traceback: the core raises exceptions that name the bad
 value, and `main` prints them.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smscore import store
-from smscore.cli import access, contacts, cost, reports, running, sending, words
+from smscore.cli import access, contacts, cost, person, reports, running, sending, words
 from smscore.cli.common import CliError, Command
 from smscore.cli.words import _
 
@@ -44,6 +44,8 @@ ORDER = (
     "approve",
     "reject",
     "user",
+    "person",
+    "purge",
 )
 
 
@@ -59,7 +61,13 @@ def _gather(*groups: dict[str, Command]) -> dict[str, Command]:
 
 
 COMMANDS = _gather(
-    contacts.COMMANDS, cost.COMMANDS, sending.COMMANDS, running.COMMANDS, reports.COMMANDS, access.COMMANDS
+    contacts.COMMANDS,
+    cost.COMMANDS,
+    sending.COMMANDS,
+    running.COMMANDS,
+    reports.COMMANDS,
+    access.COMMANDS,
+    person.COMMANDS,
 )
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and

@@ -39,7 +39,12 @@ def _configure_import(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ROLE=COLUMN",
-        help=_("column for a role (phone, name, category), overriding the guess"),
+        help=_("column for a role (phone, name, category, consent: the consent date), overriding the guess"),
+    )
+    p.add_argument(
+        "--consent-source",
+        metavar="TEXT",
+        help=_("where these contacts' consent came from (e.g. 'formulário do site, 2025'), kept per contact"),
     )
     p.add_argument(
         "--update",
@@ -62,6 +67,7 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         category=args.category,
         mapping=mapping or None,
         on_duplicate="update" if args.update else "skip",
+        consent_source=args.consent_source,
     )
     from smscore.access.audit import Actor, record
     from smscore.store.writes import write

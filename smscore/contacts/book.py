@@ -14,7 +14,7 @@ import pandas as pd
 
 from smscore.access import audit
 from smscore.access.audit import Actor
-from smscore.contacts import phones
+from smscore.contacts import erased, phones
 from smscore.sqltext import fold_sql
 from smscore.store import query_df
 from smscore.store.writes import write
@@ -259,10 +259,14 @@ def clear_suppressions(con: duckdb.DuckDBPyConnection, actor: Actor) -> int:
     The deletion and its audit row (who, how many) commit together, so the trail never misses a
     clearing nor records one that did not happen. Numbers that replied STOP stay blocked at
     Twilio (error 21610) whatever this list says; clearing it only lets the console quote them.
+    Numbers erased at their holder's request (LGPD, kept as keyed hashes: smscore.contacts.erased)
+    stay: clearing a marketing list must not undo an erasure.
     """
 
     def clear(c: duckdb.DuckDBPyConnection) -> int:
-        removed = c.execute("DELETE FROM suppressions").fetchall()[0][0]
+        removed = c.execute(
+            "DELETE FROM suppressions WHERE NOT starts_with(phone, ?)", [erased.PREFIX]
+        ).fetchall()[0][0]
         audit.record(c, actor, "opt-out.clear", None, {"removed": removed})
         return int(removed)
 

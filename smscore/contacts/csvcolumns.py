@@ -1,4 +1,5 @@
-"""Which column of a contacts CSV is the phone, the name and the category, by its header name.
+"""Which column of a contacts CSV is the phone, the name, the category and the consent date, by
+its header name.
 
 English and Portuguese names (`celular`, `Telefone`, `Nome completo`, `grupo` ...), compared
 without case, accents or punctuation; and the key an extra column gets in `contacts.fields`.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-ROLES = ("phone", "name", "category")
+ROLES = ("phone", "name", "category", "consent")
 
 # Header names per role, most specific first: with both `telefone` and `celular`, SMS wants the
 # mobile. Compared after lower-casing, removing accents and anything not a letter or digit.
@@ -64,12 +65,25 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
         "list",
         "lista",
     ),
+    # The date a contact gave consent (smscore.contacts.consent), LGPD art. 8.
+    "consent": (
+        "consentimento",
+        "dataoptin",
+        "optin",
+        "optindate",
+        "dataconsentimento",
+        "datadoconsentimento",
+        "consent",
+        "consentdate",
+        "consentedat",
+    ),
 }
 # Substrings that identify a role when no exact name matches ("Telefone celular", "Phone no.").
 _HEADER_PARTS = {
     "phone": ("celular", "mobile", "whatsapp", "phone", "telefone", "fone"),
     "name": ("nome", "name"),
     "category": ("categor", "grupo", "group"),
+    "consent": ("consent", "optin"),
 }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from smscore.contacts import csvcolumns, csvlimits, csvsource, phones, phonesql
+from smscore.contacts import consent, csvcolumns, csvlimits, csvsource, erased, phones, phonesql
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
 from smscore.sqltext import fold_sql, holds_kept_whitespace_sql, strip_sql
@@ -100,6 +100,7 @@ def import_contacts(
     category: str | None = None,
     mapping: dict[str, str] | None = None,
     on_duplicate: str = "skip",
+    consent_source: str | None = None,
 ) -> ImportReport:
     """Import a CSV (path or bytes). Raises CsvImportError, leaving the database untouched,
     for a file that cannot be imported at all.
@@ -110,6 +111,8 @@ def import_contacts(
         mapping: role ('phone', 'name', 'category') -> column, overriding the header guess.
         on_duplicate: 'skip' leaves numbers that are already contacts as they are (counted
             as `already`); 'update' updates their name, fields and categories.
+        consent_source: where the file's consent came from, kept on each contact written
+            (smscore.contacts.consent); the 'consent' role maps the consent-date column.
     """
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be 'skip' or 'update'; got {on_duplicate!r}")
@@ -123,6 +126,7 @@ def import_contacts(
             "whatsapp; choose one with mapping={'phone': COLUMN} (CLI: --map phone=COLUMN)"
         )
     category = (category or "").strip() or None
+    consent_from = consent.source_text(consent_source)
     with _IMPORTING, _memory_limit_restored(con):
         _limit_memory(con, memory_limit_for(csv_file.size))
         try:
@@ -135,8 +139,10 @@ def import_contacts(
             col = {name: f"c{i}" for i, name in enumerate(csv_file.columns)}
             plain = _plainly_trimmed(con, [col[roles[r]] for r in ("name", "category") if r in roles])
             _decide_rows(con, roles, col, region)
+            erased.reject_blocked(con, "_imp_rows")  # numbers erased here stay out (LGPD)
             return writes.write(
-                con, lambda unit: _write(unit, csv_file, roles, col, plain, category, on_duplicate)
+                con,
+                lambda unit: _write(unit, csv_file, roles, col, plain, category, on_duplicate, consent_from),
             )
         finally:
             _drop_temp(con)
@@ -201,13 +207,16 @@ def _write(
     plain: frozenset[str],
     category: str | None,
     on_duplicate: str,
+    source: str | None,
 ) -> ImportReport:
     """The unit of work: what depends on the stored contacts, and every write."""
     _match_existing(con)
     rows = _verdicts_sql(on_duplicate, _reserve_ids(con))
     created = _create_categories(con, rows, roles, col, category, plain)
-    imported = _insert_new(con, rows, csv_file, roles, col, plain)
-    updated = _update_existing(con, rows, csv_file, roles, col, plain) if on_duplicate == "update" else 0
+    imported = _insert_new(con, rows, csv_file, roles, col, plain, source)
+    updated = (
+        _update_existing(con, rows, csv_file, roles, col, plain, source) if on_duplicate == "update" else 0
+    )
     _link_categories(con, on_duplicate)
     if imported or updated:
         _remember_headers(con, csv_file, roles)
@@ -245,7 +254,7 @@ def _plainly_trimmed(con: duckdb.DuckDBPyConnection, columns: list[str]) -> froz
 
 
 def _values_sql(
-    csv_file: CsvFile, roles: dict[str, str], col: dict[str, str], plain: frozenset[str]
+    csv_file: CsvFile, roles: dict[str, str], col: dict[str, str], plain: frozenset[str], source: str | None
 ) -> tuple[str, list]:
     """`name, fields` of a contact from the file's row `w`: the name stripped as str.strip()
     does (`plain`: see `_plainly_trimmed`), the fields a json_object(...) of the extra
@@ -256,11 +265,13 @@ def _values_sql(
         name = f"nullif({strip_sql('w.' + column, plain=column in plain)}, '')"
     else:
         name = "NULL::VARCHAR"
+    when = consent.date_sql("w." + col[roles["consent"]]) if "consent" in roles else "NULL::VARCHAR"
+    agreed = f"{when} AS consent_date, ?::VARCHAR AS consent_source"
     extra = _field_keys(csv_file, roles)
     if not extra:
-        return f"{name} AS name, NULL::JSON AS fields", []
+        return f"{name} AS name, NULL::JSON AS fields, {agreed}", [source]
     pairs = ", ".join(f"?::VARCHAR, coalesce(w.{col[c]}, '')" for c, _ in extra)
-    return f"{name} AS name, json_object({pairs}) AS fields", [key for _, key in extra]
+    return f"{name} AS name, json_object({pairs}) AS fields, {agreed}", [*(key for _, key in extra), source]
 
 
 def _field_keys(csv_file: CsvFile, roles: dict[str, str]) -> list[tuple[str, str]]:
@@ -468,12 +479,13 @@ def _insert_new(
     roles: dict[str, str],
     col: dict[str, str],
     plain: frozenset[str],
+    source: str | None,
 ) -> int:
     """One INSERT ... SELECT from the file beside its verdicts, the JSON built on the way."""
-    values, params = _values_sql(csv_file, roles, col, plain)
+    values, params = _values_sql(csv_file, roles, col, plain, source)
     return con.execute(
         f"""
-        INSERT INTO contacts (id, phone, country, name, fields)
+        INSERT INTO contacts (id, phone, country, name, fields, consent_date, consent_source)
         SELECT w.contact_id, w.e164, w.country, {values} FROM {rows} w WHERE w.status = 'new'
         """,
         params,
@@ -487,9 +499,11 @@ def _update_existing(
     roles: dict[str, str],
     col: dict[str, str],
     plain: frozenset[str],
+    source: str | None,
 ) -> int:
-    """Name replaced when the file has one; file fields merged over the stored ones."""
-    values, params = _values_sql(csv_file, roles, col, plain)
+    """Name replaced when the file has one; file fields merged over the stored ones; consent
+    replaced where this file gives it."""
+    values, params = _values_sql(csv_file, roles, col, plain, source)
     return con.execute(
         f"""
         UPDATE contacts SET
@@ -497,6 +511,8 @@ def _update_existing(
             fields = CASE WHEN u.fields IS NULL THEN contacts.fields
                           WHEN contacts.fields IS NULL THEN u.fields
                           ELSE json_merge_patch(contacts.fields, u.fields) END,
+            consent_date = coalesce(u.consent_date, contacts.consent_date),
+            consent_source = coalesce(u.consent_source, contacts.consent_source),
             updated_at = current_timestamp
         FROM (SELECT w.contact_id, {values} FROM {rows} w WHERE w.status = 'update') u
         WHERE contacts.id = u.contact_id

@@ -305,6 +305,23 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE sessions ADD COLUMN language VARCHAR",
         ),
     ),
+    (
+        16,  # 14 and 15 belong to parallel work; versions only need to grow
+        (
+            # Consent as the operator can prove it (LGPD art. 8; smscore.contacts.consent): where
+            # it came from ("formulário do site, 2025"), and the date the file's consent column
+            # gave, as YYYY-MM-DD when it reads as a date, else as written. NULL when not given.
+            "ALTER TABLE contacts ADD COLUMN consent_source VARCHAR",
+            "ALTER TABLE contacts ADD COLUMN consent_date VARCHAR",
+            # A per-workspace key (smscore.contacts.erased): an erased number stays blocked as
+            # HMAC(key, E.164) on the opt-out list, never as the number. Never shown or exported.
+            """CREATE TABLE workspace_keys (
+                name VARCHAR PRIMARY KEY,
+                secret BLOB NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

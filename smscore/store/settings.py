@@ -24,6 +24,7 @@ LANGUAGES = ("en", "pt-BR")
 # (ui.shell.setup), which an explicit "en" would override.
 FOLLOW_BROWSER = ""
 SENDER_TYPES = ("long code", "toll free", "short code")
+MAX_RETENTION_DAYS = 3650  # ten years: past that, "keep" is the honest setting
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Settings:
     # IANA zone the console shows dates and times in (stored times stay UTC); Brazil's main
     # zone by default, like default_country.
     time_zone: str = "America/Sao_Paulo"
+    # Days the numbers and texts of sent messages and replies are kept (LGPD art. 15-16,
+    # smscore.person.retention); 0 keeps them for good (the default).
+    retention_days: int = 0
 
     def validated(self) -> Settings:
         """Raise ValueError naming the bad value; return self when all is well."""
@@ -63,6 +67,10 @@ class Settings:
             raise coded(ValueError, "settings.bad_language", choices=", ".join(LANGUAGES), got=self.language)
         if self.time_zone not in _zones():
             raise coded(ValueError, "settings.bad_zone", got=self.time_zone)
+        if not 0 <= self.retention_days <= MAX_RETENTION_DAYS:
+            raise coded(
+                ValueError, "settings.bad_retention", most=MAX_RETENTION_DAYS, got=self.retention_days
+            )
         if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):
             raise coded(ValueError, "settings.bad_sender", got=self.sender)
         return self

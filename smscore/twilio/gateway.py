@@ -109,6 +109,11 @@ class Gateway(Protocol):
     def fetch(self, sid: str) -> MessageResult:
         """The current status, error code and price of a message."""
 
+    def delete(self, sid: str) -> None:
+        """Delete a message record (its body and numbers) from the account: `DELETE` of the
+        Message, as an erasure under LGPD asks (smscore.person.erasure). GatewayError when
+        Twilio refuses (a message still in flight, an unknown SID)."""
+
     def messages_to(self, to: str, since: datetime, *, sender: str | None = None) -> list[MessageResult]:
         """Messages to `to` created since `since` (from `sender` when it is a phone number),
         with their body and sender, including those still queued, accepted or scheduled:

@@ -162,6 +162,11 @@ class TwilioGateway:
     def fetch(self, sid: str) -> MessageResult:
         return _message(self._call(f"fetch message {sid}", lambda: self._client.messages(sid).fetch()))
 
+    def delete(self, sid: str) -> None:
+        deleted = self._call(f"delete message {sid}", lambda: self._client.messages(sid).delete())
+        if not deleted:
+            raise GatewayError(f"could not delete message {sid}: Twilio did not confirm it", sent=True)
+
     def verified_numbers(self) -> frozenset[str]:
         return self._call(
             "list the verified caller IDs",

@@ -265,6 +265,21 @@ class SandboxGateway:
                 )
         return self._messages("WHERE sid = ?", [sid])[0]
 
+    def delete(self, sid: str) -> None:
+        """Delete the record as Twilio does: 404 (20404) for an unknown SID; a scheduled message
+        must be canceled first (20009). The sandbox's queue is instant, so nothing else waits."""
+        with self._use():
+            row = self._con.execute("SELECT status FROM sandbox_messages WHERE sid = ?", [sid]).fetchone()
+            if row is None:
+                raise GatewayError(
+                    f"The requested resource /Messages/{sid}.json was not found", code=20404, status=404
+                )
+            if row[0] == "scheduled":
+                raise GatewayError(
+                    f"Cannot delete message {sid}: it is still {row[0]}", code=20009, status=409
+                )
+            self._write_held("DELETE FROM sandbox_messages WHERE sid = ?", [sid])
+
     def messages_to(self, to: str, since: datetime, *, sender: str | None = None) -> list[MessageResult]:
         """By creation time, as reconcile needs: a message still queued has no sent date yet."""
         where, params = "WHERE to_number = ? AND date_created >= ?", [to, naive_utc(since)]

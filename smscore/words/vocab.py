@@ -117,6 +117,7 @@ _SIMPLE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"unknown country$"), "reason.unknown_country"),
     (re.compile(r"missing phone$"), "reason.missing_phone"),
     (re.compile(r"no value for (?P<field>\{.*\})$"), "reason.no_value"),
+    (re.compile(r"erased at its holder's request \(LGPD\).*$"), "lgpd.reason_erased"),
 ]
 _OPTED_OUT = re.compile(r"opted out \((?P<why>.*)\)$", re.DOTALL)
 _NO_PRICE = re.compile(r"no price for (?P<region>[A-Z]{2}) in the price list of (?P<date>.+)$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from smscore.access import audit
-from smscore.contacts import book
+from smscore.contacts import book, erased
 from smscore.words import formats, vocab
 from ui.contacts import removals
 from ui.shell import auth, setup, tables
@@ -94,4 +94,5 @@ def show(ctx: Context) -> None:
             t("contacts.confirm_remove_optout", phone=md(removals.pending_value())),
             lambda value: _remove(ctx, value),
         )
-        removals.prompt("optout_clear", tn("contacts.confirm_clear_optouts", len(frame)), _clear)
+        clearable = int((~frame["phone"].str.startswith(erased.PREFIX)).sum()) if len(frame) else 0
+        removals.prompt("optout_clear", tn("contacts.confirm_clear_optouts", clearable), _clear)

@@ -22,7 +22,7 @@ from ui.shell.untrusted import md
 from ui.words.i18n import current_language, t, tn, translate
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
-ROLES = ("phone", "name", "category")
+ROLES = ("phone", "name", "category", "consent")
 
 
 def _mapping_from_widgets(columns: list[str], key: str) -> dict[str, str] | None:
@@ -39,6 +39,7 @@ def _import(
     category: str,
     policy: str,
     name: str = "",
+    consent_source: str = "",
 ) -> None:
     if not auth.permit("import"):
         return
@@ -50,6 +51,7 @@ def _import(
             category=category or None,
             mapping=mapping,
             on_duplicate=policy,
+            consent_source=st.session_state.get("import_consent_source", consent_source),
         )
     except (csvsource.CsvImportError, ValueError) as exc:
         st.session_state.import_result = {"error": str(exc)}
@@ -104,13 +106,13 @@ def show(ctx: Context) -> None:
                 n=len(columns),
             )
         )
-        cols = st.columns(3)
+        cols = st.columns(len(ROLES))
         none = t("common.none")
         for col, role in zip(cols, ROLES):
             current = preview.mapping.get(role)
             options = [none, *columns]
             col.selectbox(
-                t(f"contacts.role_{role}"),
+                t("lgpd.role_consent") if role == "consent" else t(f"contacts.role_{role}"),
                 options,
                 key=f"map_{role}_{key}",
                 index=options.index(current) if current in options else 0,
@@ -135,6 +137,12 @@ def show(ctx: Context) -> None:
             key="import_policy",
             format_func=lambda p: translate(f"contacts.dup_{p}", lang),
             horizontal=True,
+        )
+        st.text_input(
+            t("lgpd.consent_source"),
+            key="import_consent_source",
+            placeholder=t("lgpd.consent_source_example"),
+            help=t("lgpd.consent_source_help"),
         )
         mapping = {r: c for r, c in preview.mapping.items() if c in columns}
         st.button(
