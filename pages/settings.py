@@ -101,6 +101,16 @@ with st.form("settings_form", enter_to_submit=False):
     smart = st.checkbox(
         t("settings.smart_encoding"), value=s.smart_encoding, help=t("settings.smart_encoding_help")
     )
+    # Fixed lines are left out of batches, except in the countries whose carriers read a text
+    # aloud to a landline (smscore.numbertypes).
+    fixed_in = st.multiselect(
+        t("fixed.setting"),
+        regions,
+        default=[c for c in s.fixed_lines_in if c in regions],
+        key="set_fixed_lines",
+        format_func=lambda i: f"{formats.country_name(i, lang)} ({i})",
+        help=t("fixed.setting_help"),
+    )
     follow_browser = t("settings.language_browser")  # worded now, not when the widget formats
     language = st.selectbox(
         t("settings.language"),
@@ -130,6 +140,7 @@ if saved:
             smart_encoding=smart,
             language=language,
             time_zone=zone,
+            fixed_line_countries=",".join(fixed_in),
         )
     except numbers.Unreadable as exc:  # one sentence; the form keeps what was typed
         st.error(t("settings.invalid", problem=exc.sentence(md)))
@@ -148,6 +159,7 @@ if saved:
                 "rate": str(typed["send_rate"]),
                 "concurrency": typed["concurrency"],
                 "language": language,
+                "fixed_line_countries": ",".join(fixed_in),
             },
         )
         for key in TYPED_KEYS:  # shown again as stored, the language's way (2,5 -> 2,50)

@@ -73,6 +73,9 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         print(f"{len(report.notes)} numbers written with an extension were imported without it:")
         for line, phone, e164, extension in report.notes.head(10).itertuples(index=False):
             print(f"  line {line}: {phone!r} -> {e164} (extension {extension})")
+    for kind, n in report.no_sms.items():
+        what = kind.replace("_", " ") + ("" if n == 1 else "s")
+        print(f"{n} {what}: they cannot receive SMS and will be left out of batches")
     if report.rejected:
         # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
         # when a re-imported file rejects every row.

@@ -130,6 +130,19 @@ def quote_json(quote: Quote) -> dict[str, object]:
             for r in quote.by_country.itertuples()
         ],
         "excluded": [{"phone": r.phone, "reason": r.reason} for r in quote.excluded.itertuples()],
+        "left_out": [
+            {
+                "iso": r.iso,
+                "number_type": r.number_type,
+                "contacts": int(r.contacts),
+                "segments": int(r.segments),
+                "saved_min": decimal_str(r.saved_min),
+                "saved_max": decimal_str(r.saved_max),
+            }
+            for r in quote.left_out.itertuples()
+        ],
+        "saved_min": decimal_str(quote.saved_min),
+        "saved_max": decimal_str(quote.saved_max),
     }
 
 
@@ -175,6 +188,23 @@ def print_quote(quote: Quote) -> None:
         f"{format_money(quote.total_min, quote.currency)} to "
         f"{format_money(quote.total_max, quote.currency)}"
     )
+    if len(quote.left_out):
+        print("left out, cannot receive SMS (saved):")
+        left = [
+            (
+                r.iso,
+                str(r.number_type).replace("_", " "),
+                int(r.contacts),
+                int(r.segments),
+                amount_range(r.saved_min, r.saved_max),
+            )
+            for r in quote.left_out.itertuples()
+        ]
+        print_table(("country", "type", "contacts", "segments", "saved"), left)
+        saved = format_money(quote.saved_min, quote.currency)
+        if quote.saved_max != quote.saved_min:
+            saved += f" to {format_money(quote.saved_max, quote.currency)}"
+        print(f"saved: {saved} not spent on {int(quote.left_out['contacts'].sum())} numbers")
     if len(quote.excluded):
         reasons = quote.excluded["reason"].astype(str).value_counts()
         print(f"excluded: {len(quote.excluded)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -138,10 +139,10 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
             (
                 r.phone,
                 r.state,
-                r.twilio_status or "-",
-                "-" if pd.isna(r.error_code) else f"{int(r.error_code)} {r.error_message or ''}".strip(),
-                r.segments,
-                decimal_str(r.estimate),
+                "-" if pd.isna(r.twilio_status) else r.twilio_status,
+                _error_cell(r.error_code, r.error_message),
+                "-" if pd.isna(r.segments) else int(r.segments),
+                "-" if r.estimate is None or pd.isna(r.estimate) else decimal_str(r.estimate),
                 "-" if r.actual is None or pd.isna(r.actual) else decimal_str(r.actual),
             )
             for r in page.itertuples()
@@ -149,3 +150,11 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     )
     print(f"{len(page)} of {total} messages" + (f" ({args.state})" if args.state else ""))
     return 0
+
+
+def _error_cell(code: Any, message: str | None) -> str:
+    """Twilio's code and message; a left-out contact has only its reason (`fixed line: ...`)."""
+    text = "" if message is None or pd.isna(message) else message
+    if code is None or pd.isna(code):
+        return text or "-"
+    return f"{int(code)} {text}".strip()
