@@ -81,11 +81,11 @@ def receives_sms(number_type: str | None, country: str | None, fixed_lines_in: C
 def parse_countries(text: str) -> tuple[str, ...]:
     """`DE, gb` -> ('DE', 'GB'): the fixed-lines setting as typed; raises ValueError naming a
     code that is not two letters."""
-    codes = [c.strip().upper() for c in text.replace(";", ",").replace(" ", ",").split(",") if c.strip()]
-    for code in codes:
+    typed = [c.strip() for c in text.replace(";", ",").replace(" ", ",").split(",") if c.strip()]
+    for code in typed:
         if len(code) != 2 or not code.isalpha() or not code.isascii():
             raise ValueError(f"a country is an ISO code of two letters (DE, GB); got {code!r}")
-    return tuple(dict.fromkeys(codes))
+    return tuple(dict.fromkeys(c.upper() for c in typed))
 
 
 # ---------------------------------------------------------------------------------------------
