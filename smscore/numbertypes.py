@@ -175,23 +175,31 @@ def common_regions(con: duckdb.DuckDBPyConnection, source: str, country: str = "
     return [r[0] for r in rows]
 
 
-def fill_rare(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> int:
-    """Type, by phonenumbers, the numbers of `table(phone or e164, number_type)` SQL left
-    untyped (rare regions); returns how many. `table` has an `e164` column."""
+def fill_rare(con: duckdb.DuckDBPyConnection, table: str, column: str = "e164", where: str = "TRUE") -> int:
+    """Type, by phonenumbers, the numbers (`column`, E.164) of `table` that SQL left untyped
+    (the rare regions); returns how many distinct numbers that was. A number phonenumbers
+    cannot read at all is 'unknown'. `table`, `column` and `where` are the caller's SQL."""
     pending = con.execute(
-        f"SELECT DISTINCT e164 FROM {table} WHERE number_type IS NULL AND e164 IS NOT NULL AND {where}"
+        f"SELECT DISTINCT {column} FROM {table} WHERE number_type IS NULL AND {column} IS NOT NULL AND {where}"
     ).fetchall()
     if not pending:
         return 0
-    typed = pd.DataFrame([(p, number_type(p)) for (p,) in pending], columns=["e164", "t"], dtype=object)
-    name = f"{table}_types"
+    typed = pd.DataFrame([(p, _safe_type(p)) for (p,) in pending], columns=["number", "t"], dtype=object)
+    name = f"_{table}_types"
     con.register(name, typed)
     try:
         con.execute(f"""UPDATE {table} SET number_type = p.t FROM {name} p
-                        WHERE {table}.number_type IS NULL AND {table}.e164 = p.e164""")
+                        WHERE {table}.number_type IS NULL AND {table}.{column} = p.number""")
     finally:
         con.unregister(name)
     return len(pending)
+
+
+def _safe_type(e164: str) -> str:
+    try:
+        return number_type(e164)
+    except phonenumbers.NumberParseException:
+        return UNKNOWN
 
 
 def type_contacts(con: duckdb.DuckDBPyConnection) -> None:
@@ -200,20 +208,4 @@ def type_contacts(con: duckdb.DuckDBPyConnection) -> None:
     untyped = "(SELECT country FROM contacts WHERE number_type IS NULL)"
     expr = type_sql(common_regions(con, untyped), "phone", "country")
     con.execute(f"UPDATE contacts SET number_type = {expr} WHERE number_type IS NULL")
-    pending = con.execute(
-        "SELECT DISTINCT phone FROM contacts WHERE number_type IS NULL AND phone LIKE '+%'"
-    ).fetchall()
-    if not pending:
-        return
-    rows = []
-    for (phone,) in pending:
-        try:
-            rows.append((phone, number_type(phone)))
-        except phonenumbers.NumberParseException:
-            rows.append((phone, UNKNOWN))
-    con.register("_contact_types", pd.DataFrame(rows, columns=["phone", "t"], dtype=object))
-    try:
-        con.execute("""UPDATE contacts SET number_type = p.t FROM _contact_types p
-                       WHERE contacts.number_type IS NULL AND contacts.phone = p.phone""")
-    finally:
-        con.unregister("_contact_types")
+    fill_rare(con, "contacts", "phone", "phone LIKE '+%'")

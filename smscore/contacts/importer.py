@@ -345,7 +345,7 @@ def _decide_rows(
                ON d.e164 = n.e164 AND d.first_key <> n.key
         ORDER BY n.key""")
     con.execute("DROP TABLE _imp_norm")
-    numbertypes.fill_rare(con, "_imp_rows", "status = 'new'")
+    numbertypes.fill_rare(con, "_imp_rows", where="status = 'new'")
 
 
 def _match_existing(con: duckdb.DuckDBPyConnection) -> None:
