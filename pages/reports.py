@@ -142,6 +142,10 @@ def _send_log(batch_id: str | None) -> None:
     for col in ("error_code", "error_message"):  # a message without an error says so, not "None"
         if col in log:
             log[col] = [_no_error(v) for v in page[col]]
+    left_out = page["state"] == "left out"  # the reason it was not sent to (a fixed line ...)
+    log.loc[left_out, "error_message"] = [
+        vocab.reason(str(v), lang) for v in page.loc[left_out, "error_message"]
+    ]
     st.dataframe(
         log,
         hide_index=True,

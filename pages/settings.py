@@ -108,6 +108,16 @@ with st.form("settings_form", enter_to_submit=False):
         value=numbers.whole_text(s.retention_days, lang),
         help=t("lgpd.retention_help"),
     )
+    # Fixed lines are left out of batches, except in the countries whose carriers read a text
+    # aloud to a landline (smscore.numbertypes).
+    fixed_in = st.multiselect(
+        t("fixed.setting"),
+        regions,
+        default=[c for c in s.fixed_lines_in if c in regions],
+        key="set_fixed_lines",
+        format_func=lambda i: f"{formats.country_name(i, lang)} ({i})",
+        help=t("fixed.setting_help"),
+    )
     follow_browser = t("settings.language_browser")  # worded now, not when the widget formats
     language = st.selectbox(
         t("settings.language"),
@@ -139,6 +149,7 @@ if saved:
             language=language,
             time_zone=zone,
             retention_days=typed["retention_days"],
+            fixed_line_countries=",".join(fixed_in),
         )
     except numbers.Unreadable as exc:  # one sentence; the form keeps what was typed
         st.error(t("settings.invalid", problem=exc.sentence(md)))
@@ -158,6 +169,7 @@ if saved:
                 "concurrency": typed["concurrency"],
                 "language": language,
                 "retention_days": typed["retention_days"],
+                "fixed_line_countries": ",".join(fixed_in),
             },
         )
         for key in TYPED_KEYS:  # shown again as stored, the language's way (2,5 -> 2,50)

@@ -65,6 +65,9 @@ MESSAGES: dict[str, str] = {
     "settings.bad_concurrency": "concurrency must be between 1 and 64; got {got}",
     "settings.bad_language": "language must be one of {choices}; got {got!r}",
     "settings.bad_retention": ("days to keep numbers and texts must be 0 (keep them) to {most}; got {got}"),
+    "settings.bad_fixed_line_countries": (
+        "countries for fixed lines are ISO codes separated by commas, like DE, GB; got {got!r}"
+    ),
     "settings.bad_zone": "time zone must be an IANA name like America/Sao_Paulo; got {got!r}",
     "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; got {got!r}"),
     # spending limits and approvals (smscore.access.approvals)

@@ -210,7 +210,17 @@ def _batch_exists(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0])
 
 
-LOG_STATES = ("queued", "claimed", "sent", "failed", "unknown")
+LOG_STATES = ("queued", "claimed", "sent", "failed", "unknown", "left out")
+# The send log's rows: the batch's messages, then the contacts it left out because their number
+# cannot receive SMS (state 'left out', the reason in error_message; smscore.numbertypes).
+_LOG_ROWS = """(SELECT batch_id, contact_id, phone, country, category, state, twilio_status,
+                       error_code, error_message, segments, price_max, actual_price, attempts,
+                       sid, sent_at
+                FROM messages
+                UNION ALL
+                SELECT batch_id, contact_id, phone, country, NULL, 'left out', NULL, NULL, reason,
+                       NULL, NULL, NULL, 0, NULL, NULL
+                FROM batch_left_out)"""
 
 
 def send_log(
@@ -221,7 +231,8 @@ def send_log(
     limit: int = 1000,
     offset: int = 0,
 ) -> tuple[pd.DataFrame, int]:
-    """One batch's messages, failures first: Twilio's status, error code and price per number.
+    """One batch's messages, failures first: Twilio's status, error code and price per number;
+    then the contacts it left out (state 'left out', the reason in error_message).
 
     Returns a page of at most `limit` rows and the total, so a million-message batch is
     browsed without loading it whole.
@@ -234,16 +245,16 @@ def send_log(
     if state:
         where += " AND m.state = ?"
         params.append(state)
-    total = con.execute(f"SELECT count(*) FROM messages m {where}", params).fetchall()[0][0]
+    total = con.execute(f"SELECT count(*) FROM {_LOG_ROWS} m {where}", params).fetchall()[0][0]
     page = query_df(
         con,
         f"""
         SELECT c.name, m.phone, m.country, m.category, m.state, m.twilio_status, m.error_code,
                m.error_message, m.segments, m.price_max AS estimate, m.actual_price AS actual,
                b.currency, m.attempts, m.sid, m.sent_at
-        FROM messages m JOIN batches b ON b.id = m.batch_id
+        FROM {_LOG_ROWS} m JOIN batches b ON b.id = m.batch_id
         LEFT JOIN contacts c ON c.id = m.contact_id {where}
-        ORDER BY m.state = 'sent', m.state, m.phone
+        ORDER BY m.state = 'left out', m.state = 'sent', m.state, m.phone
         LIMIT ? OFFSET ?""",
         [*params, int(limit), int(offset)],
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from smscore.cli.common import CliError, Commands, write_files
-from smscore.cli.words import N_, _, _n, count, worded
+from smscore.cli.words import N_, _, _n, console_n, count, language, worded
 from smscore.words.vocab import reason as reason_words
 
 COMMANDS = Commands()
@@ -104,6 +104,8 @@ def run_import(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
                     line=line, phone=repr(phone), e164=e164, extension=extension
                 )
             )
+    for kind, n in report.no_sms.items():
+        print(_no_sms(kind, n))
     if report.rejected:
         # A regex on the Arrow-backed column, not split(): a list object per reject is GBs
         # when a re-imported file rejects every row.
@@ -134,6 +136,16 @@ _HEADS = (
 def _head(reason: str) -> str:
     """A kind of rejection in the CLI's language; one this list lacks, as the console words it."""
     return _(reason) if reason in _HEADS else worded(reason, reason_words)
+
+
+def _no_sms(kind: str, n: int) -> str:
+    """The file's numbers of a type that cannot receive SMS, as the Contacts page says it."""
+    from smscore import numbertypes
+    from smscore.words.vocab import word
+
+    if kind == numbertypes.FIXED_LINE:
+        return console_n("fixed.import_fixed_lines_n", n).rstrip(".")
+    return console_n("fixed.import_no_sms_n", n, kind=word("number_type", kind, language())).rstrip(".")
 
 
 def _parse_mapping(items: Sequence[str]) -> dict[str, str]:

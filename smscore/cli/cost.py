@@ -147,6 +147,19 @@ def quote_json(quote: Quote) -> dict[str, object]:
             for r in quote.by_country.itertuples()
         ],
         "excluded": [{"phone": r.phone, "reason": r.reason} for r in quote.excluded.itertuples()],
+        "left_out": [
+            {
+                "iso": r.iso,
+                "number_type": r.number_type,
+                "contacts": int(r.contacts),
+                "segments": int(r.segments),
+                "saved_min": decimal_str(r.saved_min),
+                "saved_max": decimal_str(r.saved_max),
+            }
+            for r in quote.left_out.itertuples()
+        ],
+        "saved_min": decimal_str(quote.saved_min),
+        "saved_max": decimal_str(quote.saved_max),
     }
 
 
@@ -214,6 +227,28 @@ def print_quote(quote: Quote) -> None:
             high=money(quote.total_max, quote.currency),
         )
     )
+    if len(quote.left_out):
+        print(_("left out, cannot receive SMS (saved):"))
+        left = [
+            (
+                r.iso,
+                code("number_type", str(r.number_type)).replace("_", " "),
+                count(int(r.contacts)),
+                count(int(r.segments)),
+                amount_range(r.saved_min, r.saved_max),
+            )
+            for r in quote.left_out.itertuples()
+        ]
+        print_table((_("country"), _("type"), _("contacts"), _("segments"), _("saved")), left)
+        saved = money(quote.saved_min, quote.currency)
+        if quote.saved_max != quote.saved_min:
+            saved = _("{low} to {high}").format(low=saved, high=money(quote.saved_max, quote.currency))
+        numbers = int(quote.left_out["contacts"].sum())
+        print(
+            _n(
+                "saved: {saved} not spent on {n} number", "saved: {saved} not spent on {n} numbers", numbers
+            ).format(saved=saved, n=count(numbers))
+        )
     if len(quote.excluded):
         reasons = quote.excluded["reason"].astype(str).value_counts()
         print(_("excluded: {n}").format(n=count(len(quote.excluded))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -148,9 +149,9 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
                 r.phone,
                 code("state", r.state),
                 code("twilio_status", r.twilio_status) if isinstance(r.twilio_status, str) else "-",
-                "-" if pd.isna(r.error_code) else f"{int(r.error_code)} {r.error_message or ''}".strip(),
-                count(r.segments),
-                amount(r.estimate),
+                _error_cell(r.error_code, r.error_message),
+                "-" if pd.isna(r.segments) else count(int(r.segments)),
+                "-" if r.estimate is None or pd.isna(r.estimate) else amount(r.estimate),
                 "-" if r.actual is None or pd.isna(r.actual) else amount(r.actual),
             )
             for r in page.itertuples()
@@ -163,3 +164,11 @@ def run_log(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
         )
     )
     return 0
+
+
+def _error_cell(code: Any, message: str | None) -> str:
+    """Twilio's code and message; a left-out contact has only its reason (`fixed line: ...`)."""
+    text = "" if message is None or pd.isna(message) else message
+    if code is None or pd.isna(code):
+        return text or "-"
+    return f"{int(code)} {text}".strip()

@@ -22,7 +22,7 @@ from smscore.money import decimal_str, format_money
 from smscore.problems import Problem
 from smscore.words import formats, vocab
 from smscore.words.catalogs import GNU_CODES, LOCALE_DIR, SOURCE
-from smscore.words.i18n import LANGUAGE_NAMES, from_environment, from_tag, translate
+from smscore.words.i18n import LANGUAGE_NAMES, from_environment, from_tag, translate, translate_n
 from smscore.words.numbers import parse_amount
 
 DOMAIN = "cli"
@@ -133,6 +133,11 @@ def typed_amount(text: str, option: str) -> Decimal:
 def console(key: str, **fields: object) -> str:
     """A sentence the console already has (its catalog's `key`), in the CLI's language."""
     return translate(key, _state["lang"], **fields)
+
+
+def console_n(key: str, n: int, **fields: object) -> str:
+    """The console's plural sentence `key` for the count `n`, in the CLI's language."""
+    return translate_n(key, n, _state["lang"], **fields)
 
 
 def said(exc: BaseException) -> str:

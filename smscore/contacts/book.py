@@ -19,7 +19,7 @@ from smscore.sqltext import fold_sql
 from smscore.store import query_df
 from smscore.store.writes import write
 
-BROWSE_COLUMNS = ["id", "phone", "name", "country", "categories"]
+BROWSE_COLUMNS = ["id", "phone", "name", "country", "number_type", "categories"]
 MAX_PAGE = 10_000
 # The category a name means, whatever its case or accents.
 _NAMED = f"{fold_sql('name')} = {fold_sql('?')}"
@@ -64,26 +64,31 @@ def browse(
     search: str | None = None,
     category: str | None = None,
     country: str | None = None,
+    number_type: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[pd.DataFrame, int]:
     """One page of contacts (id order) and the total matching the filters.
 
     `search` matches anywhere in the name or the phone (case-insensitive); digits typed with
-    spaces or dashes still match the E.164 form.
+    spaces or dashes still match the E.164 form. `number_type` is one of smscore.numbertypes'
+    names (`fixed_line`: the Contacts page's "fixed lines" filter).
     """
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise ValueError(
             f"page must have 1..{MAX_PAGE} rows from offset >= 0; got limit={limit}, offset={offset}"
         )
     where, params = _filters(search, category, country)
+    if number_type:
+        where += " AND c.number_type = ?"
+        params.append(number_type)
     total = con.execute(f"SELECT count(*) FROM contacts c WHERE {where}", params).fetchall()[0][0]
     page = query_df(
         con,
         f"""
-        WITH page AS (SELECT id, phone, name, country FROM contacts c WHERE {where}
+        WITH page AS (SELECT id, phone, name, country, number_type FROM contacts c WHERE {where}
                       ORDER BY id LIMIT ? OFFSET ?)
-        SELECT p.id, p.phone, p.name, p.country,
+        SELECT p.id, p.phone, p.name, p.country, p.number_type,
                string_agg(k.name, ', ' ORDER BY k.name) AS categories
         FROM page p
         LEFT JOIN contact_categories cc ON cc.contact_id = p.id

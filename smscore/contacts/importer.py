@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from smscore import numbertypes
 from smscore.contacts import consent, csvcolumns, csvlimits, csvsource, erased, phones, phonesql
 from smscore.contacts.csvsource import CsvFile, CsvImportError
 from smscore.export import write_csv
@@ -75,6 +76,9 @@ class ImportReport:
     # written), e164, extension. The number is imported without it; a text message cannot
     # dial one, and the operator should know the extension was left out.
     notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS), repr=False)
+    # The file's numbers (imported, updated or already contacts) whose type cannot receive SMS
+    # (numbertypes.NO_SMS), by type: batches leave them out, so the operator is told at once.
+    no_sms: dict[str, int] = field(default_factory=dict)
 
     def write_rejects(self, path: str | Path) -> None:
         """The rejected rows as CSV, through the spreadsheet-safe writer: they hold the very
@@ -227,6 +231,11 @@ def _write(
         if on_duplicate == "skip"
         else 0
     )
+    no_sms = con.execute(
+        """SELECT number_type, count(*) FROM _imp_rows
+           WHERE status <> 'reject' AND list_contains(?, number_type) GROUP BY ALL ORDER BY 2 DESC, 1""",
+        [list(numbertypes.NO_SMS)],
+    ).fetchall()
     return ImportReport(
         imported=imported,
         updated=updated,
@@ -238,6 +247,7 @@ def _write(
         categories_created=created,
         rejects=rejects,
         notes=notes,
+        no_sms={t: int(n) for t, n in no_sms},
     )
 
 
@@ -318,6 +328,12 @@ def _decide_rows(
     """
     source = f"(SELECT key, {col[roles['phone']]} AS raw FROM _imp_raw)"
     phonesql.normalise_column(con, source, region, "_imp_norm")
+    # The number's type, in SQL for the regions of many rows, by phonenumbers for the rest.
+    kind = numbertypes.type_sql(
+        numbertypes.common_regions(con, "(SELECT country FROM _imp_norm WHERE reason IS NULL)"),
+        "n.e164",
+        "n.country",
+    )
     # Few rows are ragged: mark them first, so duplicates are counted among good rows only.
     con.execute("""
         UPDATE _imp_norm SET e164 = NULL, country = NULL,
@@ -328,6 +344,7 @@ def _decide_rows(
     con.execute(f"""
         CREATE TEMP TABLE _imp_rows AS
         SELECT n.key, n.e164, n.country,
+               CASE WHEN n.reason IS NULL AND d.line IS NULL THEN {kind} END AS number_type,
                coalesce(n.reason, 'duplicate in file: same number as line ' || d.line) AS reason,
                CASE WHEN n.reason IS NOT NULL OR d.line IS NOT NULL THEN 'reject'
                     ELSE 'new' END AS status
@@ -339,6 +356,7 @@ def _decide_rows(
                ON d.e164 = n.e164 AND d.first_key <> n.key
         ORDER BY n.key""")
     con.execute("DROP TABLE _imp_norm")
+    numbertypes.fill_rare(con, "_imp_rows", where="status = 'new'")
 
 
 def _match_existing(con: duckdb.DuckDBPyConnection) -> None:
@@ -368,7 +386,7 @@ def _verdicts_sql(on_duplicate: str, base: int) -> str:
     """
     existing = "'update'" if on_duplicate == "update" else "'already'"
     return f"""(
-        SELECT w.*, l.line, r.key, r.e164, r.country,
+        SELECT w.*, l.line, r.key, r.e164, r.country, r.number_type,
                CASE WHEN r.status = 'reject' THEN 'reject'
                     WHEN k.contact_id IS NULL THEN 'new' ELSE {existing} END AS status,
                CASE WHEN r.status = 'reject' THEN r.reason END AS reason,
@@ -485,8 +503,9 @@ def _insert_new(
     values, params = _values_sql(csv_file, roles, col, plain, source)
     return con.execute(
         f"""
-        INSERT INTO contacts (id, phone, country, name, fields, consent_date, consent_source)
-        SELECT w.contact_id, w.e164, w.country, {values} FROM {rows} w WHERE w.status = 'new'
+        INSERT INTO contacts (id, phone, country, number_type, name, fields, consent_date, consent_source)
+        SELECT w.contact_id, w.e164, w.country, w.number_type, {values} FROM {rows} w
+        WHERE w.status = 'new'
         """,
         params,
     ).fetchall()[0][0]
@@ -513,8 +532,9 @@ def _update_existing(
                           ELSE json_merge_patch(contacts.fields, u.fields) END,
             consent_date = coalesce(u.consent_date, contacts.consent_date),
             consent_source = coalesce(u.consent_source, contacts.consent_source),
+            number_type = coalesce(u.number_type, contacts.number_type),
             updated_at = current_timestamp
-        FROM (SELECT w.contact_id, {values} FROM {rows} w WHERE w.status = 'update') u
+        FROM (SELECT w.contact_id, w.number_type, {values} FROM {rows} w WHERE w.status = 'update') u
         WHERE contacts.id = u.contact_id
         """,
         params,

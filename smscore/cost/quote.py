@@ -20,12 +20,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from smscore import numbertypes
 from smscore.cost import prices
 from smscore.cost.gsm7 import GSM7_BASIC, GSM7_CHARS, GSM7_EXTENSION
 from smscore.cost.limits import MAX_BODY_CHARS, OVER_LIMIT_REASON, LengthCheck, over_limit
 from smscore.cost.segments import BodyError, check_body, encoding_and_segments
 from smscore.problems import coded
 from smscore.sqltext import blank_sql, fold, fold_sql
+from smscore.store.settings import load_settings
 
 # A placeholder is a name in braces as a file's header may write it: letters of any language,
 # digits and `_`, words apart by one space, `.` or `-` (`{Nome}`, `{Data de nascimento}`).
@@ -34,6 +36,7 @@ _BUILTIN_FIELDS = {"name": "c.name", "phone": "c.phone", "country": "c.country"}
 # The built-in fields in the console's other language, for workspaces whose files' headers were
 # imported before they were kept (field_headers) and for operators who type them in Portuguese.
 _BUILTIN_WORDS = {"nome": "name", "telefone": "phone", "celular": "phone", "pais": "country"}
+LEFT_OUT_COLUMNS = ["iso", "number_type", "contacts", "segments", "saved_min", "saved_max"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ class Quote:
     prefix: str = ""
     smart_encoding: bool = False
     sender_type: str = "long code"
+    # Contacts left out because their number cannot receive SMS (a fixed line ...), per country
+    # and type: iso, number_type, contacts, segments, saved_min, saved_max (what sending to
+    # them would have cost); they are also in `excluded`, each with its reason.
+    left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS), repr=False)
+    saved_min: Decimal = Decimal(0)
+    saved_max: Decimal = Decimal(0)
 
     @property
     def n_recipients(self) -> int:
@@ -244,11 +253,14 @@ def build_quote(
     prefix: str = "",
     sender_type: str = "long code",
     only_to: Collection[str] | None = None,
+    fixed_lines_in: Collection[str] | None = None,
 ) -> Quote:
     """Price `body` for every selected contact; excluded contacts are listed with a reason.
 
     `only_to` limits who can receive, as a trial account's verified caller IDs do: anyone else
-    is excluded (Twilio would refuse them with error 21608).
+    is excluded (Twilio would refuse them with error 21608). A number whose type cannot receive
+    SMS (numbertypes.NO_SMS) is excluded, and what it would have cost is in `left_out`; a fixed
+    line is kept in the countries of `fixed_lines_in` (default: the workspace's setting).
     """
     if not body.strip():
         raise coded(QuoteError, "quote.empty_body")
@@ -274,6 +286,9 @@ def build_quote(
         if fixed_text is not None
         else f"length(body) > {MAX_BODY_CHARS}"
     )
+    if fixed_lines_in is None:
+        fixed_lines_in = load_settings(con).fixed_lines_in
+    no_sms = _no_sms_sql(numbertypes.parse_countries(",".join(fixed_lines_in)))
     cur = con.cursor()
     try:
         cur.register("_unit_prices", _unit_arrow(units))
@@ -286,12 +301,15 @@ def build_quote(
                    CASE WHEN s.phone IS NOT NULL THEN 'opted out (' || s.reason || ')'
                         WHEN NOT ({reachable}) THEN 'not a verified number (trial account)'
                         WHEN c.country IS NULL THEN 'unknown country'
+                        WHEN {no_sms} IS NOT NULL THEN {no_sms}
                         {missing_sql}
                         WHEN {too_long} THEN '{OVER_LIMIT_REASON}'
                         WHEN u.iso IS NULL THEN 'no price for ' || c.country ||
                              ' in the price list of {plist.as_of}'
                    END AS reason,
-                   u.unit_min, u.unit_max
+                   u.unit_min, u.unit_max, c.number_type,
+                   s.phone IS NULL AND ({reachable}) AND c.country IS NOT NULL
+                       AND {no_sms} IS NOT NULL AS no_sms
             FROM contacts c
             LEFT JOIN suppressions s ON s.phone = c.phone
             LEFT JOIN _unit_prices u ON u.iso = c.country
@@ -302,12 +320,25 @@ def build_quote(
             params=(body_params if not template.is_fixed else []) + params,
         ).to_arrow_table()
         cur.register("_quote_rows", rows)
-        cur.register("_body_counts", _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix))
+        counts = _count_distinct_bodies(cur, smart_encoding, fixed_text, prefix, also="no_sms")
+        cur.register("_body_counts", counts)
         return _assemble(
             cur, body, selection, currency, plist, prefix, smart_encoding, sender_type, fixed_text
         )
     finally:
         cur.close()
+
+
+def _no_sms_sql(fixed_lines_in: tuple[str, ...]) -> str:
+    """The reason a contact's number type cannot receive SMS, else NULL. The countries are
+    checked ISO codes (numbertypes.parse_countries), so they are inlined."""
+    reasons = dict(numbertypes.NO_SMS_REASONS)
+    whens = " ".join(f"WHEN '{t}' THEN '{r}'" for t, r in reasons.items())
+    kept = f"c.country IN ({', '.join(repr(c) for c in fixed_lines_in)})" if fixed_lines_in else "FALSE"
+    fixed = numbertypes.FIXED_LINE
+    return (
+        f"(CASE WHEN c.number_type = '{fixed}' AND {kept} THEN NULL ELSE CASE c.number_type {whens} END END)"
+    )
 
 
 def _render_sql(template: Template, book: FieldBook) -> tuple[str, list[object], str]:
@@ -369,9 +400,15 @@ _ENCODING_SQL = f"""
 
 
 def _count_distinct_bodies(
-    cur: duckdb.DuckDBPyConnection, smart_encoding: bool, fixed_text: str | None, prefix: str = ""
+    cur: duckdb.DuckDBPyConnection,
+    smart_encoding: bool,
+    fixed_text: str | None,
+    prefix: str = "",
+    also: str = "FALSE",
 ) -> pa.Table:
-    """Encoding and segments per distinct body, counted as sent: with any trial prefix.
+    """Encoding and segments per distinct body, counted as sent: with any trial prefix. The
+    bodies of the recipients (no reason to leave them out) and of rows `also` names (the
+    numbers that cannot receive SMS, whose saving the quote shows).
 
     Twilio itself prepends the trial prefix, so bodies are stored without it but paid with it.
     """
@@ -388,7 +425,7 @@ def _count_distinct_bodies(
         )
     sql = f"""SELECT body, ({_SEGMENTS_SQL})::INTEGER AS segments, {_ENCODING_SQL} AS encoding
               FROM (SELECT body, concat(?, body) AS sent
-                    FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL))"""
+                    FROM (SELECT DISTINCT body FROM _quote_rows WHERE reason IS NULL OR {also}))"""
     sql = sql.replace("$smart", "true" if smart_encoding else "false")
     counted = cur.sql(sql, params=[prefix]).to_arrow_table()
     return _count_rest(counted, smart_encoding, prefix)
@@ -443,6 +480,16 @@ def _assemble(
                sum(cost_max)::DECIMAL(18, 6) AS subtotal_max
         FROM _priced GROUP BY country ORDER BY subtotal_max DESC, iso""",
     )
+    left_out = _arrow_df(
+        cur,
+        f"""
+        SELECT r.country AS iso, r.number_type, count(*) AS contacts, sum(b.segments)::BIGINT AS segments,
+               -- a country without a price saves nothing the quote can name
+               coalesce(sum(r.unit_min * b.segments), 0)::DECIMAL(18, 6) AS saved_min,
+               coalesce(sum(r.unit_max * b.segments), 0)::DECIMAL(18, 6) AS saved_max
+        FROM _quote_rows r {join}
+        WHERE r.no_sms GROUP BY ALL ORDER BY saved_max DESC NULLS LAST, contacts DESC, iso, number_type""",
+    )
     excluded = _arrow_df(
         cur,
         """SELECT contact_id, phone, country, reason FROM _quote_rows
@@ -468,6 +515,9 @@ def _assemble(
         prefix=prefix,
         smart_encoding=smart_encoding,
         sender_type=sender_type,
+        left_out=left_out,
+        saved_min=sum(left_out["saved_min"].tolist(), Decimal(0)),
+        saved_max=sum(left_out["saved_max"].tolist(), Decimal(0)),
     )
 
 

@@ -62,6 +62,7 @@ def purge(
         sandbox = anonymise.sandbox_copies(
             cur, "s.date_created < ? AND s.status NOT IN ('queued', 'scheduled')", [cutoff]
         )
+        anonymise.left_out(cur, "(SELECT b.created_at FROM batches b WHERE b.id = l.batch_id) < ?", [cutoff])
         report = PurgeReport(days, cutoff, messages, int(replies), int(sandbox))
         set_setting(cur, LAST_RUN_KEY, moment.isoformat(timespec="seconds"))
         record(

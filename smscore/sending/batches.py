@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from smscore import crashpoints
+from smscore import crashpoints, numbertypes
 from smscore.clock import utcnow
 from smscore.money import Money
 from smscore.problems import Problem
@@ -126,11 +126,35 @@ def freeze_batch(
     ]
     rows = _arrow_rows(recipients, send_at)
     con.register("_frozen_rows", rows)
+    con.register("_frozen_left_out", _left_out_rows(quote))
     try:
         with_retry(lambda: _freeze_or_yield(con, batch_id, batch_row, len(recipients), now))
     finally:
         con.unregister("_frozen_rows")
+        con.unregister("_frozen_left_out")
     return batch_id
+
+
+_NO_SMS_BY_REASON = {reason: kind for kind, reason in numbertypes.NO_SMS_REASONS.items()}
+
+
+def _left_out_rows(quote: Any) -> pa.Table:
+    """The quote's excluded contacts whose number cannot receive SMS, kept with the batch so
+    its send log says who was not sent to and why (the other exclusions are the quote's own:
+    an opt-out, a missing field)."""
+    excluded = getattr(quote, "excluded", None)
+    if excluded is None or not len(excluded):
+        excluded = pd.DataFrame(columns=["contact_id", "phone", "country", "reason"])
+    kept = excluded[excluded["reason"].astype(str).isin(list(_NO_SMS_BY_REASON))]
+    return pa.table(
+        {
+            "contact_id": pa.array(kept["contact_id"].tolist(), pa.int64()),
+            "phone": pa.array(kept["phone"].astype(str).tolist(), pa.string()),
+            "country": pa.array(kept["country"].tolist(), pa.string()),
+            "number_type": pa.array([_NO_SMS_BY_REASON[r] for r in kept["reason"].astype(str)], pa.string()),
+            "reason": pa.array(kept["reason"].astype(str).tolist(), pa.string()),
+        }
+    )
 
 
 _INSERT_ROWS = """INSERT INTO messages (batch_id, seq, phone, contact_id, country, category, body,
@@ -169,6 +193,12 @@ def _freeze(
                                     price_list_id, send_at, name)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
             batch_row,
+        )
+        con.execute(
+            """INSERT INTO batch_left_out (batch_id, contact_id, phone, country, number_type, reason)
+               SELECT ?, contact_id, phone, country, number_type, reason FROM _frozen_left_out
+               WHERE NOT EXISTS (SELECT 1 FROM batch_left_out WHERE batch_id = ?)""",
+            [batch_id, batch_id],
         )
         stored = con.execute("SELECT count(*) FROM messages WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         if stored == 0 and not skip_existing:

@@ -91,7 +91,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
-                con.execute(statement)
+                if isinstance(statement, str):
+                    con.execute(statement)
+                else:
+                    statement(con)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
             con.execute("COMMIT")
         except Exception:

@@ -1,12 +1,22 @@
 """The workspace's schema, as the list of migrations that build it.
 
 Each entry is (version, statements). Append new versions; never edit an old one, since files in
-the field already ran it. `smscore.store.database.migrate` applies them on open.
+the field already ran it. `smscore.store.database.migrate` applies them on open. A step is an
+SQL statement, or a function of the connection where the SQL is generated from data the
+statement cannot hold (phonenumbers' metadata, for the number types of version 14).
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
+from collections.abc import Callable
+
+import duckdb
+
+from smscore import numbertypes
+
+Step = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+MIGRATIONS: list[tuple[int, tuple[Step, ...]]] = [
     (
         1,
         (
@@ -306,7 +316,29 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
         ),
     ),
     (
-        16,  # 14 and 15 belong to parallel work; versions only need to grow
+        14,
+        (
+            # Each contact's number type (smscore.numbertypes: mobile, fixed_line, toll_free ...,
+            # phonenumbers' names in lower case), set by the importer; batches leave out the
+            # types that cannot receive SMS. Existing contacts are typed here, in SQL generated
+            # from phonenumbers' metadata (bench/bench_number_type_migration.py: 10^6 contacts).
+            "ALTER TABLE contacts ADD COLUMN number_type VARCHAR",
+            numbertypes.type_contacts,
+            # The contacts a batch left out because their number cannot receive SMS, with the
+            # reason (`fixed line: cannot receive SMS`): the send log lists them beside the
+            # messages, so the operator sees who was not sent to and why.
+            """CREATE TABLE batch_left_out (
+                batch_id VARCHAR NOT NULL,
+                contact_id BIGINT,
+                phone VARCHAR NOT NULL,             -- E.164
+                country VARCHAR,
+                number_type VARCHAR,
+                reason VARCHAR NOT NULL
+            )""",
+        ),
+    ),
+    (
+        16,  # 15 is the low-balance watch's
         (
             # Consent as the operator can prove it (LGPD art. 8; smscore.contacts.consent): where
             # it came from ("formulário do site, 2025"), and the date the file's consent column

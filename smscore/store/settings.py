@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 
 import duckdb
 
+from smscore import numbertypes
 from smscore.money import to_decimal
 from smscore.problems import coded
 from smscore.store import get_setting, set_setting
@@ -46,6 +47,14 @@ class Settings:
     # Days the numbers and texts of sent messages and replies are kept (LGPD art. 15-16,
     # smscore.person.retention); 0 keeps them for good (the default).
     retention_days: int = 0
+    # Countries (ISO codes, comma-separated) whose fixed lines batches include: some carriers
+    # read a text aloud to a landline. Elsewhere a fixed line is left out (smscore.numbertypes).
+    fixed_line_countries: str = ""
+
+    @property
+    def fixed_lines_in(self) -> tuple[str, ...]:
+        """The countries whose fixed lines are sent to, as ISO codes."""
+        return numbertypes.parse_countries(self.fixed_line_countries)
 
     def validated(self) -> Settings:
         """Raise ValueError naming the bad value; return self when all is well."""
@@ -71,6 +80,12 @@ class Settings:
             raise coded(
                 ValueError, "settings.bad_retention", most=MAX_RETENTION_DAYS, got=self.retention_days
             )
+        try:
+            numbertypes.parse_countries(self.fixed_line_countries)
+        except ValueError:
+            raise coded(
+                ValueError, "settings.bad_fixed_line_countries", got=self.fixed_line_countries
+            ) from None
         if self.sender and not (self.sender.startswith("+") or self.sender.startswith("MG")):
             raise coded(ValueError, "settings.bad_sender", got=self.sender)
         return self

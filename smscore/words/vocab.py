@@ -120,6 +120,7 @@ _SIMPLE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"erased at its holder's request \(LGPD\).*$"), "lgpd.reason_erased"),
 ]
 _OPTED_OUT = re.compile(r"opted out \((?P<why>.*)\)$", re.DOTALL)
+_NO_SMS = re.compile(r"(?P<kind>[a-z ]+): cannot receive SMS$")
 _NO_PRICE = re.compile(r"no price for (?P<region>[A-Z]{2}) in the price list of (?P<date>.+)$")
 
 
@@ -151,6 +152,8 @@ def reason(text: str, lang: str) -> str:
         return translate("reason.invalid", lang, detail=_detail(m.group("detail"), lang), raw=m.group("raw"))
     if m := _OPTED_OUT.match(text):
         return translate("reason.opted_out", lang, why=word("reason", m.group("why"), lang))
+    if m := _NO_SMS.match(text):
+        return translate("reason.no_sms", lang, kind=word("number_type", m.group("kind"), lang))
     if m := _NO_PRICE.match(text):
         return translate("reason.no_price", lang, **_country(lang)(m), date=m.group("date"))
     for pattern, key in _SIMPLE:

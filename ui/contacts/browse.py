@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from smscore import numbertypes
 from smscore.contacts import book
 from smscore.words import formats, vocab
 from ui.contacts.upload import region_label
@@ -45,6 +46,13 @@ def show(ctx: Context) -> None:
         on_change=_first_page,
         format_func=lambda c: translate("contacts.all", lang) if c is None else region_label(c, lang),
     )
+    # Numbers that cannot receive SMS and that batches leave out (smscore.numbertypes).
+    fixed_only = st.toggle(
+        t("fixed.browse_filter"),
+        key="browse_fixed",
+        on_change=_first_page,
+        help=t("fixed.browse_filter_help"),
+    )
     size = st.session_state.get("browse_size", PAGE_SIZES[0])
     number = st.session_state.get("browse_page", 1)
     frame, total = book.browse(
@@ -52,6 +60,7 @@ def show(ctx: Context) -> None:
         search=search or None,
         category=category,
         country=country,
+        number_type=numbertypes.FIXED_LINE if fixed_only else None,
         limit=size,
         offset=(number - 1) * size,
     )
@@ -65,6 +74,7 @@ def show(ctx: Context) -> None:
             "phone": t("contacts.col_phone"),
             "name": t("contacts.col_name"),
             "country": t("contacts.col_country"),
+            "number_type": t("fixed.col_type"),
             "categories": t("contacts.col_categories"),
         },
     )

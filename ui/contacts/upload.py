@@ -12,6 +12,7 @@ import pandas as pd
 import phonenumbers
 import streamlit as st
 
+from smscore import numbertypes
 from smscore.access import audit
 from smscore.contacts import csvsource, importer
 from smscore.store.writes import write
@@ -66,6 +67,7 @@ def _import(
         "categories_created": list(report.categories_created),
         "rejects": report.rejects,
         "notes": report.notes,
+        "no_sms": dict(report.no_sms),
     }
 
 
@@ -204,6 +206,18 @@ def _extension_notes(notes: pd.DataFrame | None) -> None:
     )
 
 
+def _no_sms_notes(no_sms: dict[str, int], lang: str) -> None:
+    """The file's numbers that cannot receive SMS (fixed lines ...): batches leave them out."""
+    for kind, n in no_sms.items():
+        if kind == numbertypes.FIXED_LINE:
+            st.warning(tn("fixed.import_fixed_lines_n", n), icon=":material/phone_disabled:")
+        else:
+            st.warning(
+                tn("fixed.import_no_sms_n", n, kind=vocab.word("number_type", kind, lang)),
+                icon=":material/phone_disabled:",
+            )
+
+
 def _import_report(ctx: Context) -> None:
     lang = current_language()
     result = st.session_state.get("import_result")
@@ -222,6 +236,7 @@ def _import_report(ctx: Context) -> None:
     if result["categories_created"]:
         st.caption(t("contacts.categories_created", names=md(", ".join(result["categories_created"]))))
     _extension_notes(result.get("notes"))
+    _no_sms_notes(result.get("no_sms") or {}, lang)
     rejects = result["rejects"]
     if len(rejects):
         st.markdown(t("contacts.rejects_title"))

@@ -62,6 +62,7 @@ def priced(
                 prefix=prefix,
                 sender_type=ctx.settings.sender_type,
                 only_to=verified,
+                fixed_lines_in=ctx.settings.fixed_lines_in,
             )
             return batch.quote, batch
         except ValueError as exc:  # QuoteError: unknown placeholder, unknown category, ...
@@ -98,6 +99,7 @@ def show(ctx: Context, q: Quote) -> None:
         )
     st.caption(t("common.as_of", date=formats.day(q.price_list_as_of, lang)) + " · " + t("send.range_note"))
     _per_country(q, lang)
+    _left_out(q, lang)
     if len(q.excluded):
         with st.expander(tn("send.excluded_n", len(q.excluded))):
             excluded = q.excluded.head(1000)
@@ -112,6 +114,37 @@ def show(ctx: Context, q: Quote) -> None:
         st.dataframe(
             vocab.localized(sample, lang), hide_index=True, column_config=vocab.column_labels(sample, lang)
         )
+
+
+def _left_out(q: Quote, lang: str) -> None:
+    """The numbers that cannot receive SMS (fixed lines ...), per country and type, and what
+    leaving them out saves; each is also in the excluded list with its reason."""
+    if not len(q.left_out):
+        return
+    n = int(q.left_out["contacts"].sum())
+    saved = formats.cost(shown_total(q.left_out["saved_max"]), lang, q.currency)
+    st.info(tn("fixed.quote_left_out", n, saved=saved), icon=":material/phone_disabled:")
+    table = q.left_out.assign(
+        iso=[formats.country_name(i, lang) for i in q.left_out["iso"]],
+        number_type=[vocab.word("number_type", v, lang) for v in q.left_out["number_type"]],
+        contacts=[formats.number(v, lang) for v in q.left_out["contacts"]],
+        segments=[formats.number(v, lang) for v in q.left_out["segments"]],
+        saved_min=[formats.cents_up(v, lang) for v in q.left_out["saved_min"]],
+        saved_max=[formats.cents_up(v, lang) for v in q.left_out["saved_max"]],
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_order=["iso", "saved_max", "contacts", "number_type", "segments", "saved_min"],
+        column_config={
+            "iso": t("send.col_country"),
+            "number_type": t("fixed.col_type"),
+            "contacts": t("fixed.col_contacts"),
+            "segments": t("send.segments"),
+            "saved_min": f"{t('fixed.col_saved_min')} ({q.currency})",
+            "saved_max": f"{t('fixed.col_saved_max')} ({q.currency})",
+        },
+    )
 
 
 def _per_country(q: Quote, lang: str) -> None:

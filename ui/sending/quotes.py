@@ -54,6 +54,7 @@ def _priced(
     prefix: str,
     sender_type: str,
     only_to: frozenset[str] | None,
+    fixed_lines_in: tuple[str, ...],
     _con: duckdb.DuckDBPyConnection,
 ) -> PricedBatch:
     selection = Selection(everyone=everyone, categories=categories, contact_ids=contact_ids)
@@ -66,6 +67,7 @@ def _priced(
             prefix=prefix,
             sender_type=sender_type,
             only_to=only_to,
+            fixed_lines_in=fixed_lines_in,
         )
     )
 
@@ -80,8 +82,10 @@ def priced(
     prefix: str,
     sender_type: str,
     only_to: frozenset[str] | None = None,
+    fixed_lines_in: tuple[str, ...] = (),
 ) -> PricedBatch:
-    """The quote for `body` to `selection`, rebuilt only when its inputs changed."""
+    """The quote for `body` to `selection`, rebuilt only when its inputs changed (the
+    countries whose fixed lines are sent to are one: a setting, not a table)."""
     return _priced(
         db,
         fingerprint(con),
@@ -93,5 +97,6 @@ def priced(
         prefix,
         sender_type,
         only_to,
+        tuple(fixed_lines_in),
         con,
     )
