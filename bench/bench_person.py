@@ -18,8 +18,16 @@ sys.path.insert(0, str(ROOT))
 from smscore import store
 from smscore.access.audit import Actor
 from smscore.contacts.importer import import_contacts
-from smscore.person import dossier, erasure, finding
+from smscore.person import dossier, erasure, finding, retention
 from smscore.twilio.sandbox import SandboxGateway
+
+
+def _later():  # noqa: ANN202 - a moment two days on, so every row is older than one day
+    from datetime import timedelta
+
+    from smscore.clock import utcnow
+
+    return utcnow() + timedelta(days=2)
 
 
 def main(n: int) -> None:
@@ -49,6 +57,11 @@ def main(n: int) -> None:
         ("find", lambda: len(finding.find(con, subject))),
         ("export (build)", lambda: len(dossier.build(con, subject)["messages"])),
         ("erase", lambda: erasure.erase(con, subject, SandboxGateway(con), Actor("bench", "cli")).messages),
+        # Retention over every ledger row: the purge a workspace meets the day it turns it on.
+        (
+            "retention purge (every row)",
+            lambda: retention.purge(con, Actor("bench", "cli"), days=1, now=_later()).messages,
+        ),
     ):
         began = time.perf_counter()
         result = run()
