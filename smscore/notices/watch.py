@@ -33,6 +33,7 @@ from smscore.store import lender
 from smscore.store.settings import Settings, load_settings
 from smscore.store.writes import write
 from smscore.twilio.gateway import Gateway, GatewayError
+from smscore.twilio.sandbox import SANDBOX_SENDER
 from smscore.twilio.webhooks import WebhookConfigError, public_url
 
 
@@ -273,3 +274,13 @@ def next_batch(con: duckdb.DuckDBPyConnection, now: datetime) -> NextBatch | Non
         return None
     batch_id, name, send_at, cost, currency = rows[0]
     return NextBatch(batch_id, name, send_at, Money(cost, currency))
+
+
+def sender_for(gateway: object, setting: str) -> str | None:
+    """Who the SMS notice comes from: Settings' sender, else the live account's TWILIO_FROM /
+    Messaging Service, else the sandbox's test number."""
+    if setting:
+        return setting
+    if getattr(gateway, "mode", None) == "live":
+        return getattr(getattr(gateway, "credentials", None), "sender", None)
+    return SANDBOX_SENDER
