@@ -177,7 +177,7 @@ def create_notice(
     lang = notice_language(settings.language, settings.default_country)
     wording = word(facts, lang)
     targets: list[tuple[str, str]] = []
-    if options.email:
+    if options.email and wiring.smtp is not None:  # without SMTP, Home says e-mail is not set up
         targets += [(channels.EMAIL, address) for address in email_recipients(con, options, wiring.config)]
     if options.sms:
         targets += [(channels.SMS, number) for number in options.sms_list()]
