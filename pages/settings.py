@@ -14,6 +14,7 @@ from smscore.twilio.credentials import Credentials
 from ui.access import limits, users
 from ui.shell import setup
 from ui.shell.untrusted import md
+from ui.twilio import notices_panel
 from ui.words import formats, i18n, numbers, problem_words, vocab
 from ui.words.i18n import current_language, t
 
@@ -180,5 +181,6 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
     if ctx.balance is not None:
         st.caption(t("settings.sandbox_now", balance=formats.balance(ctx.balance, lang)))
 
+notices_panel.render_settings(ctx)
 limits.render(ctx)
 users.render(ctx)

@@ -14,6 +14,7 @@ import duckdb
 
 from smscore.access import audit
 from smscore.money import to_decimal
+from smscore.problems import coded
 from smscore.store import get_setting, set_setting
 from smscore.store.writes import write
 
@@ -42,19 +43,19 @@ class NoticeOptions:
         """Raise ValueError naming the bad value; return self when all is well."""
         for address in split(self.emails):
             if not _EMAIL.match(address):
-                raise ValueError(f"not an e-mail address: {address!r}")
+                raise coded(ValueError, "notices.bad_email", got=address)
         for number in split(self.sms_numbers):
             if not _E164.match(number):
-                raise ValueError(f"an SMS number must be in E.164 like +5511987654321; got {number!r}")
+                raise coded(ValueError, "notices.bad_number", got=number)
         if self.webhook_url and not self.webhook_url.startswith(("https://", "http://")):
-            raise ValueError("the webhook URL must start with https:// (or http:// on a private network)")
+            raise coded(ValueError, "notices.bad_webhook")
         if not 1 <= self.check_minutes <= 24 * 60:
-            raise ValueError(f"the check interval must be 1 to 1440 minutes; got {self.check_minutes}")
+            raise coded(ValueError, "notices.bad_interval", got=self.check_minutes)
         if not 0 <= self.reminder_hours <= 24 * 7:
-            raise ValueError(f"the reminder must be 0 (none) to 168 hours; got {self.reminder_hours}")
+            raise coded(ValueError, "notices.bad_reminder", got=self.reminder_hours)
         for name in ("daily_limit", "monthly_limit"):
             if getattr(self, name) < 0:
-                raise ValueError(f"a spend limit cannot be negative; got {getattr(self, name)}")
+                raise coded(ValueError, "notices.negative_limit", got=getattr(self, name))
         return self
 
     def sms_list(self) -> list[str]:
@@ -64,7 +65,7 @@ class NoticeOptions:
 def split(text: str) -> list[str]:
     """A comma- (or semicolon-) separated list, trimmed, without blanks or repeats, in order."""
     seen: dict[str, None] = {}
-    for part in re.split(r"[,;\s]+", text or ""):
+    for part in re.split(r"[,;\n]+", text or ""):
         if part.strip():
             seen.setdefault(part.strip(), None)
     return list(seen)
