@@ -60,6 +60,7 @@ def test_settings_save_notice_options_and_show_the_sms_price(db, monkeypatch):  
     assert "SECRETPART" not in shown
     assert "An SMS notice to +5511987654321 (Brazil): 1 segment(s), up to $0.06 each time." in shown
     assert "not signed" in shown
+    assert "Daily spend alert at $12.50: simulated by the sandbox" in shown
 
 
 def test_settings_refuse_a_number_not_in_e164_in_portuguese(pt):  # noqa: F811

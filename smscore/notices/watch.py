@@ -32,9 +32,12 @@ from smscore.notices.options import (
 from smscore.store import lender
 from smscore.store.settings import Settings, load_settings
 from smscore.store.writes import write
+from smscore.twilio import usage
 from smscore.twilio.gateway import Gateway, GatewayError
 from smscore.twilio.sandbox import SANDBOX_SENDER
 from smscore.twilio.webhooks import WebhookConfigError, public_url
+
+USAGE_ACTOR = Actor("twilio:usage-trigger", "console")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class CheckResult:
     notice_id: int | None = None
     problem: str | None = None  # the balance could not be read
     outcomes: list[Outcome] = field(default_factory=list)
+    spend_alerts: list[int] = field(default_factory=list)  # sandbox usage triggers fired now
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,9 @@ def check(
         else:
             kind, notice_id = _claim(con, balance, settings, options, wiring, gateway, by, actor, now())
             result.notice, result.notice_id = kind, notice_id
+    if getattr(gateway, "mode", None) == "sandbox":
+        with units() as con:
+            result.spend_alerts = fire_sandbox(con, wiring, now=now())
     result.outcomes = deliver_due(source, gateway, wiring, actor=actor, now=now)
     return result
 
@@ -284,3 +291,48 @@ def sender_for(gateway: object, setting: str) -> str | None:
     if getattr(gateway, "mode", None) == "live":
         return getattr(getattr(gateway, "credentials", None), "sender", None)
     return SANDBOX_SENDER
+
+
+def usage_notice(
+    con: duckdb.DuckDBPyConnection,
+    recurring: str,
+    spend: Money,
+    limit: Money,
+    wiring: Wiring,
+    now: datetime,
+    *,
+    mode: str,
+) -> int:
+    """A spend alert: the period's spend reached its limit (Twilio's trigger, or the sandbox's)."""
+    settings, options = load_settings(con), load_options(con)
+    facts = Facts(
+        "usage",
+        state.read_watch(con).balance,
+        settings.low_balance_threshold,
+        next_batch(con, now),
+        topup_url(wiring.config),
+        mode,
+        settings.time_zone,
+        spend=spend,
+        limit=limit,
+        period=recurring if recurring in usage.RECURRINGS else "daily",
+    )
+    return create_notice(con, facts, settings, options, wiring, now)
+
+
+def fire_sandbox(con: duckdb.DuckDBPyConnection, wiring: Wiring, *, now: datetime | None = None) -> list[int]:
+    """The sandbox's triggers that its own spend reached, each as one notice (the sandbox
+    simulates Twilio's Usage Triggers)."""
+    now = now or utcnow()
+
+    def unit(c: duckdb.DuckDBPyConnection) -> list[int]:
+        made = []
+        for trigger, spent in usage.sandbox_due(c, now):
+            notice_id = usage_notice(c, trigger.recurring, spent, trigger.value, wiring, now, mode="sandbox")
+            record(
+                c, USAGE_ACTOR, "notice.usage", str(notice_id), {"trigger": trigger.sid, "spend": str(spent)}
+            )
+            made.append(notice_id)
+        return made
+
+    return write(con, unit)

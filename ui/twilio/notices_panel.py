@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import streamlit as st
 
+from smscore.access.audit import Actor
 from smscore.money import Money
-from smscore.notices import channels, state
+from smscore.notices import channels, spend, state
 from smscore.notices.mail import SmtpConfig
 from smscore.notices.message import Facts, notice_language, word
 from smscore.notices.options import (
@@ -26,8 +27,12 @@ from smscore.notices.options import (
     update_options,
 )
 from smscore.notices.watch import topup_url
+from smscore.twilio import usage
+from smscore.twilio.connect import open_gateway
+from smscore.twilio.gateway import GatewayError
+from smscore.twilio.usage import UsageConfigError
 from ui.shell import auth, setup
-from ui.shell.connection import smtp_secrets
+from ui.shell.connection import config, smtp_secrets
 from ui.shell.untrusted import md
 from ui.words import formats, numbers, problem_words
 from ui.words.i18n import current_language, t
@@ -111,7 +116,23 @@ def render_settings(ctx: setup.Context) -> None:
         signed = bool(ctx.config.get(WEBHOOK_SECRET_ENV))
         key = "notices.webhook_signed" if signed else "notices.webhook_unsigned"
         st.caption(t(key, host=md(shown_url(options.webhook_url))))
+    _triggers(ctx, lang)
     _sms_costs(ctx, options.sms_list(), lang)
+
+
+def _triggers(ctx: setup.Context, lang: str) -> None:
+    """The spend alerts as they stand at Twilio (or in the sandbox)."""
+    for trigger in usage.stored(ctx.con):
+        key = "notices.trigger_sandbox" if trigger.mode == "sandbox" else "notices.trigger_live"
+        st.caption(
+            t(
+                key,
+                period=t(f"notices.period_{trigger.recurring}"),
+                value=formats.exact(trigger.value, lang),
+                sid=md("…" + trigger.sid[-6:]),
+                url=md(trigger.callback_url or ""),
+            )
+        )
 
 
 def _limit_text(value: Decimal, lang: str) -> str:
@@ -179,6 +200,17 @@ def _save() -> None:
         for key in _TYPED:
             st.session_state.pop(key, None)
         st.session_state.notices_saved = True
+        _sync_triggers(who.actor)
+
+
+def _sync_triggers(actor: Actor) -> None:
+    """Twilio's Usage Triggers (or the sandbox's) made to match the limits just saved."""
+    cfg = config()
+    try:
+        spend.sync(setup.root(cfg), open_gateway(setup.root(cfg), cfg), cfg, actor)
+    except (UsageConfigError, GatewayError, ValueError) as exc:
+        st.session_state.notices_saved = False
+        st.session_state.notices_problem = t("notices.triggers_failed", problem=md(problem_words.told(exc)))
 
 
 def _parse_limit(raw: str, lang: str, field: str) -> Decimal:
