@@ -58,7 +58,7 @@ def test_settings_save_notice_options_and_show_the_sms_price(db, monkeypatch):  
     assert "Notice settings saved." in shown
     assert "smtp.example.com:587 (starttls)" in shown and PASSWORD not in shown
     assert "SECRETPART" not in shown
-    assert "An SMS notice to +5511987654321 (Brazil): 1 segment(s), up to $0.06 each time." in shown
+    assert "An SMS notice to +5511987654321 (Brazil): 1 segment, up to $0.06 each time." in shown
     assert "not signed" in shown
     assert "Daily spend alert at $12.50: simulated by the sandbox" in shown
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,11 @@ def _environ(mail: MailServer, db: Path) -> dict[str, str]:
     }
 
 
-def _race(db: Path, env: dict[str, str]) -> list[subprocess.CompletedProcess]:
-    """Start the CLI checks and the console's check together; wait for all of them."""
+def _race(db: Path, env: dict[str, str], console: str) -> list[subprocess.CompletedProcess]:
+    """Start the CLI checks and the console's check: at once ("first": the console, already
+    loaded, is first at the workspace), once a CLI process holds the workspace ("late": it
+    waits among them), or not at all ("none": the CLI processes race each other); wait for
+    all of them."""
     full = {**os.environ, **env, "NO_PROXY": "127.0.0.1,localhost"}
     procs = [
         subprocess.Popen(
@@ -66,17 +70,24 @@ def _race(db: Path, env: dict[str, str]) -> list[subprocess.CompletedProcess]:
     ]
     ws = store.Workspace(db, kind="console", wait=60)
     wiring = watch.Wiring.from_config(env, None, None)
-    console = threading.Thread(
-        target=watch.check,
+    deadline = time.monotonic() + 60
+    while console == "late" and time.monotonic() < deadline:
+        holder = store.holder_of(db)
+        if holder is not None and holder.kind == "cli":
+            time.sleep(0.25)  # into the CLI's check: its balance read, its claim
+            break
+        time.sleep(0.005)
+    checker = threading.Thread(
+        target=watch.check if console != "none" else lambda *a, **k: None,
         args=(ws, SandboxGateway(ws), wiring),
         kwargs={"by": "console", "actor": Actor("console:watch", "console")},
     )
-    console.start()
+    checker.start()
     done = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
-    console.join(120)
+    checker.join(120)
     ws.release_held()
     return done
 
@@ -92,8 +103,8 @@ def test_console_and_cron_racing_tell_each_crossing_exactly_once(tmp_path, serve
     account = SandboxGateway(con)
     account.set_balance("1.25")
     con.close()
-    for crossing in (1, 2):
-        runs = _race(db, env)
+    for crossing, console in enumerate(("first", "late", "none"), start=1):
+        runs = _race(db, env, console)
         assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
         told = [r.stdout for r in runs if "notice: low balance" in r.stdout]
         assert len(told) <= 1  # the console's thread may have won instead
@@ -104,11 +115,16 @@ def test_console_and_cron_racing_tell_each_crossing_exactly_once(tmp_path, serve
         assert con.execute("SELECT count(*) FROM notices WHERE kind = 'low'").fetchall()[0][0] == crossing
         SandboxGateway(con).set_balance("9.00")  # topped up: re-armed by the next check ...
         con.close()
-        assert all(r.returncode == 0 for r in _race(db, env))
+        assert all(r.returncode == 0 for r in _race(db, env, "first"))
         con = store.connect(db)
         SandboxGateway(con).set_balance("1.10")  # ... and below again: a new crossing
         con.close()
-    assert len(hook.received) == 2
+    assert len(hook.received) == 3
+    con = store.connect(db)
+    winners = con.execute("SELECT actor FROM audit WHERE action = 'notice.low' ORDER BY id").fetchall()
+    con.close()
+    told_by = [w[0] for w in winners]
+    assert len(told_by) == 3 and told_by[2].startswith("cli:"), told_by
 
 
 def test_balance_notify_prints_what_it_did_and_exits_1_when_a_channel_fails(tmp_path, servers):

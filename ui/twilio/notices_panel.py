@@ -35,7 +35,7 @@ from ui.shell import auth, setup
 from ui.shell.connection import config, smtp_secrets
 from ui.shell.untrusted import md
 from ui.words import formats, numbers, problem_words
-from ui.words.i18n import current_language, t
+from ui.words.i18n import current_language, t, tn
 
 _TYPED = ("notice_check_minutes", "notice_reminder_hours", "notice_daily_limit", "notice_monthly_limit")
 
@@ -164,7 +164,7 @@ def _sms_costs(ctx: setup.Context, numbers_: list[str], lang: str) -> None:
                     "notices.sms_cost",
                     number=md(cost.number),
                     country=md(formats.country_name(cost.country, lang)),
-                    segments=formats.number(cost.segments, lang),
+                    segments=tn("common.segments_n", cost.segments),
                     cost=formats.cost(cost.cost, lang),
                 )
             )
