@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 import httpx
 from browser import ROOT, streamlit_server
@@ -57,3 +58,26 @@ def test_the_console_server_checks_the_balance_with_no_browser_open(tmp_path):
         ("console:watch",)
     ]
     con.close()
+
+
+def test_a_batch_that_ends_pokes_the_watch_to_check_at_once(tmp_path):
+    """The console's sender (ui.sending.jobs) wakes the watch thread as soon as a batch has
+    sent, rather than leaving the balance unchecked until the next interval."""
+    from sendkit import make_quote
+
+    from smscore.sending import ledger
+    from ui.sending import jobs
+    from ui.shell import watch as balance_watch
+
+    db = tmp_path / "poke.duckdb"
+    con = store.connect(db)
+    batch = ledger.freeze_batch(con, make_quote(["+447700900001"]), sender="+15005550006", mode="sandbox")
+    con.close()
+    ws = store.Workspace(db, kind="console", wait=30)
+    balance_watch._POKE.clear()
+    assert jobs.start(ws, {}, batch, jobs.SendOptions(concurrency=1, rate=100.0, reserve=Decimal(0)))
+    assert balance_watch._POKE.wait(30), "the watch was not woken after the batch"
+    jobs.stop(batch)
+    jobs.wait(batch, 30)
+    with ws.unit() as cur:
+        assert cur.execute("SELECT state FROM messages").fetchall() == [("sent",)]

@@ -32,6 +32,7 @@ from smscore.twilio.connect import open_gateway
 from smscore.twilio.gateway import GatewayError
 from smscore.twilio.usage import UsageConfigError
 from ui.shell import auth, setup
+from ui.shell import watch as balance_watch
 from ui.shell.connection import config, smtp_secrets
 from ui.shell.untrusted import md
 from ui.words import formats, numbers, problem_words
@@ -201,6 +202,7 @@ def _save() -> None:
             st.session_state.pop(key, None)
         st.session_state.notices_saved = True
         _sync_triggers(who.actor)
+        balance_watch.poke()  # the new interval and channels apply now, not after the old wait
 
 
 def _sync_triggers(actor: Actor) -> None:
