@@ -227,3 +227,19 @@ def test_audit_trail_never_holds_the_webhook_path(low, hook):
     _check(con, account, Clock())
     details = " ".join(json.dumps(r[0]) for r in con.execute("SELECT detail FROM audit").fetchall())
     assert "T0SECRETPATH" not in details
+
+
+def test_smtp_settings_that_cannot_be_used_fail_each_email_visibly(low):
+    from smscore.access import accounts
+
+    con, account = low
+    accounts.add_user(con, "boss@example.com", "admin", "a-long-password-1", ACTOR)
+    update_options(con, ACTOR, webhook=False, email=True)
+    wiring = watch.Wiring.from_config(
+        {"SMSCONSOLE_SMTP_HOST": "smtp.example.com", "SMSCONSOLE_SMTP_FROM": "nobody"}, None, SANDBOX_SENDER
+    )
+    result = _check(con, account, Clock(), wiring)
+    [outcome] = result.outcomes
+    assert outcome.channel == "email" and outcome.target == "boss@example.com"
+    assert "the e-mail settings cannot be used" in outcome.error and "SMSCONSOLE_SMTP_FROM" in outcome.error
+    assert watch.Wiring.from_config({}, None, None).smtp is None  # unset: no e-mail at all, no error

@@ -69,12 +69,16 @@ class Wiring:
     config: Mapping[str, str]  # environment (overlaid with secrets in the console)
     smtp: SmtpConfig | None
     sender: str | None  # the SMS notice's sender: Settings' sender, else the gateway's
+    smtp_problem: str | None = None  # SMTP is set but cannot be used: each e-mail fails saying why
 
     @classmethod
     def from_config(
         cls, config: Mapping[str, str], smtp_secrets: Mapping[str, object] | None, sender: str | None
     ) -> Wiring:
-        return cls(dict(config), SmtpConfig.from_sources(config, smtp_secrets), sender)
+        try:
+            return cls(dict(config), SmtpConfig.from_sources(config, smtp_secrets), sender)
+        except ValueError as exc:
+            return cls(dict(config), None, sender, f"the e-mail settings cannot be used: {exc}")
 
 
 def check(
@@ -184,7 +188,7 @@ def create_notice(
     lang = notice_language(settings.language, settings.default_country)
     wording = word(facts, lang)
     targets: list[tuple[str, str]] = []
-    if options.email and wiring.smtp is not None:  # without SMTP, Home says e-mail is not set up
+    if options.email and (wiring.smtp is not None or wiring.smtp_problem):  # unset SMTP: no e-mail
         targets += [(channels.EMAIL, address) for address in email_recipients(con, options, wiring.config)]
     if options.sms:
         targets += [(channels.SMS, number) for number in options.sms_list()]
@@ -243,6 +247,8 @@ def _shown_target(delivery: state.Delivery) -> str:
 def _send(delivery: state.Delivery, gateway: Gateway | None, wiring: Wiring) -> str | None:
     try:
         if delivery.channel == channels.EMAIL:
+            if wiring.smtp is None and wiring.smtp_problem:
+                return wiring.smtp_problem
             return channels.email(wiring.smtp, delivery.target, delivery.subject, delivery.body)
         if delivery.channel == channels.SMS:
             return channels.sms(
