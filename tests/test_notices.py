@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from notice_servers import HookReceiver
@@ -14,6 +15,7 @@ from smscore.access.audit import Actor
 from smscore.clock import utcnow
 from smscore.contacts.importer import import_contacts
 from smscore.cost.quote import Selection, build_quote
+from smscore.money import Money
 from smscore.notices import state, watch
 from smscore.notices.options import load_options, update_options
 from smscore.sending import ledger, schedule
@@ -243,3 +245,20 @@ def test_smtp_settings_that_cannot_be_used_fail_each_email_visibly(low):
     assert outcome.channel == "email" and outcome.target == "boss@example.com"
     assert "the e-mail settings cannot be used" in outcome.error and "SMSCONSOLE_SMTP_FROM" in outcome.error
     assert watch.Wiring.from_config({}, None, None).smtp is None  # unset: no e-mail at all, no error
+
+
+def test_an_older_reading_never_undoes_a_newer_one(low, hook):
+    """Two checks overlap: the one that read the balance first (below) claims after one that read
+    it later (topped up). The older reading must not tell a crossing the newer one saw end."""
+    con, account = low
+    clock = Clock()
+    assert _check(con, account, clock).notice == "low"
+    old_read = clock.now + timedelta(minutes=1)
+    account.top_up("10")
+    clock.advance(minutes=2)
+    assert _check(con, account, clock).notice is None  # read at +2 min: 11.50, re-armed
+    below = state.claim(
+        con, Money(Decimal("1.50"), "USD"), Decimal("2.00"), by="cli", reminder=None, now=old_read
+    )
+    assert below[0] is None and state.read_watch(con).armed
+    assert len(hook.received) == 1

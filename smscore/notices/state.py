@@ -78,13 +78,17 @@ def claim(
     reminder: timedelta | None,
     now: datetime | None = None,
 ) -> tuple[str | None, Watch]:
-    """Record the balance just read and claim the notice it calls for, if any, in one unit.
+    """Record the balance read at `now` and claim the notice it calls for, if any, in one unit.
 
     Returns ('low' | 'reminder' | None, the watch as it was before). Call `add_notice` in the
     same unit (`write` nests) so the claim and its deliveries commit together.
     """
     now = now or utcnow()
     before = read_watch(con)
+    if before.checked_at is not None and before.checked_at > now:
+        # Another check read the balance after this one did (a top-up may lie between): the
+        # newer reading stands, and this older one must neither re-arm nor claim.
+        return None, before
     con.execute(
         "UPDATE balance_watch SET checked_at = ?, checked_by = ?, balance = ?, currency = ?, threshold = ?, "
         "problem = NULL WHERE id = 1",

@@ -98,7 +98,7 @@ def check(
     units = lender(source)
     result = CheckResult()
     with units() as con:
-        settings, options = load_settings(con), load_options(con)
+        settings = load_settings(con)
     result.threshold = settings.low_balance_threshold
     balance: Money | None = None
     try:
@@ -112,11 +112,12 @@ def check(
     except Exception as exc:  # noqa: BLE001 - a network or SDK failure is a problem to show, not a crash
         result.problem = f"the balance could not be read: {type(exc).__name__}"
     result.balance = balance
+    read_at = now()  # the claim compares it with other checks' readings
     with units() as con:
         if result.problem is not None or balance is None:
-            state.record_problem(con, result.problem or "no balance", by, now())
+            state.record_problem(con, result.problem or "no balance", by, read_at)
         else:
-            kind, notice_id = _claim(con, balance, settings, options, wiring, gateway, by, actor, now())
+            kind, notice_id = _claim(con, balance, wiring, gateway, by, actor, read_at)
             result.notice, result.notice_id = kind, notice_id
     if getattr(gateway, "mode", None) == "sandbox":
         with units() as con:
@@ -128,17 +129,15 @@ def check(
 def _claim(
     con: duckdb.DuckDBPyConnection,
     balance: Money,
-    settings: Settings,
-    options: NoticeOptions,
     wiring: Wiring,
     gateway: Gateway | None,
     by: str,
     actor: Actor,
     at: datetime,
 ) -> tuple[str | None, int | None]:
-    reminder = timedelta(hours=options.reminder_hours) if options.reminder_hours else None
-
     def unit(c: duckdb.DuckDBPyConnection) -> tuple[str | None, int | None]:
+        settings, options = load_settings(c), load_options(c)  # as they are now, in this unit
+        reminder = timedelta(hours=options.reminder_hours) if options.reminder_hours else None
         kind, before = state.claim(
             c, balance, settings.low_balance_threshold, by=by, reminder=reminder, now=at
         )
