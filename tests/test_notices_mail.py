@@ -98,3 +98,21 @@ def test_smtp_config_from_environment_wins_over_the_secrets_table():
     assert SmtpConfig.from_sources({}, None) is None
     with pytest.raises(ValueError, match="SMSCONSOLE_SMTP_SECURITY"):
         SmtpConfig.from_sources({"SMSCONSOLE_SMTP_HOST": "h", "SMSCONSOLE_SMTP_SECURITY": "ssl"}, None)
+
+
+def test_the_cli_reads_the_smtp_table_of_the_consoles_secrets_file(tmp_path):
+    from smscore.cli.notices import smtp_table
+
+    assert smtp_table(tmp_path) is None
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        f'TWILIO_ACCOUNT_SID = "x"\n[smtp]\nhost = "smtp.example.com"\nport = 2525\nsecurity = "none"\n'
+        f'from = "alerts@example.com"\npassword = "{PASSWORD}"\n'
+    )
+    config = SmtpConfig.from_sources({}, smtp_table(tmp_path))
+    assert (config.host, config.port, config.security, config.password) == (
+        "smtp.example.com",
+        2525,
+        "none",
+        PASSWORD,
+    )
