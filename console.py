@@ -71,8 +71,10 @@ def main() -> None:
 if __name__ == "__main__":  # every script run (Streamlit runs this file as __main__)
     main()
 else:  # imported by `streamlit run console.py` to serve the console and Twilio's webhooks
-    from ui.shell import script_errors, session_routes
+    from ui.shell import script_errors, session_routes, watch
     from ui.twilio import webhook_routes
+
+    watch.start()  # the balance watch: one thread for this server process
 
     app = st.App(
         __file__,

@@ -15,6 +15,7 @@ from smscore.words import formats, numbers, vocab
 from ui.access import limits, users
 from ui.shell import setup
 from ui.shell.untrusted import md
+from ui.twilio import notices_panel
 from ui.words import i18n, problem_words
 from ui.words.i18n import current_language, t
 
@@ -202,5 +203,6 @@ if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
     if ctx.balance is not None:
         st.caption(t("settings.sandbox_now", balance=formats.balance(ctx.balance, lang)))
 
+notices_panel.render_settings(ctx)
 limits.render(ctx)
 users.render(ctx)

@@ -70,6 +70,13 @@ MESSAGES: dict[str, str] = {
     ),
     "settings.bad_zone": "time zone must be an IANA name like America/Sao_Paulo; got {got!r}",
     "settings.bad_sender": ("sender must be an E.164 number or a Messaging Service SID; got {got!r}"),
+    # low-balance notices (smscore.notices.options)
+    "notices.bad_email": "not an e-mail address: {got!r}",
+    "notices.bad_number": "an SMS number must be in E.164 like +5511987654321; got {got!r}",
+    "notices.bad_webhook": "the webhook URL must start with https:// (or http:// on a private network)",
+    "notices.bad_interval": "the check interval must be 1 to 1440 minutes; got {got}",
+    "notices.bad_reminder": "the reminder must be 0 (none) to 168 hours; got {got}",
+    "notices.negative_limit": "a spend limit cannot be negative; got {got}",
     # spending limits and approvals (smscore.access.approvals)
     "limits.negative": "the {which} limit cannot be negative; got {got}",
     "limits.other_currency": (

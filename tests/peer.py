@@ -109,6 +109,9 @@ KEPT_PATHS = (
     MESSAGES_PATH,
     "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json",
     "/2010-04-01/Accounts/{AccountSid}/OutgoingCallerIds.json",
+    # Usage Triggers (spend alerts, smscore.twilio.usage)
+    "/2010-04-01/Accounts/{AccountSid}/Usage/Triggers.json",
+    "/2010-04-01/Accounts/{AccountSid}/Usage/Triggers/{Sid}.json",
 )
 
 

@@ -168,3 +168,41 @@ def test_the_systemd_unit_passes_systemd_analyze(tmp_path):
     check = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     problems = [line for line in check.stderr.splitlines() if "smsconsole.service" in line]
     assert check.returncode == 0 and not problems, check.stderr
+
+
+def test_the_notify_timer_and_its_service_pass_systemd_analyze(tmp_path):
+    """The low-balance check's timer and oneshot service, verified together as installed."""
+    service = (DEPLOY / "smsconsole-notify.service").read_text()
+    timer = (DEPLOY / "smsconsole-notify.timer").read_text()
+    assert "ExecStart=/opt/smsconsole/.venv/bin/python -m smscore balance --notify" in service
+    assert "Type=oneshot" in service and "Unit=smsconsole-notify.service" in timer
+    assert "OnCalendar=*:0/30" in timer and "Persistent=true" in timer
+    (tmp_path / "smsconsole-notify.service").write_text(
+        service.replace("/opt/smsconsole/.venv/bin/python", sys.executable)
+    )
+    (tmp_path / "smsconsole-notify.timer").write_text(timer)
+    check = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            str(tmp_path / "smsconsole-notify.timer"),
+            str(tmp_path / "smsconsole-notify.service"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    problems = [line for line in check.stderr.splitlines() if "smsconsole-notify" in line]
+    assert check.returncode == 0 and not problems, check.stderr
+
+
+def test_the_notify_service_runs_the_check_it_names(tmp_path):
+    """The ExecStart line, run as written (interpreter swapped), does one check on a workspace."""
+    service = (DEPLOY / "smsconsole-notify.service").read_text()
+    command = next(line for line in service.splitlines() if line.startswith("ExecStart="))[
+        len("ExecStart=") :
+    ]
+    argv = command.replace("/opt/smsconsole/.venv/bin/python", sys.executable).split()
+    env = {"PATH": "/usr/bin:/bin", "SMSCONSOLE_DB": str(tmp_path / "ws.duckdb"), "HOME": str(tmp_path)}
+    run = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "balance: USD 20.00 (threshold USD 2.00)" in run.stdout

@@ -11,6 +11,7 @@ from ui.sending import batchnotes, jobs
 from ui.shell.setup import Context, can, link
 from ui.shell.tables import batches_table
 from ui.shell.untrusted import md
+from ui.twilio import notices_panel
 from ui.words.i18n import current_language, t
 
 
@@ -35,6 +36,7 @@ def render(ctx: Context) -> None:
     if ctx.problem:
         st.error(t("home.gateway_problem", problem=md(ctx.problem)))
     st.caption(t("home.threshold", threshold=_threshold(ctx)))
+    notices_panel.render_home(ctx)
     _counts(ctx)
     _last_batches(ctx)
     c1, c2, c3 = st.columns(3)

@@ -72,7 +72,7 @@ COMMANDS = _gather(
 
 # Commands that borrow the workspace in units themselves: so others get in while they send, and
 # nobody waits while an operator types a password.
-LENDING = frozenset({"send", "send-again", "batch-resume", "approve", "reject", "user", "poll"})
+LENDING = frozenset({"balance", "send", "send-again", "batch-resume", "approve", "reject", "user", "poll"})
 
 
 # --- main -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
+from smscore import store
 from smscore.cli.common import (
     XLSX_HELP,
     CliError,
@@ -414,10 +415,27 @@ def _configure_balance(p: argparse.ArgumentParser) -> None:
         "--threshold", metavar="AMOUNT", help=_("low-balance threshold (default: the console setting, 2.00)")
     )
     p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help=_(
+            "send the low-balance notice (e-mail, SMS, webhook) once per fall below the threshold,"
+            " and retry failed ones: for cron or the systemd timer"
+        ),
+    )
 
 
 @command("balance", N_("show the account balance, mode, type and any low-balance notice"), _configure_balance)
-def run_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
+def run_balance(args: argparse.Namespace, ws: store.Workspace) -> int:
+    if getattr(args, "notify", False):
+        from smscore.cli.notices import notify
+
+        return notify(args, ws)
+    with ws.unit() as con:
+        return _show_balance(args, con)
+
+
+def _show_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int:
     import os
 
     from smscore.store.settings import load_settings

@@ -354,6 +354,65 @@ MIGRATIONS: list[tuple[int, tuple[Step, ...]]] = [
             )""",
         ),
     ),
+    (
+        17,  # written as 15 beside 14 and 16; numbered after them so no workspace skips it
+        (
+            # The balance watch (smscore.notices): one row, id 1, saying whether the next fall
+            # below the low-balance threshold is still to be told (`armed`), and when the
+            # balance was last read. A notice is claimed by a conditional UPDATE of this row,
+            # so the console's watch and `smscore balance --notify` never tell one crossing twice.
+            """CREATE TABLE balance_watch (
+                id INTEGER PRIMARY KEY,
+                armed BOOLEAN NOT NULL DEFAULT true,
+                crossing INTEGER NOT NULL DEFAULT 0,    -- how many falls below were told
+                notified_at TIMESTAMP,                   -- naive UTC: the last notice or reminder
+                checked_at TIMESTAMP,                    -- naive UTC: the last balance read
+                checked_by VARCHAR,                      -- 'console' or 'cli'
+                balance DECIMAL(18, 6),
+                currency VARCHAR,
+                threshold DECIMAL(18, 6),
+                problem VARCHAR                          -- why the last read failed, if it did
+            )""",
+            "CREATE SEQUENCE notice_id_seq START 1",
+            # Every notice sent (a fall below, a daily reminder, a spend alert) ...
+            """CREATE TABLE notices (
+                id BIGINT PRIMARY KEY DEFAULT nextval('notice_id_seq'),
+                kind VARCHAR NOT NULL,                   -- 'low', 'reminder', 'usage'
+                created_at TIMESTAMP NOT NULL,           -- naive UTC
+                language VARCHAR NOT NULL,
+                subject VARCHAR NOT NULL,
+                body VARCHAR NOT NULL,                   -- the text every channel carries
+                facts JSON                               -- balance, threshold, next batch (strings)
+            )""",
+            # ... and what became of it on each channel and recipient: a failed delivery is
+            # claimed again by the next check (`token` names the check that holds it).
+            """CREATE TABLE notice_deliveries (
+                notice_id BIGINT NOT NULL,
+                channel VARCHAR NOT NULL,                -- 'email', 'sms', 'webhook'
+                target VARCHAR NOT NULL,                 -- an address, a number, 'webhook'
+                state VARCHAR NOT NULL,                  -- 'pending', 'sending', 'sent', 'failed'
+                attempts INTEGER NOT NULL DEFAULT 0,
+                error VARCHAR,                           -- one sentence, never a secret
+                token VARCHAR,
+                updated_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (notice_id, channel, target)
+            )""",
+            # Twilio Usage Triggers the console made for the spend limits (smscore.twilio.usage);
+            # in sandbox mode the sandbox keeps and fires them itself (`fired_for`: the day or
+            # month it last fired for).
+            """CREATE TABLE usage_triggers (
+                recurring VARCHAR PRIMARY KEY,           -- 'daily' or 'monthly'
+                sid VARCHAR NOT NULL,                    -- UT... (Twilio's, or the sandbox's)
+                mode VARCHAR NOT NULL,                   -- 'live' or 'sandbox'
+                trigger_value DECIMAL(18, 6) NOT NULL,
+                currency VARCHAR NOT NULL,
+                callback_url VARCHAR,
+                fired_for VARCHAR,
+                updated_at TIMESTAMP NOT NULL
+            )""",
+            "INSERT INTO balance_watch (id) VALUES (1)",
+        ),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

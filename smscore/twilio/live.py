@@ -205,6 +205,37 @@ class TwilioGateway:
 
     # -- errors --------------------------------------------------------------------------------
 
+    # -- usage triggers (smscore.twilio.usage) --------------------------------------------------
+
+    def usage_triggers(self) -> list[Any]:
+        """The account's Usage Triggers on total price (TriggerInstance records)."""
+        triggers = self._client.api.v2010.account.usage.triggers
+        return self._call(
+            "list the usage triggers",
+            lambda: list(triggers.list(usage_category="totalprice", limit=LIST_LIMIT)),
+        )
+
+    def create_usage_trigger(self, recurring: str, value: Decimal, callback_url: str, name: str) -> Any:
+        """A Usage Trigger that calls `callback_url` when the account's total price in the
+        `recurring` period ('daily', 'monthly') reaches `value` (the account's currency)."""
+        triggers = self._client.api.v2010.account.usage.triggers
+        return self._call(
+            "create the usage trigger",
+            lambda: triggers.create(
+                callback_url=callback_url,
+                trigger_value=str(value),
+                usage_category="totalprice",
+                trigger_by="price",
+                recurring=recurring,
+                callback_method="POST",
+                friendly_name=name,
+            ),
+        )
+
+    def delete_usage_trigger(self, sid: str) -> None:
+        triggers = self._client.api.v2010.account.usage.triggers
+        self._call("delete the usage trigger", lambda: triggers(sid).delete())
+
     def _call(self, action: str, fn: Callable[[], T], *, creates: bool = False) -> T:
         with self._errors(action, creates):
             return fn()

@@ -18,6 +18,7 @@ import streamlit as st
 
 from smscore.batchid import short_id
 from smscore.store import Workspace
+from ui.shell import watch as balance_watch
 
 
 @dataclass
@@ -89,6 +90,7 @@ def _work(
             )
 
         run()
+        balance_watch.poke()  # the batch has spent: check the balance now, not in 30 minutes
         _reconcile_when_due(root, batch_id, stop, run)
         _send_held_when_due(root, batch_id, stop, run)
         # The workspace again: poll holds it only to record each round of Twilio's answers.

@@ -46,6 +46,15 @@ def config() -> dict[str, str]:
     return merged
 
 
+def smtp_secrets() -> dict[str, object]:
+    """The `[smtp]` table of Streamlit secrets (smscore.notices.mail); empty without one."""
+    try:
+        table = st.secrets.get("smtp")
+    except (FileNotFoundError, KeyError):
+        return {}
+    return dict(table) if isinstance(table, Mapping) else {}
+
+
 @st.cache_resource(show_spinner=False)
 def _workspace(path: str, wait: float) -> store.Workspace:
     ws = store.Workspace(path, kind="console", wait=wait)

@@ -19,8 +19,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from smscore.twilio import webhooks
+from smscore.notices import spend
+from smscore.notices.watch import Wiring
+from smscore.twilio import usage, webhooks
 from smscore.twilio.credentials import AUTH_TOKEN
+from ui.shell import watch as balance_watch
+from ui.shell.connection import smtp_secrets
 
 _LOG = logging.getLogger("smsconsole.webhooks")
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -84,6 +88,17 @@ def _inbound(params: dict[str, str], cfg: dict[str, str]) -> webhooks.Result:
         return webhooks.handle_inbound(cur, params, extra_stop=webhooks.extra_stop_words(cfg))
 
 
+def _usage(params: dict[str, str], cfg: dict[str, str]) -> webhooks.Result:
+    """A spend limit reached (a Twilio Usage Trigger): the notice is written now and sent by
+    the balance watch, poked at once, so Twilio's request never waits on SMTP or a webhook."""
+    wiring = Wiring.from_config(cfg, smtp_secrets(), None)
+    with _unit(cfg) as cur:
+        result = spend.handle_usage(cur, params, wiring)
+    if result.outcome == webhooks.APPLIED:
+        balance_watch.poke()
+    return result
+
+
 ROUTES = [
     Route(webhooks.STATUS_PATH, _endpoint(_status, lambda: Response(status_code=204)), methods=["POST"]),
     # An empty TwiML answer: the console never replies by SMS (Twilio answers STOP itself).
@@ -92,4 +107,5 @@ ROUTES = [
         _endpoint(_inbound, lambda: Response(_EMPTY_TWIML, media_type="text/xml")),
         methods=["POST"],
     ),
+    Route(usage.USAGE_PATH, _endpoint(_usage, lambda: Response(status_code=204)), methods=["POST"]),
 ]
