@@ -81,3 +81,37 @@ def test_a_batch_that_ends_pokes_the_watch_to_check_at_once(tmp_path):
     jobs.wait(batch, 30)
     with ws.unit() as cur:
         assert cur.execute("SELECT state FROM messages").fetchall() == [("sent",)]
+
+
+def test_the_console_server_applies_retention_with_no_browser_open(tmp_path):
+    """The same thread purges what is older than the retention setting once a day (LGPD), with
+    no page open: a console left running keeps its promise alone."""
+    from sendkit import make_quote
+
+    from smscore.sending import ledger
+    from smscore.sending.sender import run_batch
+
+    db = tmp_path / "retention.duckdb"
+    con = store.connect(db)
+    batch = ledger.freeze_batch(
+        con, make_quote(["+447700900001", "+447700900002"]), sender="+15005550006", mode="sandbox"
+    )
+    run_batch(con, SandboxGateway(con), batch, rate_segments_per_second=100)
+    con.execute("UPDATE messages SET sent_at = sent_at - INTERVAL 40 DAY")
+    update_settings(con, retention_days=30)
+    con.close()
+    with streamlit_server(db, tmp_path / "console.log") as url:
+        assert httpx.get(url + "/_stcore/health", timeout=10).status_code == 200  # no page opened
+        ws = store.Workspace(db, kind="cli", wait=30)
+        deadline, erased = time.monotonic() + 90, 0
+        while erased < 2 and time.monotonic() < deadline:
+            time.sleep(1)
+            with ws.unit() as cur:
+                erased = cur.execute(
+                    "SELECT count(*) FROM messages WHERE starts_with(phone, 'erased:')"
+                ).fetchall()[0][0]
+        assert erased == 2, (tmp_path / "console.log").read_text()[-3000:]
+        with ws.unit() as cur:
+            assert cur.execute("SELECT actor FROM audit WHERE action = 'retention.purge'").fetchall() == [
+                ("console:retention",)
+            ]

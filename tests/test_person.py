@@ -351,6 +351,21 @@ def test_retention_purges_only_what_is_older(held):
     assert len(audit) == 1 and json.loads(audit[0][0])["messages"] == 3
 
 
+def test_retention_goes_through_a_large_ledger_a_chunk_per_unit_of_work(held, monkeypatch):
+    """Each unit rewrites at most CHUNK rows, so others get the workspace in between."""
+    held.execute("UPDATE messages SET sent_at = sent_at - INTERVAL 40 DAY")
+    monkeypatch.setattr(retention, "CHUNK", 2)
+    units = []
+    real = retention.write
+    monkeypatch.setattr(retention, "write", lambda con, work: units.append(1) or real(con, work))
+    report = retention.purge(held, ADMIN, days=30)
+    assert report.messages == 6
+    assert len(units) == 5  # three chunks of two, an empty one, then replies and the audit row
+    assert held.execute(
+        "SELECT count(*) FROM messages WHERE NOT starts_with(phone, 'erased:')"
+    ).fetchall() == [(0,)]
+
+
 def test_retention_is_off_by_default_and_runs_once_a_day(held):
     assert retention.purge_if_due(held, ADMIN) is None
     update_settings(held, retention_days=1)

@@ -26,11 +26,15 @@ def token() -> str:
     return ERASED_PREFIX + uuid.uuid4().hex[:16]
 
 
-def messages(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> tuple[int, int]:
-    """Anonymise the ledger rows `where` selects (aliased m); returns (rows, rows stopped
-    before sending). Rows already anonymised are left alone. One statement for every row, so a
-    retention purge of a million rows takes seconds (each row draws its own random token)."""
+def messages(
+    con: duckdb.DuckDBPyConnection, where: str, params: list[object], *, limit: int | None = None
+) -> tuple[int, int]:
+    """Anonymise the ledger rows `where` selects (aliased m), at most `limit` of them; returns
+    (rows, rows stopped before sending). Rows already anonymised are left alone. One statement
+    for all the rows (each draws its own random token)."""
     chosen = f"({where}) AND NOT starts_with(m.phone, '{ERASED_PREFIX}')"
+    if limit is not None:
+        chosen = f"m.rowid IN (SELECT m.rowid FROM messages m WHERE {chosen} LIMIT {int(limit)})"
     unsent = f"m.state IN {_UNSENT_STATES!r}"
     rows, stopped = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {unsent}) FROM messages m WHERE {chosen}", params

@@ -24,9 +24,7 @@ from smscore import store
 from smscore.access import accounts, audit, sessions
 from smscore.access.accounts import Principal
 from smscore.money import Money, format_money
-from smscore.person import retention
 from smscore.store.settings import Settings, load_settings
-from smscore.store.writes import WriteConflict
 from smscore.twilio.connect import open_gateway
 from smscore.twilio.credentials import Credentials
 from smscore.words import access_words, formats
@@ -162,7 +160,6 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     st.set_page_config(page_title=f"{t(title_key)} · smsconsole", page_icon="✉️", layout="wide")
     who = auth.gate(con, cfg)  # before anything reads the account: no data without sign-in
     _page_right(con, who, PAGE_RIGHTS.get(title_key, "view"))
-    _daily_purge(con, settings)
     ctx = _context(con, cfg, settings)
     ctx.principal = who
     if sidebar:
@@ -172,21 +169,6 @@ def page(title_key: str, *, sidebar: bool = True) -> Context:
     _remember_language_step()
     _low_balance_notice(ctx)
     return ctx
-
-
-# Who the console's own daily retention purge is recorded as in the audit trail.
-RETENTION_ACTOR = audit.Actor("console:retention", "console")
-
-
-def _daily_purge(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """The retention setting applied once a day while anyone uses the console (LGPD art. 15-16);
-    a page is never refused for it: a busy workspace leaves it to the next run."""
-    if settings.retention_days <= 0:
-        return
-    try:
-        retention.purge_if_due(con, RETENTION_ACTOR)
-    except (duckdb.Error, WriteConflict) as exc:
-        _log.warning("retention purge postponed: %s", exc)
 
 
 def _page_right(con: duckdb.DuckDBPyConnection, who: Principal, right: str) -> None:
