@@ -17,6 +17,7 @@ from smscore.access.audit import Actor
 from smscore.batchid import BatchIdError, resolve_batch_id, short_id
 from smscore.cli import main
 from smscore.sending import outcome
+from smscore.words import files
 
 OP = Actor("op@example.com", "console")
 
@@ -60,14 +61,24 @@ def test_awaiting_approval_reads_the_same_in_the_cli_the_notebook_and_the_csvs(d
     assert by_batch[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
     assert len(log) == 5
 
-    out_csv = tmp_path / "by-batch.csv"
-    assert main(["--db", str(db_path), "report", "--csv", str(out_csv)]) == 0
-    report = pd.read_csv(out_csv, encoding="utf-8-sig", dtype=str)
-    assert report[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
+    # The CLI's CSV is the Reports page's download: its column titles and words, per language.
     con = store.connect(db_path)
-    console_csv = csv_frame(export.csv_bytes(reports.batches(con)))  # the Reports page's
+    frame = reports.batches(con)
     con.close()
-    assert console_csv[["short_id", "outcome"]].values.tolist() == [[batch[:12], "awaiting approval"]]
+    for lang, args, status in (
+        ("en", [], "awaiting approval"),
+        ("pt-BR", ["--lang", "pt-BR"], "aguardando aprovação"),
+    ):
+        out_csv = tmp_path / f"by-batch-{lang}.csv"
+        assert main([*args, "--db", str(db_path), "report", "--csv", str(out_csv)]) == 0
+        sep = ";" if lang == "pt-BR" else ","
+        report = pd.read_csv(out_csv, encoding="utf-8-sig", dtype=str, sep=sep)
+        labels = files.labels(frame, lang)
+        short_id, outcome = labels.headers["short_id"], labels.headers["outcome"]
+        assert report[[short_id, outcome]].values.tolist() == [[batch[:12], status]]
+        page = export.csv_bytes(frame, files.style(lang, "UTC"), labels)  # the Reports page's
+        console_csv = pd.read_csv(io.BytesIO(page), encoding="utf-8-sig", dtype=str, sep=sep)
+        assert console_csv[[short_id, outcome]].values.tolist() == [[batch[:12], status]]
 
 
 def test_rejected_batch_reads_rejected_in_the_cli_and_the_notebook(db_path, capsys):

@@ -4,7 +4,7 @@ The words to look for come from the English catalog, less every word the Portugu
 also uses (SMS, Twilio, sandbox, the Twilio screens' own English labels it quotes), so the list
 grows with the catalogs. Streamlit's own chrome (the file drop zone, the "Skip to main content"
 link) is not ours to translate and is left out of the scan, as are material icons (their names
-are text).
+are text) and commands quoted as code (`smscore balance --notify`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ pytestmark = pytest.mark.browser
 
 _WORD = re.compile(r"[A-Za-z][a-z]{3,}")
 _FIELD = re.compile(r"\{[^}]*\}")
+_CODE = re.compile(r"`[^`]*`")
 # What the scan reads: the app's visible text without icon ligatures and Streamlit's chrome.
 _VISIBLE_TEXT = """() => {
   const app = document.querySelector('[data-testid=stApp]').cloneNode(true);
   app.querySelectorAll('[data-testid=stIconMaterial], [data-testid=stAlertDynamicIcon],'
+                       + ' [data-testid^=stExpanderIcon], code,'
                        + ' [data-testid=stFileUploaderDropzone], [data-testid=stSkipToContent],'
                        + ' [data-testid=stToolbar], [data-testid=stDecoration]')
      .forEach(e => e.remove());
@@ -45,8 +47,8 @@ def _words(lang: str) -> set[str]:
         if not message.id:
             continue
         texts = message.string if isinstance(message.string, tuple) else (message.string,)
-        for text in texts:
-            found.update(w.lower() for w in _WORD.findall(_FIELD.sub(" ", text)))
+        for text in texts:  # commands quoted as code (`smscore balance --notify`) are not words
+            found.update(w.lower() for w in _WORD.findall(_FIELD.sub(" ", _CODE.sub(" ", text))))
     return found
 
 

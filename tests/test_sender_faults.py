@@ -550,7 +550,7 @@ def test_cli_batch_resume_refuses_a_damaged_batch_and_send_repairs_it(contacts_d
 
 WAIT_NOTICE = (
     r"outcome unknown for 2 messages; they can be looked up in Twilio from "
-    r"(\d\d:\d\d:\d\d) UTC \(in (\d+) s\): run `python -m smscore reconcile {id}` then"
+    r"(\d\d:\d\d:\d\d) UTC \(in (\d+) s\): run `smscore reconcile {id}` then"
 )
 
 
@@ -586,8 +586,7 @@ def test_cli_says_when_unknown_outcomes_can_be_looked_up(contacts_db, capsys):
     con.close()
     assert main([*db, "batches"]) == 0
     assert (
-        f"they can be looked up in Twilio now: run `python -m smscore reconcile {batch_id}`"
-        in capsys.readouterr().out
+        f"they can be looked up in Twilio now: run `smscore reconcile {batch_id}`" in capsys.readouterr().out
     )
     assert main([*db, "reconcile", batch_id]) == 0
     out = capsys.readouterr().out

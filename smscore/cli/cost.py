@@ -31,6 +31,7 @@ from smscore.cli.words import (
     count,
     country_name,
     day,
+    grouped,
     language,
     money,
     typed_amount,
@@ -266,7 +267,7 @@ def length_refusal(quote: Quote) -> str | None:
     return _(
         "the message is over Twilio's limit of {limit} characters for every recipient"
         " (Twilio would refuse it with error 21617); shorten it"
-    ).format(limit=count(MAX_BODY_CHARS))
+    ).format(limit=grouped(MAX_BODY_CHARS))
 
 
 def _length_warning(quote: Quote) -> str | None:

@@ -74,7 +74,13 @@ def N_(text: str) -> str:  # noqa: N802 - gettext's name for "extract this, tran
 
 
 def count(n: int) -> str:
-    """A count the language's way (7,980 / 7.980)."""
+    """A count: plain digits in English, as smscore always printed them (scripts read them);
+    grouped the Portuguese way in Portuguese (7.980)."""
+    return str(n) if _state["lang"] == SOURCE else formats.number(n, _state["lang"])
+
+
+def grouped(n: int) -> str:
+    """A figure in a sentence, grouped the language's way in both (1,600 / 1.600)."""
     return formats.number(n, _state["lang"])
 
 
