@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recompile locale/*/LC_MESSAGES/messages.mo after editing a .po file (docs/i18n.md)."""
+"""Recompile smscore/words/locale/*/LC_MESSAGES/messages.mo after editing a .po file (docs/i18n.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ dict. After merging such a branch, run (from the repository root):
     python3 scripts/i18n_merge_dict.py                 # ui/words/i18n.py's _STRINGS
     python3 scripts/i18n_merge_dict.py old_i18n.py     # any file with a _STRINGS dict
 
-Each key missing from locale/*/LC_MESSAGES/messages.po is added to the English and the
+Each key missing from smscore/words/locale/*/LC_MESSAGES/messages.po is added to the English and the
 Portuguese catalogs, and the .mo files are recompiled. A key the catalogs already hold is left
 as it is (listed, with --replace to overwrite it). When the file is ui/words/i18n.py itself, its
 `_STRINGS` literal is emptied afterwards, so the strings live in one place. See docs/i18n.md.
@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=[I18N])
     parser.add_argument(
-        "--locale", type=Path, default=catalogs.LOCALE_DIR, help="the catalogs' folder (default: locale/)"
+        "--locale",
+        type=Path,
+        default=catalogs.LOCALE_DIR,
+        help="the catalogs' folder (default: smscore/words/locale/)",
     )
     parser.add_argument("--replace", action="store_true", help="overwrite keys the catalogs already hold")
     args = parser.parse_args(argv)
