@@ -84,7 +84,10 @@ def show(ctx: Context) -> None:
     lang = current_language()
     st.caption(t("lgpd.help"))
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.text_input(t("lgpd.phone"), key="ds_phone", placeholder="(11) 98765-4321")
+        # Enter in the field searches too, as a search box does (the button is for a mouse).
+        st.text_input(
+            t("lgpd.phone"), key="ds_phone", placeholder="(11) 98765-4321", on_change=_find, args=(ctx,)
+        )
         st.button(t("lgpd.find"), key="ds_find", on_click=_find, args=(ctx,), icon=":material/search:")
     if st.session_state.get("ds_error"):
         st.error(md(vocab.reason(st.session_state.ds_error, lang)))
