@@ -1,56 +1,32 @@
-"""Settings: mode and credential status, sender, threshold, country, rate, language."""
+"""Settings: the account (ui.twilio.account_panel), the console's settings form, notices, limits, users."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from zoneinfo import available_timezones
 
 import phonenumbers
 import streamlit as st
 
 from smscore.access import audit
+from smscore.money import CENT
 from smscore.store.settings import FOLLOW_BROWSER, LANGUAGES, SENDER_TYPES, update_settings
-from smscore.twilio.credentials import Credentials
 from smscore.words import formats, numbers, vocab
 from ui.access import limits, users
 from ui.shell import setup
 from ui.shell.untrusted import md
-from ui.twilio import notices_panel
+from ui.twilio import account_panel, notices_panel
 from ui.words import i18n, problem_words
 from ui.words.i18n import current_language, t
 
 ctx = setup.page("nav.settings")
 lang = current_language()
-CENT = Decimal("0.01")
 LANGUAGE_CHOICES = (FOLLOW_BROWSER, *LANGUAGES)  # "" first: a new workspace follows the browser
 TYPED_KEYS = ("set_threshold", "set_reserve", "set_rate", "set_concurrency", "set_retention")
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 st.title(t("settings.title"))
 s = ctx.settings
 
-st.subheader(t("settings.mode_title"))
-try:
-    creds = Credentials.from_mapping(ctx.config)
-    creds_error = None
-except ValueError as exc:
-    creds, creds_error = None, str(exc)
-if creds_error:
-    st.error(t("settings.creds_invalid", problem=md(creds_error)))
-elif creds is None:
-    st.info(t("settings.sandbox_mode"), icon=":material/science:")
-else:
-    described = creds.describe()
-    st.success(t("settings.live_mode"), icon=":material/bolt:")
-    st.markdown(
-        t(
-            "settings.creds_status",
-            last4=md(described["account_sid_last4"]),
-            auth=md(described["auth"]),
-            sender=md(described["sender"] or "—"),
-        )
-    )
-st.caption(t("settings.creds_help"))
-st.caption(t("settings.db_path", path=md(ctx.db_path)))
+account_panel.render_mode(ctx)
 
 st.subheader(t("settings.console_title"))
 regions = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -180,29 +156,7 @@ if saved:
         st.toast(t("settings.saved"), icon=":material/check:")
         st.rerun()
 
-if ctx.sandbox and ctx.gateway is not None and hasattr(ctx.gateway, "top_up"):
-    st.subheader(t("settings.sandbox_title"))
-    st.caption(t("settings.sandbox_help"))
-    amount_label = t("settings.sandbox_amount", currency=currency)
-    typed_amount = st.text_input(
-        amount_label, value=numbers.amount_text(Decimal("20.00"), lang), key="sandbox_amount"
-    )
-    top, set_ = st.columns(2)
-    for column, key, action in ((top, "sandbox_topup", "top-up"), (set_, "sandbox_set", "set-balance")):
-        if column.button(t(f"settings.{key}"), key=key):
-            try:
-                amount = numbers.parse_amount(typed_amount, lang, amount_label).quantize(CENT)
-                (ctx.gateway.top_up if action == "top-up" else ctx.gateway.set_balance)(amount)
-            except numbers.Unreadable as exc:
-                st.error(exc.sentence(md), icon=":material/error:")
-            except ValueError as exc:  # zero or negative: the sandbox refuses it
-                st.error(md(problem_words.told(exc)), icon=":material/error:")
-            else:
-                audit.record(ctx.con, ctx.principal.actor, f"sandbox.{action}", None, {"amount": str(amount)})
-                st.rerun()
-    if ctx.balance is not None:
-        st.caption(t("settings.sandbox_now", balance=formats.balance(ctx.balance, lang)))
-
+account_panel.render_sandbox(ctx, currency)
 notices_panel.render_settings(ctx)
 limits.render(ctx)
 users.render(ctx)

@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from smscore import store
-from smscore.cli.words import N_, _, _n, amount, count, language
+from smscore.cli.words import N_, _, _n, amount, console, count, language, money
+from smscore.money import Money
 
 if TYPE_CHECKING:
     from smscore.sending.unknowns import UnknownWait
@@ -128,6 +129,24 @@ def find_batch(con: duckdb.DuckDBPyConnection, text: str) -> str:
     from smscore.batchid import resolve_batch_id
 
     return resolve_batch_id(con, text)
+
+
+# --- the balance ------------------------------------------------------------------------------
+
+
+def low_balance_notice(balance: Money | None, threshold: Decimal) -> str | None:
+    """The low-balance notice, or None above the threshold: smscore's English sentence, or the
+    console's in Portuguese, with the amounts the CLI's way."""
+    from smscore.twilio import balance as balances
+
+    notice = balances.low_balance_notice(balance, threshold)
+    if notice is None or balance is None or language() == "en":
+        return notice
+    return console(
+        "notice.low_balance",
+        balance=money(balance.amount, balance.currency),
+        threshold=money(threshold, balance.currency),
+    )
 
 
 # --- outcomes in doubt ------------------------------------------------------------------------

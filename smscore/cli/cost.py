@@ -17,6 +17,7 @@ from smscore.cli.common import (
     CliError,
     Commands,
     amount_range,
+    low_balance_notice,
     open_gateway,
     print_table,
     write_files,
@@ -27,12 +28,10 @@ from smscore.cli.words import (
     _n,
     amount,
     code,
-    console,
     count,
     country_name,
     day,
     grouped,
-    language,
     money,
     typed_amount,
     worded,
@@ -41,7 +40,7 @@ from smscore.cost import prices
 from smscore.cost.limits import ADVISED_MAX_SEGMENTS, MAX_BODY_CHARS
 from smscore.cost.quote import Quote, Selection, build_quote
 from smscore.cost.segments import count_segments, gsm_suggestion
-from smscore.money import decimal_str
+from smscore.money import Money, decimal_str
 from smscore.words.vocab import reason as reason_words
 
 COMMANDS = Commands()
@@ -467,21 +466,15 @@ def _show_balance(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> i
         )
     )
     if report["notice"]:
-        print(_low_balance_notice(report))
+        currency = str(report["currency"])
+        print(
+            low_balance_notice(
+                Money(Decimal(str(report["balance"])), currency),
+                Decimal(str(report["low_balance_threshold"])),
+            )
+        )
     return 0
 
 
 # Twilio's account types and states as the balance command prints them.
 _ACCOUNT_WORDS = (N_("Trial"), N_("Full"), N_("active"), N_("suspended"), N_("closed"))
-
-
-def _low_balance_notice(report: dict[str, object]) -> str:
-    """The balance notice: smscore's English, or the console's sentence in Portuguese."""
-    if language() == "en":
-        return str(report["notice"])
-    currency = str(report["currency"])
-    return console(
-        "notice.low_balance",
-        balance=money(Decimal(str(report["balance"])), currency),
-        threshold=money(Decimal(str(report["low_balance_threshold"])), currency),
-    )

@@ -19,7 +19,8 @@ from smscore.cli.common import (
     unknown_notice,
     write_files,
 )
-from smscore.cli.words import N_, _, _n, amount, code, console, count, worded
+from smscore.cli.words import N_, _, _n, amount, code, count, worded
+from smscore.words import vocab
 
 COMMANDS = Commands()
 command = COMMANDS.command
@@ -87,7 +88,7 @@ def run_batches(args: argparse.Namespace, con: duckdb.DuckDBPyConnection) -> int
                 r.short_id,
                 str(r.created_at)[:16],
                 code("mode", r.mode),
-                worded(r.outcome, lambda kind, lang: console("outcome." + kind.replace(" ", "_"))),
+                worded(r.outcome, vocab.outcome),
                 count(r.recipients),
                 count(r.sent),
                 count(r.failed),

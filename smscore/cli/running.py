@@ -15,11 +15,13 @@ from smscore.cli.common import (
     configure_batch_id,
     find_batch,
     gateway_for,
+    low_balance_notice,
     open_gateway,
     unknown_notice,
 )
-from smscore.cli.words import N_, _, _n, code, console, count, fixed, language, money, said, worded
+from smscore.cli.words import N_, _, _n, code, count, fixed, language, money, said, worded
 from smscore.sending.outcome import SCHEDULED, SENT, SENT_WITH_FAILURES, Outcome, judge
+from smscore.words import vocab
 
 COMMANDS = Commands()
 command = COMMANDS.command
@@ -107,7 +109,7 @@ _ANSI = {"green": "32", "orange": "33", "red": "31", "gray": "90", "blue": "34",
 
 def _coloured(result: Outcome) -> str:
     """The outcome word in its colour (the console's), when printing to a terminal."""
-    word = worded(result.kind, lambda kind, lang: console("outcome." + kind.replace(" ", "_")))
+    word = worded(result.kind, vocab.outcome)
     if not sys.stdout.isatty():
         return word
     return f"\033[{_ANSI[result.colour]}m{word}\033[0m"
@@ -126,18 +128,9 @@ def _print_reasons(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
 def _notice_after_batch(con: duckdb.DuckDBPyConnection, gateway: object) -> None:
     """Re-check the balance after every batch: it drains as Twilio prices what went out."""
     from smscore.store.settings import load_settings
-    from smscore.twilio.balance import low_balance_notice
 
     try:
-        balance = gateway.balance()
-        threshold = load_settings(con).low_balance_threshold
-        notice = low_balance_notice(balance, threshold)
-        if notice and language() != "en":
-            notice = console(
-                "notice.low_balance",
-                balance=money(balance.amount, balance.currency),
-                threshold=money(threshold, balance.currency),
-            )
+        notice = low_balance_notice(gateway.balance(), load_settings(con).low_balance_threshold)
     except Exception as exc:  # noqa: BLE001 - a failed re-check must not hide the batch result
         notice = _("could not re-check the balance: {error}").format(error=said(exc))
     if notice:

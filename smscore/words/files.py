@@ -8,7 +8,6 @@ decimal comma. smscore.filestyle carries them to the writers, which know no cata
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
 
 import pandas as pd
 
@@ -87,17 +86,6 @@ def _words(values: pd.Series, word: Callable[[str, str], str], lang: str) -> dic
     return {v: word(v, lang) for v in pd.unique(values.dropna()) if isinstance(v, str)}
 
 
-def _outcome(kind: str, lang: str) -> str:
-    """An outcome code (smscore.sending.outcome.KINDS) as its word; anything else as it is."""
-    key = "outcome." + kind.replace(" ", "_")
-    return translate(key, lang) if key in _known() else kind
-
-
-@cache
-def _known() -> frozenset[str]:
-    return frozenset(keys())
-
-
 def _code_word(column: str) -> Callable[[str, str], str] | None:
     if column not in vocab.CODE_COLUMNS:
         return None
@@ -105,7 +93,7 @@ def _code_word(column: str) -> Callable[[str, str], str] | None:
 
 
 _WORDS: dict[str, Callable[[str, str], str]] = {
-    "outcome": _outcome,
+    "outcome": vocab.outcome,
     "reason": vocab.reason,
     "action": access_words.action,
 }

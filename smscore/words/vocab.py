@@ -33,6 +33,13 @@ def word(column: str, value: object, lang: str) -> str:
     return translate(key, lang) if key in _known() else str(value)
 
 
+def outcome(kind: str, lang: str) -> str:
+    """An outcome code (smscore.sending.outcome.KINDS: `sent`, `awaiting approval`) as its
+    word; anything else as it is."""
+    key = "outcome." + kind.replace(" ", "_")
+    return translate(key, lang) if key in _known() else kind
+
+
 _KNOWN: set[str] = set()
 
 
